@@ -1,0 +1,227 @@
+"""Command line: ``python -m qep_core init | import | report | template | demo-data``.
+
+Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
+It calls the very functions the pages call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import sys
+from pathlib import Path
+
+from sqlmodel import Session
+
+from qep_core.compute import compute_indicators, latest_month_with_data
+from qep_core.db import analyze, create_schema, get_engine, session_scope
+from qep_core.importing import ImportRejected, import_file
+from qep_core.periods import Period, month_period, parse_period, quarter_period, year_period
+from qep_core.prefectures import PrefectureError, create_prefecture, list_prefectures, perimetres_of, resolve_prefecture
+from qep_core.referentiel import engagements_for, indicators_for, seed_referentiel
+from qep_core.report import to_csv, to_json, to_table
+from qep_core.template import build_template
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _out(text: str, target: str | None) -> None:
+    if target:
+        Path(target).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        print(f"écrit : {target}", file=sys.stderr)
+    else:
+        print(text)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    engine = get_engine()
+    create_schema(engine)
+    with session_scope(engine, write=True) as session:
+        added = seed_referentiel(session)
+        if added:
+            print(f"référentiel chargé ({added} éléments)")
+        if args.prefecture:
+            code = args.prefecture
+            existing = [p for p in list_prefectures(session) if p.code == code.upper().zfill(2)]
+            if not existing:
+                modules = tuple(f"M{m.strip()}" for m in args.modules.split(",") if m.strip()) if args.modules else ("M1",)
+                pref = create_prefecture(session, code, args.name, modules)
+                print(f"préfecture créée : {pref.name} ({pref.code})")
+    if args.demo:
+        from qep_core.demo import load_demo
+
+        loaded = load_demo(engine)
+        print(loaded)
+    analyze(engine)
+    print(f"base prête : {engine.url.render_as_string(hide_password=True)}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    engine = get_engine()
+    with session_scope(engine) as session:
+        pref = resolve_prefecture(session, args.prefecture)
+    user = args.user or getpass.getuser()
+    status = EXIT_OK
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            print(f"✗ {name} : fichier introuvable", file=sys.stderr)
+            status = EXIT_REJECTED
+            continue
+        try:
+            outcome = import_file(engine, pref.id or 0, path.name, path.read_bytes(), user=user, dry_run=args.dry_run)
+        except ImportRejected as exc:
+            status = EXIT_REJECTED
+            print(f"✗ {exc.file_name} : refusé, rien n'a été enregistré", file=sys.stderr)
+            for issue in exc.errors:
+                print(f"    {issue}", file=sys.stderr)
+            continue
+        plan = outcome.plan
+        mark = "·" if args.dry_run or not outcome.changed else "✓"
+        prefix = "[essai, rien n'est enregistré] " if args.dry_run else ""
+        print(f"{mark} {prefix}{plan.summary()}")
+        if plan.already_imported is None:
+            if plan.indicators:
+                print(f"    indicateurs : {', '.join(plan.indicators)}")
+            for issue in plan.warnings:
+                print(f"    ! {issue}")
+            if len(plan.replacements) and args.dry_run:
+                print(f"    {len(plan.replacements)} valeur(s) seraient remplacées")
+    if not args.dry_run:
+        analyze(engine)
+    return status
+
+
+def _period_from_args(args: argparse.Namespace, session: Session, prefecture_id: int) -> Period:
+    if args.period:
+        return parse_period(args.period)
+    if args.month:
+        return parse_period(args.month)
+    if args.year is None:
+        latest = latest_month_with_data(session, prefecture_id)
+        if latest is None:
+            raise UsageError("aucune donnée : précisez --year")
+        return year_period(latest.year)
+    if args.quarter:
+        return quarter_period(args.year, args.quarter)
+    return year_period(args.year)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    engine = get_engine()
+    with session_scope(engine) as session:
+        pref = resolve_prefecture(session, args.prefecture)
+        try:
+            period = _period_from_args(args, session, pref.id or 0)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        perimetre_ids = None
+        if args.perimetre:
+            from qep_core.prefectures import perimetre_key
+
+            wanted = {perimetre_key(p) for p in args.perimetre}
+            found = [p for p in perimetres_of(session, pref.id or 0) if perimetre_key(p.name) in wanted]
+            if len(found) != len(wanted):
+                names = ", ".join(p.name for p in perimetres_of(session, pref.id or 0))
+                raise UsageError(f"périmètre inconnu ; périmètres existants : {names}")
+            perimetre_ids = [p.id for p in found]
+        results = compute_indicators(session, pref.id or 0, period, perimetre_ids=perimetre_ids)
+        if args.indicator:
+            results = [r for r in results if r.indicator.code in {c.upper() for c in args.indicator}]
+    if args.format == "json":
+        meta = {"prefecture": pref.name, "code": pref.code, "period": period.code, "period_label": period.label,
+                "perimetres": args.perimetre or []}
+        _out(to_json(results, meta), args.output)
+    elif args.format == "csv":
+        _out(to_csv(results), args.output)
+    else:
+        title = f"{pref.name} — {period.label}" + (f" — {', '.join(args.perimetre)}" if args.perimetre else "")
+        _out(to_table(results, title), args.output)
+    return EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    engine = get_engine()
+    create_schema(engine)
+    with session_scope(engine, write=True) as session:
+        seed_referentiel(session)
+        prefs = list_prefectures(session)
+        pref = resolve_prefecture(session, args.prefecture) if (args.prefecture or len(prefs) == 1) else None
+        pid = pref.id if pref else -1
+        indicators = indicators_for(session, pid or -1)
+        channels = {e.key: e.channel_code or "general" for e in engagements_for(session, pid or -1)}
+    channel_of = {d.code: channels.get(d.engagement_key or "", "titres" if d.module_code == "M2" else "general")
+                  for d in indicators}
+    data = build_template(indicators, args.year, channel_of, pref.name if pref else "")
+    Path(args.output).write_bytes(data)
+    print(f"modèle {args.year} écrit : {args.output} ({len(indicators)} indicateurs)")
+    return EXIT_OK
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from qep_core.demo import write_demo_files
+
+    files = write_demo_files(Path(args.output))
+    print(f"{len(files)} fichiers de démonstration écrits dans {args.output}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m qep_core", description="Tableau de bord Qual-e-Pref : ligne de commande")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="créer la base et le référentiel (sans rien écraser)")
+    p.add_argument("--demo", action="store_true", help="charger la préfecture de démonstration")
+    p.add_argument("--prefecture", metavar="CODE", help="créer une préfecture (code du département : 44, 2A, 974…)")
+    p.add_argument("--name", help="nom de la préfecture créée")
+    p.add_argument("--modules", help="modules labellisés en plus du module 1, p. ex. 2,4")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", help="importer des tableaux de suivi (.xlsx, .xlsm, .csv)")
+    p.add_argument("files", nargs="+", metavar="FICHIER")
+    p.add_argument("--prefecture", metavar="CODE")
+    p.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")
+    p.add_argument("--user", help="auteur de l'import (par défaut : l'utilisateur du système)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("report", help="indicateurs d'une période contre leurs cibles")
+    p.add_argument("--year", type=int)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])
+    group.add_argument("--month", metavar="YYYY-MM")
+    group.add_argument("--period", metavar="PÉRIODE", help="2022, 2022-T3, 2022-05 ou 2021-11..2022-10")
+    p.add_argument("--prefecture", metavar="CODE")
+    p.add_argument("--perimetre", action="append", metavar="NOM", help="limiter à un périmètre (répétable)")
+    p.add_argument("--indicator", action="append", metavar="CODE", help="limiter à un indicateur (répétable)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("-o", "--output", metavar="FICHIER")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("template", help="écrire le modèle de tableau de suivi mensuel d'une année")
+    p.add_argument("--year", type=int, default=dt.date.today().year)
+    p.add_argument("--prefecture", metavar="CODE")
+    p.add_argument("-o", "--output", required=True, metavar="FICHIER.xlsx")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("demo-data", help="régénérer les fichiers de la préfecture de démonstration")
+    p.add_argument("-o", "--output", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
+    p.set_defaults(func=cmd_demo_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "month", None) and not getattr(args, "period", None):
+        args.year = args.year or int(args.month[:4])
+    try:
+        return int(args.func(args))
+    except (UsageError, PrefectureError) as exc:
+        print(f"erreur : {exc}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,38 @@
+"""What the importer knows while reading a file: the préfecture's indicators, families, targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from qep_core.referentiel import FamilyDef, IndicatorDef, TargetBook
+
+
+@dataclass
+class ImportContext:
+    indicators: dict[str, IndicatorDef]
+    families: dict[str, FamilyDef]
+    targets: TargetBook | None = None
+    label_index: dict[str, str] = field(default_factory=dict)  # normalized label → code
+
+    def __post_init__(self) -> None:
+        from qep_core.frenchforms import normalize
+
+        for code, ind in self.indicators.items():
+            self.label_index.setdefault(normalize(ind.label), code)
+            self.label_index.setdefault(normalize(code), code)
+
+
+@dataclass
+class Draft:
+    """One observation read from a file, before it is stored."""
+
+    indicator: str
+    perimetre: str | None
+    start: dt.date
+    end: dt.date
+    numerator: float
+    denominator: float | None
+    sheet: str
+    row: int
+    column: str

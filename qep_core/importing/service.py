@@ -1,0 +1,464 @@
+"""Import a file: analyse it (nothing written), then save it in one transaction.
+
+* **All or nothing.** Any error rejects the whole file and the database is left as it was.
+* **Idempotent.** A file whose SHA-256 was already imported (and not undone) changes nothing.
+* **Replacement with history.** A value for a month already loaded replaces the old one; the old
+  one goes to ``observation_history`` with the batch that replaced it, so the preview can show it,
+  the history can tell it, and undoing the batch restores it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, insert, select as sa_select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from qep_core.db import session_scope
+from qep_core.frenchforms import format_number_fr, month_label_fr
+from qep_core.importing.context import Draft, ImportContext
+from qep_core.importing.issues import ImportRejected, Issue, IssueLog
+from qep_core.importing.long_layout import DRAFT_COLUMNS, find_long_header, parse_long
+from qep_core.importing.wide_layout import parse_wide_sheet
+from qep_core.importing.workbook import HEAD_ROWS, SourceFile, open_source
+from qep_core.models import ImportBatch, Indicator, Observation, ObservationHistory, Perimetre, Prefecture
+from qep_core.prefectures import guess_perimetre_kind, perimetre_key, whole_prefecture
+from qep_core.referentiel import Referentiel, TargetBook, indicators_for
+
+CHUNK = 500
+
+
+@dataclass
+class ImportPlan:
+    """What a file would change, computed before anything is written."""
+
+    file_name: str
+    sha256: str
+    layout: str
+    drafts: pd.DataFrame
+    errors: list[Issue]
+    warnings: list[Issue]
+    sheets: list[str] = field(default_factory=list)
+    already_imported: ImportBatch | None = None
+    replacements: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unchanged: int = 0
+    new_perimetres: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def rows(self) -> int:
+        return len(self.drafts)
+
+    @property
+    def indicators(self) -> list[str]:
+        return sorted(self.drafts["indicator"].unique()) if len(self.drafts) else []
+
+    @property
+    def months(self) -> list[dt.date]:
+        if not len(self.drafts):
+            return []
+        return sorted(set(self.drafts["start"]) | set(self.drafts["end"]))
+
+    def period_text(self) -> str:
+        months = self.months
+        if not months:
+            return "aucune période"
+        first, last = months[0], months[-1]
+        return month_label_fr(first) if first == last else f"{month_label_fr(first)} – {month_label_fr(last)}"
+
+    def summary(self) -> str:
+        if self.already_imported is not None:
+            return (f"{self.file_name} : déjà importé le {self.already_imported.imported_at:%d/%m/%Y à %H:%M} "
+                    f"(lot n° {self.already_imported.id}) ; rien n'a changé")
+        if not self.ok:
+            return f"{self.file_name} : refusé, {len(self.errors)} erreur(s) ; rien n'a été enregistré"
+        layout = {"long": "format long", "wide": "tableau de suivi mensuel (format large)"}.get(self.layout, self.layout)
+        parts = [f"{self.file_name} : {layout}, {self.rows} valeur(s), {len(self.indicators)} indicateur(s), {self.period_text()}"]
+        if len(self.replacements):
+            parts.append(f"{len(self.replacements)} valeur(s) remplacée(s)")
+        if self.unchanged:
+            parts.append(f"{self.unchanged} déjà à jour")
+        if self.new_perimetres:
+            parts.append("nouveaux périmètres : " + ", ".join(self.new_perimetres))
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} avertissement(s)")
+        return " ; ".join(parts)
+
+
+@dataclass
+class ImportOutcome:
+    plan: ImportPlan
+    batch: ImportBatch | None
+    inserted: int = 0
+    replaced: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return self.batch is not None
+
+
+def build_context(session: Session, prefecture_id: int) -> ImportContext:
+    indicators = indicators_for(session, prefecture_id)
+    ref = Referentiel.load()
+    return ImportContext({d.code: d for d in indicators}, ref.families, TargetBook(session, prefecture_id, indicators))
+
+
+def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[str, pd.DataFrame]:
+    """Every observation the file holds, whatever its layout (sheet by sheet)."""
+    frames: list[pd.DataFrame] = []
+    wide: list[Draft] = []
+    layouts: set[str] = set()
+    for sheet in source.sheet_names:
+        head = source.rows(sheet, HEAD_ROWS)
+        found = find_long_header(head)
+        if found is not None:
+            header_idx, fields = found
+            layouts.add("long")
+            frames.append(_read_long(source, sheet, header_idx, fields, ctx, log))
+        else:
+            rows = source.rows(sheet)
+            drafts = parse_wide_sheet(sheet, rows, ctx, log)
+            if drafts:
+                layouts.add("wide")
+            wide.extend(drafts)
+    if wide:
+        frames.append(pd.DataFrame([d.__dict__ for d in wide], columns=DRAFT_COLUMNS))
+    drafts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=DRAFT_COLUMNS)
+    layout = "/".join(sorted(layouts)) or "inconnu"
+    return layout, drafts
+
+
+def _read_long(source: SourceFile, sheet: str, header_idx: int, fields: dict[str, int], ctx: ImportContext,
+               log: IssueLog) -> pd.DataFrame:
+    if source.format == "csv":
+        rows = source.rows(sheet)
+        header = rows[header_idx]
+        body = pd.DataFrame(rows[header_idx + 1:], dtype=object)
+    else:
+        header, body = _read_long_excel(source, sheet, header_idx)
+    return parse_long(sheet, header, fields, body, header_idx + 2, ctx, log)
+
+
+def _read_long_excel(source: SourceFile, sheet: str, header_idx: int) -> tuple[list[object], pd.DataFrame]:
+    """The body of a long sheet through fastexcel (Arrow), every column as text."""
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(source.data)
+        loaded = reader.load_sheet(sheet, header_row=None, skip_rows=header_idx, dtypes="string")
+        frame = loaded.to_pandas()
+    except Exception:  # fall back to the cell-by-cell reader
+        rows = source.rows(sheet)
+        return rows[header_idx], pd.DataFrame(rows[header_idx + 1:], dtype=object)
+    header = [("" if v is None or (isinstance(v, float) and np.isnan(v)) else v) for v in frame.iloc[0].tolist()] if len(frame) else []
+    body = frame.iloc[1:].reset_index(drop=True)
+    body.columns = range(body.shape[1])
+    return header, body
+
+
+def _check_duplicates(drafts: pd.DataFrame, log: IssueLog) -> None:
+    """One value per indicator × month × périmètre in a file; spans must not overlap either."""
+    if drafts.empty:
+        return
+    keys = _month_keys(drafts, drafts["perimetre"].map(lambda p: perimetre_key(p) if p else ""))
+    dup = keys.duplicated(subset=["indicator", "perim", "month"], keep=False)
+    if not dup.any():
+        return
+    for (code, _perim, month), group in keys[dup].groupby(["indicator", "perim", "month"], sort=True):
+        idx = group["draft"].tolist()
+        places = ", ".join(
+            f"feuille « {drafts.at[i, 'sheet']} » ligne {drafts.at[i, 'row']}" for i in idx[:4]
+        )
+        log.error(f"{code} : plusieurs valeurs pour {month_label_fr(month)}"
+                  f"{' (' + drafts.at[idx[0], 'perimetre'] + ')' if drafts.at[idx[0], 'perimetre'] else ''} : {places}",
+                  str(drafts.at[idx[0], "sheet"]), int(drafts.at[idx[0], "row"]))
+        if len(log.errors) > 50:
+            break
+
+
+def _month_keys(frame: pd.DataFrame, perim: pd.Series) -> pd.DataFrame:
+    """One row per month covered by each observation (most cover exactly one)."""
+    out = pd.DataFrame({"indicator": frame["indicator"].to_numpy(), "perim": perim.to_numpy(),
+                        "month": frame["start"].to_numpy(), "draft": frame.index.to_numpy()})
+    multi = frame["start"] != frame["end"]
+    if multi.any():
+        extra = []
+        for i in np.flatnonzero(multi.to_numpy()):
+            start, end = frame["start"].iat[i], frame["end"].iat[i]
+            month = start
+            while month < end:
+                month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+                extra.append((out["indicator"].iat[i], out["perim"].iat[i], month, out["draft"].iat[i]))
+        out = pd.concat([out, pd.DataFrame(extra, columns=out.columns)], ignore_index=True)
+    return out
+
+
+def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data: bytes) -> ImportPlan:
+    """Read and check a file against the préfecture's data. Writes nothing."""
+    log = IssueLog()
+    try:
+        source = open_source(file_name, data)
+    except ImportRejected as exc:
+        return ImportPlan(exc.file_name, "", "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), exc.errors, [])
+    ctx = build_context(session, prefecture.id or 0)
+    try:
+        layout, drafts = read_drafts(source, ctx, log)
+    except ImportRejected as exc:
+        return ImportPlan(source.name, source.sha256, "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), exc.errors, [])
+    if log.ok and drafts.empty:
+        log.error("aucune valeur reconnue dans ce fichier : ni tableau de suivi mensuel (mois en colonnes) ni format "
+                  "long (colonnes indicateur, période, numérateur…) ; téléchargez le modèle pour voir la forme attendue")
+    if log.ok:
+        _check_duplicates(drafts, log)
+    plan = ImportPlan(source.name, source.sha256, layout, drafts, log.all_errors(), log.warnings, source.sheet_names)
+    plan.already_imported = session.exec(
+        select(ImportBatch).where(ImportBatch.prefecture_id == prefecture.id, ImportBatch.sha256 == source.sha256,
+                                  ImportBatch.status == "imported")
+    ).first()
+    if plan.ok and plan.already_imported is None:
+        _plan_replacements(session, prefecture, plan)
+    return plan
+
+
+def _perimetre_ids(session: Session, prefecture: Prefecture, names: pd.Series, create: bool) -> tuple[pd.Series, list[str]]:
+    existing = {perimetre_key(p.name): p for p in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture.id))}
+    whole = whole_prefecture(session, prefecture.id or 0)
+    ids: dict[str, int | None] = {"": whole.id}
+    new: list[str] = []
+    for name in pd.unique(names.dropna()):
+        key = perimetre_key(name)
+        if key in ids:
+            continue
+        if key in existing:
+            ids[key] = existing[key].id
+        else:
+            new.append(name)
+            if create:
+                row = Perimetre(prefecture_id=prefecture.id or 0, name=name, kind=guess_perimetre_kind(name))
+                session.add(row)
+                session.flush()
+                ids[key] = existing[key] = row  # type: ignore[assignment]
+                ids[key] = row.id
+            else:
+                ids[key] = -1 - len(new)  # placeholder: a new périmètre has no rows to replace
+    keys = names.map(lambda n: perimetre_key(n) if isinstance(n, str) and n else "")
+    return keys.map(ids), new
+
+
+def _existing_overlaps(session: Session, prefecture: Prefecture, frame: pd.DataFrame) -> pd.DataFrame:
+    """Stored observations that share a month with the new ones (same indicator × périmètre)."""
+    cols = ["id", "indicator_id", "perimetre_id", "period_start", "period_end", "numerator", "denominator", "batch_id"]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    stmt = (
+        sa_select(*(getattr(Observation, c) for c in cols))
+        .where(Observation.prefecture_id == prefecture.id)
+        .where(Observation.indicator_id.in_(sorted(set(int(i) for i in frame["indicator_id"]))))
+        .where(Observation.period_end >= min(frame["start"]))
+        .where(Observation.period_start <= max(frame["end"]))
+    )
+    existing = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    if existing.empty:
+        return existing
+    new_keys = _month_keys(frame.assign(indicator=frame["indicator_id"]), frame["perimetre_id"])
+    old = existing.rename(columns={"period_start": "start", "period_end": "end"})
+    old_keys = _month_keys(old.assign(indicator=old["indicator_id"]), old["perimetre_id"])
+    old_keys["old"] = old_keys["draft"]
+    hit = old_keys.merge(new_keys, on=["indicator", "perim", "month"], how="inner", suffixes=("_old", "_new"))
+    if hit.empty:
+        return existing.iloc[0:0].assign(new_index=pd.Series(dtype=int))
+    pairs = hit[["old", "draft_new"]].drop_duplicates("old")
+    out = existing.loc[pairs["old"].to_numpy()].copy()
+    out["new_index"] = pairs["draft_new"].to_numpy()
+    return out
+
+
+def _prepare(session: Session, prefecture: Prefecture, plan: ImportPlan, create: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frame = plan.drafts.copy()
+    ids = {d.code: d.id for d in indicators_for(session, prefecture.id or 0)}
+    frame["indicator_id"] = frame["indicator"].map(ids)
+    frame["perimetre_id"], plan.new_perimetres = _perimetre_ids(session, prefecture, frame["perimetre"], create)
+    overlaps = _existing_overlaps(session, prefecture, frame)
+    return frame, overlaps
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or (isinstance(a, float) and np.isnan(a)):
+        return b is None or (isinstance(b, float) and np.isnan(b))
+    return b is not None and not (isinstance(b, float) and np.isnan(b)) and abs(float(a) - float(b)) < 1e-9
+
+
+def _split_unchanged(frame: pd.DataFrame, overlaps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Drop values identical to what is stored: re-sending an unchanged month changes nothing."""
+    if overlaps.empty:
+        return frame, overlaps, 0
+    unchanged_new: set[int] = set()
+    unchanged_old: set[int] = set()
+    counts = overlaps["new_index"].value_counts()
+    for row in overlaps.itertuples(index=False):
+        new = frame.loc[row.new_index]
+        if counts[row.new_index] == 1 and new["start"] == row.period_start and new["end"] == row.period_end \
+                and _same(new["numerator"], row.numerator) and _same(new["denominator"], row.denominator):
+            unchanged_new.add(row.new_index)
+            unchanged_old.add(row.id)
+    return (frame.drop(index=list(unchanged_new)), overlaps[~overlaps["id"].isin(unchanged_old)], len(unchanged_new))
+
+
+def _plan_replacements(session: Session, prefecture: Prefecture, plan: ImportPlan) -> None:
+    frame, overlaps = _prepare(session, prefecture, plan, create=False)
+    _, replaced, plan.unchanged = _split_unchanged(frame, overlaps)
+    if replaced.empty:
+        plan.replacements = pd.DataFrame(columns=["indicator", "perimetre", "period", "old_value", "new_value"])
+        return
+    codes = {d.id: d for d in indicators_for(session, prefecture.id or 0)}
+    names = {p.id: p.name for p in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture.id))}
+    from qep_core.compute import value_from_counts
+
+    records = []
+    for row in replaced.itertuples(index=False):
+        ind = codes[int(row.indicator_id)]
+        new = frame.loc[row.new_index]
+        old_value = value_from_counts(ind, row.numerator, None if pd.isna(row.denominator) else row.denominator)
+        new_value = value_from_counts(ind, new["numerator"], None if pd.isna(new["denominator"]) else new["denominator"])
+        records.append({
+            "indicator": ind.code, "perimetre": names.get(int(row.perimetre_id), ""),
+            "period": month_label_fr(row.period_start) if row.period_start == row.period_end
+            else f"{month_label_fr(row.period_start)} – {month_label_fr(row.period_end)}",
+            "old_numerator": row.numerator, "old_denominator": row.denominator,
+            "new_numerator": new["numerator"], "new_denominator": new["denominator"],
+            "old_value": old_value, "new_value": new_value,
+        })
+    plan.replacements = pd.DataFrame.from_records(records)
+
+
+def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: str = "") -> ImportOutcome:
+    """Write an accepted plan inside the caller's transaction (see :func:`import_file`)."""
+    if not plan.ok:
+        raise ImportRejected(plan.file_name, plan.errors)
+    if plan.already_imported is not None:
+        return ImportOutcome(plan, None)
+    frame, overlaps = _prepare(session, prefecture, plan, create=True)
+    frame, replaced, plan.unchanged = _split_unchanged(frame, overlaps)
+    batch = ImportBatch(
+        prefecture_id=prefecture.id or 0, file_name=plan.file_name, sha256=plan.sha256, kind=plan.layout,
+        imported_by=user, rows=len(frame), replaced=len(replaced),
+        warnings_json=json.dumps([w.as_dict() for w in plan.warnings], ensure_ascii=False),
+    )
+    session.add(batch)
+    session.flush()
+    conn = session.connection()
+    if not replaced.empty:
+        now = dt.datetime.now(dt.UTC)
+        history = [
+            {"prefecture_id": prefecture.id, "indicator_id": int(r.indicator_id), "perimetre_id": int(r.perimetre_id),
+             "period_start": r.period_start, "period_end": r.period_end, "numerator": float(r.numerator),
+             "denominator": None if pd.isna(r.denominator) else float(r.denominator),
+             "batch_id": None if pd.isna(r.batch_id) else int(r.batch_id), "replaced_by_batch_id": batch.id,
+             "replaced_at": now}
+            for r in replaced.itertuples(index=False)
+        ]
+        conn.execute(insert(ObservationHistory), history)
+        old_ids = [int(i) for i in replaced["id"]]
+        for i in range(0, len(old_ids), CHUNK):
+            conn.execute(delete(Observation).where(Observation.id.in_(old_ids[i:i + CHUNK])))
+    if not frame.empty:
+        den = frame["denominator"].astype(float)
+        records = pd.DataFrame({
+            "prefecture_id": prefecture.id, "indicator_id": frame["indicator_id"].astype(int),
+            "perimetre_id": frame["perimetre_id"].astype(int), "period_start": frame["start"],
+            "period_end": frame["end"], "numerator": frame["numerator"].astype(float),
+            "denominator": den.astype(object).where(den.notna(), None), "batch_id": batch.id,
+        }).to_dict("records")
+        conn.execute(insert(Observation), records)
+    return ImportOutcome(plan, batch, inserted=len(frame), replaced=len(replaced))
+
+
+def import_file(engine: Engine, prefecture_id: int, file_name: str, data: bytes, user: str = "",
+                dry_run: bool = False) -> ImportOutcome:
+    """Analyse and, unless *dry_run*, save a file in one transaction. Raises ImportRejected."""
+    with session_scope(engine, write=not dry_run) as session:
+        prefecture = session.get(Prefecture, prefecture_id)
+        if prefecture is None:
+            raise ValueError(f"préfecture inconnue : {prefecture_id}")
+        plan = analyze_file(session, prefecture, file_name, data)
+        if not plan.ok:
+            raise ImportRejected(plan.file_name, plan.errors)
+        if dry_run or plan.already_imported is not None:
+            return ImportOutcome(plan, None)
+        return save_plan(session, prefecture, plan, user)
+
+
+class UndoError(ValueError):
+    pass
+
+
+def undo_batch(session: Session, prefecture_id: int, batch_id: int) -> int:
+    """Remove a batch's values and put back the ones it replaced. Returns values restored."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or batch.prefecture_id != prefecture_id:
+        raise UndoError(f"lot d'import n° {batch_id} introuvable")
+    if batch.status != "imported":
+        raise UndoError(f"le lot n° {batch_id} a déjà été annulé")
+    later = session.exec(
+        select(ObservationHistory.replaced_by_batch_id).where(ObservationHistory.batch_id == batch_id)
+    ).first()
+    if later is not None:
+        raise UndoError(f"des valeurs de ce lot ont depuis été remplacées par le lot n° {later} : annulez d'abord celui-ci")
+    conn = session.connection()
+    conn.execute(delete(Observation).where(Observation.batch_id == batch_id))
+    restored = session.exec(select(ObservationHistory).where(ObservationHistory.replaced_by_batch_id == batch_id)).all()
+    if restored:
+        conn.execute(insert(Observation), [
+            {"prefecture_id": h.prefecture_id, "indicator_id": h.indicator_id, "perimetre_id": h.perimetre_id,
+             "period_start": h.period_start, "period_end": h.period_end, "numerator": h.numerator,
+             "denominator": h.denominator, "batch_id": h.batch_id}
+            for h in restored
+        ])
+        conn.execute(delete(ObservationHistory).where(ObservationHistory.replaced_by_batch_id == batch_id))
+    batch.status = "undone"
+    session.add(batch)
+    session.flush()
+    return len(restored)
+
+
+def batch_warnings(batch: ImportBatch) -> list[Issue]:
+    return [Issue(**w) for w in json.loads(batch.warnings_json or "[]")]
+
+
+def list_batches(session: Session, prefecture_id: int) -> list[ImportBatch]:
+    return list(session.exec(select(ImportBatch).where(ImportBatch.prefecture_id == prefecture_id)
+                             .order_by(ImportBatch.imported_at.desc(), ImportBatch.id.desc())))
+
+
+def replaced_history(session: Session, prefecture_id: int, batch_id: int | None = None) -> pd.DataFrame:
+    """Values that later imports replaced, newest first, in the unit users read."""
+    stmt = select(ObservationHistory, Indicator, Perimetre).where(
+        ObservationHistory.prefecture_id == prefecture_id,
+        ObservationHistory.indicator_id == Indicator.id,
+        ObservationHistory.perimetre_id == Perimetre.id,
+    )
+    if batch_id is not None:
+        stmt = stmt.where(ObservationHistory.replaced_by_batch_id == batch_id)
+    from qep_core.compute import value_from_counts
+    from qep_core.referentiel import SCALE_OF_KIND
+
+    records = []
+    for hist, ind, per in session.exec(stmt.order_by(ObservationHistory.replaced_at.desc())):
+        scale = SCALE_OF_KIND[ind.kind]
+        value = hist.numerator if ind.kind == "count" else (
+            hist.numerator / hist.denominator * scale if hist.denominator else None)
+        records.append({"indicateur": ind.code, "périmètre": per.name, "mois": month_label_fr(hist.period_start),
+                        "numérateur": hist.numerator, "dénominateur": hist.denominator,
+                        "valeur": None if value is None else format_number_fr(value, 1),
+                        "lot d'origine": hist.batch_id, "remplacé par le lot": hist.replaced_by_batch_id,
+                        "le": hist.replaced_at})
+    del value_from_counts
+    return pd.DataFrame.from_records(records)

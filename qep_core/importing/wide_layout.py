@@ -1,0 +1,515 @@
+"""The "wide" tracking sheet services actually keep.
+
+One row per count ("Nombre de réponses dans les délais"), one column per month (or per
+périmètre, or per indicator), possibly a Total column or row and a computed "Taux" row. Totals
+and rates are checked against the counts and reported when they disagree; the counts win.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from qep_core.frenchforms import (
+    MONTH_NAMES_FR, ParsedNumber, ValueFormatError, find_year, format_number_fr, is_missing, normalize,
+    parse_month_header, parse_number, parse_quarter_header, parse_year_header,
+)
+from qep_core.importing.context import Draft, ImportContext
+from qep_core.importing.issues import IssueLog, column_letter
+from qep_core.importing.matching import RATE_CHECK, Assignment, assign_row, codes_in, column_indicator, sheet_scope
+from qep_core.periods import add_months
+
+HEADER_SCAN_ROWS = 25
+TOTAL_HEADERS = ("total", "cumul", "ensemble", "somme", "moyenne", "taux", "resultat", "bilan")
+PERIMETRE_KEYS = ("perimetre", "service", "boite", "boite fonctionnelle", "sous prefecture", "unite", "bureau", "site")
+YEAR_KEYS = ("annee", "exercice")
+RATE_TOLERANCE_POINTS = 1.0
+MEAN_TOLERANCE_DAYS = 1.0
+
+
+@dataclass
+class Column:
+    index: int
+    header: object
+    kind: str  # period | total | perimetre | indicator | ignored
+    start: dt.date | None = None
+    end: dt.date | None = None
+    perimetre: str | None = None
+    indicator: str | None = None
+
+    @property
+    def letter(self) -> str:
+        head = str(self.header).strip() if not isinstance(self.header, (dt.date, float)) else ""
+        return f"{column_letter(self.index)} ({head})" if head else column_letter(self.index)
+
+
+def _is_numberish(cell: object) -> bool:
+    if isinstance(cell, bool):
+        return False
+    if isinstance(cell, (int, float)):
+        return True
+    if isinstance(cell, str) and not is_missing(cell):
+        try:
+            return parse_number(cell) is not None
+        except ValueFormatError:
+            return False
+    return False
+
+
+def _is_text(cell: object) -> bool:
+    return isinstance(cell, str) and bool(cell.strip()) and not _is_numberish(cell)
+
+
+def _period_header(cell: object) -> bool:
+    if parse_month_header(cell) is not None or parse_quarter_header(cell) is not None:
+        return True
+    return isinstance(cell, str) and parse_year_header(cell) is not None
+
+
+def find_header_row(rows: list[list[object]]) -> int | None:
+    """The row naming the columns: the one with the most month headers, else the row above the
+    first row that has a text label and a number."""
+    best, best_score = None, 0
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = sum(1 for c in row[1:] if _period_header(c))
+        if score > best_score:
+            best, best_score = r, score
+    if best is not None and (best_score >= 2 or (best_score == 1 and _single_period_sheet(rows, best))):
+        return best
+    for r, row in enumerate(rows[: HEADER_SCAN_ROWS + 10]):
+        cells = [c for c in row if not (c is None or (isinstance(c, str) and not c.strip()))]
+        if len(cells) >= 2 and _is_text(cells[0]) and any(_is_numberish(c) for c in cells[1:]):
+            for above in range(r - 1, -1, -1):
+                filled = [c for c in rows[above][1:] if isinstance(c, str) and c.strip() or _is_numberish(c)]
+                if len(filled) >= 1:
+                    return above
+            return None
+    return None
+
+
+def _single_period_sheet(rows: list[list[object]], header: int) -> bool:
+    """A sheet with one period column (e.g. the template's yearly sheet) has data under it."""
+    return any(_is_numberish(c) for row in rows[header + 1: header + 6] for c in row[1:])
+
+
+def _context_lines(rows: list[list[object]], header: int) -> list[list[str]]:
+    return [[str(c).strip() for c in row if str(c).strip()] for row in rows[:header]]
+
+
+def _labelled_value(lines: list[list[str]], keys: tuple[str, ...]) -> str | None:
+    """``Périmètre : Boîte PC`` in one cell or in two, in the rows above the header."""
+    for cells in lines:
+        for i, cell in enumerate(cells):
+            m = re.match(r"^\s*([^:]{2,40}?)\s*:\s*(.*)$", cell)
+            key, rest = (m.group(1), m.group(2)) if m else (cell, "")
+            if normalize(key) in keys:
+                value = rest.strip() or (cells[i + 1] if i + 1 < len(cells) else "")
+                if value.strip():
+                    return value.strip()
+    return None
+
+
+def parse_wide_sheet(name: str, rows: list[list[object]], ctx: ImportContext, log: IssueLog) -> list[Draft]:
+    header = find_header_row(rows)
+    if header is None:
+        if any(_is_numberish(c) for row in rows for c in row):
+            log.warn("feuille ignorée : aucune ligne d'en-tête (mois, périmètres) n'a été trouvée", name)
+        return []
+    lines = _context_lines(rows, header)
+    context_text = " ".join([name, *(" ".join(line) for line in lines)])
+    sheet_perimetre = _labelled_value(lines, PERIMETRE_KEYS)
+    year_text = _labelled_value(lines, YEAR_KEYS)
+    sheet_year = find_year(year_text) if year_text else None
+    sheet_year = sheet_year or find_year(context_text)
+
+    body = rows[header + 1:]
+    width = max((len(r) for r in rows), default=0)
+    head = list(rows[header]) + [""] * (width - len(rows[header]))
+    label_cols = _label_columns(head, body)
+    labels = [" ".join(str(row[c]).strip() for c in label_cols if c < len(row) and str(row[c]).strip()) for row in body]
+    context_text += " " + " ".join(str(head[c]) for c in label_cols)
+
+    scope_codes, scope_reason = sheet_scope(context_text, ctx.families, ctx.indicators, " ".join(labels))
+    row_codes_anywhere = any(codes_in(lbl, ctx.indicators) for lbl in labels)
+    if not scope_codes and not row_codes_anywhere:
+        if any(_is_numberish(c) for row in body for c in row[len(label_cols):]):
+            log.warn("feuille ignorée : aucun indicateur reconnu (nommez la feuille ou son titre d'après "
+                     "l'indicateur, p. ex. « COURRIEL_5J » ou « Courriels »)", name)
+        return []
+    scope = [ctx.indicators[c] for c in scope_codes]
+
+    columns = _classify_columns(name, head, label_cols, scope, sheet_year, log)
+    if columns is None:
+        return []
+    value_cols = [c for c in columns if c.kind in ("period", "perimetre", "indicator")]
+    total_cols = [c for c in columns if c.kind == "total"]
+    if not value_cols:
+        log.warn("feuille ignorée : aucune colonne de mois ou de périmètre", name)
+        return []
+
+    # --- map rows to (indicator, count) -------------------------------------------------
+    cells: dict[tuple[str, str, int], tuple[float, int]] = {}  # (code, role, col) → (value, row)
+    total_rows: list[tuple[int, list[Assignment], dict[int, float]]] = []
+    mapped_rows: list[tuple[int, list[Assignment]]] = []
+    seen_roles: dict[tuple[str, str], int] = {}
+    for offset, (row, label) in enumerate(zip(body, labels, strict=True)):
+        sheet_row = header + 2 + offset
+        values_present = any(not is_missing(row[c.index]) for c in columns if c.index < len(row))
+        if not label:
+            if values_present and any(_is_numberish(row[c.index]) for c in value_cols if c.index < len(row)):
+                log.warn("ligne sans libellé ignorée", name, sheet_row)
+            continue
+        if not values_present:
+            continue
+        norm = normalize(label)
+        is_total_row = norm.startswith(("total", "sous total", "cumul"))
+        row_codes = codes_in(label, ctx.indicators)
+        candidates = [ctx.indicators[c] for c in row_codes] if row_codes else scope
+        match_label = re.sub(r"^\s*(sous[- ]total|total|cumul)\s*(g[ée]n[ée]ral)?\s*(du|des|de la|de|d')?\s*", "", label, flags=re.I) if is_total_row else label
+        assignments = assign_row(match_label, candidates)
+        if not assignments:
+            if any(_is_numberish(row[c.index]) for c in value_cols if c.index < len(row)):
+                log.warn(f"ligne « {label} » non reconnue : ses valeurs ne sont pas importées", name, sheet_row)
+            continue
+        key = tuple(sorted((a.code, a.role) for a in assignments))
+        if is_total_row and any((a.code, a.role) in seen_roles for a in assignments):
+            parsed = _parse_row(name, sheet_row, row, value_cols, assignments, ctx, log)
+            total_rows.append((sheet_row, assignments, parsed))
+            continue
+        for a in assignments:
+            if (a.code, a.role) in seen_roles:
+                log.error(f"les lignes {seen_roles[(a.code, a.role)]} et {sheet_row} donnent toutes deux "
+                          f"« {_role_name(ctx, a)} » de {a.code}", name, sheet_row)
+            seen_roles[(a.code, a.role)] = sheet_row
+        del key
+        mapped_rows.append((sheet_row, assignments))
+        parsed = _parse_row(name, sheet_row, row, value_cols, assignments, ctx, log)
+        for col_index, value in parsed.items():
+            for a in assignments:
+                cells[(a.code, a.role, col_index)] = (value, sheet_row)
+        _check_total_columns(name, sheet_row, row, value_cols, total_cols, assignments, parsed, ctx, log)
+
+    # --- build observations ---------------------------------------------------------------
+    drafts: list[Draft] = []
+    for col in value_cols:
+        codes = [col.indicator] if col.kind == "indicator" else [i.code for i in scope] + [
+            c for c in dict.fromkeys(a.code for _, asg in mapped_rows for a in asg) if c not in scope_codes
+        ]
+        for code in codes:
+            if code is None:
+                continue
+            draft = _build_draft(name, code, col, cells, sheet_perimetre, ctx, log)
+            if draft is not None:
+                drafts.append(draft)
+
+    _check_rate_totals(name, total_cols, mapped_rows, cells, value_cols, rows, header, ctx, log)
+    _check_total_rows(name, total_rows, cells, value_cols, log)
+    _warn_missing_months(name, drafts, value_cols, ctx, log)
+    if drafts and scope_reason:
+        pass
+    return drafts
+
+
+def _role_name(ctx: ImportContext, a: Assignment) -> str:
+    if a.role == RATE_CHECK:
+        return "le taux"
+    spec = ctx.indicators[a.code].counts.get(a.role)
+    return spec.label if spec else a.role
+
+
+def _label_columns(head: list[object], body: list[list[object]]) -> list[int]:
+    """Leading columns that hold text only: together they make each row's label."""
+    cols = []
+    width = len(head)
+    for c in range(width):
+        if _period_header(head[c]) and c > 0:
+            break
+        column_cells = [row[c] for row in body if c < len(row)]
+        if c > 0 and any(_is_numberish(x) for x in column_cells):
+            break
+        if c > 0 and not any(_is_text(x) for x in column_cells):
+            break
+        cols.append(c)
+    return cols or [0]
+
+
+def _classify_columns(sheet: str, head: list[object], label_cols: list[int], scope: list,
+                      sheet_year: int | None, log: IssueLog) -> list[Column] | None:
+    columns: list[Column] = []
+    start_col = max(label_cols) + 1
+    has_period = any(_period_header(h) for h in head[start_col:])
+    for idx in range(start_col, len(head)):
+        cell = head[idx]
+        text = normalize(cell) if isinstance(cell, str) else ""
+        month = parse_month_header(cell)
+        quarter = parse_quarter_header(cell) if month is None else None
+        year_hdr = parse_year_header(cell) if month is None and quarter is None and (isinstance(cell, str) or has_period) else None
+        if month is not None:
+            year = month.year or sheet_year
+            if year is None:
+                log.error("l'année des colonnes de mois est introuvable : indiquez-la dans le titre ou "
+                          "le nom de la feuille (ex. « Courriels 2022 »)", sheet, None, column_letter(idx))
+                return None
+            start = dt.date(year, month.month, 1)
+            columns.append(Column(idx, cell, "period", start, start))
+        elif quarter is not None:
+            q, qy = quarter
+            year = qy or sheet_year
+            if year is None:
+                log.error("l'année des colonnes de trimestre est introuvable", sheet, None, column_letter(idx))
+                return None
+            start = dt.date(year, 3 * q - 2, 1)
+            columns.append(Column(idx, cell, "period", start, add_months(start, 2)))
+        elif year_hdr is not None:
+            columns.append(Column(idx, cell, "period", dt.date(year_hdr, 1, 1), dt.date(year_hdr, 12, 1)))
+        elif text.startswith(TOTAL_HEADERS):
+            columns.append(Column(idx, cell, "total"))
+        elif not text:
+            columns.append(Column(idx, cell, "ignored"))
+        elif has_period:
+            columns.append(Column(idx, cell, "ignored"))
+            log.warn(f"colonne « {cell} » ignorée (ni un mois ni un total)", sheet, None, column_letter(idx))
+        else:
+            ind = column_indicator(str(cell), scope)
+            if ind is not None:
+                columns.append(Column(idx, cell, "indicator", indicator=ind.code))
+            else:
+                columns.append(Column(idx, cell, "perimetre", perimetre=str(cell).strip()))
+    needs_year = [c for c in columns if c.kind in ("perimetre", "indicator")]
+    if needs_year:
+        if sheet_year is None:
+            log.error("période introuvable : indiquez l'année dans le titre ou le nom de la feuille "
+                      "(ex. « Courriels par boîte 2022 »)", sheet)
+            return None
+        for c in needs_year:
+            c.start, c.end = dt.date(sheet_year, 1, 1), dt.date(sheet_year, 12, 1)
+    return columns
+
+
+def _parse_row(sheet: str, sheet_row: int, row: list[object], value_cols: list[Column],
+               assignments: list[Assignment], ctx: ImportContext, log: IssueLog) -> dict[int, float]:
+    out: dict[int, float] = {}
+    is_rate = all(a.role == RATE_CHECK for a in assignments)
+    is_mean = all(a.role == "value" and ctx.indicators[a.code].kind == "mean_delay" for a in assignments)
+    for col in value_cols:
+        if col.index >= len(row):
+            continue
+        cell = row[col.index]
+        try:
+            parsed = parse_number(cell)
+        except ValueFormatError as exc:
+            log.error(f"{exc} (attendu : un nombre ou « n.c »)", sheet, sheet_row, col.letter)
+            continue
+        if parsed is None:
+            continue
+        if not _unit_fits(parsed, is_rate, is_mean):
+            log.error(f"« {cell} » : unité inattendue dans cette ligne", sheet, sheet_row, col.letter)
+            continue
+        if parsed.value < 0:
+            log.error(f"valeur négative ({format_number_fr(parsed.value, 0)}) : un compte ne peut pas être négatif",
+                      sheet, sheet_row, col.letter)
+            continue
+        out[col.index] = parsed.value
+    return out
+
+
+def _unit_fits(parsed: ParsedNumber, is_rate: bool, is_mean: bool) -> bool:
+    if parsed.unit is None:
+        return True
+    if is_rate:
+        return parsed.unit in ("%", "‰")
+    if is_mean:
+        return parsed.unit == "j"
+    return False
+
+
+def _check_total_columns(sheet: str, sheet_row: int, row: list[object], value_cols: list[Column],
+                         total_cols: list[Column], assignments: list[Assignment], parsed: dict[int, float],
+                         ctx: ImportContext, log: IssueLog) -> None:
+    """A Total column that disagrees with the sum of its parts is reported; the parts win."""
+    if not total_cols or not parsed:
+        return
+    roles = {a.role for a in assignments}
+    if roles & {RATE_CHECK} or any(ctx.indicators[a.code].kind == "mean_delay" and a.role == "value" for a in assignments):
+        return  # rates and means are checked against the counts once the observations exist
+    parts = [parsed[c.index] for c in value_cols if c.index in parsed]
+    for tcol in total_cols[:1]:
+        if tcol.index >= len(row):
+            continue
+        try:
+            total = parse_number(row[tcol.index])
+        except ValueFormatError:
+            log.warn(f"total « {row[tcol.index]} » illisible", sheet, sheet_row, tcol.letter)
+            continue
+        if total is None:
+            continue
+        expected = sum(parts)
+        if abs(total.value - expected) > 1e-6:
+            shown = " + ".join(format_number_fr(p, 0 if float(p).is_integer() else 1) for p in parts) if len(parts) <= 4 else f"{len(parts)} colonnes"
+            log.warn(f"le total {format_number_fr(total.value, 0)} ≠ {format_number_fr(expected, 0)}, somme des parties "
+                     f"({shown}) : les parties sont retenues", sheet, sheet_row, tcol.letter)
+
+
+def _build_draft(sheet: str, code: str, col: Column, cells: dict[tuple[str, str, int], tuple[float, int]],
+                 sheet_perimetre: str | None, ctx: ImportContext, log: IssueLog) -> Draft | None:
+    ind = ctx.indicators[code]
+    get = {role: cells.get((code, role, col.index)) for role in ("numerator", "denominator", "complement", "value", "count", RATE_CHECK)}
+    if not any(get.values()):
+        return None
+    assert col.start is not None and col.end is not None
+    perimetre = col.perimetre if col.kind == "perimetre" else sheet_perimetre
+    location_row = next(v[1] for v in get.values() if v)
+    where = (sheet, location_row, col.letter)
+
+    def val(role: str) -> float | None:
+        return get[role][0] if get[role] else None
+
+    if ind.kind == "count":
+        if val("value") is None and val("numerator") is None:
+            return None
+        num = val("value") if val("value") is not None else val("numerator")
+        return Draft(code, perimetre, col.start, col.end, float(num or 0), None, *where)
+    if ind.kind == "mean_delay":
+        mean, count = val("value"), val("count")
+        if mean is None and val("numerator") is not None:
+            total_delay, count = val("numerator"), val("denominator") if val("denominator") is not None else count
+            if count is None:
+                return None
+            return Draft(code, perimetre, col.start, col.end, float(total_delay or 0), float(count), *where)
+        if mean is None:
+            return None
+        if count is None:
+            if any(k[0] == code and k[1] == "count" for k in cells):
+                log.warn(f"{code} : délai moyen sans nombre de réponses pour ce mois, non importé", *where)
+            else:
+                log.error(f"{code} : un délai moyen ne peut pas être pondéré sans le nombre de réponses "
+                          "(ajoutez la ligne « Nombre de réponses »)", *where)
+            return None
+        return Draft(code, perimetre, col.start, col.end, mean * count, count, *where)
+    num, den, comp = val("numerator"), val("denominator"), val("complement")
+    if num is not None and den is not None and comp is not None and abs(num + comp - den) > 1e-6:
+        log.warn(f"{code} : {format_number_fr(num, 0)} + {format_number_fr(comp, 0)} ≠ {format_number_fr(den, 0)} ; "
+                 "le numérateur et le dénominateur sont retenus", *where)
+    if num is None and den is not None and comp is not None:
+        num = den - comp
+        if num < 0:
+            log.error(f"{code} : {format_number_fr(comp, 0)} hors délai / perdus pour {format_number_fr(den, 0)} reçus", *where)
+            return None
+    if den is None and num is not None and comp is not None:
+        den = num + comp
+    if num is None or den is None:
+        if num is not None or den is not None:
+            missing = "dénominateur" if den is None else "numérateur"
+            log.warn(f"{code} : {missing} non communiqué pour ce mois, valeur non importée", *where)
+        return None
+    if num > den + 1e-9:
+        log.error(f"{code} : le numérateur ({format_number_fr(num, 0)}) dépasse le dénominateur ({format_number_fr(den, 0)})", *where)
+        return None
+    sheet_rate = val(RATE_CHECK)
+    if sheet_rate is not None and den > 0:
+        computed = num / den * ind.scale
+        shown = _closest(sheet_rate, computed, ind.scale)
+        if abs(shown - computed) >= RATE_TOLERANCE_POINTS * (ind.scale / 100 if ind.kind == "per_mille" else 1):
+            log.warn(f"{code} : taux de la feuille {format_number_fr(shown, 1)} {ind.unit} ≠ {format_number_fr(computed, 1)} {ind.unit} "
+                     f"calculé ({format_number_fr(num, 0)} / {format_number_fr(den, 0)}) ; le calcul est retenu",
+                     sheet, get[RATE_CHECK][1] if get[RATE_CHECK] else location_row, col.letter)
+    return Draft(code, perimetre, col.start, col.end, float(num), float(den), *where)
+
+
+def _closest(sheet_value: float, computed: float, scale: float) -> float:
+    """A sheet rate typed as 0.915 or as 91.5: take the reading nearest to the computed one."""
+    candidates = [sheet_value, sheet_value * scale]
+    return min(candidates, key=lambda v: abs(v - computed))
+
+
+def _check_rate_totals(sheet: str, total_cols: list[Column], mapped_rows: list[tuple[int, list[Assignment]]],
+                       cells: dict[tuple[str, str, int], tuple[float, int]], value_cols: list[Column],
+                       rows: list[list[object]], header: int, ctx: ImportContext, log: IssueLog) -> None:
+    """The Total column of a rate or mean row, against Σ numerators / Σ denominators."""
+    if not total_cols:
+        return
+    tcol = total_cols[0]
+    for sheet_row, assignments in mapped_rows:
+        kinds = {(a.role, ctx.indicators[a.code].kind) for a in assignments}
+        is_rate = all(role == RATE_CHECK for role, _ in kinds)
+        is_mean = all(role == "value" and kind == "mean_delay" for role, kind in kinds)
+        if not (is_rate or is_mean):
+            continue
+        row = rows[sheet_row - 1]
+        if tcol.index >= len(row):
+            continue
+        try:
+            total = parse_number(row[tcol.index])
+        except ValueFormatError:
+            continue
+        if total is None:
+            continue
+        num = den = 0.0
+        for a in assignments:
+            ind = ctx.indicators[a.code]
+            for col in value_cols:
+                if col.kind == "indicator" and col.indicator != a.code:
+                    continue
+                if is_mean:
+                    mean, count = cells.get((a.code, "value", col.index)), cells.get((a.code, "count", col.index))
+                    if mean and count:
+                        num += mean[0] * count[0]
+                        den += count[0]
+                else:
+                    n = cells.get((a.code, "numerator", col.index))
+                    d = cells.get((a.code, "denominator", col.index))
+                    c = cells.get((a.code, "complement", col.index))
+                    if d and (n or c):
+                        num += n[0] if n else d[0] - c[0]  # type: ignore[index]
+                        den += d[0]
+        if den <= 0:
+            continue
+        ind = ctx.indicators[assignments[0].code]
+        computed = num / den * (1 if is_mean else ind.scale)
+        shown = total.value if is_mean else _closest(total.value, computed, ind.scale)
+        tolerance = MEAN_TOLERANCE_DAYS if is_mean else RATE_TOLERANCE_POINTS
+        if abs(shown - computed) >= tolerance:
+            what = "moyenne" if is_mean else "taux"
+            unit = "j" if is_mean else ind.unit
+            log.warn(f"{what} de la colonne Total {format_number_fr(shown, 1)} {unit} ≠ {format_number_fr(computed, 1)} {unit} "
+                     f"calculé à partir des comptes ({format_number_fr(num, 0)} / {format_number_fr(den, 0)}), "
+                     "pondéré et non moyenne des taux ; le calcul est retenu", sheet, sheet_row, tcol.letter)
+
+
+def _check_total_rows(sheet: str, total_rows: list[tuple[int, list[Assignment], dict[int, float]]],
+                      cells: dict[tuple[str, str, int], tuple[float, int]], value_cols: list[Column],
+                      log: IssueLog) -> None:
+    for sheet_row, assignments, parsed in total_rows:
+        a = assignments[0]
+        for col in value_cols:
+            if col.index not in parsed:
+                continue
+            part = cells.get((a.code, a.role, col.index))
+            if part is not None and abs(part[0] - parsed[col.index]) > 1e-6:
+                log.warn(f"la ligne de total ({format_number_fr(parsed[col.index], 0)}) ne correspond pas aux lignes "
+                         f"détaillées ({format_number_fr(part[0], 0)}) : le détail est retenu", sheet, sheet_row, col.letter)
+
+
+def _warn_missing_months(sheet: str, drafts: list[Draft], value_cols: list[Column], ctx: ImportContext, log: IssueLog) -> None:
+    """Months of the year without a value for a monthly indicator the sheet does carry."""
+    month_cols = [c for c in value_cols if c.kind == "period" and c.start == c.end]
+    if not month_cols:
+        return
+    years = {c.start.year for c in month_cols if c.start}
+    per_indicator: dict[tuple[str, str | None], set[dt.date]] = defaultdict(set)
+    for d in drafts:
+        if d.start == d.end:
+            per_indicator[(d.indicator, d.perimetre)].add(d.start)
+    today = dt.date.today()
+    last_col = max(c.start for c in month_cols if c.start)
+    for (code, _perim), months in per_indicator.items():
+        if ctx.indicators[code].frequency != "monthly":
+            continue
+        for year in sorted(years):
+            # a past year should be complete; the current one only up to its last column
+            last = 12 if year < today.year else (last_col.month if last_col.year == year else 12)
+            missing = [MONTH_NAMES_FR[m - 1] for m in range(1, last + 1) if dt.date(year, m, 1) not in months]
+            if missing and len(missing) < 12:
+                log.warn(f"{code} : mois sans donnée en {year} : {', '.join(missing)}", sheet)

@@ -1,0 +1,136 @@
+"""Opening what users upload, safely and fast.
+
+Workbooks are read with calamine (Rust): it is an order of magnitude faster than openpyxl, never
+runs macros, and does not stall on the crafted XML that keeps openpyxl busy for minutes (see
+FIELD-NOTES). Before parsing, the zip directory is checked so that a small file cannot expand
+into gigabytes. CSV files are decoded as UTF-8 (with or without BOM) or else cp1252, and their
+separator (``;`` or ``,``) is detected from the first lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import python_calamine
+
+from qep_core.importing.issues import ImportRejected, Issue, ERROR
+
+MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
+HEAD_ROWS = 20
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[object]]
+
+
+@dataclass
+class SourceFile:
+    """An uploaded file, opened: its bytes, fingerprint, format and the sheets' cell values."""
+
+    name: str
+    data: bytes
+    sha256: str
+    format: str  # xlsx | xls | csv
+    sheet_names: list[str] = field(default_factory=list)
+    _book: python_calamine.CalamineWorkbook | None = None
+    _csv_rows: list[list[object]] | None = None
+
+    def rows(self, sheet_name: str, nrows: int | None = None) -> list[list[object]]:
+        """Cell values of a sheet (all rows, or the first *nrows*): str, float, date or ''."""
+        if self._csv_rows is not None:
+            return self._csv_rows if nrows is None else self._csv_rows[:nrows]
+        assert self._book is not None
+        try:
+            sheet = self._book.get_sheet_by_name(sheet_name)
+            return sheet.to_python(skip_empty_area=False, nrows=nrows) if nrows else sheet.to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises its own types for broken parts
+            raise ImportRejected(self.name, [Issue(ERROR, f"feuille illisible ({exc.__class__.__name__}) : le fichier est peut-être abîmé", sheet_name)]) from exc
+
+
+def _reject(name: str, message: str) -> ImportRejected:
+    return ImportRejected(name, [Issue(ERROR, message)])
+
+
+def _check_zip(name: str, data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+            names = set(archive.namelist())
+    except zipfile.BadZipFile as exc:
+        raise _reject(name, "le fichier est tronqué ou abîmé : ce n'est pas un classeur Excel lisible") from exc
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise _reject(name, f"le classeur se décompresse en {total // 2**20} Mo : trop volumineux pour être importé")
+    if not any(n.startswith("xl/") for n in names) and "content.xml" not in names:
+        raise _reject(name, "ce fichier compressé n'est pas un classeur Excel (.xlsx/.xlsm)")
+
+
+def decode_text(name: str, data: bytes) -> str:
+    """UTF-8 (BOM or not) first, then Windows-1252 as Excel's French CSV export writes it."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _reject(name, "encodage du fichier CSV non reconnu (attendu UTF-8 ou Windows-1252)")
+
+
+def detect_separator(text: str) -> str:
+    head = [line for line in text.splitlines()[:HEAD_ROWS] if line.strip()]
+    scores = {sep: sum(line.count(sep) for line in head) for sep in (";", ",", "\t")}
+    best = max(scores, key=lambda s: scores[s])
+    return best if scores[best] else ";"
+
+
+def read_csv_rows(name: str, data: bytes) -> list[list[object]]:
+    text = decode_text(name, data)
+    if "\x00" in text:
+        raise _reject(name, "fichier binaire : ce n'est ni un classeur Excel ni un CSV")
+    sep = detect_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        rows: list[list[object]] = [list(r) for r in reader]
+    except csv.Error as exc:
+        raise _reject(name, f"CSV illisible : {exc}") from exc
+    width = max((len(r) for r in rows), default=0)
+    return [r + [""] * (width - len(r)) for r in rows]
+
+
+def open_source(name: str, data: bytes) -> SourceFile:
+    """Identify and open a file by its content (the extension is only a hint)."""
+    display = PurePath(name).name or "fichier"
+    if not data:
+        raise _reject(display, "le fichier est vide")
+    suffix = PurePath(name).suffix.lower()
+    digest = sha256_of(data)
+    if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC):
+        if data.startswith(ZIP_MAGIC):
+            _check_zip(display, data)
+        try:
+            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+        except Exception as exc:
+            raise _reject(display, "le classeur est abîmé ou tronqué : il ne peut pas être lu") from exc
+        if not names:
+            raise _reject(display, "le classeur ne contient aucune feuille de calcul")
+        fmt = "xls" if data.startswith(OLE_MAGIC) else "xlsx"
+        return SourceFile(display, data, digest, fmt, names, _book=book)
+    if suffix in WORKBOOK_SUFFIXES:
+        raise _reject(display, f"ce fichier « {suffix} » n'est pas un classeur Excel valide (contenu d'un autre format ou fichier tronqué)")
+    rows = read_csv_rows(display, data)
+    if not any(any(str(c).strip() for c in r) for r in rows):
+        raise _reject(display, "le fichier ne contient aucune donnée")
+    return SourceFile(display, data, digest, "csv", [PurePath(display).stem or "CSV"], _csv_rows=rows)

@@ -1,0 +1,121 @@
+"""Indicator results as records, tables, CSV and JSON (the CLI ``report`` and the exports)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from qep_core.compute import IndicatorResult
+from qep_core.frenchforms import format_number_fr
+
+DISPLAY_DECIMALS = {"%": 1, "j": 1, "‰": 3, "": 0}
+CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _round(value: float | None, unit: str) -> float | None:
+    if value is None:
+        return None
+    decimals = DISPLAY_DECIMALS.get(unit, 1)
+    return round(value, decimals if unit else 2)
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """French display: ``91,5 %``, ``4,2 j``, ``0,050 ‰``, ``1 234``; ``–`` without data."""
+    if value is None:
+        return "–"
+    decimals = DISPLAY_DECIMALS.get(unit, 1)
+    if not unit and not float(value).is_integer():
+        decimals = 1
+    text = format_number_fr(value, decimals)
+    return f"{text} {unit}".strip()
+
+
+def format_target(result: IndicatorResult) -> str:
+    if result.target.value is None:
+        return "pas d'objectif"
+    sign = "≥" if result.target.direction == ">=" else "≤"
+    return f"{sign} {format_value(result.target.value, result.indicator.unit)}"
+
+
+def engagement_label(result: IndicatorResult) -> str:
+    key = result.indicator.engagement_key
+    if key and key.startswith("E") and key[1:].isdigit():
+        return key[1:]
+    return key or f"module {result.indicator.module_code.removeprefix('M')}"
+
+
+def result_record(result: IndicatorResult) -> dict[str, Any]:
+    ind = result.indicator
+    return {
+        "indicator": ind.code,
+        "label": ind.label,
+        "engagement": engagement_label(result),
+        "module": ind.module_code,
+        "period": result.period.code,
+        "period_label": result.period.label,
+        "value": _round(result.value, ind.unit),
+        "numerator": result.numerator,
+        "denominator": result.denominator,
+        "unit": ind.unit,
+        "target": result.target.value,
+        "direction": result.target.direction,
+        "alert_threshold": result.target.alert,
+        "status": result.status,
+        "previous_value": _round(result.previous_value, ind.unit),
+        "change": _round(result.change, ind.unit),
+        "frequency": ind.frequency,
+    }
+
+
+def to_json(results: list[IndicatorResult], meta: dict[str, Any] | None = None) -> str:
+    payload: dict[str, Any] = {"indicators": [result_record(r) for r in results]}
+    if meta:
+        payload = {**meta, **payload}
+    return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+
+
+def neutralise(value: Any) -> Any:
+    """Spreadsheet formula injection guard (OWASP): text starting with = + - @ is quoted."""
+    if isinstance(value, str) and value.startswith(CSV_INJECTION_PREFIXES):
+        return "'" + value
+    return value
+
+
+def to_csv(results: list[IndicatorResult]) -> str:
+    records = [result_record(r) for r in results]
+    buffer = io.StringIO()
+    if not records:
+        return ""
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), delimiter=";")
+    writer.writeheader()
+    for rec in records:
+        writer.writerow({k: neutralise("" if v is None else v) for k, v in rec.items()})
+    return buffer.getvalue()
+
+
+def to_table(results: list[IndicatorResult], title: str = "") -> str:
+    """Aligned text for a terminal, in French."""
+    header = ["Indicateur", "Valeur", "Cible", "Statut", "N-1", "Évol.", "Num./Dén."]
+    rows = []
+    for r in results:
+        unit = r.indicator.unit
+        change = "–" if r.change is None else (("+" if r.change >= 0 else "") + format_value(r.change, "pt" if unit == "%" else unit).replace(" pt", " pt"))
+        counts = "–" if r.numerator is None else (
+            format_number_fr(r.numerator, 0) + (f" / {format_number_fr(r.denominator, 0)}" if r.denominator is not None and r.indicator.kind != "mean_delay" else ""))
+        if r.indicator.kind == "mean_delay" and r.denominator is not None:
+            counts = f"{format_number_fr(r.denominator, 0)} rép."
+        rows.append([r.indicator.code, format_value(r.value, unit), format_target(r), r.status,
+                     format_value(r.previous_value, unit), change, counts])
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    lines = [title] if title else []
+    lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
+    met = sum(1 for r in results if r.status == "atteint")
+    with_target = sum(1 for r in results if r.status in ("atteint", "à surveiller", "non atteint"))
+    lines.append("")
+    lines.append(f"{met} indicateur(s) sur {with_target} avec objectif et données atteignent leur cible.")
+    return "\n".join(lines)

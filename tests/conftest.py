@@ -1,0 +1,64 @@
+"""Shared fixtures: a fresh SQLite database in a temp dir, with the référentiel and one préfecture."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from qep_core.db import create_schema, get_engine, session_scope
+from qep_core.models import Prefecture
+from qep_core.prefectures import create_prefecture
+from qep_core.referentiel import seed_referentiel
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    eng = get_engine(f"sqlite:///{tmp_path / 'qep.db'}")
+    create_schema(eng)
+    with session_scope(eng, write=True) as session:
+        seed_referentiel(session)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def prefecture(engine: Engine) -> Prefecture:
+    with session_scope(engine, write=True) as session:
+        return create_prefecture(session, "44", "Préfecture de test", ("M2", "M4"))
+
+
+def make_workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    """An .xlsx with one sheet per entry, rows written as given (None/"" for empty cells)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def workbook() -> Callable[[dict[str, list[list[object]]]], bytes]:
+    return make_workbook
+
+
+def db_snapshot(engine: Engine) -> dict[str, list[tuple]]:
+    """Every row of every data table, to assert that a rejected import changed nothing."""
+    tables = ["prefecture", "perimetre", "import_batch", "observation", "observation_history", "target", "indicator",
+              "engagement"]
+    with engine.connect() as conn:
+        return {t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}")).all()), key=repr) for t in tables}
+
+
+@pytest.fixture
+def snapshot() -> Callable[[Engine], dict[str, list[tuple]]]:
+    return db_snapshot
