@@ -17,7 +17,7 @@ from sqlmodel import Session
 from qep_core.compute import compute_indicators, latest_month_with_data
 from qep_core.db import analyze, create_schema, get_engine, session_scope
 from qep_core.importing import ImportRejected, import_file
-from qep_core.periods import Period, month_period, parse_period, quarter_period, year_period
+from qep_core.periods import Period, parse_period, quarter_period, year_period
 from qep_core.prefectures import PrefectureError, create_prefecture, list_prefectures, perimetres_of, resolve_prefecture
 from qep_core.referentiel import engagements_for, indicators_for, seed_referentiel
 from qep_core.report import to_csv, to_json, to_table
@@ -55,8 +55,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.demo:
         from qep_core.demo import load_demo
 
-        loaded = load_demo(engine)
-        print(loaded)
+        with session_scope(engine) as session:
+            has_prefecture = bool(list_prefectures(session))
+        if args.if_empty and has_prefecture:
+            print("base déjà initialisée : la démonstration n'est pas rechargée")
+        else:
+            print(load_demo(engine))
     analyze(engine)
     print(f"base prête : {engine.url.render_as_string(hide_password=True)}")
     return EXIT_OK
@@ -178,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="créer la base et le référentiel (sans rien écraser)")
     p.add_argument("--demo", action="store_true", help="charger la préfecture de démonstration")
+    p.add_argument("--if-empty", action="store_true", help="avec --demo : seulement si la base n'a aucune préfecture")
     p.add_argument("--prefecture", metavar="CODE", help="créer une préfecture (code du département : 44, 2A, 974…)")
     p.add_argument("--name", help="nom de la préfecture créée")
     p.add_argument("--modules", help="modules labellisés en plus du module 1, p. ex. 2,4")

@@ -2,7 +2,14 @@
 
 from qep_core.importing.issues import ImportRejected, Issue
 from qep_core.importing.service import (
-    ImportOutcome, ImportPlan, UndoError, analyze_file, import_file, list_batches, save_plan, undo_batch,
+    ImportOutcome,
+    ImportPlan,
+    UndoError,
+    analyze_file,
+    import_file,
+    list_batches,
+    save_plan,
+    undo_batch,
 )
 
 __all__ = ["ImportOutcome", "ImportPlan", "ImportRejected", "Issue", "UndoError", "analyze_file", "import_file",

@@ -14,8 +14,16 @@ import numpy as np
 import pandas as pd
 
 from qep_core.frenchforms import (
-    MISSING_MARKERS, PeriodFormatError, ValueFormatError, format_number_fr, is_no_target, normalize,
-    normalize_marker, parse_month_cell, parse_number, parse_quarter_header,
+    MISSING_MARKERS,
+    PeriodFormatError,
+    ValueFormatError,
+    format_number_fr,
+    is_no_target,
+    normalize,
+    normalize_marker,
+    parse_month_cell,
+    parse_number,
+    parse_quarter_header,
 )
 from qep_core.importing.context import ImportContext
 from qep_core.importing.issues import IssueLog, column_letter
@@ -101,7 +109,7 @@ def parse_numeric_column(series: pd.Series, field: str, column: str, sheet: str,
                          log: IssueLog) -> tuple[np.ndarray, np.ndarray]:
     """Floats (NaN where missing) and the units read (``%``, ``j``…) for one column."""
     text = series.fillna("").astype(str).str.strip()
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    values = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)  # a writable copy
     units = np.full(len(text), None, dtype=object)
     todo = np.isnan(values) & (text != "").to_numpy()
     if todo.any():
@@ -135,7 +143,7 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     ind_text = as_text("indicateur")
     per_series = col["periode"]
     per_text = per_series.fillna("").astype(str).str.strip()
-    nonblank = ((ind_text != "") | (per_text != "")).to_numpy()
+    nonblank = np.array((ind_text != "") | (per_text != ""), dtype=bool)
     for f in NUMERIC_FIELDS:
         if f in col:
             nonblank |= (as_text(f) != "").to_numpy()

@@ -13,8 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from qep_core.frenchforms import (
-    MONTH_NAMES_FR, ParsedNumber, ValueFormatError, find_year, format_number_fr, is_missing, normalize,
-    parse_month_header, parse_number, parse_quarter_header, parse_year_header,
+    MONTH_NAMES_FR,
+    ParsedNumber,
+    ValueFormatError,
+    find_year,
+    format_number_fr,
+    is_missing,
+    normalize,
+    parse_month_header,
+    parse_number,
+    parse_quarter_header,
+    parse_year_header,
 )
 from qep_core.importing.context import Draft, ImportContext
 from qep_core.importing.issues import IssueLog, column_letter
@@ -82,7 +91,7 @@ def find_header_row(rows: list[list[object]]) -> int | None:
         cells = [c for c in row if not (c is None or (isinstance(c, str) and not c.strip()))]
         if len(cells) >= 2 and _is_text(cells[0]) and any(_is_numberish(c) for c in cells[1:]):
             for above in range(r - 1, -1, -1):
-                filled = [c for c in rows[above][1:] if isinstance(c, str) and c.strip() or _is_numberish(c)]
+                filled = [c for c in rows[above][1:] if (isinstance(c, str) and c.strip()) or _is_numberish(c)]
                 if len(filled) >= 1:
                     return above
             return None

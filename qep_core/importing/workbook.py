@@ -18,7 +18,7 @@ from pathlib import PurePath
 
 import python_calamine
 
-from qep_core.importing.issues import ImportRejected, Issue, ERROR
+from qep_core.importing.issues import ERROR, ImportRejected, Issue
 
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 HEAD_ROWS = 20
