@@ -4,7 +4,8 @@ Run from the project root::
 
     PYTHONPATH=. .venv/bin/python bench/bench_import.py            # everything (~2-3 min on 2 cores)
     PYTHONPATH=. .venv/bin/python bench/bench_import.py --only wide
-    PYTHONPATH=. .venv/bin/python bench/bench_import.py --profile long   # cProfile of one import
+    PYTHONPATH=. .venv/bin/python bench/bench_import.py --profile import  # cProfile, long file
+    PYTHONPATH=. .venv/bin/python bench/bench_import.py --profile corrected --only wide
 
 Two generated files (seeded, in a temp dir, never kept):
 
@@ -275,7 +276,8 @@ def analyze_once(engine, pref_id: int, name: str, data: bytes):  # type: ignore[
 def bench_file(label: str, name: str, files: Files, dbs: Databases, big: bool) -> dict[str, float]:
     n = files.observations
     small_runs = 3
-    big_runs = 1 if big else 3
+    big_runs = 1 if big else 3  # analyse and calamine read of the big file
+    import_runs = 3
     size = len(files.original) / 2**20
     print(f"\n== {label}: {fmt_int(n)} values, {size:.1f} MB ==")
 
@@ -295,12 +297,14 @@ def bench_file(label: str, name: str, files: Files, dbs: Databases, big: bool) -
     engine.dispose()
 
     times = []
-    for _ in range(big_runs):
+    for run in range(import_runs):
         engine, pref_id = dbs.fresh()
         t0 = time.perf_counter()
         outcome = import_file(engine, pref_id, name, files.original)
         times.append(time.perf_counter() - t0)
         assert outcome.inserted == n, (outcome.inserted, n)
+        if run < import_runs - 1:
+            engine.dispose()
     t_imp = statistics.median(times)
     print(f"{label} {fmt_int(n)} rows: read(fastexcel) {t_arrow:.2f} s, import {t_imp:.2f} s → "
           f"{fmt_int(n / t_imp)} rows/s, ratio {t_imp / t_arrow:.1f}×")
@@ -327,16 +331,23 @@ def bench_file(label: str, name: str, files: Files, dbs: Databases, big: bool) -
             "import": t_imp, "reimport": t_again, "resaved": t_same, "corrected": t_corr}
 
 
-def profile_import(label: str, name: str, files: Files, dbs: Databases, top: int = 30) -> None:
+def profile_import(label: str, step: str, name: str, files: Files, dbs: Databases, top: int = 25) -> None:
+    """cProfile of one import_file call: the first import, or a re-saved / corrected file after it."""
     engine, pref_id = dbs.fresh()
-    out = Path(tempfile.gettempdir()) / f"qep-import-{label}.prof"
+    data = files.original
+    if step != "import":
+        import_file(engine, pref_id, name, files.original)
+        data = files.resaved if step == "resaved" else files.corrected
+        name = f"{step}-{name}"
+    out = Path(tempfile.gettempdir()) / f"qep-import-{label}-{step}.prof"
     profiler = cProfile.Profile()
     profiler.enable()
-    import_file(engine, pref_id, name, files.original)
+    import_file(engine, pref_id, name, data)
     profiler.disable()
+    engine.dispose()
     profiler.dump_stats(out)
-    print(f"\n== cProfile of one {label} import (saved to {out}) ==")
-    stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
+    print(f"\n== cProfile of one {label} {step} (saved to {out}) ==")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
 
@@ -344,9 +355,11 @@ def profile_import(label: str, name: str, files: Files, dbs: Databases, top: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=("long", "wide"), help="one file only")
-    parser.add_argument("--profile", choices=("long", "wide"), help="profile one import of this file instead")
+    parser.add_argument("--profile", choices=("import", "resaved", "corrected"),
+                        help="instead of timing, profile one import (first import, re-saved file or corrected file) "
+                             "of the --only file (default long)")
     args = parser.parse_args()
-    wanted = [args.profile] if args.profile else ([args.only] if args.only else ["long", "wide"])
+    wanted = [args.only or "long"] if args.profile else ([args.only] if args.only else ["long", "wide"])
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="qep-bench-") as tmp:
         root = Path(tmp)
@@ -366,7 +379,7 @@ def main() -> None:
                 name = f"suivi-{WIDE_YEAR}.xlsx"
             print(f"(generated {which} files in {time.perf_counter() - t0:.1f} s)")
             if args.profile:
-                profile_import(which, name, files, dbs)
+                profile_import(which, args.profile, name, files, dbs)
             else:
                 results[which] = bench_file(which, name, files, dbs, big=which == "long")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")

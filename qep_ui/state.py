@@ -6,15 +6,20 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from qep_core.compute import latest_month_with_data
-from qep_core.db import create_schema, get_engine, session_scope
+from qep_core.db import create_schema, database_url, get_engine, session_scope
 from qep_core.models import Prefecture
 from qep_core.prefectures import list_prefectures
 from qep_core.referentiel import seed_referentiel
 
 
-@st.cache_resource
 def engine() -> Engine:
-    eng = get_engine()
+    """The engine of ``QEP_DATABASE_URL`` (schema and référentiel ensured once per URL)."""
+    return _prepared_engine(database_url())
+
+
+@st.cache_resource
+def _prepared_engine(url: str) -> Engine:
+    eng = get_engine(url)
     create_schema(eng)
     with session_scope(eng, write=True) as session:
         seed_referentiel(session)

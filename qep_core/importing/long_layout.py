@@ -191,7 +191,7 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
 
     nums: dict[str, np.ndarray] = {}
     units: dict[str, np.ndarray] = {}
-    for f in NUMERIC_FIELDS + ("taux",):
+    for f in (*NUMERIC_FIELDS, "taux"):
         if f in col:
             nums[f], units[f] = parse_numeric_column(col[f], f, letters[f], sheet, rownums, log)
     nan = np.full(n, np.nan)

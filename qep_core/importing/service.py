@@ -246,7 +246,7 @@ def _perimetre_ids(session: Session, prefecture: Prefecture, names: pd.Series, c
                 row = Perimetre(prefecture_id=prefecture.id or 0, name=name, kind=guess_perimetre_kind(name))
                 session.add(row)
                 session.flush()
-                ids[key] = existing[key] = row  # type: ignore[assignment]
+                existing[key] = row
                 ids[key] = row.id
             else:
                 ids[key] = -1 - len(new)  # placeholder: a new périmètre has no rows to replace
@@ -448,7 +448,6 @@ def replaced_history(session: Session, prefecture_id: int, batch_id: int | None 
     )
     if batch_id is not None:
         stmt = stmt.where(ObservationHistory.replaced_by_batch_id == batch_id)
-    from qep_core.compute import value_from_counts
     from qep_core.referentiel import SCALE_OF_KIND
 
     records = []
@@ -461,5 +460,4 @@ def replaced_history(session: Session, prefecture_id: int, batch_id: int | None 
                         "valeur": None if value is None else format_number_fr(value, 1),
                         "lot d'origine": hist.batch_id, "remplacé par le lot": hist.replaced_by_batch_id,
                         "le": hist.replaced_at})
-    del value_from_counts
     return pd.DataFrame.from_records(records)

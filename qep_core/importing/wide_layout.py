@@ -140,7 +140,7 @@ def parse_wide_sheet(name: str, rows: list[list[object]], ctx: ImportContext, lo
     labels = [" ".join(str(row[c]).strip() for c in label_cols if c < len(row) and str(row[c]).strip()) for row in body]
     context_text += " " + " ".join(str(head[c]) for c in label_cols)
 
-    scope_codes, scope_reason = sheet_scope(context_text, ctx.families, ctx.indicators, " ".join(labels))
+    scope_codes, _reason = sheet_scope(context_text, ctx.families, ctx.indicators, " ".join(labels))
     row_codes_anywhere = any(codes_in(lbl, ctx.indicators) for lbl in labels)
     if not scope_codes and not row_codes_anywhere:
         if any(_is_numberish(c) for row in body for c in row[len(label_cols):]):
@@ -182,7 +182,6 @@ def parse_wide_sheet(name: str, rows: list[list[object]], ctx: ImportContext, lo
             if any(_is_numberish(row[c.index]) for c in value_cols if c.index < len(row)):
                 log.warn(f"ligne « {label} » non reconnue : ses valeurs ne sont pas importées", name, sheet_row)
             continue
-        key = tuple(sorted((a.code, a.role) for a in assignments))
         if is_total_row and any((a.code, a.role) in seen_roles for a in assignments):
             parsed = _parse_row(name, sheet_row, row, value_cols, assignments, ctx, log)
             total_rows.append((sheet_row, assignments, parsed))
@@ -192,7 +191,6 @@ def parse_wide_sheet(name: str, rows: list[list[object]], ctx: ImportContext, lo
                 log.error(f"les lignes {seen_roles[(a.code, a.role)]} et {sheet_row} donnent toutes deux "
                           f"« {_role_name(ctx, a)} » de {a.code}", name, sheet_row)
             seen_roles[(a.code, a.role)] = sheet_row
-        del key
         mapped_rows.append((sheet_row, assignments))
         parsed = _parse_row(name, sheet_row, row, value_cols, assignments, ctx, log)
         for col_index, value in parsed.items():
@@ -216,8 +214,6 @@ def parse_wide_sheet(name: str, rows: list[list[object]], ctx: ImportContext, lo
     _check_rate_totals(name, total_cols, mapped_rows, cells, value_cols, rows, header, ctx, log)
     _check_total_rows(name, total_rows, cells, value_cols, log)
     _warn_missing_months(name, drafts, value_cols, ctx, log)
-    if drafts and scope_reason:
-        pass
     return drafts
 
 
