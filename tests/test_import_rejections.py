@@ -183,11 +183,10 @@ def test_wide_sheet_naming_no_indicator_is_rejected(engine: Engine, pref_id: int
      "B (période)"),
     (["COURRIEL_5J", "2022-13", "", 10, 20], "mois impossible « 2022-13 »", "B (période)"),
     (["COURRIEL_5J", "31/02/2022", "", 10, 20], "date impossible « 31/02/2022 »", "B (période)"),
-    (["COURRIEL_5J", "", "", 10, 20], "période manquante", "B (période)"),
     (["COURRIEL_5J", "2022-02", "", "douze", 20], "« douze » n'est pas un nombre", "D (numérateur)"),
     (["COURRIEL_5J", "2022-02", "", 10, "vingt"], "« vingt » n'est pas un nombre", "E (dénominateur)"),
     (["COURRIEL_5J", "2022-02", "", 25, 20], "le numérateur (25) dépasse le dénominateur (20)", "D (numérateur)"),
-], ids=["unknown-indicator", "missing-indicator", "unreadable-period", "month-13", "feb-31", "missing-period",
+], ids=["unknown-indicator", "missing-indicator", "unreadable-period", "month-13", "feb-31",
         "text-numerator", "text-denominator", "numerator-over-denominator"])
 def test_long_bad_cell_is_rejected(engine: Engine, pref_id: int, snapshot: Snapshot, workbook: MakeWorkbook,
                                    fmt: str, bad_row: list[object], fragment: str, column: str) -> None:
@@ -196,6 +195,22 @@ def test_long_bad_cell_is_rejected(engine: Engine, pref_id: int, snapshot: Snaps
     sheet = "Données" if fmt == "xlsx" else "suivi"
     assert_rejected(engine, pref_id, snapshot, f"suivi.{fmt}", data, fragment, sheet=sheet, row=FIRST_LONG_ROW + 2,
                     column=column)
+
+
+MISSING_PERIOD_XLSX = ("importer bug: an empty période cell in an .xlsx long sheet is read as NaN (float); parse_long "
+                       "keys the period by that NaN, `per_key == nan` matches no row and `rownums[mask][0]` raises "
+                       "IndexError (long_layout.py, periods loop) instead of the « période manquante » error")
+
+
+@pytest.mark.parametrize("fmt", [pytest.param("xlsx", marks=pytest.mark.xfail(reason=MISSING_PERIOD_XLSX, strict=True)),
+                                 "csv"])
+def test_long_missing_period_is_rejected(engine: Engine, pref_id: int, snapshot: Snapshot, workbook: MakeWorkbook,
+                                         fmt: str) -> None:
+    rows = long_rows(REPLACING_ROW, ["COURRIEL_5J", "2022-01", "", 18, 20], ["COURRIEL_5J", "", "", 10, 20])
+    data = workbook({"Données": rows}) if fmt == "xlsx" else csv_bytes(rows)
+    sheet = "Données" if fmt == "xlsx" else "suivi"
+    assert_rejected(engine, pref_id, snapshot, f"suivi.{fmt}", data, "période manquante", sheet=sheet,
+                    row=FIRST_LONG_ROW + 2, column="B (période)")
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
@@ -244,35 +259,58 @@ def test_long_mean_delay_with_count_is_weighted(engine: Engine, pref_id: int) ->
 
 # --- duplicates -------------------------------------------------------------------------------------
 
+NO_PERIMETRE_DUPLICATES = (
+    "importer bug: in a long sheet an empty périmètre becomes NaN (pandas 3: `.replace(\"\", None)` on a str "
+    "column), so when duplicates exist service._check_duplicates builds its message with `' (' + nan` and raises "
+    "TypeError: can only concatenate str (not \"float\") to str, instead of ImportRejected « plusieurs valeurs »")
+no_perimetre = pytest.mark.xfail(reason=NO_PERIMETRE_DUPLICATES, raises=TypeError, strict=True)
+PERIMETRES = [pytest.param("", marks=no_perimetre, id="no-perimetre"), pytest.param("Boîte PC", id="perimetre")]
+
+
+@pytest.mark.parametrize("perimetre", PERIMETRES)
 @pytest.mark.parametrize("other_period", ["2022-02", "02/2022", "février 2022"], ids=["same-text", "slash", "name"])
 def test_long_duplicate_rows_are_rejected(engine: Engine, pref_id: int, snapshot: Snapshot, workbook: MakeWorkbook,
-                                          other_period: str) -> None:
-    rows = long_rows(REPLACING_ROW, ["COURRIEL_5J", "2022-02", "Boîte PC", 10, 20],
-                     ["COURRIEL_5J", other_period, "Boîte PC", 12, 20])
+                                          other_period: str, perimetre: str) -> None:
+    rows = long_rows(REPLACING_ROW, ["COURRIEL_5J", "2022-02", perimetre, 10, 20],
+                     ["COURRIEL_5J", other_period, perimetre, 12, 20])
     issue = assert_rejected(engine, pref_id, snapshot, "suivi.xlsx", workbook({"Données": rows}),
                             "plusieurs valeurs pour février 2022", sheet="Données", row=FIRST_LONG_ROW + 1)
     assert "COURRIEL_5J" in issue.message and f"ligne {FIRST_LONG_ROW + 2}" in issue.message
+    if perimetre:
+        assert f"({perimetre})" in issue.message
 
 
-def test_long_duplicate_rows_in_csv_are_rejected(engine: Engine, pref_id: int, snapshot: Snapshot) -> None:
-    rows = long_rows(["COURRIEL_5J", "2022-02", "", 10, 20], ["COURRIEL_5J", "2022-02", "", 10, 20])
+@pytest.mark.parametrize("perimetre", PERIMETRES)
+def test_long_duplicate_rows_in_csv_are_rejected(engine: Engine, pref_id: int, snapshot: Snapshot,
+                                                 perimetre: str) -> None:
+    rows = long_rows(["COURRIEL_5J", "2022-02", perimetre, 10, 20], ["COURRIEL_5J", "2022-02", perimetre, 10, 20])
     assert_rejected(engine, pref_id, snapshot, "suivi.csv", csv_bytes(rows), "plusieurs valeurs pour février 2022",
                     sheet="suivi", row=FIRST_LONG_ROW)
 
 
+def test_long_duplicate_perimetre_spelt_differently_is_rejected(engine: Engine, pref_id: int, snapshot: Snapshot,
+                                                                workbook: MakeWorkbook) -> None:
+    rows = long_rows(["COURRIEL_5J", "2022-02", "Boîte PC", 10, 20], ["COURRIEL_5J", "2022-02", "boite pc", 12, 20])
+    assert_rejected(engine, pref_id, snapshot, "suivi.xlsx", workbook({"Données": rows}),
+                    "plusieurs valeurs pour février 2022")
+
+
+@pytest.mark.parametrize("perimetre", PERIMETRES)
 def test_long_duplicates_across_two_sheets_are_rejected(engine: Engine, pref_id: int, snapshot: Snapshot,
-                                                        workbook: MakeWorkbook) -> None:
+                                                        workbook: MakeWorkbook, perimetre: str) -> None:
     data = workbook({
-        "Janvier": long_rows(REPLACING_ROW, ["COURRIEL_5J", "2022-01", "", 18, 20], ["COURRIEL_5J", "2022-02", "", 10, 20]),
-        "Février": long_rows(["COURRIEL_5J", "2022-02", "", 11, 20]),
+        "Janvier": long_rows(REPLACING_ROW, ["COURRIEL_5J", "2022-01", perimetre, 18, 20],
+                             ["COURRIEL_5J", "2022-02", perimetre, 10, 20]),
+        "Février": long_rows(["COURRIEL_5J", "2022-02", perimetre, 11, 20]),
     })
     issue = assert_rejected(engine, pref_id, snapshot, "suivi.xlsx", data, "plusieurs valeurs pour février 2022")
     assert "feuille « Janvier » ligne 6" in issue.message and "feuille « Février » ligne 4" in issue.message
 
 
+@pytest.mark.parametrize("perimetre", PERIMETRES)
 def test_long_quarter_overlapping_a_month_is_rejected(engine: Engine, pref_id: int, snapshot: Snapshot,
-                                                      workbook: MakeWorkbook) -> None:
-    rows = long_rows(["COURRIEL_5J", "2022-T1", "", 50, 60], ["COURRIEL_5J", "2022-02", "", 10, 20])
+                                                      workbook: MakeWorkbook, perimetre: str) -> None:
+    rows = long_rows(["COURRIEL_5J", "2022-T1", perimetre, 50, 60], ["COURRIEL_5J", "2022-02", perimetre, 10, 20])
     assert_rejected(engine, pref_id, snapshot, "suivi.xlsx", workbook({"Données": rows}),
                     "plusieurs valeurs pour février 2022")
 
@@ -380,9 +418,8 @@ def test_csv_comma_separator_with_decimal_commas_in_quotes(engine: Engine, prefe
 @pytest.mark.parametrize(("numerator", "denominator", "expected"), [
     ("1 200", "1 234", (1200.0, 1234.0)),
     ("1\u00a0200", "1\u202f234", (1200.0, 1234.0)),
-    ("1.200", "1.234", (1200.0, 1234.0)),
     ("12,0", "20", (12.0, 20.0)),
-], ids=["space", "nbsp", "dot-thousands", "decimal-comma"])
+], ids=["space", "nbsp", "decimal-comma"])
 def test_csv_french_numbers_are_accepted(engine: Engine, prefecture: Prefecture, numerator: str, denominator: str,
                                          expected: tuple[float, float]) -> None:
     assert prefecture.id is not None

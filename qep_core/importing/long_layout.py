@@ -101,8 +101,11 @@ def _resolve_indicator(raw: str, ctx: ImportContext) -> str | None:
 
 
 def _rows_list(rows: np.ndarray, limit: int = 5) -> str:
+    """``ligne 4`` / ``lignes 4, 9, 12…`` for messages that group the rows of one bad value."""
     shown = ", ".join(str(int(r)) for r in rows[:limit])
-    return shown + (f"… ({len(rows)} lignes)" if len(rows) > limit else "")
+    if len(rows) == 1:
+        return f"ligne {shown}"
+    return f"lignes {shown}" + (f"… ({len(rows)} en tout)" if len(rows) > limit else "")
 
 
 def parse_numeric_column(series: pd.Series, field: str, column: str, sheet: str, rownums: np.ndarray,
@@ -121,7 +124,7 @@ def parse_numeric_column(series: pd.Series, field: str, column: str, sheet: str,
                 parsed = parse_number(raw)
             except ValueFormatError as exc:
                 first = rownums[mask]
-                log.error(f"{exc} dans la colonne « {field} » (lignes {_rows_list(first)})", sheet, int(first[0]), column)
+                log.error(f"{exc} ({_rows_list(first)})", sheet, int(first[0]), column)
                 continue
             if parsed is not None:
                 values[mask] = parsed.value
@@ -130,12 +133,13 @@ def parse_numeric_column(series: pd.Series, field: str, column: str, sheet: str,
 
 
 def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: pd.DataFrame,
-               first_row: int, ctx: ImportContext, log: IssueLog) -> pd.DataFrame:
-    """*body* holds the cells below the header (any dtype); *first_row* is its 1-based sheet row."""
+               first_row: int, ctx: ImportContext, log: IssueLog, column_offset: int = 0) -> pd.DataFrame:
+    """*body* holds the cells below the header (any dtype); *first_row* is its 1-based sheet row;
+    *column_offset* maps the body's columns back to the sheet's letters."""
     n = len(body)
     rownums = np.arange(first_row, first_row + n)
     col = {f: body.iloc[:, i] if i < body.shape[1] else pd.Series([""] * n) for f, i in fields.items()}
-    letters = {f: f"{column_letter(i)} ({str(header[i]).strip()})" for f, i in fields.items()}
+    letters = {f: f"{column_letter(i + column_offset)} ({str(header[i]).strip()})" for f, i in fields.items()}
 
     def as_text(f: str) -> pd.Series:
         return col[f].fillna("").astype(str).str.strip() if f in col else pd.Series([""] * n, index=body.index)
@@ -166,7 +170,7 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
         if code is None:
             rows_ = rownums[mask]
             what = f"indicateur inconnu « {raw} »" if raw else "indicateur manquant"
-            log.error(f"{what} (lignes {_rows_list(rows_)}) : utilisez un code du référentiel, p. ex. COURRIEL_5J",
+            log.error(f"{what} ({_rows_list(rows_)}) : utilisez un code du référentiel, p. ex. COURRIEL_5J",
                       sheet, int(rows_[0]), letters["indicateur"])
         codes[mask] = code
 
@@ -182,7 +186,7 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
             start, end = parse_period_cell(raw)
         except PeriodFormatError as exc:
             rows_ = rownums[mask]
-            log.error(f"{exc} (lignes {_rows_list(rows_)})", sheet, int(rows_[0]), letters["periode"])
+            log.error(f"{exc} ({_rows_list(rows_)})", sheet, int(rows_[0]), letters["periode"])
             continue
         starts[mask] = start
         ends[mask] = end
@@ -213,27 +217,29 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     no_weight = mean_from_value & np.isnan(effectif)
     if no_weight.any():
         rows_ = rownums[no_weight]
-        log.error(f"délai moyen sans effectif (lignes {_rows_list(rows_)}) : sans le nombre de réponses il ne peut "
+        log.error(f"délai moyen sans effectif ({_rows_list(rows_)}) : sans le nombre de réponses il ne peut "
                   "pas être pondéré", sheet, int(rows_[0]), letters.get("effectif", letters.get("valeur")))
     numerator = np.where(mean_from_value, valeur * effectif, numerator)
     denominator = np.where(mean_from_value, effectif, denominator)
     ratio_with_value_only = is_ratio & np.isnan(numerator) & np.isnan(denominator) & ~np.isnan(valeur)
     if ratio_with_value_only.any():
         rows_ = rownums[ratio_with_value_only]
-        log.error(f"un taux se déclare par son numérateur et son dénominateur, pas par sa valeur (lignes {_rows_list(rows_)})",
+        log.error(f"un taux se déclare par son numérateur et son dénominateur, pas par sa valeur ({_rows_list(rows_)})",
                   sheet, int(rows_[0]), letters.get("valeur"))
 
-    for name, arr in (("numérateur", numerator), ("dénominateur", denominator), ("effectif", effectif)):
+    for name, field, arr in (("numérateur", "numerateur", numerator), ("dénominateur", "denominateur", denominator),
+                             ("effectif", "effectif", effectif), ("valeur", "valeur", valeur)):
         neg = arr < 0
         if np.any(neg):
             rows_ = rownums[neg]
-            log.error(f"{name} négatif (lignes {_rows_list(rows_)}) : un compte ne peut pas être négatif", sheet, int(rows_[0]))
+            log.error(f"{name} négatif ({_rows_list(rows_)}) : un compte ou un délai ne peut pas être négatif",
+                      sheet, int(rows_[0]), letters.get(field))
     over = is_ratio & (numerator > denominator + 1e-9)
     if over.any():
         rows_ = rownums[over]
         i = int(np.argmax(over))
         log.error(f"le numérateur ({format_number_fr(numerator[i], 0)}) dépasse le dénominateur "
-                  f"({format_number_fr(denominator[i], 0)}) (lignes {_rows_list(rows_)})",
+                  f"({format_number_fr(denominator[i], 0)}) ({_rows_list(rows_)})",
                   sheet, int(rows_[0]), letters.get("numerateur"))
 
     needs_den = is_ratio | is_mean
@@ -241,10 +247,10 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     partial = needs_den & (np.isnan(numerator) ^ np.isnan(denominator))
     if missing_all.any():
         log.warn(f"{int(missing_all.sum())} ligne(s) sans valeur (« n.c » ou vide) : non importées "
-                 f"(lignes {_rows_list(rownums[missing_all])})", sheet)
+                 f"({_rows_list(rownums[missing_all])})", sheet)
     if partial.any():
         log.warn(f"{int(partial.sum())} ligne(s) avec un seul des deux comptes : non importées "
-                 f"(lignes {_rows_list(rownums[partial])})", sheet)
+                 f"({_rows_list(rownums[partial])})", sheet)
     keep = ~(missing_all | partial) & (codes != None) & (starts != None)  # noqa: E711
 
     if "taux" in nums:

@@ -139,30 +139,48 @@ def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[
 
 def _read_long(source: SourceFile, sheet: str, header_idx: int, fields: dict[str, int], ctx: ImportContext,
                log: IssueLog) -> pd.DataFrame:
-    if source.format == "csv":
+    fast = _read_long_excel(source, sheet, header_idx) if source.format != "csv" else None
+    offset = 0
+    if fast is not None:
+        header, body, fields, offset = fast
+    else:
         rows = source.rows(sheet)
         header = rows[header_idx]
         body = pd.DataFrame(rows[header_idx + 1:], dtype=object)
-    else:
-        header, body = _read_long_excel(source, sheet, header_idx)
-    return parse_long(sheet, header, fields, body, header_idx + 2, ctx, log)
+    return parse_long(sheet, header, fields, body, header_idx + 2, ctx, log, column_offset=offset)
 
 
-def _read_long_excel(source: SourceFile, sheet: str, header_idx: int) -> tuple[list[object], pd.DataFrame]:
-    """The body of a long sheet through fastexcel (Arrow), every column as text."""
+def _read_long_excel(source: SourceFile, sheet: str, header_idx: int
+                     ) -> tuple[list[object], pd.DataFrame, dict[str, int], int] | None:
+    """The body of a long sheet through fastexcel (Arrow), every column as text.
+
+    fastexcel trims empty leading columns where calamine keeps them, so the fields are matched
+    again on fastexcel's own header row; None (use the cell reader) if anything disagrees.
+    """
     import fastexcel
 
     try:
         reader = fastexcel.read_excel(source.data)
-        loaded = reader.load_sheet(sheet, header_row=None, skip_rows=header_idx, dtypes="string")
-        frame = loaded.to_pandas()
-    except Exception:  # fall back to the cell-by-cell reader
-        rows = source.rows(sheet)
-        return rows[header_idx], pd.DataFrame(rows[header_idx + 1:], dtype=object)
-    header = [("" if v is None or (isinstance(v, float) and np.isnan(v)) else v) for v in frame.iloc[0].tolist()] if len(frame) else []
+        frame = reader.load_sheet(sheet, header_row=None, skip_rows=header_idx, dtypes="string").to_pandas()
+    except Exception:
+        return None
+    if frame.empty:
+        return None
+    header = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in frame.iloc[0].tolist()]
+    full_header = source.rows(sheet, header_idx + 1)[header_idx]
+    expected = [c for c in full_header if str(c).strip()]
+    if [c for c in header if str(c).strip()] != [str(c) for c in expected]:
+        return None
+    offset = next(i for i, c in enumerate(full_header) if str(c).strip()) - next(
+        i for i, c in enumerate(header) if str(c).strip())
+    from qep_core.importing.long_layout import match_long_header
+
+    fields = match_long_header(header)
+    if fields is None:
+        return None
     body = frame.iloc[1:].reset_index(drop=True)
     body.columns = range(body.shape[1])
-    return header, body
+    return header, body, fields, offset
 
 
 def _check_duplicates(drafts: pd.DataFrame, log: IssueLog) -> None:
