@@ -168,6 +168,33 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_target(args: argparse.Namespace) -> int:
+    """Set (or list) the préfecture's targets; the référentiel defaults are never edited."""
+    from qep_core.referentiel import TargetBook, set_target
+    from qep_core.report import format_value
+
+    engine = get_engine()
+    with session_scope(engine, write=True) as session:
+        pref = resolve_prefecture(session, args.prefecture)
+        indicators = indicators_for(session, pref.id or 0)
+        by_code = {d.code: d for d in indicators}
+        if args.indicator:
+            code = args.indicator.upper()
+            if code not in by_code:
+                raise UsageError(f"indicateur inconnu : {code}")
+            if args.value is None and not args.none:
+                raise UsageError("précisez --value V (et --alert A) ou --none pour « pas d'objectif »")
+            set_target(session, pref.id or 0, code, args.year, None if args.none else args.value, args.alert)
+        book = TargetBook(session, pref.id or 0, indicators)
+        for ind in indicators:
+            rule = book.rule(ind.code, args.year)
+            sign = "≥" if rule.direction == ">=" else "≤"
+            target = "pas d'objectif" if rule.value is None else f"{sign} {format_value(rule.value, ind.unit)}"
+            alert = "" if rule.alert is None else f" (alerte {format_value(rule.alert, ind.unit)})"
+            print(f"{ind.code:<28} {target}{alert}  [{rule.source}]")
+    return EXIT_OK
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from qep_core.demo import write_demo_files
 
@@ -213,6 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefecture", metavar="CODE")
     p.add_argument("-o", "--output", required=True, metavar="FICHIER.xlsx")
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("target", help="cibles d'une année (et les modifier à partir de cette année)")
+    p.add_argument("--year", type=int, default=dt.date.today().year)
+    p.add_argument("--indicator", metavar="CODE")
+    p.add_argument("--value", type=float, help="cible dans l'unité lue (90 pour 90 %%, 5 pour 5 jours)")
+    p.add_argument("--alert", type=float, help="seuil d'alerte (entre lui et la cible : « à surveiller »)")
+    p.add_argument("--none", action="store_true", help="pas d'objectif à partir de cette année")
+    p.add_argument("--prefecture", metavar="CODE")
+    p.set_defaults(func=cmd_target)
 
     p = sub.add_parser("demo-data", help="régénérer les fichiers de la préfecture de démonstration")
     p.add_argument("-o", "--output", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))

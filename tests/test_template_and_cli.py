@@ -159,3 +159,16 @@ def test_python_dash_m_entry_point(tmp_path):
     done = subprocess.run([sys.executable, "-m", "qep_core", "report", "--format", "nope"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
+
+
+def test_cli_targets_per_year(cli_db, capsys):
+    assert main(["target", "--year", "2023", "--indicator", "TEL_ABOUTIS", "--value", "75", "--alert", "60"]) == 0
+    capsys.readouterr()
+    assert main(["target", "--year", "2024"]) == 0
+    listing = capsys.readouterr().out
+    assert "TEL_ABOUTIS                  ≥ 75,0 % (alerte 60,0 %)  [2023]" in listing
+    assert main(["target", "--year", "2022"]) == 0
+    assert "TEL_ABOUTIS                  ≥ 90,0 % (alerte 80,0 %)  [référentiel]" in capsys.readouterr().out
+    assert main(["target", "--year", "2023", "--indicator", "PAN_SATISFACTION", "--none"]) == 0
+    assert "PAN_SATISFACTION             pas d'objectif  [2023]" in capsys.readouterr().out
+    assert main(["target", "--year", "2023", "--indicator", "NOPE", "--value", "1"]) == 2
