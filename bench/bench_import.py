@@ -229,14 +229,15 @@ def make_wide(indicators: list) -> Files:
 class Databases:
     """Fresh SQLite databases (schema, référentiel, one préfecture) in a temp dir."""
 
-    def __init__(self, root: Path, own_indicators: int):
+    def __init__(self, root: Path, label: str, own_indicators: int):
         self.root = root
+        self.label = label
         self.own = own_indicators
         self.count = 0
 
     def fresh(self):  # type: ignore[no-untyped-def]
         self.count += 1
-        engine = get_engine(f"sqlite:///{self.root / f'qep-{self.count}.db'}")
+        engine = get_engine(f"sqlite:///{self.root / f'{self.label}-{self.count}.db'}")
         create_schema(engine)
         with session_scope(engine, write=True) as session:
             seed_referentiel(session)
@@ -307,7 +308,7 @@ def bench_file(label: str, name: str, files: Files, dbs: Databases, big: bool) -
             engine.dispose()
     t_imp = statistics.median(times)
     print(f"{label} {fmt_int(n)} rows: read(fastexcel) {t_arrow:.2f} s, import {t_imp:.2f} s → "
-          f"{fmt_int(n / t_imp)} rows/s, ratio {t_imp / t_arrow:.1f}×")
+          f"{fmt_int(n / t_imp)} rows/s, ratio {t_imp / t_arrow:.1f}×  (runs: {', '.join(f'{t:.2f}' for t in times)} s)")
 
     t_again, outcome = median_time(lambda: import_file(engine, pref_id, name, files.original), small_runs)
     assert not outcome.changed
@@ -367,11 +368,11 @@ def main() -> None:
         for which in wanted:
             t0 = time.perf_counter()
             if which == "long":
-                dbs = Databases(root, 0)
+                dbs = Databases(root, which, 0)
                 files = make_long()
                 name = "extraction-2019-2024.xlsx"
             else:
-                dbs = Databases(root, WIDE_INDICATORS - len(monthly_specs()))
+                dbs = Databases(root, which, WIDE_INDICATORS - len(monthly_specs()))
                 engine, _ = dbs.fresh()
                 indicators = wide_indicators(engine)
                 engine.dispose()

@@ -75,6 +75,7 @@ class IndicatorResult:
     previous_numerator: float | None = None
     previous_denominator: float | None = None
     previous_value: float | None = None
+    previous_period: Period | None = None
 
     @property
     def change(self) -> float | None:
@@ -154,8 +155,8 @@ def compute_indicators(
     perims = list(perimetre_ids) if perimetre_ids is not None else None
     current = _sums_by_indicator(observation_sums(session, prefecture_id, period, (), perims, ids))
     previous: dict[int, tuple[float | None, float | None, int]] = {}
-    if with_previous:
-        prev_period = period.shifted_years(-1)
+    prev_period = comparison_period(session, prefecture_id, period) if with_previous else None
+    if prev_period is not None:
         previous = _sums_by_indicator(observation_sums(session, prefecture_id, prev_period, (), perims, ids))
     book = TargetBook(session, prefecture_id, indicators)
     results = []
@@ -169,10 +170,24 @@ def compute_indicators(
                 indicator=ind, period=period, numerator=num, denominator=den, value=value,
                 target=rule, status=status_of(value, rule), observations=n,
                 previous_numerator=pnum, previous_denominator=pden,
-                previous_value=value_from_counts(ind, pnum, pden),
+                previous_value=value_from_counts(ind, pnum, pden), previous_period=prev_period,
             )
         )
     return results
+
+
+def comparison_period(session: Session, prefecture_id: int, period: Period) -> Period:
+    """The same period a year earlier — cut at the same month when the period is still running.
+
+    September 2024 year-to-date is compared with January–September 2023, not with all of 2023:
+    otherwise every count looks like a fall.
+    """
+    previous = period.shifted_years(-1)
+    latest = latest_month_with_data(session, prefecture_id)
+    if latest is not None and period.start <= latest < period.end:
+        cut = latest.replace(year=latest.year - 1)
+        return Period(previous.start, cut, "range")
+    return previous
 
 
 def compute_indicator(session: Session, prefecture_id: int, code: str, period: Period,

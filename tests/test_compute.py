@@ -125,3 +125,13 @@ def test_latest_month_and_periods(engine, loaded):
     assert parse_period("2022-T3") == quarter_period(2022, 3)
     assert parse_period("2022-05") == month_period(2022, 5)
     assert quarter_period(2022, 1).label == "1er trimestre 2022"
+
+
+def test_running_year_is_compared_with_the_same_months_a_year_earlier(engine, loaded):
+    """Data stops in March 2022: 2022 is compared with January–March 2021, not all of 2021."""
+    rows = [["PAN_USAGERS", f"2021-{m:02d}", "", None, None, 10, None] for m in range(1, 13)]
+    import_file(engine, loaded.id, "pan-2021.csv", long_csv(rows))
+    with session_scope(engine) as session:
+        r = compute_indicator(session, loaded.id, "PAN_USAGERS", year_period(2022))
+    assert r.value == 72 and r.previous_value == 30  # Jan–Feb–Mar 2021, not 120
+    assert r.previous_period.code == "2021-01..2021-03"

@@ -46,18 +46,27 @@ DRAFT_COLUMNS = ["indicator", "perimetre", "start", "end", "numerator", "denomin
 
 
 def match_long_header(cells: list[object]) -> dict[str, int] | None:
-    """Column index of each field when *cells* is a long-layout header row, else None."""
+    """Column index of each field when *cells* is a long-layout header row, else None.
+
+    A header matches the field whose variant it matches most specifically: "nombre de réponses"
+    is the ``effectif`` of a mean delay, not a ``valeur`` because it starts with "nombre".
+    """
     found: dict[str, int] = {}
     for idx, cell in enumerate(cells):
         text = normalize(cell)
         if not text:
             continue
+        best: tuple[int, str] | None = None
         for field, variants in FIELD_VARIANTS.items():
             if field in found:
                 continue
-            if any(text == v or text.startswith(v + " ") for v in variants):
-                found[field] = idx
-                break
+            for v in variants:
+                if text == v or text.startswith(v + " "):
+                    score = len(v) + (1000 if text == v else 0)
+                    if best is None or score > best[0]:
+                        best = (score, field)
+        if best is not None:
+            found[best[1]] = idx
     if "indicateur" in found and "periode" in found and ("numerateur" in found or "valeur" in found):
         return found
     return None

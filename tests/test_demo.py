@@ -1,0 +1,127 @@
+"""The demo préfecture: every file imports, every indicator has data, loading twice changes nothing.
+
+The demo is what people see first; a demo file refused by the importer, or a year without a
+value, would make the dashboard look broken, so these are checked on every run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import python_calamine
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from qep_core.compute import compute_indicator, compute_indicators
+from qep_core.db import session_scope
+from qep_core.demo import DEMO_CODE, DEMO_DIR, DEMO_NAME, demo_files, load_demo, write_demo_files
+from qep_core.models import ImportBatch, Indicator, Observation, ObservationHistory, Perimetre, Prefecture
+from qep_core.periods import range_period, year_period
+
+# Warnings the demo shows on purpose (see data/demo/README.md); anything else is a surprise.
+INTENDED_WARNINGS = (
+    r"le total [\d\s\u202f]+ ≠ [\d\s\u202f]+, somme des parties",  # 2021 switchboard: typing slip in a Total
+    r"TEL_ABOUTIS : mois sans donnée en 2023 : août$",  # August 2023 "n.c"
+    r"ligne « Nombre de messages reçus » non reconnue",  # the bilan's extra row, not an indicator
+    r"taux de la colonne Total 94,0 % ≠ .* pondéré et non moyenne des taux",  # average of monthly rates
+    r"mois sans donnée en 2024 : octobre, novembre, décembre$",  # 2024 stops in September
+)
+
+
+def _prefecture_id(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        pref = session.exec(select(Prefecture).where(Prefecture.code == DEMO_CODE)).one()
+        assert pref.name == DEMO_NAME
+        return pref.id or 0
+
+
+def _counts(engine: Engine) -> tuple[int, int, int]:
+    with session_scope(engine) as session:
+        return (
+            session.exec(select(func.count()).select_from(ImportBatch)).one(),
+            session.exec(select(func.count()).select_from(Observation)).one(),
+            session.exec(select(func.count()).select_from(ObservationHistory)).one(),
+        )
+
+
+def test_every_demo_file_imports_with_only_intended_warnings(engine: Engine) -> None:
+    files = demo_files()
+    assert 15 <= len(files) <= 40
+    assert sum(p.stat().st_size for p in files) < 2 * 1024 * 1024
+    summary = load_demo(engine)
+    assert f"{len(files)} fichier(s) importé(s)" in summary
+    with session_scope(engine) as session:
+        batches = session.exec(select(ImportBatch)).all()
+    assert sorted(b.file_name for b in batches) == [p.name for p in files]
+    assert all(b.status == "imported" and b.rows > 0 for b in batches)
+    messages = [w["message"] for b in batches for w in json.loads(b.warnings_json)]
+    surprises = [m for m in messages if not any(re.search(p, m) for p in INTENDED_WARNINGS)]
+    assert surprises == []
+    for pattern in INTENDED_WARNINGS[:4]:  # the 2024 ones depend on today's date
+        assert any(re.search(pattern, m) for m in messages), pattern
+
+
+def test_every_indicator_has_a_value_in_2022_and_2023(engine: Engine) -> None:
+    load_demo(engine)
+    pid = _prefecture_id(engine)
+    with session_scope(engine) as session:
+        for year in (2022, 2023):
+            results = compute_indicators(session, pid, year_period(year))
+            assert len(results) == 20
+            missing = [r.indicator.code for r in results if r.value is None]
+            assert missing == [], year
+
+
+def test_counts_are_integers_and_numerators_never_exceed_denominators(engine: Engine) -> None:
+    load_demo(engine)
+    with session_scope(engine) as session:
+        rows = session.exec(select(Observation, Indicator).where(Observation.indicator_id == Indicator.id)).all()
+    assert rows
+    for obs, ind in rows:
+        if ind.kind == "mean_delay":
+            assert obs.denominator is not None and obs.denominator > 0, ind.code
+            continue
+        assert float(obs.numerator).is_integer(), ind.code
+        if ind.kind != "count":
+            assert obs.denominator is not None and float(obs.denominator).is_integer(), ind.code
+            assert 0 <= obs.numerator <= obs.denominator, ind.code
+
+
+def test_loading_the_demo_twice_changes_nothing(engine: Engine) -> None:
+    load_demo(engine)
+    before = _counts(engine)
+    summary = load_demo(engine)
+    assert _counts(engine) == before
+    assert "rien n'a changé" in summary
+
+
+def test_main_mailbox_2022_keeps_the_bilan_figures(engine: Engine) -> None:
+    """January–October 2022 of prefecture@: 719 answers in time out of 786 (bilan 2022)."""
+    load_demo(engine)
+    pid = _prefecture_id(engine)
+    with session_scope(engine) as session:
+        box = session.exec(select(Perimetre).where(Perimetre.prefecture_id == pid,
+                                                   Perimetre.name == "Boîte préfecture")).one()
+        period = range_period(dt.date(2022, 1, 1), dt.date(2022, 10, 1))
+        result = compute_indicator(session, pid, "COURRIEL_5J", period, perimetre_ids=[box.id or 0])
+    assert (result.numerator, result.denominator) == (719, 786)
+    assert round(result.value or 0, 1) == 91.5
+
+
+def _cells(path: Path) -> object:
+    if path.suffix == ".csv":
+        return path.read_bytes()
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def test_committed_demo_files_are_what_the_generator_writes(tmp_path: Path) -> None:
+    """Regenerating must give the files in data/demo (the generator is seeded)."""
+    written = write_demo_files(tmp_path)
+    assert [p.name for p in written] == [p.name for p in demo_files(DEMO_DIR)]
+    for path in written:
+        assert _cells(path) == _cells(DEMO_DIR / path.name), path.name
