@@ -200,7 +200,7 @@ def main() -> None:
             engine, prefs, year = build(root, scale)
             with session_scope(engine) as session:
                 ind_id = session.exec(select(Indicator.id).where(Indicator.code == "COURRIEL_5J")).one()
-            m, f, _ = timed(lambda: across_prefectures_sql(engine, ind_id, year), 3)
+            m, f, _ = timed(lambda e=engine, i=ind_id, y=year: across_prefectures_sql(e, i, y), 3)
             show(scale, "before ANALYZE: one indicator across préfectures (SQL)", m, f,
                  f"  [{query_plan(engine, ind_id, year)}]")
             t0 = time.perf_counter()

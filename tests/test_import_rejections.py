@@ -208,10 +208,7 @@ def test_wide_sheet_naming_no_indicator_is_rejected(engine: Engine, pref_id: int
     (["COURRIEL_5J", "2022-02", "", "douze", 20], "« douze » n'est pas un nombre", "D (numérateur)"),
     (["COURRIEL_5J", "2022-02", "", 10, "vingt"], "« vingt » n'est pas un nombre", "E (dénominateur)"),
     (["COURRIEL_5J", "2022-02", "", 25, 20], "le numérateur (25) dépasse le dénominateur (20)", "D (numérateur)"),
-    pytest.param(["COURRIEL_5J", "2022-02", "", 10, "inf"], "« inf » n'est pas un nombre", "E (dénominateur)",
-                 marks=pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=(
-                     "importer bug: pd.to_numeric reads « inf » / « Infinity » as infinity, so the row is accepted "
-                     "and stored with denominator = inf (rate 0 %); parse_number would have refused it"))),
+    pytest.param(["COURRIEL_5J", "2022-02", "", 10, "inf"], "« inf » n'est pas un nombre", "E (dénominateur)"),
 ], ids=["unknown-indicator", "missing-indicator", "unreadable-period", "month-13", "feb-31",
         "text-numerator", "text-denominator", "numerator-over-denominator", "infinity"])
 def test_long_bad_cell_is_rejected(engine: Engine, pref_id: int, snapshot: Snapshot, workbook: MakeWorkbook,
@@ -223,14 +220,9 @@ def test_long_bad_cell_is_rejected(engine: Engine, pref_id: int, snapshot: Snaps
                     column=column)
 
 
-MISSING_PERIOD_XLSX = ("importer bug: an empty période cell in an .xlsx long sheet is read as NaN (float); parse_long "
-                       "keys the period by that NaN, `per_key == nan` matches no row and `rownums[mask][0]` raises "
-                       "IndexError (long_layout.py, periods loop) instead of the « période manquante » error")
 
 
-@pytest.mark.parametrize("fmt", [pytest.param("xlsx", marks=pytest.mark.xfail(reason=MISSING_PERIOD_XLSX, raises=IndexError,
-                                                                       strict=True)),
-                                 "csv"])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_long_missing_period_is_rejected(engine: Engine, pref_id: int, snapshot: Snapshot, workbook: MakeWorkbook,
                                          fmt: str) -> None:
     rows = long_rows(REPLACING_ROW, ["COURRIEL_5J", "2022-01", "", 18, 20], ["COURRIEL_5J", "", "", 10, 20])
@@ -290,12 +282,7 @@ def test_long_mean_delay_with_count_is_weighted(engine: Engine, pref_id: int) ->
 
 # --- duplicates -------------------------------------------------------------------------------------
 
-NO_PERIMETRE_DUPLICATES = (
-    "importer bug: in a long sheet an empty périmètre becomes NaN (pandas 3: `.replace(\"\", None)` on a str "
-    "column), so when duplicates exist service._check_duplicates builds its message with `' (' + nan` and raises "
-    "TypeError: can only concatenate str (not \"float\") to str, instead of ImportRejected « plusieurs valeurs »")
-no_perimetre = pytest.mark.xfail(reason=NO_PERIMETRE_DUPLICATES, raises=TypeError, strict=True)
-PERIMETRES = [pytest.param("", marks=no_perimetre, id="no-perimetre"), pytest.param("Boîte PC", id="perimetre")]
+PERIMETRES = [pytest.param("", id="no-perimetre"), pytest.param("Boîte PC", id="perimetre")]
 
 
 @pytest.mark.parametrize("perimetre", PERIMETRES)
@@ -395,10 +382,6 @@ def test_wide_free_text_column_is_ignored_with_warning(engine: Engine, pref_id: 
 
 
 @pytest.mark.parametrize("cell", ["90 %", "5 jours", "0,5 ‰"])
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=(
-    "importer bug: parse_numeric_column keeps the unit of a count cell but parse_long never checks it, so « 90 % » "
-    "or « 5 jours » in the numérateur column is stored as the count 90 / 5 without a word; the wide layout refuses "
-    "the same cell (« unité inattendue dans cette ligne »)"))
 def test_long_unit_in_count_column_is_rejected(engine: Engine, pref_id: int, snapshot: Snapshot, cell: str) -> None:
     rows = long_rows(REPLACING_ROW, ["COURRIEL_5J", "2022-02", "", cell, 100])
     assert_rejected(engine, pref_id, snapshot, "suivi.csv", csv_bytes(rows), cell, sheet="suivi",
@@ -494,10 +477,7 @@ def test_csv_comma_separator_with_decimal_commas_in_quotes(engine: Engine, prefe
     ("1 200", "1 234", (1200.0, 1234.0)),
     ("1\u00a0200", "1\u202f234", (1200.0, 1234.0)),
     ("12,0", "20", (12.0, 20.0)),
-    pytest.param("1.200", "1.234", (1200.0, 1234.0), marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-        "importer bug: parse_numeric_column tries pd.to_numeric before frenchforms.parse_number, so « 1.234 » in a "
-        "long sheet is read as 1,234 (a fractional count, accepted silently) while parse_number, its docstring and "
-        "the wide layout read it as 1 234"))),
+    ("1.200", "1.234", (1200.0, 1234.0)),
 ], ids=["space", "nbsp", "decimal-comma", "dot-thousands"])
 def test_csv_french_numbers_are_accepted(engine: Engine, prefecture: Prefecture, numerator: str, denominator: str,
                                          expected: tuple[float, float]) -> None:

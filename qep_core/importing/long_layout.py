@@ -102,6 +102,17 @@ def parse_period_cell(cell: object) -> tuple[dt.date, dt.date]:
     return start, start
 
 
+def _period_key(value: object) -> object:
+    """A hashable, comparable key for one période cell; "" for an empty one (None, NaN, NaT)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, (dt.date, float, int)):
+        return value
+    return str(value).strip()
+
+
 def _resolve_indicator(raw: str, ctx: ImportContext) -> str | None:
     text = raw.strip()
     if text.upper() in ctx.indicators:
@@ -109,20 +120,39 @@ def _resolve_indicator(raw: str, ctx: ImportContext) -> str | None:
     return ctx.label_index.get(normalize(text))
 
 
-def _rows_list(rows: np.ndarray, limit: int = 5) -> str:
-    """``ligne 4`` / ``lignes 4, 9, 12…`` for messages that group the rows of one bad value."""
+def _rows_phrase(rows: np.ndarray, limit: int = 5) -> str:
+    """``ligne 4`` / ``lignes 4, 9, 12…`` for messages not attached to one row."""
     shown = ", ".join(str(int(r)) for r in rows[:limit])
     if len(rows) == 1:
         return f"ligne {shown}"
     return f"lignes {shown}" + (f"… ({len(rows)} en tout)" if len(rows) > limit else "")
 
 
+def _also(rows: np.ndarray, limit: int = 5) -> str:
+    """`` (lignes 4, 9, 12…)`` when one bad value spans several rows; nothing for a single row,
+    which the message's location already names."""
+    if len(rows) <= 1:
+        return ""
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    return f" (lignes {shown}" + (f"… {len(rows)} en tout)" if len(rows) > limit else ")")
+
+
 def parse_numeric_column(series: pd.Series, field: str, column: str, sheet: str, rownums: np.ndarray,
-                         log: IssueLog) -> tuple[np.ndarray, np.ndarray]:
+                         log: IssueLog, allowed_units: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Floats (NaN where missing) and the units read (``%``, ``j``…) for one column."""
+    if pd.api.types.is_numeric_dtype(series.dtype):  # a typed column from the workbook: exact floats
+        values = np.array(series, dtype=float)
+        units = np.full(len(series), None, dtype=object)
+        bad = np.isinf(values)
+        if bad.any():
+            log.error(f"nombre infini{_also(rownums[bad])}", sheet, int(rownums[bad][0]), column)
+        return np.where(bad, np.nan, values), units
     text = series.fillna("").astype(str).str.strip()
     values = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)  # a writable copy
     units = np.full(len(text), None, dtype=object)
+    # "inf" and "1.234" (dots as thousands separators, as in the wide layout) take the strict path
+    ambiguous = np.isinf(values) | np.array(text.str.fullmatch(r"\d{1,3}(?:\.\d{3})+"), dtype=bool)
+    values[ambiguous] = np.nan
     todo = np.isnan(values) & (text != "").to_numpy()
     if todo.any():
         for raw in pd.unique(text[todo]):
@@ -133,7 +163,12 @@ def parse_numeric_column(series: pd.Series, field: str, column: str, sheet: str,
                 parsed = parse_number(raw)
             except ValueFormatError as exc:
                 first = rownums[mask]
-                log.error(f"{exc} ({_rows_list(first)})", sheet, int(first[0]), column)
+                log.error(f"{exc}{_also(first)}", sheet, int(first[0]), column)
+                continue
+            if parsed is not None and parsed.unit is not None and parsed.unit not in allowed_units:
+                first = rownums[mask]
+                log.error(f"« {raw} » : unité inattendue dans une colonne de comptes{_also(first)} ; écrivez le nombre "
+                          "seul, le tableau de bord calcule les taux", sheet, int(first[0]), column)
                 continue
             if parsed is not None:
                 values[mask] = parsed.value
@@ -179,23 +214,28 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
         if code is None:
             rows_ = rownums[mask]
             what = f"indicateur inconnu « {raw} »" if raw else "indicateur manquant"
-            log.error(f"{what} ({_rows_list(rows_)}) : utilisez un code du référentiel, p. ex. COURRIEL_5J",
+            log.error(f"{what}{_also(rows_)} : utilisez un code du référentiel, p. ex. COURRIEL_5J",
                       sheet, int(rows_[0]), letters["indicateur"])
         codes[mask] = code
 
     # periods: one parse per distinct value
     starts = np.empty(n, dtype=object)
     ends = np.empty(n, dtype=object)
-    per_key = per_series.map(lambda v: v if isinstance(v, (dt.date, float, int)) else str(v).strip())
-    for raw in pd.unique(per_key):
-        mask = (per_key == raw).to_numpy()
+    per_key = per_series.map(_period_key)
+    per_values = per_key.tolist()
+    groups: dict[object, list[int]] = {}
+    for i, key in enumerate(per_values):  # Python objects: pd.unique would turn dates into numpy datetime64
+        groups.setdefault(key, []).append(i)
+    for raw, positions in groups.items():
+        mask = np.zeros(n, dtype=bool)
+        mask[positions] = True
         try:
             if raw is None or (isinstance(raw, str) and not raw):
                 raise PeriodFormatError("période manquante")
             start, end = parse_period_cell(raw)
         except PeriodFormatError as exc:
             rows_ = rownums[mask]
-            log.error(f"{exc} ({_rows_list(rows_)})", sheet, int(rows_[0]), letters["periode"])
+            log.error(f"{exc}{_also(rows_)}", sheet, int(rows_[0]), letters["periode"])
             continue
         starts[mask] = start
         ends[mask] = end
@@ -206,7 +246,8 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     units: dict[str, np.ndarray] = {}
     for f in (*NUMERIC_FIELDS, "taux"):
         if f in col:
-            nums[f], units[f] = parse_numeric_column(col[f], f, letters[f], sheet, rownums, log)
+            allowed = {"taux": ("%", "‰"), "valeur": ("j",)}.get(f, ())
+            nums[f], units[f] = parse_numeric_column(col[f], f, letters[f], sheet, rownums, log, allowed)
     nan = np.full(n, np.nan)
     numerator = nums.get("numerateur", nan).copy()
     denominator = nums.get("denominateur", nan).copy()
@@ -226,14 +267,14 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     no_weight = mean_from_value & np.isnan(effectif)
     if no_weight.any():
         rows_ = rownums[no_weight]
-        log.error(f"délai moyen sans effectif ({_rows_list(rows_)}) : sans le nombre de réponses il ne peut "
+        log.error(f"délai moyen sans effectif{_also(rows_)} : sans le nombre de réponses il ne peut "
                   "pas être pondéré", sheet, int(rows_[0]), letters.get("effectif", letters.get("valeur")))
     numerator = np.where(mean_from_value, valeur * effectif, numerator)
     denominator = np.where(mean_from_value, effectif, denominator)
     ratio_with_value_only = is_ratio & np.isnan(numerator) & np.isnan(denominator) & ~np.isnan(valeur)
     if ratio_with_value_only.any():
         rows_ = rownums[ratio_with_value_only]
-        log.error(f"un taux se déclare par son numérateur et son dénominateur, pas par sa valeur ({_rows_list(rows_)})",
+        log.error(f"un taux se déclare par son numérateur et son dénominateur, pas par sa valeur{_also(rows_)}",
                   sheet, int(rows_[0]), letters.get("valeur"))
 
     for name, field, arr in (("numérateur", "numerateur", numerator), ("dénominateur", "denominateur", denominator),
@@ -241,14 +282,14 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
         neg = arr < 0
         if np.any(neg):
             rows_ = rownums[neg]
-            log.error(f"{name} négatif ({_rows_list(rows_)}) : un compte ou un délai ne peut pas être négatif",
+            log.error(f"{name} négatif{_also(rows_)} : un compte ou un délai ne peut pas être négatif",
                       sheet, int(rows_[0]), letters.get(field))
     over = is_ratio & (numerator > denominator + 1e-9)
     if over.any():
         rows_ = rownums[over]
         i = int(np.argmax(over))
         log.error(f"le numérateur ({format_number_fr(numerator[i], 0)}) dépasse le dénominateur "
-                  f"({format_number_fr(denominator[i], 0)}) ({_rows_list(rows_)})",
+                  f"({format_number_fr(denominator[i], 0)}){_also(rows_)}",
                   sheet, int(rows_[0]), letters.get("numerateur"))
 
     needs_den = is_ratio | is_mean
@@ -256,10 +297,10 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     partial = needs_den & (np.isnan(numerator) ^ np.isnan(denominator))
     if missing_all.any():
         log.warn(f"{int(missing_all.sum())} ligne(s) sans valeur (« n.c » ou vide) : non importées "
-                 f"({_rows_list(rownums[missing_all])})", sheet)
+                 f"({_rows_phrase(rownums[missing_all])})", sheet)
     if partial.any():
         log.warn(f"{int(partial.sum())} ligne(s) avec un seul des deux comptes : non importées "
-                 f"({_rows_list(rownums[partial])})", sheet)
+                 f"({_rows_phrase(rownums[partial])})", sheet)
     keep = ~(missing_all | partial) & (codes != None) & (starts != None)  # noqa: E711
 
     if "taux" in nums:

@@ -152,24 +152,28 @@ def _read_long(source: SourceFile, sheet: str, header_idx: int, fields: dict[str
 
 def _read_long_excel(source: SourceFile, sheet: str, header_idx: int
                      ) -> tuple[list[object], pd.DataFrame, dict[str, int], int] | None:
-    """The body of a long sheet through fastexcel (Arrow), every column as text.
+    """The body of a long sheet through fastexcel (Arrow), typed per column.
 
-    fastexcel trims empty leading columns where calamine keeps them, so the fields are matched
-    again on fastexcel's own header row; None (use the cell reader) if anything disagrees.
+    A column of numbers arrives as exact floats; a column mixing numbers and text arrives as text
+    and is parsed cell by cell. Types are inferred from every row (``schema_sample_rows=None``) so
+    that text far down a column of numbers is reported, never coerced to an empty cell. fastexcel
+    trims empty leading columns where calamine keeps them: the fields are matched again on its own
+    header and the offset is kept for the column letters; None (use the cell reader) if anything
+    disagrees.
     """
     import fastexcel
 
     try:
         reader = fastexcel.read_excel(source.data)
-        frame = reader.load_sheet(sheet, header_row=None, skip_rows=header_idx, dtypes="string").to_pandas()
+        loaded = reader.load_sheet(sheet, header_row=header_idx, schema_sample_rows=None)
+        names = [c.name for c in loaded.available_columns()]
+        body = loaded.to_pandas()
     except Exception:
         return None
-    if frame.empty:
-        return None
-    header = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in frame.iloc[0].tolist()]
+    header: list[object] = ["" if n.startswith("__UNNAMED__") else n for n in names]
     full_header = source.rows(sheet, header_idx + 1)[header_idx]
-    expected = [c for c in full_header if str(c).strip()]
-    if [c for c in header if str(c).strip()] != [str(c) for c in expected]:
+    expected = [str(c).strip() for c in full_header if str(c).strip()]
+    if [str(c).strip() for c in header if str(c).strip()] != expected or not expected:
         return None
     offset = next(i for i, c in enumerate(full_header) if str(c).strip()) - next(
         i for i, c in enumerate(header) if str(c).strip())
@@ -178,7 +182,6 @@ def _read_long_excel(source: SourceFile, sheet: str, header_idx: int
     fields = match_long_header(header)
     if fields is None:
         return None
-    body = frame.iloc[1:].reset_index(drop=True)
     body.columns = range(body.shape[1])
     return header, body, fields, offset
 
@@ -187,7 +190,7 @@ def _check_duplicates(drafts: pd.DataFrame, log: IssueLog) -> None:
     """One value per indicator × month × périmètre in a file; spans must not overlap either."""
     if drafts.empty:
         return
-    keys = _month_keys(drafts, drafts["perimetre"].map(lambda p: perimetre_key(p) if p else ""))
+    keys = _month_keys(drafts, drafts["perimetre"].map(lambda p: perimetre_key(p) if isinstance(p, str) and p else ""))
     dup = keys.duplicated(subset=["indicator", "perim", "month"], keep=False)
     if not dup.any():
         return
@@ -196,8 +199,9 @@ def _check_duplicates(drafts: pd.DataFrame, log: IssueLog) -> None:
         places = ", ".join(
             f"feuille « {drafts.at[i, 'sheet']} » ligne {drafts.at[i, 'row']}" for i in idx[:4]
         )
-        log.error(f"{code} : plusieurs valeurs pour {month_label_fr(month)}"
-                  f"{' (' + drafts.at[idx[0], 'perimetre'] + ')' if drafts.at[idx[0], 'perimetre'] else ''} : {places}",
+        perim = drafts.at[idx[0], "perimetre"]
+        where = f" ({perim})" if isinstance(perim, str) and perim else ""
+        log.error(f"{code} : plusieurs valeurs pour {month_label_fr(month)}{where} : {places}",
                   str(drafts.at[idx[0], "sheet"]), int(drafts.at[idx[0], "row"]))
         if len(log.errors) > 50:
             break

@@ -1,0 +1,153 @@
+"""Plotly figures for the app and the exports, in French, with the DSFR chart palette.
+
+Status is never carried by colour alone (several DSFR colours are faint on white, and slides
+get printed in grey): bars that miss their target are hatched and every bar carries its value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from qep_core.compute import A_SURVEILLER, ATTEINT, NON_ATTEINT
+from qep_core.frenchforms import MONTH_ABBR_FR
+from qep_core.referentiel import IndicatorDef
+from qep_core.report import format_value
+
+CATEGORICAL = ["#5C68E5", "#82B5F2", "#29598F", "#31A7AE", "#81EEF5", "#B478F1", "#CFB1F5", "#CECECE"]
+SEQUENTIAL = ("#DBDAFF", "#00005F")
+GREEN, YELLOW, RED, NEUTRAL = "#298641", "#EFB900", "#E91719", "#B1B1B1"
+BLUE, DARK_BLUE = "#5C68E5", "#29598F"
+STATUS_COLOURS = {ATTEINT: GREEN, A_SURVEILLER: YELLOW, NON_ATTEINT: RED}
+STATUS_PATTERNS = {ATTEINT: "", A_SURVEILLER: ".", NON_ATTEINT: "/"}
+FONT = "Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+
+
+def month_tick(day: dt.date, with_year: bool = False) -> str:
+    label = MONTH_ABBR_FR[day.month - 1]
+    return f"{label} {day.year % 100:02d}" if with_year else label
+
+
+def _base_layout(fig: go.Figure, title: str, y_title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
+        separators=", ", font={"family": FONT, "size": 14, "color": "#161616"},
+        plot_bgcolor="white", paper_bgcolor="white", height=height,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    fig.update_yaxes(title_text=y_title, gridcolor="#E5E5E5", zeroline=True, zerolinecolor="#929292")
+    fig.update_xaxes(showgrid=False)
+    return fig
+
+
+def axis_title(ind: IndicatorDef) -> str:
+    return {"%": "taux (%)", "j": "délai (jours ouvrés)", "‰": "pour 1 000 demandes", "": "nombre"}[ind.unit]
+
+
+def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFrame | None = None,
+                  title: str | None = None, height: int = 420) -> go.Figure:
+    """Bars of the monthly value coloured and hatched by status, target line, previous year overlaid.
+
+    *current* and *previous* come from :func:`qep_core.compute.monthly_values`.
+    """
+    fig = go.Figure()
+    multi_year = len({m.year for m in current["month"]}) > 1
+    x = [month_tick(m, multi_year) for m in current["month"]]
+    colours = [STATUS_COLOURS.get(s, BLUE) for s in current["status"]]
+    patterns = [STATUS_PATTERNS.get(s, "") for s in current["status"]]
+    texts = [format_value(v, ind.unit) if pd.notna(v) else "" for v in current["value"]]
+    fig.add_bar(
+        x=x, y=current["value"], name=f"{_year_span(current)}", marker={"color": colours, "pattern": {"shape": patterns, "fgcolor": "#161616", "size": 6, "solidity": 0.25}},
+        text=texts, textposition="outside", cliponaxis=False,
+        customdata=list(zip(current["status"], _counts_text(ind, current), strict=True)),
+        hovertemplate="%{x} : <b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+    )
+    if previous is not None and previous["value"].notna().any():
+        prev_texts = [format_value(v, ind.unit) if pd.notna(v) else "" for v in previous["value"]]
+        fig.add_scatter(
+            x=x, y=previous["value"], mode="lines+markers", name=_year_span(previous),
+            line={"color": DARK_BLUE, "dash": "dot", "width": 2}, marker={"symbol": "diamond", "size": 8},
+            customdata=list(zip(prev_texts, _counts_text(ind, previous), strict=True)),
+            hovertemplate="%{x} (année précédente) : <b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
+        )
+    if current["target"].notna().any():
+        sign = "≥" if ind.direction == ">=" else "≤"
+        fig.add_scatter(
+            x=x, y=current["target"], mode="lines", name=f"cible ({sign})", line={"color": "#161616", "width": 2, "shape": "hv"},
+            hovertemplate="cible : %{y}<extra></extra>",
+        )
+    fig = _base_layout(fig, title or ind.label, axis_title(ind), height)
+    fig.update_xaxes(type="category")
+    if ind.unit == "%":
+        fig.update_yaxes(rangemode="tozero", range=[0, max(105, float(current["value"].max(skipna=True) or 0) * 1.12)])
+    else:
+        fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def _year_span(frame: pd.DataFrame) -> str:
+    years = sorted({m.year for m in frame["month"]})
+    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
+def _counts_text(ind: IndicatorDef, frame: pd.DataFrame) -> list[str]:
+    out = []
+    for num, den in zip(frame["numerator"], frame["denominator"], strict=True):
+        if num is None or pd.isna(num):
+            out.append("pas de donnée")
+        elif ind.kind == "count":
+            out.append(f"{format_value(num, '')}")
+        elif ind.kind == "mean_delay":
+            out.append(f"{format_value(den, '')} réponses")
+        else:
+            counts = ind.counts
+            out.append(f"{format_value(num, '')} {counts['numerator'].label.lower()} / "
+                       f"{format_value(den, '')} {counts['denominator'].label.lower()}" if "numerator" in counts
+                       else f"{format_value(num, '')} / {format_value(den, '')}")
+    return out
+
+
+def breakdown_chart(ind: IndicatorDef, frame: pd.DataFrame, target: float | None, title: str | None = None) -> go.Figure:
+    """One horizontal bar per périmètre, worst at the top, the target as a vertical line."""
+    data = frame.dropna(subset=["value"]).iloc[::-1]
+    colours = [STATUS_COLOURS.get(s, BLUE) for s in data["status"]]
+    patterns = [STATUS_PATTERNS.get(s, "") for s in data["status"]]
+    fig = go.Figure(go.Bar(
+        x=data["value"], y=data["perimetre"], orientation="h",
+        marker={"color": colours, "pattern": {"shape": patterns, "fgcolor": "#161616", "size": 6, "solidity": 0.25}},
+        text=[f"{format_value(v, ind.unit)} · {s}" for v, s in zip(data["value"], data["status"], strict=True)],
+        textposition="outside", cliponaxis=False,
+        customdata=_counts_text(ind, data.rename(columns={"perimetre": "month"}).assign(month=data["perimetre"])),
+        hovertemplate="%{y} : <b>%{x}</b><br>%{customdata}<extra></extra>",
+    ))
+    if target is not None:
+        fig.add_vline(x=target, line={"color": "#161616", "width": 2, "dash": "dash"},
+                      annotation_text=f"cible {format_value(target, ind.unit)}", annotation_position="top")
+    fig = _base_layout(fig, title or f"{ind.label} — par périmètre", "", max(260, 48 * len(data) + 110))
+    fig.update_xaxes(title_text=axis_title(ind), gridcolor="#E5E5E5", rangemode="tozero",
+                     range=[0, max(float(data["value"].max()) if len(data) else 1, target or 0) * 1.3])
+    fig.update_layout(showlegend=False, margin={"l": 10, "r": 30, "t": 60, "b": 50})
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def mini_chart(ind: IndicatorDef, current: pd.DataFrame, height: int = 140) -> go.Figure:
+    """A small monthly line with the target, for lists of indicators (engagement pages)."""
+    fig = go.Figure()
+    x = [month_tick(m, True) for m in current["month"]]
+    fig.add_scatter(x=x, y=current["value"], mode="lines+markers", line={"color": BLUE, "width": 2},
+                    marker={"size": 5, "symbol": ["x" if s == NON_ATTEINT else "circle" for s in current["status"]],
+                            "color": [STATUS_COLOURS.get(s, BLUE) for s in current["status"]]},
+                    hovertemplate="%{x} : %{y}<extra></extra>", name=ind.code)
+    if current["target"].notna().any():
+        fig.add_scatter(x=x, y=current["target"], mode="lines", line={"color": "#161616", "width": 1, "dash": "dash", "shape": "hv"},
+                        hoverinfo="skip", name="cible")
+    fig.update_layout(height=height, margin={"l": 30, "r": 5, "t": 5, "b": 25}, showlegend=False, separators=", ",
+                      plot_bgcolor="white", paper_bgcolor="white", font={"family": FONT, "size": 11})
+    fig.update_xaxes(showgrid=False, type="category", nticks=6)
+    fig.update_yaxes(gridcolor="#EEEEEE", rangemode="tozero")
+    return fig
