@@ -162,3 +162,4 @@ class ObservationHistory(SQLModel, table=True):
     batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
     replaced_by_batch_id: int = Field(foreign_key="import_batch.id", index=True)
     replaced_at: dt.datetime = Field(default_factory=utcnow)
+    changed: bool = True  # False: the later file brought the same value again (kept so undo stays exact)

@@ -176,7 +176,8 @@ def test_corrected_file_replaces_february(engine: Engine, pref_id: int, workbook
 
     outcome = import_file(engine, pref_id, "courriels corrigé.xlsx", corrected)
 
-    assert outcome.changed and outcome.replaced == 1 and outcome.inserted == 1
+    # the batch owns every value of its file (the two identical ones too), so it can be undone exactly
+    assert outcome.changed and outcome.replaced == 1 and outcome.inserted == 3
     assert outcome.plan.unchanged == 2
     february = month_result(engine, pref_id, 2)
     assert (february.numerator, february.denominator) == (24.0, 30.0)
@@ -198,7 +199,7 @@ def test_corrected_file_replaces_february(engine: Engine, pref_id: int, workbook
     assert batch(engine, batch_id_of(outcome)).replaced == 1
 
 
-def test_identical_values_in_another_file_are_not_replaced(engine: Engine, pref_id: int,
+def test_identical_values_in_another_file_are_not_shown_as_replaced(engine: Engine, pref_id: int,
                                                            workbook: MakeWorkbook) -> None:
     first = import_file(engine, pref_id, "courriels.xlsx", courriels_file(workbook, ORIGINAL))
     # other bytes (another title, one more month), same values for January–March
@@ -209,13 +210,14 @@ def test_identical_values_in_another_file_are_not_replaced(engine: Engine, pref_
     assert plan.unchanged == 3 and plan.replacements.empty
 
     outcome = import_file(engine, pref_id, "courriels avril.xlsx", data)
-    assert outcome.replaced == 0 and outcome.inserted == 1 and outcome.plan.unchanged == 3
+    assert outcome.replaced == 0 and outcome.inserted == 4 and outcome.plan.unchanged == 3
     with session_scope(engine) as session:
         assert replaced_history(session, pref_id).empty
     assert counts_of(engine, pref_id, 4) == (30.0, 35.0)
     with engine.connect() as conn:
         owners = dict(conn.execute(text("SELECT period_start, batch_id FROM observation")).all())
-    assert sorted(owners.values()) == [batch_id_of(first)] * 3 + [batch_id_of(outcome)]
+    assert batch_id_of(first) != batch_id_of(outcome)
+    assert sorted(owners.values()) == [batch_id_of(outcome)] * 4  # the newer file now owns all four months
 
 
 def test_long_file_replaces_a_wide_import(engine: Engine, pref_id: int, workbook: MakeWorkbook) -> None:
@@ -242,7 +244,7 @@ def two_batches(engine: Engine, pref_id: int, workbook: MakeWorkbook) -> tuple[i
 def test_undo_restores_replaced_values_exactly(engine: Engine, pref_id: int,
                                                two_batches: tuple[int, int, list[tuple]]) -> None:
     first_id, second_id, after_first = two_batches
-    assert undo(engine, pref_id, second_id) == 1
+    assert undo(engine, pref_id, second_id) == 3  # February changed; January and March came back identical
     assert stored_values(engine) == after_first
     february = month_result(engine, pref_id, 2)
     assert (february.numerator, february.denominator) == (27.0, 30.0)
@@ -306,9 +308,9 @@ def test_chain_of_corrections_is_undone_step_by_step(engine: Engine, pref_id: in
     assert third.replaced == 1 and counts_of(engine, pref_id, 2) == (21.0, 30.0)
     with pytest.raises(UndoError, match=f"lot n° {batch_id_of(third)}"):
         undo(engine, pref_id, second_id)
-    assert undo(engine, pref_id, batch_id_of(third)) == 1
+    assert undo(engine, pref_id, batch_id_of(third)) == 3
     assert counts_of(engine, pref_id, 2) == (24.0, 30.0)
-    assert undo(engine, pref_id, second_id) == 1
+    assert undo(engine, pref_id, second_id) == 3
     assert counts_of(engine, pref_id, 2) == (27.0, 30.0)
     assert undo(engine, pref_id, first_id) == 0
     assert table_count(engine, "observation") == 0
@@ -340,7 +342,7 @@ def test_reimport_after_undo(engine: Engine, pref_id: int, workbook: MakeWorkboo
     assert again.replaced == 1 and batch_id_of(again) != second_id
     assert counts_of(engine, pref_id, 2) == (24.0, 30.0)
     # and the fresh batch can be undone in turn
-    assert undo(engine, pref_id, batch_id_of(again)) == 1
+    assert undo(engine, pref_id, batch_id_of(again)) == 3
     assert counts_of(engine, pref_id, 2) == (27.0, 30.0)
 
 
@@ -354,20 +356,22 @@ def test_reimport_of_the_only_batch_after_undo(engine: Engine, pref_id: int, wor
     assert counts_of(engine, pref_id, 2) == (27.0, 30.0)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "importer bug: values identical to stored ones are dropped from the new batch (plan.unchanged) but the file's "
-    "SHA-256 is still recorded as imported; after the batch that really holds those values is undone, sending the "
-    "second file again answers « déjà importé … rien n'a changé » (changed is False) and the months stay empty"))
-def test_file_with_unchanged_values_can_restore_them_after_undo(engine: Engine, pref_id: int,
-                                                                workbook: MakeWorkbook) -> None:
+def test_file_with_unchanged_values_owns_them_for_undo(engine: Engine, pref_id: int, workbook: MakeWorkbook) -> None:
+    """A second file bringing the same values takes them over: undo follows the files, newest first."""
     first = import_file(engine, pref_id, "courriels.xlsx", courriels_file(workbook, ORIGINAL))
     same_values = courriels_file(workbook, ORIGINAL, title="Courriels 2022 (renvoi)")
     second = import_file(engine, pref_id, "courriels renvoi.xlsx", same_values)
-    assert second.plan.unchanged == 3
-    undo(engine, pref_id, batch_id_of(first))
+    assert second.plan.unchanged == 3 and second.replaced == 0
+    with session_scope(engine) as session:
+        assert replaced_history(session, pref_id).empty  # nothing changed: nothing to show
+    with pytest.raises(UndoError, match=f"lot n° {batch_id_of(second)}"):
+        undo(engine, pref_id, batch_id_of(first))
+    assert undo(engine, pref_id, batch_id_of(second)) == 3
+    assert counts_of(engine, pref_id, 2) == (27.0, 30.0)  # the first file's values are back
+    assert undo(engine, pref_id, batch_id_of(first)) == 0
+    assert table_count(engine, "observation") == 0
     again = import_file(engine, pref_id, "courriels renvoi.xlsx", same_values)
-    assert again.changed
-    assert counts_of(engine, pref_id, 2) == (27.0, 30.0)
+    assert again.changed and counts_of(engine, pref_id, 2) == (27.0, 30.0)
 
 
 # --- all or nothing -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import delete, insert
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
 from qep_core.db import session_scope
@@ -190,7 +190,7 @@ def _check_duplicates(drafts: pd.DataFrame, log: IssueLog) -> None:
     """One value per indicator × month × périmètre in a file; spans must not overlap either."""
     if drafts.empty:
         return
-    keys = _month_keys(drafts, drafts["perimetre"].map(lambda p: perimetre_key(p) if isinstance(p, str) and p else ""))
+    keys = _month_keys(drafts, _perimetre_keys(drafts["perimetre"]))
     dup = keys.duplicated(subset=["indicator", "perim", "month"], keep=False)
     if not dup.any():
         return
@@ -231,6 +231,13 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
         source = open_source(file_name, data)
     except ImportRejected as exc:
         return ImportPlan(exc.file_name, "", "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), exc.errors, [])
+    already = session.exec(
+        select(ImportBatch).where(ImportBatch.prefecture_id == prefecture.id, ImportBatch.sha256 == source.sha256,
+                                  ImportBatch.status == "imported")
+    ).first()
+    if already is not None:  # the same bytes again: nothing to read, nothing to change
+        return ImportPlan(source.name, source.sha256, already.kind, pd.DataFrame(columns=DRAFT_COLUMNS), [], [],
+                          source.sheet_names, already_imported=already)
     ctx = build_context(session, prefecture.id or 0)
     try:
         layout, drafts = read_drafts(source, ctx, log)
@@ -242,37 +249,49 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
     if log.ok:
         _check_duplicates(drafts, log)
     plan = ImportPlan(source.name, source.sha256, layout, drafts, log.all_errors(), log.warnings, source.sheet_names)
-    plan.already_imported = session.exec(
-        select(ImportBatch).where(ImportBatch.prefecture_id == prefecture.id, ImportBatch.sha256 == source.sha256,
-                                  ImportBatch.status == "imported")
-    ).first()
-    if plan.ok and plan.already_imported is None:
+    if plan.ok:
         _plan_replacements(session, prefecture, plan)
     return plan
 
 
+def _perimetre_keys(names: pd.Series) -> pd.Series:
+    """Normalized périmètre names ("" for the préfecture as a whole), each distinct name once."""
+    cache: dict[str, str] = {}
+
+    def key(name: object) -> str:
+        if not isinstance(name, str) or not name.strip():
+            return ""
+        if name not in cache:
+            cache[name] = perimetre_key(name)
+        return cache[name]
+
+    return names.map(key)
+
+
 def _perimetre_ids(session: Session, prefecture: Prefecture, names: pd.Series, create: bool) -> tuple[pd.Series, list[str]]:
+    """Périmètre id of every draft (matched on normalized names, each distinct name once)."""
     existing = {perimetre_key(p.name): p for p in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture.id))}
     whole = whole_prefecture(session, prefecture.id or 0)
-    ids: dict[str, int | None] = {"": whole.id}
+    ids: dict[str, int] = {"": whole.id or 0}
     new: list[str] = []
-    for name in pd.unique(names.dropna()):
-        key = perimetre_key(name)
+    keys = _perimetre_keys(names)
+    first_name = dict(zip(keys.tolist(), names.tolist(), strict=True))
+    for key in dict.fromkeys(keys.tolist()):
+        name = first_name[key]
         if key in ids:
             continue
         if key in existing:
-            ids[key] = existing[key].id
+            ids[key] = existing[key].id or 0
+            continue
+        new.append(str(name).strip())
+        if create:
+            row = Perimetre(prefecture_id=prefecture.id or 0, name=str(name).strip(), kind=guess_perimetre_kind(name))
+            session.add(row)
+            session.flush()
+            existing[key] = row
+            ids[key] = row.id or 0
         else:
-            new.append(name)
-            if create:
-                row = Perimetre(prefecture_id=prefecture.id or 0, name=name, kind=guess_perimetre_kind(name))
-                session.add(row)
-                session.flush()
-                existing[key] = row
-                ids[key] = row.id
-            else:
-                ids[key] = -1 - len(new)  # placeholder: a new périmètre has no rows to replace
-    keys = names.map(lambda n: perimetre_key(n) if isinstance(n, str) and n else "")
+            ids[key] = -len(new)  # a périmètre still to create has nothing stored to replace
     return keys.map(ids), new
 
 
@@ -280,28 +299,27 @@ def _existing_overlaps(session: Session, prefecture: Prefecture, frame: pd.DataF
     """Stored observations that share a month with the new ones (same indicator × périmètre)."""
     cols = ["id", "indicator_id", "perimetre_id", "period_start", "period_end", "numerator", "denominator", "batch_id"]
     if frame.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=[*cols, "new_index"])
     stmt = (
         sa_select(*(getattr(Observation, c) for c in cols))
         .where(Observation.prefecture_id == prefecture.id)
-        .where(Observation.indicator_id.in_(sorted(set(int(i) for i in frame["indicator_id"]))))
+        .where(Observation.indicator_id.in_(sorted({int(i) for i in frame["indicator_id"]})))
         .where(Observation.period_end >= min(frame["start"]))
         .where(Observation.period_start <= max(frame["end"]))
     )
     existing = pd.DataFrame(session.execute(stmt).all(), columns=cols)
     if existing.empty:
-        return existing
+        return existing.assign(new_index=pd.Series(dtype=int))
     new_keys = _month_keys(frame.assign(indicator=frame["indicator_id"]), frame["perimetre_id"])
     old = existing.rename(columns={"period_start": "start", "period_end": "end"})
     old_keys = _month_keys(old.assign(indicator=old["indicator_id"]), old["perimetre_id"])
-    old_keys["old"] = old_keys["draft"]
     hit = old_keys.merge(new_keys, on=["indicator", "perim", "month"], how="inner", suffixes=("_old", "_new"))
     if hit.empty:
         return existing.iloc[0:0].assign(new_index=pd.Series(dtype=int))
-    pairs = hit[["old", "draft_new"]].drop_duplicates("old")
-    out = existing.loc[pairs["old"].to_numpy()].copy()
+    pairs = hit[["draft_old", "draft_new"]].drop_duplicates("draft_old")
+    out = existing.loc[pairs["draft_old"].to_numpy()].copy()
     out["new_index"] = pairs["draft_new"].to_numpy()
-    return out
+    return out.reset_index(drop=True)
 
 
 def _prepare(session: Session, prefecture: Prefecture, plan: ImportPlan, create: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -309,99 +327,120 @@ def _prepare(session: Session, prefecture: Prefecture, plan: ImportPlan, create:
     ids = {d.code: d.id for d in indicators_for(session, prefecture.id or 0)}
     frame["indicator_id"] = frame["indicator"].map(ids)
     frame["perimetre_id"], plan.new_perimetres = _perimetre_ids(session, prefecture, frame["perimetre"], create)
-    overlaps = _existing_overlaps(session, prefecture, frame)
-    return frame, overlaps
+    return frame, _existing_overlaps(session, prefecture, frame)
 
 
-def _same(a: float | None, b: float | None) -> bool:
-    if a is None or (isinstance(a, float) and np.isnan(a)):
-        return b is None or (isinstance(b, float) and np.isnan(b))
-    return b is not None and not (isinstance(b, float) and np.isnan(b)) and abs(float(a) - float(b)) < 1e-9
-
-
-def _split_unchanged(frame: pd.DataFrame, overlaps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Drop values identical to what is stored: re-sending an unchanged month changes nothing."""
+def _unchanged_mask(frame: pd.DataFrame, overlaps: pd.DataFrame) -> np.ndarray:
+    """Stored values that the file brings again, identical (same span, same counts)."""
     if overlaps.empty:
-        return frame, overlaps, 0
-    unchanged_new: set[int] = set()
-    unchanged_old: set[int] = set()
-    counts = overlaps["new_index"].value_counts()
-    for row in overlaps.itertuples(index=False):
-        new = frame.loc[row.new_index]
-        if counts[row.new_index] == 1 and new["start"] == row.period_start and new["end"] == row.period_end \
-                and _same(new["numerator"], row.numerator) and _same(new["denominator"], row.denominator):
-            unchanged_new.add(row.new_index)
-            unchanged_old.add(row.id)
-    return (frame.drop(index=list(unchanged_new)), overlaps[~overlaps["id"].isin(unchanged_old)], len(unchanged_new))
+        return np.zeros(0, dtype=bool)
+    new = frame.loc[overlaps["new_index"].to_numpy(), ["start", "end", "numerator", "denominator"]].reset_index(drop=True)
+    one_to_one = overlaps["new_index"].map(overlaps["new_index"].value_counts()).to_numpy() == 1
+    old_den = overlaps["denominator"].astype(float).to_numpy()
+    new_den = new["denominator"].astype(float).to_numpy()
+    same_den = (np.isnan(old_den) & np.isnan(new_den)) | np.isclose(old_den, new_den, rtol=0, atol=1e-9)
+    return (one_to_one
+            & (overlaps["period_start"].to_numpy() == new["start"].to_numpy())
+            & (overlaps["period_end"].to_numpy() == new["end"].to_numpy())
+            & np.isclose(overlaps["numerator"].astype(float).to_numpy(), new["numerator"].astype(float).to_numpy(),
+                         rtol=0, atol=1e-9)
+            & same_den)
 
 
 def _plan_replacements(session: Session, prefecture: Prefecture, plan: ImportPlan) -> None:
-    frame, overlaps = _prepare(session, prefecture, plan, create=False)
-    _, replaced, plan.unchanged = _split_unchanged(frame, overlaps)
-    if replaced.empty:
-        plan.replacements = pd.DataFrame(columns=["indicator", "perimetre", "period", "old_value", "new_value"])
-        return
-    codes = {d.id: d for d in indicators_for(session, prefecture.id or 0)}
-    names = {p.id: p.name for p in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture.id))}
     from qep_core.compute import value_from_counts
 
+    frame, overlaps = _prepare(session, prefecture, plan, create=False)
+    same = _unchanged_mask(frame, overlaps)
+    plan.unchanged = int(same.sum())
+    changed = overlaps.loc[~same] if len(overlaps) else overlaps
+    columns = ["indicator", "perimetre", "period", "old_numerator", "old_denominator", "new_numerator",
+               "new_denominator", "old_value", "new_value"]
+    if changed.empty:
+        plan.replacements = pd.DataFrame(columns=columns)
+        return
+    by_id = {d.id: d for d in indicators_for(session, prefecture.id or 0)}
+    names = {p.id: p.name for p in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture.id))}
+    new = frame.loc[changed["new_index"].to_numpy(), ["numerator", "denominator"]].to_numpy()
     records = []
-    for row in replaced.itertuples(index=False):
-        ind = codes[int(row.indicator_id)]
-        new = frame.loc[row.new_index]
-        old_value = value_from_counts(ind, row.numerator, None if pd.isna(row.denominator) else row.denominator)
-        new_value = value_from_counts(ind, new["numerator"], None if pd.isna(new["denominator"]) else new["denominator"])
-        records.append({
-            "indicator": ind.code, "perimetre": names.get(int(row.perimetre_id), ""),
-            "period": month_label_fr(row.period_start) if row.period_start == row.period_end
-            else f"{month_label_fr(row.period_start)} – {month_label_fr(row.period_end)}",
-            "old_numerator": row.numerator, "old_denominator": row.denominator,
-            "new_numerator": new["numerator"], "new_denominator": new["denominator"],
-            "old_value": old_value, "new_value": new_value,
-        })
-    plan.replacements = pd.DataFrame.from_records(records)
+    for (row, (new_num, new_den)) in zip(changed.itertuples(index=False), new, strict=True):
+        ind = by_id[int(row.indicator_id)]
+        old_den = None if pd.isna(row.denominator) else float(row.denominator)
+        new_den = None if pd.isna(new_den) else float(new_den)
+        span = (month_label_fr(row.period_start) if row.period_start == row.period_end
+                else f"{month_label_fr(row.period_start)} – {month_label_fr(row.period_end)}")
+        records.append((ind.code, names.get(int(row.perimetre_id), ""), span, float(row.numerator), old_den,
+                        float(new_num), new_den, value_from_counts(ind, float(row.numerator), old_den),
+                        value_from_counts(ind, float(new_num), new_den)))
+    plan.replacements = pd.DataFrame.from_records(records, columns=columns)
+
+
+def _insert_rows(conn: Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Bulk insert through the driver's executemany: the ORM's per-row work is what dominates a
+    100 000-row import otherwise. Dates go in ISO form on SQLite, as SQLAlchemy stores them."""
+    if not rows:
+        return
+    style = conn.dialect.paramstyle
+    marks = ", ".join("?" if style == "qmark" else "%s" if style in ("format", "pyformat") else f":{c}" for c in columns)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+    if style not in ("qmark", "format", "pyformat"):
+        conn.exec_driver_sql(sql, [dict(zip(columns, r, strict=True)) for r in rows])
+    else:
+        conn.exec_driver_sql(sql, rows)
+
+
+def _sql_date(conn: Connection, day: dt.date) -> object:
+    return day.isoformat() if conn.dialect.name == "sqlite" else day
 
 
 def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: str = "") -> ImportOutcome:
-    """Write an accepted plan inside the caller's transaction (see :func:`import_file`)."""
+    """Write an accepted plan inside the caller's transaction (see :func:`import_file`).
+
+    Every stored value the file covers moves to the history, the identical ones too: the batch
+    then owns all the values of its file, so undoing it (or an older one) stays exact.
+    """
     if not plan.ok:
         raise ImportRejected(plan.file_name, plan.errors)
     if plan.already_imported is not None:
         return ImportOutcome(plan, None)
     frame, overlaps = _prepare(session, prefecture, plan, create=True)
-    frame, replaced, plan.unchanged = _split_unchanged(frame, overlaps)
+    same = _unchanged_mask(frame, overlaps)
+    plan.unchanged = int(same.sum())
     batch = ImportBatch(
         prefecture_id=prefecture.id or 0, file_name=plan.file_name, sha256=plan.sha256, kind=plan.layout,
-        imported_by=user, rows=len(frame), replaced=len(replaced),
+        imported_by=user, rows=len(frame), replaced=int((~same).sum()),
         warnings_json=json.dumps([w.as_dict() for w in plan.warnings], ensure_ascii=False),
     )
     session.add(batch)
     session.flush()
     conn = session.connection()
-    if not replaced.empty:
+    if not overlaps.empty:
         now = dt.datetime.now(dt.UTC)
+        stamp = now.isoformat(sep=" ") if conn.dialect.name == "sqlite" else now
         history = [
-            {"prefecture_id": prefecture.id, "indicator_id": int(r.indicator_id), "perimetre_id": int(r.perimetre_id),
-             "period_start": r.period_start, "period_end": r.period_end, "numerator": float(r.numerator),
-             "denominator": None if pd.isna(r.denominator) else float(r.denominator),
-             "batch_id": None if pd.isna(r.batch_id) else int(r.batch_id), "replaced_by_batch_id": batch.id,
-             "replaced_at": now}
-            for r in replaced.itertuples(index=False)
+            (prefecture.id, int(r.indicator_id), int(r.perimetre_id), _sql_date(conn, r.period_start),
+             _sql_date(conn, r.period_end), float(r.numerator), None if pd.isna(r.denominator) else float(r.denominator),
+             None if pd.isna(r.batch_id) else int(r.batch_id), batch.id, stamp, not bool(unchanged))
+            for r, unchanged in zip(overlaps.itertuples(index=False), same, strict=True)
         ]
-        conn.execute(insert(ObservationHistory), history)
-        old_ids = [int(i) for i in replaced["id"]]
+        _insert_rows(conn, "observation_history", ["prefecture_id", "indicator_id", "perimetre_id", "period_start",
+                                                   "period_end", "numerator", "denominator", "batch_id",
+                                                   "replaced_by_batch_id", "replaced_at", "changed"], history)
+        old_ids = [int(i) for i in overlaps["id"]]
         for i in range(0, len(old_ids), CHUNK):
             conn.execute(delete(Observation).where(Observation.id.in_(old_ids[i:i + CHUNK])))
     if not frame.empty:
-        den = frame["denominator"].astype(float)
-        records = pd.DataFrame({
-            "prefecture_id": prefecture.id, "indicator_id": frame["indicator_id"].astype(int),
-            "perimetre_id": frame["perimetre_id"].astype(int), "period_start": frame["start"],
-            "period_end": frame["end"], "numerator": frame["numerator"].astype(float),
-            "denominator": den.astype(object).where(den.notna(), None), "batch_id": batch.id,
-        }).to_dict("records")
-        conn.execute(insert(Observation), records)
-    return ImportOutcome(plan, batch, inserted=len(frame), replaced=len(replaced))
+        den = frame["denominator"].astype(float).to_numpy()
+        starts = [_sql_date(conn, d) for d in frame["start"]]
+        ends = [_sql_date(conn, d) for d in frame["end"]]
+        rows = list(zip(
+            [prefecture.id] * len(frame), frame["indicator_id"].astype(int).tolist(),
+            frame["perimetre_id"].astype(int).tolist(), starts, ends, frame["numerator"].astype(float).tolist(),
+            [None if np.isnan(d) else float(d) for d in den], [batch.id] * len(frame), strict=True,
+        ))
+        _insert_rows(conn, "observation", ["prefecture_id", "indicator_id", "perimetre_id", "period_start", "period_end",
+                                           "numerator", "denominator", "batch_id"], rows)
+    return ImportOutcome(plan, batch, inserted=len(frame), replaced=batch.replaced)
 
 
 def import_file(engine: Engine, prefecture_id: int, file_name: str, data: bytes, user: str = "",
@@ -465,6 +504,7 @@ def replaced_history(session: Session, prefecture_id: int, batch_id: int | None 
     """Values that later imports replaced, newest first, in the unit users read."""
     stmt = select(ObservationHistory, Indicator, Perimetre).where(
         ObservationHistory.prefecture_id == prefecture_id,
+        ObservationHistory.changed,
         ObservationHistory.indicator_id == Indicator.id,
         ObservationHistory.perimetre_id == Perimetre.id,
     )

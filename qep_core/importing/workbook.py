@@ -48,15 +48,24 @@ class SourceFile:
     sheet_names: list[str] = field(default_factory=list)
     _book: python_calamine.CalamineWorkbook | None = None
     _csv_rows: list[list[object]] | None = None
+    _sheets: dict[str, python_calamine.CalamineSheet] = field(default_factory=dict)
 
     def rows(self, sheet_name: str, nrows: int | None = None) -> list[list[object]]:
-        """Cell values of a sheet (all rows, or the first *nrows*): str, float, date or ''."""
+        """Cell values of a sheet (all rows, or the first *nrows*): str, float, date or ''.
+
+        calamine parses a whole sheet when it is first opened, so the parsed sheet is kept: asking
+        for the first 20 rows and later for the header costs nothing more.
+        """
         if self._csv_rows is not None:
             return self._csv_rows if nrows is None else self._csv_rows[:nrows]
         assert self._book is not None
         try:
-            sheet = self._book.get_sheet_by_name(sheet_name)
-            return sheet.to_python(skip_empty_area=False, nrows=nrows) if nrows else sheet.to_python(skip_empty_area=False)
+            sheet = self._sheets.get(sheet_name)
+            if sheet is None:
+                sheet = self._sheets[sheet_name] = self._book.get_sheet_by_name(sheet_name)
+            if nrows is None:
+                return sheet.to_python(skip_empty_area=False)
+            return sheet.to_python(skip_empty_area=False, nrows=nrows)
         except Exception as exc:  # calamine raises its own types for broken parts
             raise ImportRejected(self.name, [Issue(ERROR, f"feuille illisible ({exc.__class__.__name__}) : le fichier est peut-être abîmé", sheet_name)]) from exc
 
