@@ -317,7 +317,7 @@ def bench_file(label: str, name: str, files: Files, dbs: Databases, big: bool) -
     t0 = time.perf_counter()
     outcome = import_file(engine, pref_id, "resaved-" + name, files.resaved)
     t_same = time.perf_counter() - t0
-    assert outcome.inserted == 0 and outcome.plan.unchanged == n, (outcome.inserted, outcome.plan.unchanged)
+    assert outcome.replaced == 0 and outcome.plan.unchanged == n, (outcome.replaced, outcome.plan.unchanged)
     print(f"{label}: same values, re-saved file (new SHA-256, {fmt_int(outcome.plan.unchanged)} up to date) "
           f"{t_same:.2f} s → {fmt_int(n / t_same)} rows/s")
 

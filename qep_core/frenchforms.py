@@ -199,9 +199,23 @@ def parse_month_header(cell: object) -> MonthRef | None:
     if m and 1 <= int(m.group(2)) <= 12:
         return MonthRef(int(m.group(2)), int(m.group(1)))
     m = re.fullmatch(r"(?:(\d{1,2}) )?(\d{1,2}) (\d{4}|\d{2})", text)  # 05/2022, 01/05/2022
-    if m and 1 <= int(m.group(2)) <= 12 and (m.group(1) is None or 1 <= int(m.group(1)) <= 31):
-        return MonthRef(int(m.group(2)), _two_digit_year(int(m.group(3))))
+    if m and 1 <= int(m.group(2)) <= 12:
+        year = _two_digit_year(int(m.group(3)))
+        if m.group(1) is not None:
+            try:
+                dt.date(year, int(m.group(2)), int(m.group(1)))  # 31/02/2022 is no month at all
+            except ValueError:
+                return None
+        return MonthRef(int(m.group(2)), year)
     return None
+
+
+_DATE_LIKE = re.compile(r"^\s*\d{1,4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,4})?\s*$")
+
+
+def looks_like_date(cell: object) -> bool:
+    """``2022-13`` or ``31/02/2022``: meant as a date, even if it is an impossible one."""
+    return isinstance(cell, str) and bool(_DATE_LIKE.match(cell))
 
 
 def parse_quarter_header(cell: object) -> tuple[int, int | None] | None:

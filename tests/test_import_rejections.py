@@ -174,14 +174,9 @@ WRONG_COLUMNS: Rows = [["code", "date", "réponses", "reçus"], ["COURRIEL_5J", 
 def test_long_file_with_wrong_columns_is_rejected(engine: Engine, pref_id: int, snapshot: Snapshot,
                                                   workbook: MakeWorkbook, fmt: str) -> None:
     data = workbook({"Données": WRONG_COLUMNS}) if fmt == "xlsx" else csv_bytes(WRONG_COLUMNS)
-    assert_rejected(engine, pref_id, snapshot, f"suivi.{fmt}", data, "aucune valeur reconnue")
+    assert_rejected(engine, pref_id, snapshot, f"suivi.{fmt}", data, "format long incomplet")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "unclear message: a long sheet whose indicateur and période columns are found but whose count columns are not "
-    "(« réponses », « reçus ») falls through to the wide-layout reader, which answers « période introuvable : "
-    "indiquez l'année dans le titre ou le nom de la feuille » although the sheet has a période column; nothing "
-    "tells the user that the numérateur / dénominateur columns are missing"))
 def test_long_file_without_count_columns_says_so(engine: Engine, pref_id: int, snapshot: Snapshot) -> None:
     rows: Rows = [["indicateur", "période", "réponses", "reçus"], ["COURRIEL_5J", "2022-05", 18, 20]]
     issue = assert_rejected(engine, pref_id, snapshot, "suivi.csv", csv_bytes(rows), "")
@@ -358,11 +353,6 @@ def test_wide_bad_cell_is_rejected(engine: Engine, pref_id: int, snapshot: Snaps
 
 
 @pytest.mark.parametrize("header", ["2022-13", "31/02/2022"])
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=(
-    "importer bug: in the wide layout an impossible month header is not an error. « 2022-13 » is not recognised, "
-    "the column is dropped with only a warning (« colonne … ignorée ») and the file is accepted without February; "
-    "« 31/02/2022 » is read by parse_month_header as February 2022 (day not checked) and stored as such, even in a "
-    "sheet titled 2021"))
 def test_wide_impossible_month_header_is_rejected(engine: Engine, pref_id: int, snapshot: Snapshot,
                                                   workbook: MakeWorkbook, header: str) -> None:
     data = workbook({"Courriels": wide_rows("Courriels 2021", ["janvier", header, "mars"], [ANSWERS, 21, 30, 40],

@@ -188,19 +188,23 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     def as_text(f: str) -> pd.Series:
         return col[f].fillna("").astype(str).str.strip() if f in col else pd.Series([""] * n, index=body.index)
 
+    def filled(series: pd.Series) -> np.ndarray:
+        if not pd.api.types.is_object_dtype(series.dtype) and not pd.api.types.is_string_dtype(series.dtype):
+            return np.array(series.notna(), dtype=bool)  # typed column (numbers, dates): no text to strip
+        return np.array(series.fillna("").astype(str).str.strip() != "", dtype=bool)
+
     ind_text = as_text("indicateur")
     per_series = col["periode"]
-    per_text = per_series.fillna("").astype(str).str.strip()
-    nonblank = np.array((ind_text != "") | (per_text != ""), dtype=bool)
+    nonblank = np.array(ind_text != "", dtype=bool) | filled(per_series)
     for f in NUMERIC_FIELDS:
         if f in col:
-            nonblank |= (as_text(f) != "").to_numpy()
+            nonblank |= filled(col[f])
     if not nonblank.all():
         keep = nonblank
         body = body.loc[keep]
         rownums = rownums[keep]
         col = {f: s.loc[keep] for f, s in col.items()}
-        ind_text, per_series, per_text = ind_text.loc[keep], per_series.loc[keep], per_text.loc[keep]
+        ind_text, per_series = ind_text.loc[keep], per_series.loc[keep]
         n = len(body)
     if n == 0:
         log.error("aucune ligne de données sous l'en-tête", sheet, first_row - 1)
@@ -221,14 +225,15 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     # periods: one parse per distinct value
     starts = np.empty(n, dtype=object)
     ends = np.empty(n, dtype=object)
-    per_key = per_series.map(_period_key)
-    per_values = per_key.tolist()
-    groups: dict[object, list[int]] = {}
-    for i, key in enumerate(per_values):  # Python objects: pd.unique would turn dates into numpy datetime64
-        groups.setdefault(key, []).append(i)
-    for raw, positions in groups.items():
-        mask = np.zeros(n, dtype=bool)
-        mask[positions] = True
+    per_codes, per_uniques = pd.factorize(per_series, use_na_sentinel=True)
+    groups: dict[object, np.ndarray] = {}
+    for code, value in enumerate([*per_uniques, None]):  # None: the empty cells (code -1)
+        key = _period_key(value)
+        mask = per_codes == (code if value is not None or code < len(per_uniques) else -1)
+        groups[key] = groups[key] | mask if key in groups else mask
+    for raw, mask in groups.items():
+        if not mask.any():
+            continue
         try:
             if raw is None or (isinstance(raw, str) and not raw):
                 raise PeriodFormatError("période manquante")

@@ -49,6 +49,7 @@ class ImportPlan:
     replacements: pd.DataFrame = field(default_factory=pd.DataFrame)
     unchanged: int = 0
     new_perimetres: list[str] = field(default_factory=list)
+    prepared: tuple[pd.DataFrame, pd.DataFrame] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -124,6 +125,9 @@ def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[
             header_idx, fields = found
             layouts.add("long")
             frames.append(_read_long(source, sheet, header_idx, fields, ctx, log))
+        elif (partial := _partial_long_header(head)) is not None:
+            log.error("format long incomplet : les colonnes « indicateur » et « période » sont là, mais ni "
+                      "« numérateur » / « dénominateur » ni « valeur » / « effectif »", sheet, partial + 1)
         else:
             rows = source.rows(sheet)
             drafts = parse_wide_sheet(sheet, rows, ctx, log)
@@ -135,6 +139,18 @@ def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[
     drafts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=DRAFT_COLUMNS)
     layout = "/".join(sorted(layouts)) or "inconnu"
     return layout, drafts
+
+
+def _partial_long_header(head: list[list[object]]) -> int | None:
+    """A row naming the indicator and the period columns but no count column."""
+    from qep_core.frenchforms import normalize
+    from qep_core.importing.long_layout import FIELD_VARIANTS
+
+    for r, row in enumerate(head):
+        texts = {normalize(c) for c in row if str(c).strip()}
+        if any(t in FIELD_VARIANTS["indicateur"] for t in texts) and any(t in FIELD_VARIANTS["periode"] for t in texts):
+            return r
+    return None
 
 
 def _read_long(source: SourceFile, sheet: str, header_idx: int, fields: dict[str, int], ctx: ImportContext,
@@ -191,7 +207,12 @@ def _check_duplicates(drafts: pd.DataFrame, log: IssueLog) -> None:
     if drafts.empty:
         return
     keys = _month_keys(drafts, _perimetre_keys(drafts["perimetre"]))
-    dup = keys.duplicated(subset=["indicator", "perim", "month"], keep=False)
+    # one int64 per (indicator, périmètre, month): duplicated() on it is an order faster than on objects
+    packed = np.zeros(len(keys), dtype=np.int64)
+    for column in ("indicator", "perim", "month"):
+        codes, uniques = pd.factorize(keys[column])
+        packed = packed * (len(uniques) + 1) + codes
+    dup = pd.Series(packed).duplicated(keep=False).to_numpy()
     if not dup.any():
         return
     for (code, _perim, month), group in keys[dup].groupby(["indicator", "perim", "month"], sort=True):
@@ -256,16 +277,9 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
 
 def _perimetre_keys(names: pd.Series) -> pd.Series:
     """Normalized périmètre names ("" for the préfecture as a whole), each distinct name once."""
-    cache: dict[str, str] = {}
-
-    def key(name: object) -> str:
-        if not isinstance(name, str) or not name.strip():
-            return ""
-        if name not in cache:
-            cache[name] = perimetre_key(name)
-        return cache[name]
-
-    return names.map(key)
+    codes, uniques = pd.factorize(names, use_na_sentinel=True)
+    keys = np.array([perimetre_key(u) if isinstance(u, str) and u.strip() else "" for u in uniques] + [""], dtype=object)
+    return pd.Series(keys[codes], index=names.index)  # code -1 (empty cell) takes the last entry, ""
 
 
 def _perimetre_ids(session: Session, prefecture: Prefecture, names: pd.Series, create: bool) -> tuple[pd.Series, list[str]]:
@@ -351,6 +365,8 @@ def _plan_replacements(session: Session, prefecture: Prefecture, plan: ImportPla
     from qep_core.compute import value_from_counts
 
     frame, overlaps = _prepare(session, prefecture, plan, create=False)
+    if not plan.new_perimetres:  # nothing to create: the same frame serves the save in this transaction
+        plan.prepared = (frame, overlaps)
     same = _unchanged_mask(frame, overlaps)
     plan.unchanged = int(same.sum())
     changed = overlaps.loc[~same] if len(overlaps) else overlaps
@@ -393,7 +409,16 @@ def _sql_date(conn: Connection, day: dt.date) -> object:
     return day.isoformat() if conn.dialect.name == "sqlite" else day
 
 
-def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: str = "") -> ImportOutcome:
+def _sql_dates(conn: Connection, days: pd.Series) -> list[object]:
+    """The column's dates as the driver wants them, converting each distinct month once."""
+    if conn.dialect.name != "sqlite":
+        return days.tolist()
+    cache: dict[dt.date, str] = {}
+    return [cache[d] if d in cache else cache.setdefault(d, d.isoformat()) for d in days.tolist()]
+
+
+def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: str = "",
+              reuse_analysis: bool = False) -> ImportOutcome:
     """Write an accepted plan inside the caller's transaction (see :func:`import_file`).
 
     Every stored value the file covers moves to the history, the identical ones too: the batch
@@ -403,7 +428,10 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
         raise ImportRejected(plan.file_name, plan.errors)
     if plan.already_imported is not None:
         return ImportOutcome(plan, None)
-    frame, overlaps = _prepare(session, prefecture, plan, create=True)
+    if reuse_analysis and plan.prepared is not None:  # analysed in this very transaction: still exact
+        frame, overlaps = plan.prepared
+    else:
+        frame, overlaps = _prepare(session, prefecture, plan, create=True)
     same = _unchanged_mask(frame, overlaps)
     plan.unchanged = int(same.sum())
     batch = ImportBatch(
@@ -431,8 +459,8 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
             conn.execute(delete(Observation).where(Observation.id.in_(old_ids[i:i + CHUNK])))
     if not frame.empty:
         den = frame["denominator"].astype(float).to_numpy()
-        starts = [_sql_date(conn, d) for d in frame["start"]]
-        ends = [_sql_date(conn, d) for d in frame["end"]]
+        starts = _sql_dates(conn, frame["start"])
+        ends = _sql_dates(conn, frame["end"])
         rows = list(zip(
             [prefecture.id] * len(frame), frame["indicator_id"].astype(int).tolist(),
             frame["perimetre_id"].astype(int).tolist(), starts, ends, frame["numerator"].astype(float).tolist(),
@@ -455,7 +483,7 @@ def import_file(engine: Engine, prefecture_id: int, file_name: str, data: bytes,
             raise ImportRejected(plan.file_name, plan.errors)
         if dry_run or plan.already_imported is not None:
             return ImportOutcome(plan, None)
-        return save_plan(session, prefecture, plan, user)
+        return save_plan(session, prefecture, plan, user, reuse_analysis=True)
 
 
 class UndoError(ValueError):

@@ -19,6 +19,7 @@ from qep_core.frenchforms import (
     find_year,
     format_number_fr,
     is_missing,
+    looks_like_date,
     normalize,
     parse_month_header,
     parse_number,
@@ -273,9 +274,13 @@ def _classify_columns(sheet: str, head: list[object], label_cols: list[int], sco
             columns.append(Column(idx, cell, "total"))
         elif not text:
             columns.append(Column(idx, cell, "ignored"))
+        elif looks_like_date(cell):
+            log.error(f"en-tête de colonne « {cell} » : date ou mois impossible", sheet, None, column_letter(idx))
+            return None
         elif has_period:
             columns.append(Column(idx, cell, "ignored"))
-            log.warn(f"colonne « {cell} » ignorée (ni un mois ni un total)", sheet, None, column_letter(idx))
+            log.warn(f"colonne « {cell} » ignorée (ni un mois ni un total) : ses valeurs ne sont pas importées",
+                     sheet, None, column_letter(idx))
         else:
             ind = column_indicator(str(cell), scope)
             if ind is not None:
