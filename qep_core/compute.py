@@ -233,8 +233,67 @@ def breakdown_by_perimetre(session: Session, prefecture_id: int, ind: IndicatorD
     return frame.sort_values("value", ascending=ind.direction == ">=", na_position="last").reset_index(drop=True)
 
 
+def monthly_values_all(session: Session, prefecture_id: int, indicators: list[IndicatorDef], period: Period,
+                       perimetre_ids: Iterable[int] | None = None) -> dict[str, list[float | None]]:
+    """Each indicator's value month by month over *period* (one query), e.g. for sparklines."""
+    sums = observation_sums(session, prefecture_id, period, ("month",), perimetre_ids, [d.id for d in indicators])
+    by_key = {(int(r.indicator_id), r.month): (r.numerator, r.denominator) for r in sums.itertuples(index=False)}
+    out: dict[str, list[float | None]] = {}
+    for ind in indicators:
+        values = []
+        for month in period.months:
+            num, den = by_key.get((ind.id, month), (None, None))
+            num = None if num is None or pd.isna(num) else float(num)
+            den = None if den is None or pd.isna(den) else float(den)
+            values.append(value_from_counts(ind, num, den))
+        out[ind.code] = values
+    return out
+
+
+def data_range(session: Session, prefecture_id: int) -> tuple[dt.date, dt.date] | None:
+    """First and last month with data: the years the app offers."""
+    row = session.exec(
+        select(func.min(Observation.period_start), func.max(Observation.period_end))
+        .where(Observation.prefecture_id == prefecture_id)
+    ).first()
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+def data_version(session: Session, prefecture_id: int) -> str:
+    """Changes whenever anything a figure depends on changes: the key of the app's caches."""
+    from qep_core.models import ImportBatch, Indicator, Target
+
+    batches = session.exec(
+        select(func.count(), func.max(ImportBatch.id), func.sum(func.length(ImportBatch.status)))
+        .where(ImportBatch.prefecture_id == prefecture_id)
+    ).first()
+    targets = session.exec(
+        select(func.count(), func.max(Target.id), func.sum(Target.target), func.sum(Target.alert_threshold))
+        .where(Target.prefecture_id == prefecture_id)
+    ).first()
+    from qep_core.models import Engagement, Perimetre, Prefecture, PrefectureModule
+
+    indicators = session.exec(select(func.count(), func.max(Indicator.id), func.sum(func.length(Indicator.label)))).first()
+    engagements = session.exec(select(func.count(), func.max(Engagement.id), func.sum(func.length(Engagement.title)))).first()
+    perimetres = session.exec(select(func.count(), func.max(Perimetre.id), func.sum(func.length(Perimetre.name)))
+                              .where(Perimetre.prefecture_id == prefecture_id)).first()
+    modules = session.exec(select(func.count()).where(PrefectureModule.prefecture_id == prefecture_id)).first()
+    pref = session.get(Prefecture, prefecture_id)
+    parts = (*(batches or ()), *(targets or ()), *(indicators or ()), *(engagements or ()), *(perimetres or ()),
+             modules, pref.name if pref else "", pref.code if pref else "")
+    return "|".join(str(x) for x in parts)
+
+
 def latest_month_with_data(session: Session, prefecture_id: int) -> dt.date | None:
     """The app and the CLI open on the latest period that has data."""
+    monthly = session.exec(
+        select(func.max(Observation.period_end))
+        .where(Observation.prefecture_id == prefecture_id, Observation.period_start == Observation.period_end)
+    ).first()
+    if monthly is not None:  # a yearly survey "ends" in December: it must not push the date forward
+        return monthly
     return session.exec(
         select(func.max(Observation.period_end)).where(Observation.prefecture_id == prefecture_id)
     ).first()

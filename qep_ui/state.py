@@ -1,15 +1,27 @@
-"""Database access for the pages: one engine per process, préfecture and period choice."""
+"""What the user chose once in the sidebar — préfecture, year, period — shared by every page.
+
+The sidebar widgets are bound to URL query parameters (``?pref=44&annee=2023&vue=trimestre&trim=2``)
+so a link reopens the same view, and they live in the entry script so every page sees them.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from qep_core.compute import latest_month_with_data
+from qep_core.compute import data_range, data_version, latest_month_with_data
 from qep_core.db import create_schema, database_url, get_engine, session_scope
+from qep_core.frenchforms import MONTH_NAMES_FR
 from qep_core.models import Prefecture
+from qep_core.periods import Period, month_period, quarter_period, rolling_12, year_period
 from qep_core.prefectures import list_prefectures
 from qep_core.referentiel import seed_referentiel
+
+VIEWS = {"annee": "Année", "trimestre": "Trimestre", "mois": "Mois", "12mois": "12 mois glissants"}
+QUARTERS = {1: "1er trimestre", 2: "2e trimestre", 3: "3e trimestre", 4: "4e trimestre"}
 
 
 def engine() -> Engine:
@@ -17,7 +29,7 @@ def engine() -> Engine:
     return _prepared_engine(database_url())
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)
 def _prepared_engine(url: str) -> Engine:
     eng = get_engine(url)
     create_schema(eng)
@@ -26,27 +38,106 @@ def _prepared_engine(url: str) -> Engine:
     return eng
 
 
-def prefectures() -> list[Prefecture]:
+@dataclass(frozen=True)
+class View:
+    prefecture: Prefecture
+    period: Period
+    first_month: dt.date | None
+    last_month: dt.date | None
+    version: str
+
+    @property
+    def has_data(self) -> bool:
+        return self.last_month is not None
+
+
+def remember_choice(key: str, options: list, default: object, parse: type = str) -> None:
+    """Settle the value of a keyed widget before it is drawn.
+
+    A value in the URL that we did not write there ourselves (a shared link, a "Voir le détail"
+    link) wins; then a value remembered in the session, if still offered (e.g. after changing
+    préfecture); then *default*.
+    """
+    written = st.session_state.setdefault("_url_written", {})
+    raw = st.query_params.get(key)
+    if raw is not None and raw != written.get(key):
+        try:
+            value = parse(raw)
+        except ValueError:
+            value = None
+        if value in options:
+            st.session_state[key] = value
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    if key not in st.session_state and default in options:
+        st.session_state[key] = default
+
+
+def publish(key: str) -> None:
+    """Write a settled choice back into the URL, so that the address always reopens this view."""
+    value = str(st.session_state[key])
+    st.query_params[key] = value
+    st.session_state.setdefault("_url_written", {})[key] = value
+
+
+def sidebar() -> View | None:
+    """Render the shared choices; None when no préfecture exists yet."""
     with session_scope(engine()) as session:
-        return list_prefectures(session)
-
-
-def choose_prefecture() -> Prefecture | None:
-    """The préfecture chosen in the sidebar (kept in the URL so a link reopens the same view)."""
-    prefs = prefectures()
+        prefs = list_prefectures(session)
     if not prefs:
-        st.warning("Aucune préfecture n'est encore configurée. Lancez `python -m qep_core init --demo` "
-                   "ou `python -m qep_core init --prefecture CODE`.")
         return None
     codes = [p.code for p in prefs]
-    wanted = st.query_params.get("pref", codes[0])
-    index = codes.index(wanted) if wanted in codes else 0
-    pref = st.sidebar.selectbox("Préfecture", prefs, index=index, format_func=lambda p: f"{p.name} ({p.code})")
-    st.query_params["pref"] = pref.code
-    return pref
-
-
-def latest_year(prefecture_id: int) -> int | None:
+    by_code = {p.code: p for p in prefs}
+    remember_choice("pref", codes, codes[0])
+    code = st.sidebar.selectbox("Préfecture", codes, key="pref", format_func=lambda c: f"{by_code[c].name} ({c})")
+    pref = by_code[code]
     with session_scope(engine()) as session:
-        latest = latest_month_with_data(session, prefecture_id)
-    return latest.year if latest else None
+        span = data_range(session, pref.id or 0)
+        latest = latest_month_with_data(session, pref.id or 0)
+        version = data_version(session, pref.id or 0)
+    first, last = (span[0], latest) if span else (None, None)
+    today = dt.date.today()
+    last_year = last.year if last else today.year
+    years = list(range(last_year, (first.year if first else last_year) - 1, -1))
+    remember_choice("annee", years, last_year, int)
+    year = st.sidebar.selectbox("Année", years, key="annee")
+    remember_choice("vue", list(VIEWS), "annee")
+    view = st.sidebar.segmented_control("Période", list(VIEWS), key="vue", format_func=VIEWS.get, required=True)
+    published = ["pref", "annee", "vue"]
+    default_month = last.month if last and last.year == year else 12
+    if view in ("mois", "12mois"):
+        remember_choice("mois", list(range(1, 13)), default_month, int)
+        month = st.sidebar.selectbox("Mois" if view == "mois" else "Jusqu'au mois de", list(range(1, 13)), key="mois",
+                                     format_func=lambda m: MONTH_NAMES_FR[m - 1].capitalize())
+        period = month_period(year, month) if view == "mois" else rolling_12(dt.date(year, month, 1))
+        published.append("mois")
+    elif view == "trimestre":
+        remember_choice("trim", [1, 2, 3, 4], (default_month - 1) // 3 + 1, int)
+        quarter = st.sidebar.selectbox("Trimestre", [1, 2, 3, 4], key="trim", format_func=QUARTERS.get)
+        period = quarter_period(year, quarter)
+        published.append("trim")
+    else:
+        period = year_period(year)
+    for key in ("mois", "trim"):
+        if key not in published and key in st.query_params:
+            del st.query_params[key]
+    for key in published:
+        publish(key)
+    if last is not None:
+        st.sidebar.caption(f"Données disponibles jusqu'à {MONTH_NAMES_FR[last.month - 1]} {last.year}.")
+    return View(pref, period, first, last, version)
+
+
+def current_view() -> View | None:
+    """The view chosen in the sidebar by the entry script (None without a préfecture)."""
+    return st.session_state.get("_view")
+
+
+def require_view() -> View:
+    """Stop the page with a helpful message when there is nothing to show yet."""
+    view = current_view()
+    if view is None:
+        st.info("Aucune préfecture n'est encore configurée. Créez-la dans **Paramètres** ou lancez "
+                "`python -m qep_core init --demo` pour la préfecture de démonstration.")
+        st.stop()
+    return view

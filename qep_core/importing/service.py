@@ -418,7 +418,7 @@ def _sql_dates(conn: Connection, days: pd.Series) -> list[object]:
 
 
 def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: str = "",
-              reuse_analysis: bool = False) -> ImportOutcome:
+              reuse_analysis: bool = False, kind: str | None = None) -> ImportOutcome:
     """Write an accepted plan inside the caller's transaction (see :func:`import_file`).
 
     Every stored value the file covers moves to the history, the identical ones too: the batch
@@ -435,7 +435,7 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
     same = _unchanged_mask(frame, overlaps)
     plan.unchanged = int(same.sum())
     batch = ImportBatch(
-        prefecture_id=prefecture.id or 0, file_name=plan.file_name, sha256=plan.sha256, kind=plan.layout,
+        prefecture_id=prefecture.id or 0, file_name=plan.file_name, sha256=plan.sha256, kind=kind or plan.layout,
         imported_by=user, rows=len(frame), replaced=int((~same).sum()),
         warnings_json=json.dumps([w.as_dict() for w in plan.warnings], ensure_ascii=False),
     )
@@ -472,8 +472,11 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
 
 
 def import_file(engine: Engine, prefecture_id: int, file_name: str, data: bytes, user: str = "",
-                dry_run: bool = False) -> ImportOutcome:
-    """Analyse and, unless *dry_run*, save a file in one transaction. Raises ImportRejected."""
+                dry_run: bool = False, kind: str | None = None) -> ImportOutcome:
+    """Analyse and, unless *dry_run*, save a file in one transaction. Raises ImportRejected.
+
+    *kind* labels the batch (e.g. ``saisie`` for values typed in the app); by default the layout.
+    """
     with session_scope(engine, write=not dry_run) as session:
         prefecture = session.get(Prefecture, prefecture_id)
         if prefecture is None:
@@ -483,7 +486,7 @@ def import_file(engine: Engine, prefecture_id: int, file_name: str, data: bytes,
             raise ImportRejected(plan.file_name, plan.errors)
         if dry_run or plan.already_imported is not None:
             return ImportOutcome(plan, None)
-        return save_plan(session, prefecture, plan, user, reuse_analysis=True)
+        return save_plan(session, prefecture, plan, user, reuse_analysis=True, kind=kind)
 
 
 class UndoError(ValueError):

@@ -1,0 +1,72 @@
+"""Indicateurs: one indicator month by month against its target and last year, by périmètre."""
+
+import streamlit as st
+
+from qep_core.charts import breakdown_chart, monthly_chart
+from qep_ui import data
+from qep_ui.indicator_view import (
+    aggregates_table,
+    breakdown_table,
+    definition_text,
+    monthly_table,
+    period_for_chart,
+    result_summary,
+)
+from qep_ui.state import publish, remember_choice, require_view
+from qep_ui.widgets import download_table, status_badge
+
+view = require_view()
+indicators, engagements, modules = data.referentiel(view)
+available = [d for d in indicators if d.module_code in modules]
+by_code = {d.code: d for d in available}
+codes = list(by_code)
+remember_choice("ind", codes, codes[0])
+code = st.selectbox("Indicateur", codes, key="ind", format_func=lambda c: f"{by_code[c].label} ({c})")
+publish("ind")
+ind = by_code[code]
+st.title(ind.label)
+st.caption(definition_text(ind, engagements))
+
+perims = [p for p in data.perimetres(view)]
+names = {p.name: p.id for p in perims}
+chosen = st.multiselect("Périmètres (tous si aucun n'est choisi)", list(names), key="ind_perimetres",
+                        placeholder="Toute la préfecture")
+perimetre_ids = tuple(sorted(names[n] for n in chosen)) or None
+
+result = next(r for r in data.results(view, perimetre_ids=perimetre_ids) if r.indicator.code == code)
+cols = st.columns([1, 1, 1, 1.3])
+cols[0].metric(f"Valeur — {view.period.label}", *result_summary(result)[:2],
+               delta_color="normal" if ind.direction == ">=" else "inverse")
+cols[1].metric("Cible", result_summary(result)[2])
+with cols[2]:
+    st.markdown("**Statut**")
+    status_badge(result.status)
+cols[3].metric("Même période un an plus tôt", result_summary(result)[3])
+
+chart_period = period_for_chart(view.period)
+current = data.monthly(view, code, chart_period, perimetre_ids)
+previous = data.monthly(view, code, chart_period.shifted_years(-1), perimetre_ids)
+left, right = st.columns([3, 1.2])
+with left:
+    figure = monthly_chart(ind, current, previous, title=f"{ind.label} — {chart_period.label}")
+    st.plotly_chart(figure, config={"displaylogo": False}, key="monthly_chart")
+with right:
+    st.markdown(f"**Cumuls {chart_period.end.year}** (pondérés : Σ numérateurs / Σ dénominateurs)")
+    st.dataframe(aggregates_table(view, ind, chart_period.end.year, perimetre_ids), hide_index=True, width="stretch")
+
+with st.expander("Tableau des mois (alternative au graphique)", expanded=False):
+    table = monthly_table(ind, current, previous)
+    st.dataframe(table, hide_index=True, width="stretch")
+    download_table(table, f"{code}-{chart_period.code}", key="monthly")
+
+st.subheader(f"Par périmètre — {view.period.label}")
+breakdown = data.breakdown(view, code)
+if breakdown["value"].notna().sum() < 2:
+    st.caption("Un seul périmètre (ou aucun) a des données pour cette période : pas de répartition à montrer.")
+else:
+    st.plotly_chart(breakdown_chart(ind, breakdown, result.target.value,
+                                    title=f"{ind.label} — par périmètre, {view.period.label}"),
+                    config={"displaylogo": False}, key="breakdown_chart")
+    table = breakdown_table(ind, breakdown)
+    st.dataframe(table, hide_index=True, width="stretch")
+    download_table(table, f"{code}-perimetres-{view.period.code}", key="breakdown")

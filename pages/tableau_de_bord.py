@@ -1,0 +1,54 @@
+"""Tableau de bord: every indicator of the chosen period against its target, by module and channel."""
+
+import streamlit as st
+
+from qep_ui import data
+from qep_ui.state import require_view
+from qep_ui.widgets import download_table, results_table, summary_line, tile
+
+view = require_view()
+st.title("Tableau de bord Qual-e-Pref")
+st.subheader(f"{view.prefecture.name} — {view.period.label}")
+if not view.has_data:
+    st.info("Aucune donnée importée pour cette préfecture : déposez un tableau de suivi dans la page **Import**.")
+    st.stop()
+
+results = data.results(view)
+sparks = data.sparklines(view)
+indicators, engagements, modules = data.referentiel(view)
+channel_of = {e.key: e.channel_code for e in engagements}
+module_titles = {"M1": "Module 1 — Relation générale avec les usagers", "M2": "Module 2 — Délivrance des titres",
+                 "M3": "Module 3 — Titres étrangers", "M4": "Module 4 — Relations avec les collectivités territoriales",
+                 "M5": "Module 5 — Polices administratives", "M6": "Module 6 — Coordination des politiques publiques",
+                 "M7": "Module 7 — Communication d'urgence", "M8": "Module 8 — Préfecture de police"}
+channel_titles = {"general": "Relation générale", "accueil": "Accueil physique", "telephone": "Téléphone",
+                  "internet": "Site internet et point numérique", "courrier": "Courriers et courriels",
+                  "reseaux": "Réseaux sociaux", "titres": "Délivrance des titres",
+                  "collectivites": "Relations avec les collectivités", "coordination": "Coordination"}
+
+shown = [r for r in results if r.indicator.module_code in modules]
+st.markdown(summary_line(shown))
+only_issues = st.toggle("N'afficher que les indicateurs à surveiller ou non atteints", key="only_issues")
+
+for module in [m for m in module_titles if m in modules]:
+    in_module = [r for r in shown if r.indicator.module_code == module]
+    if only_issues:
+        in_module = [r for r in in_module if r.status in ("à surveiller", "non atteint")]
+    if not in_module:
+        continue
+    st.header(module_titles[module], divider="blue")
+    channels: dict[str, list] = {}
+    for r in in_module:
+        channels.setdefault(channel_of.get(r.indicator.engagement_key or "", "titres") or "titres", []).append(r)
+    for channel, items in channels.items():
+        st.markdown(f"#### {channel_titles.get(channel, channel)}")
+        for start in range(0, len(items), 3):
+            cols = st.columns(3)
+            for col, result in zip(cols, items[start:start + 3], strict=False):
+                with col:
+                    tile(result, sparks.get(result.indicator.code), link_page="pages/indicateurs.py")
+
+with st.expander("Tableau des indicateurs (alternative aux vignettes, téléchargeable)"):
+    table = results_table(shown)
+    st.dataframe(table, hide_index=True, width="stretch")
+    download_table(table, f"indicateurs-{view.prefecture.code}-{view.period.code}", key="dashboard")

@@ -1,0 +1,113 @@
+"""Cached reads for the pages. Every cached function takes the database URL, the préfecture and
+the data version among its arguments: caches are shared by all users (FIELD-NOTES), and a new
+import or target changes the version, so nobody ever sees stale or someone else's figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from qep_core.compute import (
+    IndicatorResult,
+    breakdown_by_perimetre,
+    compute_indicators,
+    monthly_values,
+    monthly_values_all,
+)
+from qep_core.db import database_url, session_scope
+from qep_core.models import Engagement, Perimetre
+from qep_core.periods import Period, rolling_12
+from qep_core.prefectures import labelled_modules, perimetres_of
+from qep_core.referentiel import IndicatorDef, engagements_for, indicators_for
+from qep_ui.state import View, engine
+
+
+def _session():  # type: ignore[no-untyped-def]
+    return session_scope(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _results(url: str, pref_id: int, period: Period, version: str, perimetre_ids: tuple[int, ...] | None
+             ) -> list[IndicatorResult]:
+    with _session() as session:
+        return compute_indicators(session, pref_id, period, perimetre_ids=perimetre_ids)
+
+
+def results(view: View, period: Period | None = None, perimetre_ids: tuple[int, ...] | None = None
+            ) -> list[IndicatorResult]:
+    return _results(database_url(), view.prefecture.id or 0, period or view.period, view.version, perimetre_ids)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sparklines(url: str, pref_id: int, end: Period, version: str) -> dict[str, list[float | None]]:
+    with _session() as session:
+        return monthly_values_all(session, pref_id, indicators_for(session, pref_id), rolling_12(end.end))
+
+
+def sparklines(view: View) -> dict[str, list[float | None]]:
+    """The twelve months up to the end of the chosen period, per indicator."""
+    return _sparklines(database_url(), view.prefecture.id or 0, view.period, view.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _monthly(url: str, pref_id: int, code: str, period: Period, version: str,
+             perimetre_ids: tuple[int, ...] | None) -> pd.DataFrame:
+    with _session() as session:
+        ind = next(d for d in indicators_for(session, pref_id) if d.code == code)
+        return monthly_values(session, pref_id, ind, period, perimetre_ids)
+
+
+def monthly(view: View, code: str, period: Period, perimetre_ids: tuple[int, ...] | None = None) -> pd.DataFrame:
+    return _monthly(database_url(), view.prefecture.id or 0, code, period, view.version, perimetre_ids)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _breakdown(url: str, pref_id: int, code: str, period: Period, version: str) -> pd.DataFrame:
+    with _session() as session:
+        ind = next(d for d in indicators_for(session, pref_id) if d.code == code)
+        return breakdown_by_perimetre(session, pref_id, ind, period)
+
+
+def breakdown(view: View, code: str, period: Period | None = None) -> pd.DataFrame:
+    return _breakdown(database_url(), view.prefecture.id or 0, code, period or view.period, view.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _referentiel(url: str, pref_id: int, version: str) -> tuple[list[IndicatorDef], list[Engagement], list[str]]:
+    with _session() as session:
+        return indicators_for(session, pref_id), engagements_for(session, pref_id), labelled_modules(session, pref_id)
+
+
+def referentiel(view: View) -> tuple[list[IndicatorDef], list[Engagement], list[str]]:
+    """The préfecture's indicators, engagements and labelled modules."""
+    return _referentiel(database_url(), view.prefecture.id or 0, view.version)
+
+
+@st.cache_data(show_spinner=False)
+def _module_titles(url: str) -> dict[str, str]:
+    from sqlmodel import select
+
+    from qep_core.models import Module
+
+    with _session() as session:
+        return {m.code: m.title for m in session.exec(select(Module).order_by(Module.number))}
+
+
+def module_titles() -> dict[str, str]:
+    """Module code → title (M1 → "Relation générale avec les usagers"), in référentiel order."""
+    return _module_titles(database_url())
+
+
+def module_heading(code: str, titles: dict[str, str]) -> str:
+    number = code.removeprefix("M")
+    return f"Module {number} — {titles[code]}" if number.isdigit() else titles[code]
+
+
+def perimetres(view: View) -> list[Perimetre]:
+    with _session() as session:
+        return perimetres_of(session, view.prefecture.id or 0)
+
+
+def clear() -> None:
+    """After a write the version changes anyway; clearing also frees memory at once."""
+    st.cache_data.clear()

@@ -1,0 +1,71 @@
+"""Tables and texts of the indicator page (kept out of the page script so it stays thin)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from qep_core.compute import IndicatorResult
+from qep_core.frenchforms import month_label_fr
+from qep_core.models import Engagement
+from qep_core.periods import Period, quarter_period, year_period
+from qep_core.referentiel import FREQUENCY_LABELS, KIND_LABELS, IndicatorDef
+from qep_core.report import format_target, format_value
+from qep_ui import data
+from qep_ui.state import View
+from qep_ui.widgets import change_text, status_text
+
+
+def period_for_chart(period: Period) -> Period:
+    """Twelve months to draw: the chosen rolling year, or the calendar year of the chosen period."""
+    return period if period.kind == "rolling12" else year_period(period.end.year)
+
+
+def definition_text(ind: IndicatorDef, engagements: list[Engagement]) -> str:
+    eng = next((e for e in engagements if e.key == ind.engagement_key), None)
+    where = f"Engagement {eng.number} — {eng.title}" if eng and eng.number else f"Module {ind.module_code[1:]}"
+    counts = ind.counts
+    if ind.kind == "mean_delay":
+        how = f"moyenne pondérée : Σ délais / {counts['count'].label.lower()}, en jours ouvrés"
+    elif ind.kind == "count":
+        how = f"somme : {counts['value'].label.lower()}"
+    else:
+        factor = " × 1 000" if ind.kind == "per_mille" else ""
+        how = f"{counts['numerator'].label.lower()} / {counts['denominator'].label.lower()}{factor}"
+    sign = "≥" if ind.direction == ">=" else "≤"
+    return (f"{where} · {KIND_LABELS[ind.kind]} ({how}) · objectif {sign} · suivi {FREQUENCY_LABELS[ind.frequency]} "
+            f"· code {ind.code}")
+
+
+def result_summary(result: IndicatorResult) -> tuple[str, str | None, str, str]:
+    unit = result.indicator.unit
+    return (format_value(result.value, unit), change_text(result), format_target(result),
+            format_value(result.previous_value, unit))
+
+
+def aggregates_table(view: View, ind: IndicatorDef, year: int, perimetre_ids: tuple[int, ...] | None) -> pd.DataFrame:
+    """Quarters and year, each computed from its own counts (never an average of months)."""
+    rows = []
+    for label, period in [(f"T{q}", quarter_period(year, q)) for q in range(1, 5)] + [("Année", year_period(year))]:
+        r = next(x for x in data.results(view, period, perimetre_ids) if x.indicator.code == ind.code)
+        rows.append({"Période": label, "Valeur": format_value(r.value, ind.unit), "Statut": status_text(r.status),
+                     "N-1": format_value(r.previous_value, ind.unit)})
+    return pd.DataFrame(rows)
+
+
+def monthly_table(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Mois": [month_label_fr(m) for m in current["month"]],
+        "Numérateur": current["numerator"], "Dénominateur": current["denominator"],
+        "Valeur": [format_value(v if pd.notna(v) else None, ind.unit) for v in current["value"]],
+        "Cible": [format_value(t if pd.notna(t) else None, ind.unit) for t in current["target"]],
+        "Statut": [status_text(s) for s in current["status"]],
+        "Année précédente": [format_value(v if pd.notna(v) else None, ind.unit) for v in previous["value"]],
+    })
+
+
+def breakdown_table(ind: IndicatorDef, frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Périmètre": frame["perimetre"], "Numérateur": frame["numerator"], "Dénominateur": frame["denominator"],
+        "Valeur": [format_value(v if pd.notna(v) else None, ind.unit) for v in frame["value"]],
+        "Statut": [status_text(s) for s in frame["status"]],
+    })

@@ -1,0 +1,124 @@
+"""Widgets shared by the pages: status badges, indicator tiles, tables with their downloads."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from qep_core.compute import A_SURVEILLER, ATTEINT, NON_ATTEINT, PAS_DE_DONNEE, SANS_OBJECTIF, IndicatorResult
+from qep_core.importing import Issue
+from qep_core.report import format_target, format_value, neutralise
+
+# Status is said by a word and an icon, never by colour alone.
+STATUS_STYLE = {
+    ATTEINT: ("green", ":material/check_circle:", "✔"),
+    A_SURVEILLER: ("orange", ":material/warning:", "▲"),
+    NON_ATTEINT: ("red", ":material/cancel:", "✖"),
+    SANS_OBJECTIF: ("gray", ":material/remove:", "–"),
+    PAS_DE_DONNEE: ("gray", ":material/help:", "?"),
+}
+
+
+def status_badge(status: str) -> None:
+    colour, icon, _ = STATUS_STYLE[status]
+    st.badge(status, icon=icon, color=colour)  # type: ignore[arg-type]
+
+
+def status_text(status: str) -> str:
+    """For tables and exports: ``✔ atteint``."""
+    return f"{STATUS_STYLE[status][2]} {status}"
+
+
+def change_text(result: IndicatorResult) -> str | None:
+    """``+2,3 pt`` against the same period a year earlier; None without both values."""
+    if result.change is None:
+        return None
+    unit = "pt" if result.indicator.unit == "%" else result.indicator.unit
+    text = format_value(abs(result.change), unit if unit != "pt" else "")
+    text = f"{text} pt" if unit == "pt" else text
+    return ("+" if result.change >= 0 else "-") + text
+
+
+def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_page: str | None = None) -> None:
+    """One indicator: value, status (word + icon), target, change vs last year, 12-month sparkline."""
+    ind = result.indicator
+    with st.container(border=True):
+        chart = [v for v in (spark or []) if v is not None]
+        st.metric(
+            ind.label, format_value(result.value, ind.unit), delta=change_text(result),
+            delta_color="normal" if ind.direction == ">=" else "inverse",
+            delta_description="vs N-1" if result.change is not None else None,
+            chart_data=chart if len(chart) >= 2 else None, chart_type="line", border=False,
+            help=f"{ind.code} — cible {format_target(result)}" + (
+                f" ; {format_value(result.numerator, '')} / {format_value(result.denominator, '')}"
+                if result.denominator is not None and ind.kind not in ("mean_delay", "count") else ""),
+        )
+        cols = st.columns([1, 1], vertical_alignment="center")
+        with cols[0]:
+            status_badge(result.status)
+        cols[1].caption(f"cible {format_target(result)}")
+        if link_page:
+            st.page_link(link_page, label="Voir le détail", icon=":material/monitoring:",
+                         query_params={"ind": ind.code})
+
+
+def summary_line(results: list[IndicatorResult]) -> str:
+    met = sum(r.status == ATTEINT for r in results)
+    watch = sum(r.status == A_SURVEILLER for r in results)
+    missed = sum(r.status == NON_ATTEINT for r in results)
+    rated = met + watch + missed
+    return (f"**{met} indicateur(s) sur {rated}** atteignent leur cible · {watch} à surveiller · "
+            f"{missed} non atteint(s) · {len(results) - rated} sans objectif ou sans donnée")
+
+
+def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
+    """An .xlsx of the tables (text cells neutralised against formula injection)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in frames.items():
+            frame.map(neutralise).to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.map(neutralise).to_csv(index=False, sep=";").encode("utf-8-sig")
+
+
+def download_table(frame: pd.DataFrame, stem: str, key: str) -> None:
+    """CSV (Excel-friendly: ``;`` and BOM) and XLSX downloads side by side."""
+    cols = st.columns(2)
+    cols[0].download_button("Télécharger (CSV)", csv_bytes(frame), f"{stem}.csv", "text/csv", key=f"{key}-csv",
+                            icon=":material/download:", on_click="ignore")
+    cols[1].download_button("Télécharger (Excel)", xlsx_bytes({stem: frame}), f"{stem}.xlsx",
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
+                            icon=":material/download:", on_click="ignore")
+
+
+def issues_table(issues: list[Issue]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"Gravité": i.severity, "Feuille": i.sheet or "", "Ligne": i.row, "Colonne": i.column or "",
+          "Message": i.message} for i in issues],
+        columns=["Gravité", "Feuille", "Ligne", "Colonne", "Message"],
+    )
+
+
+def show_issues(issues: list[Issue], key: str) -> None:
+    if not issues:
+        return
+    st.dataframe(issues_table(issues), hide_index=True, width="stretch", key=key,
+                 column_config={"Ligne": st.column_config.NumberColumn(format="%d"),
+                                "Message": st.column_config.TextColumn(width="large")})
+
+
+def results_table(results: list[IndicatorResult]) -> pd.DataFrame:
+    """The table alternative of the dashboard (RGAA) and its download."""
+    return pd.DataFrame([
+        {"Code": r.indicator.code, "Indicateur": r.indicator.label,
+         "Valeur": format_value(r.value, r.indicator.unit), "Cible": format_target(r), "Statut": status_text(r.status),
+         "N-1": format_value(r.previous_value, r.indicator.unit), "Évolution": change_text(r) or "–",
+         "Numérateur": r.numerator, "Dénominateur": r.denominator}
+        for r in results
+    ])
