@@ -22,7 +22,7 @@ $(VENV)/.deps-dev: requirements.txt requirements-dev.txt | $(PY)
 
 run: $(VENV)/.deps
 	$(PY) -m qep_core init --demo --if-empty
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+	$(PY) -m qep_ui.serve --server.port $(PORT) --server.headless true
 
 test: $(VENV)/.deps-dev
 	$(PY) -m ruff check .
