@@ -21,7 +21,7 @@ for module in [m for m in titles if m in modules]:
         st.caption("Les engagements de ce module ne sont pas encore décrits : ajoutez-les dans **Paramètres**.")
     for engagement in in_module:
         counts = engagement_status_counts(engagement, results)
-        marks = " ".join(f"{STATUS_STYLE[s][2]} {n}" for s, n in counts.items())
+        marks = " · ".join(f"{STATUS_STYLE[s][2]} {n} {s}" for s, n in counts.items())
         number = f"{engagement.number}. " if engagement.number else ""
         with st.expander(f"{number}{engagement.title}" + (f"  —  {marks}" if marks else ""),
                          expanded=any(s in counts for s in ("non atteint", "à surveiller"))):
