@@ -282,7 +282,7 @@ def data_version(session: Session, prefecture_id: int) -> str:
     modules = session.exec(select(func.count()).where(PrefectureModule.prefecture_id == prefecture_id)).first()
     pref = session.get(Prefecture, prefecture_id)
     parts = (*(batches or ()), *(targets or ()), *(indicators or ()), *(engagements or ()), *(perimetres or ()),
-             modules, pref.name if pref else "", pref.code if pref else "")
+             modules, pref.name if pref else "", pref.code if pref else "", pref.whit_monday_worked if pref else "")
     return "|".join(str(x) for x in parts)
 
 

@@ -13,4 +13,4 @@ h1, h2, h3 { color: #000091; }
 
 
 def apply_theme() -> None:
-    st.markdown(CSS, unsafe_allow_html=True)
+    st.html(CSS)

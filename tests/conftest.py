@@ -62,3 +62,21 @@ def db_snapshot(engine: Engine) -> dict[str, list[tuple]]:
 @pytest.fixture
 def snapshot() -> Callable[[Engine], dict[str, list[tuple]]]:
     return db_snapshot
+
+
+@pytest.fixture(autouse=True)
+def navigation_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run pages the way ``qep_ui.serve`` serves them: through app.py's ``st.navigation`` only.
+
+    Streamlit's legacy mode for apps with a ``pages/`` folder (re-armed by AppTest on every run)
+    would otherwise run a page file directly from the second run on, without app.py's sidebar.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -1,4 +1,4 @@
-"""Every page, run headless with Streamlit's AppTest against a temp database."""
+"""Every page, run headless with Streamlit's AppTest on the demo préfecture."""
 
 from __future__ import annotations
 
@@ -7,34 +7,135 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from qep_core.importing import import_file
-from tests.conftest import make_workbook
-from tests.seed_tables import EMAIL_MONTHLY, titled
+from qep_core.compute import compute_indicators
+from qep_core.db import create_schema, get_engine, session_scope
+from qep_core.demo import load_demo
+from qep_core.periods import quarter_period, year_period
+from qep_core.report import format_value
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One demo database for the module: loading it takes a couple of seconds."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    engine = get_engine(url)
+    create_schema(engine)
+    load_demo(engine)
+    return url
+
+
 @pytest.fixture
-def app_db(engine, prefecture, monkeypatch):
-    monkeypatch.setenv("QEP_DATABASE_URL", str(engine.url))
-    data = make_workbook({"Courriels 2022": titled("Courriels 2022", EMAIL_MONTHLY)})
-    import_file(engine, prefecture.id, "courriels.xlsx", data)
-    return prefecture
+def demo(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("QEP_DATABASE_URL", demo_url)
+    return demo_url
 
 
-def test_landing_page_shows_the_latest_year(app_db):
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+def app(**query: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at
+
+
+def expected_values(url: str, period) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    engine = get_engine(url)
+    with session_scope(engine) as session:
+        return {r.indicator.label: format_value(r.value, r.indicator.unit)
+                for r in compute_indicators(session, 1, period)}
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_dashboard_shows_the_latest_year_with_the_core_values(demo):
+    at = app().run()
     assert not at.exception
-    assert "année 2022" in at.subheader[0].value
-    table = at.dataframe[0].value
-    row = table[table["Code"] == "COURRIEL_5J"].iloc[0]
-    assert row["Valeur"] == "91,5 %" and row["Statut"] == "atteint" and row["Cible"] == "≥ 90,0 %"
-    assert "2 indicateur(s) sur 2" in at.markdown[0].value
-    assert at.query_params["pref"] == ["44"] or at.query_params["pref"] == "44"
+    assert at.title[0].value == "Tableau de bord Qual-e-Pref"
+    assert "année 2024" in at.subheader[0].value
+    shown = metrics(at)
+    expected = expected_values(demo, year_period(2024))
+    assert len(shown) == 20  # modules 1, 2 and 4: every indicator of the catalogue
+    assert shown == {label: expected[label] for label in shown}
+    assert any("atteignent leur cible" in m.value for m in at.markdown)
+    assert at.query_params["pref"] in (["44"], "44")
 
 
-def test_landing_page_without_data(engine, monkeypatch):
-    monkeypatch.setenv("QEP_DATABASE_URL", str(engine.url))
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+def test_changing_the_period_changes_the_values(demo):
+    at = app().run()
+    before = metrics(at)
+    at.selectbox(key="annee").set_value(2023).run()
     assert not at.exception
-    assert "Aucune préfecture" in at.warning[0].value
+    assert "année 2023" in at.subheader[0].value
+    shown = metrics(at)
+    assert shown == {label: expected_values(demo, year_period(2023))[label] for label in shown}
+    assert shown != before
+    # and a quarter, then a month, through the sidebar's own widgets once the view is a quarter
+    quarter = app(vue="trimestre", annee="2023").run()
+    quarter.selectbox(key="trim").set_value(2).run()
+    assert "2e trimestre 2023" in quarter.subheader[0].value
+    shown = metrics(quarter)
+    assert shown == {label: expected_values(demo, quarter_period(2023, 2))[label] for label in shown}
+
+
+def test_a_link_reopens_the_same_view(demo):
+    at = app(vue="trimestre", trim="3", annee="2022").run()
+    assert not at.exception
+    assert "3e trimestre 2022" in at.subheader[0].value
+    assert metrics(at) == {k: v for k, v in expected_values(demo, quarter_period(2022, 3)).items() if k in metrics(at)}
+
+
+def test_only_issues_toggle_hides_met_indicators(demo):
+    at = app().run()
+    everything = len(at.metric)
+    at.toggle(key="only_issues").set_value(True).run()
+    assert 0 < len(at.metric) < everything
+
+
+def test_indicator_page_shows_months_target_and_breakdown(demo):
+    at = app(ind="COURRIEL_5J", annee="2022").run()
+    at.switch_page("pages/indicateurs.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Taux de réponse aux courriels dans le délai de 5 jours ouvrés"
+    shown = metrics(at)
+    assert shown["Valeur — année 2022"] == expected_values(demo, year_period(2022))[at.title[0].value]
+    assert shown["Cible"] == "≥ 90,0 %"
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2  # the months, and the breakdown by mailbox
+    quarters = at.dataframe[0].value
+    assert list(quarters["Période"]) == ["T1", "T2", "T3", "T4", "Année"]
+
+
+def test_indicator_selection_changes_the_chart(demo):
+    at = app().run()
+    at.switch_page("pages/indicateurs.py").run()
+    at.selectbox(key="ind").set_value("TEL_ABOUTIS").run()
+    assert not at.exception
+    assert at.title[0].value == "Taux d'appels aboutis au standard"
+    assert at.query_params["ind"] in (["TEL_ABOUTIS"], "TEL_ABOUTIS")
+
+
+def test_engagements_page_lists_the_labelled_modules(demo):
+    at = app().run()
+    at.switch_page("pages/engagements.py").run()
+    assert not at.exception
+    headers = [h.value for h in at.header]
+    assert headers[:3] == ["Module 1 — Relation générale avec les usagers", "Module 2 — Délivrance des titres (hors étrangers)",
+                           "Module 4 — Relation avec les collectivités territoriales"]
+    assert "Pilotage de la politique qualité" in headers and "Démarche de labellisation" in headers
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("17. Nous vous répondons") for label in labels)
+
+
+def test_pages_without_any_prefecture(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    create_schema(get_engine(url))
+    monkeypatch.setenv("QEP_DATABASE_URL", url)
+    at = app().run()
+    assert not at.exception
+    assert "Aucune préfecture" in at.info[0].value
+    for page in ("pages/indicateurs.py", "pages/engagements.py"):
+        at.switch_page(page).run()
+        assert not at.exception and "Aucune préfecture" in at.info[0].value

@@ -1,0 +1,25 @@
+"""Import: analyse tracking sheets before saving them, history of the imports (with undo), template."""
+
+import streamlit as st
+
+from qep_ui import importing
+from qep_ui.state import require_view
+
+view = require_view()
+st.title("Import des tableaux de suivi")
+st.caption(f"{view.prefecture.name} — chaque fichier est analysé avant d'être enregistré ; un import "
+           "se fait en entier ou pas du tout, et peut être annulé depuis l'historique.")
+importing.show_flash()
+with st.columns([1, 2])[0]:
+    user = importing.user_name()
+uploaded = st.file_uploader("Fichiers à importer", type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
+                            key="import-files",
+                            help="Tableaux de suivi mensuels (mois en colonnes) ou format long "
+                                 "(indicateur, période, périmètre, numérateur, dénominateur).")
+importing.uploads_section(view, uploaded, user)
+
+st.header("Historique des imports", divider="blue")
+importing.history_section(view)
+
+st.header("Modèle de tableau de suivi", divider="blue")
+importing.template_section(view)

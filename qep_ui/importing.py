@@ -1,0 +1,723 @@
+"""Widgets and helpers of the "Import" and "Saisie" pages, so the page scripts stay thin.
+
+* Files are analysed **before** anything is written (``analyze_file`` in a read-only session); the
+  plan is kept in the session by SHA-256 and data version, so a rerun never analyses a file again.
+* Saving re-runs the whole import in one write transaction (``import_file``): what was previewed
+  is checked again against the database as it is at that moment.
+* A typed entry ("Saisie") becomes a long-layout CSV saved through ``import_file(kind="saisie")``:
+  same checks, same transaction, same history and undo as a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import hashlib
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import select
+
+from qep_core.compute import value_from_counts
+from qep_core.db import session_scope
+from qep_core.frenchforms import format_number_fr, month_label_fr
+from qep_core.importing import ImportOutcome, ImportPlan, ImportRejected, Issue, UndoError, analyze_file, import_file
+from qep_core.importing.service import batch_warnings, list_batches, replaced_history, undo_batch
+from qep_core.models import ImportBatch, Observation, Perimetre
+from qep_core.periods import add_months
+from qep_core.prefectures import WHOLE_PREFECTURE, perimetre_key
+from qep_core.referentiel import ROLE_LABELS, IndicatorDef
+from qep_core.report import format_value
+from qep_core.template import build_template
+from qep_ui import data
+from qep_ui.state import View, engine
+from qep_ui.widgets import show_issues
+
+PARIS = ZoneInfo("Europe/Paris")
+USER_KEY = "qep_user"
+DEFAULT_USER = "référent qualité"
+FLASH_KEY = "qep_import_flash"
+PLANS_KEY = "qep_import_plans"
+GENERATION_KEY = "qep_saisie_generation"
+PREVIEW_LIMIT = 5000
+
+LAYOUT_LABELS = {
+    "long": "format long",
+    "wide": "tableau de suivi (mois en colonnes)",
+    "long/wide": "format long et tableau de suivi",
+    "saisie": "saisie dans l'application",
+    "inconnu": "forme non reconnue",
+}
+STATUS_LABELS = {"imported": "importé", "undone": "annulé"}
+MODULE_LABELS = {"PIL": "Pilotage", "LAB": "Labellisation"}
+
+
+# --- shared bits ---------------------------------------------------------------------------------
+
+def flash(kind: str, text: str, issues: Sequence[Issue] = ()) -> None:
+    """A message to show after the rerun that follows a write."""
+    st.session_state.setdefault(FLASH_KEY, []).append({"kind": kind, "text": text, "issues": list(issues)})
+
+
+def show_flash() -> None:
+    for i, message in enumerate(st.session_state.pop(FLASH_KEY, [])):
+        show = {"success": st.success, "error": st.error, "warning": st.warning}.get(message["kind"], st.info)
+        show(message["text"])
+        show_issues(message["issues"], key=f"flash-issues-{i}")
+
+
+def user_name() -> str:
+    """The name written in the history ("Votre nom"), kept for the whole session."""
+    typed = st.text_input("Votre nom", value=DEFAULT_USER, key=USER_KEY, persist_state="session", max_chars=120,
+                          help="Inscrit dans l'historique des imports à côté de chaque lot enregistré.")
+    return (typed or "").strip() or DEFAULT_USER
+
+
+def after_write() -> None:
+    """Figures, cached plans and previews all depend on the data that just changed."""
+    data.clear()
+    st.session_state.pop(PLANS_KEY, None)
+
+
+def paris_time(stamp: dt.datetime | None) -> str:
+    """``05/07/2022 14:03`` in Europe/Paris time (the database stores UTC)."""
+    if stamp is None:
+        return ""
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+
+
+def counts_text(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return "–"
+    return format_number_fr(value, 0 if float(value).is_integer() else 2)
+
+
+def span_text(start: dt.date, end: dt.date) -> str:
+    return month_label_fr(start) if start == end else f"{month_label_fr(start)} – {month_label_fr(end)}"
+
+
+def module_label(code: str) -> str:
+    return MODULE_LABELS.get(code, f"Module {code.removeprefix('M')}")
+
+
+# --- analysing uploaded files --------------------------------------------------------------------
+
+def file_digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def analyze_upload(view: View, name: str, content: bytes) -> ImportPlan:
+    """What the file would change; nothing is written."""
+    with session_scope(engine()) as session:
+        plan = analyze_file(session, view.prefecture, name, content)
+    plan.prepared = None  # only useful inside the same transaction; heavy to keep
+    return plan
+
+
+def analyze_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes, ImportPlan]]:
+    """Plans of the uploaded files, each analysed once per file content and data version."""
+    cache: dict[tuple[int, str, str], ImportPlan] = st.session_state.setdefault(PLANS_KEY, {})
+    wanted: list[tuple[str, bytes, tuple[int, str, str]]] = []
+    seen: set[str] = set()
+    for name, content in files:
+        digest = file_digest(content)
+        if digest in seen:
+            st.caption(f"« {name} » : même contenu qu'un autre fichier déposé, ignoré.")
+            continue
+        seen.add(digest)
+        wanted.append((name, content, (view.prefecture.id or 0, digest, view.version)))
+    todo = [w for w in wanted if w[2] not in cache]
+    if todo:
+        with st.status(f"Analyse de {len(todo)} fichier(s)…", expanded=len(todo) > 1) as status:
+            bar = st.progress(0.0) if len(todo) > 1 else None
+            for i, (name, content, key) in enumerate(todo):
+                status.update(label=f"Analyse de « {name} » ({i + 1}/{len(todo)})…")
+                cache[key] = analyze_upload(view, name, content)
+                if bar is not None:
+                    bar.progress((i + 1) / len(todo), text=f"{i + 1} fichier(s) analysé(s) sur {len(todo)}")
+            status.update(label=f"Analyse terminée : {len(todo)} fichier(s)", state="complete", expanded=False)
+    keep = {w[2] for w in wanted}
+    for key in [k for k in cache if k not in keep]:  # files removed from the uploader, older versions
+        del cache[key]
+    return [(name, content, cache[key]) for name, content, key in wanted]
+
+
+def preview_table(plan: ImportPlan, indicators: dict[str, IndicatorDef], limit: int = PREVIEW_LIMIT) -> pd.DataFrame:
+    """The values the file brings, as users read them."""
+    columns = ["Code", "Indicateur", "Période", "Périmètre", "Numérateur", "Dénominateur", "Valeur", "Feuille", "Ligne"]
+    records = []
+    for row in plan.drafts.head(limit).itertuples(index=False):
+        ind = indicators.get(str(row.indicator))
+        den = None if row.denominator is None or pd.isna(row.denominator) else float(row.denominator)
+        num = None if row.numerator is None or pd.isna(row.numerator) else float(row.numerator)
+        value = format_value(value_from_counts(ind, num, den), ind.unit) if ind is not None else "–"
+        perim = row.perimetre if isinstance(row.perimetre, str) and row.perimetre.strip() else WHOLE_PREFECTURE
+        records.append((row.indicator, ind.label if ind else "", span_text(row.start, row.end), perim, num, den,
+                        value, row.sheet, int(row.row)))
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def indicators_table(plan: ImportPlan, indicators: dict[str, IndicatorDef]) -> pd.DataFrame:
+    """One line per indicator the file touches: how many values, over which months."""
+    columns = ["Code", "Indicateur", "Valeurs", "Période"]
+    if plan.drafts.empty:
+        return pd.DataFrame(columns=columns)
+    records = []
+    for code, group in plan.drafts.groupby("indicator", sort=True):
+        ind = indicators.get(str(code))
+        records.append((code, ind.label if ind else "", len(group), span_text(min(group["start"]), max(group["end"]))))
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def replacements_table(plan: ImportPlan, indicators: dict[str, IndicatorDef]) -> pd.DataFrame:
+    """Stored values the file would replace: old → new, value and counts."""
+    columns = ["Code", "Indicateur", "Période", "Périmètre", "Avant", "Après"]
+    records = []
+    for row in plan.replacements.itertuples(index=False):
+        ind = indicators.get(str(row.indicator))
+        records.append((row.indicator, ind.label if ind else "", row.period, row.perimetre,
+                        _value_and_counts(ind, row.old_value, row.old_numerator, row.old_denominator),
+                        _value_and_counts(ind, row.new_value, row.new_numerator, row.new_denominator)))
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _number(value: object) -> float | None:
+    return None if _blank(value) else float(value)  # type: ignore[arg-type]
+
+
+def _value_and_counts(ind: IndicatorDef | None, value: object, num: object, den: object) -> str:
+    """``92,5 % (160 / 173)``; a count alone."""
+    shown = format_value(_number(value), ind.unit if ind else "")
+    if ind is None or ind.kind == "count":
+        return shown
+    return f"{shown} ({counts_text(_number(num))} / {counts_text(_number(den))})"
+
+
+def plan_headline(plan: ImportPlan) -> tuple[str, str]:
+    """Icon and short state for a file's expander."""
+    if plan.already_imported is not None:
+        return ":material/done_all:", "déjà importé"
+    if not plan.ok:
+        return ":material/block:", f"refusé, {len(plan.errors)} erreur(s)"
+    return ":material/fact_check:", f"prêt : {plan.rows} valeur(s), {plan.period_text()}"
+
+
+def already_imported_text(batch: ImportBatch) -> str:
+    who = f", par {batch.imported_by}" if batch.imported_by else ""
+    return (f"Ce fichier a déjà été importé le {paris_time(batch.imported_at)} (lot n° {batch.id}{who}) : "
+            "l'enregistrer à nouveau ne changerait rien.")
+
+
+def rejected_text(plan: ImportPlan) -> str:
+    first = plan.errors[0] if plan.errors else None
+    text = (f"Fichier refusé : {len(plan.errors)} erreur(s). Rien ne sera enregistré ; corrigez le fichier puis "
+            "déposez-le à nouveau.")
+    return f"{text}\n\nPremière erreur — {first}" if first else text
+
+
+def save_upload(view: View, name: str, content: bytes, user: str) -> tuple[ImportOutcome | None, list[Issue]]:
+    """The import again, in one write transaction; errors instead of an outcome when rejected."""
+    try:
+        return import_file(engine(), view.prefecture.id or 0, name, content, user=user), []
+    except ImportRejected as exc:
+        return None, list(exc.errors)
+
+
+def save_uploads(view: View, files: Sequence[tuple[str, bytes]], user: str) -> None:
+    """Save each file (one transaction each), leave the outcome for the next run and rerun."""
+    for name, content in files:
+        outcome, errors = save_upload(view, name, content, user)
+        if outcome is None:
+            flash("error", f"{name} : refusé à l'enregistrement, rien n'a été enregistré.", errors)
+        elif outcome.batch is None:
+            flash("info", outcome.plan.summary())
+        else:
+            flash("success", f"Enregistré (lot n° {outcome.batch.id}) — {outcome.plan.summary()}")
+    after_write()
+    st.rerun()
+
+
+def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicators: dict[str, IndicatorDef],
+              user: str, expanded: bool) -> None:
+    """Everything the file would change, and its save button when it is accepted."""
+    icon, state = plan_headline(plan)
+    key = plan.sha256[:16] or file_digest(content)[:16]
+    with st.expander(f"{name} — {state}", expanded=expanded, icon=icon):
+        if plan.already_imported is not None:
+            st.info(already_imported_text(plan.already_imported))
+            return
+        if not plan.ok:
+            st.error(rejected_text(plan))
+            show_issues(plan.errors, key=f"errors-{key}")
+            if plan.warnings:
+                st.markdown("**Avertissements**")
+                show_issues(plan.warnings, key=f"warnings-{key}")
+            return
+        layout = LAYOUT_LABELS.get(plan.layout, plan.layout)
+        st.markdown(f"**Forme détectée :** {layout} · **Période :** {plan.period_text()} · "
+                    f"**{plan.rows} valeur(s)** pour {len(plan.indicators)} indicateur(s)")
+        if plan.new_perimetres:
+            st.info("Nouveaux périmètres créés à l'enregistrement : " + ", ".join(f"« {p} »" for p in plan.new_perimetres))
+        if len(plan.replacements):
+            st.warning(f"{len(plan.replacements)} valeur(s) déjà enregistrée(s) seront remplacées "
+                       "(l'ancienne valeur reste dans l'historique et revient si le lot est annulé).")
+        if plan.unchanged:
+            st.caption(f"{plan.unchanged} valeur(s) identique(s) à celles déjà enregistrées.")
+        labels = ["Indicateurs", "Valeurs", f"Remplacements ({len(plan.replacements)})",
+                  f"Avertissements ({len(plan.warnings)})"]
+        tab_ind, tab_values, tab_repl, tab_warn = st.tabs(labels)
+        with tab_ind:
+            st.dataframe(indicators_table(plan, indicators), hide_index=True, width="stretch", key=f"ind-{key}")
+        with tab_values:
+            preview = preview_table(plan, indicators)
+            if plan.rows > len(preview):
+                st.caption(f"Aperçu des {len(preview)} premières valeurs sur {plan.rows}.")
+            st.dataframe(preview, hide_index=True, width="stretch", key=f"preview-{key}",
+                         column_config={"Numérateur": st.column_config.NumberColumn(format="localized"),
+                                        "Dénominateur": st.column_config.NumberColumn(format="localized"),
+                                        "Ligne": st.column_config.NumberColumn(format="%d")})
+        with tab_repl:
+            if len(plan.replacements):
+                st.dataframe(replacements_table(plan, indicators), hide_index=True, width="stretch", key=f"repl-{key}")
+            else:
+                st.caption("Aucune valeur enregistrée ne serait remplacée.")
+        with tab_warn:
+            if plan.warnings:
+                show_issues(plan.warnings, key=f"warnings-{key}")
+            else:
+                st.caption("Aucun avertissement.")
+        if st.button("Enregistrer", key=f"save-{key}", type="primary", icon=":material/save:",
+                     help="Relit le fichier et l'enregistre en une seule transaction."):
+            with st.spinner(f"Enregistrement de « {name} »…"):
+                save_uploads(view, [(name, content)], user)
+
+
+def uploads_section(view: View, uploaded: Sequence[Any] | None, user: str) -> None:
+    """Analysis, preview and saving of the files in the uploader."""
+    if not uploaded:
+        st.caption("Déposez un ou plusieurs tableaux de suivi (.xlsx, .xlsm) ou fichiers au format long (.csv). "
+                   "Chaque fichier est d'abord analysé : rien n'est enregistré avant de cliquer sur « Enregistrer ».")
+        return
+    files = [(f.name, f.getvalue()) for f in uploaded]
+    plans = analyze_uploads(view, files)
+    indicators = {d.code: d for d in data.referentiel(view)[0]}
+    ready = [(name, content) for name, content, plan in plans if plan.ok and plan.already_imported is None]
+    if len(ready) > 1:
+        refused = sum(not plan.ok for _, _, plan in plans)
+        note = f" ({refused} fichier(s) refusé(s) ne le seront pas)" if refused else ""
+        if st.button(f"Tout enregistrer ({len(ready)} fichiers){note}", key="save-all", type="primary",
+                     icon=":material/save:"):
+            with st.spinner("Enregistrement des fichiers…"):
+                save_uploads(view, ready, user)
+    for name, content, plan in plans:
+        show_plan(view, name, content, plan, indicators, user, expanded=len(plans) == 1 or not plan.ok)
+
+
+# --- history and undo ----------------------------------------------------------------------------
+
+def batches_table(batches: Sequence[ImportBatch]) -> pd.DataFrame:
+    columns = ["N°", "Date", "Fichier", "Type", "Auteur", "Valeurs", "Remplacées", "Avertissements", "Statut"]
+    return pd.DataFrame.from_records(
+        [(b.id, paris_time(b.imported_at), b.file_name, LAYOUT_LABELS.get(b.kind, b.kind), b.imported_by, b.rows,
+          b.replaced, len(batch_warnings(b)), STATUS_LABELS.get(b.status, b.status)) for b in batches],
+        columns=columns,
+    )
+
+
+def batch_history(view: View, batch_id: int) -> pd.DataFrame:
+    """Values the batch replaced, dates in Paris time."""
+    with session_scope(engine()) as session:
+        frame = replaced_history(session, view.prefecture.id or 0, batch_id)
+    if "le" in frame.columns:
+        frame["le"] = [paris_time(pd.Timestamp(v).to_pydatetime()) if v is not None and not pd.isna(v) else ""
+                       for v in frame["le"]]
+    return frame
+
+
+def undo(view: View, batch_id: int) -> int:
+    """Undo a batch in one write transaction; UndoError (French) when it cannot be undone."""
+    with session_scope(engine(), write=True) as session:
+        return undo_batch(session, view.prefecture.id or 0, batch_id)
+
+
+def history_section(view: View) -> None:
+    with session_scope(engine()) as session:
+        batches = list_batches(session, view.prefecture.id or 0)
+    if not batches:
+        st.caption("Aucun import pour cette préfecture.")
+        return
+    table = batches_table(batches)
+    st.dataframe(table, hide_index=True, width="stretch", key="history-table",
+                 column_config={"N°": st.column_config.NumberColumn(format="%d")})
+    by_id = {b.id: b for b in batches}
+    chosen = st.selectbox("Lot à consulter ou annuler", list(by_id), key="history-batch",
+                          format_func=lambda i: f"n° {i} — {by_id[i].file_name} ({paris_time(by_id[i].imported_at)})")
+    batch = by_id.get(chosen)
+    if batch is None:
+        return
+    warnings = batch_warnings(batch)
+    with st.expander(f"Avertissements du lot n° {batch.id} ({len(warnings)})"):
+        if warnings:
+            show_issues(warnings, key="history-warnings")
+        else:
+            st.caption("Aucun avertissement.")
+    with st.expander(f"Valeurs remplacées par le lot n° {batch.id} ({batch.replaced})"):
+        replaced = batch_history(view, batch.id or 0)
+        if replaced.empty:
+            st.caption("Ce lot n'a remplacé aucune valeur encore en historique.")
+        else:
+            st.dataframe(replaced, hide_index=True, width="stretch", key="history-replaced")
+    if batch.status != "imported":
+        st.caption(f"Le lot n° {batch.id} a été annulé.")
+        return
+    confirmed = st.checkbox(f"Je confirme l'annulation du lot n° {batch.id} : ses {batch.rows} valeur(s) seront "
+                            "retirées et les valeurs qu'il avait remplacées rétablies.", key=f"undo-confirm-{batch.id}")
+    if st.button("Annuler ce lot", key="undo-batch", disabled=not confirmed, icon=":material/undo:"):
+        try:
+            restored = undo(view, batch.id or 0)
+        except UndoError as exc:
+            st.error(f"Annulation impossible : {exc}.")
+            return
+        flash("success", f"Lot n° {batch.id} annulé : ses valeurs sont retirées, {restored} valeur(s) antérieure(s) "
+                         "rétablie(s).")
+        after_write()
+        st.rerun()
+
+
+# --- template ------------------------------------------------------------------------------------
+
+def channel_mapping(indicators: Sequence[IndicatorDef], engagements: Sequence[Any]) -> dict[str, str]:
+    """Indicator code → channel (sheet) of the template, as ``qep_core template`` builds it."""
+    channels = {e.key: e.channel_code or "general" for e in engagements}
+    return {d.code: channels.get(d.engagement_key or "", "titres" if d.module_code == "M2" else "general")
+            for d in indicators}
+
+
+def template_section(view: View) -> None:
+    indicators, engagements, _ = data.referentiel(view)
+    today = dt.date.today()
+    years = sorted({*range(today.year + 1, today.year - 6, -1), view.period.end.year}, reverse=True)
+    year = st.selectbox("Année du modèle", years, index=years.index(view.period.end.year), key="template-year")
+    st.download_button(
+        f"Télécharger le modèle {year} (Excel)",
+        functools.partial(build_template, list(indicators), year, channel_mapping(indicators, engagements),
+                          view.prefecture.name),
+        f"modele-suivi-{view.prefecture.code}-{year}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="template-download", icon=":material/download:", on_click="ignore",
+        help="Une feuille par canal (mois en colonnes), indicateurs trimestriels et annuels à part ; "
+             "rempli, il se réimporte tel quel.",
+    )
+
+
+# --- typed entry ("Saisie") ----------------------------------------------------------------------
+
+GRID_COLUMNS = ["Module", "Code", "Indicateur", "Compte 1", "Saisie 1", "Compte 2", "Saisie 2", "Valeur enregistrée"]
+LONG_HEADER = ["indicateur", "période", "périmètre", "numérateur", "dénominateur", "valeur", "effectif"]
+SAISIE_FIRST_ROW = 3  # CSV row of the first value: title line, then header
+
+
+@dataclass(frozen=True)
+class PerimetreChoice:
+    name: str  # as shown and written in the file name
+    id: int | None  # None for a périmètre still to create
+    whole: bool = False
+
+    @property
+    def is_new(self) -> bool:
+        return self.id is None
+
+
+def month_options(view: View, today: dt.date | None = None) -> list[dt.date]:
+    """Months offered for entry, newest first: at least three years back, up to this month."""
+    today = today or dt.date.today()
+    last = max(view.period.end, dt.date(today.year, today.month, 1), view.last_month or view.period.end)
+    first = min(add_months(last, -35), view.first_month or last, view.period.end)
+    months, month = [], last
+    while month >= first:
+        months.append(month)
+        month = add_months(month, -1)
+    return months
+
+
+def month_picker(view: View) -> dt.date:
+    options = month_options(view)
+    chosen = st.selectbox("Mois", options, index=options.index(view.period.end),
+                          key=f"saisie-mois-{view.prefecture.code}-{view.period.end:%Y-%m}",
+                          format_func=lambda m: month_label_fr(m).capitalize())
+    return chosen or view.period.end
+
+
+def resolve_perimetre(name: str | None, perimetres: Sequence[Perimetre]) -> PerimetreChoice:
+    """An existing périmètre (names match whatever the case and accents), the whole, or a new one."""
+    text = (name or "").strip()
+    whole = next((p for p in perimetres if p.kind == "prefecture"), None)
+    if not text or (whole is not None and perimetre_key(text) == perimetre_key(whole.name)):
+        return PerimetreChoice(whole.name if whole else WHOLE_PREFECTURE, whole.id if whole else None, whole=True)
+    for p in perimetres:
+        if perimetre_key(p.name) == perimetre_key(text):
+            return PerimetreChoice(p.name, p.id, whole=p.kind == "prefecture")
+    return PerimetreChoice(text, None)
+
+
+def perimetre_picker(view: View) -> PerimetreChoice:
+    perimetres = data.perimetres(view)
+    whole = [p.name for p in perimetres if p.kind == "prefecture"] or [WHOLE_PREFECTURE]
+    names = whole + [p.name for p in perimetres if p.kind != "prefecture"]
+    typed = st.selectbox("Périmètre", names, key=f"saisie-perimetre-{view.prefecture.code}", accept_new_options=True,
+                         help="« Préfecture (ensemble) » pour un chiffre global ; sinon un service, une boîte "
+                              "fonctionnelle ou une sous-préfecture. Tapez un nom pour créer un nouveau périmètre.")
+    return resolve_perimetre(typed, perimetres)
+
+
+def entry_indicators(view: View) -> list[IndicatorDef]:
+    """Monthly indicators of the modules the préfecture is labelled on."""
+    indicators, _, modules = data.referentiel(view)
+    return [d for d in indicators if d.frequency == "monthly" and d.module_code in modules]
+
+
+def stored_counts(view: View, perimetre_id: int | None, month: dt.date, indicators: Sequence[IndicatorDef]
+                  ) -> dict[str, tuple[float, float | None]]:
+    """Counts stored for the month and périmètre: code → (numerator, denominator)."""
+    if perimetre_id is None:
+        return {}
+    code_of = {d.id: d.code for d in indicators}
+    with session_scope(engine()) as session:
+        rows = session.exec(select(Observation).where(
+            Observation.prefecture_id == view.prefecture.id, Observation.perimetre_id == perimetre_id,
+            Observation.period_start == month, Observation.period_end == month)).all()
+    return {code_of[r.indicator_id]: (r.numerator, r.denominator) for r in rows if r.indicator_id in code_of}
+
+
+def _spec_label(ind: IndicatorDef, role: str) -> str:
+    spec = ind.counts.get(role)
+    return spec.label if spec is not None else ROLE_LABELS[role].capitalize()
+
+
+def count_labels(ind: IndicatorDef) -> tuple[str, str]:
+    """What goes in the two entry columns for this indicator."""
+    if ind.kind == "count":
+        return f"Valeur : {_spec_label(ind, 'value')}", "— (non utilisé)"
+    if ind.kind == "mean_delay":
+        return (f"Délai moyen en jours : {_spec_label(ind, 'value')}",
+                f"Effectif : {_spec_label(ind, 'count')}")
+    return f"Numérateur : {_spec_label(ind, 'numerator')}", f"Dénominateur : {_spec_label(ind, 'denominator')}"
+
+
+def entry_values(ind: IndicatorDef, numerator: float, denominator: float | None) -> tuple[float, float]:
+    """Stored counts → the two entry cells (a mean delay shows its mean and its count)."""
+    nan = math.nan
+    if ind.kind == "count":
+        return float(numerator), nan
+    if denominator is None:
+        return float(numerator), nan
+    if ind.kind == "mean_delay":
+        mean = numerator / denominator if denominator else (0.0 if numerator == 0 else nan)
+        return mean, float(denominator)
+    return float(numerator), float(denominator)
+
+
+def saisie_grid(indicators: Sequence[IndicatorDef], stored: dict[str, tuple[float, float | None]]) -> pd.DataFrame:
+    records = []
+    for ind in indicators:
+        first, second = count_labels(ind)
+        num, den = stored.get(ind.code, (None, None))
+        one, two = entry_values(ind, num, den) if num is not None else (math.nan, math.nan)
+        value = value_from_counts(ind, num, den) if num is not None else None
+        records.append((module_label(ind.module_code), ind.code, ind.label, first, one, second, two,
+                        format_value(value, ind.unit)))
+    frame = pd.DataFrame.from_records(records, columns=GRID_COLUMNS)
+    return frame.astype({"Saisie 1": float, "Saisie 2": float})
+
+
+def _blank(value: object) -> bool:
+    return value is None or bool(pd.isna(value))  # type: ignore[call-overload]
+
+
+def _same(a: object, b: object) -> bool:
+    if _blank(a) or _blank(b):
+        return _blank(a) and _blank(b)
+    return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-9)  # type: ignore[arg-type]
+
+
+def changed_codes(original: pd.DataFrame, edited: pd.DataFrame, indicators: dict[str, IndicatorDef]) -> list[str]:
+    """Indicators whose entry differs from what is stored (the unused cell of a count is ignored)."""
+    out = []
+    for (_, old), (_, new) in zip(original.iterrows(), edited.iterrows(), strict=True):
+        ind = indicators[str(old["Code"])]
+        cells = ["Saisie 1"] if ind.kind == "count" else ["Saisie 1", "Saisie 2"]
+        if not all(_same(old[c], new[c]) for c in cells):
+            out.append(str(old["Code"]))
+    return out
+
+
+def csv_number(value: float) -> str:
+    """Full precision, French decimal comma (``1.234`` would read as one thousand two hundred…)."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = repr(value)
+    if "e" in text or "E" in text:
+        text = f"{value:.15f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+@dataclass(frozen=True)
+class SaisieRow:
+    code: str
+    first: float
+    second: float | None
+
+
+def saisie_rows(edited: pd.DataFrame, indicators: dict[str, IndicatorDef]) -> tuple[list[SaisieRow], list[str]]:
+    """Rows with values (empty rows are left out) and the incomplete ones, in French."""
+    rows: list[SaisieRow] = []
+    problems: list[str] = []
+    for _, line in edited.iterrows():
+        ind = indicators[str(line["Code"])]
+        one, two = line["Saisie 1"], line["Saisie 2"]
+        if ind.kind == "count":
+            if not _blank(one):
+                rows.append(SaisieRow(ind.code, float(one), None))
+            continue
+        if _blank(one) and _blank(two):
+            continue
+        if _blank(one) or _blank(two):
+            what = "le délai moyen et l'effectif" if ind.kind == "mean_delay" else "le numérateur et le dénominateur"
+            problems.append(f"{ind.code} ({ind.label}) : saisissez {what}, ou laissez les deux cases vides.")
+            continue
+        rows.append(SaisieRow(ind.code, float(one), float(two)))
+    return rows, problems
+
+
+def saisie_csv(rows: Sequence[SaisieRow], indicators: dict[str, IndicatorDef], month: dt.date,
+               perimetre: PerimetreChoice, user: str, now: dt.datetime | None = None) -> bytes:
+    """The entry as a long-layout CSV. Its first line names the entry and its time, so that the
+    same values typed again later are a new batch, not "already imported"."""
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(PARIS)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([f"Saisie du {now:%d/%m/%Y à %H:%M:%S} par {user.replace(';', ' ')}"])
+    writer.writerow(LONG_HEADER)
+    period = f"{month:%Y-%m}"
+    perim = "" if perimetre.whole else perimetre.name
+    for row in rows:
+        kind = indicators[row.code].kind
+        if kind == "count":
+            cells = ["", "", csv_number(row.first), ""]
+        elif kind == "mean_delay":
+            cells = ["", "", csv_number(row.first), csv_number(row.second or 0.0)]
+        else:
+            cells = [csv_number(row.first), csv_number(row.second or 0.0), "", ""]
+        writer.writerow([row.code, period, perim, *cells])
+    return buffer.getvalue().encode("utf-8")
+
+
+def saisie_file_name(pref_code: str, month: dt.date, perimetre: PerimetreChoice) -> str:
+    name = perimetre.name.replace("/", "-").replace("\\", "-").strip()
+    return f"saisie {pref_code} {month:%Y-%m} {name}.csv"
+
+
+def saisie_issues_table(errors: Sequence[Issue], rows: Sequence[SaisieRow], indicators: dict[str, IndicatorDef]
+                        ) -> pd.DataFrame:
+    """Import errors located by indicator rather than by line of the generated file."""
+    code_at = {SAISIE_FIRST_ROW + i: r.code for i, r in enumerate(rows)}
+    records = []
+    for issue in errors:
+        code = code_at.get(issue.row or 0)
+        column = issue.column or ""
+        if "(" in column and column.endswith(")"):
+            column = column[column.index("(") + 1:-1]
+        label = f"{code} — {indicators[code].label}" if code in indicators else "–"
+        records.append((label, column, issue.message))
+    return pd.DataFrame.from_records(records, columns=["Indicateur", "Champ", "Message"])
+
+
+def saisie_outcome_text(outcome: ImportOutcome, month: dt.date, where: str) -> str:
+    if outcome.batch is None:
+        return outcome.plan.summary()
+    unchanged = outcome.plan.unchanged
+    added = outcome.inserted - outcome.replaced - unchanged
+    return (f"Saisie enregistrée (lot n° {outcome.batch.id}) pour {month_label_fr(month)}, {where} : "
+            f"{added} nouvelle(s) valeur(s), {outcome.replaced} modifiée(s), {unchanged} inchangée(s).")
+
+
+def grid_key(pref_code: str, month: dt.date, perimetre: PerimetreChoice) -> str:
+    generation = st.session_state.get(GENERATION_KEY, 0)
+    return f"saisie-grid-{pref_code}-{month:%Y-%m}-{perimetre_key(perimetre.name) or 'ensemble'}-{generation}"
+
+
+def saisie_form(view: View, month: dt.date, perimetre: PerimetreChoice, user: str) -> None:
+    """The entry grid of one month and périmètre, and its save."""
+    indicators = entry_indicators(view)
+    if not indicators:
+        st.info("Aucun indicateur mensuel pour les modules de cette préfecture.")
+        return
+    by_code = {d.code: d for d in indicators}
+    original = saisie_grid(indicators, stored_counts(view, perimetre.id, month, indicators))
+    where = "la préfecture dans son ensemble" if perimetre.whole else f"« {perimetre.name} »"
+    st.subheader(f"{month_label_fr(month).capitalize()} — {where}")
+    if perimetre.is_new:
+        st.info(f"Nouveau périmètre « {perimetre.name} » : il sera créé à l'enregistrement.")
+    st.caption("Saisissez les comptes, pas les taux : le tableau de bord calcule les taux et les délais moyens. "
+               "Une ligne laissée vide n'est pas enregistrée ; « Valeur enregistrée » montre ce qui l'est déjà.")
+    helper = "Numérateur d'un taux, délai moyen (jours) d'un délai moyen, ou valeur d'un nombre ; voir « Compte 1 »."
+    edited = st.data_editor(
+        original, key=grid_key(view.prefecture.code, month, perimetre), hide_index=True, num_rows="fixed",
+        width="stretch", height="content", placeholder="",
+        disabled=[c for c in GRID_COLUMNS if not c.startswith("Saisie")],
+        column_order=["Code", "Indicateur", "Compte 1", "Saisie 1", "Compte 2", "Saisie 2", "Valeur enregistrée",
+                      "Module"],
+        column_config={
+            "Code": st.column_config.TextColumn(width=180, pinned=True),
+            "Indicateur": st.column_config.TextColumn(width=200),
+            "Compte 1": st.column_config.TextColumn(width=180, help="Ce qu'il faut saisir dans « Saisie 1 »."),
+            "Saisie 1": st.column_config.NumberColumn(width=90, min_value=0, format="localized", help=helper),
+            "Compte 2": st.column_config.TextColumn(width=180, help="Ce qu'il faut saisir dans « Saisie 2 »."),
+            "Saisie 2": st.column_config.NumberColumn(
+                width=90, min_value=0, format="localized",
+                help="Dénominateur d'un taux, ou effectif (nombre de réponses) d'un délai moyen ; voir « Compte 2 »."),
+            "Valeur enregistrée": st.column_config.TextColumn(
+                width=110, help="Valeur actuellement enregistrée pour ce mois et ce périmètre."),
+            "Module": st.column_config.TextColumn(width=90),
+        },
+    )
+    changes = changed_codes(original, edited, by_code)
+    if changes:
+        st.caption(f"{len(changes)} indicateur(s) modifié(s) : " + ", ".join(changes))
+    if not st.button("Enregistrer", key="saisie-save", type="primary", icon=":material/save:"):
+        return
+    rows, problems = saisie_rows(edited, by_code)
+    if problems:
+        st.error("Saisie incomplète, rien n'a été enregistré :\n\n" + "\n".join(f"- {p}" for p in problems))
+        return
+    if not rows:
+        st.warning("Aucune valeur saisie : rien à enregistrer.")
+        return
+    if not changes and not perimetre.is_new:
+        st.info("Aucune modification par rapport aux valeurs enregistrées : rien à enregistrer.")
+        return
+    content = saisie_csv(rows, by_code, month, perimetre, user)
+    name = saisie_file_name(view.prefecture.code, month, perimetre)
+    try:
+        with st.spinner("Enregistrement…"):
+            outcome = import_file(engine(), view.prefecture.id or 0, name, content, user=user, kind="saisie")
+    except ImportRejected as exc:
+        st.error(f"Saisie refusée : {len(exc.errors)} erreur(s), rien n'a été enregistré. Corrigez les valeurs "
+                 "ci-dessous puis enregistrez à nouveau.\n\n" + "\n".join(f"- {e.message}" for e in exc.errors[:5]))
+        st.dataframe(saisie_issues_table(exc.errors, rows, by_code), hide_index=True, width="stretch",
+                     key="saisie-errors")
+        return
+    flash("success", saisie_outcome_text(outcome, month, where), outcome.plan.warnings)
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+    after_write()
+    st.rerun()
