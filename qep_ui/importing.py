@@ -239,7 +239,8 @@ def save_uploads(view: View, files: Sequence[tuple[str, bytes]], user: str) -> N
         if outcome is None:
             flash("error", f"{name} : refusé à l'enregistrement, rien n'a été enregistré.", errors)
         elif outcome.batch is None:
-            flash("info", outcome.plan.summary())
+            already = outcome.plan.already_imported
+            flash("info", f"{name} : " + already_imported_text(already) if already else outcome.plan.summary())
         else:
             flash("success", f"Enregistré (lot n° {outcome.batch.id}) — {outcome.plan.summary()}")
     after_write()
@@ -644,7 +645,8 @@ def saisie_issues_table(errors: Sequence[Issue], rows: Sequence[SaisieRow], indi
 
 def saisie_outcome_text(outcome: ImportOutcome, month: dt.date, where: str) -> str:
     if outcome.batch is None:
-        return outcome.plan.summary()
+        already = outcome.plan.already_imported
+        return already_imported_text(already) if already else outcome.plan.summary()
     unchanged = outcome.plan.unchanged
     added = outcome.inserted - outcome.replaced - unchanged
     return (f"Saisie enregistrée (lot n° {outcome.batch.id}) pour {month_label_fr(month)}, {where} : "

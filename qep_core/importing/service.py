@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,14 @@ from qep_core.prefectures import guess_perimetre_kind, perimetre_key, whole_pref
 from qep_core.referentiel import Referentiel, TargetBook, indicators_for
 
 CHUNK = 500
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def local_time(moment: dt.datetime) -> dt.datetime:
+    """A stored UTC time as the préfecture's clocks show it (SQLite returns it without zone)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(PARIS)
 
 
 @dataclass
@@ -78,7 +87,8 @@ class ImportPlan:
 
     def summary(self) -> str:
         if self.already_imported is not None:
-            return (f"{self.file_name} : déjà importé le {self.already_imported.imported_at:%d/%m/%Y à %H:%M} "
+            when = local_time(self.already_imported.imported_at)
+            return (f"{self.file_name} : déjà importé le {when:%d/%m/%Y à %H:%M} "
                     f"(lot n° {self.already_imported.id}) ; rien n'a changé")
         if not self.ok:
             return f"{self.file_name} : refusé, {len(self.errors)} erreur(s) ; rien n'a été enregistré"
