@@ -32,8 +32,9 @@ lint: $(VENV)/.deps-dev
 	$(PY) -m ruff check .
 
 bench: $(VENV)/.deps-dev
-	$(PY) bench/bench_import.py
-	$(PY) bench/bench_queries.py
+	PYTHONPATH=. $(PY) bench/bench_import.py
+	PYTHONPATH=. $(PY) bench/bench_queries.py
+	PYTHONPATH=. $(PY) bench/bench_pages.py
 
 clean-db:
 	rm -f data/qep.db data/qep.db-wal data/qep.db-shm
