@@ -46,13 +46,11 @@ cols[3].metric("Même période un an plus tôt", result_summary(result)[3])
 chart_period = period_for_chart(view.period)
 current = data.monthly(view, code, chart_period, perimetre_ids)
 previous = data.monthly(view, code, chart_period.shifted_years(-1), perimetre_ids)
-left, right = st.columns([3, 1.2])
-with left:
-    figure = monthly_chart(ind, current, previous, title=f"{ind.label} — {chart_period.label}")
-    st.plotly_chart(figure, config={"displaylogo": False}, key="monthly_chart")
-with right:
-    st.markdown(f"**Cumuls {chart_period.end.year}** (pondérés : Σ numérateurs / Σ dénominateurs)")
-    st.dataframe(aggregates_table(view, ind, chart_period.end.year, perimetre_ids), hide_index=True, width="stretch")
+figure = monthly_chart(ind, current, previous, title=f"{ind.label} — {chart_period.label}")
+st.plotly_chart(figure, config={"displaylogo": False}, key="monthly_chart")
+st.markdown(f"**Cumuls {chart_period.end.year}** — pondérés (Σ numérateurs / Σ dénominateurs), jamais une moyenne "
+            "des taux mensuels")
+st.dataframe(aggregates_table(view, ind, chart_period.end.year, perimetre_ids), hide_index=True)
 
 with st.expander("Tableau des mois (alternative au graphique)", expanded=False):
     table = monthly_table(ind, current, previous)

@@ -17,10 +17,7 @@ results = data.results(view)
 sparks = data.sparklines(view)
 indicators, engagements, modules = data.referentiel(view)
 channel_of = {e.key: e.channel_code for e in engagements}
-module_titles = {"M1": "Module 1 — Relation générale avec les usagers", "M2": "Module 2 — Délivrance des titres",
-                 "M3": "Module 3 — Titres étrangers", "M4": "Module 4 — Relations avec les collectivités territoriales",
-                 "M5": "Module 5 — Polices administratives", "M6": "Module 6 — Coordination des politiques publiques",
-                 "M7": "Module 7 — Communication d'urgence", "M8": "Module 8 — Préfecture de police"}
+module_titles = data.module_titles()
 channel_titles = {"general": "Relation générale", "accueil": "Accueil physique", "telephone": "Téléphone",
                   "internet": "Site internet et point numérique", "courrier": "Courriers et courriels",
                   "reseaux": "Réseaux sociaux", "titres": "Délivrance des titres",
@@ -30,13 +27,13 @@ shown = [r for r in results if r.indicator.module_code in modules]
 st.markdown(summary_line(shown))
 only_issues = st.toggle("N'afficher que les indicateurs à surveiller ou non atteints", key="only_issues")
 
-for module in [m for m in module_titles if m in modules]:
+for module in [m for m in module_titles if m in modules and m.startswith("M")]:
     in_module = [r for r in shown if r.indicator.module_code == module]
     if only_issues:
         in_module = [r for r in in_module if r.status in ("à surveiller", "non atteint")]
     if not in_module:
         continue
-    st.header(module_titles[module], divider="blue")
+    st.header(data.module_heading(module, module_titles), divider="blue")
     channels: dict[str, list] = {}
     for r in in_module:
         channels.setdefault(channel_of.get(r.indicator.engagement_key or "", "titres") or "titres", []).append(r)

@@ -48,44 +48,67 @@ def axis_title(ind: IndicatorDef) -> str:
     return {"%": "taux (%)", "j": "délai (jours ouvrés)", "‰": "pour 1 000 demandes", "": "nombre"}[ind.unit]
 
 
+STATUS_SYMBOLS = {ATTEINT: "circle", A_SURVEILLER: "diamond", NON_ATTEINT: "x"}
+
+
+def _value_range(ind: IndicatorDef, *series: pd.Series) -> list[float]:
+    """A y range that shows the months apart: rates move within a few points, so start near
+    the lowest value rather than at 0 (a line, not bars, so the zoom does not mislead)."""
+    values = pd.concat([s.dropna() for s in series if s is not None]) if series else pd.Series(dtype=float)
+    if values.empty:
+        return [0, 100] if ind.unit == "%" else [0, 1]
+    low, high = float(values.min()), float(values.max())
+    span = max(high - low, 1.0 if ind.unit == "%" else (high or 1) * 0.1)
+    bottom = max(0.0, low - span * 0.35)
+    top = high + span * 0.35
+    if ind.unit == "%":
+        top = min(top, 105.0) if high <= 100 else top
+    return [bottom, top]
+
+
 def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFrame | None = None,
-                  title: str | None = None, height: int = 420) -> go.Figure:
-    """Bars of the monthly value coloured and hatched by status, target line, previous year overlaid.
+                  title: str | None = None, height: int = 440) -> go.Figure:
+    """The monthly value as a line whose markers carry the status (shape and colour), the target
+    as a step line, the previous year dotted; hover gives the counts behind each month.
 
     *current* and *previous* come from :func:`qep_core.compute.monthly_values`.
     """
     fig = go.Figure()
     multi_year = len({m.year for m in current["month"]}) > 1
     x = [month_tick(m, multi_year) for m in current["month"]]
-    colours = [STATUS_COLOURS.get(s, BLUE) for s in current["status"]]
-    patterns = [STATUS_PATTERNS.get(s, "") for s in current["status"]]
-    texts = [format_value(v, ind.unit) if pd.notna(v) else "" for v in current["value"]]
-    fig.add_bar(
-        x=x, y=current["value"], name=f"{_year_span(current)}", marker={"color": colours, "pattern": {"shape": patterns, "fgcolor": "#161616", "size": 6, "solidity": 0.25}},
-        text=texts, textposition="outside", cliponaxis=False,
-        customdata=list(zip(current["status"], _counts_text(ind, current), strict=True)),
-        hovertemplate="%{x} : <b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
-    )
+    if current["target"].notna().any():
+        sign = "≥" if ind.direction == ">=" else "≤"
+        fig.add_scatter(
+            x=x, y=current["target"], mode="lines", name=f"cible ({sign})",
+            line={"color": "#161616", "width": 2, "dash": "dash", "shape": "hv"},
+            hovertemplate="cible : %{y}<extra></extra>",
+        )
     if previous is not None and previous["value"].notna().any():
         prev_texts = [format_value(v, ind.unit) if pd.notna(v) else "" for v in previous["value"]]
         fig.add_scatter(
             x=x, y=previous["value"], mode="lines+markers", name=_year_span(previous),
-            line={"color": DARK_BLUE, "dash": "dot", "width": 2}, marker={"symbol": "diamond", "size": 8},
+            line={"color": "#929292", "dash": "dot", "width": 2}, marker={"symbol": "square", "size": 6},
             customdata=list(zip(prev_texts, _counts_text(ind, previous), strict=True)),
             hovertemplate="%{x} (année précédente) : <b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
         )
-    if current["target"].notna().any():
-        sign = "≥" if ind.direction == ">=" else "≤"
-        fig.add_scatter(
-            x=x, y=current["target"], mode="lines", name=f"cible ({sign})", line={"color": "#161616", "width": 2, "shape": "hv"},
-            hovertemplate="cible : %{y}<extra></extra>",
-        )
+    texts = [format_value(v, ind.unit) if pd.notna(v) else "" for v in current["value"]]
+    fig.add_scatter(
+        x=x, y=current["value"], mode="lines+markers+text", name=_year_span(current),
+        line={"color": BLUE, "width": 3},
+        marker={"size": 12, "color": [STATUS_COLOURS.get(s, BLUE) for s in current["status"]],
+                "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in current["status"]],
+                "line": {"color": "#161616", "width": 1}},
+        text=texts, textposition="top center", textfont={"size": 13, "color": "#161616"}, cliponaxis=False,
+        customdata=list(zip(current["status"], _counts_text(ind, current), strict=True)),
+        hovertemplate="%{x} : <b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+    )
     fig = _base_layout(fig, title or ind.label, axis_title(ind), height)
-    fig.update_xaxes(type="category")
-    if ind.unit == "%":
-        fig.update_yaxes(rangemode="tozero", range=[0, max(105, float(current["value"].max(skipna=True) or 0) * 1.12)])
-    else:
-        fig.update_yaxes(rangemode="tozero")
+    fig.update_xaxes(type="category", tickfont={"size": 13})
+    fig.update_yaxes(range=_value_range(ind, current["value"], current["target"],
+                                        previous["value"] if previous is not None else None))
+    fig.add_annotation(text="● atteint · ◆ à surveiller · ✖ non atteint", xref="paper", yref="paper", x=0, y=-0.16,
+                       showarrow=False, font={"size": 12, "color": "#3A3A3A"}, xanchor="left")
+    fig.update_layout(margin={"l": 60, "r": 20, "t": 70, "b": 70})
     return fig
 
 
@@ -120,18 +143,22 @@ def breakdown_chart(ind: IndicatorDef, frame: pd.DataFrame, target: float | None
         x=data["value"], y=data["perimetre"], orientation="h",
         marker={"color": colours, "pattern": {"shape": patterns, "fgcolor": "#161616", "size": 6, "solidity": 0.25}},
         text=[f"{format_value(v, ind.unit)} · {s}" for v, s in zip(data["value"], data["status"], strict=True)],
-        textposition="outside", cliponaxis=False,
+        textposition="outside", cliponaxis=False, textfont={"size": 13, "color": "#161616"},
         customdata=_counts_text(ind, data.rename(columns={"perimetre": "month"}).assign(month=data["perimetre"])),
         hovertemplate="%{y} : <b>%{x}</b><br>%{customdata}<extra></extra>",
     ))
     if target is not None:
-        fig.add_vline(x=target, line={"color": "#161616", "width": 2, "dash": "dash"},
-                      annotation_text=f"cible {format_value(target, ind.unit)}", annotation_position="top")
+        fig.add_vline(x=target, line={"color": "#161616", "width": 2, "dash": "dash"}, layer="below",
+                      annotation_text=f"cible {format_value(target, ind.unit)}", annotation_position="top",
+                      annotation_font={"size": 13})
     fig = _base_layout(fig, title or f"{ind.label} — par périmètre", "", max(260, 48 * len(data) + 110))
+    top = max(float(data["value"].max()) if len(data) else 1, target or 0)
     fig.update_xaxes(title_text=axis_title(ind), gridcolor="#E5E5E5", rangemode="tozero",
-                     range=[0, max(float(data["value"].max()) if len(data) else 1, target or 0) * 1.3])
+                     range=[0, top * 1.35], tickfont={"size": 12})
+    if ind.unit == "%":
+        fig.update_xaxes(ticksuffix=" %", tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_layout(showlegend=False, margin={"l": 10, "r": 30, "t": 60, "b": 50})
-    fig.update_yaxes(automargin=True)
+    fig.update_yaxes(automargin=True, tickfont={"size": 14, "color": "#161616"})
     return fig
 
 
@@ -139,15 +166,16 @@ def mini_chart(ind: IndicatorDef, current: pd.DataFrame, height: int = 140) -> g
     """A small monthly line with the target, for lists of indicators (engagement pages)."""
     fig = go.Figure()
     x = [month_tick(m, True) for m in current["month"]]
-    fig.add_scatter(x=x, y=current["value"], mode="lines+markers", line={"color": BLUE, "width": 2},
-                    marker={"size": 5, "symbol": ["x" if s == NON_ATTEINT else "circle" for s in current["status"]],
+    if current["target"].notna().any():  # drawn first: the data line stays readable on top of it
+        fig.add_scatter(x=x, y=current["target"], mode="lines", line={"color": "#929292", "width": 1.5, "dash": "dash",
+                                                                      "shape": "hv"},
+                        hoverinfo="skip", name="cible")
+    fig.add_scatter(x=x, y=current["value"], mode="lines+markers", line={"color": BLUE, "width": 2.5},
+                    marker={"size": 7, "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in current["status"]],
                             "color": [STATUS_COLOURS.get(s, BLUE) for s in current["status"]]},
                     hovertemplate="%{x} : %{y}<extra></extra>", name=ind.code)
-    if current["target"].notna().any():
-        fig.add_scatter(x=x, y=current["target"], mode="lines", line={"color": "#161616", "width": 1, "dash": "dash", "shape": "hv"},
-                        hoverinfo="skip", name="cible")
     fig.update_layout(height=height, margin={"l": 30, "r": 5, "t": 5, "b": 25}, showlegend=False, separators=", ",
                       plot_bgcolor="white", paper_bgcolor="white", font={"family": FONT, "size": 11})
     fig.update_xaxes(showgrid=False, type="category", nticks=6)
-    fig.update_yaxes(gridcolor="#EEEEEE", rangemode="tozero")
+    fig.update_yaxes(gridcolor="#EEEEEE", range=_value_range(ind, current["value"], current["target"]))
     return fig

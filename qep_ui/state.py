@@ -89,7 +89,8 @@ def sidebar() -> View | None:
     codes = [p.code for p in prefs]
     by_code = {p.code: p for p in prefs}
     remember_choice("pref", codes, codes[0])
-    code = st.sidebar.selectbox("Préfecture", codes, key="pref", format_func=lambda c: f"{by_code[c].name} ({c})")
+    code = st.sidebar.selectbox("Préfecture", codes, key="pref", format_func=lambda c: by_code[c].name,
+                                help="Le code du département est dans l'adresse de la page (pref=…).")
     pref = by_code[code]
     with session_scope(engine()) as session:
         span = data_range(session, pref.id or 0)

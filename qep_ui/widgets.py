@@ -56,10 +56,8 @@ def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_pag
                 f" ; {format_value(result.numerator, '')} / {format_value(result.denominator, '')}"
                 if result.denominator is not None and ind.kind not in ("mean_delay", "count") else ""),
         )
-        cols = st.columns([1, 1], vertical_alignment="center")
-        with cols[0]:
-            status_badge(result.status)
-        cols[1].caption(f"cible {format_target(result)}")
+        status_badge(result.status)
+        st.caption("pas d'objectif" if result.target.value is None else f"cible {format_target(result)}")
         if link_page:
             st.page_link(link_page, label="Voir le détail", icon=":material/monitoring:",
                          query_params={"ind": ind.code})
@@ -99,8 +97,8 @@ def download_table(frame: pd.DataFrame, stem: str, key: str) -> None:
 
 def issues_table(issues: list[Issue]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"Gravité": i.severity, "Feuille": i.sheet or "", "Ligne": i.row, "Colonne": i.column or "",
-          "Message": i.message} for i in issues],
+        [{"Gravité": i.severity, "Feuille": i.sheet or "", "Ligne": "" if i.row is None else str(i.row),
+          "Colonne": i.column or "", "Message": i.message} for i in issues],
         columns=["Gravité", "Feuille", "Ligne", "Colonne", "Message"],
     )
 
@@ -109,7 +107,7 @@ def show_issues(issues: list[Issue], key: str) -> None:
     if not issues:
         return
     st.dataframe(issues_table(issues), hide_index=True, width="stretch", key=key,
-                 column_config={"Ligne": st.column_config.NumberColumn(format="%d"),
+                 column_config={"Ligne": st.column_config.TextColumn(width="small"),
                                 "Message": st.column_config.TextColumn(width="large")})
 
 

@@ -152,7 +152,7 @@ def test_rejected_upload_shows_french_errors_and_changes_nothing(app_db, engine,
     assert at.expander[0].label == "mauvais.csv — refusé, 1 erreur(s)"
     assert "Fichier refusé" in at.error[0].value and "dépasse le dénominateur" in at.error[0].value
     errors = table_with(at, "Gravité")
-    assert errors.iloc[0]["Gravité"] == "erreur" and errors.iloc[0]["Ligne"] == 2
+    assert errors.iloc[0]["Gravité"] == "erreur" and errors.iloc[0]["Ligne"] == "2"
     assert "le numérateur (60) dépasse le dénominateur (50)" in errors.iloc[0]["Message"]
     assert not save_buttons(at) and not [b for b in at.button if b.key == "save-all"]
     assert snapshot(engine) == before
