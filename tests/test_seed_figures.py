@@ -135,3 +135,12 @@ def test_combining_mailboxes_weights_by_volume(engine, prefecture, email_monthly
     num = 719 + 189 + 69 + 13 + 307 + 112 + 27 + 15
     den = 786 + 213 + 69 + 13 + 307 + 112 + 27 + 18
     assert (whole.numerator, whole.denominator) == (num, den)
+
+
+def test_a_short_file_for_a_past_year_does_not_warn_about_the_other_months(engine, prefecture):
+    """A two-month file is not a year with ten months missing; an n.c month inside it is."""
+    table = [["", "janvier", "février", "mars"], ["Nombre de réponses", 200, "n.c", 120],
+             ["Nombre de réponses dans les délais", 150, "n.c", 100]]
+    outcome = import_file(engine, prefecture.id, "c.xlsx", make_workbook({"Courriels 2023": titled("Courriels 2023", table)}))
+    missing = [w.message for w in outcome.plan.warnings if "mois sans donnée" in w.message]
+    assert missing == ["COURRIEL_5J : mois sans donnée en 2023 : février"]

@@ -513,13 +513,15 @@ def _warn_missing_months(sheet: str, drafts: list[Draft], value_cols: list[Colum
         if d.start == d.end:
             per_indicator[(d.indicator, d.perimetre)].add(d.start)
     today = dt.date.today()
-    last_col = max(c.start for c in month_cols if c.start)
     for (code, _perim), months in per_indicator.items():
         if ctx.indicators[code].frequency != "monthly":
             continue
         for year in sorted(years):
-            # a past year should be complete; the current one only up to its last column
-            last = 12 if year < today.year else (last_col.month if last_col.year == year else 12)
+            # a sheet laid out as a year (6 months or more) should be complete for a past year;
+            # a one- or two-month file only for the months it has columns for
+            year_cols = [c.start for c in month_cols if c.start and c.start.year == year]
+            laid_out_as_year = len(year_cols) >= 6
+            last = 12 if (year < today.year and laid_out_as_year) else max(d.month for d in year_cols)
             missing = [MONTH_NAMES_FR[m - 1] for m in range(1, last + 1) if dt.date(year, m, 1) not in months]
             if missing and len(missing) < 12:
                 log.warn(f"{code} : mois sans donnée en {year} : {', '.join(missing)}", sheet)
