@@ -256,16 +256,11 @@ def parse_month_cell(cell: object) -> dt.date:
     """
     if isinstance(cell, str):
         text = cell.strip()
-        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
-        if m:
-            day, month, year = (int(g) for g in m.groups())
-            try:
-                return dt.date(year, month, day).replace(day=1)
-            except ValueError as exc:
-                raise PeriodFormatError(f"date impossible « {text} »") from exc
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)
-        if m:
-            year, month, day = (int(g) for g in m.groups())
+        french = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)  # 17/05/2022
+        iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)  # 2022-05-17 (00:00:00)
+        if french or iso:
+            day, month, year = (int(g) for g in french.groups()) if french else reversed(
+                [int(g) for g in iso.groups()])  # type: ignore[union-attr]
             try:
                 return dt.date(year, month, day).replace(day=1)
             except ValueError as exc:
