@@ -8,6 +8,7 @@ from qep_ui.indicator_view import (
     aggregates_table,
     breakdown_table,
     definition_text,
+    late_items_section,
     monthly_table,
     period_for_chart,
     result_summary,
@@ -68,3 +69,5 @@ else:
     table = breakdown_table(ind, breakdown)
     st.dataframe(table, hide_index=True, width="stretch")
     download_table(table, f"{code}-perimetres-{view.period.code}", key="breakdown")
+
+late_items_section(view, ind, view.period, perimetre_ids)

@@ -24,6 +24,7 @@ from qep_core.report import to_csv, to_json, to_table
 from qep_core.template import build_template
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+LOG_KINDS = ["courriels", "courriers", "reclamations", "site", "rdv_elus", "courriers_elus", "appels"]
 
 
 class UsageError(Exception):
@@ -79,7 +80,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             status = EXIT_REJECTED
             continue
         try:
-            outcome = import_file(engine, pref.id or 0, path.name, path.read_bytes(), user=user, dry_run=args.dry_run)
+            outcome = import_file(engine, pref.id or 0, path.name, path.read_bytes(), user=user, dry_run=args.dry_run,
+                                  log_kind=args.kind)
         except ImportRejected as exc:
             status = EXIT_REJECTED
             print(f"✗ {exc.file_name} : refusé, rien n'a été enregistré", file=sys.stderr)
@@ -220,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefecture", metavar="CODE")
     p.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")
     p.add_argument("--user", help="auteur de l'import (par défaut : l'utilisateur du système)")
+    p.add_argument("--kind", choices=LOG_KINDS,
+                   help="nature du journal quand elle ne se déduit pas des colonnes (une ligne par élément)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("report", help="indicateurs d'une période contre leurs cibles")

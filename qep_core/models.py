@@ -163,3 +163,29 @@ class ObservationHistory(SQLModel, table=True):
     replaced_by_batch_id: int = Field(foreign_key="import_batch.id", index=True)
     replaced_at: dt.datetime = Field(default_factory=utcnow)
     changed: bool = True  # False: the later file brought the same value again (kept so undo stays exact)
+
+
+class LogItem(SQLModel, table=True):
+    """One item of a service's log (an e-mail, a letter, a complaint…) behind a monthly figure.
+
+    Kept so that a late month can be opened item by item. ``details`` holds the log's other
+    columns (sender, subject, comments): they may be personal data and are never shown by
+    default, nor exported to the users' committee.
+    """
+
+    __tablename__ = "log_item"
+    __table_args__ = (Index("ix_log_item_lookup", "prefecture_id", "indicator_code", "received"),)
+    id: int | None = Field(default=None, primary_key=True)
+    prefecture_id: int = Field(foreign_key="prefecture.id")
+    batch_id: int = Field(foreign_key="import_batch.id", index=True)
+    kind: str = Field(max_length=30)
+    indicator_code: str = Field(max_length=60)
+    perimetre_id: int = Field(foreign_key="perimetre.id")
+    received: dt.date
+    answered: dt.date | None = None
+    delay: float | None = None  # working days; None while unanswered
+    deadline: dt.date | None = None
+    status: str = Field(max_length=40)
+    sheet: str = Field(default="", max_length=120)
+    row: int = 0
+    details: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))

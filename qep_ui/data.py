@@ -83,6 +83,21 @@ def referentiel(view: View) -> tuple[list[IndicatorDef], list[Engagement], list[
     return _referentiel(database_url(), view.prefecture.id or 0, view.version)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _log_items(url: str, pref_id: int, code: str, period: Period, version: str,
+               perimetre_ids: tuple[int, ...] | None, only_late: bool) -> pd.DataFrame:
+    from qep_core.drilldown import log_items
+
+    with _session() as session:
+        return log_items(session, pref_id, code, period, perimetre_ids, only_late)
+
+
+def log_items(view: View, code: str, period: Period, perimetre_ids: tuple[int, ...] | None = None,
+              only_late: bool = True) -> pd.DataFrame:
+    """Items behind a log-fed indicator (late ones by default) for the drill-down."""
+    return _log_items(database_url(), view.prefecture.id or 0, code, period, view.version, perimetre_ids, only_late)
+
+
 @st.cache_data(show_spinner=False)
 def _module_titles(url: str) -> dict[str, str]:
     from sqlmodel import select

@@ -69,3 +69,27 @@ def breakdown_table(ind: IndicatorDef, frame: pd.DataFrame) -> pd.DataFrame:
         "Valeur": [format_value(v if pd.notna(v) else None, ind.unit) for v in frame["value"]],
         "Statut": [status_text(s) for s in frame["status"]],
     })
+
+
+def late_items_section(view: View, ind: IndicatorDef, period: Period, perimetre_ids: tuple[int, ...] | None) -> None:
+    """The late items behind a log-fed figure; personal columns only on explicit request."""
+    import streamlit as st
+
+    from qep_core.drilldown import personal_columns
+
+    late = data.log_items(view, ind.code, period, perimetre_ids, only_late=True)
+    if late.empty:
+        everything = data.log_items(view, ind.code, period, perimetre_ids, only_late=False)
+        if not everything.empty:
+            st.caption(f"{len(everything)} élément(s) du journal pour {period.label} : aucun en retard.")
+        return
+    st.subheader(f"Éléments en retard — {period.label}")
+    st.caption(f"{len(late)} élément(s) hors délai ou sans réponse une fois le délai dépassé, d'après le journal importé.")
+    shown = late.drop(columns=["details"])
+    if st.toggle("Afficher les autres colonnes du journal (expéditeur, objet… : données personnelles possibles)",
+                 key=f"personal-{ind.code}"):
+        shown = pd.concat([shown, personal_columns(late)], axis=1)
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"Reçu le": st.column_config.DateColumn(format="DD/MM/YYYY"),
+                                "Répondu le": st.column_config.DateColumn(format="DD/MM/YYYY"),
+                                "Échéance": st.column_config.DateColumn(format="DD/MM/YYYY")})

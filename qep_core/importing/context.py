@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from qep_core.referentiel import FamilyDef, IndicatorDef, TargetBook
 
@@ -14,6 +15,9 @@ class ImportContext:
     families: dict[str, FamilyDef]
     targets: TargetBook | None = None
     label_index: dict[str, str] = field(default_factory=dict)  # normalized label → code
+    calendar: Any = None  # WorkingCalendar of the préfecture, for item logs
+    as_of: dt.date | None = None  # "today" for pending items (injectable in tests)
+    log_kind: str | None = None  # an item-log kind the user named (import --kind)
 
     def __post_init__(self) -> None:
         from qep_core.frenchforms import normalize

@@ -28,7 +28,7 @@ from qep_core.importing.issues import ImportRejected, Issue, IssueLog
 from qep_core.importing.long_layout import DRAFT_COLUMNS, find_long_header, parse_long
 from qep_core.importing.wide_layout import parse_wide_sheet
 from qep_core.importing.workbook import HEAD_ROWS, SourceFile, open_source
-from qep_core.models import ImportBatch, Indicator, Observation, ObservationHistory, Perimetre, Prefecture
+from qep_core.models import ImportBatch, Indicator, LogItem, Observation, ObservationHistory, Perimetre, Prefecture
 from qep_core.prefectures import guess_perimetre_kind, perimetre_key, whole_prefecture
 from qep_core.referentiel import Referentiel, TargetBook, indicators_for
 
@@ -59,6 +59,7 @@ class ImportPlan:
     unchanged: int = 0
     new_perimetres: list[str] = field(default_factory=list)
     prepared: tuple[pd.DataFrame, pd.DataFrame] | None = field(default=None, repr=False)
+    items: pd.DataFrame = field(default_factory=pd.DataFrame)  # item logs: one row per item
 
     @property
     def ok(self) -> bool:
@@ -92,7 +93,9 @@ class ImportPlan:
                     f"(lot n° {self.already_imported.id}) ; rien n'a changé")
         if not self.ok:
             return f"{self.file_name} : refusé, {len(self.errors)} erreur(s) ; rien n'a été enregistré"
-        layout = {"long": "format long", "wide": "tableau de suivi mensuel (format large)"}.get(self.layout, self.layout)
+        layout = {"long": "format long", "wide": "tableau de suivi mensuel (format large)"}.get(
+            self.layout, f"journal « {self.layout.removeprefix('journal:')} »" if self.layout.startswith("journal:")
+            else self.layout)
         parts = [f"{self.file_name} : {layout}, {self.rows} valeur(s), {len(self.indicators)} indicateur(s), {self.period_text()}"]
         if len(self.replacements):
             parts.append(f"{len(self.replacements)} valeur(s) remplacée(s)")
@@ -117,21 +120,44 @@ class ImportOutcome:
         return self.batch is not None
 
 
-def build_context(session: Session, prefecture_id: int) -> ImportContext:
+def build_context(session: Session, prefecture_id: int, log_kind: str | None = None,
+                  as_of: dt.date | None = None) -> ImportContext:
+    from qep_core.workdays import working_calendar
+
     indicators = indicators_for(session, prefecture_id)
     ref = Referentiel.load()
-    return ImportContext({d.code: d for d in indicators}, ref.families, TargetBook(session, prefecture_id, indicators))
+    pref = session.get(Prefecture, prefecture_id)
+    calendar = working_calendar(pref.code, pref.whit_monday_worked) if pref is not None else None
+    return ImportContext({d.code: d for d in indicators}, ref.families, TargetBook(session, prefecture_id, indicators),
+                         calendar=calendar, as_of=as_of or dt.date.today(), log_kind=log_kind)
 
 
-def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[str, pd.DataFrame]:
-    """Every observation the file holds, whatever its layout (sheet by sheet)."""
+def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """Every observation the file holds, whatever its layout (sheet by sheet), and the items of
+    any item log it contains (one row per e-mail, letter, complaint…)."""
+    from qep_core import itemlogs
+
     frames: list[pd.DataFrame] = []
+    item_frames: list[pd.DataFrame] = []
     wide: list[Draft] = []
     layouts: set[str] = set()
     for sheet in source.sheet_names:
         head = source.rows(sheet, HEAD_ROWS)
-        found = find_long_header(head)
-        if found is not None:
+        item_log = itemlogs.detect_log_kind(sheet, head, ctx.log_kind)
+        found = find_long_header(head) if item_log is None else None
+        if item_log is not None:
+            kind, header_idx, fields = item_log
+            rows = source.rows(sheet)
+            body = pd.DataFrame(rows[header_idx + 1:], dtype=object)
+            layouts.add(f"journal:{kind}")
+            drafts_, items_ = itemlogs.parse_item_log(sheet, kind, rows[header_idx], fields, body, header_idx + 2, ctx,
+                                                      ctx.calendar, ctx.as_of or dt.date.today(), log)
+            frames.append(drafts_)
+            item_frames.append(items_)
+        elif ctx.log_kind is not None:
+            log.error(f"aucun journal « {ctx.log_kind} » reconnu dans cette feuille : colonnes de dates introuvables",
+                      sheet)
+        elif found is not None:
             header_idx, fields = found
             layouts.add("long")
             frames.append(_read_long(source, sheet, header_idx, fields, ctx, log))
@@ -146,9 +172,12 @@ def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[
             wide.extend(drafts)
     if wide:
         frames.append(pd.DataFrame([d.__dict__ for d in wide], columns=DRAFT_COLUMNS))
+    frames = [f for f in frames if len(f)]
     drafts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=DRAFT_COLUMNS)
+    item_frames = [f for f in item_frames if len(f)]
+    items = pd.concat(item_frames, ignore_index=True) if item_frames else pd.DataFrame(columns=itemlogs.ITEM_COLUMNS)
     layout = "/".join(sorted(layouts)) or "inconnu"
-    return layout, drafts
+    return layout, drafts, items
 
 
 def _partial_long_header(head: list[list[object]]) -> int | None:
@@ -255,8 +284,13 @@ def _month_keys(frame: pd.DataFrame, perim: pd.Series) -> pd.DataFrame:
     return out
 
 
-def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data: bytes) -> ImportPlan:
-    """Read and check a file against the préfecture's data. Writes nothing."""
+def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data: bytes,
+                 log_kind: str | None = None, as_of: dt.date | None = None) -> ImportPlan:
+    """Read and check a file against the préfecture's data. Writes nothing.
+
+    *log_kind* forces the kind of an item log (``courriels``…); *as_of* is the date pending
+    items are judged at (today by default).
+    """
     log = IssueLog()
     try:
         source = open_source(file_name, data)
@@ -269,9 +303,9 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
     if already is not None:  # the same bytes again: nothing to read, nothing to change
         return ImportPlan(source.name, source.sha256, already.kind, pd.DataFrame(columns=DRAFT_COLUMNS), [], [],
                           source.sheet_names, already_imported=already)
-    ctx = build_context(session, prefecture.id or 0)
+    ctx = build_context(session, prefecture.id or 0, log_kind, as_of)
     try:
-        layout, drafts = read_drafts(source, ctx, log)
+        layout, drafts, items = read_drafts(source, ctx, log)
     except ImportRejected as exc:
         return ImportPlan(source.name, source.sha256, "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), exc.errors, [])
     if log.ok and drafts.empty:
@@ -279,7 +313,8 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
                   "long (colonnes indicateur, période, numérateur…) ; téléchargez le modèle pour voir la forme attendue")
     if log.ok:
         _check_duplicates(drafts, log)
-    plan = ImportPlan(source.name, source.sha256, layout, drafts, log.all_errors(), log.warnings, source.sheet_names)
+    plan = ImportPlan(source.name, source.sha256, layout, drafts, log.all_errors(), log.warnings, source.sheet_names,
+                      items=items)
     if plan.ok:
         _plan_replacements(session, prefecture, plan)
     return plan
@@ -478,11 +513,36 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
         ))
         _insert_rows(conn, "observation", ["prefecture_id", "indicator_id", "perimetre_id", "period_start", "period_end",
                                            "numerator", "denominator", "batch_id"], rows)
+    if len(plan.items):
+        _save_items(conn, prefecture, plan.items, frame, batch.id or 0)
     return ImportOutcome(plan, batch, inserted=len(frame), replaced=batch.replaced)
 
 
+def _save_items(conn: Connection, prefecture: Prefecture, items: pd.DataFrame, frame: pd.DataFrame, batch_id: int) -> None:
+    """Store a log's items with their batch: the drill-down behind each monthly figure."""
+    perimetre_of = dict(zip(_perimetre_keys(frame["perimetre"]), frame["perimetre_id"], strict=True))
+    whole = perimetre_of.get("")
+    keys = _perimetre_keys(items["perimetre"])
+
+    def day(value: object) -> object:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+            return None
+        value = value.date() if isinstance(value, dt.datetime) else value
+        return _sql_date(conn, value)  # type: ignore[arg-type]
+
+    rows = [
+        (prefecture.id, batch_id, r.kind, r.indicator, int(perimetre_of.get(k, whole) or 0), day(r.received),
+         day(r.answered), None if pd.isna(r.delay) else float(r.delay), day(r.deadline), r.status, str(r.sheet),
+         int(r.row), r.details or "{}")
+        for r, k in zip(items.itertuples(index=False), keys, strict=True)
+    ]
+    _insert_rows(conn, "log_item", ["prefecture_id", "batch_id", "kind", "indicator_code", "perimetre_id", "received",
+                                    "answered", "delay", "deadline", "status", "sheet", "row", "details"], rows)
+
+
 def import_file(engine: Engine, prefecture_id: int, file_name: str, data: bytes, user: str = "",
-                dry_run: bool = False, kind: str | None = None) -> ImportOutcome:
+                dry_run: bool = False, kind: str | None = None, log_kind: str | None = None,
+                as_of: dt.date | None = None) -> ImportOutcome:
     """Analyse and, unless *dry_run*, save a file in one transaction. Raises ImportRejected.
 
     *kind* labels the batch (e.g. ``saisie`` for values typed in the app); by default the layout.
@@ -491,7 +551,7 @@ def import_file(engine: Engine, prefecture_id: int, file_name: str, data: bytes,
         prefecture = session.get(Prefecture, prefecture_id)
         if prefecture is None:
             raise ValueError(f"préfecture inconnue : {prefecture_id}")
-        plan = analyze_file(session, prefecture, file_name, data)
+        plan = analyze_file(session, prefecture, file_name, data, log_kind=log_kind, as_of=as_of)
         if not plan.ok:
             raise ImportRejected(plan.file_name, plan.errors)
         if dry_run or plan.already_imported is not None:
@@ -517,6 +577,7 @@ def undo_batch(session: Session, prefecture_id: int, batch_id: int) -> int:
         raise UndoError(f"des valeurs de ce lot ont depuis été remplacées par le lot n° {later} : annulez d'abord celui-ci")
     conn = session.connection()
     conn.execute(delete(Observation).where(Observation.batch_id == batch_id))
+    conn.execute(delete(LogItem).where(LogItem.batch_id == batch_id))
     restored = session.exec(select(ObservationHistory).where(ObservationHistory.replaced_by_batch_id == batch_id)).all()
     if restored:
         conn.execute(insert(Observation), [
