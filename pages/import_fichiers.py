@@ -10,12 +10,16 @@ st.title("Import des tableaux de suivi")
 st.caption(f"{view.prefecture.name} — chaque fichier est analysé avant d'être enregistré ; un import "
            "se fait en entier ou pas du tout, et peut être annulé depuis l'historique.")
 importing.show_flash()
-with st.columns([1, 2])[0]:
+name_column, kind_column = st.columns(2)
+with name_column:
     user = importing.user_name()
+with kind_column:
+    importing.log_kind_picker()
 uploaded = st.file_uploader("Fichiers à importer", type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
                             key="import-files",
-                            help="Tableaux de suivi mensuels (mois en colonnes) ou format long "
-                                 "(indicateur, période, périmètre, numérateur, dénominateur).")
+                            help="Tableaux de suivi mensuels (mois en colonnes), format long (indicateur, période, "
+                                 "périmètre, numérateur, dénominateur) ou journaux (une ligne par élément, avec ses "
+                                 "dates : les délais sont calculés en jours ouvrés).")
 importing.uploads_section(view, uploaded, user)
 
 st.header("Historique des imports", divider="blue")

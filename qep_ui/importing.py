@@ -115,10 +115,29 @@ def file_digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+LOG_KIND_LABELS = {
+    None: "reconnaissance automatique", "courriels": "journal des courriels", "courriers": "journal des courriers",
+    "reclamations": "suggestions et réclamations", "site": "mises à jour du site", "rdv_elus": "rendez-vous d'élus",
+    "courriers_elus": "courriers et courriels d'élus", "appels": "export du standard téléphonique",
+}
+
+
+def log_kind() -> str | None:
+    """The kind of item log the user named, for a log whose columns do not say it."""
+    return st.session_state.get("import-log-kind")
+
+
+def log_kind_picker() -> None:
+    st.selectbox("Nature d'un journal (une ligne par élément)", list(LOG_KIND_LABELS), key="import-log-kind",
+                 format_func=LOG_KIND_LABELS.get,
+                 help="Les journaux (une ligne par courriel, courrier, réclamation…) sont reconnus à leurs colonnes ; "
+                      "choisissez leur nature seulement si ce n'est pas le cas.")
+
+
 def analyze_upload(view: View, name: str, content: bytes) -> ImportPlan:
     """What the file would change; nothing is written."""
     with session_scope(engine()) as session:
-        plan = analyze_file(session, view.prefecture, name, content)
+        plan = analyze_file(session, view.prefecture, name, content, log_kind=log_kind())
     plan.prepared = None  # only useful inside the same transaction; heavy to keep
     return plan
 
@@ -134,7 +153,7 @@ def analyze_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> list[tupl
             st.caption(f"« {name} » : même contenu qu'un autre fichier déposé, ignoré.")
             continue
         seen.add(digest)
-        wanted.append((name, content, (view.prefecture.id or 0, digest, view.version)))
+        wanted.append((name, content, (view.prefecture.id or 0, digest, f"{view.version}|{log_kind()}")))
     todo = [w for w in wanted if w[2] not in cache]
     if todo:
         with st.status(f"Analyse de {len(todo)} fichier(s)…", expanded=len(todo) > 1) as status:
@@ -227,7 +246,7 @@ def rejected_text(plan: ImportPlan) -> str:
 def save_upload(view: View, name: str, content: bytes, user: str) -> tuple[ImportOutcome | None, list[Issue]]:
     """The import again, in one write transaction; errors instead of an outcome when rejected."""
     try:
-        return import_file(engine(), view.prefecture.id or 0, name, content, user=user), []
+        return import_file(engine(), view.prefecture.id or 0, name, content, user=user, log_kind=log_kind()), []
     except ImportRejected as exc:
         return None, list(exc.errors)
 
@@ -264,8 +283,17 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
                 show_issues(plan.warnings, key=f"warnings-{key}")
             return
         layout = LAYOUT_LABELS.get(plan.layout, plan.layout)
+        if plan.layout.startswith("journal:"):
+            kind = plan.layout.removeprefix("journal:")
+            layout = f"journal « {kind} » ({LOG_KIND_LABELS.get(kind, kind)}, délais en jours ouvrés)"
         st.markdown(f"**Forme détectée :** {layout} · **Période :** {plan.period_text()} · "
                     f"**{plan.rows} valeur(s)** pour {len(plan.indicators)} indicateur(s)")
+        if len(plan.items):
+            pending = int((plan.items["status"] == "en attente").sum())
+            late = int(plan.items["status"].isin(["hors délai", "sans réponse, délai dépassé"]).sum())
+            st.caption(f"{len(plan.items)} élément(s) dans le journal : {late} en retard, {pending} en attente "
+                       "(délai encore en cours, non comptés) ; le détail des retards sera consultable depuis la page "
+                       "Indicateurs.")
         if plan.new_perimetres:
             st.info("Nouveaux périmètres créés à l'enregistrement : " + ", ".join(f"« {p} »" for p in plan.new_perimetres))
         if len(plan.replacements):

@@ -109,3 +109,22 @@ def test_indicator_page_lists_late_items_and_hides_personal_columns(engine, pref
     at.toggle(key="personal-COURRIEL_5J").set_value(True).run()
     items = next(d.value for d in at.dataframe if "Reçu le" in d.value.columns)
     assert "Expéditeur" in items.columns
+
+
+def test_import_page_previews_and_saves_a_log(engine, prefecture, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("QEP_DATABASE_URL", str(engine.url))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/import_fichiers.py").run()
+    at.selectbox(key="import-log-kind").set_value("courriels").run()
+    at.file_uploader(key="import-files").upload(
+        "journal.xlsx", log_file(MAY), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").run()
+    assert not at.exception
+    assert any("journal « courriels »" in m.value for m in at.markdown)
+    next(b for b in at.button if b.label == "Enregistrer").click().run()
+    with session_scope(engine) as session:
+        items = log_items(session, prefecture.id, "COURRIEL_5J", month_period(2024, 5))
+    assert len(items) == 4
