@@ -47,6 +47,7 @@ from qep_core.frenchforms import EXCEL_EPOCH, MISSING_MARKERS, MONTHS, normalize
 from qep_core.importing.context import ImportContext
 from qep_core.importing.issues import IssueLog, column_letter
 from qep_core.importing.long_layout import DRAFT_COLUMNS, parse_numeric_column
+from qep_core.importing.matching import match_header_fields
 from qep_core.workdays import MAX_YEAR, MIN_YEAR, WorkingCalendar
 
 __all__ = [
@@ -178,25 +179,7 @@ SHEET_HINTS: tuple[tuple[str, str], ...] = (
 
 def _match_fields(cells: list[object]) -> dict[str, int]:
     """Column index of each recognised field in one row (first column wins for a repeated field)."""
-    found: dict[str, int] = {}
-    for idx, cell in enumerate(cells):
-        if not isinstance(cell, str):
-            continue  # a header is text: a date or a number in the row means it is data
-        text = normalize(cell)
-        if not text:
-            continue
-        best: tuple[int, str] | None = None
-        for field, variants in FIELD_VARIANTS.items():
-            if field in found:
-                continue
-            for v in variants:
-                if text == v or (v not in EXACT_ONLY and text.startswith(v + " ")):
-                    score = len(v) + (1000 if text == v else 0)
-                    if best is None or score > best[0]:
-                        best = (score, field)
-        if best is not None:
-            found[best[1]] = idx
-    return found
+    return match_header_fields(cells, FIELD_VARIANTS, EXACT_ONLY, text_only=True)
 
 
 def _with_fallbacks(kind: str, fields: dict[str, int]) -> dict[str, int]:

@@ -27,6 +27,7 @@ from qep_core.frenchforms import (
 )
 from qep_core.importing.context import ImportContext
 from qep_core.importing.issues import IssueLog, column_letter
+from qep_core.importing.matching import match_header_fields
 from qep_core.periods import add_months
 
 FIELD_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -51,22 +52,7 @@ def match_long_header(cells: list[object]) -> dict[str, int] | None:
     A header matches the field whose variant it matches most specifically: "nombre de réponses"
     is the ``effectif`` of a mean delay, not a ``valeur`` because it starts with "nombre".
     """
-    found: dict[str, int] = {}
-    for idx, cell in enumerate(cells):
-        text = normalize(cell)
-        if not text:
-            continue
-        best: tuple[int, str] | None = None
-        for field, variants in FIELD_VARIANTS.items():
-            if field in found:
-                continue
-            for v in variants:
-                if text == v or text.startswith(v + " "):
-                    score = len(v) + (1000 if text == v else 0)
-                    if best is None or score > best[0]:
-                        best = (score, field)
-        if best is not None:
-            found[best[1]] = idx
+    found = match_header_fields(cells, FIELD_VARIANTS)
     if "indicateur" in found and "periode" in found and ("numerateur" in found or "valeur" in found):
         return found
     return None

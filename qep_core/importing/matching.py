@@ -140,3 +140,33 @@ def column_indicator(header: str, candidates: list[IndicatorDef]) -> IndicatorDe
         return next(i for i in candidates if i.code == codes[0])
     picked = [i for i in candidates if i.discriminators and _any_alias(norm, i.discriminators)]
     return picked[0] if len(picked) == 1 else None
+
+
+def match_header_fields(cells: list[object], variants_by_field: dict[str, tuple[str, ...]],
+                        exact_only: frozenset[str] = frozenset(), text_only: bool = False) -> dict[str, int]:
+    """Column index of each field a header row names, by the most specific variant a cell matches.
+
+    "Nombre de réponses" is the count of a mean delay, not a value because it starts with
+    "nombre": an exact match beats a prefix, a longer variant beats a shorter one. Variants in
+    *exact_only* ("date", "type"…) are too broad to match as a prefix. The first column wins for
+    a repeated field; with *text_only*, a date or number in the row means it is data, not a header.
+    """
+    found: dict[str, int] = {}
+    for idx, cell in enumerate(cells):
+        if text_only and not isinstance(cell, str):
+            continue
+        text = normalize(cell)
+        if not text:
+            continue
+        best: tuple[int, str] | None = None
+        for field, variants in variants_by_field.items():
+            if field in found:
+                continue
+            for v in variants:
+                if text == v or (v not in exact_only and text.startswith(v + " ")):
+                    score = len(v) + (1000 if text == v else 0)
+                    if best is None or score > best[0]:
+                        best = (score, field)
+        if best is not None:
+            found[best[1]] = idx
+    return found
