@@ -514,28 +514,39 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
         _insert_rows(conn, "observation", ["prefecture_id", "indicator_id", "perimetre_id", "period_start", "period_end",
                                            "numerator", "denominator", "batch_id"], rows)
     if len(plan.items):
-        _save_items(conn, prefecture, plan.items, frame, batch.id or 0)
+        _save_items(conn, prefecture, plan.items, frame, batch.id or 0, whole_prefecture(session, prefecture.id or 0).id or 0)
     return ImportOutcome(plan, batch, inserted=len(frame), replaced=batch.replaced)
 
 
-def _save_items(conn: Connection, prefecture: Prefecture, items: pd.DataFrame, frame: pd.DataFrame, batch_id: int) -> None:
-    """Store a log's items with their batch: the drill-down behind each monthly figure."""
+def _save_items(conn: Connection, prefecture: Prefecture, items: pd.DataFrame, frame: pd.DataFrame, batch_id: int,
+                whole: int) -> None:
+    """Store a log's items with their batch: the drill-down behind each monthly figure.
+
+    Built column by column: a 200 000-item log spent seconds here converting cells one at a time.
+    """
     perimetre_of = dict(zip(_perimetre_keys(frame["perimetre"]), frame["perimetre_id"], strict=True))
-    whole = perimetre_of.get("")
-    keys = _perimetre_keys(items["perimetre"])
+    perimetres = _perimetre_keys(items["perimetre"]).map(perimetre_of).fillna(whole).astype(int).tolist()
 
-    def day(value: object) -> object:
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-            return None
-        value = value.date() if isinstance(value, dt.datetime) else value
-        return _sql_date(conn, value)  # type: ignore[arg-type]
+    def days(column: str) -> list[object]:
+        values = pd.to_datetime(items[column], errors="coerce").to_numpy(dtype="datetime64[D]")
+        missing = np.isnat(values)
+        if conn.dialect.name == "sqlite":
+            text = np.datetime_as_string(values, unit="D").astype(object)
+            text[missing] = None
+            return text.tolist()
+        out = values.astype(object)
+        out[missing] = None
+        return out.tolist()
 
-    rows = [
-        (prefecture.id, batch_id, r.kind, r.indicator, int(perimetre_of.get(k, whole) or 0), day(r.received),
-         day(r.answered), None if pd.isna(r.delay) else float(r.delay), day(r.deadline), r.status, str(r.sheet),
-         int(r.row), r.details or "{}")
-        for r, k in zip(items.itertuples(index=False), keys, strict=True)
-    ]
+    delays = items["delay"].astype(float).to_numpy()
+    n = len(items)
+    rows = list(zip(
+        [prefecture.id] * n, [batch_id] * n, items["kind"].astype(str).tolist(), items["indicator"].astype(str).tolist(),
+        perimetres, days("received"), days("answered"),
+        [None if np.isnan(d) else float(d) for d in delays], days("deadline"), items["status"].astype(str).tolist(),
+        items["sheet"].astype(str).tolist(), items["row"].astype(int).tolist(),
+        items["details"].fillna("{}").astype(str).tolist(), strict=True,
+    ))
     _insert_rows(conn, "log_item", ["prefecture_id", "batch_id", "kind", "indicator_code", "perimetre_id", "received",
                                     "answered", "delay", "deadline", "status", "sheet", "row", "details"], rows)
 
