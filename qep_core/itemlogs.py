@@ -350,6 +350,28 @@ def _cell_kind(value: object) -> str:
     return "text"
 
 
+#: The kind of the cell types calamine gives, decided without _cell_kind's isinstance chain
+#: (subclasses, numbers, NaN and aware datetimes still go through _cell_kind).
+_KIND_BY_TYPE: dict[type, str] = {str: "text", dt.datetime: "date", dt.date: "date"}
+
+
+def _object_days(values: list[object]) -> np.ndarray:
+    """Date/datetime cells → days (the time of day dropped), naive datetimes converted at once."""
+    naive = np.array([type(v) is dt.datetime and v.tzinfo is None for v in values], dtype=bool)  # type: ignore[attr-defined]
+    out = np.full(len(values), _NAT)
+    if naive.any():
+        stamps = [v for v, ok in zip(values, naive, strict=True) if ok]
+        try:
+            out[naive] = pd.to_datetime(stamps).to_numpy().astype("datetime64[D]")
+        except (ValueError, OverflowError):  # outside pandas' range: numpy's is wider
+            out[naive] = np.array(stamps, dtype="datetime64[us]").astype("datetime64[D]")
+    rest = np.flatnonzero(~naive)
+    if rest.size:
+        out[rest] = [np.datetime64(v.date() if isinstance(v, dt.datetime) else v, "D")  # type: ignore[arg-type]
+                     for v in (values[i] for i in rest)]
+    return out
+
+
 def parse_date_column(series: pd.Series, *, pending_words: bool = False) -> _DateColumn:
     """Any column of dates → days, parsing each distinct value once.
 
@@ -375,13 +397,12 @@ def parse_date_column(series: pd.Series, *, pending_words: bool = False) -> _Dat
     else:
         codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
         values = list(uniques)
-        kinds = np.array([_cell_kind(v) for v in values], dtype=object)
+        kinds = np.array([_KIND_BY_TYPE.get(type(v)) or _cell_kind(v) for v in values], dtype=object)
         u_days = np.full(len(values), _NAT)
         u_bad = np.zeros(len(values), dtype=bool)
         is_date = np.flatnonzero(kinds == "date")
         if is_date.size:
-            u_days[is_date] = [np.datetime64(v.date() if isinstance(v, dt.datetime) else v, "D")
-                               for v in (values[i] for i in is_date)]
+            u_days[is_date] = _object_days([values[i] for i in is_date])
         is_num = np.flatnonzero(kinds == "number")
         if is_num.size:
             u_days[is_num] = _serial_days(np.array([float(values[i]) for i in is_num]))
@@ -428,7 +449,8 @@ def _cell_text(value: object) -> str | None:
 def _column_texts(series: pd.Series) -> np.ndarray:
     """A column as text per row (None when empty), converting each distinct value once."""
     codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
-    texts = np.array([_cell_text(v) for v in uniques] + [None], dtype=object)
+    texts = np.array([(v.strip() or None) if type(v) is str else _cell_text(v) for v in uniques] + [None],
+                     dtype=object)
     return texts[np.where(codes >= 0, codes, len(uniques))]
 
 
@@ -549,8 +571,13 @@ def _empty_items() -> pd.DataFrame:
 
 
 def _filled(series: pd.Series) -> np.ndarray:
+    """True where a cell holds something: not NA and, for text, not blank (str() of any other cell is never blank)."""
     if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
-        return np.array(series.astype(object).fillna("").astype(str).str.strip() != "", dtype=bool)
+        values = series.to_numpy(dtype=object)
+        filled = np.array(pd.notna(values), dtype=bool)
+        filled &= np.fromiter((not isinstance(v, str) or v.strip() != "" for v in values), dtype=bool,
+                              count=len(values))
+        return filled
     return np.array(series.notna(), dtype=bool)
 
 
@@ -579,15 +606,22 @@ def _details(body: pd.DataFrame, header: list[object], skip: set[int], extra: di
     if not data or n == 0:
         return np.full(n, "{}", dtype=object)
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
-    lines = frame.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n").split("\n")
     # to_json writes "/" as "\/" and empty cells as null: JSON either way, but json.dumps' form is
-    # what the rest of the project reads and what a user sees when the details are shown raw.
-    cleaned = pd.Series(lines, dtype=object).str.replace("\\/", "/", regex=False)
+    # what the rest of the project reads and what a user sees when the details are shown raw. The
+    # text holds no newline but the lines' ends, so replacing in it whole is replacing line by line.
+    text = frame.to_json(orient="records", lines=True, force_ascii=False).replace("\\/", "/")
+    lines = np.array(text.rstrip("\n").split("\n"), dtype=object)
+    if '":null' not in text:
+        return lines
     # Drop the empty cells' "key":null pairs. A key's opening quote always follows "{" or ",", and
-    # inside a string a quote is escaped, so these patterns cannot match within a value.
+    # inside a string a quote is escaped, so these patterns cannot match within a value (nor change
+    # a line without '":null', left alone).
+    nulls = np.fromiter(('":null' in line for line in lines), dtype=bool, count=len(lines))
+    cleaned = pd.Series(lines[nulls], dtype=object)
     cleaned = cleaned.str.replace(r',"(?:[^"\\]|\\.)*":null(?=[,}])', "", regex=True)
     cleaned = cleaned.str.replace(r'^\{"(?:[^"\\]|\\.)*":null(?:,|(?=\}))', "{", regex=True)
-    return cleaned.to_numpy(dtype=object)
+    lines[nulls] = cleaned.to_numpy(dtype=object)
+    return lines
 
 
 def _month_start(days: np.ndarray) -> np.ndarray:
@@ -670,8 +704,11 @@ def parse_item_log(sheet: str, kind: str, header: list[object], fields: dict[str
         return _empty_drafts(), _empty_items()
     body = body.reset_index(drop=True)
     keep = np.zeros(len(body), dtype=bool)
-    for i in range(body.shape[1]):
-        keep |= _filled(body.iloc[:, i])
+    for i in range(body.shape[1]):  # a row kept by one column needs no look at the others
+        todo = np.flatnonzero(~keep)
+        if not todo.size:
+            break
+        keep[todo] = _filled(body.iloc[todo, i])
     body = body.loc[keep].reset_index(drop=True)
     state = _Sheet(sheet, header, fields, body, np.arange(first_row, first_row + len(keep))[keep], log)
     if len(body) == 0:
