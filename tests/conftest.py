@@ -33,8 +33,23 @@ def prefecture(engine: Engine) -> Prefecture:
         return create_prefecture(session, "44", "Préfecture de test", ("M2", "M4"))
 
 
+_WORKBOOKS: dict[str, bytes] = {}
+
+
 def make_workbook(sheets: dict[str, list[list[object]]]) -> bytes:
-    """An .xlsx with one sheet per entry, rows written as given (None/"" for empty cells)."""
+    """An .xlsx with one sheet per entry, rows written as given (None/"" for empty cells).
+
+    Built once per content: openpyxl stamps the save time into the file, so the same sheets saved
+    on either side of a second boundary would be other bytes (another SHA-256), and a test of
+    "the same file again" would become flaky.
+    """
+    key = repr(sheets)
+    if key not in _WORKBOOKS:
+        _WORKBOOKS[key] = _build_workbook(sheets)
+    return _WORKBOOKS[key]
+
+
+def _build_workbook(sheets: dict[str, list[list[object]]]) -> bytes:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, rows in sheets.items():
