@@ -6,6 +6,7 @@ replaced a month, the items of the old log no longer explain the figure.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 
@@ -13,7 +14,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from qep_core.models import Indicator, LogItem, Observation, Perimetre
-from qep_core.periods import Period
+from qep_core.periods import Period, add_months
 
 LATE_STATUSES = ("hors délai", "sans réponse, délai dépassé")
 
@@ -35,7 +36,8 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
     stmt = select(LogItem, Perimetre.name).where(
         LogItem.prefecture_id == prefecture_id, LogItem.indicator_code == code, LogItem.perimetre_id == Perimetre.id,
         LogItem.batch_id.in_({b for b, _, _ in holding}),
-        LogItem.received >= period.start,
+        # an item's own date is on or after its month (a meeting is offered after the request)
+        LogItem.received >= period.start, LogItem.received < add_months(period.end, 4),
     )
     if perims is not None:
         stmt = stmt.where(LogItem.perimetre_id.in_(perims))
@@ -43,12 +45,23 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
         stmt = stmt.where(LogItem.status.in_(LATE_STATUSES))
     records = []
     for item, perimetre in session.exec(stmt.order_by(LogItem.received, LogItem.row)):
-        month = item.received.replace(day=1)
+        month = attribution_month(item)
         if (item.batch_id, item.perimetre_id, month) not in holding:
             continue
         records.append([item.received, item.answered, item.delay, item.deadline, item.status, perimetre, item.sheet,
                         item.row, item.details])
     return pd.DataFrame(records, columns=columns)
+
+
+def attribution_month(item: LogItem) -> dt.date:
+    """The month whose figure the item belongs to: its reception, or for the meeting stage of an
+    élu's rendez-vous (whose delay starts at the offered date) the month of the request."""
+    asked = json.loads(item.details or "{}").get("demandé le")
+    if asked:
+        day = pd.to_datetime(asked, errors="coerce")
+        if not pd.isna(day):
+            return day.date().replace(day=1)
+    return item.received.replace(day=1)
 
 
 def personal_columns(frame: pd.DataFrame) -> pd.DataFrame:
