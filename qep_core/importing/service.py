@@ -310,7 +310,9 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
         return ImportPlan(source.name, source.sha256, "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), exc.errors, [])
     if log.ok and drafts.empty:
         log.error("aucune valeur reconnue dans ce fichier : ni tableau de suivi mensuel (mois en colonnes) ni format "
-                  "long (colonnes indicateur, période, numérateur…) ; téléchargez le modèle pour voir la forme attendue")
+                  "long (colonnes indicateur, période, numérateur…) ; téléchargez le modèle pour voir la forme attendue. "
+                  "Pour un journal (une ligne par courriel, courrier, réclamation…), indiquez sa nature "
+                  "(« Nature d'un journal » sur la page Import, ou import --kind)")
     if log.ok:
         _check_duplicates(drafts, log)
     plan = ImportPlan(source.name, source.sha256, layout, drafts, log.all_errors(), log.warnings, source.sheet_names,
