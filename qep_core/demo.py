@@ -17,6 +17,11 @@ Everything comes from one ``random.Random(2022)`` consumed in a fixed order, and
 written with fixed timestamps, so regenerating gives byte-identical files: their SHA-256 stay
 the same and re-importing them changes nothing.
 
+Two item logs of 2024 (one row per complaint, one row per e-mail of the Coord. mailbox) replace
+the monthly figures of the months they cover and give the Indicateurs page late items to list;
+they are imported as of :data:`LOG_AS_OF` so that unanswered items have the same status whatever
+the day the demo is loaded.
+
 ``python -m qep_core demo-data`` writes the files (``data/demo/``); ``python -m qep_core init
 --demo`` calls :func:`load_demo`, which creates the préfecture and imports every file.
 """
@@ -24,6 +29,7 @@ the same and re-importing them changes nothing.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import random
 import re
@@ -45,6 +51,7 @@ from qep_core.models import Prefecture
 from qep_core.prefectures import create_prefecture
 from qep_core.referentiel import ROLE_LABELS, IndicatorDef, engagements_for, indicators_for, seed_referentiel
 from qep_core.template import build_template
+from qep_core.workdays import working_calendar
 
 Series = list[float | None]  # twelve months (or four quarters, or one year); None = blank / n.c
 
@@ -138,6 +145,31 @@ SP_COURRIER_DELAY = {2021: 8.6, 2022: 6.5, 2023: 5.9, 2024: 6.2}
 SP_COURRIEL = {2021: (420, 380), 2022: (460, 435), 2023: (500, 468), 2024: (380, 361)}
 SP_COURRIEL_DELAY = {2021: 2.8, 2022: 2.4, 2023: 2.5, 2024: 2.2}
 
+# Item logs (one row per item) for 2024: they replace the monthly figures of the months they cover
+# and let the Indicateurs page list the late items. Imported as of the files' date (15 October 2024)
+# so that the status of unanswered items does not depend on the day the demo is loaded.
+LOG_AS_OF = dt.date(2024, 10, 15)
+LOG_YEAR = 2024
+LOG_HEADER_RECLA = ["Date de réception", "Canal", "Type", "Date de réponse", "Expéditeur", "Objet"]
+LOG_HEADER_COURRIELS = ["Date de réception", "Date de réponse", "Boîte", "Expéditeur", "Objet"]
+RECLA_CANAUX = (("courriel", 0.45), ("formulaire", 0.3), ("urne", 0.15), ("courrier", 0.1))
+RECLA_DEADLINE = {"courriel": 5, "formulaire": 5, "urne": 10, "courrier": 10}  # working days (itemlogs)
+RECLA_OBJETS = {
+    "réclamation": ("Attente au guichet des titres", "Rendez-vous introuvable en ligne", "Accueil téléphonique",
+                    "Délai de délivrance du titre de séjour", "Courriel resté sans réponse",
+                    "Erreur sur un courrier reçu", "Horaires affichés erronés"),
+    "suggestion": ("Ajouter des sièges en salle d'attente", "Afficher le temps d'attente",
+                   "Proposer des rendez-vous le samedi matin", "Signalétique du hall d'accueil"),
+    "autre": ("Remerciements pour l'accueil", "Félicitations au point d'accueil numérique"),
+}
+RECLA_UNANSWERED = {4: 1, 6: 1}  # month → items still without an answer (their deadline long past)
+COORD_BOX = "Coord."
+COORD_MONTHS = (7, 8, 9)
+COORD_LATE = {7: 2, 8: 1, 9: 1}  # late answers per month: the dates show more than the hand count did
+COORD_OBJETS = ("Réunion de coordination des services", "Projet d'arrêté à relire", "Convocation en comité",
+                "Compte rendu à diffuser", "Demande d'éléments de langage", "Invitation à une inauguration",
+                "Point de situation hebdomadaire", "Demande de rendez-vous du cabinet")
+
 class DemoLoadError(RuntimeError):
     """A demo file was refused by the importer: the generator and the importer disagree (a bug)."""
 
@@ -200,6 +232,8 @@ class DemoData:
     mailboxes: dict[tuple[str, int], tuple[MonthlyRate, Series, Series]] = field(default_factory=dict)
     template: dict[int, dict[tuple[str, str], Series]] = field(default_factory=dict)
     sous_prefecture: dict[int, dict[str, tuple[MonthlyRate, Series]]] = field(default_factory=dict)
+    reclamations_log: list[list[object]] = field(default_factory=list)  # rows of the 2024 réclamations log
+    coordination_log: list[list[object]] = field(default_factory=list)  # rows of the 2024 Coord. mailbox log
 
 
 class _Draw:
@@ -357,7 +391,63 @@ def generate(seed: int = SEED) -> DemoData:
             "COURRIER": (letters, draw.delays(letters, SP_COURRIER_DELAY[year])),
             "COURRIEL": (mails, draw.delays(mails, SP_COURRIEL_DELAY[year])),
         }
+
+    # The 2024 item logs (drawn last: the figures above keep their draws).
+    data.reclamations_log = _reclamations_log(rng)
+    data.coordination_log = _coordination_log(rng, data.mailboxes[(COORD_BOX, LOG_YEAR)][0])
     return data
+
+
+def _working_days(year: int, month: int) -> list[dt.date]:
+    calendar = working_calendar(DEMO_CODE)
+    first = dt.date(year, month, 1)
+    days = [first + dt.timedelta(days=i) for i in range(31) if (first + dt.timedelta(days=i)).month == month]
+    return [d for d in days if calendar.is_working_day(d)]
+
+
+def _answer_date(received: dt.date, delay: int) -> dt.date:
+    answered = working_calendar(DEMO_CODE).add_working_days(received, delay)
+    assert isinstance(answered, dt.date) and answered < LOG_AS_OF
+    return answered
+
+
+def _reclamations_log(rng: random.Random) -> list[list[object]]:
+    """Suggestions and complaints, January–September 2024: 3 to 8 a month, a few answered late,
+    two left unanswered (April and June: their deadline has long passed on 15 October)."""
+    rows: list[list[object]] = []
+    number = 0
+    for month in range(1, LAST_MONTH[LOG_YEAR] + 1):
+        days = sorted(rng.choices(_working_days(LOG_YEAR, month), k=rng.randint(3, 8)))
+        unanswered = set(rng.sample(range(len(days)), RECLA_UNANSWERED.get(month, 0)))
+        for i, received in enumerate(days):
+            number += 1
+            canal = rng.choices([c for c, _ in RECLA_CANAUX], weights=[w for _, w in RECLA_CANAUX])[0]
+            kind = rng.choices(("réclamation", "suggestion", "autre"), weights=(0.6, 0.3, 0.1))[0]
+            limit = RECLA_DEADLINE[canal]
+            late = month <= 8 and rng.random() < 0.1
+            delay = rng.randint(limit + 1, limit + 6) if late else rng.randint(1, limit)
+            answered = None if i in unanswered else _answer_date(received, delay)
+            sender = (f"usager.exemple{number}@example.org" if canal in ("courriel", "formulaire")
+                      else f"Usager Exemple {number}")
+            rows.append([received, canal, kind, answered, sender, rng.choice(RECLA_OBJETS[kind])])
+    return rows
+
+
+def _coordination_log(rng: random.Random, counts: MonthlyRate) -> list[list[object]]:
+    """The Coord. mailbox's own log for July–September 2024, as many e-mails as its monthly sheet
+    counts, with a few answered after the 5 working days."""
+    rows: list[list[object]] = []
+    number = 0
+    for month in COORD_MONTHS:
+        total = int(counts.received[month - 1] or 0)
+        days = sorted(rng.choices(_working_days(LOG_YEAR, month), k=total))
+        late = set(rng.sample(range(total), COORD_LATE[month]))
+        for i, received in enumerate(days):
+            number += 1
+            delay = rng.randint(6, 9) if i in late else rng.randint(1, 5)
+            rows.append([received, _answer_date(received, delay), COORD_BOX,
+                         f"correspondant.exemple{number}@example.org", rng.choice(COORD_OBJETS)])
+    return rows
 
 
 def _bilan_mailbox(draw: _Draw) -> tuple[MonthlyRate, Series, Series]:
@@ -571,12 +661,48 @@ def rectificatif_csv(data: DemoData) -> bytes:
     return _csv_bytes([["TEL_ABOUTIS", f"2024-{month:02d}", None, received - lost, received, None, None]])
 
 
+def _log_workbook(sheet: str, title: str, header: list[str], rows: list[list[object]]) -> bytes:
+    """An item log as services keep it: a title, a header row, one row per item (dates as dates)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append([title])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    for column in ws.iter_cols(min_row=3):
+        for cell in column:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "DD/MM/YYYY"
+    ws["A1"].font = Font(bold=True, size=13)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCDEF", (18, 16, 16, 40, 40, 44), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A3"
+    return reproducible_xlsx(wb)
+
+
+def reclamations_log_workbook(data: DemoData) -> bytes:
+    """The register of suggestions and complaints, January–September 2024 (one row per item)."""
+    return _log_workbook("Réclamations", f"Registre des suggestions et réclamations {LOG_YEAR}",
+                         LOG_HEADER_RECLA, data.reclamations_log)
+
+
+def coordination_log_workbook(data: DemoData) -> bytes:
+    """The Coord. mailbox's log, July–September 2024 (one row per e-mail)."""
+    return _log_workbook("Courriels", f"Suivi des courriels {LOG_YEAR} — {COORD_BOX}",
+                         LOG_HEADER_COURRIELS, data.coordination_log)
+
+
 def write_demo_files(out_dir: Path) -> list[Path]:
     """Write the demo préfecture's tracking files into *out_dir*; returns their paths, sorted.
 
     Files: the switchboard's sheet per year, one workbook per functional mailbox (a sheet per
-    year), the filled template per year, the sous-préfecture's long CSV per year and a
-    correction of March 2024. Regenerating gives the same bytes.
+    year), the filled template per year, the sous-préfecture's long CSV per year, a correction
+    of March 2024 and two 2024 item logs (réclamations; the Coord. mailbox), named ``journal-…``
+    so that they are imported after the files whose months they replace. Regenerating gives the
+    same bytes.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     data = generate()
@@ -589,6 +715,8 @@ def write_demo_files(out_dir: Path) -> list[Path]:
     for box in MAILBOXES:
         files[f"courriels-{box.slug}.xlsx"] = mailbox_workbook(data, box)
     files["rectificatif-2024-03-standard-telephonique.csv"] = rectificatif_csv(data)
+    files[f"journal-{LOG_YEAR}-reclamations.xlsx"] = reclamations_log_workbook(data)
+    files[f"journal-{LOG_YEAR}-courriels-coordination.xlsx"] = coordination_log_workbook(data)
     written = []
     for name in sorted(files):
         path = out_dir / name
@@ -634,7 +762,8 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
     imported = skipped = values = replaced = warnings = 0
     for path in files:
         try:
-            outcome = import_file(engine, prefecture_id, path.name, path.read_bytes(), user=DEMO_USER)
+            as_of = LOG_AS_OF if path.name.startswith("journal-") else None  # logs: as of the files' date
+            outcome = import_file(engine, prefecture_id, path.name, path.read_bytes(), user=DEMO_USER, as_of=as_of)
         except ImportRejected as exc:
             details = "; ".join(str(issue) for issue in exc.errors)
             raise DemoLoadError(f"fichier de démonstration refusé : {path.name} : {details}") from exc

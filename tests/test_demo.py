@@ -19,7 +19,8 @@ from sqlmodel import select
 from qep_core.compute import compute_indicator, compute_indicators
 from qep_core.db import session_scope
 from qep_core.demo import DEMO_CODE, DEMO_DIR, DEMO_NAME, demo_files, load_demo, write_demo_files
-from qep_core.models import ImportBatch, Indicator, Observation, ObservationHistory, Perimetre, Prefecture
+from qep_core.drilldown import log_items, personal_columns
+from qep_core.models import ImportBatch, Indicator, LogItem, Observation, ObservationHistory, Perimetre, Prefecture
 from qep_core.periods import range_period, year_period
 
 # Warnings the demo shows on purpose (see data/demo/README.md); anything else is a surprise.
@@ -39,18 +40,19 @@ def _prefecture_id(engine: Engine) -> int:
         return pref.id or 0
 
 
-def _counts(engine: Engine) -> tuple[int, int, int]:
+def _counts(engine: Engine) -> tuple[int, int, int, int]:
     with session_scope(engine) as session:
         return (
             session.exec(select(func.count()).select_from(ImportBatch)).one(),
             session.exec(select(func.count()).select_from(Observation)).one(),
             session.exec(select(func.count()).select_from(ObservationHistory)).one(),
+            session.exec(select(func.count()).select_from(LogItem)).one(),
         )
 
 
 def test_every_demo_file_imports_with_only_intended_warnings(engine: Engine) -> None:
     files = demo_files()
-    assert 15 <= len(files) <= 40
+    assert len(files) == 23
     assert sum(p.stat().st_size for p in files) < 2 * 1024 * 1024
     summary = load_demo(engine)
     assert f"{len(files)} fichier(s) importé(s)" in summary
@@ -110,6 +112,38 @@ def test_main_mailbox_2022_keeps_the_bilan_figures(engine: Engine) -> None:
         result = compute_indicator(session, pid, "COURRIEL_5J", period, perimetre_ids=[box.id or 0])
     assert (result.numerator, result.denominator) == (719, 786)
     assert round(result.value or 0, 1) == 91.5
+
+
+def test_item_logs_give_late_items_for_the_drill_down(engine: Engine) -> None:
+    """The 2024 logs replace the months they cover and keep their items, some of them late."""
+    load_demo(engine)
+    pid = _prefecture_id(engine)
+    with session_scope(engine) as session:
+        rows = session.exec(select(LogItem.indicator_code, LogItem.status, func.count())
+                            .group_by(LogItem.indicator_code, LogItem.status)).all()
+        by_status = {(code, status): n for code, status, n in rows}
+        coord = session.exec(select(Perimetre).where(Perimetre.prefecture_id == pid, Perimetre.name == "Coord.")).one()
+        assert {p for p in session.exec(select(LogItem.perimetre_id).where(
+            LogItem.indicator_code == "COURRIEL_5J")).all()} == {coord.id}
+        recla = compute_indicator(session, pid, "RECLA_DELAI", range_period(dt.date(2024, 1, 1), dt.date(2024, 9, 1)))
+        mails = compute_indicator(session, pid, "COURRIEL_5J", range_period(dt.date(2024, 7, 1), dt.date(2024, 9, 1)),
+                                  perimetre_ids=[coord.id or 0])
+        late = log_items(session, pid, "RECLA_DELAI", year_period(2024), only_late=True)
+        replaced = session.exec(select(func.count()).select_from(ObservationHistory)).one()
+    assert by_status == {
+        ("RECLA_DELAI", "dans les délais"): 43, ("RECLA_DELAI", "hors délai"): 2,
+        ("RECLA_DELAI", "sans réponse, délai dépassé"): 2,
+        ("RECLA_DELAI_MOYEN", "dans les délais"): 43, ("RECLA_DELAI_MOYEN", "hors délai"): 2,
+        ("RECLA_DELAI_MOYEN", "sans réponse, délai dépassé"): 2,
+        ("COURRIEL_5J", "dans les délais"): 18, ("COURRIEL_5J", "hors délai"): 4,
+        ("COURRIEL_DELAI_MOYEN", "dans les délais"): 18, ("COURRIEL_DELAI_MOYEN", "hors délai"): 4,
+    }
+    assert (recla.numerator, recla.denominator) == (43, 47)  # the log's figures, not the template's 40 / 41
+    assert (mails.numerator, mails.denominator) == (18, 22)  # the sheet counted 21 / 22
+    assert len(late) == 4 and "Expéditeur" not in late.columns
+    assert all(v.endswith("@example.org") or v.startswith("Usager Exemple")
+               for v in personal_columns(late)["Expéditeur"])
+    assert replaced == 1 + 9 * 2 + 3 * 2  # March 2024 switchboard; the months the two logs cover
 
 
 def _cells(path: Path) -> object:
