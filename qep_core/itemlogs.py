@@ -45,7 +45,7 @@ import pandas as pd
 
 from qep_core.frenchforms import EXCEL_EPOCH, MISSING_MARKERS, MONTHS, normalize, normalize_marker
 from qep_core.importing.context import ImportContext
-from qep_core.importing.issues import IssueLog, column_letter
+from qep_core.importing.issues import IssueLog, column_letter, other_rows, rows_phrase
 from qep_core.importing.long_layout import DRAFT_COLUMNS, parse_numeric_column
 from qep_core.importing.matching import match_header_fields
 from qep_core.workdays import MAX_YEAR, MIN_YEAR, WorkingCalendar
@@ -538,13 +538,6 @@ def _rows_error(log: IssueLog, sheet: str, rownums: np.ndarray, mask: np.ndarray
                   None, column)
 
 
-def _also(rows: np.ndarray) -> str:
-    if len(rows) <= 1:
-        return ""
-    shown = ", ".join(str(int(r)) for r in rows[:5])
-    return f" (lignes {shown}" + (f"… {len(rows)} en tout)" if len(rows) > 5 else ")")
-
-
 def _value_errors(log: IssueLog, sheet: str, rownums: np.ndarray, texts: np.ndarray, mask: np.ndarray,
                   column: str | None, what: str, expected: str) -> None:
     """One message per distinct bad value, naming its first row and the others."""
@@ -555,7 +548,7 @@ def _value_errors(log: IssueLog, sheet: str, rownums: np.ndarray, texts: np.ndar
     for raw in pd.unique(shown):
         where = rows_[(shown == raw).to_numpy()]
         head = f"{what} « {raw} » inconnu" if raw else f"{what} manquant"
-        log.error(f"{head}{_also(where)} : attendu {expected}", sheet, int(where[0]), column)
+        log.error(f"{head}{other_rows(where)} : attendu {expected}", sheet, int(where[0]), column)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -676,7 +669,7 @@ def _value_errors_dates(log: IssueLog, sheet: str, rownums: np.ndarray, texts: n
     rows_ = rownums[bad]
     for raw in pd.unique(shown):
         where = rows_[(shown == raw).to_numpy()]
-        log.error(f"{what} illisible « {raw} »{_also(where)} : attendu une date comme 05/07/2024, 2024-07-05 "
+        log.error(f"{what} illisible « {raw} »{other_rows(where)} : attendu une date comme 05/07/2024, 2024-07-05 "
                   f"ou une date Excel (années {MIN_YEAR} à {MAX_YEAR})", sheet, int(where[0]), column)
 
 
@@ -911,7 +904,7 @@ def _parse_delays(state: _Sheet, kind: str, ctx: ImportContext, calendar: Workin
         blank = valid & pd.isna(perim)
         if blank.any():
             log.warn(f"{int(blank.sum())} ligne(s) sans {'boîte' if kind == 'courriels' else 'service'} : "
-                     f"comptées pour la préfecture entière ({_rows_phrase(rownums[blank])})", sheet,
+                     f"comptées pour la préfecture entière ({rows_phrase(rownums[blank])})", sheet,
                      int(rownums[blank][0]), state.letter("perimetre"))
 
     # columns read into the item itself (its dates, its périmètre, canonical canal/type/domaine in
@@ -947,13 +940,6 @@ def _parse_delays(state: _Sheet, kind: str, ctx: ImportContext, calendar: Workin
     items = pd.concat([i for i in item_frames if len(i)], ignore_index=True) if any(len(i) for i in item_frames) \
         else _empty_items()
     return drafts, items
-
-
-def _rows_phrase(rows: np.ndarray, limit: int = 5) -> str:
-    shown = ", ".join(str(int(r)) for r in rows[:limit])
-    if len(rows) == 1:
-        return f"ligne {shown}"
-    return f"lignes {shown}" + (f"… ({len(rows)} en tout)" if len(rows) > limit else "")
 
 
 class _Stage:

@@ -19,7 +19,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -29,7 +28,7 @@ from qep_core.compute import value_from_counts
 from qep_core.db import session_scope
 from qep_core.frenchforms import format_number_fr, month_label_fr
 from qep_core.importing import ImportOutcome, ImportPlan, ImportRejected, Issue, UndoError, analyze_file, import_file
-from qep_core.importing.service import batch_warnings, list_batches, replaced_history, undo_batch
+from qep_core.importing.service import batch_warnings, list_batches, local_time, replaced_history, undo_batch
 from qep_core.models import ImportBatch, Observation, Perimetre
 from qep_core.periods import add_months
 from qep_core.prefectures import WHOLE_PREFECTURE, perimetre_key
@@ -40,7 +39,6 @@ from qep_ui import data
 from qep_ui.state import View, engine
 from qep_ui.widgets import show_issues
 
-PARIS = ZoneInfo("Europe/Paris")
 USER_KEY = "qep_user"
 DEFAULT_USER = "référent qualité"
 FLASH_KEY = "qep_import_flash"
@@ -88,11 +86,7 @@ def after_write() -> None:
 
 def paris_time(stamp: dt.datetime | None) -> str:
     """``05/07/2022 14:03`` in Europe/Paris time (the database stores UTC)."""
-    if stamp is None:
-        return ""
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.UTC)
-    return stamp.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+    return "" if stamp is None else local_time(stamp).strftime("%d/%m/%Y %H:%M")
 
 
 def counts_text(value: float | None) -> str:
@@ -632,7 +626,7 @@ def saisie_csv(rows: Sequence[SaisieRow], indicators: dict[str, IndicatorDef], m
                perimetre: PerimetreChoice, user: str, now: dt.datetime | None = None) -> bytes:
     """The entry as a long-layout CSV. Its first line names the entry and its time, so that the
     same values typed again later are a new batch, not "already imported"."""
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(PARIS)
+    now = local_time(now or dt.datetime.now(dt.UTC))
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([f"Saisie du {now:%d/%m/%Y à %H:%M:%S} par {user.replace(';', ' ')}"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 ERROR = "erreur"
@@ -43,6 +44,20 @@ class Issue:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def rows_phrase(rows: Sequence[int], limit: int = 5) -> str:
+    """``ligne 4`` / ``lignes 4, 9, 12… (40 en tout)`` for messages not attached to one row."""
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    if len(rows) == 1:
+        return f"ligne {shown}"
+    return f"lignes {shown}" + (f"… ({len(rows)} en tout)" if len(rows) > limit else "")
+
+
+def other_rows(rows: Sequence[int], limit: int = 5) -> str:
+    """`` (lignes 4, 9, 12…)`` when one bad value spans several rows; nothing for a single row,
+    which the message's location already names."""
+    return "" if len(rows) <= 1 else f" ({rows_phrase(rows, limit)})"
 
 
 class IssueLog:

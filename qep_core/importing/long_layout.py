@@ -26,7 +26,7 @@ from qep_core.frenchforms import (
     parse_quarter_header,
 )
 from qep_core.importing.context import ImportContext
-from qep_core.importing.issues import IssueLog, column_letter
+from qep_core.importing.issues import IssueLog, column_letter, other_rows, rows_phrase
 from qep_core.importing.matching import match_header_fields
 from qep_core.periods import add_months
 
@@ -106,23 +106,6 @@ def _resolve_indicator(raw: str, ctx: ImportContext) -> str | None:
     return ctx.label_index.get(normalize(text))
 
 
-def _rows_phrase(rows: np.ndarray, limit: int = 5) -> str:
-    """``ligne 4`` / ``lignes 4, 9, 12…`` for messages not attached to one row."""
-    shown = ", ".join(str(int(r)) for r in rows[:limit])
-    if len(rows) == 1:
-        return f"ligne {shown}"
-    return f"lignes {shown}" + (f"… ({len(rows)} en tout)" if len(rows) > limit else "")
-
-
-def _also(rows: np.ndarray, limit: int = 5) -> str:
-    """`` (lignes 4, 9, 12…)`` when one bad value spans several rows; nothing for a single row,
-    which the message's location already names."""
-    if len(rows) <= 1:
-        return ""
-    shown = ", ".join(str(int(r)) for r in rows[:limit])
-    return f" (lignes {shown}" + (f"… {len(rows)} en tout)" if len(rows) > limit else ")")
-
-
 def parse_numeric_column(series: pd.Series, field: str, column: str, sheet: str, rownums: np.ndarray,
                          log: IssueLog, allowed_units: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Floats (NaN where missing) and the units read (``%``, ``j``…) for one column."""
@@ -131,7 +114,7 @@ def parse_numeric_column(series: pd.Series, field: str, column: str, sheet: str,
         units = np.full(len(series), None, dtype=object)
         bad = np.isinf(values)
         if bad.any():
-            log.error(f"nombre infini{_also(rownums[bad])}", sheet, int(rownums[bad][0]), column)
+            log.error(f"nombre infini{other_rows(rownums[bad])}", sheet, int(rownums[bad][0]), column)
         return np.where(bad, np.nan, values), units
     text = series.fillna("").astype(str).str.strip()
     values = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)  # a writable copy
@@ -149,11 +132,11 @@ def parse_numeric_column(series: pd.Series, field: str, column: str, sheet: str,
                 parsed = parse_number(raw)
             except ValueFormatError as exc:
                 first = rownums[mask]
-                log.error(f"{exc}{_also(first)}", sheet, int(first[0]), column)
+                log.error(f"{exc}{other_rows(first)}", sheet, int(first[0]), column)
                 continue
             if parsed is not None and parsed.unit is not None and parsed.unit not in allowed_units:
                 first = rownums[mask]
-                log.error(f"« {raw} » : unité inattendue dans une colonne de comptes{_also(first)} ; écrivez le nombre "
+                log.error(f"« {raw} » : unité inattendue dans une colonne de comptes{other_rows(first)} ; écrivez le nombre "
                           "seul, le tableau de bord calcule les taux", sheet, int(first[0]), column)
                 continue
             if parsed is not None:
@@ -204,7 +187,7 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
         if code is None:
             rows_ = rownums[mask]
             what = f"indicateur inconnu « {raw} »" if raw else "indicateur manquant"
-            log.error(f"{what}{_also(rows_)} : utilisez un code du référentiel, p. ex. COURRIEL_5J",
+            log.error(f"{what}{other_rows(rows_)} : utilisez un code du référentiel, p. ex. COURRIEL_5J",
                       sheet, int(rows_[0]), letters["indicateur"])
         codes[mask] = code
 
@@ -226,7 +209,7 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
             start, end = parse_period_cell(raw)
         except PeriodFormatError as exc:
             rows_ = rownums[mask]
-            log.error(f"{exc}{_also(rows_)}", sheet, int(rows_[0]), letters["periode"])
+            log.error(f"{exc}{other_rows(rows_)}", sheet, int(rows_[0]), letters["periode"])
             continue
         starts[mask] = start
         ends[mask] = end
@@ -258,14 +241,14 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     no_weight = mean_from_value & np.isnan(effectif)
     if no_weight.any():
         rows_ = rownums[no_weight]
-        log.error(f"délai moyen sans effectif{_also(rows_)} : sans le nombre de réponses il ne peut "
+        log.error(f"délai moyen sans effectif{other_rows(rows_)} : sans le nombre de réponses il ne peut "
                   "pas être pondéré", sheet, int(rows_[0]), letters.get("effectif", letters.get("valeur")))
     numerator = np.where(mean_from_value, valeur * effectif, numerator)
     denominator = np.where(mean_from_value, effectif, denominator)
     ratio_with_value_only = is_ratio & np.isnan(numerator) & np.isnan(denominator) & ~np.isnan(valeur)
     if ratio_with_value_only.any():
         rows_ = rownums[ratio_with_value_only]
-        log.error(f"un taux se déclare par son numérateur et son dénominateur, pas par sa valeur{_also(rows_)}",
+        log.error(f"un taux se déclare par son numérateur et son dénominateur, pas par sa valeur{other_rows(rows_)}",
                   sheet, int(rows_[0]), letters.get("valeur"))
 
     for name, field, arr in (("numérateur", "numerateur", numerator), ("dénominateur", "denominateur", denominator),
@@ -273,14 +256,14 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
         neg = arr < 0
         if np.any(neg):
             rows_ = rownums[neg]
-            log.error(f"{name} négatif{_also(rows_)} : un compte ou un délai ne peut pas être négatif",
+            log.error(f"{name} négatif{other_rows(rows_)} : un compte ou un délai ne peut pas être négatif",
                       sheet, int(rows_[0]), letters.get(field))
     over = is_ratio & (numerator > denominator + 1e-9)
     if over.any():
         rows_ = rownums[over]
         i = int(np.argmax(over))
         log.error(f"le numérateur ({format_number_fr(numerator[i], 0)}) dépasse le dénominateur "
-                  f"({format_number_fr(denominator[i], 0)}){_also(rows_)}",
+                  f"({format_number_fr(denominator[i], 0)}){other_rows(rows_)}",
                   sheet, int(rows_[0]), letters.get("numerateur"))
 
     needs_den = is_ratio | is_mean
@@ -288,10 +271,10 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     partial = needs_den & (np.isnan(numerator) ^ np.isnan(denominator))
     if missing_all.any():
         log.warn(f"{int(missing_all.sum())} ligne(s) sans valeur (« n.c » ou vide) : non importées "
-                 f"({_rows_phrase(rownums[missing_all])})", sheet)
+                 f"({rows_phrase(rownums[missing_all])})", sheet)
     if partial.any():
         log.warn(f"{int(partial.sum())} ligne(s) avec un seul des deux comptes : non importées "
-                 f"({_rows_phrase(rownums[partial])})", sheet)
+                 f"({rows_phrase(rownums[partial])})", sheet)
     keep = ~(missing_all | partial) & (codes != None) & (starts != None)  # noqa: E711
 
     if "taux" in nums:
