@@ -15,13 +15,10 @@ if not view.has_data:
 
 results = data.results(view)
 sparks = data.sparklines(view)
-indicators, engagements, modules = data.referentiel(view)
+_, engagements, modules = data.referentiel(view)
 channel_of = {e.key: e.channel_code for e in engagements}
 module_titles = data.module_titles()
-channel_titles = {"general": "Relation générale", "accueil": "Accueil physique", "telephone": "Téléphone",
-                  "internet": "Site internet et point numérique", "courrier": "Courriers et courriels",
-                  "reseaux": "Réseaux sociaux", "titres": "Délivrance des titres",
-                  "collectivites": "Relations avec les collectivités", "coordination": "Coordination"}
+channel_titles = data.channel_titles()
 
 shown = [r for r in results if r.indicator.module_code in modules]
 st.markdown(summary_line(shown))

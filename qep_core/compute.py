@@ -198,17 +198,26 @@ def compute_indicator(session: Session, prefecture_id: int, code: str, period: P
     return results[0]
 
 
+def _count(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _monthly_counts(session: Session, prefecture_id: int, indicators: list[IndicatorDef], period: Period,
+                    perimetre_ids: Iterable[int] | None) -> dict[tuple[int, dt.date], tuple[float | None, float | None]]:
+    """(indicator id, month) → (Σ numerator, Σ denominator), one query for all the indicators."""
+    sums = observation_sums(session, prefecture_id, period, ("month",), perimetre_ids, [d.id for d in indicators])
+    return {(int(r.indicator_id), r.month): (_count(r.numerator), _count(r.denominator))
+            for r in sums.itertuples(index=False)}
+
+
 def monthly_values(session: Session, prefecture_id: int, ind: IndicatorDef, period: Period,
                    perimetre_ids: Iterable[int] | None = None) -> pd.DataFrame:
     """One row per month of *period* (months without data included, value None)."""
-    sums = observation_sums(session, prefecture_id, period, ("month",), perimetre_ids, [ind.id])
-    by_month = {r.month: (r.numerator, r.denominator) for r in sums.itertuples(index=False)}
+    counts = _monthly_counts(session, prefecture_id, [ind], period, perimetre_ids)
     book = TargetBook(session, prefecture_id, [ind])
     records = []
     for month in period.months:
-        num, den = by_month.get(month, (None, None))
-        num = None if num is None or pd.isna(num) else float(num)
-        den = None if den is None or pd.isna(den) else float(den)
+        num, den = counts.get((ind.id, month), (None, None))
         value = value_from_counts(ind, num, den)
         rule = book.rule(ind.code, month.year)
         records.append({"month": month, "numerator": num, "denominator": den, "value": value,
@@ -236,18 +245,9 @@ def breakdown_by_perimetre(session: Session, prefecture_id: int, ind: IndicatorD
 def monthly_values_all(session: Session, prefecture_id: int, indicators: list[IndicatorDef], period: Period,
                        perimetre_ids: Iterable[int] | None = None) -> dict[str, list[float | None]]:
     """Each indicator's value month by month over *period* (one query), e.g. for sparklines."""
-    sums = observation_sums(session, prefecture_id, period, ("month",), perimetre_ids, [d.id for d in indicators])
-    by_key = {(int(r.indicator_id), r.month): (r.numerator, r.denominator) for r in sums.itertuples(index=False)}
-    out: dict[str, list[float | None]] = {}
-    for ind in indicators:
-        values = []
-        for month in period.months:
-            num, den = by_key.get((ind.id, month), (None, None))
-            num = None if num is None or pd.isna(num) else float(num)
-            den = None if den is None or pd.isna(den) else float(den)
-            values.append(value_from_counts(ind, num, den))
-        out[ind.code] = values
-    return out
+    counts = _monthly_counts(session, prefecture_id, indicators, period, perimetre_ids)
+    return {ind.code: [value_from_counts(ind, *counts.get((ind.id, month), (None, None))) for month in period.months]
+            for ind in indicators}
 
 
 def data_range(session: Session, prefecture_id: int) -> tuple[dt.date, dt.date] | None:

@@ -113,6 +113,21 @@ def module_titles() -> dict[str, str]:
     return _module_titles(database_url())
 
 
+@st.cache_data(show_spinner=False)
+def _channel_titles(url: str) -> dict[str, str]:
+    from sqlmodel import select
+
+    from qep_core.models import Channel
+
+    with _session() as session:
+        return {c.code: c.title for c in session.exec(select(Channel).order_by(Channel.position))}
+
+
+def channel_titles() -> dict[str, str]:
+    """Channel code → title (telephone → "Téléphone"), as the référentiel names them."""
+    return _channel_titles(database_url())
+
+
 def module_heading(code: str, titles: dict[str, str]) -> str:
     number = code.removeprefix("M")
     return f"Module {number} — {titles[code]}" if number.isdigit() else titles[code]
