@@ -43,9 +43,6 @@ class Period:
             day = add_months(day, 1)
         return out
 
-    @property
-    def month_count(self) -> int:
-        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
 
     @property
     def year(self) -> int:
@@ -55,8 +52,6 @@ class Period:
     def shifted_years(self, years: int) -> Period:
         return Period(add_months(self.start, 12 * years), add_months(self.end, 12 * years), self.kind)
 
-    def contains_span(self, start: dt.date, end: dt.date) -> bool:
-        return self.start <= start and end <= self.end
 
     @property
     def code(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,9 @@ class Referentiel:
     families: dict[str, FamilyDef] = field(default_factory=dict)
 
     @classmethod
+    @lru_cache(maxsize=4)
     def load(cls, path: Path = REFERENTIEL_PATH) -> Referentiel:
+        """Read and check the JSON once per process: every import and seeding asks for it."""
         raw = json.loads(path.read_text(encoding="utf-8"))
         validate_raw(raw)
         families = {

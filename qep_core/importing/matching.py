@@ -44,10 +44,6 @@ def codes_in(text: str, indicators: dict[str, IndicatorDef]) -> list[str]:
     return found
 
 
-def label_matches(text_norm: str, indicators: dict[str, IndicatorDef]) -> list[str]:
-    return [code for code, ind in indicators.items() if contains_phrase(text_norm, normalize(ind.label))]
-
-
 def score_families(text_norm: str, families: dict[str, FamilyDef],
                    indicators: dict[str, IndicatorDef]) -> list[tuple[float, int, str]]:
     """(score, -position of first keyword, family) for every family the text speaks of."""
