@@ -50,7 +50,11 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
             continue
         records.append([item.received, item.answered, item.delay, item.deadline, item.status, perimetre, item.sheet,
                         item.row, item.details])
-    return pd.DataFrame(records, columns=columns)
+    frame = pd.DataFrame(records, columns=columns)
+    for column in ("Reçu le", "Répondu le", "Échéance"):  # NaT, not None, for an unanswered item
+        frame[column] = pd.to_datetime(frame[column])
+    frame["Délai (jours ouvrés)"] = frame["Délai (jours ouvrés)"].astype(float)
+    return frame
 
 
 def attribution_month(item: LogItem) -> dt.date:

@@ -699,10 +699,11 @@ def saisie_form(view: View, month: dt.date, perimetre: PerimetreChoice, user: st
         original, key=grid_key(view.prefecture.code, month, perimetre), hide_index=True, num_rows="fixed",
         width="stretch", height="content", placeholder="",
         disabled=[c for c in GRID_COLUMNS if not c.startswith("Saisie")],
-        column_order=["Code", "Indicateur", "Compte 1", "Saisie 1", "Compte 2", "Saisie 2", "Valeur enregistrée",
+        # the two input columns next to the indicator, so they are on screen at 1 280 px
+        column_order=["Code", "Indicateur", "Saisie 1", "Saisie 2", "Valeur enregistrée", "Compte 1", "Compte 2",
                       "Module"],
         column_config={
-            "Code": st.column_config.TextColumn(width=180, pinned=True),
+            "Code": st.column_config.TextColumn(width=150, pinned=True),
             "Indicateur": st.column_config.TextColumn(width=200),
             "Compte 1": st.column_config.TextColumn(width=180, help="Ce qu'il faut saisir dans « Saisie 1 »."),
             "Saisie 1": st.column_config.NumberColumn(width=90, min_value=0, format="localized", help=helper),
