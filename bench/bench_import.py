@@ -37,7 +37,6 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +44,7 @@ import fastexcel
 import openpyxl
 import python_calamine
 from sqlmodel import select
+from timing import fmt_int, median_time
 
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.frenchforms import MONTH_NAMES_FR
@@ -67,17 +67,6 @@ SERVICES = ["Accueil général", "Bureau des étrangers", "Bureau de la circulat
             "Cabinet", "Communication", "Affaires juridiques", "Environnement", "Polices administratives"]
 
 
-def fmt_int(n: float) -> str:
-    return f"{n:,.0f}".replace(",", "\u202f")
-
-
-def median_time(fn: Callable[[], object], runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def perimetre_names(n: int, rng: random.Random) -> list[str]:

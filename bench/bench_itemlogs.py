@@ -45,7 +45,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 
 import fastexcel
@@ -53,6 +52,7 @@ import openpyxl
 import python_calamine
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from timing import fmt_int, median_time
 
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.importing.service import analyze_file, import_file
@@ -79,17 +79,6 @@ SUBJECTS = ["Demande de rendez-vous", "Titre de séjour : renouvellement", "Ques
 DOMAINS = ["gmail.com", "orange.fr", "free.fr", "laposte.net", "yahoo.fr", "outlook.fr", "nantes.fr"]
 
 
-def fmt_int(n: float) -> str:
-    return f"{n:,.0f}".replace(",", "\u202f")
-
-
-def median_time(fn: Callable[[], object], runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def max_rss_mib() -> float:

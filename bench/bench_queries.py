@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, insert, text
 from sqlmodel import select
+from timing import fmt_int
 
 from qep_core.compute import breakdown_by_perimetre, compute_indicators, monthly_values
 from qep_core.db import analyze, create_schema, get_engine, session_scope
@@ -56,9 +57,6 @@ def departement_codes(n: int) -> list[str]:
     codes += [str(c) for c in range(971, 977) if c != 975]
     return codes[:n]
 
-
-def fmt_int(n: float) -> str:
-    return f"{n:,.0f}".replace(",", "\u202f")
 
 
 def build(root: Path, scale: str) -> tuple:  # type: ignore[type-arg]
