@@ -148,20 +148,13 @@ def update_modules(session: Session, prefecture_id: int, modules: Iterable[str])
 # ---------------------------------------------------------------- périmètres
 
 
-def _stored_values(session: Session, prefecture_id: int) -> dict[int, int]:
+def _rows_per_perimetre(session: Session, prefecture_id: int,
+                        table: type[Observation] | type[ObservationHistory] = Observation) -> dict[int, int]:
+    """How many stored values (or, with ObservationHistory, replaced values) each périmètre holds."""
     rows = session.exec(
-        select(Observation.perimetre_id, func.count())
-        .where(Observation.prefecture_id == prefecture_id)
-        .group_by(Observation.perimetre_id)
-    ).all()
-    return {int(pid): int(n) for pid, n in rows}
-
-
-def _history_values(session: Session, prefecture_id: int) -> dict[int, int]:
-    rows = session.exec(
-        select(ObservationHistory.perimetre_id, func.count())
-        .where(ObservationHistory.prefecture_id == prefecture_id)
-        .group_by(ObservationHistory.perimetre_id)
+        select(table.perimetre_id, func.count())
+        .where(table.prefecture_id == prefecture_id)
+        .group_by(table.perimetre_id)
     ).all()
     return {int(pid): int(n) for pid, n in rows}
 
@@ -174,7 +167,7 @@ def perimetres_table(session: Session, prefecture_id: int) -> pd.DataFrame:
 
     The préfecture-wide row comes first: it is the one every sheet without a service falls into.
     """
-    counts = _stored_values(session, prefecture_id)
+    counts = _rows_per_perimetre(session, prefecture_id)
     rows = session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture_id)).all()
     rows = sorted(rows, key=lambda p: (p.kind != WHOLE_KIND, perimetre_key(p.name)))
     frame = pd.DataFrame(
@@ -262,11 +255,11 @@ def delete_perimetre(session: Session, prefecture_id: int, perimetre_id: int) ->
     row = _own_perimetre(session, prefecture_id, perimetre_id)
     if row.kind == WHOLE_KIND:
         raise SettingsError(f"« {row.name} » ne peut pas être supprimé")
-    values = _stored_values(session, prefecture_id).get(perimetre_id, 0)
+    values = _rows_per_perimetre(session, prefecture_id).get(perimetre_id, 0)
     if values:
         raise SettingsError(f"« {row.name} » ne peut pas être supprimé : {values} valeur(s) y sont enregistrées "
                             "(renommez-le plutôt, ou annulez d'abord les imports concernés)")
-    if _history_values(session, prefecture_id).get(perimetre_id, 0):
+    if _rows_per_perimetre(session, prefecture_id, ObservationHistory).get(perimetre_id, 0):
         raise SettingsError(f"« {row.name} » ne peut pas être supprimé : l'historique des imports y fait référence")
     try:
         with session.begin_nested():
@@ -284,8 +277,8 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
     summary line per change.
     """
     current = {p.id: p for p in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture_id))}
-    counts = _stored_values(session, prefecture_id)
-    history = _history_values(session, prefecture_id)
+    counts = _rows_per_perimetre(session, prefecture_id)
+    history = _rows_per_perimetre(session, prefecture_id, ObservationHistory)
     errors: list[str] = []
     updates: list[tuple[Perimetre, str, str, str | None]] = []
     additions: list[tuple[str, str, str | None]] = []
