@@ -13,7 +13,8 @@ from collections.abc import Iterable
 import pandas as pd
 from sqlmodel import Session, select
 
-from qep_core.models import Indicator, LogItem, Observation, Perimetre
+from qep_core.logitems import ARCHIVE_SCHEMA, read_archive, unpack_items
+from qep_core.models import ImportBatch, Indicator, LogItemArchive, Observation, Perimetre
 from qep_core.periods import Period, add_months
 
 LATE_STATUSES = ("hors délai", "sans réponse, délai dépassé")
@@ -33,39 +34,59 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
                "details"]
     if not holding:
         return pd.DataFrame(columns=columns)
-    stmt = select(LogItem, Perimetre.name).where(
-        LogItem.prefecture_id == prefecture_id, LogItem.indicator_code == code, LogItem.perimetre_id == Perimetre.id,
-        LogItem.batch_id.in_({b for b, _, _ in holding}),
+    archives = session.exec(select(LogItemArchive.batch_id, LogItemArchive.data).where(
+        LogItemArchive.prefecture_id == prefecture_id, LogItemArchive.batch_id.in_({b for b, _, _ in holding}),
         # an item's own date is on or after its month (a meeting is offered after the request)
-        LogItem.received >= period.start, LogItem.received < add_months(period.end, 4),
-    )
-    if perims is not None:
-        stmt = stmt.where(LogItem.perimetre_id.in_(perims))
-    if only_late:
-        stmt = stmt.where(LogItem.status.in_(LATE_STATUSES))
-    records = []
-    for item, perimetre in session.exec(stmt.order_by(LogItem.received, LogItem.row)):
-        month = attribution_month(item)
-        if (item.batch_id, item.perimetre_id, month) not in holding:
-            continue
-        records.append([item.received, item.answered, item.delay, item.deadline, item.status, perimetre, item.sheet,
-                        item.row, item.details])
-    frame = pd.DataFrame(records, columns=columns)
+        LogItemArchive.first_received < add_months(period.end, 4), LogItemArchive.last_received >= period.start,
+    )).all()
+    statuses = LATE_STATUSES if only_late else None
+    parts = []
+    for batch_id, data in archives:
+        items = unpack_items(data, code, period.start, add_months(period.end, 4), perims, statuses)
+        if len(items):
+            months = attribution_months(items)
+            held = [(batch_id, p, m) in holding for p, m in zip(items["perimetre_id"], months, strict=True)]
+            parts.append(items.loc[held])
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    found = pd.concat(parts, ignore_index=True).sort_values(["received", "row"], kind="stable")
+    names = dict(session.exec(select(Perimetre.id, Perimetre.name).where(
+        Perimetre.id.in_({int(p) for p in found["perimetre_id"]}))).all())
+    frame = pd.DataFrame({
+        "Reçu le": found["received"], "Répondu le": found["answered"], "Délai (jours ouvrés)": found["delay"],
+        "Échéance": found["deadline"], "Statut": found["status"],
+        "Périmètre": [names.get(int(p), "") for p in found["perimetre_id"]], "Feuille": found["sheet"],
+        "Ligne": found["row"], "details": found["details"],
+    }).reset_index(drop=True)
     for column in ("Reçu le", "Répondu le", "Échéance"):  # NaT, not None, for an unanswered item
         frame[column] = pd.to_datetime(frame[column])
     frame["Délai (jours ouvrés)"] = frame["Délai (jours ouvrés)"].astype(float)
     return frame
 
 
-def attribution_month(item: LogItem) -> dt.date:
-    """The month whose figure the item belongs to: its reception, or for the meeting stage of an
+def archived_items(session: Session, prefecture_id: int, kinds: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every item the préfecture's logs brought, with its batch and log kind (undone batches
+    excluded, replaced ones included: filter on the holding batches for current figures)."""
+    stmt = select(LogItemArchive.batch_id, LogItemArchive.kind, LogItemArchive.data).where(
+        LogItemArchive.prefecture_id == prefecture_id, LogItemArchive.batch_id == ImportBatch.id,
+        ImportBatch.status == "imported")
+    if kinds is not None:
+        stmt = stmt.where(LogItemArchive.kind.in_(list(kinds)))
+    parts = [read_archive(data).assign(batch_id=batch_id, kind=kind) for batch_id, kind, data in session.exec(stmt)]
+    if not parts:
+        return pd.DataFrame(columns=[*ARCHIVE_SCHEMA.names, "batch_id", "kind"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def attribution_months(items: pd.DataFrame) -> list[dt.date]:
+    """The month whose figure each item belongs to: its reception, or for the meeting stage of an
     élu's rendez-vous (whose delay starts at the offered date) the month of the request."""
-    asked = json.loads(item.details or "{}").get("demandé le")
-    if asked:
-        day = pd.to_datetime(asked, errors="coerce")
-        if not pd.isna(day):
-            return day.date().replace(day=1)
-    return item.received.replace(day=1)
+    months = []
+    for received, details in zip(items["received"], items["details"], strict=True):
+        asked = json.loads(details).get("demandé le") if '"demandé le"' in details else None
+        day = pd.to_datetime(asked, errors="coerce") if asked else pd.NaT
+        months.append((received if pd.isna(day) else day.date()).replace(day=1))
+    return months
 
 
 def personal_columns(frame: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -165,27 +165,24 @@ class ObservationHistory(SQLModel, table=True):
     changed: bool = True  # False: the later file brought the same value again (kept so undo stays exact)
 
 
-class LogItem(SQLModel, table=True):
-    """One item of a service's log (an e-mail, a letter, a complaint…) behind a monthly figure.
+class LogItemArchive(SQLModel, table=True):
+    """The items of one log (e-mails, letters, complaints…) behind the monthly figures of a batch.
 
-    Kept so that a late month can be opened item by item. ``details`` holds the log's other
-    columns (sender, subject, comments): they may be personal data and are never shown by
-    default, nor exported to the users' committee.
+    Kept so that a late month can be opened item by item. The items are stored as one compressed
+    Parquet table per batch and log kind (see :mod:`qep_core.logitems`), not one row each: a
+    200 000-e-mail register took longer to write row by row than to read, check and compute
+    altogether, and items are only ever read a batch at a time for a drill-down. Their
+    ``details`` (sender, subject, comments) may be personal data: never shown by default, nor
+    exported to the users' committee.
     """
 
-    __tablename__ = "log_item"
-    __table_args__ = (Index("ix_log_item_lookup", "prefecture_id", "indicator_code", "received"),)
+    __tablename__ = "log_item_archive"
+    __table_args__ = (UniqueConstraint("batch_id", "kind", name="uq_log_item_archive"),)
     id: int | None = Field(default=None, primary_key=True)
-    prefecture_id: int = Field(foreign_key="prefecture.id")
-    batch_id: int = Field(foreign_key="import_batch.id", index=True)
+    prefecture_id: int = Field(foreign_key="prefecture.id", index=True)
+    batch_id: int = Field(foreign_key="import_batch.id")
     kind: str = Field(max_length=30)
-    indicator_code: str = Field(max_length=60)
-    perimetre_id: int = Field(foreign_key="perimetre.id")
-    received: dt.date
-    answered: dt.date | None = None
-    delay: float | None = None  # working days; None while unanswered
-    deadline: dt.date | None = None
-    status: str = Field(max_length=40)
-    sheet: str = Field(default="", max_length=120)
-    row: int = 0
-    details: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    items: int = 0
+    first_received: dt.date | None = None
+    last_received: dt.date | None = None
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -73,7 +73,8 @@ def test_longer_log_replaces_the_months_and_undo_restores(engine, prefecture, im
         late = log_items(session, prefecture.id, "COURRIEL_5J", month_period(2024, 5), only_late=True)
     assert (rate.numerator, rate.denominator) == (2, 4) and len(late) == 2
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT COUNT(*) FROM log_item WHERE batch_id = :b"), {"b": corrected.batch.id}).scalar() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM log_item_archive WHERE batch_id = :b"),
+                            {"b": corrected.batch.id}).scalar() == 0
 
 
 def test_same_log_again_changes_nothing(engine, prefecture, imported):

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+import pandas as pd
 import python_calamine
 
 from qep_core.importing.issues import ERROR, ImportRejected, Issue
@@ -49,6 +50,49 @@ class SourceFile:
     _book: python_calamine.CalamineWorkbook | None = None
     _csv_rows: list[list[object]] | None = None
     _sheets: dict[str, python_calamine.CalamineSheet] = field(default_factory=dict)
+    _texts: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def text_cells(self, sheet_name: str) -> pd.DataFrame:
+        """Every cell of a sheet as text (None when empty), one column per sheet column from A and
+        one row per sheet row from 1 — the form a CSV arrives in.
+
+        Read once through fastexcel (Arrow) with every column as a string: twice as fast as
+        calamine's Python cells on a 200 000-row log, and an item log's parser then sees the same
+        thing from a workbook and from a CSV. Dates arrive in ISO form (``2024-07-05 09:30:00``),
+        numbers without trailing zeros. Layout detection reads its first rows (:meth:`head`).
+        """
+        cached = self._texts.get(sheet_name)
+        if cached is not None:
+            return cached
+        if self._csv_rows is not None:
+            frame = pd.DataFrame(self._csv_rows, dtype="str").replace("", None) if self._csv_rows else pd.DataFrame()
+        else:
+            frame = self._workbook_texts(sheet_name)
+        frame.columns = range(frame.shape[1])
+        self._texts[sheet_name] = frame
+        return frame
+
+    def _workbook_texts(self, sheet_name: str) -> pd.DataFrame:
+        import fastexcel
+
+        try:
+            loaded = fastexcel.read_excel(self.data).load_sheet(
+                sheet_name, header_row=None, skip_rows=0, dtypes="string", whitespace_as_null=False)
+            columns = loaded.available_columns()
+            frame = loaded.to_pandas()
+        except Exception as exc:  # fastexcel raises its own types for broken parts
+            raise ImportRejected(self.name, [Issue(ERROR, f"feuille illisible ({exc.__class__.__name__}) : le fichier est peut-être abîmé", sheet_name)]) from exc
+        # fastexcel starts at the first used column: put the empty ones back so that indices are letters
+        offset = columns[0].absolute_index if columns else 0
+        if offset:
+            blank = pd.DataFrame({f"_{i}": pd.Series([None] * len(frame), dtype="str") for i in range(offset)})
+            frame = pd.concat([blank, frame], axis=1)
+        return frame
+
+    def head(self, sheet_name: str, nrows: int = HEAD_ROWS) -> list[list[object]]:
+        """The first rows as text cells ('' when empty): what layout detection looks at."""
+        frame = self.text_cells(sheet_name).head(nrows)
+        return [["" if v is None or v != v else v for v in row] for row in frame.itertuples(index=False, name=None)]
 
     def rows(self, sheet_name: str, nrows: int | None = None) -> list[list[object]]:
         """Cell values of a sheet (all rows, or the first *nrows*): str, float, date or ''.
