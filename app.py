@@ -2,27 +2,37 @@
 
 import streamlit as st
 
+from qep_ui.auth import identity_sidebar, sign_in
 from qep_ui.state import sidebar
 from qep_ui.theme import apply_theme
 
 st.set_page_config(page_title="Qual-e-Pref — tableau de bord", page_icon=":material/verified:", layout="wide")
 apply_theme()
+principal = sign_in()
 
+# (page, the action it needs): the navigation only lists what the role may open; each page checks again.
 PAGES = {
     "Piloter": [
-        st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon=":material/dashboard:", default=True),
-        st.Page("pages/indicateurs.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"),
-        st.Page("pages/engagements.py", title="Engagements", icon=":material/account_tree:", url_path="engagements"),
+        (st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon=":material/dashboard:", default=True), "read"),
+        (st.Page("pages/indicateurs.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"), "read"),
+        (st.Page("pages/engagements.py", title="Engagements", icon=":material/account_tree:", url_path="engagements"),
+         "read"),
     ],
     "Alimenter": [
-        st.Page("pages/import_fichiers.py", title="Import", icon=":material/upload_file:", url_path="import"),
-        st.Page("pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"),
+        (st.Page("pages/import_fichiers.py", title="Import", icon=":material/upload_file:", url_path="import"), "import"),
+        (st.Page("pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"), "enter"),
     ],
     "Administrer": [
-        st.Page("pages/parametres.py", title="Paramètres", icon=":material/settings:", url_path="parametres"),
+        (st.Page("pages/parametres.py", title="Paramètres", icon=":material/settings:", url_path="parametres"),
+         "edit_settings"),
+        (st.Page("pages/historique.py", title="Historique", icon=":material/history:", url_path="historique"), "history"),
     ],
 }
 
-navigation = st.navigation(PAGES)
-st.session_state["_view"] = sidebar()
+navigation = st.navigation({
+    section: [page for page, action in pages if principal.can(action)]
+    for section, pages in PAGES.items() if any(principal.can(action) for _, action in pages)
+})
+identity_sidebar(principal)
+st.session_state["_view"] = sidebar(principal)
 navigation.run()

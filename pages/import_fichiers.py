@@ -5,7 +5,7 @@ import streamlit as st
 from qep_ui import importing
 from qep_ui.state import require_view
 
-view = require_view()
+view = require_view("import")
 st.title("Import des tableaux de suivi")
 st.caption(f"{view.prefecture.name} — chaque fichier est analysé avant d'être enregistré ; un import "
            "se fait en entier ou pas du tout, et peut être annulé depuis l'historique.")

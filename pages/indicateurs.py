@@ -28,7 +28,8 @@ ind = by_code[code]
 st.title(ind.label)
 st.caption(definition_text(ind, engagements))
 
-perims = [p for p in data.perimetres(view)]
+who = view.principal
+perims = [p for p in data.perimetres(view) if who.sees_perimetre(p.id or 0)]
 names = {p.name: p.id for p in perims}
 chosen = st.multiselect("Périmètres (tous si aucun n'est choisi)", list(names), key="ind_perimetres",
                         placeholder="Toute la préfecture")
@@ -58,16 +59,18 @@ with st.expander("Tableau des mois (alternative au graphique)", expanded=False):
     st.dataframe(table, hide_index=True, width="stretch")
     download_table(table, f"{code}-{chart_period.code}", key="monthly")
 
-st.subheader(f"Par périmètre — {view.period.label}")
-breakdown = data.breakdown(view, code)
-if breakdown["value"].notna().sum() < 2:
-    st.caption("Un seul périmètre (ou aucun) a des données pour cette période : pas de répartition à montrer.")
-else:
-    st.plotly_chart(breakdown_chart(ind, breakdown, result.target.value,
-                                    title=f"{ind.label} — par périmètre, {view.period.label}"),
-                    config={"displaylogo": False}, key="breakdown_chart")
-    table = breakdown_table(ind, breakdown)
-    st.dataframe(table, hide_index=True, width="stretch")
-    download_table(table, f"{code}-perimetres-{view.period.code}", key="breakdown")
+if who.can("read_detail"):
+    st.subheader(f"Par périmètre — {view.period.label}")
+    breakdown = data.breakdown(view, code)
+    if breakdown["value"].notna().sum() < 2:
+        st.caption("Un seul périmètre (ou aucun) a des données pour cette période : pas de répartition à montrer.")
+    else:
+        st.plotly_chart(breakdown_chart(ind, breakdown, result.target.value,
+                                        title=f"{ind.label} — par périmètre, {view.period.label}"),
+                        config={"displaylogo": False}, key="breakdown_chart")
+        table = breakdown_table(ind, breakdown)
+        st.dataframe(table, hide_index=True, width="stretch")
+        download_table(table, f"{code}-perimetres-{view.period.code}", key="breakdown")
 
-late_items_section(view, ind, view.period, perimetre_ids)
+if who.can("read_items"):
+    late_items_section(view, ind, view.period, perimetre_ids)

@@ -7,8 +7,10 @@ created), so it reads the sidebar's view with ``current_view()`` instead of ``re
 import streamlit as st
 
 from qep_ui import settings as ui
+from qep_ui.auth import require
 from qep_ui.state import current_view
 
+require("edit_settings")
 st.title("Paramètres")
 # Messages go in a slot that is always there: the tabs then keep their place on the page, and the
 # browser keeps the tab the user was working in across the rerun that follows a save.

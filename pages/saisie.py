@@ -5,7 +5,7 @@ import streamlit as st
 from qep_ui import importing
 from qep_ui.state import require_view
 
-view = require_view()
+view = require_view("enter")
 st.title("Saisie des valeurs du mois")
 st.caption("Pour les services qui ne tiennent pas de tableau de suivi : les valeurs saisies sont contrôlées et "
            "enregistrées comme un import (historique, remplacement, annulation dans la page **Import**).")

@@ -20,6 +20,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from qep_core.audit import record_change
 from qep_core.models import Module, Observation, ObservationHistory, Perimetre, Prefecture
 from qep_core.prefectures import (
     PrefectureError,
@@ -448,7 +449,8 @@ def _same(a: float | None, b: float | None) -> bool:
     return abs(a - b) <= _EPS
 
 
-def save_targets(session: Session, prefecture_id: int, year: int, rows: Iterable[Mapping[str, Any]]) -> list[str]:
+def save_targets(session: Session, prefecture_id: int, year: int, rows: Iterable[Mapping[str, Any]],
+                 user: str = "") -> list[str]:
     """Write a target for *year* for each row that differs from what is in force that year.
 
     A row is ``{"code", "target", "alert", "no_target"}`` (other keys ignored). A target set for
@@ -497,7 +499,12 @@ def save_targets(session: Session, prefecture_id: int, year: int, rows: Iterable
     if errors:
         raise SettingsError(errors)
     for code, target, alert in writes:
+        rule = book.rule(code, year)
         set_target(session, prefecture_id, code, int(year), target, alert)
+        record_change(session, user=user, action="target", prefecture_id=prefecture_id, entity=f"{code} {year}",
+                      summary=f"cible de {code} à partir de {year}",
+                      before={"cible": rule.value, "alerte": rule.alert if rule.value is not None else None},
+                      after={"cible": target, "alerte": alert})
     return [code for code, _, _ in writes]
 
 

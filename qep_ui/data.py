@@ -33,9 +33,24 @@ def _results(url: str, pref_id: int, period: Period, version: str, perimetre_ids
         return compute_indicators(session, pref_id, period, perimetre_ids=perimetre_ids)
 
 
+def scoped(view: View, perimetre_ids: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """The périmètres asked for, cut to those the user may read (a contributor: its own).
+
+    The scope is part of every cached call's arguments, so one user's figures are never served
+    to another from the shared cache.
+    """
+    scope = view.perimetre_scope
+    if scope is None:
+        return perimetre_ids
+    if perimetre_ids is None:
+        return scope or (-1,)  # a contributor without périmètres sees no figure
+    return tuple(p for p in perimetre_ids if p in scope) or (-1,)
+
+
 def results(view: View, period: Period | None = None, perimetre_ids: tuple[int, ...] | None = None
             ) -> list[IndicatorResult]:
-    return _results(database_url(), view.prefecture.id or 0, period or view.period, view.version, perimetre_ids)
+    return _results(database_url(), view.prefecture.id or 0, period or view.period, view.version,
+                    scoped(view, perimetre_ids))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -58,7 +73,7 @@ def _monthly(url: str, pref_id: int, code: str, period: Period, version: str,
 
 
 def monthly(view: View, code: str, period: Period, perimetre_ids: tuple[int, ...] | None = None) -> pd.DataFrame:
-    return _monthly(database_url(), view.prefecture.id or 0, code, period, view.version, perimetre_ids)
+    return _monthly(database_url(), view.prefecture.id or 0, code, period, view.version, scoped(view, perimetre_ids))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -69,7 +84,12 @@ def _breakdown(url: str, pref_id: int, code: str, period: Period, version: str) 
 
 
 def breakdown(view: View, code: str, period: Period | None = None) -> pd.DataFrame:
-    return _breakdown(database_url(), view.prefecture.id or 0, code, period or view.period, view.version)
+    frame = _breakdown(database_url(), view.prefecture.id or 0, code, period or view.period, view.version)
+    scope = view.perimetre_scope
+    if scope is not None:
+        names = {p.name for p in perimetres(view) if p.id in scope}
+        frame = frame.loc[frame["perimetre"].isin(names)]
+    return frame
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -95,7 +115,8 @@ def _log_items(url: str, pref_id: int, code: str, period: Period, version: str,
 def log_items(view: View, code: str, period: Period, perimetre_ids: tuple[int, ...] | None = None,
               only_late: bool = True) -> pd.DataFrame:
     """Items behind a log-fed indicator (late ones by default) for the drill-down."""
-    return _log_items(database_url(), view.prefecture.id or 0, code, period, view.version, perimetre_ids, only_late)
+    return _log_items(database_url(), view.prefecture.id or 0, code, period, view.version, scoped(view, perimetre_ids),
+                      only_late)
 
 
 @st.cache_data(show_spinner=False)

@@ -72,7 +72,14 @@ def show_flash() -> None:
 
 
 def user_name() -> str:
-    """The name written in the history ("Votre nom"), kept for the whole session."""
+    """The name written in the history: the signed-in account, or on a single-user laptop the
+    name typed once ("Votre nom"), kept for the whole session."""
+    from qep_ui.auth import principal
+
+    who = principal()
+    if not who.local:
+        st.caption(f"Enregistré au nom de **{who.display_name or who.login}**.")
+        return who.login
     typed = st.text_input("Votre nom", value=DEFAULT_USER, key=USER_KEY, persist_state="session", max_chars=120,
                           help="Inscrit dans l'historique des imports à côté de chaque lot enregistré.")
     return (typed or "").strip() or DEFAULT_USER
@@ -368,8 +375,12 @@ def batch_history(view: View, batch_id: int) -> pd.DataFrame:
 
 def undo(view: View, batch_id: int) -> int:
     """Undo a batch in one write transaction; UndoError (French) when it cannot be undone."""
+    from qep_ui.auth import require
+
+    who = require("import")
+    user = st.session_state.get(USER_KEY) if who.local else who.login
     with session_scope(engine(), write=True) as session:
-        return undo_batch(session, view.prefecture.id or 0, batch_id)
+        return undo_batch(session, view.prefecture.id or 0, batch_id, user=user or DEFAULT_USER)
 
 
 def history_section(view: View) -> None:

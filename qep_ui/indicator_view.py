@@ -86,8 +86,9 @@ def late_items_section(view: View, ind: IndicatorDef, period: Period, perimetre_
     st.subheader(f"Éléments en retard — {period.label}")
     st.caption(f"{len(late)} élément(s) hors délai ou sans réponse une fois le délai dépassé, d'après le journal importé.")
     shown = late.drop(columns=["details"])
-    if st.toggle("Afficher les autres colonnes du journal (expéditeur, objet… : données personnelles possibles)",
-                 key=f"personal-{ind.code}"):
+    if view.principal.can("read_personal") and st.toggle(
+            "Afficher les autres colonnes du journal (expéditeur, objet… : données personnelles possibles)",
+            key=f"personal-{ind.code}"):
         shown = pd.concat([shown, personal_columns(late)], axis=1)
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"Reçu le": st.column_config.DateColumn(format="DD/MM/YYYY"),

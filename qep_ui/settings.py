@@ -304,7 +304,7 @@ def targets_tab(view: View) -> None:
     if submitted:
         try:
             with session_scope(engine(), write=True) as session:
-                written = save_targets(session, pid, year, edited.to_dict("records"))
+                written = save_targets(session, pid, year, edited.to_dict("records"), user=view.principal.login)
         except KNOWN_ERRORS as exc:
             show_errors(error_messages(exc))
             return

@@ -19,6 +19,7 @@ from qep_core.models import Prefecture
 from qep_core.periods import Period, month_period, quarter_period, rolling_12, year_period
 from qep_core.prefectures import list_prefectures
 from qep_core.referentiel import seed_referentiel
+from qep_core.users import LOCAL_PRINCIPAL, Principal
 
 VIEWS = {"annee": "Année", "trimestre": "Trimestre", "mois": "Mois", "12mois": "12 mois glissants"}
 QUARTERS = {1: "1er trimestre", 2: "2e trimestre", 3: "3e trimestre", 4: "4e trimestre"}
@@ -45,6 +46,13 @@ class View:
     first_month: dt.date | None
     last_month: dt.date | None
     version: str
+    principal: Principal = LOCAL_PRINCIPAL
+
+    @property
+    def perimetre_scope(self) -> tuple[int, ...] | None:
+        """The périmètres this user may read (None: all of them)."""
+        scope = self.principal.perimetre_ids
+        return None if scope is None else tuple(sorted(scope))
 
     @property
     def has_data(self) -> bool:
@@ -80,10 +88,10 @@ def publish(key: str) -> None:
     st.session_state.setdefault("_url_written", {})[key] = value
 
 
-def sidebar() -> View | None:
-    """Render the shared choices; None when no préfecture exists yet."""
+def sidebar(principal: Principal = LOCAL_PRINCIPAL) -> View | None:
+    """Render the shared choices; None when no préfecture exists yet (or none this user may see)."""
     with session_scope(engine()) as session:
-        prefs = list_prefectures(session)
+        prefs = [p for p in list_prefectures(session) if principal.sees_prefecture(p.id or 0)]
     if not prefs:
         return None
     codes = [p.code for p in prefs]
@@ -126,7 +134,7 @@ def sidebar() -> View | None:
         publish(key)
     if last is not None:
         st.sidebar.caption(f"Données disponibles jusqu'à {MONTH_NAMES_FR[last.month - 1]} {last.year}.")
-    return View(pref, period, first, last, version)
+    return View(pref, period, first, last, version, principal)
 
 
 def current_view() -> View | None:
@@ -134,8 +142,12 @@ def current_view() -> View | None:
     return st.session_state.get("_view")
 
 
-def require_view() -> View:
-    """Stop the page with a helpful message when there is nothing to show yet."""
+def require_view(action: str = "read") -> View:
+    """The sidebar's view, after checking on the server that the user may do *action* here;
+    stops the page with a helpful message when there is nothing to show yet."""
+    from qep_ui.auth import require
+
+    require(action)
     view = current_view()
     if view is None:
         st.info("Aucune préfecture n'est encore configurée. Créez-la dans **Paramètres** ou lancez "

@@ -21,6 +21,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
+from qep_core.audit import record_change
 from qep_core.db import session_scope
 from qep_core.frenchforms import format_number_fr, month_label_fr
 from qep_core.importing.context import Draft, ImportContext
@@ -526,7 +527,21 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
                                            "numerator", "denominator", "batch_id"], rows)
     if len(plan.items):
         _save_items(session, prefecture, plan.items, frame, batch.id or 0, whole_prefecture(session, prefecture.id or 0).id or 0)
+    _record_import(session, prefecture, plan, batch, user, len(frame))
     return ImportOutcome(plan, batch, inserted=len(frame), replaced=batch.replaced)
+
+
+def _record_import(session: Session, prefecture: Prefecture, plan: ImportPlan, batch: ImportBatch, user: str,
+                   inserted: int) -> None:
+    """The history line of an import: the batch after, and the values it replaced before (the
+    first 50 of them; all of them stay in the observation history)."""
+    replaced = plan.replacements.head(50) if len(plan.replacements) else pd.DataFrame()
+    record_change(
+        session, user=user, action="import", prefecture_id=prefecture.id, entity=f"lot n° {batch.id} — {plan.file_name}",
+        summary=plan.summary(), before={"valeurs remplacées": int(batch.replaced),
+                                        "détail": replaced.to_dict("records")} if batch.replaced else None,
+        after={"lot": batch.id, "fichier": plan.file_name, "sha256": plan.sha256, "format": batch.kind,
+               "valeurs": inserted, "avertissements": len(plan.warnings)})
 
 
 def _save_items(session: Session, prefecture: Prefecture, items: pd.DataFrame, frame: pd.DataFrame, batch_id: int,
@@ -566,7 +581,7 @@ class UndoError(ValueError):
     pass
 
 
-def undo_batch(session: Session, prefecture_id: int, batch_id: int) -> int:
+def undo_batch(session: Session, prefecture_id: int, batch_id: int, user: str = "") -> int:
     """Remove a batch's values and put back the ones it replaced. Returns values restored."""
     batch = session.get(ImportBatch, batch_id)
     if batch is None or batch.prefecture_id != prefecture_id:
@@ -592,6 +607,11 @@ def undo_batch(session: Session, prefecture_id: int, batch_id: int) -> int:
         conn.execute(delete(ObservationHistory).where(ObservationHistory.replaced_by_batch_id == batch_id))
     batch.status = "undone"
     session.add(batch)
+    record_change(session, user=user, action="undo", prefecture_id=prefecture_id,
+                  entity=f"lot n° {batch_id} — {batch.file_name}",
+                  summary=f"import annulé : {batch.rows} valeur(s) retirée(s), {len(restored)} valeur(s) antérieure(s) rétablie(s)",
+                  before={"lot": batch_id, "statut": "imported", "valeurs": batch.rows},
+                  after={"lot": batch_id, "statut": "undone", "valeurs rétablies": len(restored)})
     session.flush()
     return len(restored)
 

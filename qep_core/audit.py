@@ -1,0 +1,85 @@
+"""The change history: who changed what, when, and what it was before and after.
+
+The label's evidence must never change silently. Every write that users make — an import, its
+undo, a target, a setting, an account, an action of the plan, an audit finding — records one
+:class:`ChangeEvent` in the same transaction as the change itself, so the history can never
+disagree with the data (a rolled-back import leaves no event either).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, Session, SQLModel, select
+
+from qep_core.models import utcnow
+
+PARIS = ZoneInfo("Europe/Paris")
+ACTION_LABELS: dict[str, str] = {
+    "import": "Import", "undo": "Annulation d'import", "target": "Cible", "settings": "Paramètres",
+    "perimetre": "Périmètre", "indicator": "Indicateur propre", "engagement": "Engagement",
+    "user": "Compte", "action": "Plan d'actions", "audit": "Audit", "training": "Formation",
+    "survey": "Enquête", "review": "Revue trimestrielle", "restore": "Restauration",
+}
+
+
+class ChangeEvent(SQLModel, table=True):
+    """One change, with the values before and after as JSON (None for a creation / deletion)."""
+
+    __tablename__ = "change_event"
+    __table_args__ = (Index("ix_change_event_pref_at", "prefecture_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow)
+    user: str = Field(default="", max_length=120)
+    prefecture_id: int | None = Field(default=None, foreign_key="prefecture.id")
+    action: str = Field(max_length=30)
+    entity: str = Field(default="", max_length=200)  # what was changed, in words: "COURRIEL_5J 2025", "lot n° 12"
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    before_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    after_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+def _dump(value: Mapping[str, Any] | None) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _paris(moment: dt.datetime) -> dt.datetime:
+    """A stored UTC time as the préfecture's clocks show it, without zone (Excel refuses zones)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(PARIS).replace(tzinfo=None)
+
+
+def record_change(session: Session, *, user: str, action: str, entity: str, summary: str = "",
+                  prefecture_id: int | None = None, before: Mapping[str, Any] | None = None,
+                  after: Mapping[str, Any] | None = None) -> ChangeEvent:
+    """Add one event to the caller's transaction (committed or rolled back with the change)."""
+    event = ChangeEvent(user=user or "inconnu", prefecture_id=prefecture_id, action=action, entity=entity[:200],
+                        summary=summary, before_json=_dump(before), after_json=_dump(after))
+    session.add(event)
+    return event
+
+
+def history(session: Session, prefecture_id: int | None, *, action: str | None = None, user: str | None = None,
+            limit: int = 500) -> pd.DataFrame:
+    """The latest events of a préfecture (and the instance-wide ones), newest first."""
+    stmt = select(ChangeEvent)
+    if prefecture_id is not None:
+        stmt = stmt.where((ChangeEvent.prefecture_id == prefecture_id) | (ChangeEvent.prefecture_id.is_(None)))
+    if action:
+        stmt = stmt.where(ChangeEvent.action == action)
+    if user:
+        stmt = stmt.where(ChangeEvent.user == user)
+    events = session.exec(stmt.order_by(ChangeEvent.at.desc(), ChangeEvent.id.desc()).limit(limit)).all()
+    return pd.DataFrame([{
+        "Quand": _paris(e.at), "Qui": e.user, "Quoi": ACTION_LABELS.get(e.action, e.action), "Objet": e.entity,
+        "Résumé": e.summary, "Avant": e.before_json or "", "Après": e.after_json or "", "action": e.action,
+    } for e in events], columns=["Quand", "Qui", "Quoi", "Objet", "Résumé", "Avant", "Après", "action"])

@@ -1,0 +1,237 @@
+"""Users, roles and what each role may do.
+
+Four roles, as a préfecture runs the label:
+
+* ``admin`` — the référent(e) qualité: everything, on the préfectures of the account (or all of
+  them for an account without one);
+* ``copil`` — a member of the steering committee: reads everything of its préfecture, item logs
+  and périmètre detail included, and comments the quarterly review;
+* ``contributeur`` — a service: imports and reads the data of its own périmètres;
+* ``lecture-clu`` — the users' committee: public-safe views only (no périmètre below the size
+  threshold, no free text, no item logs).
+
+The checks live here, in plain functions over a :class:`Principal`, so that pages, the CLI and
+tests ask the same question (``principal.can("import")``). A hidden button is not a permission:
+every page and every action asks again on the server side.
+
+Passwords are hashed with Argon2id (argon2-cffi: salted, memory-hard, the OWASP recommendation);
+the hash string carries its own salt and parameters, and is re-hashed when they change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, select
+
+from qep_core.models import utcnow
+
+ROLES: dict[str, str] = {
+    "admin": "Référent(e) qualité (administration)",
+    "copil": "Comité de pilotage (lecture, commentaires)",
+    "contributeur": "Service contributeur (imports sur ses périmètres)",
+    "lecture-clu": "Comité local des usagers (vues publiques)",
+}
+
+#: What each role may do. Actions are named for what the user does, not for a page.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"read", "read_detail", "read_items", "read_personal", "import", "enter", "comment",
+                        "edit_targets", "edit_settings", "edit_pilotage", "export", "export_internal",
+                        "manage_users", "history", "compare"}),
+    "copil": frozenset({"read", "read_detail", "read_items", "comment", "export", "export_internal", "history",
+                        "compare"}),
+    "contributeur": frozenset({"read", "read_detail", "read_items", "import", "enter"}),
+    "lecture-clu": frozenset({"read", "export"}),
+}
+ACTION_LABELS: dict[str, str] = {
+    "read": "consulter les indicateurs", "read_detail": "voir le détail par périmètre",
+    "read_items": "ouvrir les tableaux de suivi élément par élément",
+    "read_personal": "voir les données personnelles (expéditeurs, commentaires non masqués)",
+    "import": "importer des fichiers", "enter": "saisir des valeurs", "comment": "commenter la revue trimestrielle",
+    "edit_targets": "modifier les cibles", "edit_settings": "modifier les paramètres",
+    "edit_pilotage": "modifier le plan d'actions, les audits et les formations", "export": "exporter",
+    "export_internal": "exporter les documents internes (COPIL, détail)", "manage_users": "gérer les comptes",
+    "history": "consulter l'historique des modifications", "compare": "comparer les préfectures",
+}
+LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+MIN_PASSWORD = 10
+
+_hasher = PasswordHasher()
+
+
+class UserAccount(SQLModel, table=True):
+    """A person who signs in. ``prefecture_id`` NULL: every préfecture of the instance (a region
+    or the ministry); ``perimetre_ids_json``: a contributor's périmètres (empty: none yet)."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("login", name="uq_user_login"),)
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=120)
+    email: str | None = Field(default=None, max_length=200, index=True)  # matched for OpenID Connect sign-in
+    role: str = Field(max_length=20)
+    prefecture_id: int | None = Field(default=None, foreign_key="prefecture.id")
+    perimetre_ids_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    password_hash: str | None = Field(default=None, max_length=200)
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_login: dt.datetime | None = None
+
+
+class UserError(ValueError):
+    """A refused user operation, with the French message to show."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: enough to answer every permission question without the database."""
+
+    login: str
+    role: str
+    display_name: str = ""
+    prefecture_ids: frozenset[int] | None = None  # None: every préfecture
+    perimetre_ids: frozenset[int] | None = None  # None: every périmètre (all roles but contributeur)
+    local: bool = False  # the embedded single-user mode of a laptop: no sign-in
+    actions: frozenset[str] = field(default_factory=frozenset)
+
+    def can(self, action: str) -> bool:
+        return action in (self.actions or PERMISSIONS.get(self.role, frozenset()))
+
+    def sees_prefecture(self, prefecture_id: int) -> bool:
+        return self.prefecture_ids is None or prefecture_id in self.prefecture_ids
+
+    def sees_perimetre(self, perimetre_id: int) -> bool:
+        return self.perimetre_ids is None or perimetre_id in self.perimetre_ids
+
+    @property
+    def public_only(self) -> bool:
+        """Public-safe views only: aggregates, no small périmètres, no free text, no item logs."""
+        return not self.can("read_detail")
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_name or self.login} — {ROLES.get(self.role, self.role)}"
+
+
+LOCAL_PRINCIPAL = Principal(login="poste-local", role="admin", display_name="Poste local", local=True)
+
+
+def auth_mode() -> str:
+    """``local`` (default: one user on a laptop, no sign-in) or ``accounts`` (sign-in required),
+    from ``QEP_AUTH``. OpenID Connect is used on top of ``accounts`` when the deployment
+    configures it (Streamlit's ``[auth]`` secrets)."""
+    mode = os.environ.get("QEP_AUTH", "local").strip().lower()
+    return mode if mode in ("local", "accounts") else "accounts"  # anything unexpected fails closed
+
+
+def hash_password(password: str) -> str:
+    check_password(password)
+    return _hasher.hash(password)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"mot de passe trop court : au moins {MIN_PASSWORD} caractères")
+    if password.strip() != password or not password.strip():
+        raise UserError("le mot de passe ne doit pas commencer ni finir par une espace")
+
+
+def principal_for(account: UserAccount) -> Principal:
+    perims = frozenset(json.loads(account.perimetre_ids_json or "[]")) if account.role == "contributeur" else None
+    prefs = None if account.prefecture_id is None else frozenset({account.prefecture_id})
+    return Principal(login=account.login, role=account.role, display_name=account.display_name,
+                     prefecture_ids=prefs, perimetre_ids=perims)
+
+
+def _find(session: Session, login: str) -> UserAccount | None:
+    return session.exec(select(UserAccount).where(UserAccount.login == login.strip().lower())).first()
+
+
+def add_user(session: Session, login: str, role: str, *, password: str | None = None, display_name: str = "",
+             email: str | None = None, prefecture_id: int | None = None,
+             perimetre_ids: Iterable[int] = ()) -> UserAccount:
+    login = login.strip().lower()
+    if not LOGIN_RE.match(login):
+        raise UserError(f"identifiant « {login} » invalide : lettres minuscules, chiffres, « . _ @ - » (2 à 64)")
+    if role not in ROLES:
+        raise UserError(f"rôle « {role} » inconnu (attendu : {', '.join(ROLES)})")
+    if _find(session, login) is not None:
+        raise UserError(f"l'identifiant « {login} » existe déjà")
+    if password is None and not email:
+        raise UserError("indiquez un mot de passe, ou un courriel pour la connexion par l'identité de l'État")
+    account = UserAccount(login=login, role=role, display_name=display_name.strip(),
+                          email=(email or "").strip().lower() or None, prefecture_id=prefecture_id,
+                          perimetre_ids_json=json.dumps(sorted(set(perimetre_ids))),
+                          password_hash=hash_password(password) if password is not None else None)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def list_users(session: Session) -> list[UserAccount]:
+    return list(session.exec(select(UserAccount).order_by(UserAccount.login)))
+
+
+def get_user(session: Session, login: str) -> UserAccount:
+    account = _find(session, login)
+    if account is None:
+        raise UserError(f"aucun compte « {login} »")
+    return account
+
+
+def set_active(session: Session, login: str, active: bool) -> UserAccount:
+    account = get_user(session, login)
+    if not active and account.role == "admin" and account.active:
+        others = [u for u in list_users(session) if u.role == "admin" and u.active and u.login != account.login]
+        if not others:
+            raise UserError("c'est le dernier compte administrateur actif : créez-en un autre avant de le désactiver")
+    account.active = active
+    session.add(account)
+    return account
+
+
+def set_password(session: Session, login: str, password: str) -> UserAccount:
+    account = get_user(session, login)
+    account.password_hash = hash_password(password)
+    session.add(account)
+    return account
+
+
+def authenticate(session: Session, login: str, password: str) -> Principal | None:
+    """The principal when the login and password match an active account, else None.
+
+    The same answer (None) for an unknown login, a wrong password or a disabled account, so that
+    the sign-in form tells nothing about which accounts exist.
+    """
+    account = _find(session, login)
+    if account is None or not account.active or not account.password_hash:
+        _hasher.hash("timing-equaliser")  # about the time a real check takes
+        return None
+    try:
+        _hasher.verify(account.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = _hasher.hash(password)
+    account.last_login = utcnow()
+    session.add(account)
+    return principal_for(account)
+
+
+def principal_for_email(session: Session, email: str) -> Principal | None:
+    """The principal of an active account whose e-mail the identity provider vouched for."""
+    account = session.exec(select(UserAccount).where(UserAccount.email == email.strip().lower(),
+                                                     UserAccount.active)).first()
+    if account is None:
+        return None
+    account.last_login = utcnow()
+    session.add(account)
+    return principal_for(account)

@@ -1,0 +1,124 @@
+"""Who is using the app, and what they may do: sign-in, the sidebar's identity line, page guards.
+
+Three ways in, chosen by the deployment (``QEP_AUTH``, see README):
+
+* ``local`` (default of ``make run``): one user on a laptop, no sign-in, every right — shown in
+  the sidebar so that nobody mistakes it for a shared instance;
+* ``accounts``: built-in accounts (``python -m qep_core user add``) with Argon2 password hashes;
+* on top of ``accounts``, OpenID Connect through ``st.login`` when Streamlit's ``[auth]`` secrets
+  are set (the State's identity federation): the provider's e-mail is matched to an account.
+
+Every page calls :func:`require` with the action it needs, even though the navigation already
+hides what a role may not open: a hidden link is not a permission.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from qep_core.users import (
+    ACTION_LABELS,
+    LOCAL_PRINCIPAL,
+    ROLES,
+    Principal,
+    auth_mode,
+    authenticate,
+    principal_for_email,
+)
+from qep_ui.state import engine
+
+SESSION_KEY = "_principal"
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def current_principal() -> Principal | None:
+    """The signed-in principal, without drawing anything (None before sign-in)."""
+    if auth_mode() == "local":
+        return LOCAL_PRINCIPAL
+    principal = st.session_state.get(SESSION_KEY)
+    if principal is None and _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        from qep_core.db import session_scope
+
+        with session_scope(engine(), write=True) as session:
+            principal = principal_for_email(session, str(st.user.get("email") or ""))
+        if principal is not None:
+            st.session_state[SESSION_KEY] = principal
+    return principal
+
+
+def sign_in() -> Principal:
+    """The principal, or the sign-in form and a stop."""
+    principal = current_principal()
+    if principal is not None:
+        return principal
+    st.title("Qual-e-Pref — connexion")
+    if _oidc_configured():
+        if getattr(st.user, "is_logged_in", False):
+            st.error("Votre identité est reconnue, mais aucun compte actif ne lui correspond ici : demandez au "
+                     "référent qualité de vous créer un compte avec ce courriel.")
+            st.button("Se déconnecter", on_click=st.logout)
+        else:
+            st.button("Se connecter avec l'identité de l'État", type="primary", on_click=st.login)
+        st.divider()
+    with st.form("sign-in"):
+        login = st.text_input("Identifiant")
+        password = st.text_input("Mot de passe", type="password")
+        submitted = st.form_submit_button("Se connecter", type="primary")
+    if submitted:
+        from qep_core.db import session_scope
+
+        with session_scope(engine(), write=True) as session:
+            principal = authenticate(session, login, password)
+        if principal is None:
+            st.error("Identifiant ou mot de passe incorrect, ou compte désactivé.")
+        else:
+            st.session_state[SESSION_KEY] = principal
+            st.rerun()
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
+
+
+def sign_out() -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+def identity_sidebar(principal: Principal) -> None:
+    """The sidebar line that says who is signed in, or that this is the single-user mode."""
+    with st.sidebar:
+        if principal.local:
+            st.caption(":material/computer: **Mode poste local** — sans connexion, tous les droits. "
+                       "Pour une instance partagée, activez les comptes (QEP_AUTH=accounts).")
+        else:
+            st.caption(f":material/person: {principal.display_name or principal.login} — {ROLES.get(principal.role, principal.role)}")
+            st.button("Se déconnecter", key="sign-out", on_click=sign_out)
+
+
+def principal() -> Principal:
+    """The principal of this session (pages run after the entry script signed the user in)."""
+    found = current_principal()
+    if found is None:
+        st.stop()
+    return found  # type: ignore[return-value]
+
+
+def require(action: str) -> Principal:
+    """Stop the page unless the signed-in user may do *action* (checked on the server, every run)."""
+    who = principal()
+    if not who.can(action):
+        st.error(f"Accès refusé : votre rôle ({ROLES.get(who.role, who.role)}) ne permet pas de "
+                 f"{ACTION_LABELS.get(action, action)}.")
+        st.stop()
+    return who
+
+
+def allowed(action: str) -> bool:
+    who = current_principal()
+    return who is not None and who.can(action)
