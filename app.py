@@ -17,6 +17,8 @@ PAGES = {
         (st.Page("pages/indicateurs.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"), "read"),
         (st.Page("pages/engagements.py", title="Engagements", icon=":material/account_tree:", url_path="engagements"),
          "read"),
+        (st.Page("pages/comparaison.py", title="Comparaison des préfectures", icon=":material/compare_arrows:",
+                 url_path="comparaison"), "compare"),
     ],
     "Alimenter": [
         (st.Page("pages/import_fichiers.py", title="Import", icon=":material/upload_file:", url_path="import"), "import"),

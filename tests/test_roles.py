@@ -217,7 +217,7 @@ ADMIN = Principal("marie", "admin", prefecture_ids=frozenset({1}))
 PAGE_ACTIONS = {
     "pages/tableau_de_bord.py": "read", "pages/indicateurs.py": "read", "pages/engagements.py": "read",
     "pages/import_fichiers.py": "import", "pages/saisie.py": "enter", "pages/parametres.py": "edit_settings",
-    "pages/historique.py": "history",
+    "pages/historique.py": "history", "pages/comparaison.py": "compare",
 }
 
 
