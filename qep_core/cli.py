@@ -1,4 +1,4 @@
-"""Command line: ``python -m qep_core init | import | report | template | target | demo-data | user | history``.
+"""Command line: ``python -m qep_core init | import | report | template | target | demo-data | user | history | db``.
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
 It calls the very functions the pages call.
@@ -258,9 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
     p.set_defaults(func=cmd_demo_data)
 
-    from qep_core import cli_users
+    from qep_core import cli_admin
 
-    cli_users.register(sub)
+    cli_admin.register(sub)
     return parser
 
 

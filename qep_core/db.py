@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from qep_core import audit, models, users  # noqa: F401  (registers the tables)
 
@@ -65,7 +65,10 @@ def _engine_for(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Create or upgrade the schema to the newest migration (see qep_core.migrate)."""
+    from qep_core.migrate import upgrade
+
+    upgrade(engine)
 
 
 @contextmanager

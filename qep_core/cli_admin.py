@@ -1,5 +1,6 @@
-"""``python -m qep_core user add|list|disable|enable|passwd`` and ``history``: accounts and the
-change history from the command line (the same core calls as the Paramètres and Historique pages)."""
+"""``python -m qep_core user add|list|disable|enable|passwd``, ``history`` and ``db upgrade|current``:
+accounts, the change history and the schema from the command line (the same core calls as the
+pages)."""
 
 from __future__ import annotations
 
@@ -94,7 +95,23 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from qep_core.migrate import current_revision, head_revision, upgrade
+
+    engine = get_engine()
+    if args.action == "current":
+        print(f"schéma de la base : {current_revision(engine) or 'aucun'} ; dernière migration : {head_revision()}")
+        return EXIT_OK
+    print(upgrade(engine, args.revision))
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("db", help="schéma de la base : upgrade (migrations Alembic) | current")
+    p.add_argument("action", choices=["upgrade", "current"])
+    p.add_argument("revision", nargs="?", default="head", help="révision visée (par défaut : la dernière)")
+    p.set_defaults(func=cmd_db)
+
     p = sub.add_parser("user", help="comptes : add | list | disable | enable | passwd")
     p.add_argument("action", choices=["add", "list", "disable", "enable", "passwd"])
     p.add_argument("login", nargs="?", help="identifiant (sauf pour list)")
