@@ -49,8 +49,8 @@ SLIP_RELATIVE = 0.10
 # them with data): z = (x − median) / (1.4826 × MAD), MAD = median |xᵢ − median|. 1.4826 × MAD
 # estimates the standard deviation of normal data without letting one odd month inflate it;
 # |z| ≥ 3.5 is Iglewicz and Hoaglin's usual cut-off for outliers. A flat history has MAD = 0, so
-# the spread is floored (1 point for a rate, 0.5 day for a delay, 5 % of the median otherwise): a
-# change the reader would not call a break is never flagged.
+# the spread is floored (1 point for a rate; for a delay 0.5 day or 5 % of the median, for a count or
+# a per mille 5 % of the median): a change the reader would not call a break is never flagged.
 BREAK_WINDOW = 12
 BREAK_MIN_HISTORY = 6
 BREAK_Z = 3.5
@@ -316,7 +316,8 @@ def month_breaks(unit: str, months: list[dt.date], values: list[float | None], c
             continue
         med = statistics.median(history)
         mad = statistics.median([abs(v - med) for v in history])
-        spread = max(MAD_TO_SIGMA * mad, MIN_SPREAD.get(unit, 0.0), MIN_SPREAD_RELATIVE * abs(med), 1e-9)
+        relative = 0.0 if unit == "%" else MIN_SPREAD_RELATIVE * abs(med)
+        spread = max(MAD_TO_SIGMA * mad, MIN_SPREAD.get(unit, 0.0), relative, 1e-9)
         score = (values[i] - med) / spread  # type: ignore[operator]
         if abs(score) >= BREAK_Z:
             out.append(MonthBreak(month.isoformat(), float(values[i]), float(med), round(float(score), 2)))  # type: ignore[arg-type]
@@ -531,9 +532,56 @@ def decided_actions_of_year(session: Session, prefecture_id: int, year: int
     return tuple(meetings), tuple(decided)
 
 
+# ------------------------------------------------------------------------------------------------
+# Demo
+
+DEMO_REVIEWS: dict[tuple[int, int], dict] = {  # fictional minutes of the demo préfecture's COPIL
+    (2024, 2): {
+        "meeting": dt.date(2024, 7, 11),
+        "comments": {
+            "TEL_ABOUTIS": "Progrès nets depuis le serveur vocal, mais les lundis matin restent saturés : "
+                           "la cible de 90 % n'est pas tenue.",
+            "RECLA_DELAI": "Deux demandes (avril, juin) sont restées sans réponse : relancer les services "
+                           "destinataires chaque semaine.",
+        },
+        "actions": [
+            ("TEL_ABOUTIS", "Renfort d'un agent au standard le lundi matin", "Cheffe du standard", dt.date(2024, 9, 30)),
+            ("RECLA_DELAI", "Relance hebdomadaire des services sur les réclamations ouvertes", "Référente qualité",
+             dt.date(2024, 7, 31)),
+        ],
+    },
+    (2024, 3): {
+        "meeting": None,
+        "comments": {"RECLA_DELAI": "Juillet en net recul (75 % dans les délais) : à analyser avec le bureau "
+                                    "du courrier avant la séance."},
+        "actions": [("COURRIEL_5J", "Point mensuel avec le bureau des étrangers sur les délais de réponse",
+                     "Bureau des étrangers", dt.date(2024, 12, 31))],
+    },
+}
+
+
+def seed_demo_reviews(session: Session, prefecture_id: int) -> int:
+    """The demo's reviews: the 2nd quarter of 2024 frozen after its COPIL, the 3rd in preparation.
+    A review that already exists is left as it is (loading the demo twice changes nothing)."""
+    added = 0
+    for (year, quarter), spec in DEMO_REVIEWS.items():
+        if _row(session, prefecture_id, year, quarter) is not None:
+            continue
+        for code, text in spec["comments"].items():
+            save_comment(session, prefecture_id, year, quarter, code, text, "démo")
+        for code, text, owner, due in spec["actions"]:
+            add_action(session, prefecture_id, year, quarter, text, indicator_code=code, owner=owner, due_date=due)
+        if spec["meeting"] is not None:
+            session.flush()
+            freeze_review(session, prefecture_id, year, quarter, spec["meeting"], "démo")
+        added += 1
+    return added
+
+
 __all__ = [
     "ACQUIS", "ANNEE_CLOSE", "A_ATTEINDRE", "HORS_ATTEINTE", "NON_APPLICABLE", "PAS_DE_DONNEE", "SANS_OBJECTIF",
     "ActionItem", "FigureChange", "MonthBreak", "Requirement", "Review", "ReviewError", "ReviewLine", "ReviewView",
     "add_action", "break_text", "compute_review", "decided_actions_of_year", "delete_action", "freeze_review",
-    "month_breaks", "open_review", "reopen_review", "requirement", "save_comment", "ytd_label", "ytd_period",
+    "month_breaks", "open_review", "reopen_review", "requirement", "save_comment", "seed_demo_reviews", "ytd_label",
+    "ytd_period",
 ]
