@@ -436,7 +436,7 @@ def module_slides(deck: Deck, section: ModuleSection) -> None:
         per_slide -= 1
     for k, (chunk, rates, columns, layout) in enumerate(plans):
         title = section.heading + (f" (suite {k + 1}/{len(plans)})" if k else "")
-        notes = "\n".join(f"{f.label} — calcul : {f.method}." for f in chunk)
+        notes = "\n".join(f"{f.plain_label if public else f.label} — calcul : {f.method}." for f in chunk)
         slide = deck.slide(title, notes=notes)
         rows = _module_rows(chunk, public)
         if layout is None:  # a single indicator whose text cannot fit: shortened, never overflowing

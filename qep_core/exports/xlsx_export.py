@@ -124,7 +124,8 @@ def build_workbook(content: DocumentContent, monthly: dict[str, list[float | Non
     _widths(summary, {1: 60, 2: 12, 3: 12, 4: 14, 5: 13, 6: 14, 7: 14})
 
     for section in content.modules:
-        ws = wb.create_sheet(_sheet_title(section.heading.replace(" — ", " - "), used))
+        number = section.code.removeprefix("M")
+        ws = wb.create_sheet(_sheet_title(f"Module {number}" if number.isdigit() else section.title, used))
         put(ws, 1, 1, f"{section.heading} — {content.period.label}").font = Font(bold=True, size=13, color="000091")
         _header(ws, 3, COLUMNS + month_headers)
         for i, f in enumerate(section.indicators):
