@@ -6,7 +6,15 @@ from __future__ import annotations
 import streamlit as st
 
 from qep_core.exports.content import DEFAULT_MIN_VOLUME
-from qep_core.exports.service import KIND_LABELS, KINDS, SLOW_KINDS, ExportError, ExportFile, ExportRequest, build_export
+from qep_core.exports.service import (
+    KIND_LABELS,
+    KINDS,
+    SLOW_KINDS,
+    ExportError,
+    ExportFile,
+    ExportRequest,
+    build_export,
+)
 from qep_core.periods import quarter_period
 from qep_ui.state import View, engine
 

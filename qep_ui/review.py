@@ -166,9 +166,14 @@ def comments_section(view: View, rv: ReviewView, user: str) -> None:
             texts[x.code] = st.text_area(f"{x.label} — {x.text(x.quarter_value)} ({x.quarter_status})", value=x.comment,
                                          key=f"comment_{r.year}_{r.quarter}_{x.code}", height=68, max_chars=4000)
         if st.form_submit_button("Enregistrer les commentaires", icon=":material/save:"):
+            changed = {code: text for code, text in texts.items()
+                       if text.strip() != rv.review.line(code).comment}  # type: ignore[union-attr]
+            if not changed:
+                flash("info", "Aucun commentaire n'a changé.")
+                st.rerun()
             _write(view, lambda s: [save_comment(s, view.prefecture.id or 0, r.year, r.quarter, code, text, user)
-                                    for code, text in texts.items() if text.strip() != rv.review.line(code).comment],  # type: ignore[union-attr]
-                   "Commentaires enregistrés.")
+                                    for code, text in changed.items()],
+                   f"{len(changed)} commentaire(s) enregistré(s).")
 
 
 def actions_section(view: View, rv: ReviewView) -> None:
@@ -192,7 +197,7 @@ def actions_section(view: View, rv: ReviewView) -> None:
         text = st.text_area("Nouvelle action", max_chars=2000, height=68,
                             placeholder="Ex. : renfort du standard aux heures de pointe du lundi")
         cols = st.columns(3)
-        code = cols[0].selectbox("Indicateur concerné", [""] + list(labels), format_func=lambda c: labels.get(c, "—"))
+        code = cols[0].selectbox("Indicateur concerné", ["", *labels], format_func=lambda c: labels.get(c, "—"))
         owner = cols[1].text_input("Pilote", max_chars=200)
         due = cols[2].date_input("Échéance", value=None, format="DD/MM/YYYY")
         if st.form_submit_button("Ajouter l'action", icon=":material/add_task:"):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from html import unescape
 import re
 import zipfile
+from html import unescape
 from pathlib import Path
 
 import openpyxl

@@ -142,7 +142,7 @@ def test_comments_actions_and_the_frozen_minutes(engine, reviewed):
     pid = reviewed.id
     with session_scope(engine, write=True) as session:
         save_comment(session, pid, 2024, 3, "TEL_ABOUTIS", "Juillet : panne de l'autocommutateur.", "rq")
-        action = add_action(session, pid, 2024, 3, "Contrat de maintenance à revoir", indicator_code="TEL_ABOUTIS",
+        add_action(session, pid, 2024, 3, "Contrat de maintenance à revoir", indicator_code="TEL_ABOUTIS",
                             owner="SGCD", due_date=dt.date(2024, 12, 1))
         extra = add_action(session, pid, 2024, 3, "Action saisie par erreur")
     with session_scope(engine, write=True) as session:

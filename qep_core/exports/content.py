@@ -504,7 +504,14 @@ def complaints_provider(ctx: ProviderContext) -> ComplaintsSummary | None:
     one), the same rule as the drill-down, so these counts always add up to the dashboard's rate.
     """
     from qep_core.drilldown import log_items
-    from qep_core.itemlogs import RECLA_CHANNELS, RECLA_TYPES, STATUS_IN_TIME, STATUS_LATE, STATUS_OVERDUE, STATUS_PENDING
+    from qep_core.itemlogs import (
+        RECLA_CHANNELS,
+        RECLA_TYPES,
+        STATUS_IN_TIME,
+        STATUS_LATE,
+        STATUS_OVERDUE,
+        STATUS_PENDING,
+    )
 
     session, pid, period = ctx.session, ctx.prefecture_id, ctx.period
     results = {r.indicator.code: r for r in compute_indicators(session, pid, period, codes=[RECLA_RATE, RECLA_MEAN],
