@@ -19,6 +19,8 @@ PAGES = {
          "read"),
         (st.Page("pages/comparaison.py", title="Comparaison des préfectures", icon=":material/compare_arrows:",
                  url_path="comparaison"), "compare"),
+        (st.Page("pages/revue.py", title="Revue trimestrielle", icon=":material/fact_check:", url_path="revue"), "read"),
+        (st.Page("pages/exports.py", title="Exports", icon=":material/download:", url_path="exports"), "export"),
     ],
     "Alimenter": [
         (st.Page("pages/import_fichiers.py", title="Import", icon=":material/upload_file:", url_path="import"), "import"),

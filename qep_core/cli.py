@@ -1,4 +1,5 @@
-"""Command line: ``python -m qep_core init | import | report | template | target | demo-data | user | history | db``.
+"""Command line: ``python -m qep_core init | import | report | template | target | export | demo-data | user |
+history | db``.
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
 It calls the very functions the pages call.
@@ -197,6 +198,30 @@ def cmd_target(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Slides, bilan, poster, workbook or Services Publics+ file: the same builder as the Exports page."""
+    from qep_core.exports.service import ExportError, ExportRequest, build_export
+
+    engine = get_engine()
+    with session_scope(engine) as session:
+        pref = resolve_prefecture(session, args.prefecture)
+    out = Path(args.output)
+    fmt = args.format
+    if fmt is None and args.kind == "bilan":
+        fmt = "html" if out.suffix.lower() in (".html", ".htm") else "pdf"
+    if fmt is None and args.kind == "sp-plus":
+        fmt = "xlsx" if out.suffix.lower() == ".xlsx" else "csv"
+    request = ExportRequest(args.kind, args.year, args.quarter, args.min_volume, args.page.upper(), fmt)
+    try:
+        result = build_export(engine, pref.id or 0, request,
+                              progress=(lambda text: print(f"… {text}", file=sys.stderr)) if args.verbose else None)
+    except ExportError as exc:
+        raise UsageError(str(exc)) from exc
+    out.write_bytes(result.data)
+    print(f"écrit : {out} ({len(result.data) // 1024 + 1} Ko)")
+    return EXIT_OK
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from qep_core.demo import write_demo_files
 
@@ -253,6 +278,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--none", action="store_true", help="pas d'objectif à partir de cette année")
     p.add_argument("--prefecture", metavar="CODE")
     p.set_defaults(func=cmd_target)
+
+    p = sub.add_parser("export", help="diaporama COPIL ou CLU, bilan annuel, affiche, classeur Excel, Services Publics+")
+    p.add_argument("--kind", required=True, choices=["copil", "clu", "bilan", "affiche", "xlsx", "sp-plus"])
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--quarter", type=int, choices=[1, 2, 3, 4],
+                   help="un trimestre (COPIL, affiche, classeur) ; l'affiche prend le dernier trimestre sinon")
+    p.add_argument("--prefecture", metavar="CODE")
+    p.add_argument("--min-volume", type=int, default=10, metavar="N",
+                   help="documents publics : ne rien publier sous N réponses (défaut 10)")
+    p.add_argument("--page", default="A4", choices=["A4", "A3", "a4", "a3"], help="affiche : A4 ou A3")
+    p.add_argument("--format", choices=["pdf", "html", "csv", "xlsx"],
+                   help="bilan : pdf ou html ; sp-plus : csv ou xlsx (sinon d'après l'extension de -o)")
+    p.add_argument("-v", "--verbose", action="store_true", help="afficher les étapes")
+    p.add_argument("-o", "--output", required=True, metavar="FICHIER")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo-data", help="régénérer les fichiers de la préfecture de démonstration")
     p.add_argument("-o", "--output", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))

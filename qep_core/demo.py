@@ -774,6 +774,10 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
             warnings += len(outcome.plan.warnings)
         else:
             skipped += 1
+    from qep_core.exports.review import seed_demo_reviews
+
+    with session_scope(engine, write=True) as session:  # the COPIL's quarterly reviews of 2024
+        seed_demo_reviews(session, prefecture_id)
     if not imported:
         return (f"{DEMO_NAME} ({DEMO_CODE}) : les {skipped} fichiers de démonstration sont déjà importés, "
                 "rien n'a changé")

@@ -217,7 +217,8 @@ ADMIN = Principal("marie", "admin", prefecture_ids=frozenset({1}))
 PAGE_ACTIONS = {
     "pages/tableau_de_bord.py": "read", "pages/indicateurs.py": "read", "pages/engagements.py": "read",
     "pages/import_fichiers.py": "import", "pages/saisie.py": "enter", "pages/parametres.py": "edit_settings",
-    "pages/historique.py": "history", "pages/comparaison.py": "compare",
+    "pages/historique.py": "history", "pages/comparaison.py": "compare", "pages/revue.py": "read",
+    "pages/exports.py": "export",
 }
 
 
@@ -267,3 +268,13 @@ def test_navigation_lists_only_what_the_role_may_open(accounts) -> None:
     other = Principal("autre", "admin", prefecture_ids=frozenset({999}))
     at = as_user(other)
     assert not at.exception and not at.metric  # no préfecture of its own: nothing shown
+
+
+def test_clu_exports_only_public_documents(accounts) -> None:
+    at = as_user(CLU, "pages/exports.py", annee="2024")
+    assert not at.exception
+    assert set(at.radio(key="export_kind").options) == {"Diaporama du CLU", "Affiche transparence",
+                                                        "Services Publics+"} or "copil" not in str(
+        at.radio(key="export_kind").options)
+    admin = as_user(ADMIN, "pages/exports.py", annee="2024")
+    assert len(admin.radio(key="export_kind").options) == 6

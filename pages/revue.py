@@ -1,0 +1,34 @@
+"""Revue trimestrielle: the quarter for the comité de pilotage, its analysis, decisions and frozen minutes."""
+
+import streamlit as st
+
+from qep_ui import review
+from qep_ui.importing import show_flash, user_name
+from qep_ui.state import require_view
+
+view = require_view()
+st.title("Revue trimestrielle du COPIL")
+if not view.has_data:
+    st.info("Aucune donnée importée pour cette préfecture : déposez un tableau de suivi dans la page **Import**.")
+    st.stop()
+show_flash()
+cols = st.columns([1, 1, 2])
+with cols[0]:
+    quarter = review.choose_quarter(view)
+with cols[1]:
+    user = user_name()
+rv = review.load(view, quarter)
+st.subheader(f"{view.prefecture.name} — {rv.review.period.label}")
+review.status_banner(rv)
+review.headline(rv)
+st.markdown("Les indicateurs en recul viennent en premier, puis les non atteints et ceux à surveiller.")
+st.dataframe(review.review_table(rv), hide_index=True, width="stretch", key="review_table")
+review.slips_section(rv)
+review.requirements_section(rv)
+review.breaks_section(rv)
+review.comments_section(view, rv, user)
+review.actions_section(view, rv)
+review.freeze_section(view, rv, user)
+if view.principal.can("export"):
+    st.page_link("pages/exports.py", label="Diaporama du COPIL et autres documents : page Exports",
+                 icon=":material/download:")

@@ -1,0 +1,657 @@
+"""Slides (PPTX) for the comité de pilotage and the comité local des usagers.
+
+Charts are native PowerPoint charts (python-pptx chart objects with their data inside the file),
+so the quality team can restyle or correct them in PowerPoint like any chart they drew by hand.
+Every text is laid out with sizes measured beforehand (:mod:`qep_core.exports.textfit`): a title,
+a table cell or a footer never runs out of its box, whatever the viewer does with autofit.
+
+Two decks from the same :class:`~qep_core.exports.content.DocumentContent`:
+
+* **COPIL**: every indicator with its code, target, status and last year, one slide per module
+  (continued when long), the per-périmètre detail of the indicators that have one, the
+  complaints, the decided actions, and the sections of other modules when they have data;
+* **CLU**: the public-safe model (:func:`~qep_core.exports.content.public_safe`): plain titles,
+  "non publié" under the volume threshold, no small périmètre, survey rates only with their
+  sample size, no internal minutes.
+
+Each slide carries the préfecture's name, the period and the slide number in its footer.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.util import Emu, Inches, Pt
+
+from qep_core.compute import A_SURVEILLER, ATTEINT, NON_ATTEINT, PAS_DE_DONNEE, SANS_OBJECTIF
+from qep_core.exports.content import (
+    CLU,
+    COPIL,
+    STATUS_SYMBOL,
+    DocumentContent,
+    IndicatorFigure,
+    ModuleSection,
+)
+from qep_core.exports.textfit import LINE_SPACING, fit_size, shorten, text_height
+from qep_core.report import format_value
+
+FONT = "Arial"  # rendered with Liberation Sans (same metrics) where Arial is absent
+SLIDE_W, SLIDE_H = 13.333, 7.5  # inches, 16:9
+MARGIN = 0.5
+BLUE = RGBColor(0x00, 0x00, 0x91)  # DSFR "bleu France"
+INK = RGBColor(0x16, 0x16, 0x16)
+GREY_TEXT = RGBColor(0x3A, 0x3A, 0x3A)
+LIGHT = RGBColor(0xF6, 0xF6, 0xF6)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+BAR_CURRENT = RGBColor(0x5C, 0x68, 0xE5)
+BAR_PREVIOUS = RGBColor(0xB1, 0xB1, 0xB1)
+STATUS_RGB = {ATTEINT: RGBColor(0x29, 0x86, 0x41), A_SURVEILLER: RGBColor(0xEF, 0xB9, 0x00),
+              NON_ATTEINT: RGBColor(0xE9, 0x17, 0x19), SANS_OBJECTIF: BAR_PREVIOUS, PAS_DE_DONNEE: BAR_PREVIOUS}
+STATUS_TEXT_RGB = {ATTEINT: RGBColor(0x18, 0x75, 0x3C), A_SURVEILLER: RGBColor(0x8D, 0x53, 0x00),
+                   NON_ATTEINT: RGBColor(0xCE, 0x05, 0x00), SANS_OBJECTIF: GREY_TEXT, PAS_DE_DONNEE: GREY_TEXT}
+PUBLIC_STATUS = {ATTEINT: "oui", A_SURVEILLER: "presque", NON_ATTEINT: "pas encore", SANS_OBJECTIF: "–",
+                 PAS_DE_DONNEE: "–"}
+TEXT_PAD = 0.06  # inches of inner margin on every text box and table cell (left/right)
+TEXT_PAD_V = 0.04
+AUDIENCE_NAMES = {COPIL: "Comité de pilotage", CLU: "Comité local des usagers"}
+MAX_ROWS = {COPIL: 7, CLU: 6}
+
+#: Short names for chart axes (the full label is in the table beside the chart).
+SHORT_NAMES = {
+    "TEL_ABOUTIS": "Appels aboutis", "RECLA_DELAI": "Réclamations à temps", "PAN_SATISFACTION": "Satisfaction PAN",
+    "COURRIER_10J": "Courriers en 10 j", "COURRIEL_5J": "Courriels en 5 j", "SITE_MAJ_3J": "Site à jour en 3 j",
+    "SITE_CONNEXION": "Connexions au site", "RS_ENGAGEMENT": "Engagement réseaux", "ACCUEIL_SATISFACTION":
+    "Satisfaction accueil", "COLL_COURRIER_LEGALITE_15J": "Courriers légalité", "COLL_COURRIER_BUDGET_15J":
+    "Courriers budget", "COLL_COURRIEL_LEGALITE_5J": "Courriels légalité", "COLL_COURRIEL_BUDGET_5J":
+    "Courriels budget", "COLL_RDV_PROPOSITION_4J": "RDV proposé en 4 j", "COLL_RDV_10J": "RDV tenu en 10 j",
+}
+
+
+def _pt(inches: float) -> float:
+    return inches * 72.0
+
+
+def short_name(fig: IndicatorFigure) -> str:
+    name = SHORT_NAMES.get(fig.code) or fig.plain_label
+    return name if len(name) <= 24 else name[:23].rstrip() + "…"
+
+
+# ------------------------------------------------------------------------------------------------
+# Text boxes and tables laid out by measure
+
+
+def add_text(slide, x: float, y: float, w: float, h: float, text: str, *, max_pt: float, min_pt: float,
+             bold: bool = False, color: RGBColor = INK, align: PP_ALIGN = PP_ALIGN.LEFT,
+             anchor: MSO_ANCHOR = MSO_ANCHOR.TOP, name: str | None = None):  # type: ignore[no-untyped-def]
+    """A text box whose font size is the largest that fits (text shortened with "…" at *min_pt*)."""
+    inner_w, inner_h = _pt(w - 2 * TEXT_PAD), _pt(h - 2 * TEXT_PAD_V)
+    size = fit_size(text, inner_w, inner_h, max_pt, min_pt, bold)
+    if size is None:
+        size = min_pt
+        text = shorten(text, inner_w, inner_h, size, bold)
+    box = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h))
+    if name:
+        box.name = name
+    tf = box.text_frame
+    tf.word_wrap = True
+    tf.auto_size = MSO_AUTO_SIZE.NONE
+    tf.margin_left = tf.margin_right = Inches(TEXT_PAD)
+    tf.margin_top = tf.margin_bottom = Inches(TEXT_PAD_V)
+    tf.vertical_anchor = anchor
+    for i, line in enumerate(text.split("\n")):
+        para = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        para.alignment = align
+        para.line_spacing = 1.0
+        run = para.add_run()
+        run.text = line
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        run.font.name = FONT
+        run.font.color.rgb = color
+    return box
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float  # inches
+    align: PP_ALIGN = PP_ALIGN.LEFT
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    color: RGBColor = INK
+    bold: bool = False
+
+
+def _row_height(cells: Sequence[Cell | str], columns: Sequence[Column], size: float, bold: bool = False) -> float:
+    """Inches a row needs at *size* (its tallest cell), margins included."""
+    tallest = 0.0
+    for cell, col in zip(cells, columns, strict=True):
+        text = cell.text if isinstance(cell, Cell) else cell
+        is_bold = bold or (isinstance(cell, Cell) and cell.bold)
+        tallest = max(tallest, text_height(text or " ", _pt(col.width - 2 * TEXT_PAD), size, is_bold))
+    return tallest / 72.0 + 2 * TEXT_PAD_V + 0.02
+
+
+def table_layout(columns: Sequence[Column], rows: Sequence[Sequence[Cell | str]], max_h: float, max_pt: float,
+                 min_pt: float) -> tuple[float, list[float]] | None:
+    """(font size, row heights) of the largest size at which the table fits in *max_h* inches."""
+    size = max_pt
+    while size >= min_pt - 1e-9:
+        heights = [_row_height([Cell(c.header) for c in columns], columns, size, bold=True)]
+        heights += [_row_height(r, columns, size) for r in rows]
+        if sum(heights) <= max_h:
+            return size, heights
+        size -= 1
+    return None
+
+
+def add_table(slide, x: float, y: float, columns: Sequence[Column], rows: Sequence[Sequence[Cell | str]],
+              layout: tuple[float, list[float]], name: str = "table"):  # type: ignore[no-untyped-def]
+    size, heights = layout
+    shape = slide.shapes.add_table(len(rows) + 1, len(columns), Inches(x), Inches(y),
+                                   Inches(sum(c.width for c in columns)), Inches(sum(heights)))
+    shape.name = name
+    table = shape.table
+    table.first_row = True
+    for j, col in enumerate(columns):
+        table.columns[j].width = Inches(col.width)
+    for i, h in enumerate(heights):
+        table.rows[i].height = Emu(int(Inches(h)))
+    all_rows: list[Sequence[Cell | str]] = [[Cell(c.header, WHITE, True) for c in columns], *rows]
+    for i, row in enumerate(all_rows):
+        for j, value in enumerate(row):
+            cell_def = value if isinstance(value, Cell) else Cell(value)
+            cell = table.cell(i, j)
+            cell.margin_left = cell.margin_right = Inches(TEXT_PAD)
+            cell.margin_top = cell.margin_bottom = Inches(TEXT_PAD_V)
+            cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = BLUE if i == 0 else (LIGHT if i % 2 == 0 else WHITE)
+            tf = cell.text_frame
+            tf.word_wrap = True
+            para = tf.paragraphs[0]
+            para.alignment = columns[j].align
+            para.line_spacing = 1.0
+            run = para.add_run()
+            run.text = cell_def.text
+            run.font.size = Pt(size)
+            run.font.name = FONT
+            run.font.bold = cell_def.bold or i == 0
+            run.font.color.rgb = cell_def.color
+    return shape
+
+
+# ------------------------------------------------------------------------------------------------
+# Native charts
+
+
+def _style_chart(chart, size: float = 12) -> None:  # type: ignore[no-untyped-def]
+    chart.font.size = Pt(size)
+    chart.font.name = FONT
+    chart.font.color.rgb = INK
+
+
+def add_bar_chart(slide, x: float, y: float, w: float, h: float, categories: Sequence[str],
+                  series: Sequence[tuple[str, Sequence[float | None], RGBColor]], *, number_format: str,
+                  point_colors: Sequence[RGBColor | None] | None = None, max_value: float | None = None,
+                  horizontal: bool = True, legend: bool = True, name: str = "chart"):  # type: ignore[no-untyped-def]
+    """A clustered bar chart, values printed on the bars; the last series may be coloured per point
+    (status), the others keep one colour."""
+    data = CategoryChartData(number_format=number_format)
+    data.categories = list(categories)
+    for title, values, _ in series:
+        data.add_series(title, list(values))
+    kind = XL_CHART_TYPE.BAR_CLUSTERED if horizontal else XL_CHART_TYPE.COLUMN_CLUSTERED
+    frame = slide.shapes.add_chart(kind, Inches(x), Inches(y), Inches(w), Inches(h), data)
+    frame.name = name
+    chart = frame.chart
+    _style_chart(chart, 12)
+    chart.has_title = False  # the slide's title says it; a lone series would otherwise be titled by its name
+    chart.has_legend = legend and len(series) > 1
+    if chart.has_legend:
+        chart.legend.position = XL_LEGEND_POSITION.TOP
+        chart.legend.include_in_layout = False
+        chart.legend.font.size = Pt(12)
+    plot = chart.plots[0]
+    plot.gap_width = 50
+    plot.overlap = -5 if len(series) > 1 else 0
+    plot.has_data_labels = True
+    labels = plot.data_labels
+    labels.number_format = number_format
+    labels.number_format_is_linked = False
+    labels.position = XL_LABEL_POSITION.OUTSIDE_END
+    labels.font.size = Pt(11)
+    for k, (_, _, colour) in enumerate(series):
+        s = plot.series[k]
+        s.format.fill.solid()
+        s.format.fill.fore_color.rgb = colour
+        s.invert_if_negative = False
+    if point_colors:
+        last = plot.series[len(series) - 1]
+        for i, colour in enumerate(point_colors):
+            if colour is not None:
+                point = last.points[i]
+                point.format.fill.solid()
+                point.format.fill.fore_color.rgb = colour
+                point.format.line.color.rgb = INK
+                point.format.line.width = Pt(0.75)
+    value_axis = chart.value_axis
+    value_axis.minimum_scale = 0
+    if max_value is not None:
+        value_axis.maximum_scale = max_value
+    value_axis.has_major_gridlines = True
+    value_axis.major_gridlines.format.line.color.rgb = RGBColor(0xDD, 0xDD, 0xDD)
+    value_axis.tick_labels.font.size = Pt(11)
+    value_axis.tick_labels.number_format = number_format.replace("0.0", "0").replace("0.000", "0.0")
+    value_axis.tick_labels.number_format_is_linked = False
+    category_axis = chart.category_axis
+    category_axis.tick_labels.font.size = Pt(12)
+    category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+    if horizontal:
+        category_axis.reverse_order = True  # first category at the top, as in the table beside it
+    return frame
+
+
+def _number_format(unit: str) -> str:
+    return {"%": '0.0" %"', "j": '0.0" j"', "‰": '0.000" ‰"', "": "# ##0"}[unit]
+
+
+# ------------------------------------------------------------------------------------------------
+# Slides
+
+
+class Deck:
+    """A presentation being built; footers and slide numbers are written once all slides exist."""
+
+    def __init__(self, content: DocumentContent):
+        self.content = content
+        self.prs = Presentation()
+        self.prs.slide_width = Inches(SLIDE_W)
+        self.prs.slide_height = Inches(SLIDE_H)
+        self.blank = self.prs.slide_layouts[6]
+
+    @property
+    def audience_name(self) -> str:
+        return AUDIENCE_NAMES[self.content.audience]
+
+    def slide(self, title: str, notes: str = ""):  # type: ignore[no-untyped-def]
+        slide = self.prs.slides.add_slide(self.blank)
+        add_text(slide, MARGIN, 0.3, SLIDE_W - 2 * MARGIN, 0.85, title, max_pt=28, min_pt=18, bold=True, color=BLUE,
+                 anchor=MSO_ANCHOR.MIDDLE, name="title")
+        line = slide.shapes.add_connector(1, Inches(MARGIN), Inches(1.18), Inches(SLIDE_W - MARGIN), Inches(1.18))
+        line.line.color.rgb = BLUE
+        line.line.width = Pt(1.5)
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
+        return slide
+
+    def finish(self) -> bytes:
+        total = len(self.prs.slides)
+        footer = f"{self.content.footer} · {self.audience_name}"
+        for i, slide in enumerate(self.prs.slides, start=1):
+            add_text(slide, MARGIN, SLIDE_H - 0.45, SLIDE_W - 2 * MARGIN - 1.2, 0.36, footer, max_pt=12, min_pt=9,
+                     color=GREY_TEXT, anchor=MSO_ANCHOR.MIDDLE, name="footer")
+            add_text(slide, SLIDE_W - MARGIN - 1.1, SLIDE_H - 0.45, 1.1, 0.36, f"{i} / {total}", max_pt=12, min_pt=9,
+                     color=GREY_TEXT, align=PP_ALIGN.RIGHT, anchor=MSO_ANCHOR.MIDDLE, name="page")
+        buffer = io.BytesIO()
+        self.prs.save(buffer)
+        return buffer.getvalue()
+
+
+CONTENT_TOP = 1.35
+CONTENT_BOTTOM = SLIDE_H - 0.6
+
+
+def title_slide(deck: Deck) -> None:
+    c = deck.content
+    slide = deck.prs.slides.add_slide(deck.blank)
+    band = slide.shapes.add_shape(1, 0, 0, Inches(SLIDE_W), Inches(0.35))
+    band.fill.solid()
+    band.fill.fore_color.rgb = BLUE
+    band.line.fill.background()
+    add_text(slide, 1.0, 1.6, SLIDE_W - 2.0, 1.3, "Démarche qualité Qual-e-Pref", max_pt=40, min_pt=24, bold=True,
+             color=BLUE, name="title")
+    add_text(slide, 1.0, 2.95, SLIDE_W - 2.0, 0.8, deck.audience_name, max_pt=30, min_pt=18, color=INK, name="audience")
+    add_text(slide, 1.0, 3.9, SLIDE_W - 2.0, 1.0, f"{c.prefecture_name}\nRésultats — {c.period.label}", max_pt=24,
+             min_pt=14, color=GREY_TEXT, name="subtitle")
+    until = ""
+    if c.data_until is not None and c.data_until < c.period.end:
+        from qep_core.frenchforms import MONTH_NAMES_FR
+
+        until = f" · données disponibles jusqu'à {MONTH_NAMES_FR[c.data_until.month - 1]} {c.data_until.year}"
+    add_text(slide, 1.0, 5.3, SLIDE_W - 2.0, 0.5, f"Document établi le {c.generated_on:%d/%m/%Y}{until}", max_pt=14,
+             min_pt=10, color=GREY_TEXT, name="date")
+
+
+def summary_slide(deck: Deck) -> None:
+    """Statuses counted (native column chart), best progress and what slipped, sections left out."""
+    c = deck.content
+    public = c.audience != COPIL
+    slide = deck.slide("L'essentiel" if public else "Synthèse des indicateurs",
+                       notes="Un indicateur est compté « atteint » quand son résultat de la période tient sa cible.")
+    counts = c.status_counts()
+    rated = counts[ATTEINT] + counts[A_SURVEILLER] + counts[NON_ATTEINT]
+    headline = (f"{counts[ATTEINT]} objectif(s) atteint(s) sur {rated}" if public else
+                f"{counts[ATTEINT]} indicateur(s) sur {rated} avec objectif et données atteignent leur cible")
+    add_text(slide, MARGIN, CONTENT_TOP, 6.3, 0.9, headline, max_pt=24, min_pt=14, bold=True, color=INK, name="headline")
+    order = [ATTEINT, A_SURVEILLER, NON_ATTEINT, SANS_OBJECTIF, PAS_DE_DONNEE]
+    names = {ATTEINT: "atteint", A_SURVEILLER: "à surveiller", NON_ATTEINT: "non atteint", SANS_OBJECTIF: "sans objectif",
+             PAS_DE_DONNEE: "non publié ou sans donnée" if public else "pas de donnée"}
+    add_bar_chart(slide, MARGIN, CONTENT_TOP + 1.0, 6.3, CONTENT_BOTTOM - CONTENT_TOP - 1.1, [names[s] for s in order],
+                  [("Nombre d'indicateurs", [counts[s] for s in order], BAR_CURRENT)], number_format="0",
+                  point_colors=[STATUS_RGB[s] for s in order], horizontal=False, legend=False, name="status_chart")
+    figures = [f for f in c.indicators if f.improved is not None and f.change]
+    label = (lambda f: f.plain_label) if public else (lambda f: f.label)
+
+    def gain(f: IndicatorFigure) -> float:
+        change = f.change or 0.0
+        scale = 1.0 if f.unit == "%" else max(abs(f.previous_value or 1.0), 1e-9) / 100.0
+        return (change if f.direction == ">=" else -change) / scale
+
+    best = sorted((f for f in figures if f.improved), key=gain, reverse=True)[:3]
+    worst = sorted((f for f in figures if not f.improved), key=gain)[:3]
+    lines = ["En progrès :" if public else "Plus fortes progressions :"]
+    lines += [f"• {label(f)} : {f.value_text} ({f.change_text})" for f in best] or ["• –"]
+    lines.append("À améliorer :" if public else "Plus forts reculs :")
+    lines += [f"• {label(f)} : {f.value_text} ({f.change_text})" for f in worst] or ["• –"]
+    add_text(slide, 7.1, CONTENT_TOP, SLIDE_W - 7.1 - MARGIN, 3.9, "\n".join(lines), max_pt=18, min_pt=11,
+             name="highlights")
+    notes = [c.notes[k] for k in ("complaints", "surveys", "trainings", "action_plan", "audits") if k in c.notes]
+    if public:
+        notes.append(f"Les résultats calculés sur moins de {c.min_volume} réponses ne sont pas publiés.")
+    if notes:
+        add_text(slide, 7.1, CONTENT_TOP + 4.0, SLIDE_W - 7.1 - MARGIN, CONTENT_BOTTOM - CONTENT_TOP - 4.0,
+                 "\n".join(notes), max_pt=14, min_pt=9, color=GREY_TEXT, name="notes")
+
+
+def _module_rows(figures: Sequence[IndicatorFigure], public: bool) -> list[list[Cell]]:
+    rows = []
+    for f in figures:
+        word = PUBLIC_STATUS[f.status] if public else f.status
+        symbol = STATUS_SYMBOL[f.status]
+        status = (Cell("non publié", GREY_TEXT) if f.suppressed else
+                  Cell(word if symbol == word else f"{symbol} {word}", STATUS_TEXT_RGB[f.status]))
+        if public:
+            rows.append([Cell(f.plain_label), Cell(f.value_text, bold=True), Cell(f.target_text), status,
+                         Cell(f.previous_text)])
+        else:
+            rows.append([Cell(f"{f.label} ({f.engagement})"), Cell(f.value_text, bold=True), Cell(f.target_text),
+                         status, Cell(f.previous_text), Cell(f.change_text)])
+    return rows
+
+
+def _module_columns(public: bool, width: float, previous_label: str) -> list[Column]:
+    if public:
+        fixed = [Column("Résultat", 1.15, PP_ALIGN.RIGHT), Column("Objectif", 1.2, PP_ALIGN.RIGHT),
+                 Column("Atteint ?", 1.3), Column(previous_label, 1.0, PP_ALIGN.RIGHT)]
+        return [Column("Ce que nous mesurons", width - sum(c.width for c in fixed)), *fixed]
+    fixed = [Column("Résultat", 1.0, PP_ALIGN.RIGHT), Column("Cible", 1.05, PP_ALIGN.RIGHT),
+             Column("Statut", 1.4), Column(previous_label, 0.95, PP_ALIGN.RIGHT), Column("Évol.", 0.9, PP_ALIGN.RIGHT)]
+    return [Column("Indicateur (engagement)", width - sum(c.width for c in fixed)), *fixed]
+
+
+def _chunks(figures: Sequence[IndicatorFigure], size: int) -> list[list[IndicatorFigure]]:
+    """At most *size* per slide, spread evenly (13 indicators by 6 → 5, 4, 4; never 6, 6, 1)."""
+    if not figures:
+        return [[]]
+    count = -(-len(figures) // size)
+    base, extra = divmod(len(figures), count)
+    out, start = [], 0
+    for k in range(count):
+        end = start + base + (1 if k < extra else 0)
+        out.append(list(figures[start:end]))
+        start = end
+    return out
+
+
+def module_slides(deck: Deck, section: ModuleSection) -> None:
+    """One slide per module (continued when it has more indicators than a slide can hold):
+    a table of every indicator and a native chart of its rates against last year."""
+    c = deck.content
+    public = c.audience != COPIL
+    prev_label = _previous_label(c)
+    figures = list(section.indicators)
+    per_slide = MAX_ROWS[COPIL if not public else CLU]
+    while True:
+        chunks = _chunks(figures, per_slide)
+        plans = []
+        for chunk in chunks:
+            rates = [f for f in chunk if f.is_rate and not f.suppressed and f.value is not None]
+            table_w = 8.5 if rates else SLIDE_W - 2 * MARGIN
+            columns = _module_columns(public, table_w, prev_label)
+            layout = table_layout(columns, _module_rows(chunk, public), CONTENT_BOTTOM - CONTENT_TOP - 0.1, 16, 11)
+            plans.append((chunk, rates, columns, layout))
+        if all(p[3] is not None for p in plans) or per_slide == 1:
+            break
+        per_slide -= 1
+    for k, (chunk, rates, columns, layout) in enumerate(plans):
+        title = section.heading + (f" (suite {k + 1}/{len(plans)})" if k else "")
+        notes = "\n".join(f"{f.plain_label if public else f.label} — calcul : {f.method}." for f in chunk)
+        slide = deck.slide(title, notes=notes)
+        rows = _module_rows(chunk, public)
+        if layout is None:  # a single indicator whose text cannot fit: shortened, never overflowing
+            layout = (11, [0.5] * (len(rows) + 1))
+        add_table(slide, MARGIN, CONTENT_TOP, columns, rows, layout)
+        if rates:
+            x = MARGIN + sum(col.width for col in columns) + 0.25
+            categories = [short_name(f) for f in rates]
+            year, prev = _year_labels(c)
+            series = [(prev, [f.previous_value for f in rates], BAR_PREVIOUS),
+                      (year, [f.value for f in rates], BAR_CURRENT)]
+            top = max([100.0] + [v for _, vals, _ in series for v in vals if v is not None])
+            add_bar_chart(slide, x, CONTENT_TOP, SLIDE_W - MARGIN - x, CONTENT_BOTTOM - CONTENT_TOP - 0.05, categories,
+                          series, number_format='0.0" %"', max_value=top * 1.18 if top > 100 else 118,
+                          name="rates_chart")
+
+
+def _year_labels(c: DocumentContent) -> tuple[str, str]:
+    p = c.period
+    if p.kind == "year":
+        return str(p.start.year), str(p.start.year - 1)
+    if p.kind == "quarter":
+        q = (p.start.month - 1) // 3 + 1
+        return f"T{q} {p.start.year}", f"T{q} {p.start.year - 1}"
+    return p.label, "un an plus tôt"
+
+
+def _previous_label(c: DocumentContent) -> str:
+    return _year_labels(c)[1]
+
+
+def perimetre_slides(deck: Deck) -> None:
+    """The indicators computed per périmètre (mailboxes, services): one native chart each."""
+    c = deck.content
+    public = c.audience != COPIL
+    for f in c.indicators:
+        shown = [p for p in f.perimetres if p.value is not None]
+        if len(shown) < 2 or f.suppressed or f.kind == "count":
+            continue
+        title = (f"{f.plain_label} — par service" if public else f"{f.label} — par périmètre")
+        slide = deck.slide(title, notes=f"Calcul : {f.method}. Volume de chaque périmètre entre parenthèses.")
+        categories = [f"{p.name} ({format_value(p.volume, '')})" for p in shown]
+        top = max(v for v in [p.value for p in shown] + [f.target or 0] if v is not None)
+        colours = [STATUS_RGB.get(p.status, BAR_CURRENT) if p.status in (ATTEINT, A_SURVEILLER, NON_ATTEINT)
+                   else BAR_CURRENT for p in shown]
+        height = CONTENT_BOTTOM - CONTENT_TOP - 0.05
+        add_bar_chart(slide, MARGIN, CONTENT_TOP, 8.6, height, categories,
+                      [(_year_labels(c)[0], [p.value for p in shown], BAR_CURRENT)], number_format=_number_format(f.unit),
+                      point_colors=colours, max_value=(top * 1.2 if top else 1), legend=False, name="perimetre_chart")
+        side = [f"Ensemble : {f.value_text}", f"Cible : {f.target_text}", ""]
+        worst = shown[0]
+        side.append(f"Le plus en retrait : {worst.name} ({format_value(worst.value, f.unit)})")
+        if not public:
+            late = [p.name for p in shown if p.status == NON_ATTEINT]
+            if late:
+                side.append(f"Cible non tenue : {', '.join(late)}")
+        add_text(slide, 9.4, CONTENT_TOP, SLIDE_W - 9.4 - MARGIN, height, "\n".join(side), max_pt=18, min_pt=11,
+                 name="perimetre_notes")
+
+
+def complaints_slide(deck: Deck) -> None:
+    c = deck.content
+    public = c.audience != COPIL
+    cs = c.complaints
+    slide = deck.slide("Vos suggestions et réclamations" if public else "Suggestions et réclamations")
+    if cs is None:
+        add_text(slide, MARGIN, CONTENT_TOP, SLIDE_W - 2 * MARGIN, 1.0, c.notes.get("complaints", ""), max_pt=20,
+                 min_pt=12, color=GREY_TEXT, name="empty")
+        return
+    rate = format_value(cs.rate_in_time, "%")
+    lines = [f"{cs.received} demande(s) reçue(s) — {cs.period_label}",
+             f"{rate} traitées dans les délais ({cs.in_time} sur {cs.in_time + cs.late})",
+             f"Délai moyen de réponse : {format_value(cs.mean_delay, 'j')} ouvrés"]
+    if cs.pending:
+        lines.append(f"{cs.pending} en attente de réponse, délai en cours")
+    lines.append("Délais : 5 jours ouvrés par courriel ou formulaire, 10 par urne ou courrier.")
+    if cs.source != "journal":
+        lines.append("Répartition par type et par canal : disponible quand un journal des demandes est importé.")
+    add_text(slide, MARGIN, CONTENT_TOP, 5.6, CONTENT_BOTTOM - CONTENT_TOP, "\n".join(lines), max_pt=20, min_pt=11,
+             name="complaints_text")
+    charts = [(title, data) for title, data in (("Par type", cs.by_type), ("Par canal", cs.by_channel)) if data]
+    if charts:
+        height = (CONTENT_BOTTOM - CONTENT_TOP - 0.1) / len(charts)
+        for k, (title, data) in enumerate(charts):
+            add_bar_chart(slide, 6.4, CONTENT_TOP + k * (height + 0.1), SLIDE_W - 6.4 - MARGIN, height,
+                          [name.capitalize() for name in data], [(title, list(data.values()), BAR_CURRENT)],
+                          number_format="0", legend=False, name=f"complaints_chart_{k}")
+            chart = slide.shapes[-1].chart
+            chart.has_title = True
+            chart.chart_title.text_frame.text = title
+            chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(14)
+
+
+def surveys_slide(deck: Deck) -> None:
+    c = deck.content
+    if not c.surveys:
+        return
+    slide = deck.slide("Votre satisfaction" if c.audience != COPIL else "Enquêtes de satisfaction")
+    columns = [Column("Enquête", 3.6), Column("Période", 2.4), Column("Répondants", 1.5, PP_ALIGN.RIGHT),
+               Column("Satisfaits", 1.5, PP_ALIGN.RIGHT), Column("Intervalle (95 %)", 1.9, PP_ALIGN.RIGHT),
+               Column("Année précédente", 1.43, PP_ALIGN.RIGHT)]
+    rows = []
+    for s in c.surveys:
+        interval = (f"{format_value(s.ci_low, '%')} – {format_value(s.ci_high, '%')}"
+                    if s.ci_low is not None and s.ci_high is not None else "–")
+        rate = (format_value(s.satisfaction_rate, "%") if s.satisfaction_rate is not None
+                else f"non publié (< {c.min_volume})")
+        rows.append([Cell(s.channel), Cell(s.period_label), Cell(f"{s.respondents} ({s.expressed} exprimés)"),
+                     Cell(rate, bold=True), Cell(interval), Cell(format_value(s.previous_rate, "%"))])
+    layout = table_layout(columns, rows, 3.2, 16, 10) or (10, [0.45] * (len(rows) + 1))
+    add_table(slide, MARGIN, CONTENT_TOP, columns, rows, layout, name="surveys_table")
+    rated = [s for s in c.surveys if s.satisfaction_rate is not None]
+    if rated:
+        top = CONTENT_TOP + sum(layout[1]) + 0.2
+        if CONTENT_BOTTOM - top > 1.5:
+            add_bar_chart(slide, MARGIN, top, SLIDE_W - 2 * MARGIN, CONTENT_BOTTOM - top,
+                          [f"{s.channel} (n = {s.expressed})" for s in rated],
+                          [("Satisfaits", [s.satisfaction_rate for s in rated], BAR_CURRENT)],
+                          number_format='0.0" %"', max_value=110, legend=False, name="surveys_chart")
+
+
+def action_plan_slide(deck: Deck) -> None:
+    c = deck.content
+    plan = c.action_plan
+    if plan is None:
+        return
+    slide = deck.slide("Notre plan d'actions" if c.audience != COPIL else "Plan d'actions : réalisation")
+    columns = [Column("Module", 5.0), Column("Fait", 1.3, PP_ALIGN.RIGHT), Column("En cours", 1.3, PP_ALIGN.RIGHT),
+               Column("Non fait", 1.3, PP_ALIGN.RIGHT), Column("Réalisation", 1.6, PP_ALIGN.RIGHT)]
+    rows = [[Cell(m.module), Cell(str(m.done)), Cell(str(m.in_progress)), Cell(str(m.not_done)),
+             Cell(format_value(m.rate, "%"), bold=True)] for m in (*plan.modules, plan.overall)]
+    layout = table_layout(columns, rows, 3.6, 16, 10) or (10, [0.4] * (len(rows) + 1))
+    add_table(slide, MARGIN, CONTENT_TOP, columns, rows, layout, name="plan_table")
+    if plan.examples:
+        top = CONTENT_TOP + sum(layout[1]) + 0.2
+        add_text(slide, MARGIN, top, SLIDE_W - 2 * MARGIN, CONTENT_BOTTOM - top,
+                 "Exemples d'actions réalisées :\n" + "\n".join(f"• {x}" for x in plan.examples[:6]),
+                 max_pt=16, min_pt=10, name="plan_examples")
+
+
+def trainings_slide(deck: Deck) -> None:
+    c = deck.content
+    if c.trainings is None:
+        return
+    slide = deck.slide("Formation des agents")
+    columns = [Column("Fonction", 5.0), Column("Agents concernés", 2.0, PP_ALIGN.RIGHT),
+               Column("À former cette année", 2.2, PP_ALIGN.RIGHT), Column("Formés", 1.5, PP_ALIGN.RIGHT),
+               Column("Taux", 1.6, PP_ALIGN.RIGHT)]
+    rows = [[Cell(x.role), Cell(str(x.agents)), Cell(str(x.due)), Cell(str(x.trained)), Cell(format_value(x.rate, "%"))]
+            for x in (*c.trainings.lines, c.trainings.total)]
+    layout = table_layout(columns, rows, CONTENT_BOTTOM - CONTENT_TOP, 16, 10) or (10, [0.4] * (len(rows) + 1))
+    add_table(slide, MARGIN, CONTENT_TOP, columns, rows, layout, name="trainings_table")
+
+
+def audits_slide(deck: Deck) -> None:
+    c = deck.content
+    if c.audits is None or c.audience != COPIL:
+        return
+    slide = deck.slide("Audits de l'année")
+    columns = [Column("Date", 1.4), Column("Audit", 2.6), Column("Par", 2.6), Column("C", 0.8, PP_ALIGN.RIGHT),
+               Column("NC maj.", 1.0, PP_ALIGN.RIGHT), Column("NC min.", 1.0, PP_ALIGN.RIGHT),
+               Column("PF", 0.8, PP_ALIGN.RIGHT), Column("PS", 0.8, PP_ALIGN.RIGHT), Column("PP", 0.8, PP_ALIGN.RIGHT)]
+    rows = [[Cell(f"{a.date:%d/%m/%Y}"), Cell(a.kind), Cell(a.body), Cell(str(a.conform)), Cell(str(a.nc_major)),
+             Cell(str(a.nc_minor)), Cell(str(a.strong_points)), Cell(str(a.sensitive_points)),
+             Cell(str(a.progress_tracks))] for a in c.audits.audits]
+    layout = table_layout(columns, rows, CONTENT_BOTTOM - CONTENT_TOP, 16, 10) or (10, [0.4] * (len(rows) + 1))
+    add_table(slide, MARGIN, CONTENT_TOP, columns, rows, layout, name="audits_table")
+
+
+def decided_actions_slides(deck: Deck) -> None:
+    """COPIL only: the actions decided in the quarterly reviews of the period's year."""
+    c = deck.content
+    if c.audience != COPIL:
+        return
+    columns = [Column("Revue", 2.4), Column("Indicateur", 4.0), Column("Action décidée", SLIDE_W - 2 * MARGIN - 6.4)]
+    rows = [[Cell(a.quarter_label), Cell(a.indicator), Cell(a.text)] for a in c.decided_actions]
+    if not rows:
+        slide = deck.slide("Actions décidées en COPIL")
+        add_text(slide, MARGIN, CONTENT_TOP, SLIDE_W - 2 * MARGIN, 1.0,
+                 f"Aucune action décidée n'est enregistrée dans les revues trimestrielles de {c.period.end.year}.",
+                 max_pt=20, min_pt=12, color=GREY_TEXT, name="empty")
+        return
+    start = 0
+    page = 0
+    while start < len(rows):
+        count = len(rows) - start
+        while count > 1 and table_layout(columns, rows[start:start + count], CONTENT_BOTTOM - CONTENT_TOP, 14, 10) is None:
+            count -= 1
+        layout = table_layout(columns, rows[start:start + count], CONTENT_BOTTOM - CONTENT_TOP, 14, 10)
+        chunk = rows[start:start + count]
+        if layout is None:  # one action too long for a slide: shortened, full text in the notes
+            chunk = [[chunk[0][0], chunk[0][1], Cell(shorten(chunk[0][2].text, _pt(columns[2].width - 0.2), 300, 10))]]
+            layout = table_layout(columns, chunk, CONTENT_BOTTOM - CONTENT_TOP, 10, 10) or (10, [0.5, 4.0])
+        page += 1
+        slide = deck.slide("Actions décidées en COPIL" + (f" (suite {page})" if page > 1 else ""),
+                           notes="\n".join(r[2].text for r in rows[start:start + count]))
+        add_table(slide, MARGIN, CONTENT_TOP, columns, chunk, layout, name="actions_table")
+        start += count
+
+
+def build_deck(content: DocumentContent) -> bytes:
+    """The PPTX bytes of the deck for *content*'s audience (COPIL, or CLU for a public model)."""
+    deck = Deck(content)
+    title_slide(deck)
+    summary_slide(deck)
+    for section in content.modules:
+        module_slides(deck, section)
+    perimetre_slides(deck)
+    complaints_slide(deck)
+    surveys_slide(deck)
+    trainings_slide(deck)
+    action_plan_slide(deck)
+    audits_slide(deck)
+    decided_actions_slides(deck)
+    return deck.finish()
+
+
+__all__ = ["LINE_SPACING", "build_deck"]

@@ -1,0 +1,587 @@
+"""The quarterly COPIL review: every indicator of a quarter against its target, last year and the
+year to date; the ones that slipped first; what the rest of the year must achieve; months that
+break from the trend; the COPIL's comments and decided actions; and the frozen minutes.
+
+Freezing: once the COPIL has met, :func:`freeze_review` stores the whole review (figures,
+comments, actions) as JSON in ``quarter_review.snapshot_json``. :func:`open_review` then shows the
+snapshot, never the live figures, and lists the indicators whose live value has moved since
+("les chiffres ont changé depuis la réunion"), so that last quarter's minutes stay true after a
+corrected file is imported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import statistics
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from qep_core.compute import (
+    A_SURVEILLER,
+    ATTEINT,
+    NON_ATTEINT,
+    PAS_DE_DONNEE,
+    SANS_OBJECTIF,
+    IndicatorResult,
+    compute_indicators,
+    monthly_values_all,
+    observation_sums,
+    status_of,
+)
+from qep_core.exports.content import STATUS_RANK, DecidedAction, ReviewMeeting
+from qep_core.exports.models import REVIEW_FROZEN, REVIEW_OPEN, QuarterReview, ReviewAction, ReviewComment
+from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR
+from qep_core.models import Prefecture, utcnow
+from qep_core.periods import Period, add_months, quarter_period
+from qep_core.prefectures import labelled_modules
+from qep_core.referentiel import IndicatorDef, TargetBook, indicators_for
+from qep_core.report import DISPLAY_DECIMALS, format_value
+
+# Slips: a status worse than the same quarter a year earlier (judged against this year's target),
+# or a move the wrong way of at least 2 points for a rate, or 10 % of last year's value otherwise.
+SLIP_POINTS = 2.0
+SLIP_RELATIVE = 0.10
+
+# Breaks from the trend: robust z-score of a month against the 12 months before it (at least 6 of
+# them with data): z = (x − median) / (1.4826 × MAD), MAD = median |xᵢ − median|. 1.4826 × MAD
+# estimates the standard deviation of normal data without letting one odd month inflate it;
+# |z| ≥ 3.5 is Iglewicz and Hoaglin's usual cut-off for outliers. A flat history has MAD = 0, so
+# the spread is floored (1 point for a rate; for a delay 0.5 day or 5 % of the median, for a count or
+# a per mille 5 % of the median): a change the reader would not call a break is never flagged.
+BREAK_WINDOW = 12
+BREAK_MIN_HISTORY = 6
+BREAK_Z = 3.5
+MAD_TO_SIGMA = 1.4826
+MIN_SPREAD = {"%": 1.0, "j": 0.5, "‰": 0.0, "": 0.0}
+MIN_SPREAD_RELATIVE = 0.05
+
+# What the rest of the year must achieve.
+ACQUIS = "acquis"
+A_ATTEINDRE = "à atteindre"
+HORS_ATTEINTE = "hors d'atteinte"
+ANNEE_CLOSE = "année close"
+NON_APPLICABLE = "non applicable"
+
+
+class ReviewError(ValueError):
+    """A change refused with a French message (a frozen review, an unknown indicator…)."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Dataclasses (primitives only, so that a review round-trips through JSON unchanged)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    state: str  # acquis | à atteindre | hors d'atteinte | année close | non applicable
+    required_value: float | None  # in the indicator's unit, over the remaining months
+    remaining_months: int
+    remaining_volume: float | None
+    basis: str  # where the remaining volume comes from
+    text: str
+
+
+@dataclass(frozen=True)
+class MonthBreak:
+    month: str  # ISO date of the month's first day
+    value: float
+    median: float
+    score: float
+
+    @property
+    def direction(self) -> str:
+        return "hausse" if self.value > self.median else "baisse"
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    code: str
+    label: str
+    module_code: str
+    unit: str
+    kind: str
+    direction: str
+    frequency: str
+    target: float | None
+    alert: float | None
+    quarter_value: float | None
+    quarter_numerator: float | None
+    quarter_denominator: float | None
+    quarter_status: str
+    previous_value: float | None
+    previous_status: str
+    ytd_value: float | None
+    ytd_numerator: float | None
+    ytd_denominator: float | None
+    ytd_status: str
+    slipped: bool
+    slip_reason: str
+    requirement: Requirement | None
+    breaks: tuple[MonthBreak, ...] = ()
+    comment: str = ""
+
+    @property
+    def change(self) -> float | None:
+        if self.quarter_value is None or self.previous_value is None:
+            return None
+        return self.quarter_value - self.previous_value
+
+    def text(self, value: float | None) -> str:
+        return format_value(value, self.unit)
+
+    @property
+    def target_text(self) -> str:
+        if self.target is None:
+            return "pas d'objectif"
+        return f"{'≥' if self.direction == '>=' else '≤'} {format_value(self.target, self.unit)}"
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    id: int | None
+    indicator_code: str | None
+    text: str
+    owner: str = ""
+    due_date: str | None = None  # ISO
+    action_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    prefecture_name: str
+    year: int
+    quarter: int
+    computed_on: str  # ISO timestamp
+    lines: tuple[ReviewLine, ...]
+    actions: tuple[ActionItem, ...] = ()
+    status: str = REVIEW_OPEN
+    meeting_date: str | None = None
+    frozen_at: str | None = None
+    frozen_by: str = ""
+
+    @property
+    def period(self) -> Period:
+        return quarter_period(self.year, self.quarter)
+
+    @property
+    def frozen(self) -> bool:
+        return self.status == REVIEW_FROZEN
+
+    def line(self, code: str) -> ReviewLine | None:
+        return next((x for x in self.lines if x.code == code), None)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Review:
+        raw = json.loads(text)
+        lines = []
+        for x in raw["lines"]:
+            req = x.pop("requirement")
+            breaks = tuple(MonthBreak(**b) for b in x.pop("breaks"))
+            lines.append(ReviewLine(**x, requirement=Requirement(**req) if req else None, breaks=breaks))
+        actions = tuple(ActionItem(**a) for a in raw.pop("actions"))
+        raw.pop("lines")
+        return cls(**raw, lines=tuple(lines), actions=actions)
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    code: str
+    label: str
+    frozen_text: str
+    live_text: str
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """What the page shows: the review (the snapshot once frozen) and what moved since."""
+
+    review: Review
+    changes: tuple[FigureChange, ...] = field(default_factory=tuple)
+
+    @property
+    def changed_note(self) -> str | None:
+        if not self.changes:
+            return None
+        names = ", ".join(c.label for c in self.changes[:5]) + (" …" if len(self.changes) > 5 else "")
+        return (f"Les chiffres ont changé depuis la réunion du COPIL pour {len(self.changes)} indicateur(s) "
+                f"({names}) : la revue figée garde les valeurs présentées en séance.")
+
+
+# ------------------------------------------------------------------------------------------------
+# Computations
+
+
+def ytd_period(year: int, quarter: int) -> Period:
+    """January to the end of the quarter."""
+    return Period(dt.date(year, 1, 1), quarter_period(year, quarter).end, "range")
+
+
+def ytd_label(year: int, quarter: int) -> str:
+    end = quarter_period(year, quarter).end
+    return f"cumul janv.–{MONTH_ABBR_FR[end.month - 1]} {year}"
+
+
+def _slip(ind: IndicatorDef, q: IndicatorResult, previous_status: str) -> tuple[bool, str]:
+    if ind.kind == "count" or q.value is None:
+        return False, ""
+    if (q.status in (ATTEINT, A_SURVEILLER, NON_ATTEINT) and previous_status in (ATTEINT, A_SURVEILLER, NON_ATTEINT)
+            and STATUS_RANK[q.status] < STATUS_RANK[previous_status]):
+        return True, f"était « {previous_status} » un an plus tôt, « {q.status} » ce trimestre"
+    change = q.change
+    if change is None:
+        return False, ""
+    worse = -change if ind.direction == ">=" else change
+    tolerance = SLIP_POINTS if ind.unit == "%" else SLIP_RELATIVE * abs(q.previous_value or 0)
+    if worse >= tolerance and worse > 0:
+        unit = "pt" if ind.unit == "%" else ind.unit
+        amount = format_value(abs(change), "" if unit == "pt" else unit) + (" pt" if unit == "pt" else "")
+        way = "baisse" if change < 0 else "hausse"
+        return True, f"{way} de {amount} par rapport au même trimestre un an plus tôt"
+    return False, ""
+
+
+def requirement(ind: IndicatorDef, target: float | None, ytd_num: float | None, ytd_den: float | None,
+                remaining_months: int, last_year_den: float | None) -> Requirement | None:
+    """What the remaining months must achieve for the year to reach its target.
+
+    With ``t`` the target as a fraction (the target divided by the indicator's scale: 100 for a
+    rate, 1 000 for a per mille, 1 for a mean delay), ``N`` and ``D`` the year-to-date numerator
+    and denominator (Σ delays and answers for a mean delay), and ``R`` the expected denominator of
+    the remaining months — last year's denominator over the same months, or, without it, the
+    year's own pace ``D / months elapsed × months remaining``:
+
+        the year reaches its target when (N + x·R) / (D + R) meets t, i.e. x = (t·(D + R) − N) / R
+
+    where ``x`` is the rate (or mean delay) the remaining months must hold. For a "≥" rate:
+    x ≤ 0 means the target is secured whatever happens ("acquis"); x above 1 (100 %) means no
+    result can reach it ("hors d'atteinte"). For a "≤" mean delay: x < 0 is out of reach, and a
+    delay target is never secured in advance. Counts and yearly measures get no requirement.
+    """
+    if target is None or ind.kind == "count" or ind.frequency == "yearly":
+        return None
+    if remaining_months <= 0:
+        return Requirement(ANNEE_CLOSE, None, 0, None, "", "L'année est close : le résultat annuel est acquis.")
+    if not ytd_den:
+        return Requirement(NON_APPLICABLE, None, remaining_months, None, "", "Pas encore de donnée cette année.")
+    months_done = 12 - remaining_months
+    if last_year_den:
+        volume, basis = float(last_year_den), "volumes des mêmes mois l'an dernier"
+    else:
+        volume, basis = ytd_den / months_done * remaining_months, "rythme de l'année en cours"
+    t = target / ind.scale
+    num = ytd_num or 0.0
+    x = (t * (ytd_den + volume) - num) / volume
+    unit = ind.unit
+    months = f"{remaining_months} mois restant{'s' if remaining_months > 1 else ''}"
+    if ind.direction == ">=":
+        cap = 1.0
+        if x <= 0:
+            return Requirement(ACQUIS, 0.0, remaining_months, volume, basis,
+                               f"Cible annuelle acquise : même sans résultat sur les {months}, le cumul reste au-dessus.")
+        if x > cap + 1e-9:
+            return Requirement(HORS_ATTEINTE, x * ind.scale, remaining_months, volume, basis,
+                               f"Cible annuelle hors d'atteinte : il faudrait {format_value(x * ind.scale, unit)} "
+                               f"sur les {months}, au-delà du maximum possible.")
+        return Requirement(A_ATTEINDRE, x * ind.scale, remaining_months, volume, basis,
+                           f"Pour atteindre la cible annuelle, il faut au moins {format_value(x * ind.scale, unit)} "
+                           f"sur les {months} ({basis}).")
+    if x < 0:
+        return Requirement(HORS_ATTEINTE, x * ind.scale, remaining_months, volume, basis,
+                           f"Cible annuelle hors d'atteinte : le cumul est déjà trop haut pour revenir sous "
+                           f"{format_value(target, unit)} sur les {months}.")
+    if ind.unit == "%" and x >= 1:
+        return Requirement(ACQUIS, x * ind.scale, remaining_months, volume, basis,
+                           "Cible annuelle acquise quel que soit le résultat des mois restants.")
+    return Requirement(A_ATTEINDRE, x * ind.scale, remaining_months, volume, basis,
+                       f"Pour tenir la cible annuelle, il faut au plus {format_value(x * ind.scale, unit)} "
+                       f"sur les {months} ({basis}).")
+
+
+def month_breaks(unit: str, months: list[dt.date], values: list[float | None], check: list[dt.date]) -> tuple[MonthBreak, ...]:
+    """Months of *check* whose value breaks from the 12 months before them (rule at the top of the module)."""
+    out = []
+    index = {m: i for i, m in enumerate(months)}
+    for month in check:
+        i = index.get(month)
+        if i is None or values[i] is None:
+            continue
+        history = [v for v in values[max(0, i - BREAK_WINDOW):i] if v is not None]
+        if len(history) < BREAK_MIN_HISTORY:
+            continue
+        med = statistics.median(history)
+        mad = statistics.median([abs(v - med) for v in history])
+        relative = 0.0 if unit == "%" else MIN_SPREAD_RELATIVE * abs(med)
+        spread = max(MAD_TO_SIGMA * mad, MIN_SPREAD.get(unit, 0.0), relative, 1e-9)
+        score = (values[i] - med) / spread  # type: ignore[operator]
+        if abs(score) >= BREAK_Z:
+            out.append(MonthBreak(month.isoformat(), float(values[i]), float(med), round(float(score), 2)))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def break_text(b: MonthBreak, unit: str) -> str:
+    month = dt.date.fromisoformat(b.month)
+    return (f"{MONTH_NAMES_FR[month.month - 1]} {month.year} : {format_value(b.value, unit)} "
+            f"({b.direction} nette ; médiane des 12 mois précédents {format_value(b.median, unit)})")
+
+
+def compute_review(session: Session, prefecture_id: int, year: int, quarter: int) -> Review:
+    """The live review of a quarter (with the comments and actions saved so far)."""
+    pref = session.get(Prefecture, prefecture_id)
+    if pref is None:
+        raise ReviewError("préfecture inconnue")
+    q_period = quarter_period(year, quarter)
+    modules = labelled_modules(session, prefecture_id)
+    indicators = [d for d in indicators_for(session, prefecture_id) if d.module_code in modules]
+    quarter_results = {r.indicator.code: r for r in compute_indicators(session, prefecture_id, q_period,
+                                                                       indicators=indicators)}
+    ytd = {r.indicator.code: r for r in compute_indicators(session, prefecture_id, ytd_period(year, quarter),
+                                                           indicators=indicators, with_previous=False)}
+    remaining = 12 - q_period.end.month
+    last_year_rest: dict[int, float] = {}
+    if remaining:
+        rest = Period(add_months(q_period.end, 1 - 12), dt.date(year - 1, 12, 1), "range")
+        sums = observation_sums(session, prefecture_id, rest, (), None, [d.id for d in indicators])
+        last_year_rest = {int(r.indicator_id): float(r.denominator) for r in sums.itertuples(index=False)
+                          if r.denominator is not None and r.denominator == r.denominator}
+    history = Period(add_months(q_period.start, -BREAK_WINDOW), q_period.end, "range")
+    monthly = monthly_values_all(session, prefecture_id, [d for d in indicators if d.frequency == "monthly"], history)
+    book = TargetBook(session, prefecture_id, indicators)
+    lines = []
+    for ind in indicators:
+        q = quarter_results[ind.code]
+        y = ytd[ind.code]
+        rule = book.rule(ind.code, year)
+        previous_status = status_of(q.previous_value, rule)
+        slipped, reason = _slip(ind, q, previous_status)
+        req = requirement(ind, rule.value, y.numerator, y.denominator, remaining, last_year_rest.get(ind.id))
+        breaks = month_breaks(ind.unit, history.months, monthly[ind.code], q_period.months) if ind.code in monthly else ()
+        lines.append(ReviewLine(
+            code=ind.code, label=ind.label, module_code=ind.module_code, unit=ind.unit, kind=ind.kind,
+            direction=ind.direction, frequency=ind.frequency, target=rule.value, alert=rule.alert,
+            quarter_value=q.value, quarter_numerator=q.numerator, quarter_denominator=q.denominator,
+            quarter_status=q.status, previous_value=q.previous_value, previous_status=previous_status,
+            ytd_value=y.value, ytd_numerator=y.numerator, ytd_denominator=y.denominator, ytd_status=y.status,
+            slipped=slipped, slip_reason=reason, requirement=req, breaks=breaks,
+        ))
+    order = {d.code: i for i, d in enumerate(indicators)}
+    lines.sort(key=lambda x: (not x.slipped, STATUS_RANK.get(x.quarter_status, 9), order[x.code]))
+    row = _row(session, prefecture_id, year, quarter)
+    comments = _comments(session, row)
+    lines = [dataclasses.replace(x, comment=comments.get(x.code, "")) for x in lines]
+    return Review(pref.name, year, quarter, utcnow().isoformat(timespec="seconds"), tuple(lines),
+                  _actions(session, row), row.status if row else REVIEW_OPEN)
+
+
+# ------------------------------------------------------------------------------------------------
+# Storage
+
+
+def _row(session: Session, prefecture_id: int, year: int, quarter: int) -> QuarterReview | None:
+    return session.exec(select(QuarterReview).where(
+        QuarterReview.prefecture_id == prefecture_id, QuarterReview.year == year, QuarterReview.quarter == quarter,
+    )).first()
+
+
+def _writable_row(session: Session, prefecture_id: int, year: int, quarter: int) -> QuarterReview:
+    row = _row(session, prefecture_id, year, quarter)
+    if row is None:
+        row = QuarterReview(prefecture_id=prefecture_id, year=year, quarter=quarter)
+        session.add(row)
+        session.flush()
+    if row.status == REVIEW_FROZEN:
+        raise ReviewError(f"La revue du {quarter_period(year, quarter).label} est figée (COPIL du "
+                          f"{_date_fr(row.meeting_date)}) : rouvrez-la pour la modifier.")
+    return row
+
+
+def _date_fr(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "date non précisée"
+
+
+def _comments(session: Session, row: QuarterReview | None) -> dict[str, str]:
+    if row is None:
+        return {}
+    return {c.indicator_code: c.text for c in session.exec(select(ReviewComment).where(ReviewComment.review_id == row.id))}
+
+
+def _actions(session: Session, row: QuarterReview | None) -> tuple[ActionItem, ...]:
+    if row is None:
+        return ()
+    rows = session.exec(select(ReviewAction).where(ReviewAction.review_id == row.id).order_by(ReviewAction.id))
+    return tuple(ActionItem(a.id, a.indicator_code, a.text, a.owner, a.due_date.isoformat() if a.due_date else None,
+                            a.action_id) for a in rows)
+
+
+def save_comment(session: Session, prefecture_id: int, year: int, quarter: int, code: str, text: str,
+                 user: str = "") -> None:
+    """Save (or clear, with an empty text) the COPIL's comment on one indicator."""
+    known = {d.code for d in indicators_for(session, prefecture_id)}
+    if code not in known:
+        raise ReviewError(f"indicateur inconnu : {code}")
+    row = _writable_row(session, prefecture_id, year, quarter)
+    existing = session.exec(select(ReviewComment).where(ReviewComment.review_id == row.id,
+                                                        ReviewComment.indicator_code == code)).first()
+    text = text.strip()
+    if not text:
+        if existing:
+            session.delete(existing)
+        return
+    if existing is None:
+        existing = ReviewComment(review_id=row.id or 0, indicator_code=code, text=text)
+    existing.text, existing.updated_at, existing.updated_by = text, utcnow(), user
+    session.add(existing)
+
+
+def add_action(session: Session, prefecture_id: int, year: int, quarter: int, text: str, *,
+               indicator_code: str | None = None, owner: str = "", due_date: dt.date | None = None,
+               action_id: int | None = None) -> ReviewAction:
+    """Record an action the COPIL decided (``action_id``: the action plan's item, once linked)."""
+    text = text.strip()
+    if not text:
+        raise ReviewError("Décrivez l'action décidée.")
+    row = _writable_row(session, prefecture_id, year, quarter)
+    action = ReviewAction(review_id=row.id or 0, indicator_code=indicator_code or None, text=text,
+                          owner=owner.strip(), due_date=due_date, action_id=action_id)
+    session.add(action)
+    session.flush()
+    return action
+
+
+def delete_action(session: Session, prefecture_id: int, action_id: int) -> None:
+    action = session.get(ReviewAction, action_id)
+    if action is None:
+        return
+    row = session.get(QuarterReview, action.review_id)
+    if row is None or row.prefecture_id != prefecture_id:
+        raise ReviewError("action inconnue")
+    _writable_row(session, prefecture_id, row.year, row.quarter)
+    session.delete(action)
+
+
+def freeze_review(session: Session, prefecture_id: int, year: int, quarter: int, meeting_date: dt.date,
+                  user: str = "") -> Review:
+    """The COPIL has met: store the figures, comments and actions as they were presented."""
+    row = _writable_row(session, prefecture_id, year, quarter)
+    now = utcnow()
+    review = dataclasses.replace(compute_review(session, prefecture_id, year, quarter), status=REVIEW_FROZEN,
+                                 meeting_date=meeting_date.isoformat(), frozen_at=now.isoformat(timespec="seconds"),
+                                 frozen_by=user)
+    row.status, row.meeting_date, row.frozen_at, row.frozen_by = REVIEW_FROZEN, meeting_date, now, user
+    row.snapshot_json = review.to_json()
+    session.add(row)
+    return review
+
+
+def reopen_review(session: Session, prefecture_id: int, year: int, quarter: int) -> None:
+    """Undo a freeze made by mistake: the review becomes live again (comments and actions kept)."""
+    row = _row(session, prefecture_id, year, quarter)
+    if row is None or row.status != REVIEW_FROZEN:
+        return
+    row.status, row.snapshot_json, row.frozen_at = REVIEW_OPEN, None, None
+    session.add(row)
+
+
+def _rounded(value: float | None, unit: str) -> float | None:
+    return None if value is None else round(value, DISPLAY_DECIMALS.get(unit, 1))
+
+
+def open_review(session: Session, prefecture_id: int, year: int, quarter: int) -> ReviewView:
+    """The review as the page shows it: the frozen snapshot (with what moved since), or the live one."""
+    row = _row(session, prefecture_id, year, quarter)
+    if row is None or row.status != REVIEW_FROZEN or not row.snapshot_json:
+        return ReviewView(compute_review(session, prefecture_id, year, quarter))
+    frozen = Review.from_json(row.snapshot_json)
+    live = compute_review(session, prefecture_id, year, quarter)
+    changes = []
+    for line in frozen.lines:
+        now = live.line(line.code)
+        if now is None:
+            continue
+        for before, after in ((line.quarter_value, now.quarter_value), (line.ytd_value, now.ytd_value)):
+            if _rounded(before, line.unit) != _rounded(after, line.unit):
+                changes.append(FigureChange(line.code, line.label, line.text(line.quarter_value),
+                                            line.text(now.quarter_value)))
+                break
+    return ReviewView(frozen, tuple(changes))
+
+
+def reviews_of_year(session: Session, prefecture_id: int, year: int) -> list[QuarterReview]:
+    return list(session.exec(select(QuarterReview).where(QuarterReview.prefecture_id == prefecture_id,
+                                                        QuarterReview.year == year).order_by(QuarterReview.quarter)))
+
+
+def decided_actions_of_year(session: Session, prefecture_id: int, year: int
+                            ) -> tuple[tuple[ReviewMeeting, ...], tuple[DecidedAction, ...]]:
+    """The COPIL meetings of the year and the actions they decided (a frozen review as frozen)."""
+    labels = {d.code: d.label for d in indicators_for(session, prefecture_id)}
+    meetings, decided = [], []
+    for row in reviews_of_year(session, prefecture_id, year):
+        label = quarter_period(row.year, row.quarter).label
+        frozen = row.status == REVIEW_FROZEN and bool(row.snapshot_json)
+        meetings.append(ReviewMeeting(label, row.meeting_date, frozen))
+        actions = Review.from_json(row.snapshot_json).actions if frozen else _actions(session, row)  # type: ignore[arg-type]
+        for a in actions:
+            decided.append(DecidedAction(label, labels.get(a.indicator_code or "", "toute la démarche"), a.text,
+                                         a.action_id))
+    return tuple(meetings), tuple(decided)
+
+
+# ------------------------------------------------------------------------------------------------
+# Demo
+
+DEMO_REVIEWS: dict[tuple[int, int], dict] = {  # fictional minutes of the demo préfecture's COPIL
+    (2024, 2): {
+        "meeting": dt.date(2024, 7, 11),
+        "comments": {
+            "TEL_ABOUTIS": "Progrès nets depuis le serveur vocal, mais les lundis matin restent saturés : "
+                           "la cible de 90 % n'est pas tenue.",
+            "RECLA_DELAI": "Deux demandes (avril, juin) sont restées sans réponse : relancer les services "
+                           "destinataires chaque semaine.",
+        },
+        "actions": [
+            ("TEL_ABOUTIS", "Renfort d'un agent au standard le lundi matin", "Cheffe du standard", dt.date(2024, 9, 30)),
+            ("RECLA_DELAI", "Relance hebdomadaire des services sur les réclamations ouvertes", "Référente qualité",
+             dt.date(2024, 7, 31)),
+        ],
+    },
+    (2024, 3): {
+        "meeting": None,
+        "comments": {"RECLA_DELAI": "Juillet en net recul (75 % dans les délais) : à analyser avec le bureau "
+                                    "du courrier avant la séance."},
+        "actions": [("COURRIEL_5J", "Point mensuel avec le bureau des étrangers sur les délais de réponse",
+                     "Bureau des étrangers", dt.date(2024, 12, 31))],
+    },
+}
+
+
+def seed_demo_reviews(session: Session, prefecture_id: int) -> int:
+    """The demo's reviews: the 2nd quarter of 2024 frozen after its COPIL, the 3rd in preparation.
+    A review that already exists is left as it is (loading the demo twice changes nothing)."""
+    added = 0
+    for (year, quarter), spec in DEMO_REVIEWS.items():
+        if _row(session, prefecture_id, year, quarter) is not None:
+            continue
+        for code, text in spec["comments"].items():
+            save_comment(session, prefecture_id, year, quarter, code, text, "démo")
+        for code, text, owner, due in spec["actions"]:
+            add_action(session, prefecture_id, year, quarter, text, indicator_code=code, owner=owner, due_date=due)
+        if spec["meeting"] is not None:
+            session.flush()
+            freeze_review(session, prefecture_id, year, quarter, spec["meeting"], "démo")
+        added += 1
+    return added
+
+
+__all__ = [
+    "ACQUIS", "ANNEE_CLOSE", "A_ATTEINDRE", "HORS_ATTEINTE", "NON_APPLICABLE", "PAS_DE_DONNEE", "SANS_OBJECTIF",
+    "ActionItem", "FigureChange", "MonthBreak", "Requirement", "Review", "ReviewError", "ReviewLine", "ReviewView",
+    "add_action", "break_text", "compute_review", "decided_actions_of_year", "delete_action", "freeze_review",
+    "month_breaks", "open_review", "reopen_review", "requirement", "save_comment", "seed_demo_reviews", "ytd_label",
+    "ytd_period",
+]

@@ -1,0 +1,141 @@
+"""One entry point for every export, called by the Exports page and by ``python -m qep_core export``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from qep_core.compute import data_range, monthly_values_all
+from qep_core.db import session_scope
+from qep_core.exports.content import CLU, COPIL, DEFAULT_MIN_VOLUME, PUBLIC, build_content
+from qep_core.models import Prefecture
+from qep_core.periods import Period, quarter_period, year_period
+
+KINDS = ("copil", "clu", "bilan", "affiche", "xlsx", "sp-plus")
+KIND_LABELS = {
+    "copil": "Diaporama du comité de pilotage (PPTX)",
+    "clu": "Diaporama du comité local des usagers (PPTX)",
+    "bilan": "Bilan annuel (PDF ou HTML)",
+    "affiche": "Affiche « programme transparence » (PDF A4 ou A3)",
+    "xlsx": "Tableau de bord (Excel)",
+    "sp-plus": "Résultats pour Services Publics+ (CSV ou Excel)",
+}
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SLOW_KINDS = frozenset({"copil", "clu", "bilan", "affiche"})  # the page shows progress for these
+
+
+class ExportError(ValueError):
+    """A request that cannot be served, with a French message (no data, wrong option…)."""
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    kind: str
+    year: int
+    quarter: int | None = None
+    min_volume: int = DEFAULT_MIN_VOLUME
+    page: str = "A4"  # affiche: A4 | A3
+    format: str | None = None  # bilan: pdf | html ; sp-plus: csv | xlsx
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    mime: str
+    data: bytes
+
+
+def _period(req: ExportRequest, first: dt.date, last: dt.date) -> Period:
+    if req.kind in ("bilan", "sp-plus") and req.quarter:
+        raise ExportError("le bilan et l'export Services Publics+ sont annuels : retirez le trimestre")
+    if req.kind == "affiche" and not req.quarter:
+        if req.year == last.year:
+            return quarter_period(req.year, (last.month - 1) // 3 + 1)
+        return quarter_period(req.year, 4)
+    return quarter_period(req.year, req.quarter) if req.quarter else year_period(req.year)
+
+
+def default_format(kind: str) -> str | None:
+    return {"bilan": "pdf", "sp-plus": "csv"}.get(kind)
+
+
+def build_export(engine: Engine, prefecture_id: int, req: ExportRequest,
+                 progress: Callable[[str], None] | None = None) -> ExportFile:
+    """Build one export; *progress* receives French step names (the page shows them)."""
+    step = progress or (lambda _text: None)
+    if req.kind not in KINDS:
+        raise ExportError(f"export inconnu : {req.kind} (attendu : {', '.join(KINDS)})")
+    if req.min_volume < 1:
+        raise ExportError("le seuil de publication doit être d'au moins 1 réponse")
+    fmt = req.format or default_format(req.kind)
+    if req.kind == "bilan" and fmt not in ("pdf", "html"):
+        raise ExportError("format du bilan : pdf ou html")
+    if req.kind == "sp-plus" and fmt not in ("csv", "xlsx"):
+        raise ExportError("format Services Publics+ : csv ou xlsx")
+    if req.kind == "affiche" and req.page not in ("A4", "A3"):
+        raise ExportError("format de l'affiche : A4 ou A3")
+    step("Calcul des indicateurs")
+    with session_scope(engine) as session:
+        pref = session.get(Prefecture, prefecture_id)
+        if pref is None:
+            raise ExportError("préfecture inconnue")
+        span = data_range(session, prefecture_id)
+        if span is None or not span[0].year <= req.year <= span[1].year:
+            known = f" (données de {span[0].year} à {span[1].year})" if span else ""
+            raise ExportError(f"aucune donnée pour {req.year}{known}")
+        period = _period(req, *span)
+        stem = f"{req.kind}-{pref.code}-{period.code}"
+        if req.kind == "affiche":
+            from qep_core.exports.affiche import affiche_content
+
+            content, tiles = affiche_content(session, prefecture_id, period.start.year,
+                                             (period.start.month - 1) // 3 + 1, req.min_volume)
+        else:
+            audience = {"copil": COPIL, "clu": CLU, "bilan": COPIL, "xlsx": COPIL, "sp-plus": PUBLIC}[req.kind]
+            content = build_content(session, prefecture_id, period, audience, req.min_volume)
+            monthly = {}
+            if req.kind == "xlsx":
+                from qep_core.referentiel import indicators_for
+
+                indicators = [d for d in indicators_for(session, prefecture_id) if d.code in
+                              {f.code for f in content.indicators}]
+                monthly = monthly_values_all(session, prefecture_id, indicators, period)
+            if req.kind == "sp-plus":
+                from qep_core.exports.sp_plus import last_update
+
+                updated = last_update(session, prefecture_id)
+    if req.kind in ("copil", "clu"):
+        from qep_core.exports.pptx_slides import build_deck
+
+        step("Mise en page des diapositives")
+        return ExportFile(f"{stem}.pptx", PPTX, build_deck(content))
+    if req.kind == "bilan":
+        from qep_core.exports.bilan import html_to_pdf, render_bilan_html
+
+        step("Rédaction du bilan")
+        html = render_bilan_html(content)
+        if fmt == "html":
+            return ExportFile(f"{stem}.html", "text/html", html.encode("utf-8"))
+        step("Mise en page du PDF")
+        return ExportFile(f"{stem}.pdf", "application/pdf", html_to_pdf(html))
+    if req.kind == "affiche":
+        from qep_core.exports.affiche import render_affiche_pdf
+
+        step("Mise en page de l'affiche")
+        return ExportFile(f"affiche-{pref.code}-{period.code}-{req.page}.pdf", "application/pdf",
+                          render_affiche_pdf(content, tiles, req.page))
+    if req.kind == "xlsx":
+        from qep_core.exports.xlsx_export import build_workbook
+
+        step("Écriture du classeur")
+        return ExportFile(f"tableau-de-bord-{pref.code}-{period.code}.xlsx", XLSX, build_workbook(content, monthly))
+    from qep_core.exports.sp_plus import sp_plus_rows, to_csv, to_xlsx
+
+    rows = sp_plus_rows(content, updated)
+    if fmt == "xlsx":
+        return ExportFile(f"services-publics-plus-{pref.code}-{period.code}.xlsx", XLSX, to_xlsx(rows))
+    return ExportFile(f"services-publics-plus-{pref.code}-{period.code}.csv", "text/csv", to_csv(rows))

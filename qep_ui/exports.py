@@ -1,0 +1,108 @@
+"""Widgets of the "Exports" page: choose a document, prepare it (with progress for the slow ones),
+download it. The page calls :func:`qep_core.exports.service.build_export`, as the CLI does."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from qep_core.exports.content import DEFAULT_MIN_VOLUME
+from qep_core.exports.service import (
+    KIND_LABELS,
+    KINDS,
+    SLOW_KINDS,
+    ExportError,
+    ExportFile,
+    ExportRequest,
+    build_export,
+)
+from qep_core.periods import quarter_period
+from qep_ui.state import View, engine
+
+RESULT_KEY = "qep_export_result"
+DESCRIPTIONS = {
+    "copil": "Tous les indicateurs avec leur cible, l'année précédente et le détail par périmètre ; réclamations, "
+             "actions décidées en revue trimestrielle. Graphiques PowerPoint modifiables.",
+    "clu": "Version publique : titres en mots simples, aucun résultat fondé sur trop peu de réponses, aucun "
+           "service trop petit, aucune donnée personnelle, enquêtes avec leur nombre de répondants.",
+    "bilan": "Le document annuel lu par les auditeurs : indicateurs contre cibles et contre l'année précédente, "
+             "réclamations, enquêtes, formations, plan d'actions, revues du COPIL.",
+    "affiche": "Une page à afficher dans le hall : délais de réponse, appels décrochés, satisfaction du trimestre.",
+    "xlsx": "Une feuille par module : valeurs, cibles, statuts colorés, valeurs mensuelles ; détail par périmètre.",
+    "sp-plus": "Les résultats de l'année dans les colonnes du jeu national de résultats de qualité de service.",
+}
+PUBLIC_KINDS = {"clu", "affiche", "sp-plus"}
+QUARTERLY_KINDS = {"copil", "clu", "affiche", "xlsx"}
+
+
+def request_form(view: View) -> ExportRequest:
+    """The choices of the page; the year is the sidebar's."""
+    year = view.period.end.year
+    kinds = [k for k in KINDS if k in PUBLIC_KINDS or view.principal.can("export_internal")]
+    kind = st.radio("Document", kinds, format_func=KIND_LABELS.get, key="export_kind")
+    st.caption(DESCRIPTIONS[kind])
+    cols = st.columns(3)
+    quarter = None
+    if kind in QUARTERLY_KINDS:
+        options = [0, 1, 2, 3, 4] if kind != "affiche" else [1, 2, 3, 4]
+        default = 0
+        if view.period.kind == "quarter":
+            default = (view.period.start.month - 1) // 3 + 1
+        elif kind == "affiche":
+            default = (view.last_month.month - 1) // 3 + 1 if view.last_month and view.last_month.year == year else 4
+        quarter = cols[0].selectbox("Période", options, index=options.index(default) if default in options else 0,
+                                    key=f"export_quarter_{kind}",
+                                    format_func=lambda q: f"année {year}" if q == 0 else quarter_period(year, q).label)
+        quarter = quarter or None
+    else:
+        cols[0].markdown(f"**Période** : année {year}")
+    min_volume = DEFAULT_MIN_VOLUME
+    if kind in PUBLIC_KINDS:
+        min_volume = int(cols[1].number_input(
+            "Seuil de publication (réponses)", min_value=1, max_value=1000, value=DEFAULT_MIN_VOLUME, step=1,
+            key="export_min_volume",
+            help="Un résultat fondé sur moins de réponses, ou un service plus petit, n'est pas publié."))
+    page, fmt = "A4", None
+    if kind == "affiche":
+        page = cols[2].radio("Format", ["A4", "A3"], horizontal=True, key="export_page")
+    if kind == "bilan":
+        fmt = cols[2].radio("Fichier", ["pdf", "html"], horizontal=True, key="export_format_bilan",
+                            format_func={"pdf": "PDF", "html": "HTML"}.get)
+    if kind == "sp-plus":
+        fmt = cols[2].radio("Fichier", ["csv", "xlsx"], horizontal=True, key="export_format_sp",
+                            format_func={"csv": "CSV (;)", "xlsx": "Excel"}.get)
+    return ExportRequest(kind, year, quarter, min_volume, page, fmt)
+
+
+def prepare(view: View, req: ExportRequest) -> None:
+    """Build the file on demand (with a progress box for slides and PDFs) and keep it for download."""
+    if not st.button("Préparer le document", type="primary", icon=":material/build:"):
+        return
+    from qep_ui.auth import require
+
+    require("export" if req.kind in PUBLIC_KINDS else "export_internal")  # checked on the server, every time
+    st.session_state.pop(RESULT_KEY, None)
+    try:
+        if req.kind in SLOW_KINDS:
+            with st.status("Préparation du document…", expanded=True) as box:
+                result = build_export(engine(), view.prefecture.id or 0, req, progress=box.write)
+                box.update(label="Document prêt", state="complete", expanded=False)
+        else:
+            with st.spinner("Préparation…"):
+                result = build_export(engine(), view.prefecture.id or 0, req)
+    except ExportError as exc:
+        st.error(f"Impossible de préparer ce document : {exc}.")
+        return
+    st.session_state[RESULT_KEY] = (req, result)
+
+
+def download(req: ExportRequest) -> None:
+    kept = st.session_state.get(RESULT_KEY)
+    if not kept:
+        return
+    made_for, result = kept
+    if made_for != req:
+        st.caption("Les choix ont changé : préparez de nouveau le document.")
+        return
+    file: ExportFile = result
+    st.download_button(f"Télécharger {file.name} ({len(file.data) // 1024 + 1} Ko)", file.data, file.name, file.mime,
+                       icon=":material/download:", type="primary", on_click="ignore", key="export_download")

@@ -1,0 +1,248 @@
+"""Widgets of the "Revue trimestrielle" page: the quarter's table, slips, what the rest of the year
+must achieve, breaks, the COPIL's comments and actions, freezing (kept out of the page script)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from qep_core.compute import NON_ATTEINT
+from qep_core.exports.review import (
+    A_ATTEINDRE,
+    ACQUIS,
+    HORS_ATTEINTE,
+    ReviewError,
+    ReviewLine,
+    ReviewView,
+    add_action,
+    break_text,
+    delete_action,
+    freeze_review,
+    open_review,
+    reopen_review,
+    save_comment,
+    ytd_label,
+)
+from qep_core.periods import quarter_period
+from qep_core.report import format_value
+from qep_ui.importing import flash
+from qep_ui.state import View, engine
+from qep_ui.widgets import status_text
+
+QUARTER_KEY = "revue_trim"
+
+
+def choose_quarter(view: View) -> int:
+    """The quarter of the sidebar's year: the sidebar's own when it shows a quarter, else the latest with data."""
+    year = view.period.end.year
+    default = 4
+    if view.period.kind == "quarter":
+        default = (view.period.start.month - 1) // 3 + 1
+    elif view.last_month is not None and view.last_month.year == year:
+        default = (view.last_month.month - 1) // 3 + 1
+    if st.session_state.get(f"{QUARTER_KEY}_year") != year:  # a new year: back to its default quarter
+        st.session_state[QUARTER_KEY] = default
+        st.session_state[f"{QUARTER_KEY}_year"] = year
+    return int(st.selectbox("Trimestre", [1, 2, 3, 4], key=QUARTER_KEY,
+                            format_func=lambda q: quarter_period(year, q).label))
+
+
+def load(view: View, quarter: int) -> ReviewView:
+    from qep_core.db import session_scope
+
+    with session_scope(engine()) as session:
+        return open_review(session, view.prefecture.id or 0, view.period.end.year, quarter)
+
+
+def _change(line: ReviewLine) -> str:
+    change = line.change
+    if change is None:
+        return "–"
+    unit = "pt" if line.unit == "%" else line.unit
+    text = format_value(abs(change), "" if unit == "pt" else unit) + (" pt" if unit == "pt" else "")
+    return ("+" if change >= 0 else "-") + text
+
+
+def review_table(rv: ReviewView) -> pd.DataFrame:
+    r = rv.review
+    q_label, prev_label = f"T{r.quarter} {r.year}", f"T{r.quarter} {r.year - 1}"
+    return pd.DataFrame([{
+        "Recul": "⚠ recul" if x.slipped else "",
+        "Indicateur": x.label,
+        q_label: x.text(x.quarter_value),
+        "Statut": status_text(x.quarter_status),
+        prev_label: x.text(x.previous_value),
+        "Évolution": _change(x),
+        ytd_label(r.year, r.quarter).capitalize(): x.text(x.ytd_value),
+        "Statut du cumul": status_text(x.ytd_status),
+        "Cible": x.target_text,
+        "Reste de l'année": x.requirement.state if x.requirement else "–",
+        "Ruptures": str(len(x.breaks)) if x.breaks else "",
+    } for x in r.lines])
+
+
+def headline(rv: ReviewView) -> None:
+    r = rv.review
+    lines = r.lines
+    cols = st.columns(4)
+    cols[0].metric("Indicateurs en recul", sum(x.slipped for x in lines), border=True,
+                   help="Statut moins bon qu'au même trimestre un an plus tôt, ou baisse d'au moins 2 points "
+                        "(10 % pour un délai ou un nombre).")
+    cols[1].metric("Non atteints ce trimestre", sum(x.quarter_status == NON_ATTEINT for x in lines), border=True)
+    cols[2].metric("Cibles annuelles hors d'atteinte",
+                   sum(1 for x in lines if x.requirement and x.requirement.state == HORS_ATTEINTE), border=True)
+    cols[3].metric("Mois en rupture", sum(len(x.breaks) for x in lines), border=True,
+                   help="Écart à la médiane des 12 mois précédents d'au moins 3,5 fois l'écart absolu médian.")
+
+
+def status_banner(rv: ReviewView) -> None:
+    r = rv.review
+    if r.frozen:
+        day = dt.date.fromisoformat(r.meeting_date).strftime("%d/%m/%Y") if r.meeting_date else "?"
+        st.success(f"Revue figée : ce sont les chiffres, commentaires et actions présentés au COPIL du {day}"
+                   f"{' (figée par ' + r.frozen_by + ')' if r.frozen_by else ''}.", icon=":material/lock:")
+        if rv.changed_note:
+            st.warning(rv.changed_note, icon=":material/sync_problem:")
+            with st.expander("Valeurs présentées en séance et valeurs d'aujourd'hui"):
+                st.dataframe(pd.DataFrame([{"Indicateur": c.label, "Présenté au COPIL": c.frozen_text,
+                                            "Aujourd'hui": c.live_text} for c in rv.changes]), hide_index=True)
+    else:
+        st.info("Revue en préparation : les chiffres suivent les imports. Une fois le COPIL réuni, figez-la "
+                "pour en garder le procès-verbal.", icon=":material/edit_note:")
+
+
+def slips_section(rv: ReviewView) -> None:
+    slipped = [x for x in rv.review.lines if x.slipped]
+    st.subheader("Ce qui a reculé")
+    if not slipped:
+        st.caption("Aucun indicateur n'a reculé par rapport au même trimestre un an plus tôt.")
+    for x in slipped:
+        st.markdown(f"- **{x.label}** : {x.text(x.quarter_value)} — {x.slip_reason}")
+
+
+def requirements_section(rv: ReviewView) -> None:
+    st.subheader("Cibles annuelles : ce que doivent faire les mois restants")
+    rows = [x for x in rv.review.lines if x.requirement and x.requirement.state in (A_ATTEINDRE, HORS_ATTEINTE, ACQUIS)]
+    if not rows:
+        st.caption("Pas de cible annuelle encore ouverte pour ce trimestre (année close ou pas de donnée).")
+        return
+    st.dataframe(pd.DataFrame([{
+        "Indicateur": x.label, "Cumul": x.text(x.ytd_value), "Cible": x.target_text,
+        "Situation": x.requirement.state,  # type: ignore[union-attr]
+        "Il faut sur les mois restants": x.text(x.requirement.required_value)  # type: ignore[union-attr]
+        if x.requirement.state == A_ATTEINDRE else "–",  # type: ignore[union-attr]
+        "Détail": x.requirement.text,  # type: ignore[union-attr]
+    } for x in rows]), hide_index=True, width="stretch",
+        column_config={"Détail": st.column_config.TextColumn(width="large")})
+    st.caption("Calcul : le taux x des mois restants tel que (N + x·R) / (D + R) atteigne la cible, où N et D sont les "
+               "comptes de l'année à ce jour et R le volume attendu des mois restants (les mêmes mois l'an dernier, "
+               "sinon le rythme de l'année).")
+
+
+def breaks_section(rv: ReviewView) -> None:
+    st.subheader("Mois en rupture avec la tendance")
+    items = [(x, b) for x in rv.review.lines for b in x.breaks]
+    if not items:
+        st.caption("Aucun mois du trimestre ne s'écarte nettement des 12 mois précédents.")
+    for x, b in items:
+        st.markdown(f"- **{x.label}** — {break_text(b, x.unit)}")
+
+
+def comments_section(view: View, rv: ReviewView, user: str) -> None:
+    r = rv.review
+    st.subheader("Analyse du COPIL, indicateur par indicateur")
+    if r.frozen or not view.principal.can("comment"):
+        commented = [x for x in r.lines if x.comment]
+        if not commented:
+            st.caption("Aucun commentaire n'a été enregistré pour cette revue.")
+        for x in commented:
+            st.markdown(f"**{x.label}**\n\n{x.comment}")
+        return
+    with st.form("review_comments"):
+        texts = {}
+        for x in r.lines:
+            texts[x.code] = st.text_area(f"{x.label} — {x.text(x.quarter_value)} ({x.quarter_status})", value=x.comment,
+                                         key=f"comment_{r.year}_{r.quarter}_{x.code}", height=68, max_chars=4000)
+        if st.form_submit_button("Enregistrer les commentaires", icon=":material/save:"):
+            changed = {code: text for code, text in texts.items()
+                       if text.strip() != rv.review.line(code).comment}  # type: ignore[union-attr]
+            if not changed:
+                flash("info", "Aucun commentaire n'a changé.")
+                st.rerun()
+            _write(view, lambda s: [save_comment(s, view.prefecture.id or 0, r.year, r.quarter, code, text, user)
+                                    for code, text in changed.items()],
+                   f"{len(changed)} commentaire(s) enregistré(s).")
+
+
+def actions_section(view: View, rv: ReviewView) -> None:
+    r = rv.review
+    st.subheader("Actions décidées")
+    labels = {x.code: x.label for x in r.lines}
+    if r.actions:
+        for a in r.actions:
+            cols = st.columns([6, 1])
+            due = f" · échéance {dt.date.fromisoformat(a.due_date):%d/%m/%Y}" if a.due_date else ""
+            owner = f" · {a.owner}" if a.owner else ""
+            cols[0].markdown(f"- {a.text} — *{labels.get(a.indicator_code or '', 'toute la démarche')}*{owner}{due}")
+            if not r.frozen and a.id is not None and view.principal.can("comment") and cols[1].button("Retirer", key=f"del_action_{a.id}",
+                                                                    icon=":material/delete:"):
+                _write(view, lambda s, i=a.id: delete_action(s, view.prefecture.id or 0, i), "Action retirée.")
+    else:
+        st.caption("Aucune action décidée pour ce trimestre.")
+    if r.frozen or not view.principal.can("comment"):
+        return
+    with st.form("review_action", clear_on_submit=True):
+        text = st.text_area("Nouvelle action", max_chars=2000, height=68,
+                            placeholder="Ex. : renfort du standard aux heures de pointe du lundi")
+        cols = st.columns(3)
+        code = cols[0].selectbox("Indicateur concerné", ["", *labels], format_func=lambda c: labels.get(c, "—"))
+        owner = cols[1].text_input("Pilote", max_chars=200)
+        due = cols[2].date_input("Échéance", value=None, format="DD/MM/YYYY")
+        if st.form_submit_button("Ajouter l'action", icon=":material/add_task:"):
+            _write(view, lambda s: add_action(s, view.prefecture.id or 0, r.year, r.quarter, text,
+                                              indicator_code=code or None, owner=owner, due_date=due),
+                   "Action ajoutée.")
+
+
+def freeze_section(view: View, rv: ReviewView, user: str) -> None:
+    r = rv.review
+    st.subheader("Procès-verbal")
+    if not view.principal.can("comment"):
+        st.caption("Revue figée par le COPIL." if r.frozen else "Revue en préparation : elle sera figée après la réunion.")
+        return
+    if r.frozen:
+        st.caption("Rouvrir la revue la rend de nouveau modifiable ; elle suivra alors les chiffres du moment.")
+        confirm = st.checkbox("Je confirme vouloir rouvrir cette revue", key="reopen_confirm")
+        if st.button("Rouvrir la revue", disabled=not confirm, icon=":material/lock_open:"):
+            _write(view, lambda s: reopen_review(s, view.prefecture.id or 0, r.year, r.quarter), "Revue rouverte.")
+        return
+    cols = st.columns([1, 2])
+    meeting = cols[0].date_input("Date de la réunion du COPIL", value=dt.date.today(), format="DD/MM/YYYY",
+                                 key="meeting_date")
+    cols[1].caption("Figer la revue enregistre les chiffres, les commentaires et les actions tels qu'ils sont : "
+                    "un import ultérieur ne les changera plus.")
+    if st.button("Figer la revue", type="primary", icon=":material/lock:"):
+        _write(view, lambda s: freeze_review(s, view.prefecture.id or 0, r.year, r.quarter, meeting, user),
+               "Revue figée : le procès-verbal est enregistré.")
+
+
+def _write(view: View, action, message: str) -> None:  # type: ignore[no-untyped-def]
+    """Run one change of the review in its own transaction, with its line in the change history."""
+    from qep_core.audit import record_change
+    from qep_core.db import session_scope
+    from qep_ui.auth import require
+
+    who = require("comment")  # checked again here: a button drawn earlier is not a permission
+    try:
+        with session_scope(engine(), write=True) as session:
+            action(session)
+            record_change(session, user=who.login if not who.local else (st.session_state.get("qep-user") or who.login),
+                          action="review", prefecture_id=view.prefecture.id, entity="revue trimestrielle",
+                          summary=message)
+    except ReviewError as exc:
+        flash("error", str(exc))
+    else:
+        flash("success", message)
+    st.rerun()
