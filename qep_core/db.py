@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from qep_core import models  # noqa: F401  (registers the tables)
+from qep_core.pilotage import models as pilotage_models  # noqa: F401  (action plan, audits, trainings)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
