@@ -1,4 +1,5 @@
-"""Command line: ``python -m qep_core init | import | report | template | demo-data``.
+"""Command line: ``python -m qep_core init | import | report | template | target | demo-data`` and the
+pilotage's ``actions | audit | training`` (:mod:`qep_core.pilotage.cli`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
 It calls the very functions the pages call.
@@ -199,8 +200,10 @@ def cmd_target(args: argparse.Namespace) -> int:
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from qep_core.demo import write_demo_files
+    from qep_core.pilotage.demo import write_pilotage_demo_files
 
     files = write_demo_files(Path(args.output))
+    files += write_pilotage_demo_files(Path(args.output) / "pilotage")
     print(f"{len(files)} fichiers de démonstration écrits dans {args.output}")
     return EXIT_OK
 
@@ -257,6 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo-data", help="régénérer les fichiers de la préfecture de démonstration")
     p.add_argument("-o", "--output", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
     p.set_defaults(func=cmd_demo_data)
+
+    from qep_core.pilotage.cli import add_pilotage_commands
+
+    add_pilotage_commands(sub)  # actions, audit, training
     return parser
 
 

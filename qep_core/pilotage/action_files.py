@@ -45,6 +45,7 @@ from qep_core.pilotage.actions import (
     refresh_current_status,
     status_history,
 )
+from qep_core.pilotage.audits import link_actions_to_remarks
 from qep_core.pilotage.models import Action, ActionPlanSnapshot, ActionStatusChange, PilotageImport
 from qep_core.pilotage.refs import ReferentielIndex, referentiel_index
 from qep_core.pilotage.tables import (
@@ -486,6 +487,7 @@ def save_actions_file(session: Session, prefecture_id: int, plan: ActionsFilePla
         _save_bilan(session, prefecture_id, plan.bilan, record.id or 0)
     else:
         _save_plan_rows(session, prefecture_id, plan, record.id or 0, user, today)
+        link_actions_to_remarks(session, prefecture_id)
     return record
 
 

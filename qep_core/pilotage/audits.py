@@ -447,6 +447,37 @@ def actions_for_all(session: Session, prefecture_id: int, audit_id: int, today: 
     return made
 
 
+def link_actions_to_remarks(session: Session, prefecture_id: int) -> int:
+    """Link each action to the PS or PP it copies word for word (same engagement, same text), when
+    neither is linked yet: a plan typed from the report, imported before or after the audit, then
+    shows which remarks are answered. Returns how many links were made."""
+    actions = [a for a in list_actions(session, prefecture_id) if a.remark_id is None and a.engagement_key]
+    if not actions:
+        return 0
+    linked = {a.remark_id for a in list_actions(session, prefecture_id) if a.remark_id}
+    made = 0
+    for audit in list_audits(session, prefecture_id):
+        refs = None
+        for view in audit_findings(session, audit.id or 0):
+            for r in view.remarks:
+                if r.remark.kind not in ACTIONABLE_REMARKS or r.remark.id in linked:
+                    continue
+                text = normalize(r.remark.text)
+                match = next((a for a in actions if a.engagement_key == view.key and normalize(a.title) == text), None)
+                if match is None:
+                    continue
+                refs = refs or referentiel_index(session, prefecture_id)
+                match.remark_id, match.finding_id = r.remark.id, view.finding.id
+                match.answers = match.answers or _origin_text(audit, view.finding, refs,
+                                                              f"{r.remark.kind} : {r.remark.text[:120]}")
+                session.add(match)
+                actions.remove(match)
+                linked.add(r.remark.id)
+                made += 1
+    session.flush()
+    return made
+
+
 def action_label(action: Action) -> str:
     from qep_core.pilotage.vocabulary import STATUSES
 
@@ -684,6 +715,7 @@ def save_audit_plan(session: Session, prefecture_id: int, plan: AuditFilePlan, u
     session.add(audit)
     session.flush()
     _write_findings(session, audit, plan.findings, replace_all=False)
+    link_actions_to_remarks(session, prefecture_id)
     return audit
 
 
