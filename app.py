@@ -14,6 +14,11 @@ PAGES = {
         st.Page("pages/indicateurs.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"),
         st.Page("pages/engagements.py", title="Engagements", icon=":material/account_tree:", url_path="engagements"),
     ],
+    "Qualité": [
+        st.Page("pages/plan_actions.py", title="Plan d'actions", icon=":material/checklist:", url_path="plan-actions"),
+        st.Page("pages/audits.py", title="Audits", icon=":material/fact_check:", url_path="audits"),
+        st.Page("pages/formations.py", title="Formations", icon=":material/school:", url_path="formations"),
+    ],
     "Alimenter": [
         st.Page("pages/import_fichiers.py", title="Import", icon=":material/upload_file:", url_path="import"),
         st.Page("pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"),

@@ -44,6 +44,7 @@ from qep_core.pilotage.actions import (
     record_status,
     refresh_current_status,
     status_history,
+    total_of,
 )
 from qep_core.pilotage.audits import link_actions_to_remarks
 from qep_core.pilotage.models import Action, ActionPlanSnapshot, ActionStatusChange, PilotageImport
@@ -125,10 +126,7 @@ class BilanTable:
 
     @property
     def total(self) -> Completion:
-        total = Completion("total", "Total")
-        for row in self.modules:
-            total = total.plus(row, "total", "Total")
-        return total
+        return total_of(self.modules)
 
 
 @dataclass

@@ -81,6 +81,14 @@ class Completion:
                           self.a_faire + other.a_faire, self.abandonne + other.abandonne)
 
 
+def total_of(rows: Iterable[Completion], key: str = "total", label: str = "Total") -> Completion:
+    """The sum of several modules' (or sources') counts; its rate is Σ Fait / Σ (all − Abandonné)."""
+    total = Completion(key, label)
+    for row in rows:
+        total = total.plus(row, key, label)
+    return total
+
+
 def completion_of(statuses: Iterable[str], key: str = "", label: str = "") -> Completion:
     counts = {FAIT: 0, EN_COURS: 0, A_FAIRE: 0, ABANDONNE: 0}
     for status in statuses:

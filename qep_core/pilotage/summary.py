@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from qep_core.pilotage.action_files import plan_snapshots, snapshot_completion
-from qep_core.pilotage.actions import Completion, plan_on
+from qep_core.pilotage.actions import Completion, plan_on, total_of
 from qep_core.pilotage.audits import audit_findings, audit_title, list_audits
 from qep_core.pilotage.refs import referentiel_index
 from qep_core.pilotage.trainings import RoleCounts, agent_records, counts_per_role
@@ -70,9 +70,7 @@ def action_plan_summary(session: Session, prefecture_id: int, as_of: dt.date) ->
     if snapshots:
         when = max(snapshots)
         modules = snapshot_completion(snapshots[when], day.refs)
-        total = Completion("total", "Total")
-        for row in modules:
-            total = total.plus(row, "total", "Total")
+        total = total_of(modules)
         return ActionPlanSummary(as_of, f"tableau de réalisation importé ({when:%d/%m/%Y})", tuple(modules), (),
                                  total, ())
     return ActionPlanSummary(as_of, "aucune action", (), (), Completion("total", "Total"), ())
