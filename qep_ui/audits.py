@@ -53,8 +53,8 @@ REMARK_BADGES = {"PF": ("green", ":material/thumb_up:"), "PS": ("red", ":materia
 
 def conformity_badge(code: str | None) -> None:
     colour, icon = CONFORMITY_BADGES.get(code or "", ("gray", ":material/help:"))
-    label = CONFORMITY_TITLES.get(code or "", "non évalué")
-    st.badge(f"{CONFORMITIES.get(code or '', '–')} · {label}", icon=icon, color=colour)  # type: ignore[arg-type]
+    label = {"C": "C · conforme", "NA": "NA · non applicable"}.get(code or "", CONFORMITIES.get(code or "", "non évalué"))
+    st.badge(label, icon=icon, color=colour, help=CONFORMITY_TITLES.get(code or ""))  # type: ignore[arg-type]
 
 
 def remark_line(kind: str, text: str) -> str:
@@ -118,13 +118,13 @@ def findings_section(view: View) -> None:
     to_answer = [(f, r) for f in findings for r in f.remarks if r.remark.kind in ACTIONABLE_REMARKS]
     ncs = [f for f in findings if f.is_non_conformity]
     answered = sum(r.action is not None for _, r in to_answer) + sum(f.nc_action is not None for f in ncs)
-    cols = st.columns(6)
-    for col, (label, value) in zip(cols, [("Conformes", conf["C"]), ("Non applicables", conf["NA"]),
-                                          ("NC majeures", conf["NC_MAJ"]), ("NC mineures", conf["NC_MIN"]),
-                                          ("PF / PS / PP", f"{remarks['PF']} / {remarks['PS']} / {remarks['PP']}"),
-                                          ("PS, PP et NC avec action", f"{answered} / {len(to_answer) + len(ncs)}")],
-                                   strict=True):
-        col.metric(label, value, border=True)
+    for row in ([("Conformes", conf["C"]), ("Non applicables", conf["NA"]), ("NC majeures", conf["NC_MAJ"]),
+                 ("NC mineures", conf["NC_MIN"])],
+                [("Points forts", remarks["PF"]), ("Points sensibles", remarks["PS"]),
+                 ("Pistes de progrès", remarks["PP"]),
+                 ("PS, PP et NC avec action", f"{answered} / {len(to_answer) + len(ncs)}")]):
+        for col, (label, value) in zip(st.columns(4), row, strict=True):
+            col.metric(label, value, border=True)
     missing = len(to_answer) + len(ncs) - answered
     if missing:
         st.button(f"Créer une action pour chacun des {missing} PS, PP et NC sans action", icon=":material/add_task:",
@@ -178,7 +178,8 @@ def _action_row(pid: int, kind: str, target: int, action, text: str) -> None:  #
     cols[0].markdown(text)
     with cols[1]:
         if action is not None:
-            st.page_link("pages/plan_actions.py", label=action_label(action).capitalize(),
+            label = action_label(action)
+            st.page_link("pages/plan_actions.py", label=label[:1].upper() + label[1:],
                          icon=":material/task_alt:")
         else:
             st.button("Créer l'action", key=f"mk-{kind}-{target}", icon=":material/add_task:", on_click=_make_action,

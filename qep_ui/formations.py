@@ -75,14 +75,11 @@ def situation_section(view: View, as_of: dt.date) -> None:
                "tous les 4 ans (années civiles : échéance le même jour, un ou quatre ans plus tard ; en retard dès le "
                "lendemain de l'échéance). En attendant, un tutorat peut être mis en place : il ne remplace pas la "
                "formation.")
-    left, right = st.columns([1.1, 1])
-    with left:
-        st.plotly_chart(trainings_by_role_chart(rows, f"Situation par rôle au {as_of:%d/%m/%Y}"),
-                        config={"displaylogo": False}, key="tr-roles-chart")
-    with right:
-        table = role_table([*rows, total], as_of.year)
-        st.dataframe(table, hide_index=True, width="stretch")
-        download_table(table, f"formations-par-role-{as_of:%Y-%m-%d}", key="tr-roles")
+    st.plotly_chart(trainings_by_role_chart(rows, f"Situation par rôle au {as_of:%d/%m/%Y}"),
+                    config={"displaylogo": False}, key="tr-roles-chart")
+    table = role_table([*rows, total], as_of.year)
+    st.dataframe(table, hide_index=True, width="stretch")
+    download_table(table, f"formations-par-role-{as_of:%Y-%m-%d}", key="tr-roles")
     st.subheader(f"À former en {as_of.year}")
     due = agents_frame(records, as_of, due_only=True)
     if due.empty:

@@ -73,8 +73,7 @@ def actions_section(view: View, engagement: Engagement, results: list[IndicatorR
         "Statut": STATUSES[s.status] + (" — en retard" if is_late(s.action.due_date, s.status, as_of) else ""),
         "Depuis le": french_date(s.status_date),
     } for s in sorted(mine, key=lambda s: (s.status in CLOSED_STATUSES, s.action.due_date or as_of))])
-    st.dataframe(frame, hide_index=True, width="stretch", key=f"dossier-actions-{engagement.key}",
-                 column_config={"Action": st.column_config.TextColumn(width="large")})
+    st.table(frame.set_index("Réf."))  # a plain table: it wraps its text and prints whole
     return True
 
 
@@ -102,7 +101,7 @@ def trainings_section(view: View, engagement: Engagement, results: list[Indicato
     frame = pd.DataFrame([{"Rôle": r.label, "Agents concernés": r.concerned, "À jour": r.a_jour,
                            "À former (1re année)": r.a_former, "En retard": r.en_retard,
                            "Non formés sous tutorat": r.tutored} for r in rows])
-    st.dataframe(frame, hide_index=True, width="stretch", key=f"dossier-trainings-{engagement.key}")
+    st.table(frame.set_index("Rôle"))
     return True
 
 

@@ -147,7 +147,8 @@ def test_audits_page_on_the_demo(demo):
     at = open_page("pages/audits.py")
     assert at.title[0].value == "Audits"
     shown = metrics(at)
-    assert (shown["Conformes"], shown["NC mineures"], shown["PF / PS / PP"]) == ("29", "1", "6 / 1 / 9")
+    assert (shown["Conformes"], shown["NC mineures"], shown["Points forts"], shown["Points sensibles"],
+            shown["Pistes de progrès"]) == ("29", "1", "6", "1", "9")
     assert shown["PS, PP et NC avec action"] == "5 / 11"
     make = [b for b in at.button if b.label == "Créer l'action"]
     assert len(make) == 6  # the PS, PP and NC without an action yet
@@ -238,8 +239,8 @@ def test_an_engagement_dossier_gathers_indicators_audit_actions_and_trainings(de
     assert "Dernier audit : Audit de suivi du 12/03/2024" in text
     assert "Revoir le questionnaire de l'enquête de satisfaction" in text
     assert "Actions au 31/12/2024" in text
-    actions = next(df.value for df in at.dataframe if "Réf." in df.value.columns)
-    assert {"PA-05", "PA-06", "PA-07", "PA-27"} == set(actions["Réf."])
+    actions = next(t.value for t in at.table if "Action" in t.value.columns)
+    assert {"PA-05", "PA-06", "PA-07", "PA-27"} == set(actions.index)
 
 
 def test_the_engagements_page_links_each_engagement_to_its_dossier(demo):

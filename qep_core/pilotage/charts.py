@@ -31,9 +31,11 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}}, barmode="stack",
         separators=", ", font={"family": FONT, "size": 14, "color": "#161616"}, plot_bgcolor="white",
-        paper_bgcolor="white", height=height, margin={"l": 10, "r": 30, "t": 90, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "traceorder": "normal"},
+        paper_bgcolor="white", height=height, margin={"l": 10, "r": 30, "t": 50, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.16, "xanchor": "left", "x": 0, "traceorder": "normal",
+                "font": {"size": 13}},
         hoverlabel={"font": {"family": FONT}},
+        uniformtext={"minsize": 11, "mode": "hide"},  # a count that does not fit its segment is left to the hover
     )
     fig.update_yaxes(automargin=True, tickfont={"size": 14, "color": "#161616"})
     fig.update_xaxes(gridcolor="#E5E5E5")
@@ -58,9 +60,10 @@ def _stacked_bars(labels: list[str], rows: Sequence[object], bars: list[tuple[st
                     hovertemplate="%{y} — " + name + " : %{x}<extra></extra>")
     fig.add_scatter(y=labels, x=totals, mode="text", text=end_texts[::-1], textposition="middle right",
                     cliponaxis=False, showlegend=False, hoverinfo="skip", textfont={"size": 14, "color": "#161616"})
-    fig = _layout(fig, title, max(240, 46 * len(rows) + 140))
+    fig = _layout(fig, title, max(260, 46 * len(rows) + 170))
     top = max(totals, default=1) or 1
-    fig.update_xaxes(title_text=x_title, range=[0, top * 1.32], rangemode="tozero")
+    fig.update_xaxes(title_text=x_title, range=[0, top * 1.45], rangemode="tozero")
+    fig.update_layout(legend={"y": -110 / fig.layout.height - 0.05}, margin={"b": 100})
     return fig
 
 
@@ -96,11 +99,15 @@ def completion_over_time_chart(frame: pd.DataFrame, snapshots: Sequence[tuple[dt
                                                                         "color": DARK_BLUE},
                         text=[format_rate(r) for _, r in shown], textposition="top center",
                         hovertemplate="%{x|%d/%m/%Y} : %{y:.0f} %<extra>tableau importé</extra>")
-    fig = _layout(fig, title, 380)
-    fig.update_layout(barmode=None, margin={"l": 60, "r": 60, "t": 90, "b": 40},
-                      yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
-                              "title": {"text": "actions"}, "tickfont": {"color": "#666666"}})
-    fig.update_yaxes(range=[0, 105], ticksuffix=" %", title_text="taux de réalisation", selector={"anchor": "x"})
+    fig = _layout(fig, title, 400)
+    most = int(frame["total"].max()) if len(frame) else 1
+    fig.update_layout(barmode=None, margin={"l": 60, "r": 60, "t": 50, "b": 90},
+                      legend={"y": -0.15},
+                      yaxis={"range": [0, 105], "ticksuffix": " %", "title": {"text": "taux de réalisation"},
+                             "gridcolor": "#E5E5E5"},
+                      yaxis2={"overlaying": "y", "side": "right", "range": [0, most * 1.05], "showgrid": False,
+                              "tickformat": "d", "title": {"text": "actions au plan"},
+                              "tickfont": {"color": "#666666"}})
     fig.update_xaxes(tickformat="%m/%Y", showgrid=False)
     return fig
 
