@@ -133,7 +133,10 @@ def _grid_columns(refs, modules: list[str]) -> dict:  # type: ignore[no-untyped-
                                                    help="Laissez-la : un changement de statut est daté du jour. "
                                                         "Changez-la pour dater un statut passé (« fait le 12/03 »)."),
         "late": st.column_config.TextColumn("Retard", width=80, disabled=True),
-        "answers": st.column_config.TextColumn("Répond à", width=200, disabled=True),
+        "answers": st.column_config.TextColumn(
+            "Répond à", width=200, max_chars=500,
+            help="La remarque d'audit (remplie par la page Audits) ou le résultat d'enquête auquel l'action répond, "
+                 "p. ex. « Enquête accueil 2023 : courtoisie au téléphone, 58 % »."),
         "comment": st.column_config.TextColumn("Commentaire", width=200),
         "delete": st.column_config.CheckboxColumn("Supprimer", default=False, width=80),
     }

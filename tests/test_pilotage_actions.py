@@ -332,3 +332,15 @@ def test_deleting_an_action_in_the_grid_removes_its_history(engine, prefecture):
         orphans = session.exec(select(ActionStatusChange).where(
             ActionStatusChange.action_id.not_in([a.id for a in list_actions(session, prefecture.id)]))).all()
         assert orphans == []
+
+
+def test_the_grid_records_which_survey_result_an_action_answers(engine, prefecture):
+    with session_scope(engine, write=True) as session:
+        create_action(session, prefecture.id, title="Former à la courtoisie au téléphone", module_code="M1",
+                      engagement_key="E2", source="enquete_satisfaction", today=dt.date(2023, 2, 1))
+    with session_scope(engine, write=True) as session:
+        grid = actions_table(session, prefecture.id, TODAY).to_dict("records")
+        grid[0]["answers"] = "Enquête téléphone 2022 : 58 % jugent l'interlocuteur ni cordial ni courtois (n = 44)"
+        assert save_actions(session, prefecture.id, grid, TODAY) == ["1 action(s) modifiée(s)"]
+    with session_scope(engine) as session:
+        assert list_actions(session, prefecture.id)[0].answers.startswith("Enquête téléphone 2022 : 58 %")

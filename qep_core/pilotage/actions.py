@@ -426,7 +426,8 @@ def save_actions(session: Session, prefecture_id: int, rows: Iterable[Mapping[st
         entry = ActionInput(title=title, module_code=_optional(raw.get("module")),
                             engagement_key=_optional(raw.get("engagement")), source=_optional(raw.get("source")),
                             owner=clean_text(raw.get("owner")), due_date=due, status=_optional(raw.get("status")),
-                            status_date=status_date, comment=clean_text(raw.get("comment")))
+                            status_date=status_date, comment=clean_text(raw.get("comment")),
+                            answers=clean_text(raw.get("answers")))
         where = f"ligne {line}" + (f" ({title[:50]})" if title else "")
         if action_id is not None:
             action = existing.get(action_id)
@@ -456,11 +457,11 @@ def _apply_grid(session: Session, prefecture_id: int, changes: GridChanges, toda
     statuses = edits = 0
     for action, entry in changes.updated:
         fields = (entry.title, entry.module_code, entry.engagement_key, entry.source, entry.owner, entry.due_date,
-                  entry.comment)
+                  entry.comment, entry.answers)
         if fields != (action.title, action.module_code, action.engagement_key, action.source, action.owner,
-                      action.due_date, action.comment):
+                      action.due_date, action.comment, action.answers):
             (action.title, action.module_code, action.engagement_key, action.source, action.owner, action.due_date,
-             action.comment) = fields  # type: ignore[assignment]
+             action.comment, action.answers) = fields  # type: ignore[assignment]
             action.updated_at = utcnow()
             session.add(action)
             edits += 1
@@ -476,7 +477,7 @@ def _apply_grid(session: Session, prefecture_id: int, changes: GridChanges, toda
         action = Action(prefecture_id=prefecture_id, title=entry.title, module_code=entry.module_code or "",
                         engagement_key=entry.engagement_key, source=entry.source or "", owner=entry.owner,
                         due_date=entry.due_date, status=entry.status or A_FAIRE, status_date=day, created_on=day,
-                        comment=entry.comment)
+                        comment=entry.comment, answers=entry.answers)
         session.add(action)
         session.flush()
         record_status(session, action, action.status, day, user)
