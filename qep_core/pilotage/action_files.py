@@ -242,6 +242,9 @@ def _read_plan(table: Table, refs: ReferentielIndex, today: dt.date, log: IssueL
             continue  # already reported
         for message in entry.check(refs, today, where=None):
             log.error(message, table.sheet, number)
+        if entry.ref and len(entry.ref) > 40:
+            log.error(f"référence trop longue ({len(entry.ref)} caractères, 40 au plus)", table.sheet, number,
+                      table.column("ref"))
         rows.append(PlanRow(number, entry))
     return rows
 

@@ -197,6 +197,9 @@ def create_audit(session: Session, prefecture_id: int, *, kind: str, audit_date:
         errors.append(f"type d'audit inconnu « {kind} » (attendu : {choices('audit_kind')})")
     if today is not None and audit_date > today:
         errors.append(f"la date de l'audit ({audit_date:%d/%m/%Y}) est dans le futur")
+    for text_, what in ((auditor, "nom de l'auditeur"), (organisation, "nom de l'organisme")):
+        if len(" ".join(text_.split())) > 200:
+            errors.append(f"{what} trop long (200 caractères au plus)")
     unknown = [m for m in modules if m not in refs.modules]
     if unknown:
         errors.append(f"module(s) inconnu(s) : {', '.join(unknown)}")
@@ -670,6 +673,9 @@ def analyze_audit_file(session: Session, prefecture_id: int, file_name: str, dat
                   "au-dessus du tableau")
     elif meta.kind not in AUDIT_KINDS:
         log.error(f"type d'audit inconnu « {meta.kind} » (attendu : {choices('audit_kind')})")
+    for text_, what in ((meta.auditor, "nom de l'auditeur"), (meta.organisation, "nom de l'organisme")):
+        if len(text_ or "") > 200:
+            log.error(f"{what} trop long ({len(text_)} caractères, 200 au plus)")
     if meta.audit_date is None:
         log.error("date de l'audit inconnue : précisez-la ou ajoutez une ligne « Date de l'audit » au-dessus du tableau")
     elif today is not None and meta.audit_date > today:

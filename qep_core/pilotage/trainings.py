@@ -199,6 +199,10 @@ def _check_agent(name: str, role: str | None, start: dt.date | None, end: dt.dat
     return errors
 
 
+def _too_long(text: str, most: int, what: str) -> str | None:
+    return f"{what} trop long ({len(text)} caractères, {most} au plus)" if len(text) > most else None
+
+
 def save_agents(session: Session, prefecture_id: int, rows: Iterable[Mapping[str, Any]]) -> list[str]:
     """Apply the agents' grid (new rows, edits, « Supprimer » ticked); all checked before writing."""
     existing = {a.id: a for a in session.exec(select(Agent).where(Agent.prefecture_id == prefecture_id))}
@@ -223,6 +227,8 @@ def save_agents(session: Session, prefecture_id: int, rows: Iterable[Mapping[str
             continue
         service = clean_text(raw.get("service"))
         errors += _check_agent(name, role, start, end, f"ligne {line}" + (f" ({name})" if name else ""))
+        if message := _too_long(service, 200, f"ligne {line} : service"):
+            errors.append(message)
         values = (name, service, role, start, end)
         if agent_id is None:
             additions.append(values)
@@ -281,6 +287,8 @@ def record_training(session: Session, prefecture_id: int, agent_ids: Iterable[in
     errors = []
     if not title:
         errors.append("l'intitulé de la formation est obligatoire")
+    elif message := _too_long(title, 300, "intitulé de la formation"):
+        errors.append(message)
     if day > today:
         errors.append(f"la formation du {day:%d/%m/%Y} n'a pas encore eu lieu : seules les formations suivies "
                       "s'enregistrent")
@@ -307,6 +315,8 @@ def record_tutoring(session: Session, prefecture_id: int, agent_id: int, tutor: 
         errors.append(f"la fin du tutorat ({end:%d/%m/%Y}) précède son début ({start:%d/%m/%Y})")
     if not clean_text(tutor):
         errors.append("le nom du tuteur ou de la tutrice est obligatoire")
+    elif message := _too_long(clean_text(tutor), 200, "nom du tuteur"):
+        errors.append(message)
     agent = _own_agents(session, prefecture_id, [agent_id])[0]
     if errors:
         raise PilotageError(errors)
@@ -405,6 +415,8 @@ def _read_agents(table: Table, plan: TrainingsFilePlan, today: dt.date, log: Iss
         start = _date_cell(table, cells, "post_start", number, log)
         end = _date_cell(table, cells, "post_end", number, log) if "post_end" in table.fields else None
         problems = _check_agent(name, role, start, end, "")
+        if message := _too_long(cell_text(table.get(cells, "service")), 200, " : service"):
+            problems.append(message)
         for message in problems:
             log.error(message.removeprefix(" : "), table.sheet, number)
         if problems or start is None or role is None:
@@ -435,6 +447,8 @@ def _read_trainings(table: Table, plan: TrainingsFilePlan, log: IssueLog) -> Non
             log.error("intitulé de la formation manquant", table.sheet, number, table.column("title"))
         elif day is None and not cell_text(table.get(cells, "date")):
             log.error("date de la formation manquante", table.sheet, number, table.column("date"))
+        elif message := _too_long(title, 300, "intitulé de la formation"):
+            log.error(message, table.sheet, number, table.column("title"))
         elif day is not None:
             plan.trainings.append((normalize(name), day, title))
 
@@ -451,6 +465,8 @@ def _read_tutorings(table: Table, plan: TrainingsFilePlan, log: IssueLog) -> Non
                 log.error("date de début du tutorat manquante", table.sheet, number, table.column("start"))
         elif end is not None and end < start:
             log.error(f"la fin du tutorat ({end:%d/%m/%Y}) précède son début ({start:%d/%m/%Y})", table.sheet, number)
+        elif message := _too_long(tutor, 200, "nom du tuteur"):
+            log.error(message, table.sheet, number, table.column("tutor"))
         else:
             plan.tutorings.append((normalize(name), tutor, start, end))
 
