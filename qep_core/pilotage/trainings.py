@@ -534,24 +534,28 @@ def save_trainings_plan(session: Session, prefecture_id: int, plan: TrainingsFil
         agent.name, agent.service, agent.role, agent.post_start, agent.post_end = (d.name, d.service, d.role,
                                                                                   d.post_start, d.post_end)
         session.add(agent)
-        session.flush()
         agents[normalize(d.name)] = agent
+    session.flush()
+    # what is already known, read once (a register of hundreds of agents would otherwise cost a query a line)
+    records = {r.agent.id: r for r in agent_records(session, prefecture_id)}
+    trainings = {(t.agent_id, t.training_date, normalize(t.title)) for r in records.values() for t in r.trainings}
+    tutorings = {(t.agent_id, normalize(t.tutor), t.start): t for r in records.values() for t in r.tutorings}
     for key, day, title in plan.trainings:
-        agent = agents[key]
-        known = session.exec(select(Training).where(Training.agent_id == agent.id, Training.training_date == day)).all()
-        if not any(normalize(t.title) == normalize(title) for t in known):
-            session.add(Training(agent_id=agent.id or 0, training_date=day, title=title))
-            session.flush()
+        agent_id = agents[key].id or 0
+        if (agent_id, day, normalize(title)) not in trainings:
+            trainings.add((agent_id, day, normalize(title)))
+            session.add(Training(agent_id=agent_id, training_date=day, title=title))
     for key, tutor, start, end in plan.tutorings:
-        agent = agents[key]
-        known = [t for t in session.exec(select(Tutoring).where(Tutoring.agent_id == agent.id, Tutoring.start == start))
-                 if normalize(t.tutor) == normalize(tutor)]
-        if known:
-            known[0].end = end
-            session.add(known[0])
+        agent_id = agents[key].id or 0
+        known = tutorings.get((agent_id, normalize(tutor), start))
+        if known is not None:
+            known.end = end
+            session.add(known)
         else:
-            session.add(Tutoring(agent_id=agent.id or 0, tutor=tutor, start=start, end=end))
-        session.flush()
+            tutorings[(agent_id, normalize(tutor), start)] = row = Tutoring(agent_id=agent_id, tutor=tutor, start=start,
+                                                                            end=end)
+            session.add(row)
+    session.flush()
 
 
 def import_trainings_file(engine: Engine, prefecture_id: int, file_name: str, data: bytes, user: str = "",
