@@ -118,7 +118,7 @@ def _grid_columns(refs, modules: list[str]) -> dict:  # type: ignore[no-untyped-
     engagements = [e.key for m in modules for e in refs.engagements_of_module(m)]
     return {
         "ref": st.column_config.TextColumn("Réf.", width=60, disabled=True),
-        "title": st.column_config.TextColumn("Action", required=True, max_chars=1000, width="large"),
+        "title": st.column_config.TextColumn("Action", required=True, max_chars=1000, width=360),
         "module": st.column_config.SelectboxColumn("Module", options=modules, format_func=refs.module_short,
                                                    width=110, help="Déduit de l'engagement s'il est choisi."),
         "engagement": st.column_config.SelectboxColumn("Engagement", options=engagements,
@@ -155,7 +155,7 @@ def actions_editor(view: View, as_of: dt.date) -> None:
                                          placeholder="Toutes")
     chosen_status = cols[2].multiselect("Statuts", list(STATUSES), format_func=STATUSES.get, key="pa-f-status",
                                         placeholder="Tous")
-    only_late = cols[3].toggle("En retard seulement", key="pa-f-late")
+    only_late = cols[3].toggle("En retard", key="pa-f-late", help="N'afficher que les actions en retard.")
     shown = table
     if chosen_modules:
         shown = shown[shown["module"].isin(chosen_modules)]

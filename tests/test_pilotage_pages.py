@@ -116,7 +116,7 @@ def test_editing_the_plan_in_the_grid(app_db, engine):
     at.session_state[grid.key] = {
         "edited_rows": {0: {"status": "fait"}},
         "added_rows": [{"title": "Relancer la lettre qualité", "module": "PIL", "source": "audit_externe",
-                        "status": "a_faire"}],
+                        "status": "a_faire", "delete": False}],
         "deleted_rows": []}
     click(at, "Enregistrer le plan d'actions")
     assert "1 action(s) ajoutée(s)" in " ".join(s.value for s in at.success)
@@ -211,7 +211,8 @@ def test_adding_an_agent_and_a_training_session(app_db, engine):
     assert "Aucun agent" in at.info[0].value
     grid = editor(at, f"agents-grid-{app_db.id}-")
     at.session_state[grid.key] = {"edited_rows": {}, "added_rows": [
-        {"name": "Agent A", "service": "Standard", "role": "accueil_telephonique", "post_start": "2024-01-08"}],
+        {"name": "Agent A", "service": "Standard", "role": "accueil_telephonique", "post_start": "2024-01-08",
+         "delete": False}],
         "deleted_rows": []}
     click(at, "Enregistrer les agents")
     assert "1 agent(s) ajouté(s)" in at.success[0].value

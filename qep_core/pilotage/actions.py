@@ -365,8 +365,9 @@ class ActionInput:
 
 # ------------------------------------------------------------------ the grid
 
-GRID_COLUMNS = ["id", "ref", "title", "module", "engagement", "source", "owner", "due_date", "status", "status_date",
-                "late", "answers", "comment", "delete"]
+# The columns a référent(e) reviews first (what, status, due date, late, who) come first on screen.
+GRID_COLUMNS = ["id", "ref", "title", "status", "due_date", "late", "owner", "status_date", "module", "engagement",
+                "source", "answers", "comment", "delete"]
 
 
 def actions_table(session: Session, prefecture_id: int, as_of: dt.date) -> pd.DataFrame:
