@@ -41,8 +41,7 @@ from qep_core.pilotage.vocabulary import (
     REMARK_KINDS,
 )
 from qep_ui.importing import user_name
-from qep_ui.pilotage_common import grid_height, preview, saved, show_errors
-from qep_ui.plan_actions import user_name_quiet
+from qep_ui.pilotage_common import grid_height, preview, saved, show_errors, user_name_quiet
 from qep_ui.state import View, engine
 
 CONFORMITY_BADGES = {"C": ("green", ":material/check_circle:"), "NA": ("gray", ":material/remove:"),

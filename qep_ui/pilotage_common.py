@@ -92,3 +92,10 @@ def preview(summary: str, errors: Sequence[Issue], warnings: Sequence[Issue], al
         st.warning(f"{len(warnings)} point(s) à vérifier (le fichier peut être enregistré) :", icon=":material/warning:")
         show_issues(list(warnings), key=f"{key}-warnings")
     return True
+
+
+def user_name_quiet() -> str:
+    """The name typed on the Import page (kept for the session), without drawing the field again."""
+    from qep_ui.importing import DEFAULT_USER, USER_KEY
+
+    return (st.session_state.get(USER_KEY) or DEFAULT_USER).strip() or DEFAULT_USER

@@ -36,7 +36,7 @@ from qep_core.pilotage.refs import referentiel_index
 from qep_core.pilotage.summary import action_plan_summary
 from qep_core.pilotage.vocabulary import SOURCES, STATUSES
 from qep_ui.importing import user_name
-from qep_ui.pilotage_common import french_date, grid_height, preview, saved, show_errors
+from qep_ui.pilotage_common import french_date, grid_height, preview, saved, show_errors, user_name_quiet
 from qep_ui.state import View, engine
 from qep_ui.widgets import download_table
 
@@ -199,13 +199,6 @@ def actions_editor(view: View, as_of: dt.date) -> None:
                 french_date)).rename(columns={"ref": "Réf.", "title": "Action", "status": "Statut",
                                               "changed_on": "Date", "recorded_by": "Par"})
             st.dataframe(frame, hide_index=True, width="stretch", height=grid_height(len(frame), 12))
-
-
-def user_name_quiet() -> str:
-    """The name typed on the Import page (kept for the session), without drawing the field again."""
-    from qep_ui.importing import DEFAULT_USER, USER_KEY
-
-    return (st.session_state.get(USER_KEY) or DEFAULT_USER).strip() or DEFAULT_USER
 
 
 def import_export_section(view: View, as_of: dt.date) -> None:
