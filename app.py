@@ -22,6 +22,13 @@ PAGES = {
         (st.Page("pages/revue.py", title="Revue trimestrielle", icon=":material/fact_check:", url_path="revue"), "read"),
         (st.Page("pages/exports.py", title="Exports", icon=":material/download:", url_path="exports"), "export"),
     ],
+    "Qualité": [
+        (st.Page("pages/plan_actions.py", title="Plan d'actions", icon=":material/checklist:", url_path="plan-actions"),
+         "read_detail"),
+        (st.Page("pages/audits.py", title="Audits", icon=":material/rule:", url_path="audits"), "read_detail"),
+        (st.Page("pages/formations.py", title="Formations", icon=":material/school:", url_path="formations"),
+         "read_detail"),
+    ],
     "Alimenter": [
         (st.Page("pages/import_fichiers.py", title="Import", icon=":material/upload_file:", url_path="import"), "import"),
         (st.Page("pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"), "enter"),

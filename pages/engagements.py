@@ -4,10 +4,13 @@ import streamlit as st
 
 from qep_ui import data
 from qep_ui.engagement_sections import SECTIONS, engagement_status_counts
+from qep_ui.pilotage_sections import dossier_if_chosen
 from qep_ui.state import require_view
 from qep_ui.widgets import STATUS_STYLE
 
 view = require_view()
+if dossier_if_chosen(view):  # ?dossier=E17: one engagement's dossier, printable
+    st.stop()
 st.title("Engagements de service")
 st.caption(f"{view.prefecture.name} — {view.period.label}. Modules labellisés, puis pilotage et labellisation.")
 indicators, engagements, modules = data.referentiel(view)

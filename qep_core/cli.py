@@ -1,5 +1,5 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | demo-data | user |
-history | db``.
+history | db`` and the pilotage's ``actions | audit | training`` (:mod:`qep_core.pilotage.cli`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
 It calls the very functions the pages call.
@@ -224,8 +224,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from qep_core.demo import write_demo_files
+    from qep_core.pilotage.demo import write_pilotage_demo_files
 
     files = write_demo_files(Path(args.output))
+    files += write_pilotage_demo_files(Path(args.output) / "pilotage")
     print(f"{len(files)} fichiers de démonstration écrits dans {args.output}")
     return EXIT_OK
 
@@ -301,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     from qep_core import cli_admin
 
     cli_admin.register(sub)
+
+    from qep_core.pilotage.cli import add_pilotage_commands
+
+    add_pilotage_commands(sub)  # actions, audit, training
     return parser
 
 

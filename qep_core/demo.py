@@ -778,10 +778,13 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
 
     with session_scope(engine, write=True) as session:  # the COPIL's quarterly reviews of 2024
         seed_demo_reviews(session, prefecture_id)
+    from qep_core.pilotage.demo import load_pilotage_demo
+
+    pilotage = load_pilotage_demo(engine, prefecture_id)  # action plan, audit, trainings (data/demo/pilotage)
     if not imported:
         return (f"{DEMO_NAME} ({DEMO_CODE}) : les {skipped} fichiers de démonstration sont déjà importés, "
-                "rien n'a changé")
+                f"rien n'a changé\n{pilotage}")
     already = f", {skipped} déjà importé(s)" if skipped else ""
     return (f"{DEMO_NAME} ({DEMO_CODE}) : {imported} fichier(s) importé(s){already}, "
             f"{values} valeur(s) enregistrée(s), {replaced} remplacée(s), "
-            f"{warnings} avertissement(s) (voir l'historique des imports)")
+            f"{warnings} avertissement(s) (voir l'historique des imports)\n{pilotage}")

@@ -51,3 +51,8 @@ def engagement_status_counts(engagement: Engagement, results: list[IndicatorResu
         if r.indicator.engagement_key == engagement.key:
             counts[r.status] = counts.get(r.status, 0) + 1
     return counts
+
+
+from qep_ui.pilotage_sections import PILOTAGE_SECTIONS  # noqa: E402  (audit, actions, trainings, printable dossier)
+
+SECTIONS += PILOTAGE_SECTIONS

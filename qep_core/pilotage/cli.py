@@ -1,0 +1,327 @@
+"""Command line of the pilotage: ``actions``, ``audit`` and ``training`` (see :mod:`qep_core.cli`).
+
+Same conventions as the other commands: French messages, ``--prefecture CODE`` when the database
+holds several préfectures, exit code 0 on success, 1 when a file is refused (nothing written),
+2 on a usage error. The commands call the functions the pages call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from qep_core.cli import EXIT_OK, EXIT_REJECTED, UsageError, _out
+from qep_core.db import get_engine, session_scope
+from qep_core.importing import ImportRejected
+from qep_core.pilotage.tables import DateFormatError, parse_date
+from qep_core.prefectures import resolve_prefecture
+
+
+def date_argument(text: str) -> dt.date:
+    """``2024-12-31`` or ``31/12/2024``."""
+    try:
+        day = parse_date(text)
+    except DateFormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    if day is None:
+        raise argparse.ArgumentTypeError("date vide")
+    return day
+
+
+def _prefecture(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    with session_scope(get_engine()) as session:
+        return resolve_prefecture(session, args.prefecture)
+
+
+def _read(name: str) -> bytes:
+    path = Path(name)
+    if not path.is_file():
+        raise UsageError(f"fichier introuvable : {name}")
+    return path.read_bytes()
+
+
+def _rejected(exc: ImportRejected) -> int:
+    print(f"✗ {exc.file_name} : refusé, rien n'a été enregistré", file=sys.stderr)
+    for issue in exc.errors:
+        print(f"    {issue}", file=sys.stderr)
+    return EXIT_REJECTED
+
+
+def _report(summary: str, warnings: list, dry_run: bool, changed: bool) -> None:  # type: ignore[type-arg]
+    mark = "·" if dry_run or not changed else "✓"
+    prefix = "[essai, rien n'est enregistré] " if dry_run else ""
+    print(f"{mark} {prefix}{summary}")
+    for issue in warnings:
+        print(f"    ! {issue}")
+
+
+def _json(payload: object) -> str:
+    return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+
+
+# ------------------------------------------------------------------ actions
+
+
+def cmd_actions_import(args: argparse.Namespace) -> int:
+    from qep_core.pilotage.action_files import import_actions_file
+
+    pref = _prefecture(args)
+    data = _read(args.file)
+    try:
+        plan = import_actions_file(get_engine(), pref.id or 0, Path(args.file).name, data,
+                                   user=args.user or getpass.getuser(), dry_run=args.dry_run, as_of=args.as_of)
+    except ImportRejected as exc:
+        return _rejected(exc)
+    _report(plan.summary(), plan.warnings if plan.already_imported is None else [], args.dry_run,
+            plan.already_imported is None)
+    return EXIT_OK
+
+
+def cmd_actions_export(args: argparse.Namespace) -> int:
+    from qep_core.pilotage.action_files import export_actions_xlsx
+
+    pref = _prefecture(args)
+    with session_scope(get_engine()) as session:
+        data = export_actions_xlsx(session, pref.id or 0, args.as_of or dt.date.today())
+    Path(args.output).write_bytes(data)
+    print(f"plan d'actions écrit : {args.output}")
+    return EXIT_OK
+
+
+def cmd_actions_summary(args: argparse.Namespace) -> int:
+    from qep_core.pilotage.actions import format_rate
+    from qep_core.pilotage.summary import action_plan_summary
+
+    pref = _prefecture(args)
+    as_of = args.as_of or dt.date.today()
+    with session_scope(get_engine()) as session:
+        summary = action_plan_summary(session, pref.id or 0, as_of)
+    if args.format == "json":
+        def row(c):  # type: ignore[no-untyped-def]
+            return {"key": c.key, "label": c.label, "fait": c.fait, "en_cours": c.en_cours, "a_faire": c.a_faire,
+                    "abandonne": c.abandonne, "total": c.total, "rate": None if c.rate is None else round(c.rate, 1)}
+        _out(_json({"prefecture": pref.name, "code": pref.code, "as_of": as_of.isoformat(), "basis": summary.basis,
+                    "by_module": [row(c) for c in summary.by_module], "by_source": [row(c) for c in summary.by_source],
+                    "overall": row(summary.overall), "late": [asdict(a) for a in summary.late]}), args.output)
+        return EXIT_OK
+    lines = [f"{pref.name} — plan d'actions au {as_of:%d/%m/%Y} ({summary.basis})", ""]
+    header = f"{'':<28}{'Fait':>6}{'En cours':>10}{'À faire':>9}{'Abandonné':>11}{'Taux':>8}"
+    for title, rows in (("Par module", summary.by_module), ("Par source", summary.by_source)):
+        if not rows:
+            continue
+        lines += [title, header]
+        lines += [f"{c.label[:27]:<28}{c.fait:>6}{c.en_cours:>10}{c.a_faire:>9}{c.abandonne:>11}{format_rate(c.rate):>8}"
+                  for c in rows]
+        lines.append("")
+    c = summary.overall
+    lines.append(f"{'Ensemble':<28}{c.fait:>6}{c.en_cours:>10}{c.a_faire:>9}{c.abandonne:>11}{format_rate(c.rate):>8}")
+    lines.append(f"Actions en retard : {summary.late_count}")
+    lines += [f"  {a.ref:<8} échéance {a.due_date:%d/%m/%Y}  {a.title[:80]}" for a in summary.late]
+    _out("\n".join(lines), args.output)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ audits
+
+
+def cmd_audit_import(args: argparse.Namespace) -> int:
+    from qep_core.pilotage.audits import import_audit_file
+    from qep_core.pilotage.vocabulary import lookup
+
+    pref = _prefecture(args)
+    data = _read(args.file)
+    meta: dict[str, object] = {}
+    if args.type:
+        kind = lookup("audit_kind", args.type)
+        if kind is None:
+            raise UsageError(f"type d'audit inconnu : {args.type} (initial, suivi, renouvellement, interne, externe)")
+        meta["kind"] = kind
+    if args.date:
+        meta["audit_date"] = args.date
+    if args.auditor is not None:
+        meta["auditor"] = args.auditor
+    if args.organisation is not None:
+        meta["organisation"] = args.organisation
+    if args.modules:
+        meta["modules"] = [m if not m.isdigit() else f"M{m}" for m in (x.strip().upper() for x in args.modules.split(","))
+                           if m]
+    try:
+        plan, audit = import_audit_file(get_engine(), pref.id or 0, Path(args.file).name, data,
+                                        user=args.user or getpass.getuser(), dry_run=args.dry_run, **meta)
+    except ImportRejected as exc:
+        return _rejected(exc)
+    _report(plan.summary(), plan.warnings if plan.already_imported is None else [], args.dry_run, audit is not None)
+    return EXIT_OK
+
+
+def cmd_audit_list(args: argparse.Namespace) -> int:
+    from qep_core.pilotage.audits import audit_findings, audit_title, conformity_counts, list_audits, remark_counts
+
+    pref = _prefecture(args)
+    records = []
+    with session_scope(get_engine()) as session:
+        for audit in list_audits(session, pref.id or 0):
+            findings = audit_findings(session, audit.id or 0)
+            conf, remarks = conformity_counts(findings), remark_counts(findings)
+            records.append({"id": audit.id, "title": audit_title(audit), "kind": audit.kind,
+                            "date": audit.audit_date.isoformat(), "auditor": audit.auditor, "modules": audit.modules,
+                            "findings": len(findings), "C": conf["C"], "NA": conf["NA"], "NC_majeure": conf["NC_MAJ"],
+                            "NC_mineure": conf["NC_MIN"], "PF": remarks["PF"], "PS": remarks["PS"],
+                            "PP": remarks["PP"],
+                            "actions": sum(1 for f in findings for r in f.remarks if r.action) + sum(
+                                1 for f in findings if f.nc_action)})
+    if args.format == "json":
+        _out(_json({"prefecture": pref.name, "code": pref.code, "audits": records}), args.output)
+        return EXIT_OK
+    if not records:
+        _out(f"{pref.name} : aucun audit enregistré", args.output)
+        return EXIT_OK
+    lines = [f"{pref.name} — audits", ""]
+    for r in records:
+        lines.append(f"n° {r['id']:<3} {r['title']:<36} {r['auditor'][:24]:<25} constats {r['findings']:>3} : "
+                     f"C {r['C']}, NA {r['NA']}, NC maj. {r['NC_majeure']}, NC min. {r['NC_mineure']} ; "
+                     f"PF {r['PF']}, PS {r['PS']}, PP {r['PP']} ; {r['actions']} action(s)")
+    _out("\n".join(lines), args.output)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ trainings
+
+
+def cmd_training_import(args: argparse.Namespace) -> int:
+    from qep_core.pilotage.trainings import import_trainings_file
+
+    pref = _prefecture(args)
+    data = _read(args.file)
+    try:
+        plan = import_trainings_file(get_engine(), pref.id or 0, Path(args.file).name, data,
+                                     user=args.user or getpass.getuser(), dry_run=args.dry_run)
+    except ImportRejected as exc:
+        return _rejected(exc)
+    _report(plan.summary(), plan.warnings if plan.already_imported is None else [], args.dry_run,
+            plan.already_imported is None)
+    return EXIT_OK
+
+
+def cmd_training_export(args: argparse.Namespace) -> int:
+    from qep_core.pilotage.trainings import export_trainings_xlsx
+
+    pref = _prefecture(args)
+    with session_scope(get_engine()) as session:
+        data = export_trainings_xlsx(session, pref.id or 0, args.as_of or dt.date.today())
+    Path(args.output).write_bytes(data)
+    print(f"formations écrites : {args.output}")
+    return EXIT_OK
+
+
+def cmd_training_compliance(args: argparse.Namespace) -> int:
+    from qep_core.pilotage.trainings import agent_records, counts_per_role
+    from qep_core.pilotage.vocabulary import ROLES
+
+    pref = _prefecture(args)
+    as_of = args.as_of or dt.date.today()
+    with session_scope(get_engine()) as session:
+        records = agent_records(session, pref.id or 0)
+    rows, total = counts_per_role(records, as_of)
+    agents = []
+    for r in records:
+        c = r.compliance(as_of)
+        if not c.concerned or (args.due and not c.due_this_year):
+            continue
+        agents.append({"name": r.agent.name, "service": r.agent.service, "role": r.agent.role,
+                       "role_label": ROLES.get(r.agent.role, r.agent.role), "post_start": r.agent.post_start.isoformat(),
+                       "status": c.status, "status_label": c.label,
+                       "deadline": c.deadline.isoformat() if c.deadline else None,
+                       "last_training": c.last_training.isoformat() if c.last_training else None,
+                       "tutored": c.tutored, "due_this_year": c.due_this_year})
+    if args.format == "json":
+        _out(_json({"prefecture": pref.name, "code": pref.code, "as_of": as_of.isoformat(),
+                    "by_role": [asdict(r) for r in rows], "total": asdict(total), "agents": agents}), args.output)
+        return EXIT_OK
+    lines = [f"{pref.name} — formations au {as_of:%d/%m/%Y} (formation dans l'année de la prise de poste, puis au "
+             "moins tous les 4 ans)", "",
+             f"{'Rôle':<34}{'Concernés':>10}{f'À former en {as_of.year}':>18}{'À jour':>8}{'À former':>10}"
+             f"{'En retard':>11}{'Tutorat':>9}"]
+    lines += [f"{r.label[:33]:<34}{r.concerned:>10}{r.due_this_year:>18}{r.a_jour:>8}{r.a_former:>10}{r.en_retard:>11}"
+              f"{r.tutored:>9}" for r in [*rows, total]]
+    lines += ["", "Agents à former cette année" if args.due else "Agents"]
+    lines += [f"  {a['name'][:28]:<29}{a['role_label'][:30]:<31}{a['status_label']:<11} formation due le "
+              f"{dt.date.fromisoformat(a['deadline']):%d/%m/%Y}" + ("  (tutorat)" if a["tutored"] else "")
+              for a in agents if a["deadline"]]
+    _out("\n".join(lines), args.output)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ parser
+
+
+def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--prefecture", metavar="CODE")
+
+    actions = sub.add_parser("actions", help="plan d'actions : import, export, avancement")
+    asub = actions.add_subparsers(dest="action_command", required=True)
+    p = asub.add_parser("import", help="importer un plan d'actions (.xlsx, .csv) ou un tableau de réalisation par module")
+    p.add_argument("file", metavar="FICHIER")
+    p.add_argument("--as-of", type=date_argument, metavar="DATE",
+                   help="date d'un tableau de réalisation par module (sinon le 31/12 de l'année de son titre)")
+    p.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")
+    p.add_argument("--user", help="auteur de l'import (par défaut : l'utilisateur du système)")
+    common(p)
+    p.set_defaults(func=cmd_actions_import)
+    p = asub.add_parser("export", help="écrire le plan d'actions (avec l'historique des statuts) en .xlsx")
+    p.add_argument("-o", "--output", required=True, metavar="FICHIER.xlsx")
+    p.add_argument("--as-of", type=date_argument, metavar="DATE", help="date de l'avancement (par défaut : aujourd'hui)")
+    common(p)
+    p.set_defaults(func=cmd_actions_export)
+    p = asub.add_parser("summary", help="taux de réalisation par module, par source, et actions en retard")
+    p.add_argument("--as-of", type=date_argument, metavar="DATE", help="à cette date (par défaut : aujourd'hui)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("-o", "--output", metavar="FICHIER")
+    common(p)
+    p.set_defaults(func=cmd_actions_summary)
+
+    audit = sub.add_parser("audit", help="audits : import d'un rapport, liste")
+    bsub = audit.add_subparsers(dest="audit_command", required=True)
+    p = bsub.add_parser("import", help="importer le tableau d'un rapport d'audit (engagement, commentaires, conformité)")
+    p.add_argument("file", metavar="FICHIER")
+    p.add_argument("--type", help="initial, suivi, renouvellement, interne ou externe")
+    p.add_argument("--date", type=date_argument, metavar="DATE", help="date de l'audit")
+    p.add_argument("--auditor", metavar="NOM")
+    p.add_argument("--organisation", metavar="NOM", help="organisme certificateur")
+    p.add_argument("--modules", help="modules audités, p. ex. 1,4,6,PIL,LAB (sinon ceux des constats)")
+    p.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")
+    p.add_argument("--user", help="auteur de l'import")
+    common(p)
+    p.set_defaults(func=cmd_audit_import)
+    p = bsub.add_parser("list", help="les audits, avec leurs constats et remarques comptés")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("-o", "--output", metavar="FICHIER")
+    common(p)
+    p.set_defaults(func=cmd_audit_list)
+
+    training = sub.add_parser("training", help="formations des agents : import, export, conformité")
+    tsub = training.add_subparsers(dest="training_command", required=True)
+    p = tsub.add_parser("import", help="importer agents, formations et tutorats (.xlsx)")
+    p.add_argument("file", metavar="FICHIER")
+    p.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")
+    p.add_argument("--user", help="auteur de l'import")
+    common(p)
+    p.set_defaults(func=cmd_training_import)
+    p = tsub.add_parser("export", help="écrire agents, formations et tutorats en .xlsx")
+    p.add_argument("-o", "--output", required=True, metavar="FICHIER.xlsx")
+    p.add_argument("--as-of", type=date_argument, metavar="DATE", help="date de la situation (par défaut : aujourd'hui)")
+    common(p)
+    p.set_defaults(func=cmd_training_export)
+    p = tsub.add_parser("compliance", help="qui est à jour, à former, en retard, à une date")
+    p.add_argument("--as-of", type=date_argument, metavar="DATE", help="à cette date (par défaut : aujourd'hui)")
+    p.add_argument("--due", action="store_true", help="seulement les agents à former dans l'année de cette date")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("-o", "--output", metavar="FICHIER")
+    common(p)
+    p.set_defaults(func=cmd_training_compliance)

@@ -1,0 +1,222 @@
+"""Widgets of the « Formations » page: where the agents stand on a date (per role, as the Isère
+bilan counts them; who must be trained this year), the agents' grid, a training session or a
+tutoring agreement to record, and the Excel import and export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from qep_core.db import session_scope
+from qep_core.importing import ImportRejected
+from qep_core.pilotage.charts import trainings_by_role_chart
+from qep_core.pilotage.errors import PilotageError
+from qep_core.pilotage.trainings import (
+    agent_records,
+    analyze_trainings_file,
+    counts_per_role,
+    export_trainings_xlsx,
+    record_training,
+    record_tutoring,
+    save_agents,
+    save_trainings_plan,
+)
+from qep_core.pilotage.vocabulary import A_FORMER, A_JOUR, EN_RETARD, ROLES
+from qep_ui.importing import user_name
+from qep_ui.pilotage_common import editing, french_date, grid_height, preview, saved, show_errors
+from qep_ui.state import View, engine
+from qep_ui.widgets import download_table
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STATUS_MARKS = {A_JOUR: "✔ à jour", A_FORMER: "▲ à former", EN_RETARD: "✖ en retard"}
+
+
+def role_table(rows: list, year: int) -> pd.DataFrame:  # type: ignore[type-arg]
+    return pd.DataFrame([{"Rôle": r.label, "Agents concernés": r.concerned, f"À former en {year}": r.due_this_year,
+                          "À jour": r.a_jour, "À former (1re année)": r.a_former, "En retard": r.en_retard,
+                          "Non formés sous tutorat": r.tutored} for r in rows])
+
+
+def agents_frame(records: list, as_of: dt.date, due_only: bool = False) -> pd.DataFrame:  # type: ignore[type-arg]
+    rows = []
+    for r in records:
+        c = r.compliance(as_of)
+        if not c.concerned or (due_only and not c.due_this_year):
+            continue
+        last = r.last_training(as_of)
+        rows.append({"Agent": r.agent.name, "Service": r.agent.service, "Rôle": ROLES.get(r.agent.role, r.agent.role),
+                     "Prise de poste": french_date(r.agent.post_start), "Situation": STATUS_MARKS[c.status or A_JOUR],
+                     "Formation due le": french_date(c.deadline),
+                     "Dernière formation": f"{french_date(last.training_date)} — {last.title}" if last else "aucune",
+                     "Tutorat": "en cours" if c.tutored else ""})
+    return pd.DataFrame(rows, columns=["Agent", "Service", "Rôle", "Prise de poste", "Situation", "Formation due le",
+                                       "Dernière formation", "Tutorat"])
+
+
+def situation_section(view: View, as_of: dt.date) -> None:
+    pid = view.prefecture.id or 0
+    with session_scope(engine()) as session:
+        records = agent_records(session, pid)
+    rows, total = counts_per_role(records, as_of)
+    if not total.concerned:
+        st.info("Aucun agent en poste à cette date : ajoutez les agents dans l'onglet **Agents** ou importez le "
+                "tableau de suivi des formations dans l'onglet **Import / export**.")
+        return
+    cols = st.columns(5)
+    cols[0].metric("Agents concernés", total.concerned, border=True)
+    cols[1].metric("À jour", total.a_jour, border=True)
+    cols[2].metric("À former (1re année)", total.a_former, border=True)
+    cols[3].metric("En retard", total.en_retard, border=True)
+    cols[4].metric(f"À former en {as_of.year}", total.due_this_year, border=True,
+                   help="Formation due au plus tard le 31 décembre : retards compris.")
+    st.caption(f"Au {as_of:%d/%m/%Y}. Règle : une formation dans l'année qui suit la prise de poste, puis au moins "
+               "tous les 4 ans (années civiles : échéance le même jour, un ou quatre ans plus tard ; en retard dès le "
+               "lendemain de l'échéance). En attendant, un tutorat peut être mis en place : il ne remplace pas la "
+               "formation.")
+    st.plotly_chart(trainings_by_role_chart(rows, f"Situation par rôle au {as_of:%d/%m/%Y}"),
+                    config={"displaylogo": False}, key="tr-roles-chart")
+    table = role_table([*rows, total], as_of.year)
+    st.dataframe(table, hide_index=True, width="stretch")
+    download_table(table, f"formations-par-role-{as_of:%Y-%m-%d}", key="tr-roles")
+    st.subheader(f"À former en {as_of.year}")
+    due = agents_frame(records, as_of, due_only=True)
+    if due.empty:
+        st.caption("Personne : tous les agents concernés sont à jour jusqu'à la fin de l'année.")
+    else:
+        st.dataframe(due, hide_index=True, width="stretch", height=grid_height(len(due), 15))
+        download_table(due, f"a-former-{as_of.year}", key="tr-due")
+    with st.expander(f"Tous les agents en poste au {as_of:%d/%m/%Y}"):
+        st.dataframe(agents_frame(records, as_of), hide_index=True, width="stretch")
+
+
+AGENT_COLUMNS = {
+    "name": st.column_config.TextColumn("Nom ou pseudonyme", required=True, max_chars=200, width="medium"),
+    "service": st.column_config.TextColumn("Service", max_chars=200, width="medium"),
+    "role": st.column_config.SelectboxColumn("Rôle", options=list(ROLES), format_func=ROLES.get, required=True,
+                                             width="medium"),
+    "post_start": st.column_config.DateColumn("Prise de poste", format="DD/MM/YYYY", required=True),
+    "post_end": st.column_config.DateColumn("Fin de poste", format="DD/MM/YYYY",
+                                            help="Dernier jour sur le poste : l'agent n'est plus concerné ensuite."),
+    "trainings": st.column_config.NumberColumn("Formations", disabled=True, format="%d"),
+    "delete": st.column_config.CheckboxColumn("Supprimer", default=False),
+}
+
+
+def agents_section(view: View) -> None:
+    pid = view.prefecture.id or 0
+    with session_scope(engine()) as session:
+        records = agent_records(session, pid)
+    frame = pd.DataFrame([{"id": r.agent.id, "name": r.agent.name, "service": r.agent.service, "role": r.agent.role,
+                           "post_start": r.agent.post_start, "post_end": r.agent.post_end,
+                           "trainings": len(r.trainings), "delete": False} for r in records],
+                         columns=["id", *AGENT_COLUMNS])
+    for column in ("post_start", "post_end"):
+        frame[column] = frame[column].astype(object)
+    st.caption("Un nom ou un pseudonyme suffit. Supprimer un agent efface aussi ses formations et tutorats ; pour un "
+               "départ, indiquez plutôt la fin de poste.")
+    revision = st.session_state.get("_tr_rev", 0)
+    with st.form(f"agents-{pid}", border=False):
+        edited = st.data_editor(frame, key=f"agents-grid-{pid}-{revision}", hide_index=True, num_rows="add",
+                                column_order=list(AGENT_COLUMNS), column_config=AGENT_COLUMNS,
+                                height=grid_height(len(frame) + 1, 18), width="stretch", alt="Agents")
+        submitted = st.form_submit_button("Enregistrer les agents", type="primary", icon=":material/save:")
+    if submitted:
+        try:
+            with editing(view, "training", "agents modifiés") as session:
+                done = save_agents(session, pid, edited.to_dict("records"))
+        except PilotageError as exc:
+            show_errors(exc)
+            return
+        if not done:
+            st.info("Aucune modification à enregistrer.")
+            return
+        st.session_state["_tr_rev"] = revision + 1
+        saved(*done)
+
+
+def sessions_section(view: View) -> None:
+    pid = view.prefecture.id or 0
+    with session_scope(engine()) as session:
+        records = agent_records(session, pid)
+    names = {r.agent.id: f"{r.agent.name} ({ROLES.get(r.agent.role, r.agent.role).lower()})" for r in records}
+    if not names:
+        st.caption("Ajoutez d'abord les agents.")
+        return
+    left, right = st.columns(2)
+    with left, st.form(f"training-{pid}"):
+        st.markdown("**Une formation suivie** (une session, un ou plusieurs agents)")
+        title = st.text_input("Intitulé", key="tr-title", max_chars=300)
+        day = st.date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", max_value=dt.date.today(),
+                            key="tr-date")
+        agents = st.multiselect("Agents formés", list(names), format_func=names.get, key="tr-agents")
+        if st.form_submit_button("Enregistrer la formation", type="primary", icon=":material/save:"):
+            try:
+                with editing(view, "training", "formation enregistrée") as session:
+                    added = record_training(session, pid, agents, day, title, dt.date.today())
+            except PilotageError as exc:
+                show_errors(exc)
+            else:
+                saved(f"formation « {title.strip()} » du {day:%d/%m/%Y} enregistrée pour {added} agent(s)")
+    with right, st.form(f"tutoring-{pid}"):
+        st.markdown("**Une convention de tutorat**")
+        agent = st.selectbox("Agent tutoré", list(names), format_func=names.get, key="tu-agent")
+        tutor = st.text_input("Tuteur ou tutrice", key="tu-tutor", max_chars=200)
+        start = st.date_input("Début", value=dt.date.today(), format="DD/MM/YYYY", key="tu-start")
+        end = st.date_input("Fin (facultative)", value=None, format="DD/MM/YYYY", key="tu-end")
+        if st.form_submit_button("Enregistrer le tutorat", type="primary", icon=":material/save:"):
+            try:
+                with editing(view, "training", "tutorat enregistré") as session:
+                    record_tutoring(session, pid, agent or 0, tutor, start, end)
+            except PilotageError as exc:
+                show_errors(exc)
+            else:
+                saved(f"tutorat de {names[agent].split(' (')[0]} enregistré")
+    history = pd.DataFrame([{"Agent": r.agent.name, "Date": french_date(t.training_date), "Formation": t.title}
+                            for r in records for t in sorted(r.trainings, key=lambda t: t.training_date, reverse=True)])
+    with st.expander(f"Formations enregistrées ({len(history)})"):
+        st.dataframe(history, hide_index=True, width="stretch")
+    tutorings = pd.DataFrame([{"Agent": r.agent.name, "Tuteur": t.tutor, "Début": french_date(t.start),
+                               "Fin": french_date(t.end) or "en cours"} for r in records for t in r.tutorings])
+    with st.expander(f"Tutorats ({len(tutorings)})"):
+        st.dataframe(tutorings, hide_index=True, width="stretch")
+
+
+def import_export_section(view: View, as_of: dt.date) -> None:
+    pid = view.prefecture.id or 0
+    with session_scope(engine()) as session:
+        data = export_trainings_xlsx(session, pid, as_of)
+    st.markdown(f"**Exporter** — agents (avec leur situation au {as_of:%d/%m/%Y}), formations, tutorats et le "
+                "décompte par rôle ; le fichier se réimporte.")
+    st.download_button("Télécharger les formations (Excel)", data, f"formations-{view.prefecture.code}.xlsx", XLSX,
+                       icon=":material/download:", key="tr-export", on_click="ignore")
+    st.divider()
+    st.markdown("**Importer** — une feuille d'agents (« Nom », « Service », « Rôle », « Prise de poste », au besoin "
+                "« Fin de poste » ou « Date de la dernière formation »), une feuille de formations (« Agent », "
+                "« Date », « Intitulé ») et une de tutorats (« Agent », « Tuteur », « Début », « Fin »). Les agents "
+                "déjà connus (même nom) sont mis à jour ; rien n'est supprimé.")
+    cols = st.columns([2, 1])
+    with cols[0]:
+        upload = st.file_uploader("Tableau de suivi des formations", type=["xlsx", "xlsm", "csv"], key="tr-upload")
+    with cols[1]:
+        user = user_name()
+    if upload is None:
+        return
+    content = upload.getvalue()
+    with session_scope(engine()) as session:
+        plan = analyze_trainings_file(session, pid, upload.name, content)
+    if not preview(plan.summary(), plan.errors, plan.warnings, plan.already_imported is not None, "tr-preview"):
+        return
+    if st.button("Enregistrer", type="primary", icon=":material/save:", key="tr-save-upload"):
+        try:
+            with editing(view, "training", "formations importées d'un fichier") as session:
+                plan = analyze_trainings_file(session, pid, upload.name, content)
+                if not plan.ok:
+                    raise ImportRejected(plan.file_name, plan.errors)
+                save_trainings_plan(session, pid, plan, user)
+        except ImportRejected as exc:
+            show_errors([str(i) for i in exc.errors])
+            return
+        saved(plan.summary().replace(f"{upload.name} : ", f"{upload.name} enregistré : "))
+
