@@ -218,8 +218,8 @@ PLAN = ActionPlanCompletion((ModuleCompletion("Module 1 (relation générale)", 
                              ModuleCompletion("Module 4 (collectivités)", 1, 0, 3),
                              ModuleCompletion("Pilotage", 25, 4, 5)),
                             ("Boucle auditive à l'accueil", "Réponses-types au standard (tél. 02 40 41 20 20)"))
-TRAININGS = TrainingCompliance((TrainingLine("Accueil physique", 49, 45, 30), TrainingLine("Accueil téléphonique", 8, 6, 6),
-                                TrainingLine("Site internet et réseaux sociaux", 2, 2, 1)))
+TRAININGS = TrainingCompliance((TrainingLine("Accueil physique", 49, 30, 15, 4), TrainingLine("Accueil téléphonique", 8, 6, 2, 0),
+                                TrainingLine("Site internet et réseaux sociaux", 2, 1, 1, 0)))
 AUDITS = AuditSummary((AuditLine(__import__("datetime").date(2024, 6, 12), "audit de suivi", "organisme certificateur",
                                  conform=52, nc_minor=2, strong_points=6, sensitive_points=3, progress_tracks=4),))
 
@@ -239,11 +239,11 @@ def with_sections(monkeypatch):  # type: ignore[no-untyped-def]
 
 def test_optional_sections_render_when_their_data_exists(demo_engine, with_sections):
     assert PLAN.overall.done == 95 and PLAN.overall.total == 135  # the Loire-Atlantique table, totals recomputed
-    assert round(PLAN.overall.rate or 0) == 70 and TRAININGS.total.due == 53
+    assert round(PLAN.overall.rate or 0) == 70 and TRAININGS.total.up_to_date == 37 and TRAININGS.total.agents == 59
     html = unescape(export(demo_engine, "bilan", format="html").decode())
     assert "Intervalle de confiance à 95 %" in html and "29,5 %" in html and "16,9 % – 42,1 %" in html
     assert "Module 1 (relation générale)" in html and "70,4 %" in html  # 95 / 135
-    assert "Accueil physique" in html and "66,7 %" in html  # 30 / 45
+    assert "Accueil physique" in html and "61,2 %" in html  # 30 up to date / 49 agents
     assert "audit de suivi" in html
     assert "Aucune enquête enregistrée" not in html
     prs = Presentation(io.BytesIO(export(demo_engine, "clu", min_volume=10)))
@@ -257,7 +257,12 @@ def test_optional_sections_render_when_their_data_exists(demo_engine, with_secti
     assert "Audits de l'année" not in [next(s.text_frame.text for s in sl.shapes if s.name == "title") for sl in prs.slides]
 
 
-def test_sections_without_data_leave_a_note(demo_engine):
+def test_sections_without_data_leave_a_note(demo_engine, monkeypatch):
+    from qep_core.exports import bilan, content
+
+    empty = [content.OptionalSection(s.key, s.title, lambda ctx: None, s.empty_note) for s in content.OPTIONAL_PROVIDERS]
+    monkeypatch.setattr(content, "OPTIONAL_PROVIDERS", empty)
+    monkeypatch.setattr(bilan, "OPTIONAL_PROVIDERS", empty)
     html = unescape(export(demo_engine, "bilan", format="html").decode())
     for note in ("Aucune enquête enregistrée pour cette année.", "Aucun plan d'actions enregistré pour cette année.",
                  "Aucun suivi des formations enregistré pour cette année.", "Aucun audit enregistré pour cette année."):
@@ -437,3 +442,23 @@ def test_content_audiences(demo_engine):
     values = core_values(demo_engine, year_period(2024))
     assert {f.code: f.value for f in copil.indicators} == values
     assert Path  # (imported for the render tests' helpers)
+
+
+def test_demo_pilotage_feeds_the_bilan(demo_engine) -> None:
+    """The action plan, the audit and the trainings of the demo reach the documents through the
+    pilotage's own summaries (same figures as the Plan d'actions page)."""
+    from qep_core.db import session_scope
+    from qep_core.exports.content import ProviderContext, action_plan_provider, audits_provider, trainings_provider
+    from qep_core.periods import year_period
+    from qep_core.pilotage.summary import action_plan_summary
+
+    with session_scope(demo_engine) as session:
+        ctx = ProviderContext(session, 1, year_period(2024))
+        plan, audits, trainings = action_plan_provider(ctx), audits_provider(ctx), trainings_provider(ctx)
+        summary = action_plan_summary(session, 1, __import__("datetime").date(2024, 12, 31))
+    assert plan is not None and audits is not None and trainings is not None
+    assert plan.overall.done == summary.overall.fait
+    assert plan.overall.total == summary.overall.total - summary.overall.abandonne
+    assert audits.audits[0].date == __import__("datetime").date(2024, 3, 12)
+    html = unescape(export(demo_engine, "bilan", format="html").decode())
+    assert "Aucun plan d'actions enregistré" not in html and "Aucun audit enregistré" not in html

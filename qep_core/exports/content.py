@@ -279,16 +279,18 @@ class ActionPlanCompletion:
 
 @dataclass(frozen=True)
 class TrainingLine:
-    """Training obligations of one role (accueil physique, téléphonique, site…), as the Isère table."""
+    """Training obligations of one role (accueil physique, téléphonique, site…) on a date, as the
+    Isère table: agents concerned, up to date, still to train within their first year, late."""
 
     role: str
     agents: int
-    due: int  # agents who must be trained this year (new in post, or 4-yearly renewal)
-    trained: int
+    up_to_date: int
+    to_train: int
+    late: int
 
     @property
     def rate(self) -> float | None:
-        return None if self.due == 0 else min(self.trained, self.due) / self.due * 100
+        return None if self.agents == 0 else self.up_to_date / self.agents * 100
 
 
 @dataclass(frozen=True)
@@ -297,8 +299,8 @@ class TrainingCompliance:
 
     @property
     def total(self) -> TrainingLine:
-        return TrainingLine("Total", sum(x.agents for x in self.lines), sum(x.due for x in self.lines),
-                            sum(x.trained for x in self.lines))
+        return TrainingLine("Total", sum(x.agents for x in self.lines), sum(x.up_to_date for x in self.lines),
+                            sum(x.to_train for x in self.lines), sum(x.late for x in self.lines))
 
 
 @dataclass(frozen=True)
@@ -550,19 +552,55 @@ def surveys_provider(ctx: ProviderContext) -> tuple[SurveyResult, ...] | None:
     return None
 
 
+def _period_end(ctx: ProviderContext) -> dt.date:
+    """The last day of the document's period (figures of the pilotage are "as of" a date)."""
+    end = ctx.period.end
+    return min(dt.date(end.year + end.month // 12, end.month % 12 + 1, 1) - dt.timedelta(days=1), dt.date.today())
+
+
 def action_plan_provider(ctx: ProviderContext) -> ActionPlanCompletion | None:
-    """Action plan completion per module. The action plan (``qep_core.pilotage.summary``) is wired here."""
-    return None
+    """Action plan completion per module at the end of the period (abandoned actions left out of
+    the rate, as Fait / (toutes − abandonnées))."""
+    from qep_core.pilotage.summary import action_plan_summary
+
+    summary = action_plan_summary(ctx.session, ctx.prefecture_id, _period_end(ctx))
+    if summary.overall.total == 0:
+        return None
+    return ActionPlanCompletion(tuple(ModuleCompletion(m.label, m.fait, m.en_cours, m.a_faire)
+                                      for m in summary.by_module if m.total))
 
 
 def trainings_provider(ctx: ProviderContext) -> TrainingCompliance | None:
-    """Training obligations per role. The training records (``qep_core.pilotage.summary``) are wired here."""
-    return None
+    """Training obligations per role at the end of the period."""
+    from qep_core.pilotage.summary import training_summary
+
+    summary = training_summary(ctx.session, ctx.prefecture_id, _period_end(ctx))
+    if not summary.by_role:
+        return None
+    return TrainingCompliance(tuple(TrainingLine(r.label, r.concerned, r.a_jour, r.a_former, r.en_retard)
+                                    for r in summary.by_role))
 
 
 def audits_provider(ctx: ProviderContext) -> AuditSummary | None:
-    """Audits of the year. The audit records (``qep_core.pilotage.summary``) are wired here."""
-    return None
+    """The audits held during the document's year, with their findings counted."""
+    from qep_core.pilotage.summary import last_audit_per_module
+
+    modules = [m for m in last_audit_per_module(ctx.session, ctx.prefecture_id, _period_end(ctx))
+               if m.audit_date.year == ctx.year]
+    if not modules:
+        return None
+    by_audit: dict[int, list] = {}
+    for m in modules:
+        by_audit.setdefault(m.audit_id, []).append(m)
+    lines = []
+    for parts in by_audit.values():
+        first = parts[0]
+        lines.append(AuditLine(first.audit_date, first.audit_kind_label.lower(), first.auditor or "—",
+                               conform=sum(p.conforme for p in parts), nc_major=sum(p.nc_majeure for p in parts),
+                               nc_minor=sum(p.nc_mineure for p in parts), strong_points=sum(p.points_forts for p in parts),
+                               sensitive_points=sum(p.points_sensibles for p in parts),
+                               progress_tracks=sum(p.pistes_de_progres for p in parts)))
+    return AuditSummary(tuple(sorted(lines, key=lambda a: a.date)))
 
 
 @dataclass(frozen=True)

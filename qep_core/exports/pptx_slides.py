@@ -582,10 +582,11 @@ def trainings_slide(deck: Deck) -> None:
     if c.trainings is None:
         return
     slide = deck.slide("Formation des agents")
-    columns = [Column("Fonction", 5.0), Column("Agents concernés", 2.0, PP_ALIGN.RIGHT),
-               Column("À former cette année", 2.2, PP_ALIGN.RIGHT), Column("Formés", 1.5, PP_ALIGN.RIGHT),
-               Column("Taux", 1.6, PP_ALIGN.RIGHT)]
-    rows = [[Cell(x.role), Cell(str(x.agents)), Cell(str(x.due)), Cell(str(x.trained)), Cell(format_value(x.rate, "%"))]
+    columns = [Column("Fonction", 4.2), Column("Agents concernés", 1.8, PP_ALIGN.RIGHT),
+               Column("À jour", 1.3, PP_ALIGN.RIGHT), Column("À former (1re année)", 1.9, PP_ALIGN.RIGHT),
+               Column("En retard", 1.4, PP_ALIGN.RIGHT), Column("Taux à jour", 1.6, PP_ALIGN.RIGHT)]
+    rows = [[Cell(x.role), Cell(str(x.agents)), Cell(str(x.up_to_date)), Cell(str(x.to_train)), Cell(str(x.late)),
+             Cell(format_value(x.rate, "%"))]
             for x in (*c.trainings.lines, c.trainings.total)]
     layout = table_layout(columns, rows, CONTENT_BOTTOM - CONTENT_TOP, 16, 10) or (10, [0.4] * (len(rows) + 1))
     add_table(slide, MARGIN, CONTENT_TOP, columns, rows, layout, name="trainings_table")
