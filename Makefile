@@ -1,12 +1,13 @@
 # Two commands on a fresh machine:
 #   make run   – creates .venv, installs, loads the demo préfecture on first run, starts the app
-#   make test  – creates .venv, installs (with test tools), runs ruff and every test
+#   make test  – creates .venv, installs (with test tools), runs ruff and every test, on SQLite and then on
+#                a throw-away PostgreSQL cluster (skipped, with a clear message, where PostgreSQL is not installed)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench clean-db
+.PHONY: run test test-sqlite test-pg lint bench bench-load clean-db
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +27,17 @@ run: $(VENV)/.deps
 
 test: $(VENV)/.deps-dev
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-pg
+
+test-sqlite: $(VENV)/.deps-dev
+	@echo "== SQLite run"
+	QEP_TEST_DATABASE_URL= $(PY) -m pytest
+
+# The same suite on PostgreSQL: QEP_TEST_DATABASE_URL if set, else a throw-away local cluster
+# (tests/with_postgres.sh); QEP_REQUIRE_PG=1 (CI) turns "PostgreSQL not installed" into a failure.
+test-pg: $(VENV)/.deps-dev
+	tests/with_postgres.sh $(PY) -m pytest
 
 lint: $(VENV)/.deps-dev
 	$(PY) -m ruff check .

@@ -58,10 +58,25 @@ def _engine_for(url: str) -> Engine:
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    connect_args: dict[str, str] = {}
+    if url.startswith("postgresql"):
+        connect_args["options"] = _postgresql_options(url)
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def _postgresql_options(url: str) -> str:
+    """Sessions in UTC, whatever the server's ``timezone`` setting: times are stored as UTC in
+    ``timestamp without time zone`` columns (as on SQLite), and PostgreSQL would otherwise convert
+    our aware UTC datetimes to the server's local time before dropping the zone. Options already
+    in the URL (``?options=-c search_path=…``) are kept."""
+    from sqlalchemy import make_url
+
+    given = make_url(url).query.get("options", "")
+    given = given if isinstance(given, str) else " ".join(given)
+    return f"{given} -c timezone=UTC".strip()
 
 
 def create_schema(engine: Engine) -> None:
