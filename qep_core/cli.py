@@ -1,4 +1,4 @@
-"""Command line: ``python -m qep_core init | import | report | template | demo-data``.
+"""Command line: ``python -m qep_core init | import | report | template | target | backup | restore | demo-data``.
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
 It calls the very functions the pages call.
@@ -197,6 +197,36 @@ def cmd_target(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Archive every table (see qep_core.backup): a file any installation can restore."""
+    from qep_core.backup import backup
+
+    engine = get_engine()
+    create_schema(engine)
+    summary = backup(engine, Path(args.output))
+    print(f"sauvegarde écrite : {args.output} ({summary.describe()})")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Load an archive into an empty database (or replace everything with --force), all or nothing."""
+    from qep_core.backup import BackupError, restore
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"fichier introuvable : {args.file}")
+    engine = get_engine()
+    try:
+        summary = restore(engine, path, force=args.force)
+    except BackupError as exc:
+        print(f"✗ {path.name} : {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    analyze(engine)
+    print(f"✓ sauvegarde du {summary.created_at} ({summary.source}) restaurée : {summary.describe()} ; "
+          f"base : {engine.url.render_as_string(hide_password=True)}")
+    return EXIT_OK
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from qep_core.demo import write_demo_files
 
@@ -253,6 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--none", action="store_true", help="pas d'objectif à partir de cette année")
     p.add_argument("--prefecture", metavar="CODE")
     p.set_defaults(func=cmd_target)
+
+    p = sub.add_parser("backup", help="sauvegarder toute la base dans une archive portable (.zip)")
+    p.add_argument("-o", "--output", required=True, metavar="FICHIER.zip")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restaurer une sauvegarde dans une base vide (tout ou rien)")
+    p.add_argument("file", metavar="FICHIER.zip")
+    p.add_argument("--force", action="store_true", help="remplacer tout ce que contient la base")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("demo-data", help="régénérer les fichiers de la préfecture de démonstration")
     p.add_argument("-o", "--output", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
