@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-pg lint bench bench-load clean-db
+.PHONY: run run-dev test test-sqlite test-pg lint bench bench-load clean-db
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ $(VENV)/.deps-dev: requirements.txt requirements-dev.txt | $(PY)
 run: $(VENV)/.deps
 	$(PY) -m qep_core init --demo --if-empty
 	$(PY) -m qep_ui.serve --server.port $(PORT) --server.headless true
+
+# The same app with Streamlit's tracebacks in the browser (never in production: .streamlit/config.toml).
+run-dev: $(VENV)/.deps
+	$(PY) -m qep_core init --demo --if-empty
+	$(PY) -m qep_ui.serve --server.port $(PORT) --server.headless true --client.showErrorDetails full
 
 test: $(VENV)/.deps-dev
 	$(PY) -m ruff check .

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from qep_core.compute import compute_indicators, latest_month_with_data
 from qep_core.db import analyze, create_schema, get_engine, session_scope
 from qep_core.importing import ImportRejected, import_file
+from qep_core.importing.safety import check_upload_size
 from qep_core.periods import Period, parse_period, quarter_period, year_period
 from qep_core.prefectures import PrefectureError, create_prefecture, list_prefectures, perimetres_of, resolve_prefecture
 from qep_core.referentiel import engagements_for, indicators_for, seed_referentiel
@@ -80,6 +81,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             status = EXIT_REJECTED
             continue
         try:
+            check_upload_size(path.name, path.stat().st_size)  # before reading it into memory
             outcome = import_file(engine, pref.id or 0, path.name, path.read_bytes(), user=user, dry_run=args.dry_run,
                                   log_kind=args.kind)
         except ImportRejected as exc:

@@ -24,8 +24,9 @@ from sqlmodel import Session, select
 from qep_core.db import session_scope
 from qep_core.frenchforms import format_number_fr, month_label_fr
 from qep_core.importing.context import Draft, ImportContext
-from qep_core.importing.issues import ImportRejected, Issue, IssueLog
+from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog
 from qep_core.importing.long_layout import DRAFT_COLUMNS, find_long_header, parse_long
+from qep_core.importing.safety import package_issues
 from qep_core.importing.wide_layout import parse_wide_sheet
 from qep_core.importing.workbook import HEAD_ROWS, SourceFile, open_source
 from qep_core.models import ImportBatch, Indicator, LogItem, Observation, ObservationHistory, Perimetre, Prefecture
@@ -315,8 +316,10 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
                   "(« Nature d'un journal » sur la page Import, ou import --kind)")
     if log.ok:
         _check_duplicates(drafts, log)
-    plan = ImportPlan(source.name, source.sha256, layout, drafts, log.all_errors(), log.warnings, source.sheet_names,
-                      items=items)
+    notes = package_issues(source.package, source.rows, rejected=not log.ok)
+    plan = ImportPlan(source.name, source.sha256, layout, drafts,
+                      [n for n in notes if n.severity == ERROR] + log.all_errors(),
+                      log.warnings + [n for n in notes if n.severity != ERROR], source.sheet_names, items=items)
     if plan.ok:
         _plan_replacements(session, prefecture, plan)
     return plan
