@@ -34,8 +34,11 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV as French Excel opens it: ``;`` separator, UTF-8 with BOM; cells neutralised."""
-    return neutralise_frame(frame).to_csv(index=False, sep=";").encode("utf-8-sig")
+    """CSV as French Excel opens it: ``;`` separator, UTF-8 with BOM, CRLF; cells neutralised.
+
+    CRLF line ends also make the csv writer quote any field holding a lone CR, which with pandas'
+    default LF would split the row in two."""
+    return neutralise_frame(frame).to_csv(index=False, sep=";", lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(frames: Mapping[str, pd.DataFrame]) -> bytes:

@@ -23,7 +23,7 @@ STATUS_STYLE = {
 }
 
 
-_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]()!$~|<>#`"})
+_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`"})
 
 
 def plain(text: object) -> str:

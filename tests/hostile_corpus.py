@@ -182,7 +182,7 @@ def long_csv(*rows: str) -> Callable[[], bytes]:
 
 CORPUS: list[Hostile] = [
     Hostile("vide.xlsx", lambda: b"", "le fichier est vide", "nothing uploaded"),
-    Hostile("trop-gros.csv", lambda: b"a;b\n" * (MAX_UPLOAD_BYTES // 4 + 1), "la limite est de 50 Mo", "size limit"),
+    Hostile("trop-gros.csv", lambda: b"a;b\n" * (MAX_UPLOAD_BYTES // 4 + 1), "dépasse la limite de 50 Mo", "size limit"),
     Hostile("bombe-ratio.xlsx", ratio_bomb, "bombe de décompression", "a member inflating 1000 times"),
     Hostile("bombe-taille-annoncee.xlsx", declared_size_bomb, r"se décompresse en \d+ Mo", "4 GB declared"),
     Hostile("dix-mille-membres.xlsx", many_members, "éléments compressés", "10 001 members"),

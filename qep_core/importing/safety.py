@@ -69,8 +69,8 @@ def reject(name: str, message: str) -> ImportRejected:
 def check_upload_size(name: str, size: int) -> None:
     """The one size limit of the app, the command line and the core import entry."""
     if size > MAX_UPLOAD_BYTES:
-        raise reject(name, f"le fichier pèse {mb(size)} : la limite est de {MAX_UPLOAD_MB} Mo par fichier. "
-                           "Découpez-le (par année ou par service) ou retirez les feuilles inutiles")
+        raise reject(name, f"le fichier dépasse la limite de {MAX_UPLOAD_MB} Mo par fichier ({mb(size)}) : "
+                           "découpez-le (par année ou par service) ou retirez les feuilles inutiles")
 
 
 def check_encrypted(name: str, data: bytes) -> None:
