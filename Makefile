@@ -52,5 +52,9 @@ bench: $(VENV)/.deps-dev
 	PYTHONPATH=. $(PY) bench/bench_queries.py
 	PYTHONPATH=. $(PY) bench/bench_pages.py
 
+# N users reading pages while imports run, on SQLite and PostgreSQL (throw-away cluster): bench/README.md
+bench-load: $(VENV)/.deps-dev
+	PYTHONPATH=. tests/with_postgres.sh $(PY) bench/bench_load.py --backend both
+
 clean-db:
 	rm -f data/qep.db data/qep.db-wal data/qep.db-shm
