@@ -154,7 +154,8 @@ def _unescape(text: str) -> str:
 def uncalculated_formulas(data: bytes) -> tuple[list[tuple[int, int]], int]:
     """Cells of a sheet's XML holding a formula with no saved result: (row, column) 0-based, and
     how many. Only looks closer where ``<f`` occurs."""
-    if not _FORMULA.search(data):
+    prefixed = b"<sheetData" not in data  # <x:sheetData>: the slower, prefix-aware search
+    if not (_FORMULA.search(data) if prefixed else (b"<f>" in data or b"<f " in data or b"<f/" in data)):
         return [], 0
     found: list[tuple[int, int]] = []
     count = 0
@@ -251,16 +252,22 @@ def inspect_package(name: str, archive: zipfile.ZipFile) -> PackageReport:
     report = PackageReport()
     names = archive.namelist()
     report.external_links = sum(1 for n in names if re.fullmatch(r"xl/externalLinks/externalLink\d+\.xml", n))
-    for sheet, part in sheet_parts(archive).items():
-        try:
-            data = archive.read(part)
-        except KeyError:
+    sheet_of = {part: sheet for sheet, part in sheet_parts(archive).items()}
+    for info in archive.infolist():
+        if not info.filename.lower().endswith(".xml"):
             continue
+        data = archive.read(info.filename)
+        if b"sheetData" not in data:
+            continue
+        # Every part with cells is bounded, not only those workbook.xml names: a reader that
+        # resolved the parts differently from us must still never meet an unbounded sheet.
+        sheet = sheet_of.get(info.filename, info.filename)
         check_extent(name, sheet, data)
-        cells, count = uncalculated_formulas(data)
-        if count:
-            report.uncalculated[sheet] = cells
-            report.uncalculated_counts[sheet] = count
+        if info.filename in sheet_of:
+            cells, count = uncalculated_formulas(data)
+            if count:
+                report.uncalculated[sheet] = cells
+                report.uncalculated_counts[sheet] = count
     return report
 
 
