@@ -62,9 +62,9 @@ def test_a_second_writer_waits_for_the_first_instead_of_failing(engine: Engine, 
 
     def writer(name: str, hold: float) -> None:
         with session_scope(engine, write=True) as session:
-            first_in.set()
-            count = session.execute(text("SELECT COUNT(*) FROM perimetre")).scalar_one()
+            count = session.execute(text("SELECT COUNT(*) FROM perimetre")).scalar_one()  # BEGIN: lock taken
             seen.append(int(count))
+            first_in.set()
             time.sleep(hold)
             session.execute(text("INSERT INTO perimetre (prefecture_id, name, kind) VALUES (:p, :n, 'service')"),
                             {"p": prefecture.id, "n": name})
@@ -76,5 +76,5 @@ def test_a_second_writer_waits_for_the_first_instead_of_failing(engine: Engine, 
     writer("Second", 0)
     waited = time.monotonic() - started
     first.join(10)
-    assert seen[1] == seen[0] + 1  # the second saw the first's périmètre
+    assert seen == [seen[0], seen[0] + 1]  # the second saw the first's périmètre
     assert waited >= 0.3
