@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from qep_core.importing.safety import MAX_UPLOAD_MB
 from qep_ui import importing
 from qep_ui.state import require_view
 
@@ -19,7 +20,7 @@ uploaded = st.file_uploader("Fichiers à importer", type=["xlsx", "xlsm", "csv"]
                             key="import-files",
                             help="Tableaux de suivi mensuels (mois en colonnes), format long (indicateur, période, "
                                  "périmètre, numérateur, dénominateur) ou journaux (une ligne par élément, avec ses "
-                                 "dates : les délais sont calculés en jours ouvrés).")
+                                 f"dates : les délais sont calculés en jours ouvrés). {MAX_UPLOAD_MB} Mo au plus par fichier.")
 importing.uploads_section(view, uploaded, user)
 
 st.header("Historique des imports", divider="blue")

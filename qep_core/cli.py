@@ -1,5 +1,5 @@
-"""Command line: ``python -m qep_core init | import | report | template | target | export | demo-data | user |
-history | db`` and the pilotage's ``actions | audit | training`` (:mod:`qep_core.pilotage.cli`).
+"""Command line: ``python -m qep_core init | import | report | template | target | export | backup | restore |
+demo-data | user | history | db`` and the pilotage's ``actions | audit | training`` (:mod:`qep_core.pilotage.cli`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
 It calls the very functions the pages call.
@@ -18,6 +18,7 @@ from sqlmodel import Session
 from qep_core.compute import compute_indicators, latest_month_with_data
 from qep_core.db import analyze, create_schema, get_engine, session_scope
 from qep_core.importing import ImportRejected, import_file
+from qep_core.importing.safety import check_upload_size
 from qep_core.periods import Period, parse_period, quarter_period, year_period
 from qep_core.prefectures import PrefectureError, create_prefecture, list_prefectures, perimetres_of, resolve_prefecture
 from qep_core.referentiel import engagements_for, indicators_for, seed_referentiel
@@ -81,6 +82,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             status = EXIT_REJECTED
             continue
         try:
+            check_upload_size(path.name, path.stat().st_size)  # before reading it into memory
             outcome = import_file(engine, pref.id or 0, path.name, path.read_bytes(), user=user, dry_run=args.dry_run,
                                   log_kind=args.kind)
         except ImportRejected as exc:
@@ -219,6 +221,35 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     out.write_bytes(result.data)
     print(f"écrit : {out} ({len(result.data) // 1024 + 1} Ko)")
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Archive every table (see qep_core.backup): a file any installation can restore."""
+    from qep_core.backup import backup
+
+    engine = get_engine()
+    create_schema(engine)
+    summary = backup(engine, Path(args.output))
+    print(f"sauvegarde écrite : {args.output} ({summary.describe()})")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Load an archive into an empty database (or replace everything with --force), all or nothing."""
+    from qep_core.backup import BackupError, restore
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"fichier introuvable : {args.file}")
+    engine = get_engine()
+    try:
+        summary = restore(engine, path, force=args.force)
+    except BackupError as exc:
+        print(f"✗ {path.name} : {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    analyze(engine)
+    print(f"✓ sauvegarde du {summary.created_at} ({summary.source}) restaurée : {summary.describe()} ; "
+          f"base : {engine.url.render_as_string(hide_password=True)}")
     return EXIT_OK
 
 
@@ -295,6 +326,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="afficher les étapes")
     p.add_argument("-o", "--output", required=True, metavar="FICHIER")
     p.set_defaults(func=cmd_export)
+
+
+    p = sub.add_parser("backup", help="sauvegarder toute la base dans une archive portable (.zip)")
+    p.add_argument("-o", "--output", required=True, metavar="FICHIER.zip")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restaurer une sauvegarde dans une base vide (tout ou rien)")
+    p.add_argument("file", metavar="FICHIER.zip")
+    p.add_argument("--force", action="store_true", help="remplacer tout ce que contient la base")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("demo-data", help="régénérer les fichiers de la préfecture de démonstration")
     p.add_argument("-o", "--output", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))

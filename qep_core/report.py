@@ -9,9 +9,10 @@ from typing import Any
 
 from qep_core.compute import IndicatorResult
 from qep_core.frenchforms import format_number_fr
+from qep_core.safe_cells import FORMULA_PREFIXES, neutralise
 
 DISPLAY_DECIMALS = {"%": 1, "j": 1, "‰": 3, "": 0}
-CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+CSV_INJECTION_PREFIXES = FORMULA_PREFIXES  # kept for callers of the former name
 
 
 def _round(value: float | None, unit: str) -> float | None:
@@ -74,13 +75,6 @@ def to_json(results: list[IndicatorResult], meta: dict[str, Any] | None = None) 
     if meta:
         payload = {**meta, **payload}
     return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
-
-
-def neutralise(value: Any) -> Any:
-    """Spreadsheet formula injection guard (OWASP): text starting with = + - @ is quoted."""
-    if isinstance(value, str) and value.startswith(CSV_INJECTION_PREFIXES):
-        return "'" + value
-    return value
 
 
 def to_csv(results: list[IndicatorResult]) -> str:

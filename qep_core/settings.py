@@ -364,7 +364,7 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
     old_names = {row.id: row.name for row, *_ in updates}
     for row, name, _, _ in updates:  # free the names first: a swap must not hit the unique constraint
         if name != row.name:
-            row.name = f"\x00{row.id}"
+            row.name = f"\x01{row.id}"  # no user types this; not NUL, which PostgreSQL text refuses
             session.add(row)
     session.flush()
     others = 0

@@ -37,7 +37,7 @@ from qep_core.report import format_value
 from qep_core.template import build_template
 from qep_ui import data
 from qep_ui.state import View, engine
-from qep_ui.widgets import show_issues
+from qep_ui.widgets import plain, show_issues
 
 USER_KEY = "qep_user"
 DEFAULT_USER = "référent qualité"
@@ -151,7 +151,7 @@ def analyze_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> list[tupl
     for name, content in files:
         digest = file_digest(content)
         if digest in seen:
-            st.caption(f"« {name} » : même contenu qu'un autre fichier déposé, ignoré.")
+            st.caption(f"« {plain(name)} » : même contenu qu'un autre fichier déposé, ignoré.")
             continue
         seen.add(digest)
         wanted.append((name, content, (view.prefecture.id or 0, digest, f"{view.version}|{log_kind()}")))
@@ -241,7 +241,7 @@ def rejected_text(plan: ImportPlan) -> str:
     first = plan.errors[0] if plan.errors else None
     text = (f"Fichier refusé : {len(plan.errors)} erreur(s). Rien ne sera enregistré ; corrigez le fichier puis "
             "déposez-le à nouveau.")
-    return f"{text}\n\nPremière erreur — {first}" if first else text
+    return f"{text}\n\nPremière erreur — {plain(first)}" if first else text
 
 
 def save_upload(view: View, name: str, content: bytes, user: str) -> tuple[ImportOutcome | None, list[Issue]]:
@@ -257,12 +257,12 @@ def save_uploads(view: View, files: Sequence[tuple[str, bytes]], user: str) -> N
     for name, content in files:
         outcome, errors = save_upload(view, name, content, user)
         if outcome is None:
-            flash("error", f"{name} : refusé à l'enregistrement, rien n'a été enregistré.", errors)
+            flash("error", f"{plain(name)} : refusé à l'enregistrement, rien n'a été enregistré.", errors)
         elif outcome.batch is None:
             already = outcome.plan.already_imported
-            flash("info", f"{name} : " + already_imported_text(already) if already else outcome.plan.summary())
+            flash("info", f"{plain(name)} : " + already_imported_text(already) if already else plain(outcome.plan.summary()))
         else:
-            flash("success", f"Enregistré (lot n° {outcome.batch.id}) — {outcome.plan.summary()}")
+            flash("success", f"Enregistré (lot n° {outcome.batch.id}) — {plain(outcome.plan.summary())}")
     after_write()
     st.rerun()
 
@@ -272,7 +272,7 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
     """Everything the file would change, and its save button when it is accepted."""
     icon, state = plan_headline(plan)
     key = plan.sha256[:16] or file_digest(content)[:16]
-    with st.expander(f"{name} — {state}", expanded=expanded, icon=icon):
+    with st.expander(f"{plain(name)} — {state}", expanded=expanded, icon=icon):
         if plan.already_imported is not None:
             st.info(already_imported_text(plan.already_imported))
             return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import pandas as pd
@@ -10,7 +9,9 @@ import streamlit as st
 
 from qep_core.compute import A_SURVEILLER, ATTEINT, NON_ATTEINT, PAS_DE_DONNEE, SANS_OBJECTIF, IndicatorResult
 from qep_core.importing import Issue
-from qep_core.report import format_target, format_value, neutralise
+from qep_core.report import format_target, format_value
+from qep_core.safe_cells import csv_bytes as _csv_bytes
+from qep_core.safe_cells import xlsx_bytes as _xlsx_bytes
 
 # Status is said by a word and an icon, never by colour alone.
 STATUS_STYLE = {
@@ -20,6 +21,16 @@ STATUS_STYLE = {
     SANS_OBJECTIF: ("gray", ":material/remove:", "–"),
     PAS_DE_DONNEE: ("gray", ":material/help:", "?"),
 }
+
+
+_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`"})
+
+
+def plain(text: object) -> str:
+    """*text* from a file or a user, shown literally where Streamlit renders Markdown (messages,
+    labels): no image fetched from elsewhere (``![](https://…)`` in a file name or a cell would make
+    every reader's browser call that address), no link, no LaTeX. Never ``unsafe_allow_html``."""
+    return str(text).translate(_MARKDOWN_ACTIVE)
 
 
 def status_badge(status: str) -> None:
@@ -73,16 +84,12 @@ def summary_line(results: list[IndicatorResult]) -> str:
 
 
 def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
-    """An .xlsx of the tables (text cells neutralised against formula injection)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in frames.items():
-            frame.map(neutralise).to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
+    """An .xlsx of the tables (cells and titles neutralised against formula injection: safe_cells)."""
+    return _xlsx_bytes(frames)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.map(neutralise).to_csv(index=False, sep=";").encode("utf-8-sig")
+    return _csv_bytes(frame)
 
 
 def download_table(frame: pd.DataFrame, stem: str, key: str) -> None:

@@ -8,23 +8,60 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.models import Prefecture
 from qep_core.prefectures import create_prefecture
 from qep_core.referentiel import seed_referentiel
+from tests.databases import (
+    BACKEND,
+    TEST_DATABASE_URL,
+    database,
+    drop_database,
+    drop_template,
+    new_database_url,
+    on_postgresql,
+)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    where = make_url(TEST_DATABASE_URL).render_as_string(hide_password=True) if on_postgresql() else "a file per test"
+    return f"database back-end: {BACKEND} ({where})"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_template()
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = get_engine(f"sqlite:///{tmp_path / 'qep.db'}")
-    create_schema(eng)
-    with session_scope(eng, write=True) as session:
-        seed_referentiel(session)
-    yield eng
-    eng.dispose()
+    """A database of the test's own, with the schema and the référentiel: SQLite, or PostgreSQL
+    when ``QEP_TEST_DATABASE_URL`` is set (see tests/databases.py)."""
+    with database(tmp_path, seeded=True) as url:
+        eng = get_engine(url)
+        create_schema(eng)
+        if not on_postgresql():  # the PostgreSQL template already holds the référentiel
+            with session_scope(eng, write=True) as session:
+                seed_referentiel(session)
+        yield eng
+        eng.dispose()
+
+
+@pytest.fixture
+def new_database(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Make more databases of the test's own: ``new_database("label", seeded=False)`` → URL
+    (empty, or with the schema and référentiel on PostgreSQL); all dropped when the test ends."""
+    made: list[str] = []
+
+    def make(label: str = "qep", seeded: bool = False) -> str:
+        made.append(new_database_url(tmp_path, label, seeded))
+        return made[-1]
+
+    yield make
+    for url in made:
+        drop_database(url)
 
 
 @pytest.fixture

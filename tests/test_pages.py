@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,18 +13,19 @@ from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
 from qep_core.periods import quarter_period, year_period
 from qep_core.report import format_value
+from tests.databases import database
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One demo database for the module: loading it takes a couple of seconds."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    engine = get_engine(url)
-    create_schema(engine)
-    load_demo(engine)
-    return url
+    with database(tmp_path_factory.mktemp("demo"), "demo") as url:
+        engine = get_engine(url)
+        create_schema(engine)
+        load_demo(engine)
+        yield url
 
 
 @pytest.fixture
@@ -129,8 +131,8 @@ def test_engagements_page_lists_the_labelled_modules(demo):
     assert any(label.startswith("17. Nous vous répondons") for label in labels)
 
 
-def test_pages_without_any_prefecture(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
+def test_pages_without_any_prefecture(new_database, monkeypatch):
+    url = new_database("empty")
     create_schema(get_engine(url))
     monkeypatch.setenv("QEP_DATABASE_URL", url)
     at = app().run()

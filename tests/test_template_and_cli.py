@@ -18,6 +18,7 @@ from qep_core.db import session_scope
 from qep_core.importing import import_file
 from qep_core.periods import month_period, quarter_period, year_period
 from tests.conftest import make_workbook
+from tests.databases import database
 from tests.seed_tables import EMAIL_MONTHLY, titled
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,11 +72,12 @@ def test_template_round_trip_is_exact(engine, prefecture, tmp_path, monkeypatch)
 
 @pytest.fixture
 def cli_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("QEP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    assert main(["init", "--prefecture", "44", "--name", "Préfecture de la Loire-Atlantique", "--modules", "2,4"]) == 0
-    sheet = tmp_path / "courriels-2022.xlsx"
-    sheet.write_bytes(make_workbook({"Courriels 2022": titled("Courriels 2022", EMAIL_MONTHLY)}))
-    return tmp_path, sheet
+    with database(tmp_path, "cli") as url:
+        monkeypatch.setenv("QEP_DATABASE_URL", url)
+        assert main(["init", "--prefecture", "44", "--name", "Préfecture de la Loire-Atlantique", "--modules", "2,4"]) == 0
+        sheet = tmp_path / "courriels-2022.xlsx"
+        sheet.write_bytes(make_workbook({"Courriels 2022": titled("Courriels 2022", EMAIL_MONTHLY)}))
+        yield tmp_path, sheet
 
 
 def test_cli_import_then_report_json(cli_db, capsys):
@@ -151,8 +153,9 @@ def test_cli_init_twice_changes_nothing(cli_db):
     assert before == after
 
 
-def test_python_dash_m_entry_point(tmp_path):
-    env = {**os.environ, "QEP_DATABASE_URL": f"sqlite:///{tmp_path / 'sub.db'}", "PYTHONPATH": str(ROOT)}
+def test_python_dash_m_entry_point(new_database):
+    url = new_database("sub")
+    env = {**os.environ, "QEP_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-m", "qep_core", "init", "--prefecture", "44"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

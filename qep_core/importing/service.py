@@ -25,8 +25,9 @@ from qep_core.audit import record_change
 from qep_core.db import session_scope
 from qep_core.frenchforms import format_number_fr, month_label_fr
 from qep_core.importing.context import Draft, ImportContext
-from qep_core.importing.issues import ImportRejected, Issue, IssueLog
+from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog
 from qep_core.importing.long_layout import DRAFT_COLUMNS, find_long_header, parse_long
+from qep_core.importing.safety import package_issues
 from qep_core.importing.wide_layout import parse_wide_sheet
 from qep_core.importing.workbook import SourceFile, open_source
 from qep_core.logitems import archive_bounds, pack_items
@@ -325,8 +326,10 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
                   "(« Nature d'un journal » sur la page Import, ou import --kind)")
     if log.ok:
         _check_duplicates(drafts, log)
-    plan = ImportPlan(source.name, source.sha256, layout, drafts, log.all_errors(), log.warnings, source.sheet_names,
-                      items=items)
+    notes = package_issues(source.package, source.rows, rejected=not log.ok)
+    plan = ImportPlan(source.name, source.sha256, layout, drafts,
+                      [n for n in notes if n.severity == ERROR] + log.all_errors(),
+                      log.warnings + [n for n in notes if n.severity != ERROR], source.sheet_names, items=items)
     if plan.ok:
         _plan_replacements(session, prefecture, plan)
     return plan

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -20,6 +21,7 @@ import pandas as pd
 import python_calamine
 
 from qep_core.importing.issues import ERROR, ImportRejected, Issue
+from qep_core.importing.safety import PackageReport, check_encrypted, check_upload_size, inspect_package
 
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 HEAD_ROWS = 20
@@ -50,6 +52,7 @@ class SourceFile:
     _book: python_calamine.CalamineWorkbook | None = None
     _csv_rows: list[list[object]] | None = None
     _sheets: dict[str, python_calamine.CalamineSheet] = field(default_factory=dict)
+    package: PackageReport | None = None  # formulas without results, external links (safety.py)
     _texts: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def text_cells(self, sheet_name: str) -> pd.DataFrame:
@@ -118,7 +121,7 @@ def _reject(name: str, message: str) -> ImportRejected:
     return ImportRejected(name, [Issue(ERROR, message)])
 
 
-def _check_zip(name: str, data: bytes) -> None:
+def _check_zip(name: str, data: bytes) -> PackageReport:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
@@ -129,6 +132,11 @@ def _check_zip(name: str, data: bytes) -> None:
         raise _reject(name, f"le classeur se décompresse en {total // 2**20} Mo : trop volumineux pour être importé")
     if not any(n.startswith("xl/") for n in names) and "content.xml" not in names:
         raise _reject(name, "ce fichier compressé n'est pas un classeur Excel (.xlsx/.xlsm)")
+    try:  # only now that the total is known to be bounded: this inflates XML parts
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return inspect_package(name, archive)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _reject(name, "le fichier est tronqué ou abîmé : ce n'est pas un classeur Excel lisible") from exc
 
 
 def decode_text(name: str, data: bytes) -> str:
@@ -156,8 +164,10 @@ def read_csv_rows(name: str, data: bytes) -> list[list[object]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
         rows: list[list[object]] = [list(r) for r in reader]
-    except csv.Error as exc:
-        raise _reject(name, f"CSV illisible : {exc}") from exc
+    except csv.Error as exc:  # the csv module's messages are English: say what they mean
+        reason = ("une cellule dépasse 131 072 caractères (guillemet ouvrant jamais refermé ?)"
+                  if "field larger" in str(exc) else "guillemets ou séparateurs incohérents")
+        raise _reject(name, f"CSV illisible à la ligne {reader.line_num} : {reason}") from exc
     width = max((len(r) for r in rows), default=0)
     return [r + [""] * (width - len(r)) for r in rows]
 
@@ -167,11 +177,12 @@ def open_source(name: str, data: bytes) -> SourceFile:
     display = PurePath(name).name or "fichier"
     if not data:
         raise _reject(display, "le fichier est vide")
+    check_upload_size(display, len(data))
     suffix = PurePath(name).suffix.lower()
     digest = sha256_of(data)
     if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC):
-        if data.startswith(ZIP_MAGIC):
-            _check_zip(display, data)
+        package = _check_zip(display, data) if data.startswith(ZIP_MAGIC) else None
+        check_encrypted(display, data)
         try:
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
@@ -180,7 +191,7 @@ def open_source(name: str, data: bytes) -> SourceFile:
         if not names:
             raise _reject(display, "le classeur ne contient aucune feuille de calcul")
         fmt = "xls" if data.startswith(OLE_MAGIC) else "xlsx"
-        return SourceFile(display, data, digest, fmt, names, _book=book)
+        return SourceFile(display, data, digest, fmt, names, _book=book, package=package)
     if suffix in WORKBOOK_SUFFIXES:
         raise _reject(display, f"ce fichier « {suffix} » n'est pas un classeur Excel valide (contenu d'un autre format ou fichier tronqué)")
     rows = read_csv_rows(display, data)

@@ -92,16 +92,19 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A fresh SQLite database with the demo préfecture, loaded by the CLI as a user would."""
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database (SQLite, or PostgreSQL in the PostgreSQL run) with the demo préfecture,
+    loaded by the CLI as a user would."""
     if SKIP_REASON:
         pytest.skip(SKIP_REASON)
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'qep.db'}"
-    env = {**os.environ, "QEP_DATABASE_URL": url}
-    done = subprocess.run([sys.executable, "-m", "qep_core", "init", "--demo"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"init --demo failed:\n{done.stdout}\n{done.stderr}"
-    return url
+    from tests.databases import database
+
+    with database(tmp_path_factory.mktemp("browser-db"), "browser") as url:
+        env = {**os.environ, "QEP_DATABASE_URL": url}
+        done = subprocess.run([sys.executable, "-m", "qep_core", "init", "--demo"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"init --demo failed:\n{done.stdout}\n{done.stderr}"
+        yield url
 
 
 def launcher() -> list[str]:

@@ -1,0 +1,324 @@
+"""Checks on an uploaded file before any parser sees it (see FIELD-NOTES, "Hostile files").
+
+* **Size**: one limit, :data:`MAX_UPLOAD_MB`, for the app (``server.maxUploadSize`` in
+  ``.streamlit/config.toml``, a test keeps both equal), the command line (checked on the file's
+  size before reading it) and :func:`qep_core.importing.workbook.open_source`.
+* **Zip bombs**: an ``.xlsx`` is a zip; Python's ``zipfile`` stops at each member's declared size,
+  so the sum of the declared sizes bounds what any reader will inflate. Members are also checked
+  one by one for their compression ratio (real workbooks stay under 20:1 here; a bomb is near
+  1000:1) and their number.
+* **XML entities**: Excel never writes a ``<!DOCTYPE``; a part that declares one is refused with
+  its own message before calamine (which would refuse it too, less clearly) or openpyxl (which
+  ``defusedxml`` guards) could expand anything.
+* **Encrypted workbooks**: a password-protected ``.xlsx`` is an OLE container holding an
+  ``EncryptedPackage``; said as such rather than "damaged".
+* **Sheets that would not fit in memory**: calamine stores a sheet as a dense rectangle from A1 to
+  its last cell, so a 5 KB file with one value in A1 and one in XFD1048576 asks for 17 billion
+  cells and aborts the whole process (the app, for every user). The extent is bounded from the
+  sheet's XML first: a few literal-prefixed searches (about 0.5 s for 80 MB of XML) prove ordinary
+  sheets small; only unusual ones (wide, deep, cells without references) are measured exactly.
+* **Formulas never calculated** (a file written by a program, never opened in Excel): their cells
+  read as empty. They are located (sheet and cells) so the import can say so.
+* **Links to other workbooks** are never followed: the values saved in the file are used, and the
+  import says so.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from posixpath import join, normpath
+
+from qep_core.importing.issues import ERROR, WARNING, ImportRejected, Issue, column_letter
+
+MAX_UPLOAD_MB = 50
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_MEMBERS = 10_000
+MAX_RATIO = 100  # inflated / compressed size of one member
+RATIO_FLOOR_BYTES = 1024 * 1024  # small members may compress better than that without harm
+PROLOG_BYTES = 64 * 1024  # where a DOCTYPE would stand: before the root element
+MAX_CELLS_NAMED = 8
+MAX_SHEET_CELLS = 30_000_000  # ~1 GB in calamine; a 200 000 × 8 log is 1.6 M
+MAX_CELLS_KEPT = 10_000  # positions kept per sheet to tell totals from values; the rest only counted
+HEADER_ROWS = 20
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
+_CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _PREFIX + rb"c>)", re.S)
+_REF = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3})([0-9]{1,7})["']""")
+_TYPE = re.compile(rb"""\bt\s*=\s*["'](\w+)["']""")
+_FORMULA = re.compile(rb"<" + _PREFIX + rb"f\b")
+_VALUE = re.compile(rb"<" + _PREFIX + rb"v\b[^>]*>[^<]+</")
+_SHEET = re.compile(rb"<" + _PREFIX + rb"sheet\b[^>]*>")
+_ATTR = re.compile(rb"""([\w:]+)\s*=\s*["']([^"']*)["']""")
+_REL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b[^>]*>")
+
+
+def mb(size: int) -> str:
+    return f"{size / 2**20:.1f}".replace(".", ",") + " Mo"
+
+
+def reject(name: str, message: str) -> ImportRejected:
+    return ImportRejected(name, [Issue(ERROR, message)])
+
+
+def check_upload_size(name: str, size: int) -> None:
+    """The one size limit of the app, the command line and the core import entry."""
+    if size > MAX_UPLOAD_BYTES:
+        raise reject(name, f"le fichier dépasse la limite de {MAX_UPLOAD_MB} Mo par fichier ({mb(size)}) : "
+                           "découpez-le (par année ou par service) ou retirez les feuilles inutiles")
+
+
+def check_encrypted(name: str, data: bytes) -> None:
+    """A password-protected workbook (OLE container with an EncryptedPackage stream)."""
+    if data.startswith(OLE_MAGIC) and ENCRYPTED_PACKAGE in data[:1 << 20]:
+        raise reject(name, "le classeur est protégé par un mot de passe : enregistrez-le sans mot de passe "
+                           "(Fichier › Informations › Protéger le classeur) puis importez-le à nouveau")
+
+
+@dataclass
+class PackageReport:
+    """What the zip of a workbook holds besides cell values."""
+
+    uncalculated: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # sheet → (row, col), 0-based
+    uncalculated_counts: dict[str, int] = field(default_factory=dict)
+    external_links: int = 0
+
+
+def check_members(name: str, archive: zipfile.ZipFile) -> None:
+    """Zip-bomb guards: number of members and compression ratio of each (the total is checked
+    by the caller)."""
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise reject(name, f"le classeur contient {len(infos)} éléments compressés : ce n'est pas un classeur "
+                           "ordinaire, il est refusé par sécurité")
+    for info in infos:
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise reject(name, f"« {info.filename} » se décompresse {ratio} fois (de {mb(info.compress_size)} à "
+                               f"{mb(info.file_size)}) : fichier piégé (bombe de décompression), refusé par sécurité")
+
+
+def _read_prolog(archive: zipfile.ZipFile, member: str) -> bytes:
+    with archive.open(member) as stream:
+        return stream.read(PROLOG_BYTES)
+
+
+def check_xml_declarations(name: str, archive: zipfile.ZipFile) -> None:
+    """Refuse any XML part that declares a DOCTYPE (entity expansion, external entities)."""
+    for info in archive.infolist():
+        lower = info.filename.lower()
+        if not (lower.endswith(".xml") or lower.endswith(".rels") or lower.endswith(".vml")):
+            continue
+        head = _read_prolog(archive, info.filename)
+        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            raise reject(name, f"« {info.filename} » déclare des entités XML (DOCTYPE), ce qu'Excel n'écrit jamais : "
+                               "fichier piégé, refusé par sécurité")
+
+
+def _attrs(tag: bytes) -> dict[str, str]:
+    return {k.decode().split(":")[-1]: v.decode("utf-8", "replace") for k, v in _ATTR.findall(tag)}
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → zip member of its XML, from workbook.xml and its relationships."""
+    try:
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for tag in _REL.findall(rels):
+        a = _attrs(tag)
+        if "Id" in a and "Target" in a:
+            target = a["Target"]
+            targets[a["Id"]] = normpath(target.lstrip("/") if target.startswith("/") else join("xl", target))
+    parts = {}
+    for tag in _SHEET.findall(workbook):
+        a = _attrs(tag)
+        rid = a.get("id")
+        if "name" in a and rid in targets:
+            parts[_unescape(a["name"])] = targets[rid]
+    return parts
+
+
+def _unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+            .replace("&amp;", "&"))
+
+
+def uncalculated_formulas(data: bytes) -> tuple[list[tuple[int, int]], int]:
+    """Cells of a sheet's XML holding a formula with no saved result: (row, column) 0-based, and
+    how many. Only looks closer where ``<f`` occurs."""
+    prefixed = b"<sheetData" not in data  # <x:sheetData>: the slower, prefix-aware search
+    if not (_FORMULA.search(data) if prefixed else (b"<f>" in data or b"<f " in data or b"<f/" in data)):
+        return [], 0
+    found: list[tuple[int, int]] = []
+    count = 0
+    for attrs, inner in _CELL.findall(data):
+        if not inner or not _FORMULA.search(inner) or _VALUE.search(inner):
+            continue
+        kind = _TYPE.search(attrs)
+        if kind and kind.group(1) in (b"str", b"inlineStr"):  # a formula whose result is an empty text
+            continue
+        ref = _REF.search(attrs)
+        count += 1
+        if ref and len(found) < MAX_CELLS_KEPT:
+            found.append((int(ref.group(2)) - 1, _column_index(ref.group(1).decode())))
+    return found, count
+
+
+_WIDE = re.compile(rb'r="[A-Z]{2}')  # a column past Z
+_WIDER = re.compile(rb'r="[A-Z]{3}')  # past ZZ
+_DEEP = {digits: re.compile(rb'r="[A-Z]{1,3}[0-9]{%d}"' % digits) for digits in (5, 6, 7)}
+_NO_REF = re.compile(rb"<c(?![\w:.-])(?! r=)")  # a cell whose position is its rank in the row
+_ROW = re.compile(rb"<" + _PREFIX + rb"row\b([^>]*?)(?:/>|>(.*?)</" + _PREFIX + rb"row>)", re.S)
+_CELL_TAG = re.compile(rb"<" + _PREFIX + rb"c(?![\w:.-])([^>]*)>")
+_ROW_NUMBER = re.compile(rb"""\br\s*=\s*["']([0-9]{1,7})["']""")
+
+
+def extent_bound(data: bytes) -> int:
+    """An upper bound of rows × columns of the sheet, from cheap searches; 0 when they cannot tell."""
+    if b"<sheetData" not in data or _NO_REF.search(data):
+        return 0  # prefixed XML, or cells placed by rank: measure exactly
+    columns = (16_384 if _WIDER.search(data) else 702) if _WIDE.search(data) else 26
+    rows = 9_999
+    for digits in (5, 6, 7):
+        if columns * rows <= MAX_SHEET_CELLS and not _DEEP[digits].search(data):
+            break
+        rows = 1_048_576 if digits == 7 else 10**digits - 1
+    return columns * rows
+
+
+_ALL_REFS = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def exact_extent(data: bytes) -> tuple[int, int]:
+    """Last row and last column (1-based) that calamine would give the sheet.
+
+    Cells that all carry their reference first (as Excel, LibreOffice and openpyxl write them) are
+    read in one pass; otherwise cell by cell, as calamine places them (rank in the row)."""
+    if b"<sheetData" in data and not _NO_REF.search(data):
+        refs = _ALL_REFS.findall(data)
+        if not refs:
+            return 0, 0
+        letters = max({c for c, _ in refs}, key=lambda c: (len(c), c))
+        return max(int(r) for _, r in refs), _column_index(letters.decode()) + 1
+    last_row = last_col = row = 0
+    for attrs, inner in _ROW.findall(data):
+        number = _ROW_NUMBER.search(attrs)
+        row = int(number.group(1)) if number else row + 1
+        col = 0
+        for cell in _CELL_TAG.findall(inner or b""):
+            ref = _REF.search(cell)
+            if ref:
+                col = _column_index(ref.group(1).decode()) + 1
+                last_row = max(last_row, int(ref.group(2)))
+            else:
+                col += 1
+                last_row = max(last_row, row)
+            last_col = max(last_col, col)
+    return last_row, last_col
+
+
+def check_extent(name: str, sheet: str, data: bytes) -> None:
+    bound = extent_bound(data)
+    if bound and bound <= MAX_SHEET_CELLS:
+        return
+    rows, cols = exact_extent(data)
+    if rows * cols > MAX_SHEET_CELLS:
+        raise reject(name, f"la feuille « {sheet} » s'étend jusqu'à la cellule {column_letter(cols - 1)}{rows} : "
+                           f"{rows * cols:,} cellules à lire".replace(",", "\u202f")
+                           + f", au-delà de la limite de {MAX_SHEET_CELLS // 1_000_000} millions. Supprimez les lignes "
+                             "et colonnes vides en fin de feuille (ou copiez les données utiles dans un nouveau "
+                             "classeur) puis importez-le à nouveau")
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
+
+
+def inspect_package(name: str, archive: zipfile.ZipFile) -> PackageReport:
+    """Every check above on an opened workbook zip; what the import should tell the user."""
+    check_members(name, archive)
+    check_xml_declarations(name, archive)
+    report = PackageReport()
+    names = archive.namelist()
+    report.external_links = sum(1 for n in names if re.fullmatch(r"xl/externalLinks/externalLink\d+\.xml", n))
+    sheet_of = {part: sheet for sheet, part in sheet_parts(archive).items()}
+    for info in archive.infolist():
+        if not info.filename.lower().endswith(".xml"):
+            continue
+        data = archive.read(info.filename)
+        if b"sheetData" not in data:
+            continue
+        # Every part with cells is bounded, not only those workbook.xml names: a reader that
+        # resolved the parts differently from us must still never meet an unbounded sheet.
+        sheet = sheet_of.get(info.filename, info.filename)
+        check_extent(name, sheet, data)
+        if info.filename in sheet_of:
+            cells, count = uncalculated_formulas(data)
+            if count:
+                report.uncalculated[sheet] = cells
+                report.uncalculated_counts[sheet] = count
+    return report
+
+
+def cell_name(row: int, column: int) -> str:
+    return f"{column_letter(column)}{row + 1}"
+
+
+
+def _is_total_label(value: object) -> bool:
+    from qep_core.frenchforms import normalize
+
+    text = normalize(value) if isinstance(value, str) else ""
+    return text.startswith(("total", "taux", "cumul"))
+
+
+def _totals_only(cells: list[tuple[int, int]], rows: list[list[object]]) -> list[tuple[int, int]]:
+    """The cells that are not totals or rates: a "Total" column or row, a "Taux" row are never
+    imported (the app recomputes them from the counts), so their formulas need no result."""
+    def in_total_column(col: int) -> bool:
+        return any(col < len(r) and _is_total_label(r[col]) for r in rows[:HEADER_ROWS])
+
+    def in_total_row(row: int) -> bool:
+        return row < len(rows) and any(_is_total_label(v) for v in rows[row][:3])
+
+    return [(r, c) for r, c in cells if not in_total_column(c) and not in_total_row(r)]
+
+
+def package_issues(report: PackageReport | None, rows_of: Callable[[str], list[list[object]]],
+                   rejected: bool) -> list[Issue]:
+    """What the import says about formulas without results and links to other workbooks.
+
+    Formulas are an error when the file is refused anyway (they are the likely cause: their cells
+    read as empty), a warning otherwise (the values they stand for are missing from the import).
+    """
+    if report is None:
+        return []
+    issues: list[Issue] = []
+    for sheet, cells in report.uncalculated.items():
+        kept = len(cells)
+        values = _totals_only(cells, rows_of(sheet))
+        count = report.uncalculated_counts[sheet] - (kept - len(values))
+        if count <= 0:
+            continue
+        named = ", ".join(cell_name(r, c) for r, c in values[:MAX_CELLS_NAMED])
+        more = f"… ({count} en tout)" if count > MAX_CELLS_NAMED else ""
+        message = (f"formule(s) jamais calculée(s), lue(s) comme vide(s) : cellule(s) {named}{more}. Le fichier a été "
+                   "écrit par un programme sans que ses formules soient calculées : ouvrez-le dans Excel ou "
+                   "LibreOffice, enregistrez-le, puis importez-le à nouveau")
+        issues.append(Issue(ERROR if rejected else WARNING, message, sheet))
+    if report.external_links:
+        issues.append(Issue(WARNING, f"le classeur contient {report.external_links} liaison(s) vers d'autres classeurs : "
+                                     "elles ne sont pas suivies, ce sont les valeurs enregistrées dans ce fichier qui "
+                                     "sont importées"))
+    return issues
