@@ -52,7 +52,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
         tables = set(inspect(connection).get_table_names())
         version = MigrationContext.configure(connection).get_current_revision()
         config = _config(connection)
-        if version is None and not (tables - {"alembic_version"}):
+        if version is None and "observation" not in tables:  # nothing of ours yet (an empty or foreign database)
             if revision != "head":
                 command.upgrade(config, revision)
                 return f"base créée par les migrations jusqu'à {revision}"

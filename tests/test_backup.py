@@ -93,7 +93,7 @@ def test_round_trip_within_the_test_back_end(engine: Engine, prefecture: Prefect
     target = get_engine(new_database("restored"))
     manifest = check_round_trip(engine, target, prefecture.id or 0, tmp_path)
     rows = {t["name"]: t["rows"] for t in manifest["tables"]}
-    assert rows["observation_history"] > 0 and rows["log_item"] > 0 and rows["target"] == 1
+    assert rows["observation_history"] > 0 and rows["log_item_archive"] > 0 and rows["target"] == 1
     assert rows["import_batch"] == 6  # the undone batch is kept, with its status
 
 
@@ -137,7 +137,7 @@ def test_a_table_added_later_is_backed_up_and_restored_without_any_change(engine
                      sa.Column("prefecture_id", sa.Integer, sa.ForeignKey("prefecture.id")),
                      sa.Column("texte", sa.Text, nullable=False))
     try:
-        create_schema(engine)
+        extra.create(engine)  # what the new table's migration does
         with engine.begin() as conn:
             pid = conn.execute(sa.text("INSERT INTO prefecture (code, name, whit_monday_worked, created_at) "
                                        "VALUES ('57', 'Moselle', true, CURRENT_TIMESTAMP) RETURNING id")).scalar_one()
@@ -145,6 +145,7 @@ def test_a_table_added_later_is_backed_up_and_restored_without_any_change(engine
                                           {"prefecture_id": pid, "texte": "deuxième"}])
         backup(engine, tmp_path / "b.zip")
         target = get_engine(new_database("target"))
+        create_schema(target)  # an empty database: every registered table, the new one included
         restore(target, tmp_path / "b.zip")
         with target.connect() as conn:
             assert conn.execute(sa.select(extra.c.texte).order_by(extra.c.id)).scalars().all() == [
@@ -228,12 +229,12 @@ def extra_line(manifest: dict, members: dict[str, bytes]) -> None:
 
 def orphan_row_last(manifest: dict, members: dict[str, bytes]) -> None:
     """A consistent archive whose last rows break a foreign key: the database refuses them mid-load."""
-    lines = members["tables/log_item.jsonl"].splitlines(keepends=True)
+    lines = members["tables/log_item_archive.jsonl"].splitlines(keepends=True)
     bad = json.loads(lines[-1])
     bad[0] = 999_999
     bad[2] = 999_999  # batch_id of a batch that does not exist
-    members["tables/log_item.jsonl"] += (json.dumps(bad) + "\n").encode()
-    resign(manifest, members, "log_item")
+    members["tables/log_item_archive.jsonl"] += (json.dumps(bad) + "\n").encode()
+    resign(manifest, members, "log_item_archive")
 
 
 BROKEN = [
@@ -243,7 +244,7 @@ BROKEN = [
     (unknown_table, "table « plus_tard » inconnue"),
     (unknown_column, "colonne\\(s\\) inconnue\\(s\\) de cette version : commentaire"),
     (extra_line, "empreinte SHA-256 différente"),
-    (orphan_row_last, "restauration interrompue à la table « log_item », rien n'a été modifié"),
+    (orphan_row_last, "restauration interrompue à la table « log_item_archive », rien n'a été modifié"),
 ]
 
 

@@ -204,6 +204,6 @@ def test_a_process_killed_in_the_middle_of_an_import_leaves_the_database_as_befo
     assert proc.returncode == -signal.SIGKILL
     assert snapshot(engine) == before
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT COUNT(*) FROM log_item")).scalar_one() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM log_item_archive")).scalar_one() == 0
     again = import_file(engine, prefecture.id or 0, "killed.xlsx", data, user="agent")
     assert again.batch is not None and again.inserted > 0
