@@ -221,6 +221,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     out.write_bytes(result.data)
     print(f"écrit : {out} ({len(result.data) // 1024 + 1} Ko)")
+    return EXIT_OK
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
