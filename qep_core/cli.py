@@ -1,4 +1,4 @@
-"""Command line: ``python -m qep_core init | import | report | template | demo-data``.
+"""Command line: ``python -m qep_core init | import | report | template | demo-data | survey``.
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
 It calls the very functions the pages call.
@@ -257,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo-data", help="régénérer les fichiers de la préfecture de démonstration")
     p.add_argument("-o", "--output", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
     p.set_defaults(func=cmd_demo_data)
+
+    from qep_core.surveys.cli import add_parser as add_survey_parser
+
+    add_survey_parser(sub)
     return parser
 
 

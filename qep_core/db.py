@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from qep_core import models  # noqa: F401  (registers the tables)
+from qep_core.surveys import models as survey_models  # noqa: F401  (surveys and mystery checks)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
