@@ -13,6 +13,7 @@ PAGES = {
         st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon=":material/dashboard:", default=True),
         st.Page("pages/indicateurs.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"),
         st.Page("pages/engagements.py", title="Engagements", icon=":material/account_tree:", url_path="engagements"),
+        st.Page("pages/enquetes.py", title="Enquêtes", icon=":material/forum:", url_path="enquetes"),
     ],
     "Alimenter": [
         st.Page("pages/import_fichiers.py", title="Import", icon=":material/upload_file:", url_path="import"),

@@ -62,6 +62,9 @@ def cmd_init(args: argparse.Namespace) -> int:
             print("base déjà initialisée : la démonstration n'est pas rechargée")
         else:
             print(load_demo(engine))
+            from qep_core.surveys.demo import load_demo_surveys
+
+            print(load_demo_surveys(engine))
     analyze(engine)
     print(f"base prête : {engine.url.render_as_string(hide_password=True)}")
     return EXIT_OK
@@ -202,6 +205,10 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
     files = write_demo_files(Path(args.output))
     print(f"{len(files)} fichiers de démonstration écrits dans {args.output}")
+    from qep_core.surveys.demo import write_survey_demo_files
+
+    surveys = write_survey_demo_files(Path(args.output) / "enquetes")
+    print(f"{len(surveys)} fichiers d'enquêtes de démonstration écrits dans {Path(args.output) / 'enquetes'}")
     return EXIT_OK
 
 

@@ -491,5 +491,5 @@ def checks_table(frame: pd.DataFrame, masked: bool = True) -> pd.DataFrame:
         for _, s in group.iterrows():
             row[s["criterion"]] = symbols[s["result"]]
         rows.append(row)
-    return pd.DataFrame(rows).sort_values(["Date", "n°"]).reset_index(drop=True)
+    return pd.DataFrame(rows).sort_values(["Date", "n°"]).fillna("").reset_index(drop=True)
 

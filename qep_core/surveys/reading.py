@@ -267,7 +267,8 @@ def _table_from_rows(source: SourceFile, sheet: str, rows: list[list[object]], l
         log.error("ce fichier ressemble à un tableau de suivi (des mois en colonnes), pas à un export d'enquête : "
                   "importez-le depuis la page Import", sheet, header_idx + 1)
         return None
-    title = " — ".join(cell_text(c) for r in rows[:header_idx] for c in r if cell_text(c))
+    title_rows = [" — ".join(cell_text(c) for c in r if cell_text(c)) for r in rows[:header_idx]]
+    title = next((t for t in title_rows if t), "")  # the first line above the header; an export date follows
     body = rows[header_idx + 1:]
     width = max((len(r) for r in rows), default=0)
     body = [list(r) + [""] * (width - len(r)) for r in body]
