@@ -299,8 +299,10 @@ def _is_free_text(header: str, answers: Sequence[str]) -> bool:
     distinct = len(set(answers))
     mean_length = sum(len(a) for a in answers) / len(answers)
     hinted = bool(_TEXT_HINT.search(normalize(header)))
-    if hinted and (distinct > 3 or max(len(a) for a in answers) >= 25):
-        return True
+    if hinted:  # « Commentaires » is free text unless its answers repeat like a short list of choices
+        counts = Counter(answers)
+        looks_like_choices = distinct <= 3 and min(counts.values()) >= 2 and max(len(a) for a in answers) < 25
+        return not looks_like_choices
     if distinct > 20 and distinct > 0.5 * len(answers):
         return True
     if mean_length >= 40 and distinct > 0.6 * len(answers):

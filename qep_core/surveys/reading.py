@@ -207,8 +207,9 @@ def _looks_numeric(text: str) -> bool:
 
 def find_header(head: list[list[object]]) -> int | None:
     """The header row: the row with the most text cells among the first ones (a title line above
-    it has one or two), provided it has at least two."""
-    best, best_count = None, 1
+    it has one or two), provided it has at least two — or one, in a file of a single column."""
+    widest = max((sum(1 for c in row if cell_text(c)) for row in head), default=0)
+    best, best_count = None, 1 if widest >= 2 else 0
     for i, row in enumerate(head):
         count = _text_cells(row)
         if count > best_count:
