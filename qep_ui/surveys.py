@@ -47,6 +47,7 @@ from qep_ui.state import View, engine, publish, remember_choice
 from qep_ui.widgets import download_table, show_issues, xlsx_bytes
 
 SURVEY_KEY = "enquete"
+NEXT_SURVEY_KEY = "qep_next_survey"  # the survey to show after a rerun (the picker's own key is locked by then)
 PLANS_KEY = "qep_survey_plans"
 YES_NO_COLOURS = ("#5C68E5", "#CECECE")
 
@@ -114,6 +115,9 @@ def survey_picker(view: View) -> SurveyInfo | None:
     by_id = {s.id: s for s in available}
     year = view.period.end.year
     default = next((s.id for s in available if s.year == year), available[0].id)
+    if NEXT_SURVEY_KEY in st.session_state:  # just imported (or just removed): show that one (or the default)
+        chosen_next = st.session_state.pop(NEXT_SURVEY_KEY)
+        st.session_state[SURVEY_KEY] = chosen_next if chosen_next in by_id else default
     remember_choice(SURVEY_KEY, list(by_id), default, int)
     chosen = st.selectbox("Enquête", list(by_id), key=SURVEY_KEY,
                           format_func=lambda i: f"{by_id[i].year} — {by_id[i].channel_label} — {by_id[i].title} "
@@ -500,7 +504,7 @@ def overall_section(view: View, res: SurveyResults, user: str) -> None:
         except SurveyError as exc:
             st.error(f"Choix refusé : {exc}.")
             return
-        importing.flash("success" if change.batch else "info", change.message.capitalize() + (
+        importing.flash("success" if change.batch else "info", change.message[:1].upper() + change.message[1:] + (
             " L'historique de la page Import permet d'annuler ce lot." if change.batch else ""))
         after_write()
         st.rerun()
@@ -522,7 +526,7 @@ def undo_section(view: View, info: SurveyInfo) -> None:
                 st.error(f"Retrait impossible : {exc}.")
                 return
             importing.flash("success", f"Enquête retirée ; {restored} valeur(s) antérieure(s) rétablie(s).")
-            st.session_state.pop(SURVEY_KEY, None)
+            st.session_state[NEXT_SURVEY_KEY] = None
             after_write()
             st.rerun()
 
@@ -656,7 +660,7 @@ def show_survey_plan(view: View, name: str, content: bytes, plan: SurveyPlan, us
         else:
             if outcome.survey is not None:
                 importing.flash("success", f"Enregistré (lot n° {outcome.batch.id}) — {outcome.plan.summary()}")  # type: ignore[union-attr]
-                st.session_state[SURVEY_KEY] = outcome.survey.id
+                st.session_state[NEXT_SURVEY_KEY] = outcome.survey.id
             else:
                 importing.flash("info", outcome.plan.summary())
         after_write()
