@@ -269,10 +269,12 @@ def _numeric_scale(header: str, answers: Sequence[str]) -> Scale | None:
     return None
 
 
-def _multiple_separator(answers: Sequence[str]) -> str | None:
+def _multiple_separator(answers: Sequence[str], answered: int | None = None) -> str | None:
     """The separator of a multiple-choice question: some options appear both alone (or with
-    others) and in combinations. A lone label with a comma (« Oui, tout à fait ») never splits."""
+    others) and in combinations. A lone label with a comma (« Oui, tout à fait ») never splits.
+    *answers* may be the distinct answers; *answered* is then how many there were in all."""
     distinct = set(answers)
+    answered = len(answers) if answered is None else answered
     for sep in SEPARATORS:
         with_sep = [a for a in distinct if sep in a.strip().rstrip(sep)]
         if not with_sep:
@@ -285,7 +287,6 @@ def _multiple_separator(answers: Sequence[str]) -> str | None:
         shared = [t for t in tokens if seen_in[t] >= 2]
         if not shared:
             continue
-        answered = len(answers)
         if len(tokens) > max(12, answered // 2):
             continue
         occurrences = sum(seen_in.values())
@@ -295,48 +296,52 @@ def _multiple_separator(answers: Sequence[str]) -> str | None:
     return None
 
 
-def _is_free_text(header: str, answers: Sequence[str]) -> bool:
-    distinct = len(set(answers))
-    mean_length = sum(len(a) for a in answers) / len(answers)
+def _is_free_text(header: str, counts: Counter[str]) -> bool:
+    total = counts.total()
+    distinct = len(counts)
+    mean_length = sum(len(a) * n for a, n in counts.items()) / total
     hinted = bool(_TEXT_HINT.search(normalize(header)))
     if hinted:  # « Commentaires » is free text unless its answers repeat like a short list of choices
-        counts = Counter(answers)
-        looks_like_choices = distinct <= 3 and min(counts.values()) >= 2 and max(len(a) for a in answers) < 25
+        looks_like_choices = distinct <= 3 and min(counts.values()) >= 2 and max(len(a) for a in counts) < 25
         return not looks_like_choices
-    if distinct > 20 and distinct > 0.5 * len(answers):
+    if distinct > 20 and distinct > 0.5 * total:
         return True
-    if mean_length >= 40 and distinct > 0.6 * len(answers):
+    if mean_length >= 40 and distinct > 0.6 * total:
         return True
-    return len(answers) >= 3 and distinct == len(answers) and mean_length >= 25
+    return total >= 3 and distinct == total and mean_length >= 25
 
 
 def detect_type(header: str, answers: Sequence[str]) -> Detection:
-    """The type of a question from its non-blank answers (and, for marks and text, its wording)."""
-    answers = [str(a).strip() for a in answers if not is_blank(a)]
-    if not answers:
+    """The type of a question from its non-blank answers (and, for marks and text, its wording).
+
+    Every check runs on the distinct answers: a 20 000-respondent export has a handful per question.
+    """
+    counts = Counter(str(a).strip() for a in answers if not is_blank(a))
+    if not counts:
         return Detection("empty")
+    distinct = list(counts)
     for scale in SCALES:
-        if not scale.numeric and _fits_scale(scale, answers):
+        if not scale.numeric and _fits_scale(scale, distinct):
             return Detection(scale.type_key)
-    numeric = _numeric_scale(header, answers)
+    numeric = _numeric_scale(header, distinct)
     if numeric is not None:
         return Detection(numeric.type_key)
-    counted = [a for a in answers if excluded_label(a) is None]
+    counted = [a for a in distinct if excluded_label(a) is None]
     if counted and all(yes_no(a) is not None for a in counted):
         return Detection("yes_no", profile=bool(_PROFILE_HINT.search(normalize(header))))
-    if all(parse_number(a) is not None for a in answers):
+    if all(parse_number(a) is not None for a in distinct):
         return Detection("number")
-    separator = _multiple_separator(answers)
+    separator = _multiple_separator(distinct, counts.total())
     if separator is not None:
         return Detection("multiple", separator=separator)
-    if _is_free_text(header, answers):
+    if _is_free_text(header, counts):
         return Detection("text")
     return Detection("single", profile=bool(_PROFILE_HINT.search(normalize(header))))
 
 
 def type_problem(type_key: str, answers: Sequence[str], header: str = "") -> str | None:
     """Why the answers cannot be read as *type_key* (French), or None when they can."""
-    answers = [str(a).strip() for a in answers if not is_blank(a)]
+    answers = list(dict.fromkeys(str(a).strip() for a in answers if not is_blank(a)))
     if type_key not in TYPE_LABELS:
         return f"type inconnu : {type_key}"
     scale = scale_of(type_key)
@@ -361,7 +366,7 @@ def type_problem(type_key: str, answers: Sequence[str], header: str = "") -> str
     if type_key == "multiple" and _any_separator(answers) is None:
         return "aucune réponse ne contient plusieurs choix (séparés par « ; », « | » ou « , »)"
     if type_key == "empty" and answers:
-        return f"la question a {len(answers)} réponse(s)"
+        return "la question a des réponses"
     return None
 
 
@@ -379,12 +384,13 @@ def separator_for(type_key: str, answers: Sequence[str]) -> str | None:
     """The separator to store with a question corrected to multiple choice."""
     if type_key != "multiple":
         return None
-    return _any_separator([str(a).strip() for a in answers if not is_blank(a)])
+    return _any_separator(list(dict.fromkeys(str(a).strip() for a in answers if not is_blank(a))))
 
 
 def compatible_types(header: str, answers: Sequence[str]) -> list[str]:
     """Types the user may choose for this question: those its answers can be read as."""
-    return [key for key in TYPE_LABELS if type_problem(key, answers, header) is None]
+    distinct = list(dict.fromkeys(answers))
+    return [key for key in TYPE_LABELS if type_problem(key, distinct, header) is None]
 
 
 def is_overall_question(header: str) -> bool:

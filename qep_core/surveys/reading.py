@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -155,7 +156,10 @@ def cell_text(value: object) -> str:
         return value.strftime("%d/%m/%Y %H:%M") if (value.hour or value.minute) else value.strftime("%d/%m/%Y")
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
-    return re.sub(r"[ \t\u00a0]+", " ", str(value)).strip()
+    text = str(value)
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        text = re.sub(r"[ \t\u00a0]+", " ", text)
+    return text.strip()
 
 
 def parse_timestamp(value: object) -> dt.datetime | None:
@@ -229,14 +233,21 @@ def _role(header: str, answers: list[str]) -> str:
         return "channel"
     if form in TIMESTAMP_HEADERS or form.startswith(("horodat", "date de soumission", "heure de fin")):
         return "date"
-    filled = [a for a in answers if a]
-    if filled and sum(_is_contact(a) for a in filled) >= max(1, (len(filled) + 1) // 2):
+    filled = Counter(a for a in answers if a)  # each distinct answer is looked at once
+    contacts = sum(n for a, n in filled.items() if _is_contact(a))
+    if filled and contacts >= max(1, (filled.total() + 1) // 2):
         return "personal"  # « laissez votre e-mail si vous souhaitez être recontacté »
     return "question"
 
 
+_CONTACT_HINT = re.compile(r"@|\d{2}\D?\d{2}\D?\d{2}|\b(?:m|mme|mlle|monsieur|madame|mademoiselle|dr)\b",
+                           re.IGNORECASE)
+
+
 def _is_contact(answer: str) -> bool:
     """An answer that is nothing but contact details (an e-mail address, a phone number…)."""
+    if len(answer) > 120 or not _CONTACT_HINT.search(answer):
+        return False
     masked = mask_personal_data(answer)
     if masked == answer:
         return False

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, insert, or_
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -567,12 +567,14 @@ def save_survey(session: Session, prefecture: Prefecture, plan: SurveyPlan, user
         session.flush()
         question_ids[q.position] = row.id or 0
     columns = [q.answers for q in table.questions]
-    for i, row_number in enumerate(table.rows):
-        session.add(SurveyResponse(
-            survey_id=survey.id or 0, row=row_number, submitted_at=table.submitted[i],
-            respondent_ref=(table.respondent_refs[i] or None) and str(table.respondent_refs[i])[:120],
-            collection_channel=(table.collection[i] or None) and str(table.collection[i])[:120],
-            answers_json=json.dumps([col[i] for col in columns], ensure_ascii=False)))
+    rows = [{"survey_id": survey.id or 0, "row": row_number, "submitted_at": table.submitted[i],
+             "respondent_ref": str(table.respondent_refs[i])[:120] if table.respondent_refs[i] else None,
+             "collection_channel": str(table.collection[i])[:120] if table.collection[i] else None,
+             "answers_json": json.dumps([col[i] for col in columns], ensure_ascii=False)}
+            for i, row_number in enumerate(table.rows)]
+    conn = session.connection()
+    for start in range(0, len(rows), 1000):  # Core executemany: the ORM's per-row work would dominate big surveys
+        conn.execute(insert(SurveyResponse), rows[start:start + 1000])
     if plan.overall_position is not None:
         session.add(SurveyFeed(survey_id=survey.id or 0, batch_id=batch.id or 0,
                                question_id=question_ids[plan.overall_position], indicator_code=plan.indicator_code))

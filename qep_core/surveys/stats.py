@@ -148,24 +148,27 @@ class ScaleStats:
 
 
 def scale_stats(scale: Scale, answers: Sequence[str]) -> ScaleStats:
-    """Count the answers of a scale question (an answer off the scale is an error upstream)."""
+    """Count the answers of a scale question (an answer off the scale is an error upstream).
+
+    Each distinct answer is classified once (a big survey has thousands of identical answers).
+    """
     counts = [0] * len(scale.levels)
     excluded = {BLANK: 0, **{label: 0 for label in EXCLUDED_LABELS}}
-    for answer in answers:
+    for answer, n in Counter(answers).items():
         if is_blank(answer):
-            excluded[BLANK] += 1
+            excluded[BLANK] += n
             continue
         left_out = excluded_label(answer)
         if left_out is not None:
-            excluded[left_out] += 1
+            excluded[left_out] += n
             continue
-        if scale is YES_NO_SCALE:
+        if scale.key == YES_NO_SCALE.key:
             level = {"oui": 0, "non": 1}.get(yes_no(answer) or "")
         else:
             level = scale.level_of(answer)
         if level is None:
             raise ValueError(f"réponse hors échelle : « {answer} »")
-        counts[level] += 1
+        counts[level] += n
     return ScaleStats(scale, counts, {k: v for k, v in excluded.items() if v})
 
 
@@ -198,22 +201,22 @@ class QuestionStats:
         return self.type_key.startswith("scale:")
 
 
-def _grouped(values: Sequence[str]) -> list[tuple[str, int]]:
+def _grouped(values: Counter[str] | Sequence[str]) -> list[tuple[str, int]]:
     """Choices grouped whatever their case or accents, most frequent first (first spelling shown)."""
     label_of: dict[str, str] = {}
     counts: Counter[str] = Counter()
-    for value in values:
+    for value, n in (values if isinstance(values, Counter) else Counter(values)).items():
         key = canon(value) or value
         label_of.setdefault(key, value)
-        counts[key] += 1
+        counts[key] += n
     return sorted(((label_of[k], n) for k, n in counts.items()), key=lambda item: (-item[1], canon(item[0])))
 
 
 def question_stats(position: int, column: str, text: str, type_key: str, answers: Sequence[str],
                    separator: str | None = None) -> QuestionStats:
     """Count one question's answers according to its type."""
-    filled = [str(a).strip() for a in answers if not is_blank(a)]
-    out = QuestionStats(position, column, text, type_key, len(answers), len(filled))
+    filled = Counter(str(a).strip() for a in answers if not is_blank(a))
+    out = QuestionStats(position, column, text, type_key, len(answers), filled.total())
     scale = scale_of(type_key)
     if scale is not None or type_key == "yes_no":
         stats = scale_stats(scale or YES_NO_SCALE, answers)
@@ -222,9 +225,17 @@ def question_stats(position: int, column: str, text: str, type_key: str, answers
                             *[(label.capitalize(), n) for label, n in stats.excluded_detail.items() if label != BLANK]]
     elif type_key == "multiple":
         sep = separator or ";"
-        out.distribution = _grouped([option for a in filled for option in split_multiple(a, sep)])
+        options: Counter[str] = Counter()
+        for answer, n in filled.items():
+            for option in dict.fromkeys(split_multiple(answer, sep)):  # an option ticked twice counts once
+                options[option] += n
+        out.distribution = _grouped(options)
     elif type_key == "number":
-        values = [v for v in (parse_number(a) for a in filled) if v is not None]
+        values: list[float] = []
+        for answer, n in filled.items():
+            number = parse_number(answer)
+            if number is not None:
+                values.extend([number] * n)
         if values:
             out.numbers = NumberStats(len(values), statistics.fmean(values), statistics.median(values),
                                       min(values), max(values))
@@ -232,7 +243,7 @@ def question_stats(position: int, column: str, text: str, type_key: str, answers
             if len(distinct) <= 15:
                 out.distribution = [(_number_label(v), distinct[v]) for v in sorted(distinct)]
     elif type_key == "text":
-        out.comments = filled
+        out.comments = [str(a).strip() for a in answers if not is_blank(a)]
     elif type_key == "single":
         out.distribution = _grouped(filled)
     return out
@@ -260,20 +271,31 @@ def _categories(type_key: str, answers: Sequence[str]) -> list[str]:
     scale = scale_of(type_key)
     out = []
     label_of: dict[str, str] = {}
+    seen: dict[str, str] = {}
     for a in answers:
-        if is_blank(a):
-            out.append("")
+        if a in seen:  # each distinct answer is classified once
+            out.append(seen[a])
             continue
-        if scale is not None:
-            level = scale.level_of(a)
-            out.append(scale.levels[level] if level is not None else (excluded_label(a) or a))
-            continue
-        if type_key == "yes_no":
-            out.append((yes_no(a) or excluded_label(a) or a).capitalize())
-            continue
-        key = canon(a) or a
-        out.append(label_of.setdefault(key, a.strip()))
+        start = len(out)
+        _classify_category(a, scale, type_key, label_of, out)
+        seen[a] = out[start]
     return out
+
+
+def _classify_category(a: str, scale: Scale | None, type_key: str, label_of: dict[str, str], out: list[str]) -> None:
+    """Append the category label of one answer to *out* ("" when blank)."""
+    if is_blank(a):
+        out.append("")
+        return
+    if scale is not None:
+        level = scale.level_of(a)
+        out.append(scale.levels[level] if level is not None else (excluded_label(a) or a))
+        return
+    if type_key == "yes_no":
+        out.append((yes_no(a) or excluded_label(a) or a).capitalize())
+        return
+    key = canon(a) or a
+    out.append(label_of.setdefault(key, a.strip()))
 
 
 def cross_tab(question_text: str, type_key: str, answers: Sequence[str], by_text: str, by_type: str,
