@@ -92,7 +92,7 @@ def main() -> int:
     n = args.respondents
     this_year, last_year = export(n, 2024, 1), export(n // 2, 2023, 2)
     print(f"export: {fmt_int(n)} respondents × 30 questions, {len(this_year) / 2**20:.1f} MB (CSV)")
-    seconds, table = median_time(lambda: read_survey("pan-2024.csv", this_year), args.runs)
+    seconds, _ = median_time(lambda: read_survey("pan-2024.csv", this_year), args.runs)
     print(f"read_survey            {seconds:7.2f} s  ({fmt_int(n / seconds)} respondents/s)")
     with tempfile.TemporaryDirectory() as tmp:
         def fresh(name: str):  # type: ignore[no-untyped-def]
