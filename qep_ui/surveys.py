@@ -9,8 +9,8 @@ masked unless :func:`qep_ui.permissions.can_see_personal_data`; downloads are al
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
@@ -268,7 +268,7 @@ def results_section(view: View, info: SurveyInfo) -> None:
     for position in range(len(res.questions)):
         question_block(res, position)
     cross_tab_section(res)
-    st.download_button("Télécharger tous les résultats (Excel)", _results_workbook(res),
+    st.download_button("Télécharger tous les résultats (Excel)", functools.partial(_results_workbook, res),
                        f"enquete-{info.year}-{info.channel}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="survey-results-xlsx",
                        icon=":material/download:", on_click="ignore",
@@ -703,6 +703,3 @@ def engagement_surveys_section(view: View, engagement: Engagement, results_: lis
                     f"{m.fully_met} contrôle(s) sans aucun manquement")
     return True
 
-
-__all__: Sequence[str] = ["comments_section", "engagement_surveys_section", "import_section", "questions_section",
-                          "results_section", "survey_picker"]

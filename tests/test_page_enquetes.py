@@ -204,3 +204,12 @@ def test_typing_a_mystery_check(empty_db: Engine) -> None:
     assert check.channel == "appel" and check.batch_id is None
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Critères respectés"] == "50,0 %"  # 1 of 2
+
+
+def test_page_without_any_prefecture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'vide.db'}"
+    create_schema(get_engine(url))
+    monkeypatch.setenv("QEP_DATABASE_URL", url)
+    at = AppTest.from_file(str(APP), default_timeout=90).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and "Aucune préfecture" in at.info[0].value
