@@ -36,6 +36,7 @@ bench: $(VENV)/.deps-dev
 	PYTHONPATH=. $(PY) bench/bench_queries.py
 	PYTHONPATH=. $(PY) bench/bench_pages.py
 	PYTHONPATH=. $(PY) bench/bench_exports.py
+	PYTHONPATH=. $(PY) bench/bench_surveys.py
 
 clean-db:
 	rm -f data/qep.db data/qep.db-wal data/qep.db-shm

@@ -1,5 +1,5 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | demo-data | user |
-history | db``.
+history | db | survey``.
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
 It calls the very functions the pages call.
@@ -63,6 +63,9 @@ def cmd_init(args: argparse.Namespace) -> int:
             print("base déjà initialisée : la démonstration n'est pas rechargée")
         else:
             print(load_demo(engine))
+            from qep_core.surveys.demo import load_demo_surveys
+
+            print(load_demo_surveys(engine))
     analyze(engine)
     print(f"base prête : {engine.url.render_as_string(hide_password=True)}")
     return EXIT_OK
@@ -227,6 +230,10 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
     files = write_demo_files(Path(args.output))
     print(f"{len(files)} fichiers de démonstration écrits dans {args.output}")
+    from qep_core.surveys.demo import write_survey_demo_files
+
+    surveys = write_survey_demo_files(Path(args.output) / "enquetes")
+    print(f"{len(surveys)} fichiers d'enquêtes de démonstration écrits dans {Path(args.output) / 'enquetes'}")
     return EXIT_OK
 
 
@@ -301,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     from qep_core import cli_admin
 
     cli_admin.register(sub)
+
+    from qep_core.surveys.cli import add_parser as add_survey_parser
+
+    add_survey_parser(sub)
     return parser
 
 
