@@ -15,7 +15,8 @@ from qep_core.surveys import mystery as core
 from qep_core.surveys.channels import MYSTERY_CHANNELS
 from qep_core.surveys.charts import mystery_criteria_chart, mystery_trend_chart, pct
 from qep_ui import importing
-from qep_ui.permissions import can_see_personal_data
+from qep_ui.auth import require
+from qep_ui.permissions import can, can_read_free_text, can_see_personal_data
 from qep_ui.state import View, engine
 from qep_ui.surveys import after_write, version
 from qep_ui.widgets import download_table, show_issues
@@ -67,9 +68,14 @@ def mystery_section(view: View, user: str) -> None:
                 download_table(table, f"controles-mysteres-{channel}-{year}", key=f"mystery-dl-{channel}")
             with st.expander(f"Les {totals.checks} contrôles un par un"):
                 checks_list = core.checks_table(mine, masked=not can_see_personal_data())
+                if not can_read_free_text():
+                    checks_list = checks_list.drop(columns=["Observations"], errors="ignore")
                 st.dataframe(checks_list, hide_index=True, width="stretch", key=f"mystery-checks-{channel}",
                              column_config={"Date": st.column_config.DateColumn(format="DD/MM/YYYY")})
-                download_table(core.checks_table(mine, masked=True), f"controles-mysteres-{channel}-{year}-detail",
+                public = core.checks_table(mine, masked=True)
+                if not can_read_free_text():
+                    public = public.drop(columns=["Observations"], errors="ignore")
+                download_table(public, f"controles-mysteres-{channel}-{year}-detail",
                                key=f"mystery-checks-dl-{channel}")
         st.subheader("Évolution")
         by = st.segmented_control("Par", ["year", "quarter"], format_func={"year": "année", "quarter": "trimestre"}.get,
@@ -81,14 +87,17 @@ def mystery_section(view: View, user: str) -> None:
             st.dataframe(pd.DataFrame([{"Canal": MYSTERY_CHANNELS[r.channel], "Période": r.period, "Contrôles": r.checks,
                                         "Critères respectés": pct(r.rate), "Sans aucun manquement": r.fully_met}
                                        for r in trend]), hide_index=True, width="stretch", key="mystery-trend-table")
-        delete_section(view, frame)
-    with st.expander("Saisir un contrôle"):
-        entry_section(view, user)
-    with st.expander("Importer une grille de contrôles"):
-        import_section(view, user)
+        if can("enter"):
+            delete_section(view, frame, user)
+    if can("enter"):
+        with st.expander("Saisir un contrôle"):
+            entry_section(view, user)
+    if can("import"):
+        with st.expander("Importer une grille de contrôles"):
+            import_section(view, user)
 
 
-def delete_section(view: View, frame: pd.DataFrame) -> None:
+def delete_section(view: View, frame: pd.DataFrame, user: str) -> None:
     typed = frame[frame["batch_id"].isna()].drop_duplicates("check_id")
     if typed.empty:
         return
@@ -97,8 +106,9 @@ def delete_section(view: View, frame: pd.DataFrame) -> None:
                                    f"{r.target}" for r in typed.itertuples(index=False)}
         chosen = st.selectbox("Contrôle", list(labels), format_func=labels.get, key="mystery-delete-choice")
         if st.button("Supprimer", key="mystery-delete", icon=":material/delete:"):
+            require("enter")
             with session_scope(engine(), write=True) as session:
-                core.delete_check(session, view.prefecture.id or 0, chosen)
+                core.delete_check(session, view.prefecture.id or 0, chosen, user)
             importing.flash("success", f"Contrôle n° {chosen} supprimé.")
             after_write()
             st.rerun()
@@ -116,9 +126,10 @@ def entry_section(view: View, user: str) -> None:
         new = st.text_input("Nouveau critère", key=f"mystery-new-criterion-{channel}",
                             placeholder="p. ex. Décroché en moins de 5 sonneries")
         if st.button("Ajouter le critère", key=f"mystery-add-criterion-{channel}", disabled=not new.strip()):
+            require("enter")
             try:
                 with session_scope(engine(), write=True) as session:
-                    core.add_criterion(session, view.prefecture.id or 0, channel, new)
+                    core.add_criterion(session, view.prefecture.id or 0, channel, new, user)
             except core.MysteryError as exc:
                 st.error(str(exc))
             else:
@@ -140,6 +151,7 @@ def entry_section(view: View, user: str) -> None:
         notes = st.text_area("Observations", placeholder="sans nom d'agent ni coordonnées")
         submitted = st.form_submit_button("Enregistrer le contrôle", type="primary", icon=":material/save:")
     if submitted:
+        require("enter")
         try:
             with session_scope(engine(), write=True) as session:
                 check = core.add_check(session, view.prefecture.id or 0, channel, day, target, scores, notes, user)
@@ -178,6 +190,7 @@ def import_section(view: View, user: str) -> None:
     if plan.warnings:
         show_issues(plan.warnings, key="mystery-warnings")
     if st.button("Enregistrer les contrôles", key="mystery-save", type="primary", icon=":material/save:"):
+        require("import")
         try:
             plan, batch = core.import_mystery(engine(), view.prefecture.id or 0, name, content, channel, user)
         except ImportRejected as exc:

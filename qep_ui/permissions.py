@@ -1,17 +1,30 @@
-"""Who may see what. Roles do not exist yet (issue 8 connects this module to real accounts).
+"""Who may see what on the surveys pages, asked of the signed-in principal (:mod:`qep_ui.auth`).
 
-Until then a single flag decides whether the viewer sees personal data (names, e-mail addresses,
-phone numbers written in survey comments): ``st.session_state["role"] == "admin"``. Everyone else —
-the default — sees masked text. Exports are masked for everyone, admins included.
+* Personal data written in comments (names, e-mail addresses, phone numbers…) is shown unmasked only
+  to a role with ``read_personal`` (the référent(e) qualité); everyone else sees masked text, and every
+  export is masked whoever asks.
+* Free text is not shown at all to public-only roles (the users' committee), as elsewhere in the app.
 """
 
 from __future__ import annotations
 
-import streamlit as st
-
-ADMIN = "admin"
-
 
 def can_see_personal_data() -> bool:
-    """True only for an administrator; every other viewer gets masked text."""
-    return st.session_state.get("role") == ADMIN
+    """True only for a role allowed to read personal data; every other viewer gets masked text."""
+    from qep_ui.auth import allowed
+
+    return allowed("read_personal")
+
+
+def can_read_free_text() -> bool:
+    """False for public-only roles (CLU): no comment, even masked."""
+    from qep_ui.auth import current_principal
+
+    who = current_principal()
+    return who is not None and not who.public_only
+
+
+def can(action: str) -> bool:
+    from qep_ui.auth import allowed
+
+    return allowed(action)

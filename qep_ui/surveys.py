@@ -42,6 +42,7 @@ from qep_core.surveys.service import (
 from qep_core.surveys.stats import YES_NO_SCALE, CrossTab, QuestionStats, ScaleStats
 from qep_core.surveys.summary import MysterySummary, SurveySummary, mystery_summaries, survey_summaries
 from qep_ui import importing
+from qep_ui.auth import require
 from qep_ui.permissions import can_see_personal_data
 from qep_ui.state import View, engine, publish, remember_choice
 from qep_ui.widgets import download_table, show_issues, xlsx_bytes
@@ -405,19 +406,23 @@ def comments_section(view: View, info: SurveyInfo, user: str) -> None:
     changes = [(int(r.response_id), int(r.question_id), list(new))
                for r, new in zip(shown.itertuples(index=False), edited["Thèmes"], strict=True)
                if sorted(r[7]) != sorted(list(new or []))]
-    buttons = st.columns(2)
-    if buttons[0].button(f"Enregistrer les thèmes ({len(changes)})", key=f"c-save-{info.id}", disabled=not changes,
+    from qep_ui.permissions import can
+
+    buttons = st.columns(2) if can("import") else None
+    if buttons is not None and buttons[0].button(f"Enregistrer les thèmes ({len(changes)})", key=f"c-save-{info.id}", disabled=not changes,
                          type="primary", icon=":material/sell:"):
+        require("import")  # checked on the server: a drawn button is not a permission
         with session_scope(engine(), write=True) as session:
-            count = comments_core.save_themes(session, view.prefecture.id or 0, info.id, changes)
+            count = comments_core.save_themes(session, view.prefecture.id or 0, info.id, changes, user)
         importing.flash("success", f"Thèmes enregistrés pour {count} commentaire(s).")
         after_write()
         st.rerun()
-    if buttons[1].button("Proposer des thèmes aux commentaires sans thème", key=f"c-suggest-{info.id}",
+    if buttons is not None and buttons[1].button("Proposer des thèmes aux commentaires sans thème", key=f"c-suggest-{info.id}",
                          icon=":material/auto_awesome:",
                          help="D'après les mots des commentaires (attente, horaires, rendez-vous…) ; à corriger ensuite."):
+        require("import")
         with session_scope(engine(), write=True) as session:
-            count = comments_core.suggest_for_untagged(session, view.prefecture.id or 0, info.id)
+            count = comments_core.suggest_for_untagged(session, view.prefecture.id or 0, info.id, user)
         importing.flash("success", f"{count} commentaire(s) ont reçu des thèmes proposés.")
         after_write()
         st.rerun()
@@ -459,6 +464,7 @@ def questions_section(view: View, info: SurveyInfo, user: str) -> None:
                if TYPE_BY_LABEL.get(new, q.info.type_key) != q.info.type_key]
     if st.button(f"Enregistrer les types ({len(changed)})", key=f"types-save-{info.id}", disabled=not changed,
                  type="primary", icon=":material/save:"):
+        require("import")
         messages, errors = [], []
         for q, key in changed:
             try:
@@ -474,7 +480,7 @@ def questions_section(view: View, info: SurveyInfo, user: str) -> None:
         after_write()
         st.rerun()
     overall_section(view, res, user)
-    undo_section(view, info)
+    undo_section(view, info, user)
 
 
 def overall_section(view: View, res: SurveyResults, user: str) -> None:
@@ -498,6 +504,7 @@ def overall_section(view: View, res: SurveyResults, user: str) -> None:
                                   format_func=lambda c: "aucun" if c is None else names[c],
                                   key=f"overall-ind-{res.survey.id}")
     if st.button("Enregistrer ce choix", key=f"overall-save-{res.survey.id}", icon=":material/save:"):
+        require("import")
         try:
             with session_scope(engine(), write=True) as session:
                 change = set_overall_question(session, view.prefecture.id or 0, res.survey.id, question, indicator, user)
@@ -510,7 +517,7 @@ def overall_section(view: View, res: SurveyResults, user: str) -> None:
         st.rerun()
 
 
-def undo_section(view: View, info: SurveyInfo) -> None:
+def undo_section(view: View, info: SurveyInfo, user: str) -> None:
     with st.expander("Retirer cette enquête"):
         st.markdown("Annule l'import du fichier (et les changements de question générale) : les valeurs qu'il avait "
                     "remplacées dans le tableau de bord sont rétablies, les réponses et thèmes sont supprimés.")
@@ -519,9 +526,10 @@ def undo_section(view: View, info: SurveyInfo) -> None:
         if st.button("Retirer l'enquête", key=f"undo-{info.id}", disabled=not confirmed, icon=":material/delete:"):
             from qep_core.importing import UndoError
 
+            require("import")
             try:
                 with session_scope(engine(), write=True) as session:
-                    restored = undo_survey(session, view.prefecture.id or 0, info.id)
+                    restored = undo_survey(session, view.prefecture.id or 0, info.id, user)
             except (UndoError, SurveyError) as exc:
                 st.error(f"Retrait impossible : {exc}.")
                 return
@@ -651,6 +659,7 @@ def show_survey_plan(view: View, name: str, content: bytes, plan: SurveyPlan, us
         with st.expander(f"Avertissements ({len(plan.warnings)})"):
             show_issues(plan.warnings, key="survey-plan-warnings")
     if st.button("Enregistrer l'enquête", key="survey-save", type="primary", icon=":material/save:"):
+        require("import")
         try:
             outcome = import_survey(engine(), view.prefecture.id or 0, name, content, channel=channel, year=year,
                                     period=period, overall=plan.overall_position, indicator=plan.indicator_code,

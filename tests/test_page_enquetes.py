@@ -4,6 +4,7 @@ imported through the page, a mystery check typed in."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from qep_core.demo import load_demo
 from qep_core.models import ImportBatch, Prefecture
 from qep_core.surveys.demo import load_demo_surveys
 from qep_core.surveys.models import MysteryCheck, Survey
+from qep_core.users import Principal
 from tests import survey_files as files
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -36,18 +38,33 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+CLU = Principal("clu", "lecture-clu", prefecture_ids=frozenset({1}))
+COPIL = Principal("sg", "copil", prefecture_ids=frozenset({1}))
+ADMIN = Principal("marie", "admin", prefecture_ids=frozenset({1}))
+
+
+@pytest.fixture(autouse=True)
+def local_mode(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Single-user mode unless open_page() signs someone in (it sets QEP_AUTH=accounts)."""
+    monkeypatch.delenv("QEP_AUTH", raising=False)
+    yield
+    os.environ.pop("QEP_AUTH", None)
+
+
 @pytest.fixture
 def demo(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("QEP_DATABASE_URL", demo_url)
     yield demo_url
 
 
-def open_page(role: str | None = None, **query: str) -> AppTest:
+def open_page(principal: Principal | None = None, **query: str) -> AppTest:
+    """The page in local mode (every right), or signed in as *principal* (QEP_AUTH=accounts)."""
     at = AppTest.from_file(str(APP), default_timeout=90)
     for key, value in query.items():
         at.query_params[key] = value
-    if role is not None:
-        at.session_state["role"] = role
+    if principal is not None:
+        os.environ["QEP_AUTH"] = "accounts"
+        at.session_state["_principal"] = principal
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
@@ -80,19 +97,25 @@ def test_results_against_last_year(demo: str) -> None:
 
 
 def test_comments_are_masked_for_everyone_but_an_admin(demo: str) -> None:
-    visitor = open_page(annee="2024")
+    visitor = open_page(COPIL, annee="2024")  # reads everything but personal data
     text = shown_text(visitor)
     for secret in DEMO_PERSONAL:
         assert secret not in text, secret
     assert "[nom masqué]" in text and "[téléphone masqué]" in text
     assert any("sont masqués" in i.value for i in visitor.info)
-    admin = open_page(role="admin", annee="2024")
+    admin = open_page(ADMIN, annee="2024")
     assert "Lefèvre" in shown_text(admin) and "06 39 98 41 27" in shown_text(admin)
     assert any("Vue administrateur" in w.value for w in admin.warning)
+    clu = open_page(CLU, annee="2024")  # public views: rates, never free text, even masked
+    assert not clu.exception
+    assert "[nom masqué]" not in shown_text(clu) and "Lefèvre" not in shown_text(clu)
+    assert {m.label: m.value for m in clu.metric}["Satisfaction générale"] == "94,1 %"
+    assert not [w for w in clu.text_input if (w.key or "").startswith("c-search-")]
+    assert not [b for b in clu.button if b.key == "survey-save" or (b.key or "").startswith("overall-save-")]
 
 
 def test_searching_comments_and_switching_survey(demo: str) -> None:
-    at = open_page(annee="2024")
+    at = open_page(COPIL, annee="2024")
     at.text_input(key=next(k for k in _keys(at, "text_input") if k.startswith("c-search-"))).set_value("sièges").run()
     editor = next(df for df in at.dataframe if "Commentaire" in df.value.columns)
     assert len(editor.value) >= 1 and all("sièges" in c for c in editor.value["Commentaire"])

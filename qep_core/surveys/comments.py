@@ -126,16 +126,24 @@ def set_comment_themes(session: Session, prefecture_id: int, survey_id: int, res
 
 
 def save_themes(session: Session, prefecture_id: int, survey_id: int,
-                changes: Iterable[tuple[int, int, Iterable[str]]]) -> int:
+                changes: Iterable[tuple[int, int, Iterable[str]]], user: str = "") -> int:
     """Several comments' themes at once (an edited table); returns how many comments changed."""
+    from qep_core.audit import record_change
+
     count = 0
+    after = []
     for response_id, question_id, themes in changes:
-        set_comment_themes(session, prefecture_id, survey_id, response_id, question_id, themes)
+        kept = set_comment_themes(session, prefecture_id, survey_id, response_id, question_id, themes)
+        after.append({"réponse": response_id, "question": question_id, "thèmes": kept})
         count += 1
+    if count:
+        record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
+                      entity=f"enquête n° {survey_id} — thèmes", summary=f"thèmes de {count} commentaire(s)",
+                      after={"commentaires": after})
     return count
 
 
-def suggest_for_untagged(session: Session, prefecture_id: int, survey_id: int) -> int:
+def suggest_for_untagged(session: Session, prefecture_id: int, survey_id: int, user: str = "") -> int:
     """Give every comment without a theme the themes its words suggest; returns comments tagged."""
     frame = comments_frame(session, prefecture_id, survey_id, masked=False)
     tagged = 0
@@ -146,6 +154,12 @@ def suggest_for_untagged(session: Session, prefecture_id: int, survey_id: int) -
         if themes:
             set_comment_themes(session, prefecture_id, survey_id, int(row[0]), int(row[1]), themes)
             tagged += 1
+    if tagged:
+        from qep_core.audit import record_change
+
+        record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
+                      entity=f"enquête n° {survey_id} — thèmes",
+                      summary=f"thèmes proposés pour {tagged} commentaire(s) d'après leurs mots")
     return tagged
 
 

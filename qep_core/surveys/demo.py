@@ -377,7 +377,7 @@ def load_demo_surveys(engine: Engine, directory: Path = SURVEY_DIR) -> str:
                 changed = outcome.changed
                 if outcome.survey is not None:  # themes the comments' words suggest, as a user would start
                     with session_scope(engine, write=True) as session:
-                        suggest_for_untagged(session, pid, outcome.survey.id or 0)
+                        suggest_for_untagged(session, pid, outcome.survey.id or 0, DEMO_USER)
             elif path.name in MYSTERY_FILES:
                 _, batch = import_mystery(engine, pid, path.name, path.read_bytes(), user=DEMO_USER)
                 changed = batch is not None

@@ -295,6 +295,12 @@ def save_mystery(session: Session, prefecture: Prefecture, plan: MysteryPlan, us
             criterion = _criterion(session, prefecture.id or 0, draft.channel, label, cache)
             session.add(MysteryScore(check_id=check.id or 0, criterion_id=criterion.id or 0, result=result))
     session.flush()
+    from qep_core.audit import record_change
+
+    record_change(session, user=user, action="import", prefecture_id=prefecture.id,
+                  entity=f"lot n° {batch.id} — {plan.file_name}", summary=plan.summary(),
+                  after={"lot": batch.id, "fichier": plan.file_name, "sha256": plan.sha256, "format": BATCH_KIND,
+                         "contrôles": len(plan.checks)})
     return batch
 
 
@@ -322,7 +328,7 @@ def criteria_of(session: Session, prefecture_id: int, channel: str | None = None
     return list(session.exec(stmt.order_by(MysteryCriterion.channel, MysteryCriterion.position, MysteryCriterion.id)))
 
 
-def add_criterion(session: Session, prefecture_id: int, channel: str, label: str) -> MysteryCriterion:
+def add_criterion(session: Session, prefecture_id: int, channel: str, label: str, user: str = "") -> MysteryCriterion:
     label = " ".join(str(label or "").split())
     if channel not in MYSTERY_CHANNELS:
         raise MysteryError(f"canal inconnu : {channel}")
@@ -330,6 +336,11 @@ def add_criterion(session: Session, prefecture_id: int, channel: str, label: str
         raise MysteryError("le libellé du critère est obligatoire")
     if any(normalize(c.label) == normalize(label) for c in criteria_of(session, prefecture_id, channel)):
         raise MysteryError(f"le critère « {label} » existe déjà pour les {MYSTERY_CHANNELS[channel].lower()}")
+    from qep_core.audit import record_change
+
+    record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
+                  entity=f"grille des {MYSTERY_CHANNELS[channel].lower()}", summary=f"critère « {label} » ajouté",
+                  after={"critère": label})
     return _criterion(session, prefecture_id, channel, label, {})
 
 
@@ -362,10 +373,17 @@ def add_check(session: Session, prefecture_id: int, channel: str, checked_on: dt
     for cid, result in scores.items():
         session.add(MysteryScore(check_id=check.id or 0, criterion_id=cid, result=result))
     session.flush()
+    from qep_core.audit import record_change
+
+    record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
+                  entity=f"contrôle mystère n° {check.id}",
+                  summary=f"{MYSTERY_CHANNELS[channel].lower()} du {checked_on:%d/%m/%Y} saisi",
+                  after={"canal": channel, "date": checked_on, "service": check.target,
+                         "notes": {criteria[cid].label: RESULT_LABELS[r] for cid, r in scores.items()}})
     return check
 
 
-def delete_check(session: Session, prefecture_id: int, check_id: int) -> None:
+def delete_check(session: Session, prefecture_id: int, check_id: int, user: str = "") -> None:
     """Delete a check typed in the app (an imported one goes with its batch: undo the import)."""
     check = session.get(MysteryCheck, check_id)
     if check is None or check.prefecture_id != prefecture_id:
@@ -374,6 +392,11 @@ def delete_check(session: Session, prefecture_id: int, check_id: int) -> None:
         raise MysteryError(f"ce contrôle vient d'un import (lot n° {check.batch_id}) : annulez le lot depuis la page "
                            "Import pour le retirer")
     session.exec(delete(MysteryScore).where(MysteryScore.check_id == check_id))  # type: ignore[call-overload]
+    from qep_core.audit import record_change
+
+    record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
+                  entity=f"contrôle mystère n° {check_id}", summary="contrôle saisi supprimé",
+                  before={"canal": check.channel, "date": check.checked_on, "service": check.target})
     session.delete(check)
     session.flush()
 
