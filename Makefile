@@ -52,6 +52,7 @@ bench: $(VENV)/.deps-dev
 	PYTHONPATH=. $(PY) bench/bench_queries.py
 	PYTHONPATH=. $(PY) bench/bench_pages.py
 	PYTHONPATH=. $(PY) bench/bench_exports.py
+	PYTHONPATH=. $(PY) bench/bench_surveys.py
 
 # N users reading pages while imports run, on SQLite and PostgreSQL (throw-away cluster): bench/README.md
 bench-load: $(VENV)/.deps-dev

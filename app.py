@@ -21,6 +21,7 @@ PAGES = {
                  url_path="comparaison"), "compare"),
         (st.Page("pages/revue.py", title="Revue trimestrielle", icon=":material/fact_check:", url_path="revue"), "read"),
         (st.Page("pages/exports.py", title="Exports", icon=":material/download:", url_path="exports"), "export"),
+        (st.Page("pages/enquetes.py", title="Enquêtes", icon=":material/forum:", url_path="enquetes"), "read"),
     ],
     "Qualité": [
         (st.Page("pages/plan_actions.py", title="Plan d'actions", icon=":material/checklist:", url_path="plan-actions"),

@@ -1,5 +1,6 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | backup | restore |
-demo-data | user | history | db`` and the pilotage's ``actions | audit | training`` (:mod:`qep_core.pilotage.cli`).
+demo-data | user | history | db | survey`` and the pilotage's ``actions | audit | training``
+(:mod:`qep_core.pilotage.cli`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
 It calls the very functions the pages call.
@@ -261,6 +262,10 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     files = write_demo_files(Path(args.output))
     files += write_pilotage_demo_files(Path(args.output) / "pilotage")
     print(f"{len(files)} fichiers de démonstration écrits dans {args.output}")
+    from qep_core.surveys.demo import write_survey_demo_files
+
+    surveys = write_survey_demo_files(Path(args.output) / "enquetes")
+    print(f"{len(surveys)} fichiers d'enquêtes de démonstration écrits dans {Path(args.output) / 'enquetes'}")
     return EXIT_OK
 
 
@@ -349,6 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
     from qep_core.pilotage.cli import add_pilotage_commands
 
     add_pilotage_commands(sub)  # actions, audit, training
+
+    from qep_core.surveys.cli import add_parser as add_survey_parser
+
+    add_survey_parser(sub)
     return parser
 
 

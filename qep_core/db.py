@@ -22,6 +22,7 @@ from sqlmodel import Session, create_engine
 from qep_core import audit, models, users  # noqa: F401  (registers the tables)
 from qep_core.exports import models as export_models  # noqa: F401  (quarterly review tables)
 from qep_core.pilotage import models as pilotage_models  # noqa: F401  (action plan, audits, trainings)
+from qep_core.surveys import models as survey_models  # noqa: F401  (surveys and mystery checks)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"

@@ -781,6 +781,9 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
     from qep_core.pilotage.demo import load_pilotage_demo
 
     pilotage = load_pilotage_demo(engine, prefecture_id)  # action plan, audit, trainings (data/demo/pilotage)
+    from qep_core.surveys.demo import load_demo_surveys
+
+    pilotage += "\n" + load_demo_surveys(engine)  # satisfaction surveys and mystery checks (data/demo/enquetes)
     if not imported:
         return (f"{DEMO_NAME} ({DEMO_CODE}) : les {skipped} fichiers de démonstration sont déjà importés, "
                 f"rien n'a changé\n{pilotage}")

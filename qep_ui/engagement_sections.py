@@ -45,6 +45,15 @@ def indicators_section(view: View, engagement: Engagement, results: list[Indicat
 SECTIONS: list[tuple[str, Section]] = [("Indicateurs", indicators_section)]
 
 
+def surveys_section(view: View, engagement: Engagement, results: list[IndicatorResult]) -> bool:
+    from qep_ui.surveys import engagement_surveys_section
+
+    return engagement_surveys_section(view, engagement, results)
+
+
+SECTIONS.append(("Enquêtes", surveys_section))
+
+
 def engagement_status_counts(engagement: Engagement, results: list[IndicatorResult]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in results:

@@ -51,6 +51,8 @@ LAYOUT_LABELS = {
     "wide": "tableau de suivi (mois en colonnes)",
     "long/wide": "format long et tableau de suivi",
     "saisie": "saisie dans l'application",
+    "enquete": "enquête de satisfaction",
+    "mystere": "contrôles mystères",
     "inconnu": "forme non reconnue",
 }
 STATUS_LABELS = {"imported": "importé", "undone": "annulé"}

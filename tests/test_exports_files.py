@@ -462,3 +462,20 @@ def test_demo_pilotage_feeds_the_bilan(demo_engine) -> None:
     assert audits.audits[0].date == __import__("datetime").date(2024, 3, 12)
     html = unescape(export(demo_engine, "bilan", format="html").decode())
     assert "Aucun plan d'actions enregistré" not in html and "Aucun audit enregistré" not in html
+
+
+def test_demo_surveys_reach_the_documents_with_their_sample_size(demo_engine) -> None:
+    from qep_core.db import session_scope
+    from qep_core.exports.content import ProviderContext, surveys_provider
+    from qep_core.periods import year_period
+    from qep_core.surveys.summary import survey_summaries
+
+    with session_scope(demo_engine) as session:
+        results = surveys_provider(ProviderContext(session, 1, year_period(2024)))
+        summaries = survey_summaries(session, 1, 2024)
+    assert results is not None and len(results) == len([s for s in summaries if s.scales])
+    first = summaries[0]
+    overall = first.overall or first.scales[0]
+    assert results[0].respondents == first.respondents and results[0].satisfaction_rate == overall.satisfaction_rate
+    html = unescape(export(demo_engine, "bilan", format="html").decode())
+    assert "Aucune enquête enregistrée" not in html

@@ -218,7 +218,7 @@ PAGE_ACTIONS = {
     "pages/tableau_de_bord.py": "read", "pages/indicateurs.py": "read", "pages/engagements.py": "read",
     "pages/import_fichiers.py": "import", "pages/saisie.py": "enter", "pages/parametres.py": "edit_settings",
     "pages/historique.py": "history", "pages/comparaison.py": "compare", "pages/revue.py": "read",
-    "pages/exports.py": "export",
+    "pages/exports.py": "export", "pages/enquetes.py": "read",
 }
 
 

@@ -548,8 +548,20 @@ def review_provider(ctx: ProviderContext) -> tuple[tuple[ReviewMeeting, ...], tu
 
 
 def surveys_provider(ctx: ProviderContext) -> tuple[SurveyResult, ...] | None:
-    """Survey results of the year. The survey module (``qep_core.surveys.summary``) is wired here."""
-    return None
+    """The year's surveys: each one's overall satisfaction question (the one that feeds the
+    catalogue, else its first scale), with its sample size, interval and last year's rate."""
+    from qep_core.surveys.summary import survey_summaries
+
+    results = []
+    for survey in survey_summaries(ctx.session, ctx.prefecture_id, ctx.year):
+        question = survey.overall or (survey.scales[0] if survey.scales else None)
+        if question is None:
+            continue
+        period = (f"{survey.period_start:%m/%Y} – {survey.period_end:%m/%Y}" if survey.period_start != survey.period_end
+                  else f"{survey.period_start:%m/%Y}")
+        results.append(SurveyResult(survey.channel_label, period, survey.respondents, question.satisfaction_rate,
+                                    question.expressed, question.ci_low, question.ci_high, question.previous_rate))
+    return tuple(results) or None
 
 
 def _period_end(ctx: ProviderContext) -> dt.date:

@@ -323,7 +323,8 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
         log.error("aucune valeur reconnue dans ce fichier : ni tableau de suivi mensuel (mois en colonnes) ni format "
                   "long (colonnes indicateur, période, numérateur…) ; téléchargez le modèle pour voir la forme attendue. "
                   "Pour un journal (une ligne par courriel, courrier, réclamation…), indiquez sa nature "
-                  "(« Nature d'un journal » sur la page Import, ou import --kind)")
+                  "(« Nature d'un journal » sur la page Import, ou import --kind). Un export d'enquête de satisfaction "
+                  "(une ligne par répondant) s'importe depuis la page Enquêtes (ou « survey FICHIER --import »)")
     if log.ok:
         _check_duplicates(drafts, log)
     notes = package_issues(source.package, source.rows, rejected=not log.ok)

@@ -1,0 +1,38 @@
+"""Enquêtes: satisfaction surveys question by question against last year, comments, types, mystery checks."""
+
+import streamlit as st
+
+from qep_ui import importing
+from qep_ui.mystery import mystery_section
+from qep_ui.permissions import can, can_read_free_text
+from qep_ui.state import require_view
+from qep_ui.surveys import comments_section, import_section, questions_section, results_section, survey_picker
+
+view = require_view()
+st.title("Enquêtes de satisfaction et contrôles mystères")
+st.caption(f"{view.prefecture.name} — taux de satisfaction calculés sur les réponses exprimées (sans avis, ne sait "
+           "pas, non concerné et sans réponse exclus), avec leur effectif et leur intervalle de confiance à 95 %.")
+importing.show_flash()
+editor = can("import")
+user = importing.user_name() if editor or can("enter") else ""
+survey = survey_picker(view)
+names = ["Résultats", *(["Commentaires"] if can_read_free_text() else []), *(["Questions"] if editor else []),
+         "Contrôles mystères", *(["Importer une enquête"] if editor else [])]
+tabs = dict(zip(names, st.tabs(names), strict=True))
+with tabs["Résultats"]:
+    if survey is None:
+        st.info("Aucune enquête enregistrée pour cette préfecture" + (" : importez-en une dans l'onglet « Importer une "
+                                                                      "enquête »." if editor else "."))
+    else:
+        results_section(view, survey)
+if "Commentaires" in tabs and survey is not None:
+    with tabs["Commentaires"]:
+        comments_section(view, survey, user)
+if "Questions" in tabs and survey is not None:
+    with tabs["Questions"]:
+        questions_section(view, survey, user)
+with tabs["Contrôles mystères"]:
+    mystery_section(view, user)
+if "Importer une enquête" in tabs:
+    with tabs["Importer une enquête"]:
+        import_section(view, user)
