@@ -774,13 +774,14 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
             warnings += len(outcome.plan.warnings)
         else:
             skipped += 1
+    from qep_core.pilotage.demo import load_pilotage_demo
+
+    # action plan, audit, trainings (data/demo/pilotage), before the reviews whose decisions join the plan
+    pilotage = load_pilotage_demo(engine, prefecture_id)
     from qep_core.exports.review import seed_demo_reviews
 
     with session_scope(engine, write=True) as session:  # the COPIL's quarterly reviews of 2024
         seed_demo_reviews(session, prefecture_id)
-    from qep_core.pilotage.demo import load_pilotage_demo
-
-    pilotage = load_pilotage_demo(engine, prefecture_id)  # action plan, audit, trainings (data/demo/pilotage)
     from qep_core.surveys.demo import load_demo_surveys
 
     pilotage += "\n" + load_demo_surveys(engine)  # satisfaction surveys and mystery checks (data/demo/enquetes)

@@ -185,7 +185,9 @@ def actions_section(view: View, rv: ReviewView) -> None:
             cols = st.columns([6, 1])
             due = f" · échéance {dt.date.fromisoformat(a.due_date):%d/%m/%Y}" if a.due_date else ""
             owner = f" · {a.owner}" if a.owner else ""
-            cols[0].markdown(f"- {a.text} — *{labels.get(a.indicator_code or '', 'toute la démarche')}*{owner}{due}")
+            planned = " · :material/checklist: inscrite au plan d'actions" if a.action_id else ""
+            cols[0].markdown(f"- {a.text} — *{labels.get(a.indicator_code or '', 'toute la démarche')}*{owner}{due}"
+                             f"{planned}")
             if not r.frozen and a.id is not None and view.principal.can("comment") and cols[1].button("Retirer", key=f"del_action_{a.id}",
                                                                     icon=":material/delete:"):
                 _write(view, lambda s, i=a.id: delete_action(s, view.prefecture.id or 0, i), "Action retirée.")
@@ -193,6 +195,7 @@ def actions_section(view: View, rv: ReviewView) -> None:
         st.caption("Aucune action décidée pour ce trimestre.")
     if r.frozen or not view.principal.can("comment"):
         return
+    st.caption("Chaque action décidée est inscrite au plan d'actions (source « COPIL »), où son avancement est suivi.")
     with st.form("review_action", clear_on_submit=True):
         text = st.text_area("Nouvelle action", max_chars=2000, height=68,
                             placeholder="Ex. : renfort du standard aux heures de pointe du lundi")

@@ -440,17 +440,39 @@ def save_comment(session: Session, prefecture_id: int, year: int, quarter: int, 
 
 def add_action(session: Session, prefecture_id: int, year: int, quarter: int, text: str, *,
                indicator_code: str | None = None, owner: str = "", due_date: dt.date | None = None,
-               action_id: int | None = None) -> ReviewAction:
-    """Record an action the COPIL decided (``action_id``: the action plan's item, once linked)."""
+               action_id: int | None = None, decided_on: dt.date | None = None) -> ReviewAction:
+    """Record an action the COPIL decided; unless *action_id* names an existing item of the action
+    plan, the decision is added to the plan on *decided_on* (today by default)."""
     text = text.strip()
     if not text:
         raise ReviewError("Décrivez l'action décidée.")
     row = _writable_row(session, prefecture_id, year, quarter)
+    if action_id is None:
+        action_id = _plan_action_for(session, prefecture_id, year, quarter, text, indicator_code, owner, due_date,
+                                     decided_on or dt.date.today())
     action = ReviewAction(review_id=row.id or 0, indicator_code=indicator_code or None, text=text,
                           owner=owner.strip(), due_date=due_date, action_id=action_id)
     session.add(action)
     session.flush()
     return action
+
+
+def _plan_action_for(session: Session, prefecture_id: int, year: int, quarter: int, text: str,
+                     indicator_code: str | None, owner: str, due_date: dt.date | None, decided_on: dt.date) -> int:
+    """The decision goes into the action plan at once (source « COPIL »), under the indicator's
+    module and engagement, so that its progress is followed with every other action."""
+    from qep_core.pilotage.actions import TITLE_MAX, create_action
+    from qep_core.pilotage.errors import PilotageError
+
+    ind = next((d for d in indicators_for(session, prefecture_id) if d.code == indicator_code), None)
+    answers = f"Décision du COPIL, revue du {quarter_period(year, quarter).label}" + (f" : {ind.label}" if ind else "")
+    try:
+        created = create_action(session, prefecture_id, title=text[:TITLE_MAX], module_code=ind.module_code if ind else "PIL",
+                                engagement_key=ind.engagement_key if ind else None, source="copil", owner=owner.strip(),
+                                due_date=due_date, today=decided_on, answers=answers)
+    except PilotageError as exc:
+        raise ReviewError(" ; ".join(exc.errors)) from exc
+    return created.id or 0
 
 
 def delete_action(session: Session, prefecture_id: int, action_id: int) -> None:
@@ -461,6 +483,13 @@ def delete_action(session: Session, prefecture_id: int, action_id: int) -> None:
     if row is None or row.prefecture_id != prefecture_id:
         raise ReviewError("action inconnue")
     _writable_row(session, prefecture_id, row.year, row.quarter)
+    if action.action_id is not None:  # the plan's item this decision created goes with it
+        from qep_core.pilotage.actions import delete_actions
+        from qep_core.pilotage.models import Action
+
+        planned = session.get(Action, action.action_id)
+        if planned is not None and planned.prefecture_id == prefecture_id and planned.source == "copil":
+            delete_actions(session, [planned])
     session.delete(action)
 
 
@@ -570,7 +599,8 @@ def seed_demo_reviews(session: Session, prefecture_id: int) -> int:
         for code, text in spec["comments"].items():
             save_comment(session, prefecture_id, year, quarter, code, text, "démo")
         for code, text, owner, due in spec["actions"]:
-            add_action(session, prefecture_id, year, quarter, text, indicator_code=code, owner=owner, due_date=due)
+            add_action(session, prefecture_id, year, quarter, text, indicator_code=code, owner=owner, due_date=due,
+                       decided_on=spec["meeting"] or quarter_period(year, quarter).end + dt.timedelta(days=40))
         if spec["meeting"] is not None:
             session.flush()
             freeze_review(session, prefecture_id, year, quarter, spec["meeting"], "démo")

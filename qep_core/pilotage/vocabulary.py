@@ -34,6 +34,7 @@ SOURCES = {
     "reclamation": "Réclamation",
     "agents": "Agents",
     "clu": "CLU",
+    "copil": "COPIL (revue trimestrielle)",
 }
 SOURCE_VARIANTS = {
     "auto_diagnostic": ("autodiagnostic", "auto diagnostic", "auto evaluation", "autoevaluation", "auto-evaluation"),
@@ -48,6 +49,7 @@ SOURCE_VARIANTS = {
                     "reclamations et suggestions"),
     "agents": ("agents", "agent", "remontee des agents", "remontees des agents", "personnel", "collaborateurs"),
     "clu": ("clu", "comite local des usagers", "comite des usagers"),
+    "copil": ("copil", "comite de pilotage", "revue trimestrielle", "revue de direction"),
 }
 
 # ------------------------------------------------------------------ audits
