@@ -111,8 +111,8 @@ def test_the_demo_has_an_action_plan_an_audit_and_trainings_loaded_once(engine):
         audits = last_audit_per_module(session, pid)
         trainings = training_summary(session, pid, dt.date(2024, 12, 31))
         assert session.get(Prefecture, pid) is not None
-    assert plan.overall.total == 42 and plan.late_count >= 5
-    assert len(plan.by_source) == 8 and {c.key for c in plan.by_module} == {"M1", "M2", "M4", "PIL", "LAB"}
+    assert plan.overall.total == 42 + 3 and plan.late_count >= 5  # + the 3 decisions of the demo COPIL reviews
+    assert len(plan.by_source) == 9 and {c.key for c in plan.by_module} == {"M1", "M2", "M4", "PIL", "LAB"}
     assert {c.key for c in plan.by_module} <= {"M1", "M2", "M4", "PIL", "LAB"}
     assert {a.module_code for a in audits} == {"M1", "M4", "PIL", "LAB"}
     assert audits[0].audit_kind == "suivi" and audits[0].nc_mineure == 1

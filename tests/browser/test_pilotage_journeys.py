@@ -26,7 +26,7 @@ def test_action_plan_progress(page) -> None:  # type: ignore[no-untyped-def]
     open_page(page, "/plan-actions?annee=2024")
     expect(page.get_by_role("heading", name="Plan d'actions")).to_be_visible()
     expect(metric(page, "Taux de réalisation")).to_have_text(re.compile(r"^\d{1,3} %$"))
-    expect(metric(page, "Actions")).to_have_text("42")
+    expect(metric(page, "Actions")).to_have_text("45")  # the plan file and the COPIL decisions of the demo
     charts = page.locator('[data-testid="stPlotlyChart"]')
     expect(charts.nth(2)).to_be_visible()
     for i in range(3):
