@@ -40,8 +40,9 @@ from qep_core.pilotage.vocabulary import (
     CONFORMITY_TITLES,
     REMARK_KINDS,
 )
+from qep_ui.auth import author
 from qep_ui.importing import user_name
-from qep_ui.pilotage_common import editing, grid_height, preview, saved, show_errors, user_name_quiet
+from qep_ui.pilotage_common import editing, grid_height, preview, saved, show_errors
 from qep_ui.state import View, current_view, engine
 
 CONFORMITY_BADGES = {"C": ("green", ":material/check_circle:"), "NA": ("gray", ":material/remove:"),
@@ -79,9 +80,9 @@ def _make_action(kind: str, pid: int, target: int) -> None:
     try:
         with editing(current_view(), "audit", "action créée depuis une remarque d'audit") as session:
             if kind == "remark":
-                action = action_from_remark(session, pid, target, dt.date.today(), user_name_quiet())
+                action = action_from_remark(session, pid, target, dt.date.today(), author())
             else:
-                action = action_from_finding(session, pid, target, dt.date.today(), user_name_quiet())
+                action = action_from_finding(session, pid, target, dt.date.today(), author())
             ref = action.ref or f"A{action.id}"
         st.session_state["_audit_msg"] = ("success", f"Action {ref} ajoutée au plan d'actions (à faire).")
     except PilotageError as exc:
@@ -90,7 +91,7 @@ def _make_action(kind: str, pid: int, target: int) -> None:
 
 def _make_all(pid: int, audit_id: int) -> None:
     with editing(current_view(), "audit", "actions créées pour toutes les remarques d'un audit") as session:
-        made = actions_for_all(session, pid, audit_id, dt.date.today(), user_name_quiet())
+        made = actions_for_all(session, pid, audit_id, dt.date.today(), author())
     st.session_state["_audit_msg"] = ("success", f"{made} action(s) ajoutée(s) au plan d'actions.")
 
 

@@ -28,6 +28,8 @@ from qep_core.users import (
 from qep_ui.state import engine
 
 SESSION_KEY = "_principal"
+USER_KEY = "qep_user"  # the name typed once on a single-user laptop ("Votre nom")
+DEFAULT_USER = "référent qualité"
 
 
 def _oidc_configured() -> bool:
@@ -122,3 +124,12 @@ def require(action: str) -> Principal:
 def allowed(action: str) -> bool:
     who = current_principal()
     return who is not None and who.can(action)
+
+
+def author() -> str:
+    """The name every write records in the history: the signed-in account, or on a single-user
+    laptop the name typed once in the session ("Votre nom", Import page)."""
+    who = principal()
+    if not who.local:
+        return who.login
+    return (st.session_state.get(USER_KEY) or DEFAULT_USER).strip() or DEFAULT_USER

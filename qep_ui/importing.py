@@ -36,11 +36,10 @@ from qep_core.referentiel import ROLE_LABELS, IndicatorDef
 from qep_core.report import format_value
 from qep_core.template import build_template
 from qep_ui import data
+from qep_ui.auth import DEFAULT_USER, USER_KEY
 from qep_ui.state import View, engine
 from qep_ui.widgets import plain, show_issues
 
-USER_KEY = "qep_user"
-DEFAULT_USER = "référent qualité"
 FLASH_KEY = "qep_import_flash"
 PLANS_KEY = "qep_import_plans"
 GENERATION_KEY = "qep_saisie_generation"
@@ -377,12 +376,11 @@ def batch_history(view: View, batch_id: int) -> pd.DataFrame:
 
 def undo(view: View, batch_id: int) -> int:
     """Undo a batch in one write transaction; UndoError (French) when it cannot be undone."""
-    from qep_ui.auth import require
+    from qep_ui.auth import author, require
 
-    who = require("import")
-    user = st.session_state.get(USER_KEY) if who.local else who.login
+    require("import")
     with session_scope(engine(), write=True) as session:
-        return undo_batch(session, view.prefecture.id or 0, batch_id, user=user or DEFAULT_USER)
+        return undo_batch(session, view.prefecture.id or 0, batch_id, user=author())
 
 
 def history_section(view: View) -> None:

@@ -95,13 +95,6 @@ def preview(summary: str, errors: Sequence[Issue], warnings: Sequence[Issue], al
     return True
 
 
-def user_name_quiet() -> str:
-    """The name typed on the Import page (kept for the session), without drawing the field again."""
-    from qep_ui.importing import DEFAULT_USER, USER_KEY
-
-    return (st.session_state.get(USER_KEY) or DEFAULT_USER).strip() or DEFAULT_USER
-
-
 AREAS = {"action": "plan d'actions", "audit": "audits", "training": "formations"}
 
 
@@ -134,10 +127,10 @@ def editing(view: View | None, area: str, what: str):  # type: ignore[no-untyped
     line in the change history (who, when, the area's state before and after)."""
     from qep_core.audit import record_change
     from qep_core.db import session_scope
-    from qep_ui.auth import require
+    from qep_ui.auth import author, require
     from qep_ui.state import engine
 
-    who = require("edit_pilotage")
+    require("edit_pilotage")
     if view is None:
         st.stop()
     pref_id = view.prefecture.id or 0
@@ -145,5 +138,5 @@ def editing(view: View | None, area: str, what: str):  # type: ignore[no-untyped
         before = _state(session, area, pref_id)
         yield session
         session.flush()
-        record_change(session, user=who.login, action=area, prefecture_id=pref_id, entity=AREAS[area],
+        record_change(session, user=author(), action=area, prefecture_id=pref_id, entity=AREAS[area],
                       summary=what, before=before, after=_state(session, area, pref_id))

@@ -35,8 +35,9 @@ from qep_core.pilotage.errors import PilotageError
 from qep_core.pilotage.refs import referentiel_index
 from qep_core.pilotage.summary import action_plan_summary
 from qep_core.pilotage.vocabulary import SOURCES, STATUSES
+from qep_ui.auth import author
 from qep_ui.importing import user_name
-from qep_ui.pilotage_common import editing, french_date, grid_height, preview, saved, show_errors, user_name_quiet
+from qep_ui.pilotage_common import editing, french_date, grid_height, preview, saved, show_errors
 from qep_ui.state import View, engine
 from qep_ui.widgets import download_table
 
@@ -180,7 +181,7 @@ def actions_editor(view: View, as_of: dt.date) -> None:
     if submitted:
         try:
             with editing(view, "action", "plan d'actions modifié dans la grille") as session:
-                done = save_actions(session, pid, edited.to_dict("records"), dt.date.today(), user_name_quiet())
+                done = save_actions(session, pid, edited.to_dict("records"), dt.date.today(), author())
         except PilotageError as exc:
             show_errors(exc)
             return

@@ -235,14 +235,13 @@ def _write(view: View, action, message: str) -> None:  # type: ignore[no-untyped
     """Run one change of the review in its own transaction, with its line in the change history."""
     from qep_core.audit import record_change
     from qep_core.db import session_scope
-    from qep_ui.auth import require
+    from qep_ui.auth import author, require
 
-    who = require("comment")  # checked again here: a button drawn earlier is not a permission
+    require("comment")  # checked again here: a button drawn earlier is not a permission
     try:
         with session_scope(engine(), write=True) as session:
             action(session)
-            record_change(session, user=who.login if not who.local else (st.session_state.get("qep-user") or who.login),
-                          action="review", prefecture_id=view.prefecture.id, entity="revue trimestrielle",
+            record_change(session, user=author(), action="review", prefecture_id=view.prefecture.id, entity="revue trimestrielle",
                           summary=message)
     except ReviewError as exc:
         flash("error", str(exc))
