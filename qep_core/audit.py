@@ -12,15 +12,13 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, Session, SQLModel, select
 
-from qep_core.models import utcnow
+from qep_core.models import local_time, utcnow
 
-PARIS = ZoneInfo("Europe/Paris")
 ACTION_LABELS: dict[str, str] = {
     "import": "Import", "undo": "Annulation d'import", "target": "Cible", "settings": "Paramètres",
     "perimetre": "Périmètre", "indicator": "Indicateur propre", "engagement": "Engagement",
@@ -51,13 +49,6 @@ def _dump(value: Mapping[str, Any] | None) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _paris(moment: dt.datetime) -> dt.datetime:
-    """A stored UTC time as the préfecture's clocks show it, without zone (Excel refuses zones)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(PARIS).replace(tzinfo=None)
-
-
 def record_change(session: Session, *, user: str, action: str, entity: str, summary: str = "",
                   prefecture_id: int | None = None, before: Mapping[str, Any] | None = None,
                   after: Mapping[str, Any] | None = None) -> ChangeEvent:
@@ -80,6 +71,6 @@ def history(session: Session, prefecture_id: int | None, *, action: str | None =
         stmt = stmt.where(ChangeEvent.user == user)
     events = session.exec(stmt.order_by(ChangeEvent.at.desc(), ChangeEvent.id.desc()).limit(limit)).all()
     return pd.DataFrame([{
-        "Quand": _paris(e.at), "Qui": e.user, "Quoi": ACTION_LABELS.get(e.action, e.action), "Objet": e.entity,
+        "Quand": local_time(e.at).replace(tzinfo=None), "Qui": e.user, "Quoi": ACTION_LABELS.get(e.action, e.action), "Objet": e.entity,
         "Résumé": e.summary, "Avant": e.before_json or "", "Après": e.after_json or "", "action": e.action,
     } for e in events], columns=["Quand", "Qui", "Quoi", "Objet", "Résumé", "Avant", "Après", "action"])

@@ -18,6 +18,7 @@ Design choices that matter for correctness:
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -25,6 +26,16 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def local_time(moment: dt.datetime) -> dt.datetime:
+    """A stored UTC time as the préfecture's clocks show it (SQLite returns it without zone)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(PARIS)
 
 
 class Module(SQLModel, table=True):

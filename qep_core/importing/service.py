@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -39,19 +38,12 @@ from qep_core.models import (
     ObservationHistory,
     Perimetre,
     Prefecture,
+    local_time,
 )
 from qep_core.prefectures import guess_perimetre_kind, perimetre_key, whole_prefecture
 from qep_core.referentiel import Referentiel, TargetBook, indicators_for
 
 CHUNK = 500
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def local_time(moment: dt.datetime) -> dt.datetime:
-    """A stored UTC time as the préfecture's clocks show it (SQLite returns it without zone)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(PARIS)
 
 
 @dataclass

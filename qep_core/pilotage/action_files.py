@@ -25,8 +25,6 @@ import io
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -58,10 +56,10 @@ from qep_core.pilotage.tables import (
     parse_date,
     record_import,
     title_text,
+    write_sheet,
 )
 from qep_core.pilotage.vocabulary import A_FAIRE, SOURCES, STATUSES, choices, lookup
 from qep_core.prefectures import PrefectureError
-from qep_core.report import neutralise
 
 KIND_PLAN, KIND_BILAN = "actions", "bilan"
 
@@ -613,22 +611,6 @@ PLAN_HEADERS = ["Réf.", "Action", "Module", "Engagement", "Source", "Responsabl
 HISTORY_HEADERS = ["Réf.", "Statut", "Date", "Enregistré par"]
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[object]], widths: list[int]) -> None:
-    ws = wb.create_sheet(title)
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([neutralise(v) for v in row])
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "DD/MM/YYYY"
-    ws.freeze_panes = "A2"
-
-
 def export_actions_xlsx(session: Session, prefecture_id: int, as_of: dt.date) -> bytes:
     """The plan (one row per action), its dated status changes, and completion per module and per
     source as of *as_of*. Re-importing the file changes nothing; an edited copy updates the plan."""
@@ -637,13 +619,13 @@ def export_actions_xlsx(session: Session, prefecture_id: int, as_of: dt.date) ->
     history = status_history(session, [a.id or 0 for a in actions])
     wb = Workbook()
     wb.remove(wb.active)
-    _sheet(wb, "Plan d'actions", PLAN_HEADERS, [
+    write_sheet(wb, "Plan d'actions", PLAN_HEADERS, [
         [display_ref(a), a.title, refs.module_short(a.module_code),
          refs.engagement_label(a.engagement_key) if a.engagement_key else "", SOURCES.get(a.source, a.source), a.owner,
          a.due_date, STATUSES.get(a.status, a.status), a.status_date, a.created_on, a.answers, a.comment]
         for a in actions
     ], [8, 60, 14, 40, 22, 22, 12, 11, 14, 14, 40, 40])
-    _sheet(wb, "Historique des statuts", HISTORY_HEADERS, [
+    write_sheet(wb, "Historique des statuts", HISTORY_HEADERS, [
         [display_ref(a), STATUSES.get(c.status, c.status), c.changed_on, c.recorded_by]
         for a in actions for c in history[a.id or 0]
     ], [8, 12, 12, 20])
@@ -653,7 +635,7 @@ def export_actions_xlsx(session: Session, prefecture_id: int, as_of: dt.date) ->
     rows += [[""] * 6, ["Source", "Fait", "En cours", "À faire", "Abandonné", "Taux de réalisation"]]
     rows += [[c.label, c.fait, c.en_cours, c.a_faire, c.abandonne, format_rate(c.rate)]
              for c in day.completion_by_source()]
-    _sheet(wb, f"Avancement au {format_date(as_of).replace('/', '-')}",
+    write_sheet(wb, f"Avancement au {format_date(as_of).replace('/', '-')}",
            ["Module", "Fait", "En cours", "À faire", "Abandonné", "Taux de réalisation"], rows, [30, 8, 10, 10, 12, 20])
     buffer = io.BytesIO()
     wb.save(buffer)

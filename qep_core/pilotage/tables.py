@@ -19,6 +19,9 @@ import math
 import re
 from dataclasses import dataclass
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 from qep_core.frenchforms import EXCEL_EPOCH, MONTHS, normalize
@@ -26,6 +29,7 @@ from qep_core.importing.issues import Issue, IssueLog, column_letter
 from qep_core.importing.matching import match_header_fields
 from qep_core.importing.workbook import HEAD_ROWS, SourceFile
 from qep_core.pilotage.models import PilotageImport
+from qep_core.safe_cells import neutralise
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
@@ -163,3 +167,20 @@ def list_imports(session: Session, prefecture_id: int, kind: str | None = None) 
 
 __all__ = ["DateFormatError", "IssueLog", "Table", "already_imported", "cell_text", "find_table", "format_date",
            "list_imports", "parse_date", "record_import", "title_text"]
+
+
+def write_sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[object]], widths: list[int]) -> None:
+    """One sheet of an export: bold frozen header, cells that never become formulas, French dates."""
+    ws = wb.create_sheet(title)
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([neutralise(v) for v in row])
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "DD/MM/YYYY"
+    ws.freeze_panes = "A2"

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -42,10 +40,10 @@ from qep_core.pilotage.tables import (
     find_table,
     parse_date,
     record_import,
+    write_sheet,
 )
 from qep_core.pilotage.vocabulary import A_FORMER, A_JOUR, COMPLIANCE, EN_RETARD, ROLES, choices, lookup
 from qep_core.prefectures import PrefectureError
-from qep_core.report import neutralise
 
 FIRST_TRAINING_YEARS = 1  # trained within one year of taking the post…
 RENEWAL_YEARS = 4  # …then at least every four years
@@ -571,22 +569,6 @@ def import_trainings_file(engine: Engine, prefecture_id: int, file_name: str, da
         return plan
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[object]], widths: list[int]) -> None:
-    ws = wb.create_sheet(title)
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([neutralise(v) for v in row])
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "DD/MM/YYYY"
-    ws.freeze_panes = "A2"
-
-
 def export_trainings_xlsx(session: Session, prefecture_id: int, as_of: dt.date) -> bytes:
     """Agents (with their standing on *as_of*, for reading; ignored on re-import), trainings, tutorings."""
     records = agent_records(session, prefecture_id)
@@ -597,15 +579,15 @@ def export_trainings_xlsx(session: Session, prefecture_id: int, as_of: dt.date) 
         c = r.compliance(as_of)
         agent_rows.append([r.agent.name, r.agent.service, ROLES.get(r.agent.role, r.agent.role), r.agent.post_start,
                            r.agent.post_end, c.label, c.deadline, "oui" if c.tutored else ""])
-    _sheet(wb, "Agents", ["Nom", "Service", "Rôle", "Prise de poste", "Fin de poste",
+    write_sheet(wb, "Agents", ["Nom", "Service", "Rôle", "Prise de poste", "Fin de poste",
                           f"Situation au {as_of:%d/%m/%Y}", "Formation due le", "Sous tutorat"],
            agent_rows, [28, 28, 30, 14, 14, 18, 16, 12])
-    _sheet(wb, "Formations", ["Agent", "Date", "Intitulé"],
+    write_sheet(wb, "Formations", ["Agent", "Date", "Intitulé"],
            [[r.agent.name, t.training_date, t.title] for r in records for t in r.trainings], [28, 12, 60])
-    _sheet(wb, "Tutorats", ["Agent", "Tuteur", "Début", "Fin"],
+    write_sheet(wb, "Tutorats", ["Agent", "Tuteur", "Début", "Fin"],
            [[r.agent.name, t.tutor, t.start, t.end] for r in records for t in r.tutorings], [28, 28, 12, 12])
     rows, total = counts_per_role(records, as_of)
-    _sheet(wb, "Par rôle", ["Rôle", "Agents concernés", f"À former en {as_of.year}", "À jour", "À former", "En retard",
+    write_sheet(wb, "Par rôle", ["Rôle", "Agents concernés", f"À former en {as_of.year}", "À jour", "À former", "En retard",
                             "Sous tutorat (non formés)"],
            [[c.label, c.concerned, c.due_this_year, c.a_jour, c.a_former, c.en_retard, c.tutored]
             for c in [*rows, total]], [30, 16, 16, 10, 10, 10, 22])
