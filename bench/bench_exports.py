@@ -28,8 +28,8 @@ from timing import median_time
 
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
-from qep_core.exports.review import compute_review
 from qep_core.exports.service import ExportRequest, build_export
+from qep_core.review.workflow import compute_review
 
 REQUESTS = [
     ("COPIL deck (quarter, PPTX)", ExportRequest("copil", 0, 2)),

@@ -27,6 +27,8 @@ A_SURVEILLER = "à surveiller"
 NON_ATTEINT = "non atteint"
 SANS_OBJECTIF = "sans objectif"
 PAS_DE_DONNEE = "pas de donnée"
+#: Worst first: how reviews and summaries order statuses.
+STATUS_RANK = {NON_ATTEINT: 0, A_SURVEILLER: 1, ATTEINT: 2, SANS_OBJECTIF: 3, PAS_DE_DONNEE: 4}
 STATUSES = (ATTEINT, A_SURVEILLER, NON_ATTEINT, SANS_OBJECTIF, PAS_DE_DONNEE)
 
 _EPS = 1e-9

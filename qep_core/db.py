@@ -19,10 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from qep_core import audit, models, users  # noqa: F401  (registers the tables)
-from qep_core.exports import models as export_models  # noqa: F401  (quarterly review tables)
-from qep_core.pilotage import models as pilotage_models  # noqa: F401  (action plan, audits, trainings)
-from qep_core.surveys import models as survey_models  # noqa: F401  (surveys and mystery checks)
+from qep_core.migrate import upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -111,8 +108,6 @@ def _postgresql_options(url: str) -> str:
 
 def create_schema(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration (see qep_core.migrate)."""
-    from qep_core.migrate import upgrade
-
     upgrade(engine)
 
 

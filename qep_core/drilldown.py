@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import pandas as pd
 from sqlmodel import Session, select
 
-from qep_core.logitems import ARCHIVE_SCHEMA, read_archive, unpack_items
+from qep_core.importing.log_archive import ARCHIVE_SCHEMA, read_archive, unpack_items
 from qep_core.models import ImportBatch, Indicator, LogItemArchive, Observation, Perimetre
 from qep_core.periods import Period, add_months
 

@@ -22,6 +22,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
+from qep_core import tables  # noqa: F401  (registers every table)
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST_REVISION = "0001"
 
@@ -46,8 +48,6 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> str:
     """Bring the database to *revision* (the newest by default); returns what was done, in French."""
-    from qep_core import db  # noqa: F401  (registers every table)
-
     with engine.begin() as connection:
         tables = set(inspect(connection).get_table_names())
         version = MigrationContext.configure(connection).get_current_revision()

@@ -180,7 +180,7 @@ class LogItemArchive(SQLModel, table=True):
     """The items of one log (e-mails, letters, complaints…) behind the monthly figures of a batch.
 
     Kept so that a late month can be opened item by item. The items are stored as one compressed
-    Parquet table per batch and log kind (see :mod:`qep_core.logitems`), not one row each: a
+    Parquet table per batch and log kind (see :mod:`qep_core.importing.log_archive`), not one row each: a
     200 000-e-mail register took longer to write row by row than to read, check and compute
     altogether, and items are only ever read a batch at a time for a drill-down. Their
     ``details`` (sender, subject, comments) may be personal data: never shown by default, nor

@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from qep_core.audit import record_change
+from qep_core.change_history import record_change
 from qep_core.models import Module, Observation, ObservationHistory, Perimetre, Prefecture
 from qep_core.prefectures import (
     PrefectureError,

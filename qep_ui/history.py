@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from qep_core.audit import ACTION_LABELS, history
+from qep_core.change_history import ACTION_LABELS, history
 from qep_core.db import session_scope
 from qep_ui.state import View, engine
 from qep_ui.widgets import download_table

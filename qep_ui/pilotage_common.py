@@ -125,7 +125,7 @@ def _state(session, area: str, prefecture_id: int) -> dict[str, object]:  # type
 def editing(view: View | None, area: str, what: str):  # type: ignore[no-untyped-def]
     """One write of the pilotage pages: the role checked on the server, one transaction, and its
     line in the change history (who, when, the area's state before and after)."""
-    from qep_core.audit import record_change
+    from qep_core.change_history import record_change
     from qep_core.db import session_scope
     from qep_ui.auth import author, require
     from qep_ui.state import engine

@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from qep_core.compute import NON_ATTEINT
-from qep_core.exports.review import (
+from qep_core.periods import quarter_period
+from qep_core.report import format_value
+from qep_core.review.workflow import (
     A_ATTEINDRE,
     ACQUIS,
     HORS_ATTEINTE,
@@ -25,8 +27,6 @@ from qep_core.exports.review import (
     save_comment,
     ytd_label,
 )
-from qep_core.periods import quarter_period
-from qep_core.report import format_value
 from qep_ui.importing import flash
 from qep_ui.state import View, engine
 from qep_ui.widgets import status_text
@@ -233,7 +233,7 @@ def freeze_section(view: View, rv: ReviewView, user: str) -> None:
 
 def _write(view: View, action, message: str) -> None:  # type: ignore[no-untyped-def]
     """Run one change of the review in its own transaction, with its line in the change history."""
-    from qep_core.audit import record_change
+    from qep_core.change_history import record_change
     from qep_core.db import session_scope
     from qep_ui.auth import author, require
 

@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 
 from qep_core.db import session_scope
-from qep_core.exports.review import (
+from qep_core.importing import import_file
+from qep_core.referentiel import indicators_for
+from qep_core.review.workflow import (
     A_ATTEINDRE,
     ACQUIS,
     ANNEE_CLOSE,
@@ -24,8 +26,6 @@ from qep_core.exports.review import (
     requirement,
     save_comment,
 )
-from qep_core.importing import import_file
-from qep_core.referentiel import indicators_for
 from tests.test_compute import long_csv
 
 

@@ -24,8 +24,7 @@ import pytest
 
 from qep_core.importing.context import ImportContext
 from qep_core.importing.issues import IssueLog
-from qep_core.importing.long_layout import DRAFT_COLUMNS
-from qep_core.itemlogs import (
+from qep_core.importing.itemlogs import (
     ITEM_COLUMNS,
     STATUS_IN_TIME,
     STATUS_LATE,
@@ -36,6 +35,7 @@ from qep_core.itemlogs import (
     parse_date_column,
     parse_item_log,
 )
+from qep_core.importing.long_layout import DRAFT_COLUMNS
 from qep_core.referentiel import UNIT_OF_KIND, CountSpec, IndicatorDef, Referentiel, _counts_payload
 from qep_core.workdays import WorkingCalendar
 

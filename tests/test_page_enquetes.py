@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
+from qep_core.demo.surveys import load_demo_surveys
 from qep_core.models import ImportBatch, Prefecture
-from qep_core.surveys.demo import load_demo_surveys
 from qep_core.surveys.models import MysteryCheck, Survey
 from qep_core.users import Principal
 from tests import survey_files as files

@@ -9,7 +9,7 @@ import pytest
 from pptx import Presentation
 
 from qep_core.db import session_scope
-from qep_core.exports.review import compute_review
+from qep_core.review.workflow import compute_review
 from tests.test_pages import app, demo_url  # noqa: F401  (module-scoped demo database)
 
 
@@ -67,7 +67,7 @@ def test_comment_action_and_freeze_from_the_page(demo):
     assert not at.exception
     assert any("Revue figée" in s.value for s in at.success)
     with session_scope(get_engine(demo)) as session:
-        from qep_core.exports.review import open_review
+        from qep_core.review.workflow import open_review
 
         view = open_review(session, 1, 2024, 1)
     assert view.review.frozen

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from qep_core.cli import main
 from qep_core.db import session_scope
 from qep_core.demo import DEMO_CODE, load_demo
+from qep_core.demo.pilotage import DEMO_AS_OF, PILOTAGE_DEMO_DIR, write_pilotage_demo_files
 from qep_core.models import Prefecture
-from qep_core.pilotage.demo import DEMO_AS_OF, PILOTAGE_DEMO_DIR, write_pilotage_demo_files
 from qep_core.pilotage.summary import action_plan_summary, last_audit_per_module, training_summary
 from tests.conftest import make_workbook
 from tests.seed_pilotage import ACTION_PLAN_COMPLETION_2022, TG_AUDIT_MODULE_1, audit_sheet

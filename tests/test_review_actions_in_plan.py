@@ -8,9 +8,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from qep_core.db import session_scope
-from qep_core.exports.review import add_action, delete_action
 from qep_core.pilotage.models import Action
 from qep_core.pilotage.summary import action_plan_summary
+from qep_core.review.workflow import add_action, delete_action
 
 
 def test_a_decision_becomes_a_followed_action_of_the_plan(engine: Engine, prefecture) -> None:

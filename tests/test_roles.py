@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from qep_core.audit import ChangeEvent, history
+from qep_core.change_history import ChangeEvent, history
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
 from qep_core.importing import import_file, undo_batch

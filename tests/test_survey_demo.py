@@ -17,9 +17,9 @@ from sqlmodel import select
 from qep_core.compute import compute_indicator
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
+from qep_core.demo.surveys import SURVEY_DIR, load_demo_surveys, survey_demo_files, write_survey_demo_files
 from qep_core.models import ImportBatch, ObservationHistory
 from qep_core.periods import month_period, year_period
-from qep_core.surveys.demo import SURVEY_DIR, load_demo_surveys, survey_demo_files, write_survey_demo_files
 from qep_core.surveys.models import Survey, SurveyCommentTag
 from qep_core.surveys.results import survey_results
 from qep_core.surveys.service import active_surveys

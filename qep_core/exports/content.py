@@ -35,6 +35,7 @@ from qep_core.compute import (
     NON_ATTEINT,
     PAS_DE_DONNEE,
     SANS_OBJECTIF,
+    STATUS_RANK,
     IndicatorResult,
     compute_indicators,
     observation_sums,
@@ -46,6 +47,8 @@ from qep_core.periods import Period
 from qep_core.prefectures import labelled_modules
 from qep_core.referentiel import IndicatorDef, TargetBook, engagements_for, indicators_for
 from qep_core.report import format_value
+from qep_core.review.minutes import DecidedAction, ReviewMeeting
+from qep_core.review.workflow import decided_actions_of_year
 
 # ------------------------------------------------------------------------------------------------
 # Audiences and public-safe rules
@@ -87,7 +90,6 @@ PLAIN_TITLES: dict[str, str] = {
     "COLL_RDV_10J": "Rendez-vous d'élus tenus en 10 jours ouvrés",
 }
 
-STATUS_RANK = {NON_ATTEINT: 0, A_SURVEILLER: 1, ATTEINT: 2, SANS_OBJECTIF: 3, PAS_DE_DONNEE: 4}
 STATUS_SYMBOL = {ATTEINT: "✔", A_SURVEILLER: "▲", NON_ATTEINT: "✖", SANS_OBJECTIF: "–", PAS_DE_DONNEE: "?"}
 OTHER_PERIMETRES = "Autres périmètres (regroupés)"
 
@@ -324,23 +326,6 @@ class AuditSummary:
 
 
 @dataclass(frozen=True)
-class DecidedAction:
-    """An action the COPIL decided in a quarterly review (linked to the action plan when wired)."""
-
-    quarter_label: str
-    indicator: str
-    text: str
-    action_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ReviewMeeting:
-    quarter_label: str
-    meeting_date: dt.date | None
-    frozen: bool
-
-
-@dataclass(frozen=True)
 class DocumentContent:
     """Everything a document shows, for one préfecture, one period and one audience."""
 
@@ -506,7 +491,7 @@ def complaints_provider(ctx: ProviderContext) -> ComplaintsSummary | None:
     one), the same rule as the drill-down, so these counts always add up to the dashboard's rate.
     """
     from qep_core.drilldown import log_items
-    from qep_core.itemlogs import (
+    from qep_core.importing.itemlogs import (
         RECLA_CHANNELS,
         RECLA_TYPES,
         STATUS_IN_TIME,
@@ -542,8 +527,6 @@ def complaints_provider(ctx: ProviderContext) -> ComplaintsSummary | None:
 
 def review_provider(ctx: ProviderContext) -> tuple[tuple[ReviewMeeting, ...], tuple[DecidedAction, ...]]:
     """The COPIL's quarterly reviews of the year and the actions they decided (frozen ones as frozen)."""
-    from qep_core.exports.review import decided_actions_of_year
-
     return decided_actions_of_year(ctx.session, ctx.prefecture_id, ctx.year)
 
 

@@ -20,16 +20,16 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
-from qep_core.audit import record_change
+from qep_core.change_history import record_change
 from qep_core.db import session_scope
 from qep_core.frenchforms import format_number_fr, month_label_fr
 from qep_core.importing.context import Draft, ImportContext
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog
+from qep_core.importing.log_archive import archive_bounds, pack_items
 from qep_core.importing.long_layout import DRAFT_COLUMNS, find_long_header, parse_long
 from qep_core.importing.safety import package_issues
 from qep_core.importing.wide_layout import parse_wide_sheet
 from qep_core.importing.workbook import SourceFile, open_source
-from qep_core.logitems import archive_bounds, pack_items
 from qep_core.models import (
     ImportBatch,
     Indicator,
@@ -138,7 +138,7 @@ def build_context(session: Session, prefecture_id: int, log_kind: str | None = N
 def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """Every observation the file holds, whatever its layout (sheet by sheet), and the items of
     any item log it contains (one row per e-mail, letter, complaint…)."""
-    from qep_core import itemlogs
+    from qep_core.importing import itemlogs
 
     frames: list[pd.DataFrame] = []
     item_frames: list[pd.DataFrame] = []
@@ -542,7 +542,7 @@ def _record_import(session: Session, prefecture: Prefecture, plan: ImportPlan, b
 
 def _save_items(session: Session, prefecture: Prefecture, items: pd.DataFrame, frame: pd.DataFrame, batch_id: int,
                 whole: int) -> None:
-    """Archive a log's items with their batch, one Parquet table per log kind (see qep_core.logitems)."""
+    """Archive a log's items with their batch, one Parquet table per log kind (see qep_core.importing.log_archive)."""
     perimetre_of = dict(zip(_perimetre_keys(frame["perimetre"]), frame["perimetre_id"], strict=True))
     perimetres = _perimetre_keys(items["perimetre"]).map(perimetre_of).fillna(whole).astype(int).to_numpy()
     for kind, rows in items.groupby("kind", sort=True).indices.items():

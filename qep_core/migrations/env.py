@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from qep_core import db  # noqa: F401  (registers every table on SQLModel.metadata)
+from qep_core import tables  # noqa: F401  (registers every table on SQLModel.metadata)
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True,

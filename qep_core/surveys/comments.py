@@ -128,7 +128,7 @@ def set_comment_themes(session: Session, prefecture_id: int, survey_id: int, res
 def save_themes(session: Session, prefecture_id: int, survey_id: int,
                 changes: Iterable[tuple[int, int, Iterable[str]]], user: str = "") -> int:
     """Several comments' themes at once (an edited table); returns how many comments changed."""
-    from qep_core.audit import record_change
+    from qep_core.change_history import record_change
 
     count = 0
     after = []
@@ -155,7 +155,7 @@ def suggest_for_untagged(session: Session, prefecture_id: int, survey_id: int, u
             set_comment_themes(session, prefecture_id, survey_id, int(row[0]), int(row[1]), themes)
             tagged += 1
     if tagged:
-        from qep_core.audit import record_change
+        from qep_core.change_history import record_change
 
         record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
                       entity=f"enquête n° {survey_id} — thèmes",

@@ -295,7 +295,7 @@ def save_mystery(session: Session, prefecture: Prefecture, plan: MysteryPlan, us
             criterion = _criterion(session, prefecture.id or 0, draft.channel, label, cache)
             session.add(MysteryScore(check_id=check.id or 0, criterion_id=criterion.id or 0, result=result))
     session.flush()
-    from qep_core.audit import record_change
+    from qep_core.change_history import record_change
 
     record_change(session, user=user, action="import", prefecture_id=prefecture.id,
                   entity=f"lot n° {batch.id} — {plan.file_name}", summary=plan.summary(),
@@ -336,7 +336,7 @@ def add_criterion(session: Session, prefecture_id: int, channel: str, label: str
         raise MysteryError("le libellé du critère est obligatoire")
     if any(normalize(c.label) == normalize(label) for c in criteria_of(session, prefecture_id, channel)):
         raise MysteryError(f"le critère « {label} » existe déjà pour les {MYSTERY_CHANNELS[channel].lower()}")
-    from qep_core.audit import record_change
+    from qep_core.change_history import record_change
 
     record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
                   entity=f"grille des {MYSTERY_CHANNELS[channel].lower()}", summary=f"critère « {label} » ajouté",
@@ -373,7 +373,7 @@ def add_check(session: Session, prefecture_id: int, channel: str, checked_on: dt
     for cid, result in scores.items():
         session.add(MysteryScore(check_id=check.id or 0, criterion_id=cid, result=result))
     session.flush()
-    from qep_core.audit import record_change
+    from qep_core.change_history import record_change
 
     record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
                   entity=f"contrôle mystère n° {check.id}",
@@ -392,7 +392,7 @@ def delete_check(session: Session, prefecture_id: int, check_id: int, user: str 
         raise MysteryError(f"ce contrôle vient d'un import (lot n° {check.batch_id}) : annulez le lot depuis la page "
                            "Import pour le retirer")
     session.exec(delete(MysteryScore).where(MysteryScore.check_id == check_id))  # type: ignore[call-overload]
-    from qep_core.audit import record_change
+    from qep_core.change_history import record_change
 
     record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
                   entity=f"contrôle mystère n° {check_id}", summary="contrôle saisi supprimé",

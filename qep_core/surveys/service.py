@@ -714,7 +714,7 @@ def set_question_type(session: Session, prefecture_id: int, survey_id: int, ques
     question.separator = separator_for(type_key, answers) if type_key == "multiple" else question.separator
     session.add(question)
     session.flush()
-    from qep_core.audit import record_change
+    from qep_core.change_history import record_change
 
     record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
                   entity=f"enquête n° {survey_id} — colonne {question.column}",
@@ -753,7 +753,7 @@ def undo_survey(session: Session, prefecture_id: int, survey_id: int, user: str 
     for model in (SurveyCommentTag, SurveyFeed, SurveyResponse):
         session.exec(delete(model).where(model.survey_id == survey_key))  # type: ignore[call-overload]
     session.exec(delete(SurveyQuestion).where(SurveyQuestion.survey_id == survey_key))  # type: ignore[call-overload]
-    from qep_core.audit import record_change
+    from qep_core.change_history import record_change
 
     record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
                   entity=f"enquête n° {survey_key} — {survey.file_name}",

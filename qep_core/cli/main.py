@@ -1,6 +1,6 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | backup | restore |
 demo-data | user | history | db | survey`` and the pilotage's ``actions | audit | training``
-(:mod:`qep_core.pilotage.cli`).
+(:mod:`qep_core.cli.pilotage`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
 It calls the very functions the pages call.
@@ -16,8 +16,11 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from qep_core.cli import admin, pilotage, surveys
+from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, LOG_KINDS, UsageError, write_output
 from qep_core.compute import compute_indicators, latest_month_with_data
 from qep_core.db import analyze, create_schema, get_engine, session_scope
+from qep_core.demo import DEMO_DIR
 from qep_core.importing import ImportRejected, import_file
 from qep_core.importing.safety import check_upload_size
 from qep_core.periods import Period, parse_period, quarter_period, year_period
@@ -25,21 +28,6 @@ from qep_core.prefectures import PrefectureError, create_prefecture, list_prefec
 from qep_core.referentiel import engagements_for, indicators_for, seed_referentiel
 from qep_core.report import to_csv, to_json, to_table
 from qep_core.template import build_template
-
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
-LOG_KINDS = ["courriels", "courriers", "reclamations", "site", "rdv_elus", "courriers_elus", "appels"]
-
-
-class UsageError(Exception):
-    pass
-
-
-def _out(text: str, target: str | None) -> None:
-    if target:
-        Path(target).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        print(f"écrit : {target}", file=sys.stderr)
-    else:
-        print(text)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -147,12 +135,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.format == "json":
         meta = {"prefecture": pref.name, "code": pref.code, "period": period.code, "period_label": period.label,
                 "perimetres": args.perimetre or []}
-        _out(to_json(results, meta), args.output)
+        write_output(to_json(results, meta), args.output)
     elif args.format == "csv":
-        _out(to_csv(results), args.output)
+        write_output(to_csv(results), args.output)
     else:
         title = f"{pref.name} — {period.label}" + (f" — {', '.join(args.perimetre)}" if args.perimetre else "")
-        _out(to_table(results, title), args.output)
+        write_output(to_table(results, title), args.output)
     return EXIT_OK
 
 
@@ -256,15 +244,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from qep_core.demo import write_demo_files
-    from qep_core.pilotage.demo import write_pilotage_demo_files
+    from qep_core.demo import write_all_demo_files
 
-    files = write_demo_files(Path(args.output))
-    files += write_pilotage_demo_files(Path(args.output) / "pilotage")
+    files, surveys = write_all_demo_files(Path(args.output))
     print(f"{len(files)} fichiers de démonstration écrits dans {args.output}")
-    from qep_core.surveys.demo import write_survey_demo_files
-
-    surveys = write_survey_demo_files(Path(args.output) / "enquetes")
     print(f"{len(surveys)} fichiers d'enquêtes de démonstration écrits dans {Path(args.output) / 'enquetes'}")
     return EXIT_OK
 
@@ -344,20 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("demo-data", help="régénérer les fichiers de la préfecture de démonstration")
-    p.add_argument("-o", "--output", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
+    p.add_argument("-o", "--output", default=str(DEMO_DIR))
     p.set_defaults(func=cmd_demo_data)
 
-    from qep_core import cli_admin
-
-    cli_admin.register(sub)
-
-    from qep_core.pilotage.cli import add_pilotage_commands
-
-    add_pilotage_commands(sub)  # actions, audit, training
-
-    from qep_core.surveys.cli import add_parser as add_survey_parser
-
-    add_survey_parser(sub)
+    admin.register(sub)  # user, history, db
+    pilotage.add_pilotage_commands(sub)  # actions, audit, training
+    surveys.add_parser(sub)  # survey
     return parser
 
 

@@ -67,7 +67,7 @@ def pack_items(items: pd.DataFrame, perimetre_ids: Iterable[int]) -> bytes:
 
 def stored_code(code: str) -> str:
     """The code an indicator's items are stored under: a mean delay's are its rate's."""
-    from qep_core.itemlogs import MEAN_OF  # itemlogs imports the importing package, which imports this module
+    from qep_core.importing.itemlogs import MEAN_OF  # itemlogs imports the importing package, which imports this module
 
     return next((rate for rate, mean in MEAN_OF.items() if mean == code), code)
 

@@ -9,7 +9,7 @@ import getpass
 import os
 import sys
 
-from qep_core.audit import history, record_change
+from qep_core.change_history import history, record_change
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.prefectures import resolve_prefecture
 from qep_core.users import ROLES, UserError, add_user, list_users, set_active, set_password

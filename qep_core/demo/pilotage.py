@@ -29,6 +29,7 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy.engine import Engine
 
 from qep_core.db import DATA_DIR
+from qep_core.demo.indicators import reproducible_xlsx
 from qep_core.importing import ImportRejected
 from qep_core.pilotage.action_files import HISTORY_HEADERS, PLAN_HEADERS, import_actions_file
 from qep_core.pilotage.audits import import_audit_file
@@ -262,8 +263,6 @@ def _workbook() -> Workbook:
 
 
 def _bytes(wb: Workbook) -> bytes:
-    from qep_core.demo import reproducible_xlsx
-
     return reproducible_xlsx(wb)
 
 

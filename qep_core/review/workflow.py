@@ -25,20 +25,21 @@ from qep_core.compute import (
     NON_ATTEINT,
     PAS_DE_DONNEE,
     SANS_OBJECTIF,
+    STATUS_RANK,
     IndicatorResult,
     compute_indicators,
     monthly_values_all,
     observation_sums,
     status_of,
 )
-from qep_core.exports.content import STATUS_RANK, DecidedAction, ReviewMeeting
-from qep_core.exports.models import REVIEW_FROZEN, REVIEW_OPEN, QuarterReview, ReviewAction, ReviewComment
 from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR
 from qep_core.models import Prefecture, utcnow
 from qep_core.periods import Period, add_months, quarter_period
 from qep_core.prefectures import labelled_modules
 from qep_core.referentiel import IndicatorDef, TargetBook, indicators_for
 from qep_core.report import DISPLAY_DECIMALS, format_value
+from qep_core.review.minutes import DecidedAction, ReviewMeeting
+from qep_core.review.models import REVIEW_FROZEN, REVIEW_OPEN, QuarterReview, ReviewAction, ReviewComment
 
 # Slips: a status worse than the same quarter a year earlier (judged against this year's target),
 # or a move the wrong way of at least 2 points for a rate, or 10 % of last year's value otherwise.

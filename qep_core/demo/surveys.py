@@ -41,7 +41,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from qep_core.db import DATA_DIR, session_scope
-from qep_core.demo import DEMO_CODE, DEMO_NAME, DEMO_USER, apportion, generate, reproducible_xlsx
+from qep_core.demo.indicators import DEMO_CODE, DEMO_NAME, DEMO_USER, apportion, generate, reproducible_xlsx
 from qep_core.importing import ImportRejected
 from qep_core.models import Prefecture
 from qep_core.surveys.comments import suggest_for_untagged

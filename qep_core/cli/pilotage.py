@@ -15,7 +15,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from qep_core.cli import EXIT_OK, EXIT_REJECTED, UsageError, _out
+from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, write_output
 from qep_core.db import get_engine, session_scope
 from qep_core.importing import ImportRejected
 from qep_core.pilotage.tables import DateFormatError, parse_date
@@ -105,7 +105,7 @@ def cmd_actions_summary(args: argparse.Namespace) -> int:
         def row(c):  # type: ignore[no-untyped-def]
             return {"key": c.key, "label": c.label, "fait": c.fait, "en_cours": c.en_cours, "a_faire": c.a_faire,
                     "abandonne": c.abandonne, "total": c.total, "rate": None if c.rate is None else round(c.rate, 1)}
-        _out(_json({"prefecture": pref.name, "code": pref.code, "as_of": as_of.isoformat(), "basis": summary.basis,
+        write_output(_json({"prefecture": pref.name, "code": pref.code, "as_of": as_of.isoformat(), "basis": summary.basis,
                     "by_module": [row(c) for c in summary.by_module], "by_source": [row(c) for c in summary.by_source],
                     "overall": row(summary.overall), "late": [asdict(a) for a in summary.late]}), args.output)
         return EXIT_OK
@@ -122,7 +122,7 @@ def cmd_actions_summary(args: argparse.Namespace) -> int:
     lines.append(f"{'Ensemble':<28}{c.fait:>6}{c.en_cours:>10}{c.a_faire:>9}{c.abandonne:>11}{format_rate(c.rate):>8}")
     lines.append(f"Actions en retard : {summary.late_count}")
     lines += [f"  {a.ref:<8} échéance {a.due_date:%d/%m/%Y}  {a.title[:80]}" for a in summary.late]
-    _out("\n".join(lines), args.output)
+    write_output("\n".join(lines), args.output)
     return EXIT_OK
 
 
@@ -176,17 +176,17 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
                             "actions": sum(1 for f in findings for r in f.remarks if r.action) + sum(
                                 1 for f in findings if f.nc_action)})
     if args.format == "json":
-        _out(_json({"prefecture": pref.name, "code": pref.code, "audits": records}), args.output)
+        write_output(_json({"prefecture": pref.name, "code": pref.code, "audits": records}), args.output)
         return EXIT_OK
     if not records:
-        _out(f"{pref.name} : aucun audit enregistré", args.output)
+        write_output(f"{pref.name} : aucun audit enregistré", args.output)
         return EXIT_OK
     lines = [f"{pref.name} — audits", ""]
     for r in records:
         lines.append(f"n° {r['id']:<3} {r['title']:<36} {r['auditor'][:24]:<25} constats {r['findings']:>3} : "
                      f"C {r['C']}, NA {r['NA']}, NC maj. {r['NC_majeure']}, NC min. {r['NC_mineure']} ; "
                      f"PF {r['PF']}, PS {r['PS']}, PP {r['PP']} ; {r['actions']} action(s)")
-    _out("\n".join(lines), args.output)
+    write_output("\n".join(lines), args.output)
     return EXIT_OK
 
 
@@ -240,7 +240,7 @@ def cmd_training_compliance(args: argparse.Namespace) -> int:
                        "last_training": c.last_training.isoformat() if c.last_training else None,
                        "tutored": c.tutored, "due_this_year": c.due_this_year})
     if args.format == "json":
-        _out(_json({"prefecture": pref.name, "code": pref.code, "as_of": as_of.isoformat(),
+        write_output(_json({"prefecture": pref.name, "code": pref.code, "as_of": as_of.isoformat(),
                     "by_role": [asdict(r) for r in rows], "total": asdict(total), "agents": agents}), args.output)
         return EXIT_OK
     lines = [f"{pref.name} — formations au {as_of:%d/%m/%Y} (formation dans l'année de la prise de poste, puis au "
@@ -253,7 +253,7 @@ def cmd_training_compliance(args: argparse.Namespace) -> int:
     lines += [f"  {a['name'][:28]:<29}{a['role_label'][:30]:<31}{a['status_label']:<11} formation due le "
               f"{dt.date.fromisoformat(a['deadline']):%d/%m/%Y}" + ("  (tutorat)" if a["tutored"] else "")
               for a in agents if a["deadline"]]
-    _out("\n".join(lines), args.output)
+    write_output("\n".join(lines), args.output)
     return EXIT_OK
 
 
