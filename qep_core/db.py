@@ -9,7 +9,6 @@ BEGIN for the same effect, and sessions run in UTC. No back-end-specific SQL is 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -19,15 +18,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from qep_core.config import DATA_DIR, PROJECT_ROOT, database_url
 from qep_core.migrate import upgrade
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+__all__ = ["DATA_DIR", "PROJECT_ROOT", "create_schema", "database_url", "get_engine", "session_scope"]
+
 DEFAULT_DB_PATH = DATA_DIR / "qep.db"
-
-
-def database_url() -> str:
-    return os.environ.get("QEP_DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -22,45 +22,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
+from qep_core.access import ROLES, Principal
 from qep_core.models import utcnow
 
-ROLES: dict[str, str] = {
-    "admin": "Référent(e) qualité (administration)",
-    "copil": "Comité de pilotage (lecture, commentaires)",
-    "contributeur": "Service contributeur (imports sur ses périmètres)",
-    "lecture-clu": "Comité local des usagers (vues publiques)",
-}
-
-#: What each role may do. Actions are named for what the user does, not for a page.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"read", "read_detail", "read_items", "read_personal", "import", "enter", "comment",
-                        "edit_targets", "edit_settings", "edit_pilotage", "export", "export_internal",
-                        "manage_users", "history", "compare"}),
-    "copil": frozenset({"read", "read_detail", "read_items", "comment", "export", "export_internal", "history",
-                        "compare"}),
-    "contributeur": frozenset({"read", "read_detail", "read_items", "import", "enter"}),
-    "lecture-clu": frozenset({"read", "export"}),
-}
-ACTION_LABELS: dict[str, str] = {
-    "read": "consulter les indicateurs", "read_detail": "voir le détail par périmètre",
-    "read_items": "ouvrir les tableaux de suivi élément par élément",
-    "read_personal": "voir les données personnelles (expéditeurs, commentaires non masqués)",
-    "import": "importer des fichiers", "enter": "saisir des valeurs", "comment": "commenter la revue trimestrielle",
-    "edit_targets": "modifier les cibles", "edit_settings": "modifier les paramètres",
-    "edit_pilotage": "modifier le plan d'actions, les audits et les formations", "export": "exporter",
-    "export_internal": "exporter les documents internes (COPIL, détail)", "manage_users": "gérer les comptes",
-    "history": "consulter l'historique des modifications", "compare": "comparer les préfectures",
-}
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 MIN_PASSWORD = 10
 
@@ -88,48 +60,6 @@ class UserAccount(SQLModel, table=True):
 
 class UserError(ValueError):
     """A refused user operation, with the French message to show."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is asking: enough to answer every permission question without the database."""
-
-    login: str
-    role: str
-    display_name: str = ""
-    prefecture_ids: frozenset[int] | None = None  # None: every préfecture
-    perimetre_ids: frozenset[int] | None = None  # None: every périmètre (all roles but contributeur)
-    local: bool = False  # the embedded single-user mode of a laptop: no sign-in
-    actions: frozenset[str] = field(default_factory=frozenset)
-
-    def can(self, action: str) -> bool:
-        return action in (self.actions or PERMISSIONS.get(self.role, frozenset()))
-
-    def sees_prefecture(self, prefecture_id: int) -> bool:
-        return self.prefecture_ids is None or prefecture_id in self.prefecture_ids
-
-    def sees_perimetre(self, perimetre_id: int) -> bool:
-        return self.perimetre_ids is None or perimetre_id in self.perimetre_ids
-
-    @property
-    def public_only(self) -> bool:
-        """Public-safe views only: aggregates, no small périmètres, no free text, no item logs."""
-        return not self.can("read_detail")
-
-    @property
-    def label(self) -> str:
-        return f"{self.display_name or self.login} — {ROLES.get(self.role, self.role)}"
-
-
-LOCAL_PRINCIPAL = Principal(login="poste-local", role="admin", display_name="Poste local", local=True)
-
-
-def auth_mode() -> str:
-    """``local`` (default: one user on a laptop, no sign-in) or ``accounts`` (sign-in required),
-    from ``QEP_AUTH``. OpenID Connect is used on top of ``accounts`` when the deployment
-    configures it (Streamlit's ``[auth]`` secrets)."""
-    mode = os.environ.get("QEP_AUTH", "local").strip().lower()
-    return mode if mode in ("local", "accounts") else "accounts"  # anything unexpected fails closed
 
 
 def hash_password(password: str) -> str:

@@ -16,16 +16,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qep_core.users import (
-    ACTION_LABELS,
-    LOCAL_PRINCIPAL,
-    ROLES,
-    Principal,
-    auth_mode,
-    authenticate,
-    principal_for_email,
-)
-from qep_ui.state import engine
+from qep_core import services
+from qep_core.access import ACTION_LABELS, LOCAL_PRINCIPAL, ROLES, Principal, auth_mode
+from qep_core.users import authenticate, principal_for_email
+from qep_ui.database import database as engine
 
 SESSION_KEY = "_principal"
 USER_KEY = "qep_user"  # the name typed once on a single-user laptop ("Votre nom")
@@ -129,7 +123,13 @@ def allowed(action: str) -> bool:
 def author() -> str:
     """The name every write records in the history: the signed-in account, or on a single-user
     laptop the name typed once in the session ("Votre nom", Import page)."""
+    return actor().principal.author
+
+
+def actor() -> services.Actor:
+    """Who acts in this session, on the application's database: what every service call takes.
+    On a single-user laptop, under the name typed once ("Votre nom", Import page)."""
     who = principal()
-    if not who.local:
-        return who.login
-    return (st.session_state.get(USER_KEY) or DEFAULT_USER).strip() or DEFAULT_USER
+    if who.local:
+        who = who.named((st.session_state.get(USER_KEY) or DEFAULT_USER).strip() or DEFAULT_USER)
+    return services.Actor(who, engine())

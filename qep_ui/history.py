@@ -6,9 +6,9 @@ import json
 
 import streamlit as st
 
-from qep_core.change_history import ACTION_LABELS, history
-from qep_core.db import session_scope
-from qep_ui.state import View, engine
+from qep_core import services
+from qep_ui.auth import actor
+from qep_ui.state import View
 from qep_ui.widgets import download_table
 
 
@@ -20,11 +20,11 @@ def _pretty(raw: str) -> str:
 
 def history_section(view: View) -> None:
     cols = st.columns([1, 1, 1])
-    action = cols[0].selectbox("Nature", ["", *ACTION_LABELS], format_func=lambda a: ACTION_LABELS.get(a, "Toutes"),
+    labels = services.history.ACTION_LABELS
+    action = cols[0].selectbox("Nature", ["", *labels], format_func=lambda a: labels.get(a, "Toutes"),
                                key="history-action")
     limit = cols[1].selectbox("Dernières modifications", [100, 500, 2000], key="history-limit")
-    with session_scope(engine()) as session:
-        frame = history(session, view.prefecture.id, action=action or None, limit=limit)
+    frame = services.history.change_history(actor(), view.prefecture.id or 0, action=action or None, limit=limit)
     users = sorted(set(frame["Qui"]))
     who = cols[2].selectbox("Auteur", ["", *users], format_func=lambda u: u or "Tous", key="history-user")
     if who:

@@ -10,33 +10,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
+from qep_core.access import LOCAL_PRINCIPAL, Principal
 from qep_core.compute import data_range, data_version, latest_month_with_data
-from qep_core.db import create_schema, database_url, get_engine, session_scope
+from qep_core.db import session_scope
 from qep_core.frenchforms import MONTH_NAMES_FR
 from qep_core.models import Prefecture
 from qep_core.periods import Period, month_period, quarter_period, rolling_12, year_period
 from qep_core.prefectures import list_prefectures
-from qep_core.referentiel import seed_referentiel
-from qep_core.users import LOCAL_PRINCIPAL, Principal
+from qep_ui.auth import require
+from qep_ui.database import database as engine  # until every page calls the services
 
 VIEWS = {"annee": "Année", "trimestre": "Trimestre", "mois": "Mois", "12mois": "12 mois glissants"}
 QUARTERS = {1: "1er trimestre", 2: "2e trimestre", 3: "3e trimestre", 4: "4e trimestre"}
-
-
-def engine() -> Engine:
-    """The engine of ``QEP_DATABASE_URL`` (schema and référentiel ensured once per URL)."""
-    return _prepared_engine(database_url())
-
-
-@st.cache_resource(show_spinner=False)
-def _prepared_engine(url: str) -> Engine:
-    eng = get_engine(url)
-    create_schema(eng)
-    with session_scope(eng, write=True) as session:
-        seed_referentiel(session)
-    return eng
 
 
 @dataclass(frozen=True)
@@ -145,8 +131,6 @@ def current_view() -> View | None:
 def require_view(action: str = "read") -> View:
     """The sidebar's view, after checking on the server that the user may do *action* here;
     stops the page with a helpful message when there is nothing to show yet."""
-    from qep_ui.auth import require
-
     require(action)
     view = current_view()
     if view is None:

@@ -14,12 +14,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from qep_core.access import Principal
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
 from qep_core.demo.surveys import load_demo_surveys
 from qep_core.models import ImportBatch, Prefecture
 from qep_core.surveys.models import MysteryCheck, Survey
-from qep_core.users import Principal
 from tests import survey_files as files
 
 APP = Path(__file__).resolve().parent.parent / "app.py"

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
+from qep_core.access import Principal
 from qep_core.db import session_scope
 from qep_core.importing import import_file
 from qep_core.periods import year_period
 from qep_core.prefectures import create_prefecture
 from qep_core.referentiel import indicators_for, set_target
 from qep_core.regional import compare_prefectures, group_value
-from qep_core.users import Principal
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 HEADER = "indicateur;periode;numerateur;denominateur\n"

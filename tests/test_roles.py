@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from qep_core.access import PERMISSIONS, Principal
 from qep_core.change_history import ChangeEvent, history
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
@@ -19,8 +20,6 @@ from qep_core.importing import import_file, undo_batch
 from qep_core.models import Perimetre
 from qep_core.settings import save_targets
 from qep_core.users import (
-    PERMISSIONS,
-    Principal,
     UserAccount,
     UserError,
     add_user,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from qep_core.change_history import history, record_change
+from qep_core.config import setting
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.prefectures import resolve_prefecture
 from qep_core.users import ROLES, UserError, add_user, list_users, set_active, set_password
@@ -28,7 +28,7 @@ def _operator() -> str:
 def _read_password(args: argparse.Namespace) -> str:
     """From QEP_PASSWORD (scripts, tests) or typed twice at a prompt, never from the command line
     (it would stay in the shell history and in the process list)."""
-    from_env = os.environ.get("QEP_PASSWORD")
+    from_env = setting("QEP_PASSWORD") or None
     if from_env is not None:
         return from_env
     if not sys.stdin.isatty():

@@ -87,6 +87,7 @@ def _archive_log_items() -> None:
     """Move each batch's items into one Parquet archive per log kind. The first release stored an
     e-mail twice (rate and mean delay): the mean's copies are dropped, the drill-down reads the rate's."""
     import pandas as pd
+
     from qep_core.importing.log_archive import archive_bounds, pack_items
 
     bind = op.get_bind()

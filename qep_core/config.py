@@ -1,0 +1,58 @@
+"""Settings read from the environment: declared once, here, as data, each with its documentation.
+
+Every ``QEP_*`` variable the application reads is a :class:`Setting` of :data:`SETTINGS`, and
+only this module reads ``os.environ``. The README's table of settings is checked against this
+list by a test, so that a setting cannot exist without its sentence for the préfecture's IT.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    doc: str  # one French sentence, as in the README's table
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("QEP_DATABASE_URL", f"sqlite:///{DATA_DIR / 'qep.db'}",
+            "Base de données : SQLite par défaut (data/qep.db), ou PostgreSQL "
+            "(postgresql+psycopg://utilisateur:motdepasse@hôte/base)."),
+    Setting("QEP_AUTH", "local",
+            "« local » : un seul poste, sans connexion, tous les droits ; « accounts » : connexion obligatoire "
+            "(comptes de l'application, et OpenID Connect si Streamlit le configure). Toute autre valeur vaut "
+            "« accounts »."),
+    Setting("QEP_PASSWORD", "",
+            "Ligne de commande `user add` / `user password` : le mot de passe, à la place de la saisie "
+            "masquée (scripts d'installation)."),
+    Setting("QEP_AS", "",
+            "Ligne de commande : le compte au nom duquel agir quand `--as` n'est pas donné (instance à "
+            "comptes) ; sans lui, une instance « local » agit comme le poste local."),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str) -> str:
+    """The value of a declared setting (its default when unset or blank)."""
+    declared = _BY_NAME[name]  # KeyError: an undeclared setting is a bug, not a user error
+    value = os.environ.get(name, "").strip()
+    return value or declared.default
+
+
+def database_url() -> str:
+    return setting("QEP_DATABASE_URL")
+
+
+def auth_mode() -> str:
+    """``local`` (one user on a laptop, no sign-in) or ``accounts`` (sign-in required); anything
+    unexpected fails closed to ``accounts``."""
+    mode = setting("QEP_AUTH").lower()
+    return mode if mode in ("local", "accounts") else "accounts"

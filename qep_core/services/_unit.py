@@ -1,0 +1,108 @@
+"""The unit of work every operation runs in: who acts, the permission check, one transaction, the
+history line written inside it.
+
+A service function reads like this (the worked example of the README's developer map)::
+
+    @operation("import", writes=True)
+    def undo_import(actor: Actor, prefecture_id: int, batch_id: int) -> int:
+        with unit(actor, "import", prefecture_id=prefecture_id, write=True) as work:
+            batch = work.session.get(ImportBatch, batch_id)
+            work.check_perimetres(batch_perimetres(work.session, batch_id))
+            removed = undo_batch(work.session, prefecture_id, batch_id)
+            work.record("undo", f"lot n° {batch_id}", f"{removed} valeur(s) retirée(s)")
+            return removed
+
+:func:`unit` refuses before the database is touched when the role may not do the action or the
+préfecture is not the principal's; :meth:`Unit.check_perimetres` refuses when the data touched
+lies outside a contributor's périmètres. The change and its history line commit together, or
+neither does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from qep_core.access import Principal, check, check_perimetres
+from qep_core.change_history import record_change
+from qep_core.db import session_scope
+
+#: The database an actor works on (an SQLAlchemy engine; pages hold it without knowing so).
+Database = Engine
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and on which database: the first argument of every service function."""
+
+    principal: Principal
+    database: Database
+
+    def named(self, name: str) -> Actor:
+        """On a single-user laptop, the same actor under the name its user typed for the history."""
+        return replace(self, principal=self.principal.named(name))
+
+
+@dataclass
+class Unit:
+    """One operation's transaction: its session, and what it records in the change history."""
+
+    actor: Actor
+    session: Session
+    prefecture_id: int | None
+
+    @property
+    def principal(self) -> Principal:
+        return self.actor.principal
+
+    def check_perimetres(self, perimetre_ids: Iterable[int], names: Mapping[int, str] | None = None) -> None:
+        check_perimetres(self.principal, perimetre_ids, dict(names) if names else None)
+
+    def record(self, action: str, entity: str, summary: str = "", *, before: Mapping[str, Any] | None = None,
+               after: Mapping[str, Any] | None = None, prefecture_id: int | None = None) -> None:
+        """The operation's history line, in its own transaction."""
+        record_change(self.session, user=self.principal.author, action=action, entity=entity, summary=summary,
+                      prefecture_id=prefecture_id if prefecture_id is not None else self.prefecture_id,
+                      before=before, after=after)
+
+
+@contextmanager
+def unit(actor: Actor, action: str, *, prefecture_id: int | None = None, write: bool = False,
+         perimetre_ids: Iterable[int] = ()) -> Iterator[Unit]:
+    """Check that the actor may do *action* here, then open the operation's one transaction."""
+    check(actor.principal, action, prefecture_id=prefecture_id, perimetre_ids=perimetre_ids)
+    with session_scope(actor.database, write=write) as session:
+        yield Unit(actor, session, prefecture_id)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A user operation as the permission matrix sees it: its name, the action it needs, whether
+    it writes (and so records a history line)."""
+
+    name: str
+    action: str
+    writes: bool
+
+
+#: Every service function, by name: the permission matrix test fails when one has no row.
+OPERATIONS: dict[str, Operation] = {}
+
+
+def operation(action: str, *, writes: bool) -> Callable[[F], F]:
+    """Register a service function (unchanged) under the action it needs."""
+
+    def register(fn: F) -> F:
+        name = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
+        OPERATIONS[name] = Operation(name, action, writes)
+        return fn
+
+    return register
