@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import getpass
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+from qep_core import services
+from qep_core.access import LOCAL_PRINCIPAL
+from qep_core.config import auth_mode, setting
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_DENIED = 0, 1, 2, 3
 LOG_KINDS = ["courriels", "courriers", "reclamations", "site", "rdv_elus", "courriers_elus", "appels"]
 
 
@@ -19,3 +25,25 @@ def write_output(text: str, target: str | None) -> None:
         print(f"écrit : {target}", file=sys.stderr)
     else:
         print(text)
+
+
+def system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "ligne de commande"
+
+
+def actor_from_args(args: argparse.Namespace, database: services.Database) -> services.Actor:
+    """Who the command acts as: ``--as LOGIN`` (or ``QEP_AS``), an active account whose role and
+    périmètres apply exactly as in the app; without it, on a single-user install (``QEP_AUTH``
+    local), the local administrator under ``--user`` or the system user's name. An instance with
+    accounts refuses to act for nobody."""
+    login = getattr(args, "as_login", None) or setting("QEP_AS")
+    if login:
+        return services.Actor(services.accounts.acting_as(database, login), database)
+    if auth_mode() == "local":
+        name = getattr(args, "user", None) or system_user()
+        return services.Actor(LOCAL_PRINCIPAL.named(name), database)
+    raise UsageError("cette instance a des comptes (QEP_AUTH=accounts) : indiquez le compte au nom duquel agir "
+                     "avec --as IDENTIFIANT (ou QEP_AS)")

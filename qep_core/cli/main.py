@@ -2,7 +2,8 @@
 demo-data | user | history | db | survey`` and the pilotage's ``actions | audit | training``
 (:mod:`qep_core.cli.pilotage`).
 
-Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error.
+Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error, 3 access
+denied (``--as`` an account whose role or périmètres do not allow it).
 It calls the very functions the pages call.
 """
 
@@ -16,8 +17,9 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from qep_core.access import AccessDenied
 from qep_core.cli import admin, pilotage, surveys
-from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, LOG_KINDS, UsageError, write_output
+from qep_core.cli.common import EXIT_DENIED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, LOG_KINDS, UsageError, write_output
 from qep_core.compute import compute_indicators, latest_month_with_data
 from qep_core.db import analyze, create_schema, get_engine, session_scope
 from qep_core.demo import DEMO_DIR
@@ -254,6 +256,9 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m qep_core", description="Tableau de bord Qual-e-Pref : ligne de commande")
+    parser.add_argument("--as", dest="as_login", metavar="IDENTIFIANT",
+                        help="agir au nom de ce compte (droits et périmètres du compte ; défaut : QEP_AS, sinon le "
+                             "poste local d'une installation sans comptes)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="créer la base et le référentiel (sans rien écraser)")
@@ -346,3 +351,6 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, PrefectureError) as exc:
         print(f"erreur : {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except AccessDenied as exc:
+        print(f"✗ {exc}", file=sys.stderr)
+        return EXIT_DENIED
