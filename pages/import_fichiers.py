@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from qep_core.importing.safety import MAX_UPLOAD_MB
+from qep_core import services
 from qep_ui import importing
 from qep_ui.state import require_view
 
@@ -13,15 +13,15 @@ st.caption(f"{view.prefecture.name} — chaque fichier est analysé avant d'êtr
 importing.show_flash()
 name_column, kind_column = st.columns(2)
 with name_column:
-    user = importing.user_name()
+    importing.user_name()
 with kind_column:
     importing.log_kind_picker()
 uploaded = st.file_uploader("Fichiers à importer", type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
                             key="import-files",
                             help="Tableaux de suivi mensuels (mois en colonnes), format long (indicateur, période, "
                                  "périmètre, numérateur, dénominateur) ou journaux (une ligne par élément, avec ses "
-                                 f"dates : les délais sont calculés en jours ouvrés). {MAX_UPLOAD_MB} Mo au plus par fichier.")
-importing.uploads_section(view, uploaded, user)
+                                 f"dates : les délais sont calculés en jours ouvrés). {services.imports.MAX_UPLOAD_MB} Mo au plus par fichier.")
+importing.uploads_section(view, uploaded)
 
 st.header("Historique des imports", divider="blue")
 importing.history_section(view)

@@ -16,5 +16,6 @@ with cols[0]:
 with cols[1]:
     perimetre = importing.perimetre_picker(view)
 with cols[2]:
-    user = importing.user_name()
-importing.saisie_form(view, month, perimetre, user)
+    importing.user_name()
+if perimetre is not None:
+    importing.saisie_form(view, month, perimetre)

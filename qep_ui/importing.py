@@ -1,44 +1,49 @@
 """Widgets and helpers of the "Import" and "Saisie" pages, so the page scripts stay thin.
 
-* Files are analysed **before** anything is written (``analyze_file`` in a read-only session); the
+* Files are analysed **before** anything is written (``services.imports.analyse_upload``); the
   plan is kept in the session by SHA-256 and data version, so a rerun never analyses a file again.
-* Saving re-runs the whole import in one write transaction (``import_file``): what was previewed
-  is checked again against the database as it is at that moment.
-* A typed entry ("Saisie") becomes a long-layout CSV saved through ``import_file(kind="saisie")``:
-  same checks, same transaction, same history and undo as a file.
+* Saving re-runs the whole import in one write transaction (``services.imports.save_upload``):
+  what was previewed is checked again against the database as it is at that moment.
+* A typed entry ("Saisie") is saved by ``services.entry.save_entries`` as a long-layout file of
+  kind ``saisie``: same checks, same transaction, same history and undo as a file.
+
+Every read and write goes through the services, which check the role and cut what a contributor
+sees to its périmètres; this module only draws.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import functools
 import hashlib
-import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import select
 
-from qep_core.compute import value_from_counts
-from qep_core.db import session_scope
+from qep_core import services
+from qep_core.access import AccessDenied
 from qep_core.frenchforms import format_number_fr, month_label_fr
-from qep_core.importing import ImportOutcome, ImportPlan, ImportRejected, Issue, UndoError, analyze_file, import_file
-from qep_core.importing.service import batch_warnings, list_batches, local_time, replaced_history, undo_batch
-from qep_core.models import ImportBatch, Observation, Perimetre
 from qep_core.periods import add_months
-from qep_core.prefectures import WHOLE_PREFECTURE, perimetre_key
-from qep_core.referentiel import ROLE_LABELS, IndicatorDef
-from qep_core.report import format_value
-from qep_core.template import build_template
 from qep_ui import data
-from qep_ui.auth import DEFAULT_USER, USER_KEY
-from qep_ui.state import View, engine
+from qep_ui.auth import DEFAULT_USER, USER_KEY, actor, principal
+from qep_ui.state import View
 from qep_ui.widgets import plain, show_issues
+
+ImportOutcome = services.imports.ImportOutcome
+ImportPlan = services.imports.ImportPlan
+ImportRejected = services.imports.ImportRejected
+Issue = services.imports.Issue
+IndicatorDef = services.imports.IndicatorDef
+BatchSummary = services.imports.BatchSummary
+UndoError = services.imports.UndoError
+PerimetreChoice = services.entry.PerimetreChoice
+EntryRow = services.entry.EntryRow
+ROLE_LABELS = services.imports.ROLE_LABELS
+WHOLE_PREFECTURE = services.imports.WHOLE_PREFECTURE
+format_value = services.imports.format_value
+value_from_counts = services.imports.value_from_counts
 
 FLASH_KEY = "qep_import_flash"
 PLANS_KEY = "qep_import_plans"
@@ -75,8 +80,6 @@ def show_flash() -> None:
 def user_name() -> str:
     """The name written in the history: the signed-in account, or on a single-user laptop the
     name typed once ("Votre nom"), kept for the whole session."""
-    from qep_ui.auth import principal
-
     who = principal()
     if not who.local:
         st.caption(f"Enregistré au nom de **{who.display_name or who.login}**.")
@@ -94,7 +97,7 @@ def after_write() -> None:
 
 def paris_time(stamp: dt.datetime | None) -> str:
     """``05/07/2022 14:03`` in Europe/Paris time (the database stores UTC)."""
-    return "" if stamp is None else local_time(stamp).strftime("%d/%m/%Y %H:%M")
+    return "" if stamp is None else services.imports.local_time(stamp).strftime("%d/%m/%Y %H:%M")
 
 
 def counts_text(value: float | None) -> str:
@@ -138,10 +141,7 @@ def log_kind_picker() -> None:
 
 def analyze_upload(view: View, name: str, content: bytes) -> ImportPlan:
     """What the file would change; nothing is written."""
-    with session_scope(engine()) as session:
-        plan = analyze_file(session, view.prefecture, name, content, log_kind=log_kind())
-    plan.prepared = None  # only useful inside the same transaction; heavy to keep
-    return plan
+    return services.imports.analyse_upload(actor(), view.prefecture.id or 0, name, content, log_kind=log_kind())
 
 
 def analyze_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes, ImportPlan]]:
@@ -232,7 +232,7 @@ def plan_headline(plan: ImportPlan) -> tuple[str, str]:
     return ":material/fact_check:", f"prêt : {plan.rows} valeur(s), {plan.period_text()}"
 
 
-def already_imported_text(batch: ImportBatch) -> str:
+def already_imported_text(batch: Any) -> str:
     who = f", par {batch.imported_by}" if batch.imported_by else ""
     return (f"Ce fichier a déjà été importé le {paris_time(batch.imported_at)} (lot n° {batch.id}{who}) : "
             "l'enregistrer à nouveau ne changerait rien.")
@@ -245,18 +245,20 @@ def rejected_text(plan: ImportPlan) -> str:
     return f"{text}\n\nPremière erreur — {plain(first)}" if first else text
 
 
-def save_upload(view: View, name: str, content: bytes, user: str) -> tuple[ImportOutcome | None, list[Issue]]:
+def save_upload(view: View, name: str, content: bytes) -> tuple[ImportOutcome | None, list[Issue]]:
     """The import again, in one write transaction; errors instead of an outcome when rejected."""
     try:
-        return import_file(engine(), view.prefecture.id or 0, name, content, user=user, log_kind=log_kind()), []
+        return services.imports.save_upload(actor(), view.prefecture.id or 0, name, content, log_kind=log_kind()), []
     except ImportRejected as exc:
         return None, list(exc.errors)
+    except AccessDenied as exc:
+        return None, [Issue(services.imports.ERROR, str(exc))]
 
 
-def save_uploads(view: View, files: Sequence[tuple[str, bytes]], user: str) -> None:
+def save_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> None:
     """Save each file (one transaction each), leave the outcome for the next run and rerun."""
     for name, content in files:
-        outcome, errors = save_upload(view, name, content, user)
+        outcome, errors = save_upload(view, name, content)
         if outcome is None:
             flash("error", f"{plain(name)} : refusé à l'enregistrement, rien n'a été enregistré.", errors)
         elif outcome.batch is None:
@@ -269,7 +271,7 @@ def save_uploads(view: View, files: Sequence[tuple[str, bytes]], user: str) -> N
 
 
 def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicators: dict[str, IndicatorDef],
-              user: str, expanded: bool) -> None:
+              expanded: bool) -> None:
     """Everything the file would change, and its save button when it is accepted."""
     icon, state = plan_headline(plan)
     key = plan.sha256[:16] or file_digest(content)[:16]
@@ -329,10 +331,10 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
         if st.button("Enregistrer", key=f"save-{key}", type="primary", icon=":material/save:",
                      help="Relit le fichier et l'enregistre en une seule transaction."):
             with st.spinner(f"Enregistrement de « {name} »…"):
-                save_uploads(view, [(name, content)], user)
+                save_uploads(view, [(name, content)])
 
 
-def uploads_section(view: View, uploaded: Sequence[Any] | None, user: str) -> None:
+def uploads_section(view: View, uploaded: Sequence[Any] | None) -> None:
     """Analysis, preview and saving of the files in the uploader."""
     if not uploaded:
         st.caption("Déposez un ou plusieurs tableaux de suivi (.xlsx, .xlsm) ou fichiers au format long (.csv). "
@@ -348,44 +350,34 @@ def uploads_section(view: View, uploaded: Sequence[Any] | None, user: str) -> No
         if st.button(f"Tout enregistrer ({len(ready)} fichiers){note}", key="save-all", type="primary",
                      icon=":material/save:"):
             with st.spinner("Enregistrement des fichiers…"):
-                save_uploads(view, ready, user)
+                save_uploads(view, ready)
     for name, content, plan in plans:
-        show_plan(view, name, content, plan, indicators, user, expanded=len(plans) == 1 or not plan.ok)
+        show_plan(view, name, content, plan, indicators, expanded=len(plans) == 1 or not plan.ok)
 
 
 # --- history and undo ----------------------------------------------------------------------------
 
-def batches_table(batches: Sequence[ImportBatch]) -> pd.DataFrame:
+def batches_table(batches: Sequence[BatchSummary]) -> pd.DataFrame:
     columns = ["N°", "Date", "Fichier", "Type", "Auteur", "Valeurs", "Remplacées", "Avertissements", "Statut"]
     return pd.DataFrame.from_records(
         [(b.id, paris_time(b.imported_at), b.file_name, LAYOUT_LABELS.get(b.kind, b.kind), b.imported_by, b.rows,
-          b.replaced, len(batch_warnings(b)), STATUS_LABELS.get(b.status, b.status)) for b in batches],
+          b.replaced, len(b.warnings), STATUS_LABELS.get(b.status, b.status)) for b in batches],
         columns=columns,
     )
 
 
 def batch_history(view: View, batch_id: int) -> pd.DataFrame:
-    """Values the batch replaced, dates in Paris time."""
-    with session_scope(engine()) as session:
-        frame = replaced_history(session, view.prefecture.id or 0, batch_id)
-    if "le" in frame.columns:
-        frame["le"] = [paris_time(pd.Timestamp(v).to_pydatetime()) if v is not None and not pd.isna(v) else ""
-                       for v in frame["le"]]
-    return frame
+    """Values the batch replaced (those of the user's périmètres), dates in Paris time."""
+    return services.imports.batch_replaced_values(actor(), view.prefecture.id or 0, batch_id)
 
 
 def undo(view: View, batch_id: int) -> int:
-    """Undo a batch in one write transaction; UndoError (French) when it cannot be undone."""
-    from qep_ui.auth import author, require
-
-    require("import")
-    with session_scope(engine(), write=True) as session:
-        return undo_batch(session, view.prefecture.id or 0, batch_id, user=author())
+    """Undo a batch in one write transaction; UndoError or AccessDenied (French) when it cannot be."""
+    return services.imports.undo_import(actor(), view.prefecture.id or 0, batch_id)
 
 
 def history_section(view: View) -> None:
-    with session_scope(engine()) as session:
-        batches = list_batches(session, view.prefecture.id or 0)
+    batches = services.imports.import_history(actor(), view.prefecture.id or 0)
     if not batches:
         st.caption("Aucun import pour cette préfecture.")
         return
@@ -398,14 +390,13 @@ def history_section(view: View) -> None:
     batch = by_id.get(chosen)
     if batch is None:
         return
-    warnings = batch_warnings(batch)
-    with st.expander(f"Avertissements du lot n° {batch.id} ({len(warnings)})"):
-        if warnings:
-            show_issues(warnings, key="history-warnings")
+    with st.expander(f"Avertissements du lot n° {batch.id} ({len(batch.warnings)})"):
+        if batch.warnings:
+            show_issues(batch.warnings, key="history-warnings")
         else:
             st.caption("Aucun avertissement.")
     with st.expander(f"Valeurs remplacées par le lot n° {batch.id} ({batch.replaced})"):
-        replaced = batch_history(view, batch.id or 0)
+        replaced = batch_history(view, batch.id)
         if replaced.empty:
             st.caption("Ce lot n'a remplacé aucune valeur encore en historique.")
         else:
@@ -417,9 +408,12 @@ def history_section(view: View) -> None:
                             "retirées et les valeurs qu'il avait remplacées rétablies.", key=f"undo-confirm-{batch.id}")
     if st.button("Annuler ce lot", key="undo-batch", disabled=not confirmed, icon=":material/undo:"):
         try:
-            restored = undo(view, batch.id or 0)
+            restored = undo(view, batch.id)
         except UndoError as exc:
             st.error(f"Annulation impossible : {exc}.")
+            return
+        except AccessDenied as exc:
+            st.error(str(exc))
             return
         flash("success", f"Lot n° {batch.id} annulé : ses valeurs sont retirées, {restored} valeur(s) antérieure(s) "
                          "rétablie(s).")
@@ -429,23 +423,17 @@ def history_section(view: View) -> None:
 
 # --- template ------------------------------------------------------------------------------------
 
-def channel_mapping(indicators: Sequence[IndicatorDef], engagements: Sequence[Any]) -> dict[str, str]:
-    """Indicator code → channel (sheet) of the template, as ``qep_core template`` builds it."""
-    channels = {e.key: e.channel_code or "general" for e in engagements}
-    return {d.code: channels.get(d.engagement_key or "", "titres" if d.module_code == "M2" else "general")
-            for d in indicators}
-
-
 def template_section(view: View) -> None:
-    indicators, engagements, _ = data.referentiel(view)
     today = dt.date.today()
     years = sorted({*range(today.year + 1, today.year - 6, -1), view.period.end.year}, reverse=True)
     year = st.selectbox("Année du modèle", years, index=years.index(view.period.end.year), key="template-year")
+    who = actor()  # the download runs after the script: take the actor now
+
+    def workbook() -> bytes:
+        return services.imports.template_workbook(who, view.prefecture.id or 0, year).data
+
     st.download_button(
-        f"Télécharger le modèle {year} (Excel)",
-        functools.partial(build_template, list(indicators), year, channel_mapping(indicators, engagements),
-                          view.prefecture.name),
-        f"modele-suivi-{view.prefecture.code}-{year}.xlsx",
+        f"Télécharger le modèle {year} (Excel)", workbook, f"modele-suivi-{view.prefecture.code}-{year}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="template-download", icon=":material/download:", on_click="ignore",
         help="Une feuille par canal (mois en colonnes), indicateurs trimestriels et annuels à part ; "
@@ -456,19 +444,6 @@ def template_section(view: View) -> None:
 # --- typed entry ("Saisie") ----------------------------------------------------------------------
 
 GRID_COLUMNS = ["Module", "Code", "Indicateur", "Compte 1", "Saisie 1", "Compte 2", "Saisie 2", "Valeur enregistrée"]
-LONG_HEADER = ["indicateur", "période", "périmètre", "numérateur", "dénominateur", "valeur", "effectif"]
-SAISIE_FIRST_ROW = 3  # CSV row of the first value: title line, then header
-
-
-@dataclass(frozen=True)
-class PerimetreChoice:
-    name: str  # as shown and written in the file name
-    id: int | None  # None for a périmètre still to create
-    whole: bool = False
-
-    @property
-    def is_new(self) -> bool:
-        return self.id is None
 
 
 def month_options(view: View, today: dt.date | None = None) -> list[dt.date]:
@@ -491,45 +466,19 @@ def month_picker(view: View) -> dt.date:
     return chosen or view.period.end
 
 
-def resolve_perimetre(name: str | None, perimetres: Sequence[Perimetre]) -> PerimetreChoice:
-    """An existing périmètre (names match whatever the case and accents), the whole, or a new one."""
-    text = (name or "").strip()
-    whole = next((p for p in perimetres if p.kind == "prefecture"), None)
-    if not text or (whole is not None and perimetre_key(text) == perimetre_key(whole.name)):
-        return PerimetreChoice(whole.name if whole else WHOLE_PREFECTURE, whole.id if whole else None, whole=True)
-    for p in perimetres:
-        if perimetre_key(p.name) == perimetre_key(text):
-            return PerimetreChoice(p.name, p.id, whole=p.kind == "prefecture")
-    return PerimetreChoice(text, None)
-
-
-def perimetre_picker(view: View) -> PerimetreChoice:
-    perimetres = data.perimetres(view)
-    whole = [p.name for p in perimetres if p.kind == "prefecture"] or [WHOLE_PREFECTURE]
-    names = whole + [p.name for p in perimetres if p.kind != "prefecture"]
-    typed = st.selectbox("Périmètre", names, key=f"saisie-perimetre-{view.prefecture.code}", accept_new_options=True,
-                         help="« Préfecture (ensemble) » pour un chiffre global ; sinon un service, une boîte "
-                              "fonctionnelle ou une sous-préfecture. Tapez un nom pour créer un nouveau périmètre.")
-    return resolve_perimetre(typed, perimetres)
-
-
-def entry_indicators(view: View) -> list[IndicatorDef]:
-    """Monthly indicators of the modules the préfecture is labelled on."""
-    indicators, _, modules = data.referentiel(view)
-    return [d for d in indicators if d.frequency == "monthly" and d.module_code in modules]
-
-
-def stored_counts(view: View, perimetre_id: int | None, month: dt.date, indicators: Sequence[IndicatorDef]
-                  ) -> dict[str, tuple[float, float | None]]:
-    """Counts stored for the month and périmètre: code → (numerator, denominator)."""
-    if perimetre_id is None:
-        return {}
-    code_of = {d.id: d.code for d in indicators}
-    with session_scope(engine()) as session:
-        rows = session.exec(select(Observation).where(
-            Observation.prefecture_id == view.prefecture.id, Observation.perimetre_id == perimetre_id,
-            Observation.period_start == month, Observation.period_end == month)).all()
-    return {code_of[r.indicator_id]: (r.numerator, r.denominator) for r in rows if r.indicator_id in code_of}
+def perimetre_picker(view: View) -> str | None:
+    """The périmètre's name (a new one may be typed by those who may enter everywhere); None when
+    the user may enter for no périmètre of this préfecture."""
+    choices = services.entry.entry_perimetres(actor(), view.prefecture.id or 0)
+    if not choices:
+        st.info("Votre compte ne couvre aucun périmètre de cette préfecture : rien à saisir ici.")
+        return None
+    may_create = principal().perimetre_ids is None
+    help_text = ("« Préfecture (ensemble) » pour un chiffre global ; sinon un service, une boîte fonctionnelle ou une "
+                 "sous-préfecture. Tapez un nom pour créer un nouveau périmètre." if may_create
+                 else "Les périmètres de votre compte.")
+    return st.selectbox("Périmètre", [c.name for c in choices], key=f"saisie-perimetre-{view.prefecture.code}",
+                        accept_new_options=may_create, help=help_text)
 
 
 def _spec_label(ind: IndicatorDef, role: str) -> str:
@@ -594,34 +543,16 @@ def changed_codes(original: pd.DataFrame, edited: pd.DataFrame, indicators: dict
     return out
 
 
-def csv_number(value: float) -> str:
-    """Full precision, French decimal comma (``1.234`` would read as one thousand two hundred…)."""
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    text = repr(value)
-    if "e" in text or "E" in text:
-        text = f"{value:.15f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
-@dataclass(frozen=True)
-class SaisieRow:
-    code: str
-    first: float
-    second: float | None
-
-
-def saisie_rows(edited: pd.DataFrame, indicators: dict[str, IndicatorDef]) -> tuple[list[SaisieRow], list[str]]:
+def saisie_rows(edited: pd.DataFrame, indicators: dict[str, IndicatorDef]) -> tuple[list[EntryRow], list[str]]:
     """Rows with values (empty rows are left out) and the incomplete ones, in French."""
-    rows: list[SaisieRow] = []
+    rows: list[EntryRow] = []
     problems: list[str] = []
     for _, line in edited.iterrows():
         ind = indicators[str(line["Code"])]
         one, two = line["Saisie 1"], line["Saisie 2"]
         if ind.kind == "count":
             if not _blank(one):
-                rows.append(SaisieRow(ind.code, float(one), None))
+                rows.append(EntryRow(ind.code, float(one), None))
             continue
         if _blank(one) and _blank(two):
             continue
@@ -629,42 +560,14 @@ def saisie_rows(edited: pd.DataFrame, indicators: dict[str, IndicatorDef]) -> tu
             what = "le délai moyen et l'effectif" if ind.kind == "mean_delay" else "le numérateur et le dénominateur"
             problems.append(f"{ind.code} ({ind.label}) : saisissez {what}, ou laissez les deux cases vides.")
             continue
-        rows.append(SaisieRow(ind.code, float(one), float(two)))
+        rows.append(EntryRow(ind.code, float(one), float(two)))
     return rows, problems
 
 
-def saisie_csv(rows: Sequence[SaisieRow], indicators: dict[str, IndicatorDef], month: dt.date,
-               perimetre: PerimetreChoice, user: str, now: dt.datetime | None = None) -> bytes:
-    """The entry as a long-layout CSV. Its first line names the entry and its time, so that the
-    same values typed again later are a new batch, not "already imported"."""
-    now = local_time(now or dt.datetime.now(dt.UTC))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([f"Saisie du {now:%d/%m/%Y à %H:%M:%S} par {user.replace(';', ' ')}"])
-    writer.writerow(LONG_HEADER)
-    period = f"{month:%Y-%m}"
-    perim = "" if perimetre.whole else perimetre.name
-    for row in rows:
-        kind = indicators[row.code].kind
-        if kind == "count":
-            cells = ["", "", csv_number(row.first), ""]
-        elif kind == "mean_delay":
-            cells = ["", "", csv_number(row.first), csv_number(row.second or 0.0)]
-        else:
-            cells = [csv_number(row.first), csv_number(row.second or 0.0), "", ""]
-        writer.writerow([row.code, period, perim, *cells])
-    return buffer.getvalue().encode("utf-8")
-
-
-def saisie_file_name(pref_code: str, month: dt.date, perimetre: PerimetreChoice) -> str:
-    name = perimetre.name.replace("/", "-").replace("\\", "-").strip()
-    return f"saisie {pref_code} {month:%Y-%m} {name}.csv"
-
-
-def saisie_issues_table(errors: Sequence[Issue], rows: Sequence[SaisieRow], indicators: dict[str, IndicatorDef]
+def saisie_issues_table(errors: Sequence[Issue], rows: Sequence[EntryRow], indicators: dict[str, IndicatorDef]
                         ) -> pd.DataFrame:
     """Import errors located by indicator rather than by line of the generated file."""
-    code_at = {SAISIE_FIRST_ROW + i: r.code for i, r in enumerate(rows)}
+    code_at = {services.entry.SAISIE_FIRST_ROW + i: r.code for i, r in enumerate(rows)}
     records = []
     for issue in errors:
         code = code_at.get(issue.row or 0)
@@ -688,17 +591,22 @@ def saisie_outcome_text(outcome: ImportOutcome, month: dt.date, where: str) -> s
 
 def grid_key(pref_code: str, month: dt.date, perimetre: PerimetreChoice) -> str:
     generation = st.session_state.get(GENERATION_KEY, 0)
-    return f"saisie-grid-{pref_code}-{month:%Y-%m}-{perimetre_key(perimetre.name) or 'ensemble'}-{generation}"
+    return f"saisie-grid-{pref_code}-{month:%Y-%m}-{services.imports.perimetre_key(perimetre.name) or 'ensemble'}-{generation}"
 
 
-def saisie_form(view: View, month: dt.date, perimetre: PerimetreChoice, user: str) -> None:
+def saisie_form(view: View, month: dt.date, perimetre_name: str | None) -> None:
     """The entry grid of one month and périmètre, and its save."""
-    indicators = entry_indicators(view)
+    try:
+        grid = services.entry.entry_grid(actor(), view.prefecture.id or 0, month, perimetre_name)
+    except AccessDenied as exc:
+        st.error(str(exc))
+        return
+    perimetre, indicators = grid.perimetre, grid.indicators
     if not indicators:
         st.info("Aucun indicateur mensuel pour les modules de cette préfecture.")
         return
     by_code = {d.code: d for d in indicators}
-    original = saisie_grid(indicators, stored_counts(view, perimetre.id, month, indicators))
+    original = saisie_grid(indicators, grid.stored)
     where = "la préfecture dans son ensemble" if perimetre.whole else f"« {perimetre.name} »"
     st.subheader(f"{month_label_fr(month).capitalize()} — {where}")
     if perimetre.is_new:
@@ -742,11 +650,12 @@ def saisie_form(view: View, month: dt.date, perimetre: PerimetreChoice, user: st
     if not changes and not perimetre.is_new:
         st.info("Aucune modification par rapport aux valeurs enregistrées : rien à enregistrer.")
         return
-    content = saisie_csv(rows, by_code, month, perimetre, user)
-    name = saisie_file_name(view.prefecture.code, month, perimetre)
     try:
         with st.spinner("Enregistrement…"):
-            outcome = import_file(engine(), view.prefecture.id or 0, name, content, user=user, kind="saisie")
+            outcome = services.entry.save_entries(actor(), view.prefecture.id or 0, month, perimetre.name, rows)
+    except AccessDenied as exc:
+        st.error(f"Saisie refusée : {exc}")
+        return
     except ImportRejected as exc:
         st.error(f"Saisie refusée : {len(exc.errors)} erreur(s), rien n'a été enregistré. Corrigez les valeurs "
                  "ci-dessous puis enregistrez à nouveau.\n\n" + "\n".join(f"- {e.message}" for e in exc.errors[:5]))

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from qep_core import services
 from qep_core.db import session_scope
 from qep_core.importing import analyze_file, import_file
 from qep_core.models import Perimetre, Prefecture
@@ -221,7 +222,7 @@ def test_template_uses_the_cli_channel_mapping(app_db, engine):
     with session_scope(engine) as session:
         indicators = indicators_for(session, app_db.id or 0)
         engagements = engagements_for(session, app_db.id or 0)
-    mapping = importing.channel_mapping(indicators, engagements)
+    mapping = services.imports.template_channels(indicators, engagements)
     assert mapping["COURRIEL_5J"] == "courrier" and mapping["TEL_ABOUTIS"] == "telephone"
     assert mapping["FRAUDE_PC"] == "titres"
     data = build_template(indicators, 2023, mapping, app_db.name)
@@ -354,24 +355,24 @@ def test_saisie_for_an_empty_prefecture(empty_db, engine):
 # --- helpers -------------------------------------------------------------------------------------
 
 def test_csv_numbers_keep_their_precision_and_never_read_as_thousands():
-    assert importing.csv_number(12.0) == "12"
-    assert importing.csv_number(1.234) == "1,234"  # "1.234" would be read as 1 234
-    assert importing.csv_number(13 / 3) == "4,333333333333333"
-    assert importing.csv_number(1e-7) == "0,0000001"
+    assert services.entry.csv_number(12.0) == "12"
+    assert services.entry.csv_number(1.234) == "1,234"  # "1.234" would be read as 1 234
+    assert services.entry.csv_number(13 / 3) == "4,333333333333333"
+    assert services.entry.csv_number(1e-7) == "0,0000001"
 
 
 def test_saisie_csv_imports_as_typed_with_a_new_perimetre(app_db, engine):
     with session_scope(engine) as session:
         indicators = {d.code: d for d in indicators_for(session, app_db.id or 0)}
         perimetres = list(session.exec(select(Perimetre).where(Perimetre.prefecture_id == app_db.id)))
-    choice = importing.resolve_perimetre("Bureau du courrier", perimetres)
+    choice = services.entry.resolve_perimetre("Bureau du courrier", perimetres)
     assert choice.is_new and not choice.whole
-    assert importing.resolve_perimetre("préfecture (ENSEMBLE)", perimetres).whole
-    assert importing.resolve_perimetre("", perimetres).whole
-    rows = [importing.SaisieRow("COURRIER_10J", 9, 10), importing.SaisieRow("COURRIER_DELAI_MOYEN", 1.234, 7),
-            importing.SaisieRow("PAN_USAGERS", 40, None)]
+    assert services.entry.resolve_perimetre("préfecture (ENSEMBLE)", perimetres).whole
+    assert services.entry.resolve_perimetre("", perimetres).whole
+    rows = [services.entry.EntryRow("COURRIER_10J", 9, 10), services.entry.EntryRow("COURRIER_DELAI_MOYEN", 1.234, 7),
+            services.entry.EntryRow("PAN_USAGERS", 40, None)]
     month = dt.date(2023, 2, 1)
-    content = importing.saisie_csv(rows, indicators, month, choice, "Jean; Dupont",
+    content = services.entry.saisie_csv(rows, indicators, month, choice, "Jean; Dupont",
                                    now=dt.datetime(2023, 3, 1, 9, 30, tzinfo=dt.UTC))
     lines = content.decode().splitlines()
     assert lines[0] == "Saisie du 01/03/2023 à 10:30:00 par Jean  Dupont"
@@ -379,7 +380,7 @@ def test_saisie_csv_imports_as_typed_with_a_new_perimetre(app_db, engine):
     assert lines[2:] == ["COURRIER_10J;2023-02;Bureau du courrier;9;10;;",
                          "COURRIER_DELAI_MOYEN;2023-02;Bureau du courrier;;;1,234;7",
                          "PAN_USAGERS;2023-02;Bureau du courrier;;;40;"]
-    name = importing.saisie_file_name("44", month, choice)
+    name = services.entry.saisie_file_name("44", month, choice)
     assert name == "saisie 44 2023-02 Bureau du courrier.csv"
     with session_scope(engine) as session:
         plan = analyze_file(session, session.get(Prefecture, app_db.id), name, content)

@@ -11,25 +11,31 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import sys
 from pathlib import Path
 
 from sqlmodel import Session
 
+from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.cli import admin, pilotage, surveys
-from qep_core.cli.common import EXIT_DENIED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, LOG_KINDS, UsageError, write_output
+from qep_core.cli.common import (
+    EXIT_DENIED,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    LOG_KINDS,
+    UsageError,
+    actor_from_args,
+    write_output,
+)
 from qep_core.compute import compute_indicators, latest_month_with_data
-from qep_core.db import analyze, create_schema, get_engine, session_scope
+from qep_core.db import analyze, create_schema, database_url, get_engine, session_scope
 from qep_core.demo import DEMO_DIR
-from qep_core.importing import ImportRejected, import_file
-from qep_core.importing.safety import check_upload_size
 from qep_core.periods import Period, parse_period, quarter_period, year_period
 from qep_core.prefectures import PrefectureError, create_prefecture, list_prefectures, perimetres_of, resolve_prefecture
-from qep_core.referentiel import engagements_for, indicators_for, seed_referentiel
+from qep_core.referentiel import indicators_for, seed_referentiel
 from qep_core.report import to_csv, to_json, to_table
-from qep_core.template import build_template
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -61,10 +67,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """Import files as the page does (services.imports): the same checks, the same history line,
+    under the ``--as`` account (or, on a single-user install, ``--user``)."""
     engine = get_engine()
     with session_scope(engine) as session:
         pref = resolve_prefecture(session, args.prefecture)
-    user = args.user or getpass.getuser()
+    actor = actor_from_args(args, engine)
     status = EXIT_OK
     for name in args.files:
         path = Path(name)
@@ -73,10 +81,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             status = EXIT_REJECTED
             continue
         try:
-            check_upload_size(path.name, path.stat().st_size)  # before reading it into memory
-            outcome = import_file(engine, pref.id or 0, path.name, path.read_bytes(), user=user, dry_run=args.dry_run,
-                                  log_kind=args.kind)
-        except ImportRejected as exc:
+            services.imports.check_upload_size(path.name, path.stat().st_size)  # before reading it into memory
+            outcome = services.imports.save_upload(actor, pref.id or 0, path.name, path.read_bytes(),
+                                                   dry_run=args.dry_run, log_kind=args.kind)
+        except services.imports.ImportRejected as exc:
             status = EXIT_REJECTED
             print(f"✗ {exc.file_name} : refusé, rien n'a été enregistré", file=sys.stderr)
             for issue in exc.errors:
@@ -147,20 +155,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    engine = get_engine()
-    create_schema(engine)
-    with session_scope(engine, write=True) as session:
-        seed_referentiel(session)
+    """The template the Import page offers (services.imports.template_workbook)."""
+    engine = services.system.open_database(database_url())
+    with session_scope(engine) as session:
         prefs = list_prefectures(session)
         pref = resolve_prefecture(session, args.prefecture) if (args.prefecture or len(prefs) == 1) else None
-        pid = pref.id if pref else -1
-        indicators = indicators_for(session, pid or -1)
-        channels = {e.key: e.channel_code or "general" for e in engagements_for(session, pid or -1)}
-    channel_of = {d.code: channels.get(d.engagement_key or "", "titres" if d.module_code == "M2" else "general")
-                  for d in indicators}
-    data = build_template(indicators, args.year, channel_of, pref.name if pref else "")
-    Path(args.output).write_bytes(data)
-    print(f"modèle {args.year} écrit : {args.output} ({len(indicators)} indicateurs)")
+    template = services.imports.template_workbook(actor_from_args(args, engine), pref.id if pref else None, args.year)
+    Path(args.output).write_bytes(template.data)
+    print(f"modèle {args.year} écrit : {args.output} ({template.indicators} indicateurs)")
     return EXIT_OK
 
 

@@ -22,8 +22,20 @@ from qep_core.referentiel import IndicatorDef, indicators_for
 from qep_core.services._unit import Actor, Unit, operation, unit
 from qep_core.services.imports import ImportOutcome, _save
 
-__all__ = ["LONG_HEADER", "SAISIE_FIRST_ROW", "EntryGrid", "EntryRow", "PerimetreChoice", "csv_number", "entry_grid",
-           "entry_perimetres", "resolve_perimetre", "save_entries", "saisie_csv", "saisie_file_name"]
+__all__ = [
+    "LONG_HEADER",
+    "SAISIE_FIRST_ROW",
+    "EntryGrid",
+    "EntryRow",
+    "PerimetreChoice",
+    "csv_number",
+    "entry_grid",
+    "entry_perimetres",
+    "resolve_perimetre",
+    "saisie_csv",
+    "saisie_file_name",
+    "save_entries",
+]
 
 LONG_HEADER = ["indicateur", "période", "périmètre", "numérateur", "dénominateur", "valeur", "effectif"]
 SAISIE_FIRST_ROW = 3  # CSV row of the first value: title line, then header

@@ -45,7 +45,7 @@ from qep_core.services._unit import Actor, operation, unit
 from qep_core.template import build_template
 
 __all__ = [
-    "MAX_UPLOAD_MB", "ROLE_LABELS", "WHOLE_PREFECTURE", "AccessDenied", "BatchSummary", "ImportOutcome", "ImportPlan",
+    "ERROR", "MAX_UPLOAD_MB", "ROLE_LABELS", "WHOLE_PREFECTURE", "AccessDenied", "BatchSummary", "ImportBatch", "ImportOutcome", "ImportPlan",
     "ImportRejected", "IndicatorDef", "Issue", "TemplateFile", "UndoError", "analyse_upload", "batch_replaced_values",
     "check_upload_size", "format_value", "import_history", "local_time", "perimetre_key", "save_upload",
     "template_channels", "template_workbook", "undo_import", "value_from_counts",
