@@ -10,17 +10,25 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.cli import main
 from qep_core.db import session_scope
 from qep_core.users import add_user
-from tests.access_world import ROLES_UNDER_TEST, World, world  # noqa: F401  (fixture)
+from tests.access_world import ROLES_UNDER_TEST, World, build_world
 
 COVERED = {"imports.analyse_upload", "imports.save_upload", "imports.undo_import", "imports.import_history",
            "imports.batch_replaced_values", "imports.template_workbook", "entry.entry_perimetres",
            "entry.entry_grid", "entry.save_entries"}
+
+
+
+@pytest.fixture(name="world")
+def world_fixture(engine: Engine) -> World:
+    return build_world(engine)
+
 
 HEADER = "indicateur;periode;perimetre;numerateur;denominateur\n"
 MONTH = dt.date(2024, 1, 1)
