@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from streamlit.testing.v1 import AppTest
 
 from qep_core import services
 from qep_core.access import AccessDenied
@@ -30,6 +32,7 @@ def world_fixture(engine: Engine) -> World:
     return build_world(engine)
 
 
+ROOT = Path(__file__).resolve().parent.parent
 HEADER = "indicateur;periode;perimetre;numerateur;denominateur\n"
 MONTH = dt.date(2024, 1, 1)
 
@@ -330,3 +333,26 @@ def test_the_cli_on_a_laptop_writes_the_user_name(world: World, tmp_path, monkey
     assert main(["import", str(path), "--prefecture", "44", "--user", "Marie"]) == 0
     with world.database.connect() as conn:
         assert conn.execute(text("SELECT user FROM change_event WHERE action = 'import'")).scalar_one() == "Marie"
+
+
+# --- the pages, as a contributor -------------------------------------------------------------------
+
+def open_as(world: World, role: str, page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["_principal"] = world.actor(role).principal
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_pages_show_a_contributor_only_its_perimetres(accounts: World) -> None:
+    own, other = seed(accounts, "own", 10, "coord.csv"), seed(accounts, "other", 20, "etrangers.csv")
+    saisie = open_as(accounts, "contributeur", "pages/saisie.py")
+    [picker] = [s for s in saisie.selectbox if s.label == "Périmètre"]
+    assert picker.options == ["Coordination"]
+    page = open_as(accounts, "contributeur", "pages/import_fichiers.py")
+    history = next(f.value for f in page.dataframe if "Statut" in f.value.columns)
+    assert list(history["N°"]) == [own] and other not in list(history["N°"])
+    assert list(next(f.value for f in open_as(accounts, "admin", "pages/import_fichiers.py").dataframe
+                     if "Statut" in f.value.columns)["N°"]) == [other, own]
