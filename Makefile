@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run run-dev test test-sqlite test-pg lint bench bench-load clean-db
+.PHONY: run run-dev test test-sqlite test-pg lint typecheck bench bench-load clean-db
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test-pg: $(VENV)/.deps-dev
 
 lint: $(VENV)/.deps-dev
 	$(PY) -m ruff check .
+
+# mypy over qep_core and qep_ui; the settings (packages, excluded files, untyped libraries) are in pyproject.toml
+typecheck: $(VENV)/.deps-dev
+	$(PY) -m mypy
 
 bench: $(VENV)/.deps-dev
 	PYTHONPATH=. $(PY) bench/bench_import.py
