@@ -359,7 +359,7 @@ _KIND_BY_TYPE: dict[type, str] = {str: "text", dt.datetime: "date", dt.date: "da
 
 def _object_days(values: list[object]) -> np.ndarray:
     """Date/datetime cells → days (the time of day dropped), naive datetimes converted at once."""
-    naive = np.array([type(v) is dt.datetime and v.tzinfo is None for v in values], dtype=bool)  # type: ignore[attr-defined]
+    naive = np.array([type(v) is dt.datetime and v.tzinfo is None for v in values], dtype=bool)
     out = np.full(len(values), _NAT)
     if naive.any():
         stamps = [v for v, ok in zip(values, naive, strict=True) if ok]
@@ -369,7 +369,7 @@ def _object_days(values: list[object]) -> np.ndarray:
             out[naive] = np.array(stamps, dtype="datetime64[us]").astype("datetime64[D]")
     rest = np.flatnonzero(~naive)
     if rest.size:
-        out[rest] = [np.datetime64(v.date() if isinstance(v, dt.datetime) else v, "D")  # type: ignore[arg-type]
+        out[rest] = [np.datetime64(v.date() if isinstance(v, dt.datetime) else v, "D")
                      for v in (values[i] for i in rest)]
     return out
 

@@ -22,7 +22,7 @@ from qep_core.referentiel import IndicatorDef, engagements_for, indicators_for
 from qep_ui.state import View, engine
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session():
     return session_scope(engine())
 
 

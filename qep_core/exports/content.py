@@ -733,7 +733,7 @@ def all_text(content: DocumentContent) -> str:
             for x in obj:
                 walk(x)
         elif hasattr(obj, "__dataclass_fields__"):
-            for name in obj.__dataclass_fields__:  # type: ignore[attr-defined]
+            for name in obj.__dataclass_fields__:
                 walk(getattr(obj, name))
 
     walk(content)

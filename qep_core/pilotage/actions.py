@@ -267,7 +267,7 @@ def create_action(session: Session, prefecture_id: int, *, title: str, module_co
 
 def delete_actions(session: Session, actions: Iterable[Action]) -> None:
     for action in actions:
-        session.exec(delete(ActionStatusChange).where(ActionStatusChange.action_id == action.id))  # type: ignore[call-overload]
+        session.exec(delete(ActionStatusChange).where(ActionStatusChange.action_id == action.id))
         session.delete(action)
     session.flush()
 
@@ -411,7 +411,7 @@ def save_actions(session: Session, prefecture_id: int, rows: Iterable[Mapping[st
     errors: list[str] = []
     changes = GridChanges()
     for line, raw in enumerate(rows, start=1):
-        action_id = None if _blank(raw.get("id")) else int(raw["id"])  # type: ignore[arg-type]
+        action_id = None if _blank(raw.get("id")) else int(raw["id"])
         title = clean_text(raw.get("title"))
         if action_id is None and not title and all(_blank(raw.get(k)) for k in ("owner", "due_date", "comment")):
             continue  # an empty row the grid left behind

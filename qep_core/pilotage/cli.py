@@ -33,7 +33,7 @@ def date_argument(text: str) -> dt.date:
     return day
 
 
-def _prefecture(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _prefecture(args: argparse.Namespace):
     with session_scope(get_engine()) as session:
         return resolve_prefecture(session, args.prefecture)
 
@@ -52,7 +52,7 @@ def _rejected(exc: ImportRejected) -> int:
     return EXIT_REJECTED
 
 
-def _report(summary: str, warnings: list, dry_run: bool, changed: bool) -> None:  # type: ignore[type-arg]
+def _report(summary: str, warnings: list, dry_run: bool, changed: bool) -> None:
     mark = "·" if dry_run or not changed else "✓"
     prefix = "[essai, rien n'est enregistré] " if dry_run else ""
     print(f"{mark} {prefix}{summary}")
@@ -102,7 +102,7 @@ def cmd_actions_summary(args: argparse.Namespace) -> int:
     with session_scope(get_engine()) as session:
         summary = action_plan_summary(session, pref.id or 0, as_of)
     if args.format == "json":
-        def row(c):  # type: ignore[no-untyped-def]
+        def row(c):
             return {"key": c.key, "label": c.label, "fait": c.fait, "en_cours": c.en_cours, "a_faire": c.a_faire,
                     "abandonne": c.abandonne, "total": c.total, "rate": None if c.rate is None else round(c.rate, 1)}
         _out(_json({"prefecture": pref.name, "code": pref.code, "as_of": as_of.isoformat(), "basis": summary.basis,
@@ -260,7 +260,7 @@ def cmd_training_compliance(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ parser
 
 
-def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--prefecture", metavar="CODE")
 

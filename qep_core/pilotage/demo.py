@@ -267,7 +267,7 @@ def _bytes(wb: Workbook) -> bytes:
     return reproducible_xlsx(wb)
 
 
-def _table(ws, headers: list[str], rows: list[list[object]], widths: list[int]) -> None:  # type: ignore[no-untyped-def]
+def _table(ws, headers: list[str], rows: list[list[object]], widths: list[int]) -> None:
     from openpyxl.utils import get_column_letter
 
     ws.append(headers)

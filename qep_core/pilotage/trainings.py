@@ -264,8 +264,8 @@ def save_agents(session: Session, prefecture_id: int, rows: Iterable[Mapping[str
 
 
 def _delete_agent(session: Session, agent: Agent) -> None:
-    session.exec(delete(Training).where(Training.agent_id == agent.id))  # type: ignore[call-overload]
-    session.exec(delete(Tutoring).where(Tutoring.agent_id == agent.id))  # type: ignore[call-overload]
+    session.exec(delete(Training).where(Training.agent_id == agent.id))
+    session.exec(delete(Tutoring).where(Tutoring.agent_id == agent.id))
     session.delete(agent)
     session.flush()
 

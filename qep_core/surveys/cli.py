@@ -147,7 +147,7 @@ def _import(args: argparse.Namespace, name: str, data: bytes, channel: str, peri
     return EXIT_OK
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("survey", help="analyser (et importer) un export d'enquête de satisfaction")
     p.add_argument("file", metavar="FICHIER", help="export de l'outil d'enquête (.xlsx, .csv)")
     p.add_argument("--format", choices=["table", "json"], default="table")

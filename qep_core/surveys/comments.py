@@ -116,7 +116,7 @@ def set_comment_themes(session: Session, prefecture_id: int, survey_id: int, res
     if question is None or question.survey_id != survey.id or question.type_key != "text":
         raise SurveyError("commentaire introuvable dans cette enquête")
     cleaned = list(dict.fromkeys(t for t in (clean_theme(x) for x in themes) if t))
-    session.exec(delete(SurveyCommentTag).where(SurveyCommentTag.response_id == response_id,  # type: ignore[call-overload]
+    session.exec(delete(SurveyCommentTag).where(SurveyCommentTag.response_id == response_id,
                                                 SurveyCommentTag.question_id == question_id))
     for theme in cleaned:
         session.add(SurveyCommentTag(survey_id=survey.id or 0, response_id=response_id, question_id=question_id,

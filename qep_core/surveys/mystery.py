@@ -391,7 +391,7 @@ def delete_check(session: Session, prefecture_id: int, check_id: int, user: str 
     if check.batch_id is not None:
         raise MysteryError(f"ce contrôle vient d'un import (lot n° {check.batch_id}) : annulez le lot depuis la page "
                            "Import pour le retirer")
-    session.exec(delete(MysteryScore).where(MysteryScore.check_id == check_id))  # type: ignore[call-overload]
+    session.exec(delete(MysteryScore).where(MysteryScore.check_id == check_id))
     from qep_core.audit import record_change
 
     record_change(session, user=user, action="survey", prefecture_id=prefecture_id,

@@ -283,7 +283,7 @@ def _rateable(type_key: str) -> bool:
     return type_key.startswith("scale:") or type_key == "yes_no"
 
 
-def _scale(type_key: str):  # type: ignore[no-untyped-def]
+def _scale(type_key: str):
     return scale_of(type_key) or (YES_NO_SCALE if type_key == "yes_no" else None)
 
 
@@ -751,8 +751,8 @@ def undo_survey(session: Session, prefecture_id: int, survey_id: int, user: str 
             restored += undo_batch(session, prefecture_id, batch_id, user=user)
     survey_key = survey.id or 0
     for model in (SurveyCommentTag, SurveyFeed, SurveyResponse):
-        session.exec(delete(model).where(model.survey_id == survey_key))  # type: ignore[call-overload]
-    session.exec(delete(SurveyQuestion).where(SurveyQuestion.survey_id == survey_key))  # type: ignore[call-overload]
+        session.exec(delete(model).where(model.survey_id == survey_key))
+    session.exec(delete(SurveyQuestion).where(SurveyQuestion.survey_id == survey_key))
     from qep_core.audit import record_change
 
     record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
