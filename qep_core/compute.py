@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.models import Observation, Perimetre
 from qep_core.periods import Period
@@ -114,9 +114,9 @@ def observation_sums(
         .group_by(*group_cols)
     )
     if perimetre_ids is not None:
-        stmt = stmt.where(Observation.perimetre_id.in_(list(perimetre_ids)))
+        stmt = stmt.where(col(Observation.perimetre_id).in_(list(perimetre_ids)))
     if indicator_ids is not None:
-        stmt = stmt.where(Observation.indicator_id.in_(list(indicator_ids)))
+        stmt = stmt.where(col(Observation.indicator_id).in_(list(indicator_ids)))
     rows = session.exec(stmt).all()
     frame = pd.DataFrame(rows, columns=[*names, "numerator", "denominator", "observations"])
     if "month" in names and not frame.empty:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.logitems import ARCHIVE_SCHEMA, read_archive, unpack_items
 from qep_core.models import ImportBatch, Indicator, LogItemArchive, Observation, Perimetre
@@ -35,7 +35,7 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
     if not holding:
         return pd.DataFrame(columns=columns)
     archives = session.exec(select(LogItemArchive.batch_id, LogItemArchive.data).where(
-        LogItemArchive.prefecture_id == prefecture_id, LogItemArchive.batch_id.in_({b for b, _, _ in holding}),
+        col(LogItemArchive.prefecture_id) == prefecture_id, col(LogItemArchive.batch_id).in_({b for b, _, _ in holding}),
         # an item's own date is on or after its month (a meeting is offered after the request)
         LogItemArchive.first_received < add_months(period.end, 4), LogItemArchive.last_received >= period.start,
     )).all()
@@ -51,7 +51,7 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
         return pd.DataFrame(columns=columns)
     found = pd.concat(parts, ignore_index=True).sort_values(["received", "row"], kind="stable")
     names = dict(session.exec(select(Perimetre.id, Perimetre.name).where(
-        Perimetre.id.in_({int(p) for p in found["perimetre_id"]}))).all())
+        col(Perimetre.id).in_({int(p) for p in found["perimetre_id"]}))).all())
     frame = pd.DataFrame({
         "Reçu le": found["received"], "Répondu le": found["answered"], "Délai (jours ouvrés)": found["delay"],
         "Échéance": found["deadline"], "Statut": found["status"],
@@ -71,7 +71,7 @@ def archived_items(session: Session, prefecture_id: int, kinds: Iterable[str] | 
         LogItemArchive.prefecture_id == prefecture_id, LogItemArchive.batch_id == ImportBatch.id,
         ImportBatch.status == "imported")
     if kinds is not None:
-        stmt = stmt.where(LogItemArchive.kind.in_(list(kinds)))
+        stmt = stmt.where(col(LogItemArchive.kind).in_(list(kinds)))
     parts = [read_archive(data).assign(batch_id=batch_id, kind=kind) for batch_id, kind, data in session.exec(stmt)]
     if not parts:
         return pd.DataFrame(columns=[*ARCHIVE_SCHEMA.names, "batch_id", "kind"])

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.audit import record_change
 from qep_core.models import Module, Observation, ObservationHistory, Perimetre, Prefecture
@@ -126,9 +126,9 @@ def update_prefecture(session: Session, prefecture_id: int, name: str, code: str
 def module_titles(session: Session, optional_only: bool = True) -> dict[str, str]:
     """``{"M2": "Module 2 — Délivrance des titres (hors étrangers)", ...}``: the optional modules
     (those a préfecture chooses to be labelled on), or every module with ``optional_only=False``."""
-    stmt = select(Module).order_by(Module.number)
+    stmt = select(Module).order_by(col(Module.number))
     if optional_only:
-        stmt = stmt.where(Module.code.in_(OPTIONAL_MODULES))
+        stmt = stmt.where(col(Module.code).in_(OPTIONAL_MODULES))
     return {m.code: f"Module {m.number} — {m.title}" if m.kind == "module" else m.title for m in session.exec(stmt)}
 
 

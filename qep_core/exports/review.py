@@ -17,7 +17,7 @@ import json
 import statistics
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.compute import (
     A_SURVEILLER,
@@ -413,7 +413,7 @@ def _comments(session: Session, row: QuarterReview | None) -> dict[str, str]:
 def _actions(session: Session, row: QuarterReview | None) -> tuple[ActionItem, ...]:
     if row is None:
         return ()
-    rows = session.exec(select(ReviewAction).where(ReviewAction.review_id == row.id).order_by(ReviewAction.id))
+    rows = session.exec(select(ReviewAction).where(col(ReviewAction.review_id) == row.id).order_by(col(ReviewAction.id)))
     return tuple(ActionItem(a.id, a.indicator_code, a.text, a.owner, a.due_date.isoformat() if a.due_date else None,
                             a.action_id) for a in rows)
 
@@ -542,7 +542,7 @@ def open_review(session: Session, prefecture_id: int, year: int, quarter: int) -
 
 def reviews_of_year(session: Session, prefecture_id: int, year: int) -> list[QuarterReview]:
     return list(session.exec(select(QuarterReview).where(QuarterReview.prefecture_id == prefecture_id,
-                                                        QuarterReview.year == year).order_by(QuarterReview.quarter)))
+                                                        col(QuarterReview.year) == year).order_by(col(QuarterReview.quarter))))
 
 
 def decided_actions_of_year(session: Session, prefecture_id: int, year: int

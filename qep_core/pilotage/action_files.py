@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
 from qep_core.frenchforms import ValueFormatError, find_year, normalize, parse_number
@@ -594,7 +594,7 @@ def plan_snapshots(session: Session, prefecture_id: int) -> dict[dt.date, list[A
     """Imported per-module completion tables, by date."""
     out: dict[dt.date, list[ActionPlanSnapshot]] = {}
     for row in session.exec(select(ActionPlanSnapshot).where(ActionPlanSnapshot.prefecture_id == prefecture_id)
-                            .order_by(ActionPlanSnapshot.as_of, ActionPlanSnapshot.id)):
+                            .order_by(col(ActionPlanSnapshot.as_of), col(ActionPlanSnapshot.id))):
         out.setdefault(row.as_of, []).append(row)
     return out
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.models import utcnow
 from qep_core.periods import add_months
@@ -154,8 +154,8 @@ def status_history(session: Session, action_ids: Iterable[int]) -> dict[int, lis
     out: dict[int, list[ActionStatusChange]] = {i: [] for i in ids}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        rows = session.exec(select(ActionStatusChange).where(ActionStatusChange.action_id.in_(chunk))
-                            .order_by(ActionStatusChange.changed_on, ActionStatusChange.id))
+        rows = session.exec(select(ActionStatusChange).where(col(ActionStatusChange.action_id).in_(chunk))
+                            .order_by(col(ActionStatusChange.changed_on), col(ActionStatusChange.id)))
         for row in rows:
             out[row.action_id].append(row)
     return out
@@ -173,7 +173,7 @@ def status_on(changes: list[ActionStatusChange], day: dt.date) -> ActionStatusCh
 
 
 def list_actions(session: Session, prefecture_id: int) -> list[Action]:
-    return list(session.exec(select(Action).where(Action.prefecture_id == prefecture_id).order_by(Action.id)))
+    return list(session.exec(select(Action).where(col(Action.prefecture_id) == prefecture_id).order_by(col(Action.id))))
 
 
 def plan_on(session: Session, prefecture_id: int, as_of: dt.date) -> PlanOnDay:
@@ -267,7 +267,7 @@ def create_action(session: Session, prefecture_id: int, *, title: str, module_co
 
 def delete_actions(session: Session, actions: Iterable[Action]) -> None:
     for action in actions:
-        session.exec(delete(ActionStatusChange).where(ActionStatusChange.action_id == action.id))
+        session.exec(delete(ActionStatusChange).where(col(ActionStatusChange.action_id) == action.id))
         session.delete(action)
     session.flush()
 
