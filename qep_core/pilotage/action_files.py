@@ -327,8 +327,9 @@ def _read_bilan(table: Table, refs: ReferentielIndex, as_of: dt.date | None, tit
         seen[module] = number
         if any(v is None for v in counts.values()):
             continue
-        row = Completion(module, refs.module_short(module), counts.get("fait", 0), counts.get("en_cours", 0),
-                         counts.get("a_faire", 0), counts.get("abandonne", 0))
+        known = {k: v for k, v in counts.items() if v is not None}  # all of them: see just above
+        row = Completion(module, refs.module_short(module), known.get("fait", 0), known.get("en_cours", 0),
+                         known.get("a_faire", 0), known.get("abandonne", 0))
         modules.append(row)
         if "total" in table.fields:
             printed = _count(table.get(cells, "total"), log, table, number, "total")
@@ -492,8 +493,8 @@ def save_actions_file(session: Session, prefecture_id: int, plan: ActionsFilePla
 def _save_bilan(session: Session, prefecture_id: int, bilan: BilanTable, import_id: int) -> None:
     old = session.exec(select(ActionPlanSnapshot).where(ActionPlanSnapshot.prefecture_id == prefecture_id,
                                                         ActionPlanSnapshot.as_of == bilan.as_of)).all()
-    for row in old:
-        session.delete(row)
+    for stale in old:
+        session.delete(stale)
     session.flush()
     for row in bilan.modules:
         session.add(ActionPlanSnapshot(prefecture_id=prefecture_id, as_of=bilan.as_of, module_code=row.key,

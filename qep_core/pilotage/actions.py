@@ -255,6 +255,8 @@ def create_action(session: Session, prefecture_id: int, *, title: str, module_co
     errors = entry.check(referentiel_index(session, prefecture_id), today)
     if errors:
         raise PilotageError(errors)
+    # check() found no error, so the module, source and status are given
+    assert entry.module_code is not None and entry.source is not None and entry.status is not None
     action = Action(prefecture_id=prefecture_id, title=entry.title, module_code=entry.module_code,
                     engagement_key=entry.engagement_key, source=entry.source, owner=entry.owner,
                     due_date=entry.due_date, status=entry.status, status_date=today, created_on=today,
@@ -513,7 +515,7 @@ def _redate_last_change(session: Session, action: Action, day: dt.date) -> None:
 
 def history_table(session: Session, prefecture_id: int) -> pd.DataFrame:
     """Every status change of the plan, newest first (the « Historique des statuts »)."""
-    actions = {a.id: a for a in list_actions(session, prefecture_id)}
+    actions = {a.id: a for a in list_actions(session, prefecture_id) if a.id is not None}  # saved rows: all
     history = status_history(session, actions)
     rows = [{"ref": display_ref(actions[aid]), "title": actions[aid].title, "status": c.status,
              "changed_on": c.changed_on, "recorded_by": c.recorded_by}

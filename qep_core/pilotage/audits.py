@@ -135,8 +135,8 @@ def audit_findings(session: Session, audit_id: int) -> list[FindingView]:
     remarks = list(session.exec(select(AuditRemark).where(col(AuditRemark.finding_id).in_(ids))
                                 .order_by(col(AuditRemark.finding_id), col(AuditRemark.position), col(AuditRemark.id)))) if ids else []
     actions = [a for a in list_actions(session, audit.prefecture_id) if a.remark_id or a.finding_id]
-    by_remark = {a.remark_id: a for a in actions if a.remark_id}
-    by_finding = {a.finding_id: a for a in actions if a.finding_id and not a.remark_id}
+    by_remark: dict[int | None, Action] = {a.remark_id: a for a in actions if a.remark_id}
+    by_finding: dict[int | None, Action] = {a.finding_id: a for a in actions if a.finding_id and not a.remark_id}
     views = {f.id: FindingView(f, refs.engagements.get(f.engagement_key), nc_action=by_finding.get(f.id))
              for f in findings}
     for r in remarks:
@@ -457,7 +457,7 @@ def link_actions_to_remarks(session: Session, prefecture_id: int) -> int:
     actions = [a for a in list_actions(session, prefecture_id) if a.remark_id is None and a.engagement_key]
     if not actions:
         return 0
-    linked = {a.remark_id for a in list_actions(session, prefecture_id) if a.remark_id}
+    linked: set[int | None] = {a.remark_id for a in list_actions(session, prefecture_id) if a.remark_id}
     made = 0
     for audit in list_audits(session, prefecture_id):
         refs = None
@@ -644,7 +644,8 @@ def analyze_audit_file(session: Session, prefecture_id: int, file_name: str, dat
         return AuditFilePlan(exc.file_name, "", AuditMeta(), [], exc.errors, [])
     refs = referentiel_index(session, prefecture_id)
     log = IssueLog()
-    meta, findings = AuditMeta(), []
+    meta = AuditMeta()
+    findings: list[FindingDraft] = []
     try:
         for sheet in source.sheet_names:
             table = find_table(source, sheet, AUDIT_FIELDS, ("engagement", "conformity"),

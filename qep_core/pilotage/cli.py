@@ -14,6 +14,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from qep_core.cli import EXIT_OK, EXIT_REJECTED, UsageError, _out
 from qep_core.db import get_engine, session_scope
@@ -135,7 +136,7 @@ def cmd_audit_import(args: argparse.Namespace) -> int:
 
     pref = _prefecture(args)
     data = _read(args.file)
-    meta: dict[str, object] = {}
+    meta: dict[str, Any] = {}
     if args.type:
         kind = lookup("audit_kind", args.type)
         if kind is None:
@@ -163,7 +164,7 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     from qep_core.pilotage.audits import audit_findings, audit_title, conformity_counts, list_audits, remark_counts
 
     pref = _prefecture(args)
-    records = []
+    records: list[dict[str, Any]] = []
     with session_scope(get_engine()) as session:
         for audit in list_audits(session, pref.id or 0):
             findings = audit_findings(session, audit.id or 0)
@@ -228,7 +229,7 @@ def cmd_training_compliance(args: argparse.Namespace) -> int:
     with session_scope(get_engine()) as session:
         records = agent_records(session, pref.id or 0)
     rows, total = counts_per_role(records, as_of)
-    agents = []
+    agents: list[dict[str, Any]] = []
     for r in records:
         c = r.compliance(as_of)
         if not c.concerned or (args.due and not c.due_this_year):

@@ -137,8 +137,8 @@ def agent_records(session: Session, prefecture_id: int) -> list[AgentRecord]:
     if ids:
         for t in session.exec(select(Training).where(col(Training.agent_id).in_(ids)).order_by(col(Training.training_date))):
             trainings[t.agent_id].append(t)
-        for t in session.exec(select(Tutoring).where(col(Tutoring.agent_id).in_(ids)).order_by(col(Tutoring.start))):
-            tutorings[t.agent_id].append(t)
+        for tu in session.exec(select(Tutoring).where(col(Tutoring.agent_id).in_(ids)).order_by(col(Tutoring.start))):
+            tutorings[tu.agent_id].append(tu)
     return [AgentRecord(a, trainings[a.id or 0], tutorings[a.id or 0]) for a in agents]
 
 
@@ -248,11 +248,13 @@ def save_agents(session: Session, prefecture_id: int, rows: Iterable[Mapping[str
         done.append(f"{len(deletions)} agent(s) supprimé(s) avec leurs formations")
     changed = 0
     for agent, (name, service, role, start, end) in updates:
+        assert role is not None and start is not None  # else _check_agent reported it, raised above
         if (agent.name, agent.service, agent.role, agent.post_start, agent.post_end) != (name, service, role, start, end):
             agent.name, agent.service, agent.role, agent.post_start, agent.post_end = name, service, role, start, end
             session.add(agent)
             changed += 1
     for name, service, role, start, end in additions:
+        assert role is not None and start is not None  # else _check_agent reported it, raised above
         session.add(Agent(prefecture_id=prefecture_id, name=name, service=service, role=role, post_start=start,
                           post_end=end))
     session.flush()

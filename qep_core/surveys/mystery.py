@@ -443,7 +443,7 @@ class CriterionResult:
 
 def criterion_results(frame: pd.DataFrame) -> list[CriterionResult]:
     """Per channel and criterion (grid order): met, not met, n.a., rate = met / (met + not met)."""
-    out = []
+    out: list[CriterionResult] = []
     if frame.empty:
         return out
     for (channel, _pos, label), group in frame.groupby(["channel", "position", "criterion"], sort=True):

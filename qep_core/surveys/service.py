@@ -173,7 +173,7 @@ def active_surveys(session: Session, prefecture_id: int, year: int | None = None
             .join(file_batch, col(Survey.batch_id) == file_batch.id)
             .outerjoin(replacing, col(Survey.replaced_by_batch_id) == replacing.id)
             .where(Survey.prefecture_id == prefecture_id, file_batch.status == "imported",
-                   or_(col(Survey.replaced_by_batch_id).is_(None), replacing.status != "imported")))
+                   or_(col(Survey.replaced_by_batch_id).is_(None), col(replacing.status) != "imported")))
     if year is not None:
         stmt = stmt.where(Survey.year == year)
     if channel is not None:
@@ -227,7 +227,7 @@ def survey_version(session: Session, prefecture_id: int) -> str:
     """Changes whenever anything shown about the préfecture's surveys changes (cache key)."""
     from sqlalchemy import func
 
-    parts = []
+    parts: list[object] = []
     for model, column in ((Survey, Survey.prefecture_id),):
         parts.append(session.exec(select(func.count(), func.max(model.id)).where(column == prefecture_id)).first())
     parts.append(session.exec(select(func.count(), func.max(ImportBatch.id), func.sum(func.length(ImportBatch.status)))
@@ -751,7 +751,7 @@ def undo_survey(session: Session, prefecture_id: int, survey_id: int, user: str 
             restored += undo_batch(session, prefecture_id, batch_id, user=user)
     survey_key = survey.id or 0
     for model in (SurveyCommentTag, SurveyFeed, SurveyResponse):
-        session.exec(delete(model).where(model.survey_id == survey_key))
+        session.exec(delete(model).where(col(model.survey_id) == survey_key))
     session.exec(delete(SurveyQuestion).where(col(SurveyQuestion.survey_id) == survey_key))
     from qep_core.audit import record_change
 
