@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func
@@ -98,7 +99,7 @@ def observation_sums(
     Only observations whose span lies inside the period count: a quarterly figure is part of
     its quarter and its year, never of one of its months.
     """
-    group_cols = [Observation.indicator_id]
+    group_cols: list[Any] = [Observation.indicator_id]
     names = ["indicator_id"]
     if "month" in by:
         group_cols.append(Observation.period_start)
@@ -107,7 +108,9 @@ def observation_sums(
         group_cols.append(Observation.perimetre_id)
         names.append("perimetre_id")
     stmt = (
-        select(*group_cols, func.sum(Observation.numerator), func.sum(Observation.denominator), func.count())
+        # sqlmodel's select() is typed for a fixed number of columns only, and this one varies
+        select(*group_cols, func.sum(Observation.numerator), func.sum(Observation.denominator),  # type: ignore[call-overload]
+               func.count())
         .where(Observation.prefecture_id == prefecture_id)
         .where(Observation.period_start >= period.start)
         .where(Observation.period_end <= period.end)

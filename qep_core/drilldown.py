@@ -24,7 +24,7 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
               perimetre_ids: Iterable[int] | None = None, only_late: bool = False) -> pd.DataFrame:
     """Items of *code* received during *period*, from the batches that hold those months."""
     perims = list(perimetre_ids) if perimetre_ids is not None else None
-    owners = select(Observation.batch_id, Observation.perimetre_id, Observation.period_start).where(
+    owners = select(col(Observation.batch_id), col(Observation.perimetre_id), col(Observation.period_start)).where(
         Observation.prefecture_id == prefecture_id, Observation.indicator_id == Indicator.id, Indicator.code == code,
         Observation.period_start >= period.start, Observation.period_end <= period.end,
         Observation.period_start == Observation.period_end,
@@ -37,7 +37,7 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
     archives = session.exec(select(LogItemArchive.batch_id, LogItemArchive.data).where(
         col(LogItemArchive.prefecture_id) == prefecture_id, col(LogItemArchive.batch_id).in_({b for b, _, _ in holding}),
         # an item's own date is on or after its month (a meeting is offered after the request)
-        LogItemArchive.first_received < add_months(period.end, 4), LogItemArchive.last_received >= period.start,
+        col(LogItemArchive.first_received) < add_months(period.end, 4), col(LogItemArchive.last_received) >= period.start,
     )).all()
     statuses = LATE_STATUSES if only_late else None
     parts = []

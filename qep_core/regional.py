@@ -35,7 +35,7 @@ def compare_prefectures(session: Session, ind: IndicatorDef, period: Period,
             .where(Observation.indicator_id == ind.id, Observation.period_start >= period.start,
                    Observation.period_end <= period.end,
                    col(Observation.prefecture_id).in_([p.id for p in prefs]))
-            .group_by(Observation.prefecture_id))
+            .group_by(col(Observation.prefecture_id)))
     sums = {int(pid): (num, den) for pid, num, den in session.exec(stmt)}
     records = []
     for pref in prefs:

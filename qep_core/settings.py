@@ -155,7 +155,7 @@ def _rows_per_perimetre(session: Session, prefecture_id: int,
     rows = session.exec(
         select(table.perimetre_id, func.count())
         .where(table.prefecture_id == prefecture_id)
-        .group_by(table.perimetre_id)
+        .group_by(col(table.perimetre_id))
     ).all()
     return {int(pid): int(n) for pid, n in rows}
 
@@ -359,8 +359,8 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
     try:
         session.flush()
     except IntegrityError as exc:  # a table added later that points to one of them
-        names = ", ".join(f"« {row.name} »" for row in deletions)
-        raise SettingsError(f"{names} : suppression impossible, le périmètre est encore utilisé") from exc
+        listed = ", ".join(f"« {row.name} »" for row in deletions)
+        raise SettingsError(f"{listed} : suppression impossible, le périmètre est encore utilisé") from exc
     old_names = {row.id: row.name for row, *_ in updates}
     for row, name, _, _ in updates:  # free the names first: a swap must not hit the unique constraint
         if name != row.name:

@@ -238,11 +238,11 @@ def add_bar_chart(slide, x: float, y: float, w: float, h: float, categories: Seq
         s.invert_if_negative = False
     if point_colors:
         last = plot.series[len(series) - 1]
-        for i, colour in enumerate(point_colors):
-            if colour is not None:
+        for i, point_colour in enumerate(point_colors):
+            if point_colour is not None:
                 point = last.points[i]
                 point.format.fill.solid()
-                point.format.fill.fore_color.rgb = colour
+                point.format.fill.fore_color.rgb = point_colour
                 point.format.line.color.rgb = INK
                 point.format.line.width = Pt(0.75)
     value_axis = chart.value_axis
