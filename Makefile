@@ -1,6 +1,6 @@
 # Two commands on a fresh machine:
 #   make run   – creates .venv, installs, loads the demo préfecture on first run, starts the app
-#   make test  – creates .venv, installs (with test tools), runs ruff and every test, on SQLite and then on
+#   make test  – creates .venv, installs (with test tools), runs ruff, mypy and every test, on SQLite and then on
 #                a throw-away PostgreSQL cluster (skipped, with a clear message, where PostgreSQL is not installed)
 PYTHON ?= python3
 VENV := .venv
@@ -32,6 +32,7 @@ run-dev: $(VENV)/.deps
 
 test: $(VENV)/.deps-dev
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-pg
 
