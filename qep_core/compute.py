@@ -202,7 +202,7 @@ def compute_indicator(session: Session, prefecture_id: int, code: str, period: P
 
 
 def _count(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]  # a SQL sum: a number once None and NaN are out
 
 
 def _monthly_counts(session: Session, prefecture_id: int, indicators: list[IndicatorDef], period: Period,

@@ -475,7 +475,7 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, np.datetime64):
         return _cell_text(pd.Timestamp(value).to_pydatetime())
     if kind == "number":
-        f = float(value)  # type: ignore[arg-type]
+        f = float(value)  # type: ignore[arg-type]  # kind "number": an int or a float
         return str(int(f)) if f.is_integer() else str(f).replace(".", ",")
     text = str(value).strip()
     return text or None

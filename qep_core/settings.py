@@ -71,7 +71,7 @@ def _clean_number(value: object) -> float | None:
         return None
     try:
         number = float(str(value).replace(",", ".").replace("\u202f", "").replace(" ", "")
-                       if isinstance(value, str) else value)  # type: ignore[arg-type]
+                       if isinstance(value, str) else value)  # type: ignore[arg-type]  # not a str: a number (int, float or numpy) from the grid
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"« {value} » n'est pas un nombre") from exc
     return None if math.isnan(number) else number

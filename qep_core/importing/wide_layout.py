@@ -473,7 +473,7 @@ def _check_rate_totals(sheet: str, total_cols: list[Column], mapped_rows: list[t
                     d = cells.get((a.code, "denominator", col.index))
                     c = cells.get((a.code, "complement", col.index))
                     if d and (n or c):
-                        num += n[0] if n else d[0] - c[0]  # type: ignore[index]
+                        num += n[0] if n else d[0] - c[0]  # type: ignore[index]  # c is there when n is not (d and (n or c))
                         den += d[0]
         if den <= 0:
             continue

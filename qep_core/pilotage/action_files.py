@@ -466,7 +466,7 @@ def _match(session: Session, prefecture_id: int, plan: ActionsFilePlan, log: Iss
                           f"{row.row}) ; donnez-leur une référence (colonne « Réf. »)", None, row.row)
                 continue
             titles_seen[key] = row.row
-            row.existing = by_title.get(key)  # type: ignore[arg-type]
+            row.existing = by_title.get(key)  # type: ignore[arg-type]  # no module: no key of by_title matches, as wanted
 
 
 # ------------------------------------------------------------------ writing

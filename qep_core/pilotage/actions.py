@@ -440,7 +440,7 @@ def save_actions(session: Session, prefecture_id: int, rows: Iterable[Mapping[st
             entry.created_on = action.created_on
             errors.extend(entry.check(refs, today, where))
             moved = status_date is not None and status_date != action.status_date
-            if entry.status != action.status and moved and status_date < action.status_date:  # type: ignore[operator]
+            if entry.status != action.status and moved and status_date < action.status_date:  # type: ignore[operator]  # moved implies status_date is not None
                 errors.append(f"{where} : la date du nouveau statut ({status_date:%d/%m/%Y}) précède celle du statut "
                               f"actuel ({action.status_date:%d/%m/%Y})")
             changes.updated.append((action, entry))
@@ -464,7 +464,7 @@ def _apply_grid(session: Session, prefecture_id: int, changes: GridChanges, toda
         if fields != (action.title, action.module_code, action.engagement_key, action.source, action.owner,
                       action.due_date, action.comment, action.answers):
             (action.title, action.module_code, action.engagement_key, action.source, action.owner, action.due_date,
-             action.comment, action.answers) = fields  # type: ignore[assignment]
+             action.comment, action.answers) = fields  # type: ignore[assignment]  # check() passed: module and source are set
             action.updated_at = utcnow()
             session.add(action)
             edits += 1

@@ -302,7 +302,7 @@ def feed_drafts(indicator: IndicatorDef, type_key: str, answers: Sequence[str],
     if indicator.frequency == "monthly" and answers and all(d is not None for d in submitted):
         months: dict[dt.date, list[str]] = {}
         for answer, day in zip(answers, submitted, strict=True):
-            months.setdefault(month_start(day.date()), []).append(answer)  # type: ignore[union-attr]
+            months.setdefault(month_start(day.date()), []).append(answer)  # type: ignore[union-attr]  # every submitted date is set (the if above)
         for month in sorted(months):
             stats = scale_stats(scale, months[month])
             if stats.expressed:
@@ -460,7 +460,7 @@ def _feed_plan(session: Session, prefecture: Prefecture, plan: SurveyPlan) -> Im
     ind = _indicator_choices(session, prefecture.id or 0)[plan.indicator_code]
     q = plan.table.questions[plan.overall_position]
     drafts = feed_drafts(ind, plan.questions[plan.overall_position].type_key, q.answers, plan.table.submitted,
-                         plan.period_start, plan.period_end, plan.table.sheet, plan.table.header_row,  # type: ignore[arg-type]
+                         plan.period_start, plan.period_end, plan.table.sheet, plan.table.header_row,  # type: ignore[arg-type]  # a plan with a table has its period dates
                          q.column)
     feed = ImportPlan(plan.file_name, plan.sha256, BATCH_KIND, drafts, [], [])
     if len(drafts):
