@@ -78,17 +78,21 @@ def cmd_import(args: argparse.Namespace) -> int:
         path = Path(name)
         if not path.is_file():
             print(f"✗ {name} : fichier introuvable", file=sys.stderr)
-            status = EXIT_REJECTED
+            status = max(status, EXIT_REJECTED)
             continue
         try:
             services.imports.check_upload_size(path.name, path.stat().st_size)  # before reading it into memory
             outcome = services.imports.save_upload(actor, pref.id or 0, path.name, path.read_bytes(),
                                                    dry_run=args.dry_run, log_kind=args.kind)
         except services.imports.ImportRejected as exc:
-            status = EXIT_REJECTED
+            status = max(status, EXIT_REJECTED)
             print(f"✗ {exc.file_name} : refusé, rien n'a été enregistré", file=sys.stderr)
             for issue in exc.errors:
                 print(f"    {issue}", file=sys.stderr)
+            continue
+        except AccessDenied as exc:  # this file only: the others are imported if they may be
+            status = EXIT_DENIED
+            print(f"✗ {path.name} : {exc} Rien n'a été enregistré.", file=sys.stderr)
             continue
         plan = outcome.plan
         mark = "·" if args.dry_run or not outcome.changed else "✓"

@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from qep_core.access import AccessDenied, Principal, check_perimetres
 from qep_core.compute import value_from_counts
 from qep_core.importing.issues import ERROR, ImportRejected, Issue
+from qep_core.importing.long_layout import DRAFT_COLUMNS
 from qep_core.importing.safety import MAX_UPLOAD_MB, check_upload_size
 from qep_core.importing.service import (
     ImportOutcome,
@@ -161,8 +162,7 @@ def _cut(session: Session, prefecture_id: int, principal: Principal, plan: Impor
 
 
 def _rejected_plan(exc: ImportRejected) -> ImportPlan:
-    return ImportPlan(exc.file_name, "", "inconnu", pd.DataFrame(columns=["indicator", "perimetre", "start", "end"]),
-                      list(exc.errors), [])
+    return ImportPlan(exc.file_name, "", "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), list(exc.errors), [])
 
 
 # --- operations ----------------------------------------------------------------------------------
