@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.importing.issues import Issue
 from qep_core.models import ImportBatch
@@ -61,9 +61,9 @@ def find_imported(session: Session, prefecture_id: int, sha256: str,
         return None
     return session.exec(select(ImportBatch).where(
         ImportBatch.prefecture_id == prefecture_id, ImportBatch.sha256 == sha256,
-        ImportBatch.file_kind.in_(sorted(file_kinds)),  # type: ignore[attr-defined]
+        col(ImportBatch.file_kind).in_(sorted(file_kinds)),
         ImportBatch.status == "imported",
-    ).order_by(ImportBatch.id)).first()
+    ).order_by(col(ImportBatch.id))).first()
 
 
 def new_batch(prefecture_id: int, file_name: str, sha256: str, kind: str, user: str = "", *, rows: int = 0,
@@ -79,9 +79,8 @@ def list_ledger(session: Session, prefecture_id: int,
     """The préfecture's imports, newest first (every kind of file unless *file_kinds*)."""
     stmt = select(ImportBatch).where(ImportBatch.prefecture_id == prefecture_id)
     if file_kinds is not None:
-        stmt = stmt.where(ImportBatch.file_kind.in_(sorted(file_kinds)))  # type: ignore[attr-defined]
-    return list(session.exec(stmt.order_by(ImportBatch.imported_at.desc(),  # type: ignore[attr-defined]
-                                           ImportBatch.id.desc())))  # type: ignore[union-attr]
+        stmt = stmt.where(col(ImportBatch.file_kind).in_(sorted(file_kinds)))
+    return list(session.exec(stmt.order_by(col(ImportBatch.imported_at).desc(), col(ImportBatch.id).desc())))
 
 
 __all__ = ["FILE_KINDS", "INDICATOR_FILE_KINDS", "PILOTAGE_FILE_KINDS", "file_kind_of", "find_imported",
