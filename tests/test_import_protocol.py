@@ -4,6 +4,10 @@ and the migration that moves the pilotage files' ledger into ``import_batch``.""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +16,7 @@ from alembic import command
 from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
 
+from qep_core.backup import restore, write_backup
 from qep_core.db import get_engine, session_scope
 from qep_core.importing import UndoError, list_batches
 from qep_core.importing import importers as steps
@@ -226,3 +231,82 @@ def test_the_migration_goes_back_to_0005(new_database: Callable[..., str]) -> No
     assert action == "actions.xlsx"
     upgrade(engine)  # and forth again
     assert differences(engine) == []
+
+
+# --- backups ---
+
+def as_legacy_archive(archive: bytes) -> bytes:
+    """The archive as the version before the one ledger wrote it: the pilotage files' lines in
+    ``pilotage_import`` (their own ids, from 1), ``import_batch`` without file_kind and summary."""
+    source = zipfile.ZipFile(io.BytesIO(archive))
+    manifest = json.loads(source.read("manifest.json"))
+    entries = {t["name"]: t for t in manifest["tables"]}
+
+    def rows(name: str) -> list[list[Any]]:
+        return [json.loads(line) for line in source.read(f"tables/{name}.jsonl").decode().splitlines() if line]
+
+    batch_columns = [c["name"] for c in entries["import_batch"]["columns"]]
+    at = {name: i for i, name in enumerate(batch_columns)}
+    legacy_columns = ["id", "prefecture_id", "kind", "file_name", "sha256", "imported_by", "imported_at", "summary",
+                      "warnings_json"]
+    kept_columns = [c for c in batch_columns if c not in ("file_kind", "summary")]
+    values, legacy, new_id = [], [], {}
+    for row in rows("import_batch"):
+        if row[at["file_kind"]] in PILOTAGE_FILE_KINDS:
+            new_id[row[at["id"]]] = len(legacy) + 1
+            legacy.append([len(legacy) + 1, *(row[at[c]] for c in legacy_columns[1:])])
+        else:
+            values.append([row[at[c]] for c in kept_columns])
+    tables: dict[str, tuple[list[dict[str, str]], list[list[Any]]]] = {
+        "import_batch": ([c for c in entries["import_batch"]["columns"] if c["name"] in kept_columns], values),
+        "pilotage_import": ([next(c for c in entries["import_batch"]["columns"] if c["name"] == name)
+                             for name in legacy_columns], legacy)}
+    for name in ("pilotage_action", "pilotage_plan_snapshot", "pilotage_audit"):
+        where = [c["name"] for c in entries[name]["columns"]].index("import_id")
+        tables[name] = (entries[name]["columns"], [
+            [new_id.get(v, v) if i == where else v for i, v in enumerate(r)] for r in rows(name)])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        listed = []
+        for entry in manifest["tables"]:
+            columns, data = tables.get(entry["name"], (entry["columns"], rows(entry["name"])))
+            listed.append({"name": entry["name"], "columns": columns})
+            if entry["name"] == "import_batch":
+                listed.append({"name": "pilotage_import", "columns": tables["pilotage_import"][0]})
+        for entry in listed:
+            data = tables[entry["name"]][1] if entry["name"] in tables else rows(entry["name"])
+            body = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in data).encode()
+            target.writestr(f"tables/{entry['name']}.jsonl", body)
+            entry.update(rows=len(data), sha256=hashlib.sha256(body).hexdigest())
+        target.writestr("manifest.json", json.dumps({**manifest, "alembic_revision": "0005", "tables": listed}))
+    return out.getvalue()
+
+
+def test_a_backup_restores_the_whole_ledger_and_an_older_backup_joins_its_pilotage_files(
+        engine: Engine, prefecture: Prefecture, new_database: Callable[..., str]) -> None:
+    pid = prefecture.id or 0
+    for kind in FILES:
+        import_once(engine, pid, kind)
+    with session_scope(engine) as session:
+        before = sorted((b.file_name, b.kind, b.file_kind, b.summary) for b in list_ledger(session, pid))
+    buffer = io.BytesIO()
+    write_backup(engine, buffer)
+    for label, archive in (("same", buffer.getvalue()), ("legacy", as_legacy_archive(buffer.getvalue()))):
+        target = get_engine(new_database(label))
+        restore(target, io.BytesIO(archive))
+        with session_scope(target) as session:
+            after = sorted((b.file_name, b.kind, b.file_kind, b.summary) for b in list_ledger(session, pid))
+            audit = session.execute(text("SELECT b.file_name FROM pilotage_audit a "
+                                         "JOIN import_batch b ON b.id = a.import_id")).scalar_one()
+            plan = session.execute(text("SELECT DISTINCT b.file_kind FROM pilotage_action a "
+                                        "JOIN import_batch b ON b.id = a.import_id")).scalars().all()
+        if label == "legacy":  # the older version kept no summary for batches of values
+            before = [(*b[:3], b[3] if b[2] in PILOTAGE_FILE_KINDS else "") for b in before]
+        assert after == before, label
+        assert audit == FILES["audit"][0] and plan == ["plan"], label
+        with session_scope(target, write=True) as session:  # new lines take ids after the restored ones
+            session.add(ImportBatch(prefecture_id=pid, file_name="n.xlsx", sha256="9" * 64, kind="audit",
+                                    file_kind="audit"))
+            session.flush()
+            session.rollback()
+        target.dispose()

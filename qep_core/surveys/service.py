@@ -581,6 +581,7 @@ def save_survey(session: Session, prefecture: Prefecture, plan: SurveyPlan, user
         _remember(session, prefecture.id or 0, plan.channel, plan.questions[plan.overall_position].text,
                   plan.indicator_code)
     batch.rows = len(plan.feed.drafts) if plan.feed is not None else 0
+    batch.summary = plan.summary()
     session.add(batch)
     session.flush()
     return SurveyOutcome(plan, survey, batch)
