@@ -25,7 +25,7 @@ from qep_core.exports.review import (
     save_comment,
     ytd_label,
 )
-from qep_core.periods import quarter_period
+from qep_core.periods import quarter_of, quarter_period
 from qep_core.report import format_value
 from qep_ui.importing import flash
 from qep_ui.state import View, engine
@@ -39,9 +39,9 @@ def choose_quarter(view: View) -> int:
     year = view.period.end.year
     default = 4
     if view.period.kind == "quarter":
-        default = (view.period.start.month - 1) // 3 + 1
+        default = view.period.quarter
     elif view.last_month is not None and view.last_month.year == year:
-        default = (view.last_month.month - 1) // 3 + 1
+        default = quarter_of(view.last_month.month)
     if st.session_state.get(f"{QUARTER_KEY}_year") != year:  # a new year: back to its default quarter
         st.session_state[QUARTER_KEY] = default
         st.session_state[f"{QUARTER_KEY}_year"] = year

@@ -58,7 +58,7 @@ def poster_tiles(quarter: DocumentContent, yearly: dict[str, tuple[IndicatorFigu
     value) from *yearly*, the latest year that has it."""
     tiles = []
     year = quarter.period.end.year
-    q = (quarter.period.start.month - 1) // 3 + 1
+    q = quarter.period.quarter
     for h in AFFICHE_HEADLINES:
         fig = quarter.indicator(h.code)
         if fig is None:

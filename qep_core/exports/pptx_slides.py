@@ -459,7 +459,7 @@ def _year_labels(c: DocumentContent) -> tuple[str, str]:
     if p.kind == "year":
         return str(p.start.year), str(p.start.year - 1)
     if p.kind == "quarter":
-        q = (p.start.month - 1) // 3 + 1
+        q = p.quarter
         return f"T{q} {p.start.year}", f"T{q} {p.start.year - 1}"
     return p.label, "un an plus tôt"
 
