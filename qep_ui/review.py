@@ -8,7 +8,6 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from qep_core.compute import NON_ATTEINT
 from qep_core.exports.review import (
     A_ATTEINDRE,
     ACQUIS,
@@ -26,10 +25,10 @@ from qep_core.exports.review import (
     ytd_label,
 )
 from qep_core.periods import quarter_of, quarter_period
-from qep_core.report import format_value
+from qep_core.rules.formatting import format_change
+from qep_core.rules.status import NON_ATTEINT, status_text
 from qep_ui.importing import flash
 from qep_ui.state import View, engine
-from qep_ui.widgets import status_text
 
 QUARTER_KEY = "revue_trim"
 
@@ -57,12 +56,7 @@ def load(view: View, quarter: int) -> ReviewView:
 
 
 def _change(line: ReviewLine) -> str:
-    change = line.change
-    if change is None:
-        return "–"
-    unit = "pt" if line.unit == "%" else line.unit
-    text = format_value(abs(change), "" if unit == "pt" else unit) + (" pt" if unit == "pt" else "")
-    return ("+" if change >= 0 else "-") + text
+    return format_change(line.change, line.unit)
 
 
 def review_table(rv: ReviewView) -> pd.DataFrame:

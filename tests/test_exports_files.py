@@ -43,7 +43,7 @@ from qep_core.exports.content import (
 from qep_core.exports.service import ExportError, ExportRequest, build_export
 from qep_core.exports.sp_plus import SP_PLUS_COLUMNS
 from qep_core.periods import quarter_period, year_period
-from qep_core.report import format_value
+from qep_core.rules.formatting import format_value
 from tests.test_compute import long_csv
 
 PDF_SIZES = {"A4": (595.3, 841.9), "A3": (841.9, 1190.6)}
