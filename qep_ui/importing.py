@@ -26,6 +26,7 @@ from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.frenchforms import format_number_fr, month_label_fr
 from qep_core.periods import add_months
+from qep_core.rules import LATE_STATUSES, ItemStatus, format_value
 from qep_ui import data
 from qep_ui.auth import DEFAULT_USER, USER_KEY, actor, principal
 from qep_ui.state import View
@@ -42,7 +43,6 @@ PerimetreChoice = services.entry.PerimetreChoice
 EntryRow = services.entry.EntryRow
 ROLE_LABELS = services.imports.ROLE_LABELS
 WHOLE_PREFECTURE = services.imports.WHOLE_PREFECTURE
-format_value = services.imports.format_value
 value_from_counts = services.imports.value_from_counts
 
 FLASH_KEY = "qep_import_flash"
@@ -293,8 +293,8 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
         st.markdown(f"**Forme détectée :** {layout} · **Période :** {plan.period_text()} · "
                     f"**{plan.rows} valeur(s)** pour {len(plan.indicators)} indicateur(s)")
         if len(plan.items):
-            pending = int((plan.items["status"] == "en attente").sum())
-            late = int(plan.items["status"].isin(["hors délai", "sans réponse, délai dépassé"]).sum())
+            pending = int((plan.items["status"] == ItemStatus.PENDING).sum())
+            late = int(plan.items["status"].isin(LATE_STATUSES).sum())
             st.caption(f"{len(plan.items)} élément(s) dans le journal : {late} en retard, {pending} en attente "
                        "(délai encore en cours, non comptés) ; le détail des retards sera consultable depuis la page "
                        "Indicateurs.")

@@ -173,7 +173,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 def cmd_target(args: argparse.Namespace) -> int:
     """Set (or list) the préfecture's targets; the référentiel defaults are never edited."""
     from qep_core.referentiel import TargetBook, set_target
-    from qep_core.report import format_value
+    from qep_core.rules.formatting import format_value
 
     engine = get_engine()
     with session_scope(engine, write=True) as session:

@@ -34,6 +34,7 @@ from qep_core.importing.service import (
     UndoError,
     analyze_file,
     batch_warnings,
+    list_batches,
     replaced_history,
     save_plan,
     undo_batch,
@@ -41,7 +42,7 @@ from qep_core.importing.service import (
 from qep_core.models import ImportBatch, Observation, ObservationHistory, Perimetre, Prefecture, local_time
 from qep_core.prefectures import WHOLE_PREFECTURE, perimetre_key
 from qep_core.referentiel import ROLE_LABELS, IndicatorDef, engagements_for, indicators_for
-from qep_core.report import format_value
+from qep_core.rules import channel_mapping, format_value
 from qep_core.services._unit import Actor, operation, unit
 from qep_core.template import build_template
 
@@ -52,7 +53,7 @@ __all__ = [
     "template_channels", "template_workbook", "undo_import", "value_from_counts",
 ]
 
-#: Batch kinds whose values are not observations (surveys): a contributor never undoes them.
+#: Kinds of file whose values are not observations (surveys): a contributor undoes them only if its own.
 NOT_OBSERVATIONS = frozenset({"enquete", "mystere"})
 
 
@@ -234,7 +235,7 @@ def undo_import(actor: Actor, prefecture_id: int, batch_id: int) -> int:
             ids = batch_perimetres(work.session, [batch_id])[batch_id]
             names = {p.id or 0: p.name for p in _perimetres(work.session, prefecture_id)}
             work.check_perimetres(ids, names)
-            if (batch.kind in NOT_OBSERVATIONS or not ids) and batch.imported_by != work.principal.author:
+            if (batch.file_kind in NOT_OBSERVATIONS or not ids) and batch.imported_by != work.principal.author:
                 raise AccessDenied("Accès refusé : ce lot ne porte sur aucun de vos périmètres ; seuls vos périmètres "
                                    "peuvent être importés, saisis ou annulés.")
         return undo_batch(work.session, prefecture_id, batch_id, user=work.principal.author)
@@ -245,9 +246,8 @@ def import_history(actor: Actor, prefecture_id: int) -> list[BatchSummary]:
     """The préfecture's import batches, newest first; a contributor's, only those touching its
     périmètres (and those it imported itself)."""
     with unit(actor, "import", prefecture_id=prefecture_id) as work:
-        batches = list(work.session.exec(
-            select(ImportBatch).where(ImportBatch.prefecture_id == prefecture_id)
-            .order_by(ImportBatch.imported_at.desc(), ImportBatch.id.desc())))  # type: ignore[attr-defined]
+        batches = list_batches(work.session, prefecture_id)  # files of indicator values (the ledger's other
+        # lines, pilotage files, are corrected in their own pages)
         principal = work.principal
         if principal.perimetre_ids is not None:
             touched = batch_perimetres(work.session, [b.id or 0 for b in batches])
@@ -273,10 +273,8 @@ def batch_replaced_values(actor: Actor, prefecture_id: int, batch_id: int | None
 
 
 def template_channels(indicators: Iterable[IndicatorDef], engagements: Iterable[object]) -> dict[str, str]:
-    """Indicator code → channel (sheet) of the template."""
-    channels = {getattr(e, "key", ""): getattr(e, "channel_code", None) or "general" for e in engagements}
-    return {d.code: channels.get(d.engagement_key or "", "titres" if d.module_code == "M2" else "general")
-            for d in indicators}
+    """Indicator code → channel (sheet) of the template (the rule of :mod:`qep_core.rules.channels`)."""
+    return channel_mapping(indicators, engagements)
 
 
 @operation("import", writes=False)
