@@ -28,6 +28,8 @@ mystery_criteria_chart = services.mystery.mystery_criteria_chart
 mystery_trend_chart = services.mystery.mystery_trend_chart
 pct = services.surveys.pct
 
+PERIODS = {"year": "année", "quarter": "trimestre"}
+
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _frame(_actor: services.Actor, key: str, pref_id: int, version: str) -> pd.DataFrame:
@@ -88,7 +90,7 @@ def mystery_section(view: View) -> None:
                 download_table(public, f"controles-mysteres-{channel}-{year}-detail",
                                key=f"mystery-checks-dl-{channel}")
         st.subheader("Évolution")
-        by = st.segmented_control("Par", ["year", "quarter"], format_func={"year": "année", "quarter": "trimestre"}.get,
+        by = st.segmented_control("Par", ["year", "quarter"], format_func=lambda b: PERIODS[b],
                                   default="year", key="mystery-by", required=True)
         trend = channel_results(frame, by or "year")
         st.plotly_chart(mystery_trend_chart("Critères respectés, par canal", trend), config={"displayModeBar": False},
@@ -114,8 +116,10 @@ def delete_section(view: View, frame: pd.DataFrame) -> None:
     with st.expander("Supprimer un contrôle saisi"):
         labels = {int(r.check_id): f"n° {int(r.check_id)} — {r.date:%d/%m/%Y} — {MYSTERY_CHANNELS[r.channel]} — "
                                    f"{r.target}" for r in typed.itertuples(index=False)}
-        chosen = st.selectbox("Contrôle", list(labels), format_func=labels.get, key="mystery-delete-choice")
-        if st.button("Supprimer", key="mystery-delete", icon=":material/delete:"):
+        choices: list[int] = list(labels)
+        chosen: int | None = st.selectbox("Contrôle", choices, format_func=lambda c: labels[c],
+                                          key="mystery-delete-choice")
+        if chosen is not None and st.button("Supprimer", key="mystery-delete", icon=":material/delete:"):
             with refusal_shown():
                 services.mystery.delete_check(actor(), view.prefecture.id or 0, chosen)
             importing.flash("success", f"Contrôle n° {chosen} supprimé.")
@@ -124,7 +128,7 @@ def delete_section(view: View, frame: pd.DataFrame) -> None:
 
 
 def entry_section(view: View) -> None:
-    channel = st.segmented_control("Canal", list(MYSTERY_CHANNELS), format_func=MYSTERY_CHANNELS.get, default="appel",
+    channel = st.segmented_control("Canal", list(MYSTERY_CHANNELS), format_func=lambda c: MYSTERY_CHANNELS[c], default="appel",
                                    key="mystery-entry-channel", required=True) or "appel"
     criteria = services.mystery.criteria(actor(), view.prefecture.id or 0, channel)
     with st.container(border=True):

@@ -310,16 +310,20 @@ def cross_tab_section(res: SurveyResults) -> None:
     default_q = next((q.info.position for q in questions if q.is_overall), questions[0].info.position)
     profile = [q.info.position for q in dims if q.info.profile]
     cols = st.columns(2)
-    position = cols[0].selectbox("Question", [q.info.position for q in questions], format_func=labels.get,
-                                 index=[q.info.position for q in questions].index(default_q), key=f"xq-{res.survey.id}")
+    positions: list[int] = [q.info.position for q in questions]
+    chosen_q = cols[0].selectbox("Question", positions, format_func=lambda p: labels[p],
+                                 index=positions.index(default_q), key=f"xq-{res.survey.id}")
+    position: int = default_q if chosen_q is None else chosen_q
     dim_options = [q.info.position for q in dims if q.info.position != position]
     if not dim_options:
         st.caption("Pas d'autre question à choix pour croiser.")
         return
     ages = [p for p in profile if p in dim_options and "age" in normalize(res.questions[p].info.text).split()]
     default_by = next(iter(ages), next((p for p in profile if p in dim_options), dim_options[0]))
-    by = cols[1].selectbox("Selon (question de profil : âge, motif de venue…)", dim_options, format_func=labels.get,
-                           index=dim_options.index(default_by), key=f"xby-{res.survey.id}")
+    chosen_by = cols[1].selectbox("Selon (question de profil : âge, motif de venue…)", dim_options,
+                                  format_func=lambda p: labels[p], index=dim_options.index(default_by),
+                                  key=f"xby-{res.survey.id}")
+    by: int = default_by if chosen_by is None else chosen_by
     tab = res.cross_tab(position, by)
     if res.questions[position].stats.scale is not None:
         rows = [(mask_personal_data(label), s) for label, s in zip(tab.rows, tab.scales, strict=True)
@@ -565,12 +569,12 @@ def import_section(view: View) -> None:
         q_labels = {q.position: f"Q{q.position + 1} · {q.text}" for q in rateable}
         indicators = services.surveys.rate_indicators(actor(), view.prefecture.id or 0)
         codes: list[str | None] = [None, *[d.code for d in indicators]]
-        cols = st.columns(2)
-        overall = cols[0].selectbox("Question de satisfaction générale", q_options,
+        choice = st.columns(2)
+        overall = choice[0].selectbox("Question de satisfaction générale", q_options,
                                     index=q_options.index(plan.overall_position) if plan.overall_position in q_options
                                     else 0, format_func=lambda p: "aucune" if p is None else q_labels[p],
                                     key=f"survey-overall-{plan.sha256[:8]}")
-        indicator = cols[1].selectbox("Indicateur alimenté", codes,
+        indicator = choice[1].selectbox("Indicateur alimenté", codes,
                                       index=codes.index(plan.indicator_code) if plan.indicator_code in codes else 0,
                                       format_func=lambda c: "aucun" if c is None else c,
                                       key=f"survey-indicator-{plan.sha256[:8]}")

@@ -122,7 +122,7 @@ def _import(args: argparse.Namespace, name: str, data: bytes, channel: str, peri
     try:
         outcome = services.surveys.import_survey(
             actor_from_args(args, engine), pref.id or 0, name, data, channel=channel, year=args.year, period=period,
-            overall=overall, indicator=indicator, sheet=args.sheet, dry_run=args.dry_run)  # type: ignore[arg-type]
+            overall=overall, indicator=indicator, sheet=args.sheet, dry_run=args.dry_run)  # type: ignore[arg-type]  # overall: a position or "auto" (the caller parses it)
     except ImportRejected as exc:
         print(f"✗ {exc.file_name} : refusé, rien n'a été enregistré", file=sys.stderr)
         for issue in exc.errors:
@@ -149,7 +149,7 @@ def _import(args: argparse.Namespace, name: str, data: bytes, channel: str, peri
     return EXIT_OK
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("survey", help="analyser (et importer) un export d'enquête de satisfaction")
     p.add_argument("file", metavar="FICHIER", help="export de l'outil d'enquête (.xlsx, .csv)")
     p.add_argument("--format", choices=["table", "json"], default="table")
