@@ -24,7 +24,7 @@ from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.referentiel import seed_referentiel
 from qep_core.surveys.models import SurveyQuestion
 from tests import survey_files as files
-from tests.access_world import ROLES_UNDER_TEST, World, build_world, world  # noqa: F401  (fixture)
+from tests.access_world import ROLES_UNDER_TEST, World, build_world
 from tests.conftest import make_workbook
 from tests.databases import database, on_postgresql
 
@@ -67,7 +67,7 @@ def populate(w: World) -> Surveyed:
 
 
 @pytest.fixture
-def surveyed(world: World) -> Surveyed:  # noqa: F811
+def surveyed(world: World) -> Surveyed:
     """A world of the test's own: for the writes that are allowed (they change it)."""
     return populate(world)
 
