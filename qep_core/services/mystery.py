@@ -17,6 +17,7 @@ import pandas as pd
 
 from qep_core.importing import ImportRejected
 from qep_core.models import ImportBatch
+from qep_core.privacy import mask_personal_data
 from qep_core.services._unit import Actor, operation, unit
 from qep_core.services.surveys import prefecture_wide
 from qep_core.surveys import mystery as core
@@ -33,7 +34,6 @@ from qep_core.surveys.mystery import (
     checks_table,
     criterion_results,
 )
-from qep_core.surveys.privacy import mask_personal_data
 
 __all__ = ["MYSTERY_CHANNELS", "RESULT_LABELS", "ChannelResult", "Criterion", "CriterionResult", "ImportRejected",
            "MysteryError", "MysteryPlan", "add_check", "add_criterion", "analyse_import", "can_enter", "can_import",

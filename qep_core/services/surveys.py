@@ -24,6 +24,7 @@ from qep_core.compute import IndicatorResult
 from qep_core.importing import ImportRejected, UndoError
 from qep_core.models import Engagement, Prefecture
 from qep_core.prefectures import whole_prefecture
+from qep_core.privacy import mask_personal_data
 from qep_core.referentiel import IndicatorDef
 from qep_core.services._unit import Actor, Unit, operation, unit
 from qep_core.surveys import comments as comments_core
@@ -39,7 +40,6 @@ from qep_core.surveys.channels import (
 from qep_core.surveys.charts import choice_chart, number_chart, pct, rate_text, scale_chart, wrap
 from qep_core.surveys.comments import export_frame, search_comments, theme_counts
 from qep_core.surveys.models import SurveyQuestion
-from qep_core.surveys.privacy import mask_personal_data
 from qep_core.surveys.questions import CATEGORICAL_TYPES, TYPE_LABELS, type_label
 from qep_core.surveys.reading import ROLE_LABELS
 from qep_core.surveys.results import SurveyInfo, SurveyResults, survey_info

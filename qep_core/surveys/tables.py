@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from qep_core.frenchforms import format_number_fr
+from qep_core.privacy import mask_personal_data
 from qep_core.safe_cells import xlsx_bytes
 from qep_core.surveys.charts import pct, rate_text
-from qep_core.surveys.privacy import mask_personal_data
 from qep_core.surveys.results import SurveyResults
 from qep_core.surveys.stats import CrossTab, QuestionStats
 
