@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from qep_core import services
 from qep_ui import importing
+from qep_ui.auth import actor
 from qep_ui.mystery import mystery_section
-from qep_ui.permissions import can, can_read_free_text
 from qep_ui.state import require_view
 from qep_ui.surveys import comments_section, import_section, questions_section, results_section, survey_picker
 
@@ -13,11 +14,13 @@ st.title("Enquêtes de satisfaction et contrôles mystères")
 st.caption(f"{view.prefecture.name} — taux de satisfaction calculés sur les réponses exprimées (sans avis, ne sait "
            "pas, non concerné et sans réponse exclus), avec leur effectif et leur intervalle de confiance à 95 %.")
 importing.show_flash()
-editor = can("import")
-user = importing.user_name() if editor or can("enter") else ""
+acting = actor()
+editor = services.surveys.can_edit(acting)
+if editor or services.mystery.can_enter(acting):
+    importing.user_name()  # on a single-user laptop, the name the history records ("Votre nom")
 survey = survey_picker(view)
-names = ["Résultats", *(["Commentaires"] if can_read_free_text() else []), *(["Questions"] if editor else []),
-         "Contrôles mystères", *(["Importer une enquête"] if editor else [])]
+names = ["Résultats", *(["Commentaires"] if not acting.principal.public_only else []),
+         *(["Questions"] if editor else []), "Contrôles mystères", *(["Importer une enquête"] if editor else [])]
 tabs = dict(zip(names, st.tabs(names), strict=True))
 with tabs["Résultats"]:
     if survey is None:
@@ -27,12 +30,12 @@ with tabs["Résultats"]:
         results_section(view, survey)
 if "Commentaires" in tabs and survey is not None:
     with tabs["Commentaires"]:
-        comments_section(view, survey, user)
+        comments_section(view, survey)
 if "Questions" in tabs and survey is not None:
     with tabs["Questions"]:
-        questions_section(view, survey, user)
+        questions_section(view, survey)
 with tabs["Contrôles mystères"]:
-    mystery_section(view, user)
+    mystery_section(view)
 if "Importer une enquête" in tabs:
     with tabs["Importer une enquête"]:
-        import_section(view, user)
+        import_section(view)

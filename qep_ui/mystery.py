@@ -8,31 +8,42 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from qep_core.db import database_url, session_scope
+from qep_core import services
 from qep_core.frenchforms import format_number_fr
-from qep_core.importing import ImportRejected
-from qep_core.surveys import mystery as core
-from qep_core.surveys.channels import MYSTERY_CHANNELS
-from qep_core.surveys.charts import mystery_criteria_chart, mystery_trend_chart, pct
 from qep_ui import importing
-from qep_ui.auth import require
-from qep_ui.permissions import can, can_read_free_text, can_see_personal_data
-from qep_ui.state import View, engine
-from qep_ui.surveys import after_write, version
+from qep_ui.auth import actor
+from qep_ui.state import View
+from qep_ui.surveys import after_write, refusal_shown, version, who
 from qep_ui.widgets import download_table, show_issues
+
+# What this module speaks, from the service layer (the UI imports nothing else of the core's).
+MYSTERY_CHANNELS = services.mystery.MYSTERY_CHANNELS
+RESULT_LABELS = services.mystery.RESULT_LABELS
+ImportRejected = services.mystery.ImportRejected
+MysteryError = services.mystery.MysteryError
+channel_results = services.mystery.channel_results
+checks_table = services.mystery.checks_table
+criterion_results = services.mystery.criterion_results
+mystery_criteria_chart = services.mystery.mystery_criteria_chart
+mystery_trend_chart = services.mystery.mystery_trend_chart
+pct = services.surveys.pct
+
+PERIODS = {"year": "année", "quarter": "trimestre"}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _frame(url: str, pref_id: int, version: str) -> pd.DataFrame:
-    with session_scope(engine()) as session:
-        return core.checks_frame(session, pref_id)
+def _frame(_actor: services.Actor, key: str, pref_id: int, version: str) -> pd.DataFrame:
+    return services.mystery.checks(_actor, pref_id)
 
 
 def checks(view: View) -> pd.DataFrame:
-    return _frame(database_url(), view.prefecture.id or 0, version(view))
+    """The préfecture's checks as the principal may see them (targets and observations masked
+    unless ``read_personal``, no observations for a public-only principal)."""
+    acting = actor()
+    return _frame(acting, who(acting), view.prefecture.id or 0, version(view))
 
 
-def mystery_section(view: View, user: str) -> None:
+def mystery_section(view: View) -> None:
     frame = checks(view)
     year = view.period.end.year
     st.markdown("Appels, courriels ou visites faits comme le ferait un usager, notés critère par critère : "
@@ -48,7 +59,7 @@ def mystery_section(view: View, user: str) -> None:
             mine = this_year[this_year["channel"] == channel]
             if mine.empty:
                 continue
-            totals = core.channel_results(mine, "all")[0]
+            totals = channel_results(mine, "all")[0]
             st.subheader(f"{label} {year}")
             cols = st.columns(3)
             cols[0].metric("Contrôles", totals.checks)
@@ -58,7 +69,7 @@ def mystery_section(view: View, user: str) -> None:
                                  f"{totals.na}) ; intervalle à 95 % : {format_number_fr(ci[0], 1)} – "
                                  f"{format_number_fr(ci[1], 1)} %") if ci else None)
             cols[2].metric("Contrôles sans aucun manquement", f"{totals.fully_met} / {totals.checks}")
-            results = core.criterion_results(mine)
+            results = criterion_results(mine)
             st.plotly_chart(mystery_criteria_chart(f"{label} {year} — par critère", results),
                             config={"displayModeBar": False}, key=f"mystery-criteria-{channel}")
             with st.expander("Tableau par critère (alternative au graphique)"):
@@ -67,58 +78,59 @@ def mystery_section(view: View, user: str) -> None:
                 st.dataframe(table, hide_index=True, width="stretch", key=f"mystery-table-{channel}")
                 download_table(table, f"controles-mysteres-{channel}-{year}", key=f"mystery-dl-{channel}")
             with st.expander(f"Les {totals.checks} contrôles un par un"):
-                checks_list = core.checks_table(mine, masked=not can_see_personal_data())
-                if not can_read_free_text():
+                public_only = actor().principal.public_only
+                checks_list = checks_table(mine, masked=False)  # already cut to the principal by the service
+                if public_only:
                     checks_list = checks_list.drop(columns=["Observations"], errors="ignore")
                 st.dataframe(checks_list, hide_index=True, width="stretch", key=f"mystery-checks-{channel}",
                              column_config={"Date": st.column_config.DateColumn(format="DD/MM/YYYY")})
-                public = core.checks_table(mine, masked=True)
-                if not can_read_free_text():
+                public = checks_table(mine, masked=True)
+                if public_only:
                     public = public.drop(columns=["Observations"], errors="ignore")
                 download_table(public, f"controles-mysteres-{channel}-{year}-detail",
                                key=f"mystery-checks-dl-{channel}")
         st.subheader("Évolution")
-        by = st.segmented_control("Par", ["year", "quarter"], format_func={"year": "année", "quarter": "trimestre"}.get,
+        by = st.segmented_control("Par", ["year", "quarter"], format_func=lambda b: PERIODS[b],
                                   default="year", key="mystery-by", required=True)
-        trend = core.channel_results(frame, by or "year")
+        trend = channel_results(frame, by or "year")
         st.plotly_chart(mystery_trend_chart("Critères respectés, par canal", trend), config={"displayModeBar": False},
                         key="mystery-trend")
         with st.expander("Tableau de l'évolution (alternative au graphique)"):
             st.dataframe(pd.DataFrame([{"Canal": MYSTERY_CHANNELS[r.channel], "Période": r.period, "Contrôles": r.checks,
                                         "Critères respectés": pct(r.rate), "Sans aucun manquement": r.fully_met}
                                        for r in trend]), hide_index=True, width="stretch", key="mystery-trend-table")
-        if can("enter"):
-            delete_section(view, frame, user)
-    if can("enter"):
+        if services.mystery.can_enter(actor()):
+            delete_section(view, frame)
+    if services.mystery.can_enter(actor()):
         with st.expander("Saisir un contrôle"):
-            entry_section(view, user)
-    if can("import"):
+            entry_section(view)
+    if services.mystery.can_import(actor()):
         with st.expander("Importer une grille de contrôles"):
-            import_section(view, user)
+            import_section(view)
 
 
-def delete_section(view: View, frame: pd.DataFrame, user: str) -> None:
+def delete_section(view: View, frame: pd.DataFrame) -> None:
     typed = frame[frame["batch_id"].isna()].drop_duplicates("check_id")
     if typed.empty:
         return
     with st.expander("Supprimer un contrôle saisi"):
         labels = {int(r.check_id): f"n° {int(r.check_id)} — {r.date:%d/%m/%Y} — {MYSTERY_CHANNELS[r.channel]} — "
                                    f"{r.target}" for r in typed.itertuples(index=False)}
-        chosen = st.selectbox("Contrôle", list(labels), format_func=labels.get, key="mystery-delete-choice")
-        if st.button("Supprimer", key="mystery-delete", icon=":material/delete:"):
-            require("enter")
-            with session_scope(engine(), write=True) as session:
-                core.delete_check(session, view.prefecture.id or 0, chosen, user)
+        choices: list[int] = list(labels)
+        chosen: int | None = st.selectbox("Contrôle", choices, format_func=lambda c: labels[c],
+                                          key="mystery-delete-choice")
+        if chosen is not None and st.button("Supprimer", key="mystery-delete", icon=":material/delete:"):
+            with refusal_shown():
+                services.mystery.delete_check(actor(), view.prefecture.id or 0, chosen)
             importing.flash("success", f"Contrôle n° {chosen} supprimé.")
             after_write()
             st.rerun()
 
 
-def entry_section(view: View, user: str) -> None:
-    channel = st.segmented_control("Canal", list(MYSTERY_CHANNELS), format_func=MYSTERY_CHANNELS.get, default="appel",
+def entry_section(view: View) -> None:
+    channel = st.segmented_control("Canal", list(MYSTERY_CHANNELS), format_func=lambda c: MYSTERY_CHANNELS[c], default="appel",
                                    key="mystery-entry-channel", required=True) or "appel"
-    with session_scope(engine()) as session:
-        criteria = core.criteria_of(session, view.prefecture.id or 0, channel)
+    criteria = services.mystery.criteria(actor(), view.prefecture.id or 0, channel)
     with st.container(border=True):
         st.markdown(f"**Grille des {MYSTERY_CHANNELS[channel].lower()}** ({len(criteria)} critère(s))")
         for c in criteria:
@@ -126,11 +138,10 @@ def entry_section(view: View, user: str) -> None:
         new = st.text_input("Nouveau critère", key=f"mystery-new-criterion-{channel}",
                             placeholder="p. ex. Décroché en moins de 5 sonneries")
         if st.button("Ajouter le critère", key=f"mystery-add-criterion-{channel}", disabled=not new.strip()):
-            require("enter")
             try:
-                with session_scope(engine(), write=True) as session:
-                    core.add_criterion(session, view.prefecture.id or 0, channel, new, user)
-            except core.MysteryError as exc:
+                with refusal_shown():
+                    services.mystery.add_criterion(actor(), view.prefecture.id or 0, channel, new)
+            except MysteryError as exc:
                 st.error(str(exc))
             else:
                 importing.flash("success", f"Critère « {new.strip()} » ajouté.")
@@ -138,7 +149,7 @@ def entry_section(view: View, user: str) -> None:
                 st.rerun()
     if not criteria:
         return
-    options = list(core.RESULT_LABELS)
+    options = list(RESULT_LABELS)
     with st.form(f"mystery-entry-{channel}", clear_on_submit=True):
         cols = st.columns(2)
         day = cols[0].date_input("Date du contrôle", value=dt.date.today(), max_value=dt.date.today(),
@@ -146,25 +157,25 @@ def entry_section(view: View, user: str) -> None:
         target = cols[1].text_input("Service contacté", placeholder="standard, bureau du séjour, boîte fonctionnelle…")
         scores = {}
         for c in criteria:
-            scores[c.id] = st.radio(c.label, options, format_func=core.RESULT_LABELS.get, horizontal=True,
+            scores[c.id] = st.radio(c.label, options, format_func=RESULT_LABELS.get, horizontal=True,
                                     key=f"mystery-score-{channel}-{c.id}")
         notes = st.text_area("Observations", placeholder="sans nom d'agent ni coordonnées")
         submitted = st.form_submit_button("Enregistrer le contrôle", type="primary", icon=":material/save:")
     if submitted:
-        require("enter")
         try:
-            with session_scope(engine(), write=True) as session:
-                check = core.add_check(session, view.prefecture.id or 0, channel, day, target, scores, notes, user)
-        except core.MysteryError as exc:
+            with refusal_shown():
+                check_id = services.mystery.add_check(actor(), view.prefecture.id or 0, channel, day, target, scores,
+                                                      notes)
+        except MysteryError as exc:
             st.error(f"Contrôle refusé : {exc}.")
             return
-        importing.flash("success", f"Contrôle n° {check.id} enregistré ({MYSTERY_CHANNELS[channel].lower()}, "
+        importing.flash("success", f"Contrôle n° {check_id} enregistré ({MYSTERY_CHANNELS[channel].lower()}, "
                                    f"{day:%d/%m/%Y}).")
         after_write()
         st.rerun()
 
 
-def import_section(view: View, user: str) -> None:
+def import_section(view: View) -> None:
     st.caption("Une ligne par contrôle, une colonne par critère (oui / non / sans objet, X, 1 / 0, conforme / non "
                "conforme), une colonne « Date » ; le canal vient d'une colonne « Canal », du nom de la feuille "
                "(« Appels mystères ») ou du choix ci-dessous. Les colonnes nommant des personnes ne sont pas conservées.")
@@ -175,8 +186,7 @@ def import_section(view: View, user: str) -> None:
     channel = st.selectbox("Canal (si la grille ne le dit pas)", channels, key="mystery-import-channel",
                            format_func=lambda c: "d'après la grille" if c is None else MYSTERY_CHANNELS[c])
     name, content = uploaded.name, uploaded.getvalue()
-    with session_scope(engine()) as session:
-        plan = core.analyze_mystery(session, view.prefecture, name, content, channel)
+    plan = services.mystery.analyse_import(actor(), view.prefecture.id or 0, name, content, channel)
     if plan.already_imported is not None:
         st.info(importing.already_imported_text(plan.already_imported))
         return
@@ -190,9 +200,9 @@ def import_section(view: View, user: str) -> None:
     if plan.warnings:
         show_issues(plan.warnings, key="mystery-warnings")
     if st.button("Enregistrer les contrôles", key="mystery-save", type="primary", icon=":material/save:"):
-        require("import")
         try:
-            plan, batch = core.import_mystery(engine(), view.prefecture.id or 0, name, content, channel, user)
+            with refusal_shown():
+                plan, batch = services.mystery.import_checks(actor(), view.prefecture.id or 0, name, content, channel)
         except ImportRejected as exc:
             importing.flash("error", f"{name} : refusé, rien n'a été enregistré.", exc.errors)
         else:

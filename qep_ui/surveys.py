@@ -1,9 +1,11 @@
 """Widgets of the "Enquêtes" page (surveys, comments, question types, import) and the surveys
-section of the Engagements page. The page script only arranges them.
+section of the Engagements page. The page script only arranges them; every read and write goes
+through :mod:`qep_core.services.surveys`, as the session's actor.
 
-Reads are cached with the database URL, the préfecture and a "survey version" among the keys (it
-changes with every import, undo, correction or theme), like :mod:`qep_ui.data`. Free text is
-masked unless :func:`qep_ui.permissions.can_see_personal_data`; downloads are always masked.
+Reads are cached with the database, the principal, the préfecture and a "survey version" among
+the keys (it changes with every import, undo, correction or theme), like :mod:`qep_ui.data`. The
+services cut what each principal sees: comments masked unless ``read_personal``, no free text for
+the users' committee; downloads are always masked.
 """
 
 from __future__ import annotations
@@ -11,41 +13,53 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from qep_core.compute import IndicatorResult
-from qep_core.db import database_url, session_scope
+from qep_core import services
 from qep_core.frenchforms import format_number_fr, normalize
-from qep_core.importing import ImportRejected
-from qep_core.models import Engagement
-from qep_core.privacy import mask_personal_data
-from qep_core.surveys import comments as comments_core
-from qep_core.surveys.channels import LISTENING_ENGAGEMENTS, REFERENTIEL_CHANNEL, SURVEY_CHANNELS, channel_label
-from qep_core.surveys.charts import choice_chart, number_chart, pct, rate_text, scale_chart, wrap
-from qep_core.surveys.questions import CATEGORICAL_TYPES, TYPE_LABELS, type_label
-from qep_core.surveys.results import SurveyInfo, SurveyResults, survey_info, survey_results
-from qep_core.surveys.service import (
-    SurveyError,
-    SurveyPlan,
-    active_surveys,
-    analyze_survey,
-    import_survey,
-    period_text,
-    set_overall_question,
-    set_question_type,
-    survey_rate_indicators,
-    survey_version,
-    undo_survey,
-)
-from qep_core.surveys.stats import YES_NO_SCALE, CrossTab, QuestionStats, ScaleStats
-from qep_core.surveys.summary import MysterySummary, SurveySummary, mystery_summaries, survey_summaries
 from qep_ui import importing
-from qep_ui.auth import require
-from qep_ui.permissions import can_see_personal_data
-from qep_ui.state import View, engine, publish, remember_choice
-from qep_ui.widgets import download_table, show_issues, xlsx_bytes
+from qep_ui.auth import actor
+from qep_ui.state import View, publish, remember_choice
+from qep_ui.widgets import download_table, show_issues
+
+# What this module speaks, from the service layer (the UI imports nothing else of the core's).
+CATEGORICAL_TYPES = services.surveys.CATEGORICAL_TYPES
+LISTENING_ENGAGEMENTS = services.surveys.LISTENING_ENGAGEMENTS
+MYSTERY_REFERENTIEL_CHANNEL = services.surveys.MYSTERY_REFERENTIEL_CHANNEL
+REFERENTIEL_CHANNEL = services.surveys.REFERENTIEL_CHANNEL
+ROLE_LABELS = services.surveys.ROLE_LABELS
+SURVEY_CHANNELS = services.surveys.SURVEY_CHANNELS
+TYPE_LABELS = services.surveys.TYPE_LABELS
+YES_NO_SCALE = services.surveys.YES_NO_SCALE
+Engagement = services.surveys.Engagement
+ImportRejected = services.surveys.ImportRejected
+IndicatorResult = services.surveys.IndicatorResult
+MysterySummary = services.surveys.MysterySummary
+QuestionStats = services.surveys.QuestionStats
+ScaleStats = services.surveys.ScaleStats
+SurveyError = services.surveys.SurveyError
+SurveyInfo = services.surveys.SurveyInfo
+SurveyPlan = services.surveys.SurveyPlan
+SurveyResults = services.surveys.SurveyResults
+SurveySummary = services.surveys.SurveySummary
+UndoError = services.surveys.UndoError
+channel_label = services.surveys.channel_label
+choice_chart = services.surveys.choice_chart
+cross_tab_table = services.surveys.cross_tab_table
+distribution_table = services.surveys.distribution_table
+mask_personal_data = services.surveys.mask_personal_data
+number_chart = services.surveys.number_chart
+pct = services.surveys.pct
+period_text = services.surveys.period_text
+rate_text = services.surveys.rate_text
+scale_chart = services.surveys.scale_chart
+type_label = services.surveys.type_label
+wrap = services.surveys.wrap
 
 SURVEY_KEY = "enquete"
 NEXT_SURVEY_KEY = "qep_next_survey"  # the survey to show after a rerun (the picker's own key is locked by then)
@@ -55,50 +69,71 @@ YES_NO_COLOURS = ("#5C68E5", "#CECECE")
 
 # --- cached reads --------------------------------------------------------------------------------
 
+def who(acting: services.Actor) -> str:
+    """The cache key of an actor: its database and its principal (what the services cut by)."""
+    return f"{acting.database.url!r}|{acting.principal!r}"
+
+
+def can_edit() -> bool:
+    """The page offers survey changes to who may make them (checked again by every service)."""
+    return services.surveys.can_edit(actor())
+
+
 def version(view: View) -> str:
-    with session_scope(engine()) as session:
-        return survey_version(session, view.prefecture.id or 0)
+    return services.surveys.version(actor(), view.prefecture.id or 0)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _surveys(url: str, pref_id: int, version: str) -> list[SurveyInfo]:
-    with session_scope(engine()) as session:
-        return [survey_info(s) for s in active_surveys(session, pref_id)]
+def _surveys(_actor: services.Actor, key: str, pref_id: int, version: str) -> list[SurveyInfo]:
+    return services.surveys.list_surveys(_actor, pref_id)
 
 
 def surveys(view: View) -> list[SurveyInfo]:
-    return _surveys(database_url(), view.prefecture.id or 0, version(view))
+    acting = actor()
+    return _surveys(acting, who(acting), view.prefecture.id or 0, version(view))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _results(url: str, pref_id: int, survey_id: int, version: str) -> SurveyResults:
-    with session_scope(engine()) as session:
-        return survey_results(session, pref_id, survey_id)
+def _results(_actor: services.Actor, key: str, pref_id: int, survey_id: int, version: str) -> SurveyResults:
+    return services.surveys.results(_actor, pref_id, survey_id)
 
 
 def results(view: View, survey_id: int) -> SurveyResults:
-    return _results(database_url(), view.prefecture.id or 0, survey_id, version(view))
+    acting = actor()
+    return _results(acting, who(acting), view.prefecture.id or 0, survey_id, version(view))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _comments(url: str, pref_id: int, survey_id: int, version: str, masked: bool) -> pd.DataFrame:
-    with session_scope(engine()) as session:
-        return comments_core.comments_frame(session, pref_id, survey_id, masked=masked)
+def _comments(_actor: services.Actor, key: str, pref_id: int, survey_id: int, version: str) -> pd.DataFrame:
+    return services.surveys.comments(_actor, pref_id, survey_id)
 
 
 def comments(view: View, survey_id: int) -> pd.DataFrame:
-    """The survey's comments, masked unless the viewer is an administrator."""
-    return _comments(database_url(), view.prefecture.id or 0, survey_id, version(view), not can_see_personal_data())
+    """The survey's comments, masked unless the viewer may read personal data."""
+    acting = actor()
+    return _comments(acting, who(acting), view.prefecture.id or 0, survey_id, version(view))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _summaries(url: str, pref_id: int, year: int, version: str) -> tuple[list[SurveySummary], list[MysterySummary]]:
-    with session_scope(engine()) as session:
-        return survey_summaries(session, pref_id, year), mystery_summaries(session, pref_id, year)
+def _summaries(_actor: services.Actor, key: str, pref_id: int, year: int,
+               version: str) -> tuple[list[SurveySummary], list[MysterySummary]]:
+    return services.surveys.summaries(_actor, pref_id, year)
 
 
 def summaries(view: View, year: int) -> tuple[list[SurveySummary], list[MysterySummary]]:
-    return _summaries(database_url(), view.prefecture.id or 0, year, version(view))
+    acting = actor()
+    return _summaries(acting, who(acting), view.prefecture.id or 0, year, version(view))
+
+
+@contextmanager
+def refusal_shown() -> Iterator[None]:
+    """A write the services refuse (the role, the préfecture, the périmètres) says why and stops the
+    run: a button drawn for a right the account lost meanwhile is not a permission."""
+    try:
+        yield
+    except services.AccessDenied as exc:
+        st.error(str(exc))
+        st.stop()
 
 
 def after_write() -> None:
@@ -137,7 +172,7 @@ def _scale_rows(res: SurveyResults, stats: QuestionStats, previous: QuestionStat
     return rows  # type: ignore[return-value]
 
 
-def scale_figure(title: str, rows: list[tuple[str, ScaleStats]]):
+def scale_figure(title: str, rows: list[tuple[str, ScaleStats]]) -> go.Figure:
     yes_no = _is_yes_no(rows[0][1])
     fig = scale_chart(title, rows, rate_label="oui" if yes_no else "satisfaits")
     if yes_no:
@@ -150,20 +185,6 @@ def scale_figure(title: str, rows: list[tuple[str, ScaleStats]]):
 def _is_yes_no(stats: ScaleStats) -> bool:
     """Cached results are copies: compare the scale's key, not its identity."""
     return stats.scale.key == YES_NO_SCALE.key
-
-
-def distribution_table(stats: QuestionStats) -> pd.DataFrame:
-    """The table behind a chart (RGAA alternative and download); labels masked."""
-    if stats.scale is not None:
-        s = stats.scale
-        records = [(lvl, n, pct(100 * n / s.expressed if s.expressed else None))
-                   for lvl, n in zip(s.scale.levels, s.counts, strict=True)]
-        records += [(f"{label.capitalize()} (exclu)", n, "") for label, n in s.excluded_detail.items()]
-        return pd.DataFrame.from_records(records, columns=["Réponse", "Nombre", "Part des réponses exprimées"])
-    base = stats.answers
-    return pd.DataFrame.from_records(
-        [(mask_personal_data(label), n, pct(100 * n / base if base else None)) for label, n in stats.distribution],
-        columns=["Réponse", "Nombre", "Part des répondants à la question"])
 
 
 def rate_caption(res: SurveyResults, q_stats: QuestionStats, comparison_text: str | None,
@@ -269,62 +290,13 @@ def results_section(view: View, info: SurveyInfo) -> None:
     for position in range(len(res.questions)):
         question_block(res, position)
     cross_tab_section(res)
-    st.download_button("Télécharger tous les résultats (Excel)", functools.partial(_results_workbook, res),
+    st.download_button("Télécharger tous les résultats (Excel)",
+                       functools.partial(services.surveys.results_workbook, actor(), view.prefecture.id or 0, info.id),
                        f"enquete-{info.year}-{info.channel}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="survey-results-xlsx",
                        icon=":material/download:", on_click="ignore",
                        help="Une feuille de synthèse (taux, intervalles, année précédente) et une par question ; "
                             "sans commentaire ni donnée personnelle.")
-
-
-def synthesis_table(res: SurveyResults) -> pd.DataFrame:
-    records = []
-    for q in res.questions:
-        s = q.stats.scale
-        if s is None:
-            continue
-        ci = s.ci_pct
-        prev = q.previous.scale if q.previous is not None else None
-        records.append({
-            "Question": q.info.text, "Type": q.info.type_label, "Taux (%)": _round(s.rate_pct),
-            "Satisfaits (ou oui)": s.satisfied, "Réponses exprimées": s.expressed, "Exclues": s.excluded,
-            "IC 95 % bas": _round(ci[0]) if ci else None, "IC 95 % haut": _round(ci[1]) if ci else None,
-            "Année précédente (%)": _round(prev.rate_pct) if prev else None,
-            "Évolution (pt)": _round(q.comparison.difference) if q.comparison else None,
-            "Significative": ("oui" if q.comparison.significant else "non") if q.comparison else "",
-            "Question générale": "oui" if q.is_overall else "",
-        })
-    return pd.DataFrame(records)
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
-def _results_workbook(res: SurveyResults) -> bytes:
-    frames = {"Synthèse": synthesis_table(res)}
-    for q in res.questions:
-        if q.stats.type_key == "text" or not q.stats.distribution:
-            continue
-        table = distribution_table(q.stats)
-        table.insert(0, "Question", q.info.text)
-        frames[f"Q{q.info.position + 1}"] = table
-    return xlsx_bytes(frames)
-
-
-def cross_tab_table(tab: CrossTab) -> pd.DataFrame:
-    rows = []
-    for label, counts, n, scale in zip(tab.rows, tab.counts, tab.respondents, tab.scales, strict=True):
-        row: dict[str, object] = {tab.by[:60]: mask_personal_data(label), "n": n}
-        levels = set(scale.scale.levels) if scale is not None else None
-        for column, count in zip(tab.columns, counts, strict=True):
-            counted = levels is None or column in levels  # « Sans avis » is not a share of the answers counted
-            row[mask_personal_data(column)] = (f"{count} ({format_number_fr(100 * count / n, 0)} %)" if n and counted
-                                               else str(count))
-        if scale is not None:
-            row["Taux"] = rate_text(scale) if scale.expressed else "–"
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def cross_tab_section(res: SurveyResults) -> None:
@@ -338,16 +310,20 @@ def cross_tab_section(res: SurveyResults) -> None:
     default_q = next((q.info.position for q in questions if q.is_overall), questions[0].info.position)
     profile = [q.info.position for q in dims if q.info.profile]
     cols = st.columns(2)
-    position = cols[0].selectbox("Question", [q.info.position for q in questions], format_func=labels.get,
-                                 index=[q.info.position for q in questions].index(default_q), key=f"xq-{res.survey.id}")
+    positions: list[int] = [q.info.position for q in questions]
+    chosen_q = cols[0].selectbox("Question", positions, format_func=lambda p: labels[p],
+                                 index=positions.index(default_q), key=f"xq-{res.survey.id}")
+    position: int = default_q if chosen_q is None else chosen_q
     dim_options = [q.info.position for q in dims if q.info.position != position]
     if not dim_options:
         st.caption("Pas d'autre question à choix pour croiser.")
         return
     ages = [p for p in profile if p in dim_options and "age" in normalize(res.questions[p].info.text).split()]
     default_by = next(iter(ages), next((p for p in profile if p in dim_options), dim_options[0]))
-    by = cols[1].selectbox("Selon (question de profil : âge, motif de venue…)", dim_options, format_func=labels.get,
-                           index=dim_options.index(default_by), key=f"xby-{res.survey.id}")
+    chosen_by = cols[1].selectbox("Selon (question de profil : âge, motif de venue…)", dim_options,
+                                  format_func=lambda p: labels[p], index=dim_options.index(default_by),
+                                  key=f"xby-{res.survey.id}")
+    by: int = default_by if chosen_by is None else chosen_by
     tab = res.cross_tab(position, by)
     if res.questions[position].stats.scale is not None:
         rows = [(mask_personal_data(label), s) for label, s in zip(tab.rows, tab.scales, strict=True)
@@ -364,9 +340,9 @@ def cross_tab_section(res: SurveyResults) -> None:
 
 # --- comments ------------------------------------------------------------------------------------
 
-def comments_section(view: View, info: SurveyInfo, user: str) -> None:
+def comments_section(view: View, info: SurveyInfo) -> None:
     frame = comments(view, info.id)
-    admin = can_see_personal_data()
+    admin = actor().principal.can("read_personal")
     if frame.empty:
         st.caption("Cette enquête n'a pas de question à réponse libre (ou aucune réponse libre).")
         return
@@ -375,8 +351,7 @@ def comments_section(view: View, info: SurveyInfo, user: str) -> None:
                    "personnelles. Les téléchargements restent masqués.")
     else:
         st.info("Les adresses électroniques, numéros de téléphone, noms, adresses et numéros de dossier sont masqués.")
-    with session_scope(engine()) as session:
-        known = comments_core.themes_in_use(session, view.prefecture.id or 0)
+    known = services.surveys.comment_themes(actor(), view.prefecture.id or 0)
     cols = st.columns([2, 2, 1.5])
     query = cols[0].text_input("Rechercher", key=f"c-search-{info.id}", placeholder="mot du commentaire")
     themes = cols[1].multiselect("Thèmes", known, key=f"c-themes-{info.id}", placeholder="tous")
@@ -385,8 +360,8 @@ def comments_section(view: View, info: SurveyInfo, user: str) -> None:
     if len(questions) > 1:
         question_id = cols[2].selectbox("Question", [None, *questions], key=f"c-q-{info.id}",
                                         format_func=lambda i: "toutes" if i is None else questions[i])
-    shown = comments_core.search_comments(frame, query, themes, question_id)
-    counts = comments_core.theme_counts(frame)
+    shown = services.surveys.search_comments(frame, query, themes, question_id)
+    counts = services.surveys.theme_counts(frame)
     st.caption(f"{len(shown)} commentaire(s) sur {len(frame)}" + (
         " · thèmes : " + ", ".join(f"{t} ({n})" for t, n in counts.itertuples(index=False)) if len(counts) else ""))
     editor_frame = shown[["Ligne", "Date", "Commentaire", "Thèmes"]].copy()
@@ -406,27 +381,23 @@ def comments_section(view: View, info: SurveyInfo, user: str) -> None:
     changes = [(int(r.response_id), int(r.question_id), list(new))
                for r, new in zip(shown.itertuples(index=False), edited["Thèmes"], strict=True)
                if sorted(r[7]) != sorted(list(new or []))]
-    from qep_ui.permissions import can
-
-    buttons = st.columns(2) if can("import") else None
+    buttons = st.columns(2) if can_edit() else None
     if buttons is not None and buttons[0].button(f"Enregistrer les thèmes ({len(changes)})", key=f"c-save-{info.id}", disabled=not changes,
                          type="primary", icon=":material/sell:"):
-        require("import")  # checked on the server: a drawn button is not a permission
-        with session_scope(engine(), write=True) as session:
-            count = comments_core.save_themes(session, view.prefecture.id or 0, info.id, changes, user)
+        with refusal_shown():
+            count = services.surveys.save_comment_themes(actor(), view.prefecture.id or 0, info.id, changes)
         importing.flash("success", f"Thèmes enregistrés pour {count} commentaire(s).")
         after_write()
         st.rerun()
     if buttons is not None and buttons[1].button("Proposer des thèmes aux commentaires sans thème", key=f"c-suggest-{info.id}",
                          icon=":material/auto_awesome:",
                          help="D'après les mots des commentaires (attente, horaires, rendez-vous…) ; à corriger ensuite."):
-        require("import")
-        with session_scope(engine(), write=True) as session:
-            count = comments_core.suggest_for_untagged(session, view.prefecture.id or 0, info.id, user)
+        with refusal_shown():
+            count = services.surveys.suggest_comment_themes(actor(), view.prefecture.id or 0, info.id)
         importing.flash("success", f"{count} commentaire(s) ont reçu des thèmes proposés.")
         after_write()
         st.rerun()
-    export = comments_core.export_frame(shown)
+    export = services.surveys.export_frame(shown)
     download_table(export, f"commentaires-{info.year}-{info.channel}", key=f"c-dl-{info.id}")
     st.caption("Les fichiers téléchargés sont toujours masqués, quel que soit le profil.")
 
@@ -436,7 +407,7 @@ def comments_section(view: View, info: SurveyInfo, user: str) -> None:
 TYPE_BY_LABEL = {label: key for key, label in TYPE_LABELS.items()}
 
 
-def questions_section(view: View, info: SurveyInfo, user: str) -> None:
+def questions_section(view: View, info: SurveyInfo) -> None:
     res = results(view, info.id)
     st.markdown("Le type de chaque question est reconnu à ses réponses ; corrigez-le si besoin (par exemple une note "
                 "de 1 à 5 lue comme un nombre). Le type décide du calcul : seules les échelles et les questions oui / "
@@ -464,12 +435,12 @@ def questions_section(view: View, info: SurveyInfo, user: str) -> None:
                if TYPE_BY_LABEL.get(new, q.info.type_key) != q.info.type_key]
     if st.button(f"Enregistrer les types ({len(changed)})", key=f"types-save-{info.id}", disabled=not changed,
                  type="primary", icon=":material/save:"):
-        require("import")
         messages, errors = [], []
         for q, key in changed:
             try:
-                with session_scope(engine(), write=True) as session:
-                    change = set_question_type(session, view.prefecture.id or 0, info.id, q.info.id, key, user)
+                with refusal_shown():
+                    change = services.surveys.set_question_type(actor(), view.prefecture.id or 0, info.id, q.info.id,
+                                                                key)
                 messages.append(f"Q{q.info.position + 1} : {type_label(key)}" + (f" ({change.message})" if change else ""))
             except SurveyError as exc:
                 errors.append(str(exc))
@@ -479,11 +450,11 @@ def questions_section(view: View, info: SurveyInfo, user: str) -> None:
             importing.flash("error", f"Type refusé : {error}")
         after_write()
         st.rerun()
-    overall_section(view, res, user)
-    undo_section(view, info, user)
+    overall_section(view, res)
+    undo_section(view, info)
 
 
-def overall_section(view: View, res: SurveyResults, user: str) -> None:
+def overall_section(view: View, res: SurveyResults) -> None:
     st.subheader("Question de satisfaction générale")
     st.markdown("Elle donne le taux de satisfaction du canal et alimente un indicateur du tableau de bord "
                 "(PAN_SATISFACTION, ACCUEIL_SATISFACTION ou un indicateur de la préfecture) pour la période de "
@@ -492,8 +463,7 @@ def overall_section(view: View, res: SurveyResults, user: str) -> None:
     options: list[int | None] = [None, *[q.info.id for q in rateable]]
     labels = {q.info.id: f"Q{q.info.position + 1} · {q.info.text}" for q in rateable}
     current = next((q.info.id for q in res.questions if q.is_overall), None)
-    with session_scope(engine()) as session:
-        indicators = survey_rate_indicators(session, view.prefecture.id or 0)
+    indicators = services.surveys.rate_indicators(actor(), view.prefecture.id or 0)
     codes: list[str | None] = [None, *[d.code for d in indicators]]
     names = {d.code: f"{d.code} — {d.label}" for d in indicators}
     cols = st.columns(2)
@@ -504,10 +474,10 @@ def overall_section(view: View, res: SurveyResults, user: str) -> None:
                                   format_func=lambda c: "aucun" if c is None else names[c],
                                   key=f"overall-ind-{res.survey.id}")
     if st.button("Enregistrer ce choix", key=f"overall-save-{res.survey.id}", icon=":material/save:"):
-        require("import")
         try:
-            with session_scope(engine(), write=True) as session:
-                change = set_overall_question(session, view.prefecture.id or 0, res.survey.id, question, indicator, user)
+            with refusal_shown():
+                change = services.surveys.set_overall_question(actor(), view.prefecture.id or 0, res.survey.id,
+                                                               question, indicator)
         except SurveyError as exc:
             st.error(f"Choix refusé : {exc}.")
             return
@@ -517,19 +487,16 @@ def overall_section(view: View, res: SurveyResults, user: str) -> None:
         st.rerun()
 
 
-def undo_section(view: View, info: SurveyInfo, user: str) -> None:
+def undo_section(view: View, info: SurveyInfo) -> None:
     with st.expander("Retirer cette enquête"):
         st.markdown("Annule l'import du fichier (et les changements de question générale) : les valeurs qu'il avait "
                     "remplacées dans le tableau de bord sont rétablies, les réponses et thèmes sont supprimés.")
         confirmed = st.checkbox(f"Je confirme le retrait de l'enquête « {info.title} » ({info.year})",
                                 key=f"undo-confirm-{info.id}")
         if st.button("Retirer l'enquête", key=f"undo-{info.id}", disabled=not confirmed, icon=":material/delete:"):
-            from qep_core.importing import UndoError
-
-            require("import")
             try:
-                with session_scope(engine(), write=True) as session:
-                    restored = undo_survey(session, view.prefecture.id or 0, info.id, user)
+                with refusal_shown():
+                    restored = services.surveys.undo_survey(actor(), view.prefecture.id or 0, info.id)
             except (UndoError, SurveyError) as exc:
                 st.error(f"Retrait impossible : {exc}.")
                 return
@@ -550,14 +517,14 @@ def _plan(view: View, name: str, content: bytes, channel: str, year: int | None,
            version(view))
     cache: dict[tuple, SurveyPlan] = st.session_state.setdefault(PLANS_KEY, {})
     if key not in cache:
-        with session_scope(engine()) as session:
-            cache.clear()
-            cache[key] = analyze_survey(session, view.prefecture, name, content, channel=channel, year=year,
-                                        period=period, overall=overall, indicator=indicator)  # type: ignore[arg-type]
+        cache.clear()
+        cache[key] = services.surveys.analyse_import(actor(), view.prefecture.id or 0, name, content, channel=channel,
+                                                     year=year, period=period, overall=overall,  # type: ignore[arg-type]
+                                                     indicator=indicator)  # type: ignore[arg-type]
     return cache[key]
 
 
-def import_section(view: View, user: str) -> None:
+def import_section(view: View) -> None:
     st.markdown("Déposez l'export de l'outil d'enquête (formulaire en ligne, tablette) : **une ligne par répondant, "
                 "une colonne par question**, en `.xlsx` ou `.csv` (`;` ou `,`, UTF-8 ou Windows-1252). Une ligne de "
                 "titre au-dessus de l'en-tête est acceptée. Les colonnes de date, d'identifiant et de mode de recueil "
@@ -600,21 +567,20 @@ def import_section(view: View, user: str) -> None:
         rateable = [q for q in plan.questions if q.type_key.startswith("scale:") or q.type_key == "yes_no"]
         q_options: list[int | None] = [None, *[q.position for q in rateable]]
         q_labels = {q.position: f"Q{q.position + 1} · {q.text}" for q in rateable}
-        with session_scope(engine()) as session:
-            indicators = survey_rate_indicators(session, view.prefecture.id or 0)
+        indicators = services.surveys.rate_indicators(actor(), view.prefecture.id or 0)
         codes: list[str | None] = [None, *[d.code for d in indicators]]
-        cols = st.columns(2)
-        overall = cols[0].selectbox("Question de satisfaction générale", q_options,
+        choice = st.columns(2)
+        overall = choice[0].selectbox("Question de satisfaction générale", q_options,
                                     index=q_options.index(plan.overall_position) if plan.overall_position in q_options
                                     else 0, format_func=lambda p: "aucune" if p is None else q_labels[p],
                                     key=f"survey-overall-{plan.sha256[:8]}")
-        indicator = cols[1].selectbox("Indicateur alimenté", codes,
+        indicator = choice[1].selectbox("Indicateur alimenté", codes,
                                       index=codes.index(plan.indicator_code) if plan.indicator_code in codes else 0,
                                       format_func=lambda c: "aucun" if c is None else c,
                                       key=f"survey-indicator-{plan.sha256[:8]}")
         if overall != plan.overall_position or indicator != plan.indicator_code:
             plan = _plan(view, name, content, channel, year, period, overall, indicator)
-    show_survey_plan(view, name, content, plan, user, channel, year, period)
+    show_survey_plan(view, name, content, plan, channel, year, period)
 
 
 def plan_questions_table(plan: SurveyPlan) -> pd.DataFrame:
@@ -628,7 +594,7 @@ def plan_questions_table(plan: SurveyPlan) -> pd.DataFrame:
     })
 
 
-def show_survey_plan(view: View, name: str, content: bytes, plan: SurveyPlan, user: str, channel: str,
+def show_survey_plan(view: View, name: str, content: bytes, plan: SurveyPlan, channel: str,
                      year: int | None, period: tuple[dt.date, dt.date] | None) -> None:
     if not plan.ok:
         st.error("Fichier refusé : rien ne sera enregistré ; corrigez puis déposez-le à nouveau.")
@@ -640,8 +606,6 @@ def show_survey_plan(view: View, name: str, content: bytes, plan: SurveyPlan, us
                 f"{plan.period_text()} (année {plan.year}) · feuille « {table.sheet} », en-tête ligne {table.header_row}")
     meta = [c for c in table.columns if c.role != "question"]
     if meta:
-        from qep_core.surveys.reading import ROLE_LABELS
-
         st.caption("Colonnes mises à part : " + " ; ".join(f"{c.header} ({ROLE_LABELS[c.role]})" for c in meta))
     if plan.overall_stats is not None and plan.overall_position is not None:
         st.markdown(f"Satisfaction générale : **{rate_text(plan.overall_stats)}** "
@@ -659,11 +623,11 @@ def show_survey_plan(view: View, name: str, content: bytes, plan: SurveyPlan, us
         with st.expander(f"Avertissements ({len(plan.warnings)})"):
             show_issues(plan.warnings, key="survey-plan-warnings")
     if st.button("Enregistrer l'enquête", key="survey-save", type="primary", icon=":material/save:"):
-        require("import")
         try:
-            outcome = import_survey(engine(), view.prefecture.id or 0, name, content, channel=channel, year=year,
-                                    period=period, overall=plan.overall_position, indicator=plan.indicator_code,
-                                    user=user)
+            with refusal_shown():
+                outcome = services.surveys.import_survey(actor(), view.prefecture.id or 0, name, content,
+                                                         channel=channel, year=year, period=period,
+                                                         overall=plan.overall_position, indicator=plan.indicator_code)
         except ImportRejected as exc:
             importing.flash("error", f"{name} : refusé à l'enregistrement, rien n'a été enregistré.", exc.errors)
         else:
@@ -687,8 +651,6 @@ def engagement_surveys_section(view: View, engagement: Engagement, results_: lis
             if (s.indicator_code and indicator_engagement.get(s.indicator_code) == engagement.key)
             or (engagement.channel_code and REFERENTIEL_CHANNEL.get(s.channel) == engagement.channel_code)
             or engagement.key in LISTENING_ENGAGEMENTS]
-    from qep_core.surveys.channels import MYSTERY_REFERENTIEL_CHANNEL
-
     checks = [m for m in found_mystery if engagement.channel_code
               and MYSTERY_REFERENTIEL_CHANNEL.get(m.channel) == engagement.channel_code]
     if not mine and not checks:

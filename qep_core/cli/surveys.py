@@ -1,20 +1,24 @@
 """``python -m qep_core survey FILE``: read a survey export and print each question counted;
-with ``--import``, store it for a préfecture (same checks and transaction as the Enquêtes page).
+with ``--import``, store it for a préfecture through the same service as the Enquêtes page, acting
+as ``--as LOGIN`` or the local administrator.
 
 Registered by :mod:`qep_core.cli` (``add_parser``); exit codes as the rest of the CLI: 0 success,
-1 file refused (nothing written), 2 usage error.
+1 file refused (nothing written), 2 usage error, 3 refused to the acting account.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import re
 import sys
 from pathlib import Path
 
+from qep_core import services
+from qep_core.cli.common import actor_from_args
+from qep_core.db import analyze, get_engine, session_scope
 from qep_core.importing import ImportRejected
+from qep_core.prefectures import resolve_prefecture
 from qep_core.surveys.channels import SURVEY_CHANNELS, channel_label, parse_channel
 from qep_core.surveys.reading import read_survey
 from qep_core.surveys.report import to_json, to_table
@@ -110,17 +114,15 @@ def _emit(text: str, target: str | None) -> None:
 
 def _import(args: argparse.Namespace, name: str, data: bytes, channel: str, period: tuple[dt.date, dt.date] | None,
             overall: int | str | None, indicator: str | None) -> int:
-    from qep_core.db import analyze, get_engine, session_scope
-    from qep_core.prefectures import resolve_prefecture
-    from qep_core.surveys.service import import_survey
-
+    """Store the survey as the acting principal (``--as``, or the local administrator under
+    ``--user``), through the same service as the Enquêtes page: same checks, same history line."""
     engine = get_engine()
     with session_scope(engine) as session:
         pref = resolve_prefecture(session, args.prefecture)
     try:
-        outcome = import_survey(engine, pref.id or 0, name, data, channel=channel, year=args.year, period=period,
-                                overall=overall, indicator=indicator, sheet=args.sheet,  # type: ignore[arg-type]  # overall: a position or "auto" (the caller parses it)
-                                user=args.user or getpass.getuser(), dry_run=args.dry_run)
+        outcome = services.surveys.import_survey(
+            actor_from_args(args, engine), pref.id or 0, name, data, channel=channel, year=args.year, period=period,
+            overall=overall, indicator=indicator, sheet=args.sheet, dry_run=args.dry_run)  # type: ignore[arg-type]  # overall: a position or "auto" (the caller parses it)
     except ImportRejected as exc:
         print(f"✗ {exc.file_name} : refusé, rien n'a été enregistré", file=sys.stderr)
         for issue in exc.errors:

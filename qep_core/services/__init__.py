@@ -3,11 +3,21 @@
 Every function takes the :class:`Actor` (who acts, on which database) first, checks what that
 principal may do (``qep_core.access.check``, in :func:`~qep_core.services._unit.unit`), owns its
 transaction and writes its change-history line inside it. Pages, ``qep_ui`` and the CLI call only
-this layer, as ``from qep_core import services`` then ``services.imports.save_import(actor, …)``.
+this layer, as ``from qep_core import services`` then ``services.imports.save_upload(actor, …)``.
 """
 
 from qep_core.access import AccessDenied, Principal
-from qep_core.services import accounts, entry, history, imports, system
+from qep_core.services import (
+    accounts,
+    entry,
+    history,
+    imports,
+    mystery,
+    surveys,
+    system,
+)
 from qep_core.services._unit import OPERATIONS, Actor, Database, Operation
 
-__all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "accounts", "entry", "history", "imports", "system"]
+__all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "accounts",
+           "entry", "history", "imports", "mystery",
+           "surveys", "system", "trainings"]

@@ -126,21 +126,12 @@ def set_comment_themes(session: Session, prefecture_id: int, survey_id: int, res
 
 
 def save_themes(session: Session, prefecture_id: int, survey_id: int,
-                changes: Iterable[tuple[int, int, Iterable[str]]], user: str = "") -> int:
-    """Several comments' themes at once (an edited table); returns how many comments changed."""
-    from qep_core.change_history import record_change
-
-    count = 0
-    after = []
-    for response_id, question_id, themes in changes:
-        kept = set_comment_themes(session, prefecture_id, survey_id, response_id, question_id, themes)
-        after.append({"réponse": response_id, "question": question_id, "thèmes": kept})
-        count += 1
-    if count:
-        record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
-                      entity=f"enquête n° {survey_id} — thèmes", summary=f"thèmes de {count} commentaire(s)",
-                      after={"commentaires": after})
-    return count
+                changes: Iterable[tuple[int, int, Iterable[str]]]) -> list[tuple[int, int, list[str]]]:
+    """Several comments' themes at once (an edited table); returns what each comment now carries
+    (response, question, themes), one entry per comment changed. The caller records the change."""
+    return [(response_id, question_id,
+             set_comment_themes(session, prefecture_id, survey_id, response_id, question_id, themes))
+            for response_id, question_id, themes in changes]
 
 
 def suggest_for_untagged(session: Session, prefecture_id: int, survey_id: int, user: str = "") -> int:
@@ -154,12 +145,6 @@ def suggest_for_untagged(session: Session, prefecture_id: int, survey_id: int, u
         if themes:
             set_comment_themes(session, prefecture_id, survey_id, int(row[0]), int(row[1]), themes)
             tagged += 1
-    if tagged:
-        from qep_core.change_history import record_change
-
-        record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
-                      entity=f"enquête n° {survey_id} — thèmes",
-                      summary=f"thèmes proposés pour {tagged} commentaire(s) d'après leurs mots")
     return tagged
 
 

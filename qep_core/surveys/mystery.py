@@ -333,11 +333,6 @@ def add_criterion(session: Session, prefecture_id: int, channel: str, label: str
         raise MysteryError("le libellé du critère est obligatoire")
     if any(normalize(c.label) == normalize(label) for c in criteria_of(session, prefecture_id, channel)):
         raise MysteryError(f"le critère « {label} » existe déjà pour les {MYSTERY_CHANNELS[channel].lower()}")
-    from qep_core.change_history import record_change
-
-    record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
-                  entity=f"grille des {MYSTERY_CHANNELS[channel].lower()}", summary=f"critère « {label} » ajouté",
-                  after={"critère": label})
     return _criterion(session, prefecture_id, channel, label, {})
 
 
@@ -370,13 +365,6 @@ def add_check(session: Session, prefecture_id: int, channel: str, checked_on: dt
     for cid, result in scores.items():
         session.add(MysteryScore(check_id=check.id or 0, criterion_id=cid, result=result))
     session.flush()
-    from qep_core.change_history import record_change
-
-    record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
-                  entity=f"contrôle mystère n° {check.id}",
-                  summary=f"{MYSTERY_CHANNELS[channel].lower()} du {checked_on:%d/%m/%Y} saisi",
-                  after={"canal": channel, "date": checked_on, "service": check.target,
-                         "notes": {criteria[cid].label: RESULT_LABELS[r] for cid, r in scores.items()}})
     return check
 
 
@@ -389,11 +377,6 @@ def delete_check(session: Session, prefecture_id: int, check_id: int, user: str 
         raise MysteryError(f"ce contrôle vient d'un import (lot n° {check.batch_id}) : annulez le lot depuis la page "
                            "Import pour le retirer")
     session.exec(delete(MysteryScore).where(col(MysteryScore.check_id) == check_id))
-    from qep_core.change_history import record_change
-
-    record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
-                  entity=f"contrôle mystère n° {check_id}", summary="contrôle saisi supprimé",
-                  before={"canal": check.channel, "date": check.checked_on, "service": check.target})
     session.delete(check)
     session.flush()
 

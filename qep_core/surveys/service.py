@@ -710,17 +710,10 @@ def set_question_type(session: Session, prefecture_id: int, survey_id: int, ques
     problem = type_problem(type_key, answers, question.text)
     if problem is not None:
         raise SurveyError(f"« {question.text} » ne peut pas être « {type_label(type_key)} » : {problem}")
-    before = question.type_key
     question.type_key = type_key
     question.separator = separator_for(type_key, answers) if type_key == "multiple" else question.separator
     session.add(question)
     session.flush()
-    from qep_core.change_history import record_change
-
-    record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
-                  entity=f"enquête n° {survey_id} — colonne {question.column}",
-                  summary=f"type de « {question.text} » : {type_label(before)} → {type_label(type_key)}",
-                  before={"type": before}, after={"type": type_key})
     feed = current_feed(session, survey.id or 0)
     if feed is None or feed.question_id != question.id:
         return None
@@ -754,12 +747,6 @@ def undo_survey(session: Session, prefecture_id: int, survey_id: int, user: str 
     for model in (SurveyCommentTag, SurveyFeed, SurveyResponse):
         session.exec(delete(model).where(col(model.survey_id) == survey_key))
     session.exec(delete(SurveyQuestion).where(col(SurveyQuestion.survey_id) == survey_key))
-    from qep_core.change_history import record_change
-
-    record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
-                  entity=f"enquête n° {survey_key} — {survey.file_name}",
-                  summary=f"enquête « {survey.title} » ({survey.year}) retirée, réponses supprimées",
-                  before={"enquête": survey_key, "répondants": survey.respondents, "fichier": survey.file_name})
     session.delete(survey)
     session.flush()
     return restored
