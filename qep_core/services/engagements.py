@@ -12,7 +12,8 @@ the fields are empty, not merely hidden:
 * trainings: the counts per role (they never name anyone), for every reader.
 
 The indicators' figures of the dossier come from the indicators' own read model (they apply the
-small-périmètre threshold there).
+small-périmètre threshold there); the types and formatters the dossier's page needs to show them
+are re-exported here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from qep_core.charts import mini_chart
+from qep_core.compute import IndicatorResult
 from qep_core.models import Engagement
 from qep_core.pilotage.actions import display_ref, plan_on
 from qep_core.pilotage.audits import FindingView, action_label, audit_findings, audit_title, list_audits
@@ -39,11 +42,12 @@ from qep_core.pilotage.vocabulary import (
     STATUSES,
     TRAINING_ENGAGEMENTS,
 )
+from qep_core.report import format_target, format_value
 from qep_core.services._unit import Actor, operation, unit
 
 __all__ = ["ACTIONABLE_REMARKS", "CONFORMITIES", "CONFORMITY_TITLES", "REMARK_KINDS", "DossierAction",
-           "DossierActions", "DossierAudit", "DossierRemark", "DossierTrainings", "EngagementDossier",
-           "engagement_dossiers", "roles_serving"]
+           "DossierActions", "DossierAudit", "DossierRemark", "DossierTrainings", "Engagement", "EngagementDossier",
+           "IndicatorResult", "engagement_dossiers", "engagement_number", "format_target", "format_value", "mini_chart", "roles_serving"]
 
 
 @dataclass(frozen=True)
