@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from qep_core import services
-from qep_core.access import AccessDenied
+from qep_core.access import AccessDenied, Principal
 from qep_core.cli import main
-from qep_core.db import session_scope
+from qep_core.db import create_schema, get_engine, session_scope
+from qep_core.demo import load_demo
 from qep_core.pilotage.errors import PilotageError
 from qep_core.users import add_user
 from tests.access_world import World, world  # noqa: F401  (fixture)
@@ -315,3 +317,45 @@ def test_cli_pilotage_refuses_an_account_without_the_right(accounts: World, tmp_
     assert len(services.action_plan.list_actions(accounts.actor("admin"), accounts.pref, TODAY).table) == 0
     assert main(["--as", "sg44", "training", "compliance", "--prefecture", "44"]) == 0  # reading is allowed
     assert main(["--as", "sg44", "audit", "import", str(path), "--prefecture", "38"]) == 3
+
+
+# ------------------------------------------------------------------ the CLU on the dossier's page
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+DEMO_REMARK = "Revoir le questionnaire de l'enquête de satisfaction"
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('pilotage-access') / 'demo.db'}"
+    engine = get_engine(url)
+    create_schema(engine)
+    load_demo(engine)
+    return url
+
+
+def dossier_page(principal: Principal, url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("QEP_DATABASE_URL", url)
+    monkeypatch.setenv("QEP_AUTH", "accounts")
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["_principal"] = principal
+    at.query_params["annee"], at.query_params["dossier"] = "2024", "E3"
+    at.run()
+    at.switch_page("pages/engagements.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_clu_opens_the_dossier_page_without_remarks_or_owners(demo_url: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    admin = dossier_page(Principal("marie", "admin", prefecture_ids=frozenset({1})), demo_url, monkeypatch)
+    shown = " ".join(m.value for m in admin.markdown)
+    assert DEMO_REMARK in shown and any("Responsable" in t.value.columns for t in admin.table)
+
+    clu = dossier_page(Principal("clu", "lecture-clu", prefecture_ids=frozenset({1})), demo_url, monkeypatch)
+    assert clu.title[0].value == "Dossier de l'engagement 3"
+    shown = " ".join(str(e.value) for e in [*clu.markdown, *clu.caption])
+    assert "Dernier audit : Audit de suivi du 12/03/2024**" in shown and DEMO_REMARK not in shown
+    assert "Note de l'auditeur" not in shown and "Remarques de l'auditeur" in shown
+    assert "Actions au 31/12/2024** :" in shown
+    assert not any("Responsable" in t.value.columns or "Action" in t.value.columns for t in clu.table)
