@@ -148,12 +148,12 @@ def finding_block(pid: int, view_: FindingView, refs: ReferentielIndex) -> None:
             st.caption(f"Note de l'auditeur : {view_.finding.note}")
 
 
-def _action_row(pid: int, kind: str, target: int, action: object | None, text: str) -> None:
+def _action_row(pid: int, kind: str, target: int, action: services.audits.Action | None, text: str) -> None:
     cols = st.columns([5, 1.6], vertical_alignment="center")
     cols[0].markdown(text)
     with cols[1]:
         if action is not None:
-            label = audits.action_label(action)  # type: ignore[arg-type]
+            label = audits.action_label(action)
             st.page_link("pages/plan_actions.py", label=label[:1].upper() + label[1:],
                          icon=":material/task_alt:")
         elif can_edit():

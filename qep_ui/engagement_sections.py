@@ -6,6 +6,7 @@ and the one-engagement dossier view, printable (``?dossier=E17``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeAlias
 
 import streamlit as st
 
@@ -19,7 +20,8 @@ from qep_ui.surveys import engagement_surveys_section
 from qep_ui.widgets import change_text, status_badge
 
 dossiers = services.engagements
-Engagement, IndicatorResult = dossiers.Engagement, dossiers.IndicatorResult
+Engagement: TypeAlias = services.engagements.Engagement
+IndicatorResult: TypeAlias = services.engagements.IndicatorResult
 Section = Callable[[View, Engagement, list[IndicatorResult]], bool]
 
 

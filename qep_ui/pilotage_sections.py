@@ -11,6 +11,8 @@ or today), like the pilotage pages.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import pandas as pd
 import streamlit as st
 
@@ -21,7 +23,8 @@ from qep_ui.pilotage_common import as_of_default, french_date
 from qep_ui.state import View
 
 dossiers = services.engagements
-Engagement, IndicatorResult = dossiers.Engagement, dossiers.IndicatorResult
+Engagement: TypeAlias = services.engagements.Engagement
+IndicatorResult: TypeAlias = services.engagements.IndicatorResult
 
 DOSSIER_PARAM = "dossier"
 MEMO_KEY = "_engagement_dossiers"

@@ -14,8 +14,10 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from qep_core import services
 from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, actor_from_args, write_output
@@ -60,7 +62,7 @@ def _rejected(exc: ImportRejected) -> int:
     return EXIT_REJECTED
 
 
-def _report(summary: str, warnings: list[object], dry_run: bool, changed: bool) -> None:
+def _report(summary: str, warnings: Sequence[object], dry_run: bool, changed: bool) -> None:
     mark = "·" if dry_run or not changed else "✓"
     prefix = "[essai, rien n'est enregistré] " if dry_run else ""
     print(f"{mark} {prefix}{summary}")
@@ -132,7 +134,7 @@ def cmd_actions_summary(args: argparse.Namespace) -> int:
 def cmd_audit_import(args: argparse.Namespace) -> int:
     pref, actor = _prefecture(args)
     data = _read(args.file)
-    meta: dict[str, object] = {}
+    meta: dict[str, Any] = {}
     if args.type:
         kind = lookup("audit_kind", args.type)
         if kind is None:
@@ -158,7 +160,7 @@ def cmd_audit_import(args: argparse.Namespace) -> int:
 
 def cmd_audit_list(args: argparse.Namespace) -> int:
     pref, actor = _prefecture(args)
-    records = []
+    records: list[dict[str, Any]] = []
     for audit in services.audits.list_audits(actor, pref.id or 0):
         conf, remarks = audit.conformity, audit.remarks
         records.append({"id": audit.id, "title": audit.title, "kind": audit.kind,
@@ -211,7 +213,7 @@ def cmd_training_compliance(args: argparse.Namespace) -> int:
     as_of = args.as_of or dt.date.today()
     situation = services.trainings.compliance(actor, pref.id or 0, as_of, due_only=args.due)
     rows, total = situation.by_role, situation.total
-    agents = []
+    agents: list[dict[str, Any]] = []
     for r in situation.records:
         c = r.compliance(as_of)
         agents.append({"name": r.agent.name, "service": r.agent.service, "role": r.agent.role,
@@ -241,7 +243,7 @@ def cmd_training_compliance(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ parser
 
 
-def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--prefecture", metavar="CODE")
 

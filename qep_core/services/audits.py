@@ -32,13 +32,13 @@ from qep_core.pilotage.audits import (
     save_audit_plan,
 )
 from qep_core.pilotage.errors import PilotageError
-from qep_core.pilotage.models import Audit
+from qep_core.pilotage.models import Action, Audit
 from qep_core.pilotage.refs import ReferentielIndex, referentiel_index
 from qep_core.pilotage.vocabulary import ACTIONABLE_REMARKS, AUDIT_KINDS, CONFORMITIES, CONFORMITY_TITLES, REMARK_KINDS
 from qep_core.services._pilotage import EDIT, READ, editing
 from qep_core.services._unit import Actor, operation, unit
 
-__all__ = ["ACTIONABLE_REMARKS", "AUDIT_KINDS", "CONFORMITIES", "CONFORMITY_TITLES", "REMARK_KINDS", "AuditDetail",
+__all__ = ["ACTIONABLE_REMARKS", "AUDIT_KINDS", "CONFORMITIES", "CONFORMITY_TITLES", "REMARK_KINDS", "Action", "AuditDetail",
            "AuditFilePlan", "AuditInfo", "FindingView", "ImportRejected", "PilotageError", "ReferentielIndex",
            "action_for_finding", "action_for_remark", "action_label", "actions_for_all", "analyse_audit_file",
            "audit_detail", "conformity_counts", "create_audit", "delete_audit", "findings_grid", "import_audit_file",
