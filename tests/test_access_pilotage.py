@@ -31,7 +31,7 @@ from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
 from qep_core.pilotage.errors import PilotageError
 from qep_core.users import add_user
-from tests.access_world import World, world  # noqa: F401  (fixture)
+from tests.access_world import World
 from tests.conftest import make_workbook
 
 _counter = itertools.count(1)
@@ -186,7 +186,7 @@ def test_the_matrix_lists_every_pilotage_operation_with_the_action_it_registers(
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_each_pilotage_operation_by_role_in_its_prefecture_and_in_another(world: World, name: str) -> None:  # noqa: F811
+def test_each_pilotage_operation_by_role_in_its_prefecture_and_in_another(world: World, name: str) -> None:
     """Each role on préfecture 44's fresh objects: allowed (a write records exactly one history
     line) or refused in French with nothing recorded; and none of 44's accounts reaches 38."""
     action, call = OPERATIONS[name]
@@ -214,7 +214,7 @@ def test_each_pilotage_operation_by_role_in_its_prefecture_and_in_another(world:
                                   "audits.action_for_finding", "audits.actions_for_all", "trainings.record_training",
                                   "trainings.record_tutoring", "trainings.delete_training",
                                   "trainings.delete_tutoring"])
-def test_the_admin_of_38_cannot_reach_44s_objects_through_its_own_prefecture(world: World, name: str) -> None:  # noqa: F811
+def test_the_admin_of_38_cannot_reach_44s_objects_through_its_own_prefecture(world: World, name: str) -> None:
     _, call = OPERATIONS[name]
     targets = fresh(world)
     before = history_size(world)
@@ -223,7 +223,7 @@ def test_the_admin_of_38_cannot_reach_44s_objects_through_its_own_prefecture(wor
     assert history_size(world) == before
 
 
-def test_refusals_are_french_sentences_naming_the_right(world: World) -> None:  # noqa: F811
+def test_refusals_are_french_sentences_naming_the_right(world: World) -> None:
     targets = fresh(world)
     with pytest.raises(AccessDenied) as refused:
         services.action_plan.set_action_status(world.actor("copil"), world.pref, targets.action_id, "fait")
@@ -234,7 +234,7 @@ def test_refusals_are_french_sentences_naming_the_right(world: World) -> None:  
 # ------------------------------------------------------------------ the CLU's dossier
 
 
-def test_the_clu_dossier_carries_no_remark_no_owner_no_note(world: World) -> None:  # noqa: F811
+def test_the_clu_dossier_carries_no_remark_no_owner_no_note(world: World) -> None:
     targets = fresh(world)
     admin = world.actor("admin")
     services.audits.action_for_remark(admin, world.pref, targets.remark_id)  # its title is the PS's text
@@ -258,7 +258,7 @@ def test_the_clu_dossier_carries_no_remark_no_owner_no_note(world: World) -> Non
     assert public.audit.remarks == [] and public.actions.rows == [] and public.audit.note == ""
 
 
-def test_the_clu_sees_the_same_counts_as_the_referent(world: World) -> None:  # noqa: F811
+def test_the_clu_sees_the_same_counts_as_the_referent(world: World) -> None:
     fresh(world)
     full = services.engagements.engagement_dossiers(world.actor("admin"), world.pref, TODAY)
     public = services.engagements.engagement_dossiers(world.actor("lecture-clu"), world.pref, TODAY)
@@ -286,7 +286,7 @@ def test_pilotage_sections_and_engagement_sections_import_each_other_no_more() -
 
 
 @pytest.fixture
-def accounts(world: World, monkeypatch: pytest.MonkeyPatch) -> World:  # noqa: F811
+def accounts(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
     monkeypatch.setenv("QEP_DATABASE_URL", str(world.database.url))
     with session_scope(world.database, write=True) as session:
         add_user(session, "rq44", "admin", password="un mot de passe solide", prefecture_id=world.pref)
