@@ -42,7 +42,8 @@ from qep_core.pilotage.vocabulary import (
     STATUSES,
     TRAINING_ENGAGEMENTS,
 )
-from qep_core.report import format_target, format_value
+from qep_core.report import format_target
+from qep_core.rules.formatting import format_value
 from qep_core.services._unit import Actor, operation, unit
 
 __all__ = ["ACTIONABLE_REMARKS", "CONFORMITIES", "CONFORMITY_TITLES", "REMARK_KINDS", "DossierAction",
