@@ -4,8 +4,7 @@ import streamlit as st
 
 from qep_core.rules.status import STATUS_SYMBOL
 from qep_ui import data
-from qep_ui.engagement_sections import SECTIONS, engagement_status_counts
-from qep_ui.pilotage_sections import dossier_if_chosen
+from qep_ui.engagement_sections import SECTIONS, dossier_if_chosen, engagement_status_counts
 from qep_ui.state import require_view
 
 view = require_view()

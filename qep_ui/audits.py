@@ -9,41 +9,17 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from qep_core.db import session_scope
-from qep_core.importing import ImportRejected
-from qep_core.pilotage.audits import (
-    FindingView,
-    action_from_finding,
-    action_from_remark,
-    action_label,
-    actions_for_all,
-    analyze_audit_file,
-    audit_findings,
-    audit_modules,
-    audit_title,
-    conformity_counts,
-    create_audit,
-    delete_audit,
-    findings_table,
-    list_audits,
-    remark_counts,
-    save_audit_plan,
-    save_findings,
-)
-from qep_core.pilotage.errors import PilotageError
-from qep_core.pilotage.models import Audit
-from qep_core.pilotage.refs import ReferentielIndex, referentiel_index
-from qep_core.pilotage.vocabulary import (
-    ACTIONABLE_REMARKS,
-    AUDIT_KINDS,
-    CONFORMITIES,
-    CONFORMITY_TITLES,
-    REMARK_KINDS,
-)
-from qep_ui.auth import author
+from qep_core import services
+from qep_core.access import AccessDenied
+from qep_ui.auth import actor
 from qep_ui.importing import user_name
-from qep_ui.pilotage_common import editing, grid_height, preview, saved, show_errors
-from qep_ui.state import View, current_view, engine
+from qep_ui.pilotage_common import ImportRejected, PilotageError, can_edit, grid_height, preview, saved, show_errors
+from qep_ui.state import View
+
+audits = services.audits
+ACTIONABLE_REMARKS, AUDIT_KINDS, CONFORMITIES = audits.ACTIONABLE_REMARKS, audits.AUDIT_KINDS, audits.CONFORMITIES
+CONFORMITY_TITLES, REMARK_KINDS = audits.CONFORMITY_TITLES, audits.REMARK_KINDS
+AuditInfo, FindingView, ReferentielIndex = audits.AuditInfo, audits.FindingView, audits.ReferentielIndex
 
 CONFORMITY_BADGES = {"C": ("green", ":material/check_circle:"), "NA": ("gray", ":material/remove:"),
                      "NC_MIN": ("orange", ":material/warning:"), "NC_MAJ": ("red", ":material/cancel:")}
@@ -62,15 +38,15 @@ def remark_line(kind: str, text: str) -> str:
     return f":{colour}-badge[{kind}] {text}"
 
 
-def choose_audit(view: View, audits: list[Audit], key: str) -> Audit | None:
-    if not audits:
+def choose_audit(view: View, listed: list[AuditInfo], key: str) -> AuditInfo | None:
+    if not listed:
         return None
-    by_id = {a.id: a for a in audits}
+    by_id = {a.id: a for a in listed}
     wanted = st.query_params.get("audit")
     if wanted and wanted.isdigit() and int(wanted) in by_id and key not in st.session_state:
         st.session_state[key] = int(wanted)
     chosen = st.selectbox("Audit", list(by_id), key=key, format_func=lambda i: (
-        f"{audit_title(by_id[i])}" + (f" — {by_id[i].auditor}" if by_id[i].auditor else "")))
+        f"{by_id[i].title}" + (f" — {by_id[i].auditor}" if by_id[i].auditor else "")))
     st.query_params["audit"] = str(chosen)
     return by_id[chosen]
 
@@ -78,43 +54,42 @@ def choose_audit(view: View, audits: list[Audit], key: str) -> Audit | None:
 def _make_action(kind: str, pid: int, target: int) -> None:
     """Button callback: one click, one action (an existing one is left as it is)."""
     try:
-        with editing(current_view(), "audit", "action créée depuis une remarque d'audit") as session:
-            if kind == "remark":
-                action = action_from_remark(session, pid, target, dt.date.today(), author())
-            else:
-                action = action_from_finding(session, pid, target, dt.date.today(), author())
-            ref = action.ref or f"A{action.id}"
+        make = audits.action_for_remark if kind == "remark" else audits.action_for_finding
+        ref = make(actor(), pid, target)
         st.session_state["_audit_msg"] = ("success", f"Action {ref} ajoutée au plan d'actions (à faire).")
     except PilotageError as exc:
         st.session_state["_audit_msg"] = ("error", "Rien n'a été enregistré : " + " ; ".join(exc.errors))
+    except AccessDenied as exc:
+        st.session_state["_audit_msg"] = ("error", str(exc))
 
 
 def _make_all(pid: int, audit_id: int) -> None:
-    with editing(current_view(), "audit", "actions créées pour toutes les remarques d'un audit") as session:
-        made = actions_for_all(session, pid, audit_id, dt.date.today(), author())
+    try:
+        made = audits.actions_for_all(actor(), pid, audit_id)
+    except (PilotageError, AccessDenied) as exc:
+        st.session_state["_audit_msg"] = ("error", str(exc))
+        return
     st.session_state["_audit_msg"] = ("success", f"{made} action(s) ajoutée(s) au plan d'actions.")
 
 
 def findings_section(view: View) -> None:
     pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        audits = list_audits(session, pid)
-    if not audits:
+    listed = audits.list_audits(actor(), pid)
+    if not listed:
         st.info("Aucun audit enregistré : saisissez-en un dans l'onglet **Saisie** ou importez le tableau d'un rapport "
                 "dans l'onglet **Import**.")
         return
-    audit = choose_audit(view, audits, f"audit-choice-{pid}")
-    assert audit is not None
-    with session_scope(engine()) as session:
-        findings = audit_findings(session, audit.id or 0)
-        refs = referentiel_index(session, pid)
+    chosen = choose_audit(view, listed, f"audit-choice-{pid}")
+    assert chosen is not None
+    detail = audits.audit_detail(actor(), pid, chosen.id)
+    audit, findings, refs = detail.audit, detail.findings, detail.refs
     message = st.session_state.pop("_audit_msg", None)
     if message:
         (st.success if message[0] == "success" else st.error)(message[1])
-    modules = ", ".join(refs.module_short(m) for m in audit_modules(audit))
-    st.caption(" · ".join(x for x in (AUDIT_KINDS[audit.kind], f"{audit.audit_date:%d/%m/%Y}", audit.auditor,
+    modules = ", ".join(refs.module_short(m) for m in audit.modules)
+    st.caption(" · ".join(x for x in (audit.kind_label, f"{audit.audit_date:%d/%m/%Y}", audit.auditor,
                                       audit.organisation, modules) if x))
-    conf, remarks = conformity_counts(findings), remark_counts(findings)
+    conf, remarks = audit.conformity, audit.remarks
     to_answer = [(f, r) for f in findings for r in f.remarks if r.remark.kind in ACTIONABLE_REMARKS]
     ncs = [f for f in findings if f.is_non_conformity]
     answered = sum(r.action is not None for _, r in to_answer) + sum(f.nc_action is not None for f in ncs)
@@ -126,7 +101,7 @@ def findings_section(view: View) -> None:
         for col, (label, value) in zip(st.columns(4), row, strict=True):
             col.metric(label, value, border=True)
     missing = len(to_answer) + len(ncs) - answered
-    if missing:
+    if missing and can_edit():
         st.button(f"Créer une action pour chacun des {missing} PS, PP et NC sans action", icon=":material/add_task:",
                   key=f"audit-all-{audit.id}", on_click=_make_all, args=(pid, audit.id or 0))
     only = st.toggle("N'afficher que les engagements avec une remarque ou une non-conformité", value=True,
@@ -173,15 +148,15 @@ def finding_block(pid: int, view_: FindingView, refs: ReferentielIndex) -> None:
             st.caption(f"Note de l'auditeur : {view_.finding.note}")
 
 
-def _action_row(pid: int, kind: str, target: int, action, text: str) -> None:
+def _action_row(pid: int, kind: str, target: int, action: services.audits.Action | None, text: str) -> None:
     cols = st.columns([5, 1.6], vertical_alignment="center")
     cols[0].markdown(text)
     with cols[1]:
         if action is not None:
-            label = action_label(action)
+            label = audits.action_label(action)
             st.page_link("pages/plan_actions.py", label=label[:1].upper() + label[1:],
                          icon=":material/task_alt:")
-        else:
+        elif can_edit():
             st.button("Créer l'action", key=f"mk-{kind}-{target}", icon=":material/add_task:", on_click=_make_action,
                       args=(kind, pid, target), help="Ajoute au plan d'actions une action « à faire » qui y répond.")
 
@@ -190,9 +165,11 @@ def _action_row(pid: int, kind: str, target: int, action, text: str) -> None:
 
 
 def new_audit_form(view: View) -> None:
+    if not can_edit():
+        st.caption("La saisie d'un audit est réservée au référent qualité.")
+        return
     pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        refs = referentiel_index(session, pid)
+    refs = services.action_plan.referentiel(actor(), pid)
     with st.form(f"new-audit-{pid}", clear_on_submit=False):
         st.markdown("**Nouvel audit**")
         cols = st.columns(3)
@@ -206,11 +183,10 @@ def new_audit_form(view: View) -> None:
         submitted = st.form_submit_button("Créer l'audit", type="primary", icon=":material/add:")
     if submitted:
         try:
-            with editing(view, "audit", "audit créé") as session:
-                audit = create_audit(session, pid, kind=kind, audit_date=day, auditor=auditor,
-                                     organisation=organisation, modules=modules, today=dt.date.today())
-                audit_id, title = audit.id, audit_title(audit)
-        except PilotageError as exc:
+            made = audits.create_audit(actor(), pid, kind=kind, audit_date=day, auditor=auditor,
+                                       organisation=organisation, modules=modules)
+            audit_id, title = made.id, made.title
+        except (PilotageError, AccessDenied) as exc:
             show_errors(exc)
             return
         st.session_state[f"audit-edit-{pid}"] = audit_id
@@ -231,19 +207,19 @@ FINDING_COLUMNS = {
 
 
 def findings_editor(view: View) -> None:
-    pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        audits = list_audits(session, pid)
-    if not audits:
+    if not can_edit():
         return
-    by_id = {a.id: a for a in audits}
+    pid = view.prefecture.id or 0
+    listed = audits.list_audits(actor(), pid)
+    if not listed:
+        return
+    by_id = {a.id: a for a in listed}
     key = f"audit-edit-{pid}"
     if st.session_state.get(key) not in by_id:
         st.session_state.pop(key, None)
-    chosen = st.selectbox("Constats de l'audit", list(by_id), key=key, format_func=lambda i: audit_title(by_id[i]))
+    chosen = st.selectbox("Constats de l'audit", list(by_id), key=key, format_func=lambda i: by_id[i].title)
     audit = by_id[chosen]
-    with session_scope(engine()) as session:
-        rows = findings_table(session, audit)
+    rows = audits.findings_grid(actor(), pid, audit.id)
     revision = st.session_state.get("_af_rev", 0)
     st.caption("Une ligne par engagement des modules audités. Une ligne sans conformité ni commentaire n'est pas un "
                "constat.")
@@ -251,13 +227,12 @@ def findings_editor(view: View) -> None:
         edited = st.data_editor(pd.DataFrame(rows), key=f"findings-grid-{audit.id}-{revision}", hide_index=True,
                                 num_rows="fixed", column_order=["label", "conformity", "comments"],
                                 column_config=FINDING_COLUMNS, height=grid_height(len(rows), 16), width="stretch",
-                                alt=f"Constats de l'{audit_title(audit).lower()}")
+                                alt=f"Constats de l'{audit.title.lower()}")
         submitted = st.form_submit_button("Enregistrer les constats", type="primary", icon=":material/save:")
     if submitted:
         try:
-            with editing(view, "audit", "constats d'audit enregistrés") as session:
-                done = save_findings(session, session.get(Audit, audit.id) or audit, edited.to_dict("records"))
-        except PilotageError as exc:
+            done = audits.save_findings(actor(), pid, audit.id, edited.to_dict("records"))
+        except (PilotageError, AccessDenied) as exc:
             show_errors(exc)
             return
         if not done:
@@ -268,10 +243,13 @@ def findings_editor(view: View) -> None:
     with st.expander("Supprimer cet audit"):
         st.caption("Ses constats et remarques disparaissent ; les actions qui y répondaient restent dans le plan, avec "
                    "la phrase qui dit à quoi elles répondaient.")
-        sure = st.checkbox(f"Je confirme la suppression de l'{audit_title(audit).lower()}", key=f"del-ok-{audit.id}")
+        sure = st.checkbox(f"Je confirme la suppression de l'{audit.title.lower()}", key=f"del-ok-{audit.id}")
         if st.button("Supprimer l'audit", disabled=not sure, key=f"del-{audit.id}", icon=":material/delete:"):
-            with editing(view, "audit", "audit supprimé") as session:
-                title = delete_audit(session, pid, audit.id or 0)
+            try:
+                title = audits.delete_audit(actor(), pid, audit.id)
+            except (PilotageError, AccessDenied) as exc:
+                show_errors(exc)
+                return
             st.session_state.pop(key, None)
             st.session_state.pop(f"audit-choice-{pid}", None)
             st.query_params.pop("audit", None)
@@ -279,9 +257,11 @@ def findings_editor(view: View) -> None:
 
 
 def import_section(view: View) -> None:
+    if not can_edit():
+        st.caption("L'import d'un rapport d'audit est réservé au référent qualité.")
+        return
     pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        refs = referentiel_index(session, pid)
+    refs = services.action_plan.referentiel(actor(), pid)
     st.markdown("Le tableau du rapport : une colonne « Engagements de service » (« Module 1 3. À votre écoute… », ou "
                 "« 3. Formation du personnel » sous le titre « Pilotage de la politique qualité »), une colonne "
                 "« Commentaires » (remarques `PF :`, `PS :`, `PP :` et `Note :`) et une colonne « Conformité » (C, NA, "
@@ -295,13 +275,12 @@ def import_section(view: View) -> None:
     day = cols[2].date_input("Date", value=None, format="DD/MM/YYYY", key="ai-date", help="Sinon : lue dans le fichier.")
     with cols[3]:
         auditor = st.text_input("Auditeur", key="ai-auditor", help="Sinon : lu dans le fichier.")
-        user = user_name()
+        user_name()
     if upload is None:
         return
     content = upload.getvalue()
     meta = {"kind": kind, "audit_date": day, "auditor": auditor or None}
-    with session_scope(engine()) as session:
-        plan = analyze_audit_file(session, pid, upload.name, content, today=dt.date.today(), **meta)
+    plan = audits.analyse_audit_file(actor(), pid, upload.name, content, **meta)
     if not preview(plan.summary(), plan.errors, plan.warnings, plan.already_imported is not None, "audit-preview"):
         return
     st.dataframe(pd.DataFrame([{"Engagement": refs.engagement_label(f.engagement_key),
@@ -311,14 +290,9 @@ def import_section(view: View) -> None:
                  hide_index=True, width="stretch", height=grid_height(len(plan.findings), 12))
     if st.button("Enregistrer l'audit", type="primary", icon=":material/save:", key="audit-save-upload"):
         try:
-            with editing(view, "audit", "audit importé d'un rapport") as session:
-                plan = analyze_audit_file(session, pid, upload.name, content, today=dt.date.today(), **meta)
-                if not plan.ok:
-                    raise ImportRejected(plan.file_name, plan.errors)
-                audit = save_audit_plan(session, pid, plan, user)
-                audit_id = audit.id
-        except ImportRejected as exc:
-            show_errors([str(i) for i in exc.errors])
+            plan, audit_id = audits.import_audit_file(actor(), pid, upload.name, content, **meta)
+        except (ImportRejected, AccessDenied) as exc:
+            show_errors(exc)
             return
         st.session_state.pop(f"audit-choice-{pid}", None)
         st.query_params["audit"] = str(audit_id)

@@ -9,37 +9,37 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from qep_core.db import session_scope
-from qep_core.importing import ImportRejected
-from qep_core.pilotage.charts import trainings_by_role_chart
-from qep_core.pilotage.errors import PilotageError
-from qep_core.pilotage.trainings import (
-    agent_records,
-    analyze_trainings_file,
-    counts_per_role,
-    export_trainings_xlsx,
-    record_training,
-    record_tutoring,
-    save_agents,
-    save_trainings_plan,
-)
-from qep_core.pilotage.vocabulary import A_FORMER, A_JOUR, EN_RETARD, ROLES
+from qep_core import services
+from qep_core.access import AccessDenied
+from qep_ui.auth import actor, allowed
 from qep_ui.importing import user_name
-from qep_ui.pilotage_common import editing, french_date, grid_height, preview, saved, show_errors
-from qep_ui.state import View, engine
+from qep_ui.pilotage_common import (
+    ImportRejected,
+    PilotageError,
+    can_edit,
+    french_date,
+    grid_height,
+    preview,
+    saved,
+    show_errors,
+)
+from qep_ui.state import View
 from qep_ui.widgets import download_table
 
+trainings = services.trainings
+A_FORMER, A_JOUR, EN_RETARD, ROLES = trainings.A_FORMER, trainings.A_JOUR, trainings.EN_RETARD, trainings.ROLES
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_MARKS = {A_JOUR: "✔ à jour", A_FORMER: "▲ à former", EN_RETARD: "✖ en retard"}
 
 
-def role_table(rows: list, year: int) -> pd.DataFrame:
+def role_table(rows: list[services.trainings.RoleCounts], year: int) -> pd.DataFrame:
     return pd.DataFrame([{"Rôle": r.label, "Agents concernés": r.concerned, f"À former en {year}": r.due_this_year,
                           "À jour": r.a_jour, "À former (1re année)": r.a_former, "En retard": r.en_retard,
                           "Non formés sous tutorat": r.tutored} for r in rows])
 
 
-def agents_frame(records: list, as_of: dt.date, due_only: bool = False) -> pd.DataFrame:
+def agents_frame(records: list[services.trainings.AgentRecord], as_of: dt.date, due_only: bool = False
+                 ) -> pd.DataFrame:
     rows = []
     for r in records:
         c = r.compliance(as_of)
@@ -56,10 +56,8 @@ def agents_frame(records: list, as_of: dt.date, due_only: bool = False) -> pd.Da
 
 
 def situation_section(view: View, as_of: dt.date) -> None:
-    pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        records = agent_records(session, pid)
-    rows, total = counts_per_role(records, as_of)
+    situation = trainings.compliance(actor(), view.prefecture.id or 0, as_of)
+    rows, total, records = situation.by_role, situation.total, situation.records
     if not total.concerned:
         st.info("Aucun agent en poste à cette date : ajoutez les agents dans l'onglet **Agents** ou importez le "
                 "tableau de suivi des formations dans l'onglet **Import / export**.")
@@ -75,7 +73,7 @@ def situation_section(view: View, as_of: dt.date) -> None:
                "tous les 4 ans (années civiles : échéance le même jour, un ou quatre ans plus tard ; en retard dès le "
                "lendemain de l'échéance). En attendant, un tutorat peut être mis en place : il ne remplace pas la "
                "formation.")
-    st.plotly_chart(trainings_by_role_chart(rows, f"Situation par rôle au {as_of:%d/%m/%Y}"),
+    st.plotly_chart(trainings.trainings_by_role_chart(rows, f"Situation par rôle au {as_of:%d/%m/%Y}"),
                     config={"displaylogo": False}, key="tr-roles-chart")
     table = role_table([*rows, total], as_of.year)
     st.dataframe(table, hide_index=True, width="stretch")
@@ -106,8 +104,7 @@ AGENT_COLUMNS = {
 
 def agents_section(view: View) -> None:
     pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        records = agent_records(session, pid)
+    records = trainings.agents(actor(), pid)
     frame = pd.DataFrame([{"id": r.agent.id, "name": r.agent.name, "service": r.agent.service, "role": r.agent.role,
                            "post_start": r.agent.post_start, "post_end": r.agent.post_end,
                            "trainings": len(r.trainings), "delete": False} for r in records],
@@ -120,13 +117,14 @@ def agents_section(view: View) -> None:
     with st.form(f"agents-{pid}", border=False):
         edited = st.data_editor(frame, key=f"agents-grid-{pid}-{revision}", hide_index=True, num_rows="add",
                                 column_order=list(AGENT_COLUMNS), column_config=AGENT_COLUMNS,
-                                height=grid_height(len(frame) + 1, 18), width="stretch", alt="Agents")
-        submitted = st.form_submit_button("Enregistrer les agents", type="primary", icon=":material/save:")
+                                height=grid_height(len(frame) + 1, 18), width="stretch", alt="Agents",
+                                disabled=not can_edit())
+        submitted = st.form_submit_button("Enregistrer les agents", type="primary", icon=":material/save:",
+                                          disabled=not can_edit())
     if submitted:
         try:
-            with editing(view, "training", "agents modifiés") as session:
-                done = save_agents(session, pid, edited.to_dict("records"))
-        except PilotageError as exc:
+            done = trainings.save_agents(actor(), pid, edited.to_dict("records"))
+        except (PilotageError, AccessDenied) as exc:
             show_errors(exc)
             return
         if not done:
@@ -138,12 +136,19 @@ def agents_section(view: View) -> None:
 
 def sessions_section(view: View) -> None:
     pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        records = agent_records(session, pid)
+    records = trainings.agents(actor(), pid)
     names = {r.agent.id: f"{r.agent.name} ({ROLES.get(r.agent.role, r.agent.role).lower()})" for r in records}
     if not names:
         st.caption("Ajoutez d'abord les agents.")
         return
+    if can_edit():
+        _session_forms(pid, names)
+    else:
+        st.caption("L'enregistrement des formations et des tutorats est réservé au référent qualité.")
+    _sessions_lists(records)
+
+
+def _session_forms(pid: int, names: dict[int | None, str]) -> None:
     left, right = st.columns(2)
     with left, st.form(f"training-{pid}"):
         st.markdown("**Une formation suivie** (une session, un ou plusieurs agents)")
@@ -153,9 +158,8 @@ def sessions_section(view: View) -> None:
         agents = st.multiselect("Agents formés", list(names), format_func=names.get, key="tr-agents")
         if st.form_submit_button("Enregistrer la formation", type="primary", icon=":material/save:"):
             try:
-                with editing(view, "training", "formation enregistrée") as session:
-                    added = record_training(session, pid, agents, day, title, dt.date.today())
-            except PilotageError as exc:
+                added = trainings.record_training(actor(), pid, [a for a in agents if a is not None], day, title)
+            except (PilotageError, AccessDenied) as exc:
                 show_errors(exc)
             else:
                 saved(f"formation « {title.strip()} » du {day:%d/%m/%Y} enregistrée pour {added} agent(s)")
@@ -167,12 +171,14 @@ def sessions_section(view: View) -> None:
         end = st.date_input("Fin (facultative)", value=None, format="DD/MM/YYYY", key="tu-end")
         if st.form_submit_button("Enregistrer le tutorat", type="primary", icon=":material/save:"):
             try:
-                with editing(view, "training", "tutorat enregistré") as session:
-                    record_tutoring(session, pid, agent or 0, tutor, start, end)
-            except PilotageError as exc:
+                trainings.record_tutoring(actor(), pid, agent or 0, tutor, start, end)
+            except (PilotageError, AccessDenied) as exc:
                 show_errors(exc)
             else:
                 saved(f"tutorat de {names[agent].split(' (')[0]} enregistré")
+
+
+def _sessions_lists(records: list[services.trainings.AgentRecord]) -> None:
     history = pd.DataFrame([{"Agent": r.agent.name, "Date": french_date(t.training_date), "Formation": t.title}
                             for r in records for t in sorted(r.trainings, key=lambda t: t.training_date, reverse=True)])
     with st.expander(f"Formations enregistrées ({len(history)})"):
@@ -185,13 +191,18 @@ def sessions_section(view: View) -> None:
 
 def import_export_section(view: View, as_of: dt.date) -> None:
     pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        data = export_trainings_xlsx(session, pid, as_of)
     st.markdown(f"**Exporter** — agents (avec leur situation au {as_of:%d/%m/%Y}), formations, tutorats et le "
                 "décompte par rôle ; le fichier se réimporte.")
-    st.download_button("Télécharger les formations (Excel)", data, f"formations-{view.prefecture.code}.xlsx", XLSX,
-                       icon=":material/download:", key="tr-export", on_click="ignore")
+    if allowed("export_internal"):
+        data = trainings.export_xlsx(actor(), pid, as_of)
+        st.download_button("Télécharger les formations (Excel)", data, f"formations-{view.prefecture.code}.xlsx", XLSX,
+                           icon=":material/download:", key="tr-export", on_click="ignore")
+    else:
+        st.caption("L'export Excel (avec les noms des agents) est réservé au référent qualité et au comité de pilotage.")
     st.divider()
+    if not can_edit():
+        st.caption("L'import du tableau de suivi des formations est réservé au référent qualité.")
+        return
     st.markdown("**Importer** — une feuille d'agents (« Nom », « Service », « Rôle », « Prise de poste », au besoin "
                 "« Fin de poste » ou « Date de la dernière formation »), une feuille de formations (« Agent », "
                 "« Date », « Intitulé ») et une de tutorats (« Agent », « Tuteur », « Début », « Fin »). Les agents "
@@ -200,23 +211,18 @@ def import_export_section(view: View, as_of: dt.date) -> None:
     with cols[0]:
         upload = st.file_uploader("Tableau de suivi des formations", type=["xlsx", "xlsm", "csv"], key="tr-upload")
     with cols[1]:
-        user = user_name()
+        user_name()
     if upload is None:
         return
     content = upload.getvalue()
-    with session_scope(engine()) as session:
-        plan = analyze_trainings_file(session, pid, upload.name, content)
+    plan = trainings.analyse_trainings_file(actor(), pid, upload.name, content)
     if not preview(plan.summary(), plan.errors, plan.warnings, plan.already_imported is not None, "tr-preview"):
         return
     if st.button("Enregistrer", type="primary", icon=":material/save:", key="tr-save-upload"):
         try:
-            with editing(view, "training", "formations importées d'un fichier") as session:
-                plan = analyze_trainings_file(session, pid, upload.name, content)
-                if not plan.ok:
-                    raise ImportRejected(plan.file_name, plan.errors)
-                save_trainings_plan(session, pid, plan, user)
-        except ImportRejected as exc:
-            show_errors([str(i) for i in exc.errors])
+            plan = trainings.import_trainings_file(actor(), pid, upload.name, content)
+        except (ImportRejected, AccessDenied) as exc:
+            show_errors(exc)
             return
         saved(plan.summary().replace(f"{upload.name} : ", f"{upload.name} enregistré : "))
 

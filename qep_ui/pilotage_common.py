@@ -1,5 +1,6 @@
 """What the pilotage pages share: the date figures are computed for, messages kept across the
-rerun that follows a write, refusals listed in French, file previews, and the labels of codes.
+rerun that follows a write, refusals listed in French, file previews. Every read and write goes
+through :mod:`qep_core.services` (``action_plan``, ``audits``, ``trainings``, ``engagements``).
 
 The pilotage reads are small (tens to hundreds of rows) and change with every edit: they are
 read fresh on each run rather than cached, so nobody ever sees a stale plan.
@@ -9,16 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from contextlib import contextmanager
 
 import pandas as pd
 import streamlit as st
 
-from qep_core.importing import Issue
+from qep_core import services
+from qep_core.access import AccessDenied
 from qep_core.periods import add_months
-from qep_core.pilotage.errors import PilotageError
+from qep_ui.auth import allowed
 from qep_ui.state import View
 from qep_ui.widgets import show_issues
+
+Issue = services.action_plan.Issue
+PilotageError = services.action_plan.PilotageError
+ImportRejected = services.action_plan.ImportRejected
 
 FLASH_KEY = "_pilotage_flash"
 
@@ -57,8 +62,24 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def can_edit() -> bool:
+    """Whether the signed-in user may change the plan, the audits and the trainings (the services
+    check it again on every write: this only decides what is drawn)."""
+    return allowed("edit_pilotage")
+
+
 def show_errors(exc: Exception | Sequence[str], title: str = "Rien n'a été enregistré :") -> None:
-    messages = exc.errors if isinstance(exc, PilotageError) else [str(exc)] if isinstance(exc, Exception) else exc
+    if isinstance(exc, AccessDenied):
+        st.error(str(exc), icon=":material/block:")
+        return
+    if isinstance(exc, PilotageError):
+        messages: Sequence[str] = exc.errors
+    elif isinstance(exc, ImportRejected):
+        messages = [str(i) for i in exc.errors]
+    elif isinstance(exc, Exception):
+        messages = [str(exc)]
+    else:
+        messages = exc
     st.error("\n".join([title, *(f"- {sentence(m)}" for m in messages)]), icon=":material/error:")
 
 
@@ -93,50 +114,3 @@ def preview(summary: str, errors: Sequence[Issue], warnings: Sequence[Issue], al
         st.warning(f"{len(warnings)} point(s) à vérifier (le fichier peut être enregistré) :", icon=":material/warning:")
         show_issues(list(warnings), key=f"{key}-warnings")
     return True
-
-
-AREAS = {"action": "plan d'actions", "audit": "audits", "training": "formations"}
-
-
-def _state(session, area: str, prefecture_id: int) -> dict[str, object]:
-    """A short picture of an area, kept in the change history before and after each edit."""
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from qep_core.pilotage.models import Action, Agent, Audit, AuditFinding, Training
-
-    if area == "action":
-        rows = session.exec(select(Action.status, func.count()).where(Action.prefecture_id == prefecture_id)
-                            .group_by(Action.status)).all()
-        return {"actions par statut": {status: n for status, n in rows}}
-    if area == "audit":
-        audits = session.exec(select(func.count()).select_from(Audit).where(Audit.prefecture_id == prefecture_id)).one()
-        findings = session.exec(select(func.count()).select_from(AuditFinding).where(
-            AuditFinding.audit_id == Audit.id, Audit.prefecture_id == prefecture_id)).one()
-        return {"audits": audits, "constats": findings}
-    agents = session.exec(select(func.count()).select_from(Agent).where(Agent.prefecture_id == prefecture_id)).one()
-    trainings = session.exec(select(func.count()).select_from(Training).where(
-        Training.agent_id == Agent.id, Agent.prefecture_id == prefecture_id)).one()
-    return {"agents": agents, "formations suivies": trainings}
-
-
-
-@contextmanager
-def editing(view: View | None, area: str, what: str):
-    """One write of the pilotage pages: the role checked on the server, one transaction, and its
-    line in the change history (who, when, the area's state before and after)."""
-    from qep_core.change_history import record_change
-    from qep_core.db import session_scope
-    from qep_ui.auth import author, require
-    from qep_ui.state import engine
-
-    require("edit_pilotage")
-    if view is None:
-        st.stop()
-    pref_id = view.prefecture.id or 0
-    with session_scope(engine(), write=True) as session:
-        before = _state(session, area, pref_id)
-        yield session
-        session.flush()
-        record_change(session, user=author(), action=area, prefecture_id=pref_id, entity=AREAS[area],
-                      summary=what, before=before, after=_state(session, area, pref_id))

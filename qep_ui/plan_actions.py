@@ -1,63 +1,49 @@
 """Widgets of the « Plan d'actions » page: progress (per module, per source, over time, late
 actions), the editable grid, and the Excel import and export.
 
-Every write goes through :mod:`qep_core.pilotage.actions` / :mod:`qep_core.pilotage.action_files`,
-which check everything first: an invalid grid or file changes nothing and the reasons are listed.
+Every read and write goes through :mod:`qep_core.services.action_plan`, which checks the role and
+everything else first: an invalid grid or file changes nothing and the reasons are listed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from qep_core.db import session_scope
-from qep_core.importing import ImportRejected
-from qep_core.pilotage.action_files import (
-    analyze_actions_file,
-    export_actions_xlsx,
-    plan_snapshots,
-    save_actions_file,
-    snapshot_completion,
-)
-from qep_core.pilotage.actions import (
-    GRID_COLUMNS,
-    actions_table,
-    completion_over_time,
-    format_rate,
-    history_table,
-    save_actions,
-    total_of,
-)
-from qep_core.pilotage.charts import completion_chart, completion_over_time_chart
-from qep_core.pilotage.errors import PilotageError
-from qep_core.pilotage.refs import referentiel_index
-from qep_core.pilotage.summary import action_plan_summary
-from qep_core.pilotage.vocabulary import SOURCES, STATUSES
-from qep_ui.auth import author
+from qep_core import services
+from qep_core.access import AccessDenied
+from qep_ui.auth import actor, allowed
 from qep_ui.importing import user_name
-from qep_ui.pilotage_common import editing, french_date, grid_height, preview, saved, show_errors
-from qep_ui.state import View, engine
+from qep_ui.pilotage_common import (
+    ImportRejected,
+    PilotageError,
+    can_edit,
+    french_date,
+    grid_height,
+    preview,
+    saved,
+    show_errors,
+)
+from qep_ui.state import View
 from qep_ui.widgets import download_table
 
+plans = services.action_plan
+SOURCES, STATUSES, format_rate = plans.SOURCES, plans.STATUSES, plans.format_rate
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def completion_frame(rows: list, first: str) -> pd.DataFrame:
+def completion_frame(rows: list[services.action_plan.Completion], first: str) -> pd.DataFrame:
     return pd.DataFrame([{first: c.label, "Fait": c.fait, "En cours": c.en_cours, "À faire": c.a_faire,
                           "Abandonné": c.abandonne, "Taux de réalisation": format_rate(c.rate),
                           "Calcul": f"{c.fait} / ({c.total} − {c.abandonne})"} for c in rows])
 
 
 def progress_section(view: View, as_of: dt.date) -> None:
-    pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        summary = action_plan_summary(session, pid, as_of)
-        over_time = completion_over_time(session, pid, as_of)
-        refs = referentiel_index(session, pid)
-        snapshots = [(day, total_of(snapshot_completion(rows, refs)).rate)
-                     for day, rows in plan_snapshots(session, pid).items() if day <= as_of]
+    progress = plans.plan_progress(actor(), view.prefecture.id or 0, as_of)
+    summary, over_time, refs, snapshots = progress.summary, progress.over_time, progress.refs, progress.snapshots
     overall = summary.overall
     if not overall.total:
         st.info("Aucune action à cette date : ajoutez-en dans l'onglet **Actions** ou importez un plan dans "
@@ -77,14 +63,14 @@ def progress_section(view: View, as_of: dt.date) -> None:
                "une action abandonnée ne compte ni comme faite, ni comme due.")
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(completion_chart(summary.by_module, f"Par module, au {as_of:%d/%m/%Y}"),
+        st.plotly_chart(plans.completion_chart(summary.by_module, f"Par module, au {as_of:%d/%m/%Y}"),
                         config={"displaylogo": False}, key="pa-modules-chart")
     with right:
         if summary.by_source:
-            st.plotly_chart(completion_chart(summary.by_source, f"Par source, au {as_of:%d/%m/%Y}"),
+            st.plotly_chart(plans.completion_chart(summary.by_source, f"Par source, au {as_of:%d/%m/%Y}"),
                             config={"displaylogo": False}, key="pa-sources-chart")
     if len(over_time) > 1 or snapshots:
-        st.plotly_chart(completion_over_time_chart(over_time, snapshots), config={"displaylogo": False},
+        st.plotly_chart(plans.completion_over_time_chart(over_time, snapshots), config={"displaylogo": False},
                         key="pa-time-chart")
     with st.expander("Tableaux (alternative aux graphiques, téléchargeables)"):
         modules = completion_frame([*summary.by_module, overall], "Module")
@@ -115,7 +101,7 @@ def progress_section(view: View, as_of: dt.date) -> None:
         download_table(late, f"actions-en-retard-{as_of:%Y-%m-%d}", key="pa-late")
 
 
-def _grid_columns(refs, modules: list[str]) -> dict:
+def _grid_columns(refs: services.action_plan.ReferentielIndex, modules: list[str]) -> dict[str, Any]:
     engagements = [e.key for m in modules for e in refs.engagements_of_module(m)]
     return {
         "ref": st.column_config.TextColumn("Réf.", width=60, disabled=True),
@@ -145,10 +131,8 @@ def _grid_columns(refs, modules: list[str]) -> dict:
 
 def actions_editor(view: View, as_of: dt.date) -> None:
     pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        table = actions_table(session, pid, as_of)
-        refs = referentiel_index(session, pid)
-    modules = [m for m in refs.labelled] + sorted({m for m in table["module"] if m not in refs.labelled})
+    everything = plans.list_actions(actor(), pid, as_of)
+    refs, modules = everything.refs, everything.modules
     cols = st.columns([2, 2, 2, 1.3], vertical_alignment="bottom")
     chosen_modules = cols[0].multiselect("Modules", modules, format_func=refs.module_short, key="pa-f-modules",
                                          placeholder="Tous")
@@ -157,32 +141,26 @@ def actions_editor(view: View, as_of: dt.date) -> None:
     chosen_status = cols[2].multiselect("Statuts", list(STATUSES), format_func=STATUSES.get, key="pa-f-status",
                                         placeholder="Tous")
     only_late = cols[3].toggle("En retard", key="pa-f-late", help="N'afficher que les actions en retard.")
-    shown = table
-    if chosen_modules:
-        shown = shown[shown["module"].isin(chosen_modules)]
-    if chosen_sources:
-        shown = shown[shown["source"].isin(chosen_sources)]
-    if chosen_status:
-        shown = shown[shown["status"].isin(chosen_status)]
-    if only_late:
-        shown = shown[shown["late"] != ""]
-    filtered = len(shown) != len(table)
-    st.caption(f"{len(shown)} action(s) affichée(s) sur {len(table)}. Modifiez les cellules, ajoutez une ligne en bas "
+    listed = plans.list_actions(actor(), pid, as_of, modules=chosen_modules, sources=chosen_sources,
+                                statuses=chosen_status, only_late=only_late) if (
+        chosen_modules or chosen_sources or chosen_status or only_late) else everything
+    shown, filtered = listed.table, listed.filtered
+    st.caption(f"{len(shown)} action(s) affichée(s) sur {listed.total}. Modifiez les cellules, ajoutez une ligne en bas "
                "du tableau ou cochez « Supprimer », puis enregistrez : chaque changement de statut est daté et gardé "
                "dans l'historique. " + ("Les actions masquées par les filtres ne sont pas touchées." if filtered else ""))
     revision = st.session_state.get("_pa_rev", 0)
     with st.form(f"pa-form-{pid}", border=False):
         edited = st.data_editor(
             shown.reset_index(drop=True), key=f"pa-grid-{pid}-{revision}", hide_index=True, num_rows="add",
-            column_order=[c for c in GRID_COLUMNS if c != "id"], column_config=_grid_columns(refs, modules),
-            height=grid_height(len(shown) + 1, 18), width="stretch", alt="Plan d'actions",
+            column_order=[c for c in plans.GRID_COLUMNS if c != "id"], column_config=_grid_columns(refs, modules),
+            height=grid_height(len(shown) + 1, 18), width="stretch", alt="Plan d'actions", disabled=not can_edit(),
         )
-        submitted = st.form_submit_button("Enregistrer le plan d'actions", type="primary", icon=":material/save:")
+        submitted = st.form_submit_button("Enregistrer le plan d'actions", type="primary", icon=":material/save:",
+                                          disabled=not can_edit())
     if submitted:
         try:
-            with editing(view, "action", "plan d'actions modifié dans la grille") as session:
-                done = save_actions(session, pid, edited.to_dict("records"), dt.date.today(), author())
-        except PilotageError as exc:
+            done = plans.save_actions_grid(actor(), pid, edited.to_dict("records"))
+        except (PilotageError, AccessDenied) as exc:
             show_errors(exc)
             return
         if not done:
@@ -191,8 +169,7 @@ def actions_editor(view: View, as_of: dt.date) -> None:
         st.session_state["_pa_rev"] = revision + 1
         saved(*done)
     with st.expander("Historique des statuts"):
-        with session_scope(engine()) as session:
-            history = history_table(session, pid)
+        history = plans.status_history(actor(), pid)
         if history.empty:
             st.caption("Aucun changement de statut enregistré.")
         else:
@@ -206,11 +183,16 @@ def import_export_section(view: View, as_of: dt.date) -> None:
     pid = view.prefecture.id or 0
     st.markdown("**Exporter** — le plan (une ligne par action), l'historique des statuts et l'avancement au "
                 f"{as_of:%d/%m/%Y} ; modifié dans Excel, le même fichier se réimporte.")
-    with session_scope(engine()) as session:
-        data = export_actions_xlsx(session, pid, as_of)
-    st.download_button("Télécharger le plan d'actions (Excel)", data, f"plan-actions-{view.prefecture.code}.xlsx",
-                       XLSX, icon=":material/download:", key="pa-export", on_click="ignore")
+    if allowed("export_internal"):
+        data = plans.export_plan_xlsx(actor(), pid, as_of)
+        st.download_button("Télécharger le plan d'actions (Excel)", data, f"plan-actions-{view.prefecture.code}.xlsx",
+                           XLSX, icon=":material/download:", key="pa-export", on_click="ignore")
+    else:
+        st.caption("L'export Excel (avec les responsables) est réservé au référent qualité et au comité de pilotage.")
     st.divider()
+    if not can_edit():
+        st.caption("L'import d'un plan d'actions est réservé au référent qualité.")
+        return
     st.markdown("**Importer** — un plan d'actions (colonnes « Action », « Module » ou « Engagement », « Source », "
                 "« Responsable », « Échéance », « Statut »…, et au besoin une feuille « Historique des statuts »), "
                 "ou un tableau de réalisation par module (« Fait », « En cours », « Non fait ») comme dans un bilan "
@@ -223,12 +205,11 @@ def import_export_section(view: View, as_of: dt.date) -> None:
                               help="Seulement pour un tableau de réalisation par module dont le titre ne donne pas "
                                    "l'année (sinon : le 31 décembre de cette année-là).")
     with cols[2]:
-        user = user_name()
+        user_name()
     if upload is None:
         return
     content = upload.getvalue()
-    with session_scope(engine()) as session:
-        plan = analyze_actions_file(session, pid, upload.name, content, as_of=dated)
+    plan = plans.analyse_plan_file(actor(), pid, upload.name, content, as_of=dated)
     ok = preview(plan.summary(), plan.errors, plan.warnings, plan.already_imported is not None, "pa-preview")
     if ok and plan.bilan is not None:
         st.dataframe(completion_frame([*plan.bilan.modules, plan.bilan.total], "Module"), hide_index=True)
@@ -240,10 +221,8 @@ def import_export_section(view: View, as_of: dt.date) -> None:
                      height=grid_height(min(len(plan.rows), 200), 10))
     if ok and st.button("Enregistrer", type="primary", icon=":material/save:", key="pa-save-upload"):
         try:
-            with editing(view, "action", "plan d'actions importé d'un fichier") as session:
-                plan = analyze_actions_file(session, pid, upload.name, content, as_of=dated)
-                save_actions_file(session, pid, plan, user)
-        except ImportRejected as exc:
-            show_errors([str(i) for i in exc.errors])
+            plan = plans.import_plan_file(actor(), pid, upload.name, content, as_of=dated)
+        except (ImportRejected, AccessDenied) as exc:
+            show_errors(exc)
             return
         saved(plan.summary().replace(upload.name + " : ", f"{upload.name} enregistré : "))

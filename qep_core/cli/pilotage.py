@@ -2,24 +2,30 @@
 
 Same conventions as the other commands: French messages, ``--prefecture CODE`` when the database
 holds several préfectures, exit code 0 on success, 1 when a file is refused (nothing written),
-2 on a usage error. The commands call the functions the pages call.
+2 on a usage error, 3 when the account (``--as``) may not do it. The commands call the services
+the pages call (:mod:`qep_core.services.action_plan`, ``audits``, ``trainings``), as the principal
+of ``--as`` (or the local administrator of a single-user install): their writes appear in the
+change history exactly like the page's.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, write_output
+from qep_core import services
+from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, actor_from_args, write_output
 from qep_core.db import get_engine, session_scope
 from qep_core.importing import ImportRejected
+from qep_core.models import Prefecture
 from qep_core.pilotage.tables import DateFormatError, parse_date
+from qep_core.pilotage.vocabulary import lookup
 from qep_core.prefectures import resolve_prefecture
 
 
@@ -34,9 +40,12 @@ def date_argument(text: str) -> dt.date:
     return day
 
 
-def _prefecture(args: argparse.Namespace):
-    with session_scope(get_engine()) as session:
-        return resolve_prefecture(session, args.prefecture)
+def _prefecture(args: argparse.Namespace) -> tuple[Prefecture, services.Actor]:
+    """The préfecture of ``--prefecture`` and who acts (``--as``)."""
+    database = get_engine()
+    with session_scope(database) as session:
+        pref = resolve_prefecture(session, args.prefecture)
+    return pref, actor_from_args(args, database)
 
 
 def _read(name: str) -> bytes:
@@ -53,7 +62,7 @@ def _rejected(exc: ImportRejected) -> int:
     return EXIT_REJECTED
 
 
-def _report(summary: str, warnings: list, dry_run: bool, changed: bool) -> None:
+def _report(summary: str, warnings: Sequence[object], dry_run: bool, changed: bool) -> None:
     mark = "·" if dry_run or not changed else "✓"
     prefix = "[essai, rien n'est enregistré] " if dry_run else ""
     print(f"{mark} {prefix}{summary}")
@@ -69,13 +78,11 @@ def _json(payload: object) -> str:
 
 
 def cmd_actions_import(args: argparse.Namespace) -> int:
-    from qep_core.pilotage.action_files import import_actions_file
-
-    pref = _prefecture(args)
+    pref, actor = _prefecture(args)
     data = _read(args.file)
     try:
-        plan = import_actions_file(get_engine(), pref.id or 0, Path(args.file).name, data,
-                                   user=args.user or getpass.getuser(), dry_run=args.dry_run, as_of=args.as_of)
+        plan = services.action_plan.import_plan_file(actor, pref.id or 0, Path(args.file).name, data,
+                                                     dry_run=args.dry_run, as_of=args.as_of)
     except ImportRejected as exc:
         return _rejected(exc)
     _report(plan.summary(), plan.warnings if plan.already_imported is None else [], args.dry_run,
@@ -84,26 +91,20 @@ def cmd_actions_import(args: argparse.Namespace) -> int:
 
 
 def cmd_actions_export(args: argparse.Namespace) -> int:
-    from qep_core.pilotage.action_files import export_actions_xlsx
-
-    pref = _prefecture(args)
-    with session_scope(get_engine()) as session:
-        data = export_actions_xlsx(session, pref.id or 0, args.as_of or dt.date.today())
+    pref, actor = _prefecture(args)
+    data = services.action_plan.export_plan_xlsx(actor, pref.id or 0, args.as_of or dt.date.today())
     Path(args.output).write_bytes(data)
     print(f"plan d'actions écrit : {args.output}")
     return EXIT_OK
 
 
 def cmd_actions_summary(args: argparse.Namespace) -> int:
-    from qep_core.pilotage.actions import format_rate
-    from qep_core.pilotage.summary import action_plan_summary
-
-    pref = _prefecture(args)
+    format_rate = services.action_plan.format_rate
+    pref, actor = _prefecture(args)
     as_of = args.as_of or dt.date.today()
-    with session_scope(get_engine()) as session:
-        summary = action_plan_summary(session, pref.id or 0, as_of)
+    summary = services.action_plan.plan_summary(actor, pref.id or 0, as_of)
     if args.format == "json":
-        def row(c):
+        def row(c: services.action_plan.Completion) -> dict[str, object]:
             return {"key": c.key, "label": c.label, "fait": c.fait, "en_cours": c.en_cours, "a_faire": c.a_faire,
                     "abandonne": c.abandonne, "total": c.total, "rate": None if c.rate is None else round(c.rate, 1)}
         write_output(_json({"prefecture": pref.name, "code": pref.code, "as_of": as_of.isoformat(), "basis": summary.basis,
@@ -131,10 +132,7 @@ def cmd_actions_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_import(args: argparse.Namespace) -> int:
-    from qep_core.pilotage.audits import import_audit_file
-    from qep_core.pilotage.vocabulary import lookup
-
-    pref = _prefecture(args)
+    pref, actor = _prefecture(args)
     data = _read(args.file)
     meta: dict[str, Any] = {}
     if args.type:
@@ -152,8 +150,8 @@ def cmd_audit_import(args: argparse.Namespace) -> int:
         meta["modules"] = [m if not m.isdigit() else f"M{m}" for m in (x.strip().upper() for x in args.modules.split(","))
                            if m]
     try:
-        plan, audit = import_audit_file(get_engine(), pref.id or 0, Path(args.file).name, data,
-                                        user=args.user or getpass.getuser(), dry_run=args.dry_run, **meta)
+        plan, audit = services.audits.import_audit_file(actor, pref.id or 0, Path(args.file).name, data,
+                                                        dry_run=args.dry_run, **meta)
     except ImportRejected as exc:
         return _rejected(exc)
     _report(plan.summary(), plan.warnings if plan.already_imported is None else [], args.dry_run, audit is not None)
@@ -161,21 +159,15 @@ def cmd_audit_import(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_list(args: argparse.Namespace) -> int:
-    from qep_core.pilotage.audits import audit_findings, audit_title, conformity_counts, list_audits, remark_counts
-
-    pref = _prefecture(args)
+    pref, actor = _prefecture(args)
     records: list[dict[str, Any]] = []
-    with session_scope(get_engine()) as session:
-        for audit in list_audits(session, pref.id or 0):
-            findings = audit_findings(session, audit.id or 0)
-            conf, remarks = conformity_counts(findings), remark_counts(findings)
-            records.append({"id": audit.id, "title": audit_title(audit), "kind": audit.kind,
-                            "date": audit.audit_date.isoformat(), "auditor": audit.auditor, "modules": audit.modules,
-                            "findings": len(findings), "C": conf["C"], "NA": conf["NA"], "NC_majeure": conf["NC_MAJ"],
-                            "NC_mineure": conf["NC_MIN"], "PF": remarks["PF"], "PS": remarks["PS"],
-                            "PP": remarks["PP"],
-                            "actions": sum(1 for f in findings for r in f.remarks if r.action) + sum(
-                                1 for f in findings if f.nc_action)})
+    for audit in services.audits.list_audits(actor, pref.id or 0):
+        conf, remarks = audit.conformity, audit.remarks
+        records.append({"id": audit.id, "title": audit.title, "kind": audit.kind,
+                        "date": audit.audit_date.isoformat(), "auditor": audit.auditor, "modules": ",".join(audit.modules),
+                        "findings": audit.findings, "C": conf["C"], "NA": conf["NA"], "NC_majeure": conf["NC_MAJ"],
+                        "NC_mineure": conf["NC_MIN"], "PF": remarks["PF"], "PS": remarks["PS"], "PP": remarks["PP"],
+                        "actions": audit.actions})
     if args.format == "json":
         write_output(_json({"prefecture": pref.name, "code": pref.code, "audits": records}), args.output)
         return EXIT_OK
@@ -195,13 +187,11 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
 
 
 def cmd_training_import(args: argparse.Namespace) -> int:
-    from qep_core.pilotage.trainings import import_trainings_file
-
-    pref = _prefecture(args)
+    pref, actor = _prefecture(args)
     data = _read(args.file)
     try:
-        plan = import_trainings_file(get_engine(), pref.id or 0, Path(args.file).name, data,
-                                     user=args.user or getpass.getuser(), dry_run=args.dry_run)
+        plan = services.trainings.import_trainings_file(actor, pref.id or 0, Path(args.file).name, data,
+                                                        dry_run=args.dry_run)
     except ImportRejected as exc:
         return _rejected(exc)
     _report(plan.summary(), plan.warnings if plan.already_imported is None else [], args.dry_run,
@@ -210,32 +200,24 @@ def cmd_training_import(args: argparse.Namespace) -> int:
 
 
 def cmd_training_export(args: argparse.Namespace) -> int:
-    from qep_core.pilotage.trainings import export_trainings_xlsx
-
-    pref = _prefecture(args)
-    with session_scope(get_engine()) as session:
-        data = export_trainings_xlsx(session, pref.id or 0, args.as_of or dt.date.today())
+    pref, actor = _prefecture(args)
+    data = services.trainings.export_xlsx(actor, pref.id or 0, args.as_of or dt.date.today())
     Path(args.output).write_bytes(data)
     print(f"formations écrites : {args.output}")
     return EXIT_OK
 
 
 def cmd_training_compliance(args: argparse.Namespace) -> int:
-    from qep_core.pilotage.trainings import agent_records, counts_per_role
-    from qep_core.pilotage.vocabulary import ROLES
-
-    pref = _prefecture(args)
+    roles = services.trainings.ROLES
+    pref, actor = _prefecture(args)
     as_of = args.as_of or dt.date.today()
-    with session_scope(get_engine()) as session:
-        records = agent_records(session, pref.id or 0)
-    rows, total = counts_per_role(records, as_of)
+    situation = services.trainings.compliance(actor, pref.id or 0, as_of, due_only=args.due)
+    rows, total = situation.by_role, situation.total
     agents: list[dict[str, Any]] = []
-    for r in records:
+    for r in situation.records:
         c = r.compliance(as_of)
-        if not c.concerned or (args.due and not c.due_this_year):
-            continue
         agents.append({"name": r.agent.name, "service": r.agent.service, "role": r.agent.role,
-                       "role_label": ROLES.get(r.agent.role, r.agent.role), "post_start": r.agent.post_start.isoformat(),
+                       "role_label": roles.get(r.agent.role, r.agent.role), "post_start": r.agent.post_start.isoformat(),
                        "status": c.status, "status_label": c.label,
                        "deadline": c.deadline.isoformat() if c.deadline else None,
                        "last_training": c.last_training.isoformat() if c.last_training else None,
@@ -272,7 +254,8 @@ def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", type=date_argument, metavar="DATE",
                    help="date d'un tableau de réalisation par module (sinon le 31/12 de l'année de son titre)")
     p.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")
-    p.add_argument("--user", help="auteur de l'import (par défaut : l'utilisateur du système)")
+    p.add_argument("--user", help="auteur de l'import sur un poste local (par défaut : l'utilisateur du système ; "
+                               "avec des comptes : --as IDENTIFIANT)")
     common(p)
     p.set_defaults(func=cmd_actions_import)
     p = asub.add_parser("export", help="écrire le plan d'actions (avec l'historique des statuts) en .xlsx")
@@ -297,7 +280,7 @@ def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--organisation", metavar="NOM", help="organisme certificateur")
     p.add_argument("--modules", help="modules audités, p. ex. 1,4,6,PIL,LAB (sinon ceux des constats)")
     p.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")
-    p.add_argument("--user", help="auteur de l'import")
+    p.add_argument("--user", help="auteur de l'import sur un poste local (avec des comptes : --as IDENTIFIANT)")
     common(p)
     p.set_defaults(func=cmd_audit_import)
     p = bsub.add_parser("list", help="les audits, avec leurs constats et remarques comptés")
@@ -311,7 +294,7 @@ def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:
     p = tsub.add_parser("import", help="importer agents, formations et tutorats (.xlsx)")
     p.add_argument("file", metavar="FICHIER")
     p.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")
-    p.add_argument("--user", help="auteur de l'import")
+    p.add_argument("--user", help="auteur de l'import sur un poste local (avec des comptes : --as IDENTIFIANT)")
     common(p)
     p.set_defaults(func=cmd_training_import)
     p = tsub.add_parser("export", help="écrire agents, formations et tutorats en .xlsx")

@@ -33,7 +33,7 @@ from qep_core.frenchforms import ValueFormatError, find_year, normalize, parse_n
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog, column_letter
 from qep_core.importing.protocol import settled_summary
 from qep_core.importing.workbook import SourceFile, open_source
-from qep_core.models import ImportBatch, utcnow
+from qep_core.models import ImportBatch, Prefecture, utcnow
 from qep_core.pilotage.actions import (
     ActionInput,
     Completion,
@@ -581,8 +581,6 @@ def import_actions_file(engine: Engine, prefecture_id: int, file_name: str, data
                         today: dt.date | None = None) -> ActionsFilePlan:
     """Analyse and, unless *dry_run*, save in one transaction. Raises ImportRejected."""
     with session_scope(engine, write=not dry_run) as session:
-        from qep_core.models import Prefecture
-
         if session.get(Prefecture, prefecture_id) is None:
             raise PrefectureError(f"préfecture inconnue : {prefecture_id}")
         plan = analyze_actions_file(session, prefecture_id, file_name, data, as_of=as_of, today=today)

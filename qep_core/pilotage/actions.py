@@ -34,6 +34,7 @@ from qep_core.periods import add_months
 from qep_core.pilotage.errors import PilotageError
 from qep_core.pilotage.models import Action, ActionStatusChange
 from qep_core.pilotage.refs import ReferentielIndex, referentiel_index
+from qep_core.pilotage.tables import parse_date
 from qep_core.pilotage.vocabulary import (
     A_FAIRE,
     ABANDONNE,
@@ -296,8 +297,6 @@ def as_date(value: object) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        from qep_core.pilotage.tables import parse_date
-
         return parse_date(value)
     raise ValueError(f"« {value} » n'est pas une date")
 

@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog
+from qep_core.importing.matching import match_header_fields
 from qep_core.importing.protocol import settled_summary
 from qep_core.importing.workbook import HEAD_ROWS, SourceFile, open_source
 from qep_core.models import Engagement, ImportBatch, Prefecture
@@ -56,6 +57,7 @@ from qep_core.pilotage.vocabulary import (
     CONFORMITY_SEVERITY,
     NON_CONFORMITIES,
     REMARK_KINDS,
+    STATUSES,
     choices,
     lookup,
 )
@@ -483,8 +485,6 @@ def link_actions_to_remarks(session: Session, prefecture_id: int) -> int:
 
 
 def action_label(action: Action) -> str:
-    from qep_core.pilotage.vocabulary import STATUSES
-
     return f"action {display_ref(action)} ({STATUSES.get(action.status, action.status).lower()})"
 
 
@@ -532,8 +532,6 @@ class AuditFilePlan:
 
 
 def _read_meta(source: SourceFile, sheet: str, upto: int, refs: ReferentielIndex, log: IssueLog) -> AuditMeta:
-    from qep_core.importing.matching import match_header_fields
-
     meta = AuditMeta()
     for index, row in enumerate(source.rows(sheet, min(upto, HEAD_ROWS))):
         cells = [c for c in row if cell_text(c)]

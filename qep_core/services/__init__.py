@@ -9,15 +9,19 @@ this layer, as ``from qep_core import services`` then ``services.imports.save_up
 from qep_core.access import AccessDenied, Principal
 from qep_core.services import (
     accounts,
+    action_plan,
+    audits,
+    engagements,
     entry,
     history,
     imports,
     mystery,
     surveys,
     system,
+    trainings,
 )
 from qep_core.services._unit import OPERATIONS, Actor, Database, Operation
 
-__all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "accounts",
-           "entry", "history", "imports", "mystery",
+__all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "accounts", "action_plan",
+           "audits", "engagements", "entry", "history", "imports", "mystery",
            "surveys", "system", "trainings"]
