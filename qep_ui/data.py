@@ -22,7 +22,7 @@ from qep_core.referentiel import IndicatorDef, engagements_for, indicators_for
 from qep_ui.state import View, engine
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session():
     return session_scope(engine())
 
 
@@ -121,12 +121,12 @@ def log_items(view: View, code: str, period: Period, perimetre_ids: tuple[int, .
 
 @st.cache_data(show_spinner=False)
 def _module_titles(url: str) -> dict[str, str]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from qep_core.models import Module
 
     with _session() as session:
-        return {m.code: m.title for m in session.exec(select(Module).order_by(Module.number))}
+        return {m.code: m.title for m in session.exec(select(Module).order_by(col(Module.number)))}
 
 
 def module_titles() -> dict[str, str]:
@@ -136,12 +136,12 @@ def module_titles() -> dict[str, str]:
 
 @st.cache_data(show_spinner=False)
 def _channel_titles(url: str) -> dict[str, str]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from qep_core.models import Channel
 
     with _session() as session:
-        return {c.code: c.title for c in session.exec(select(Channel).order_by(Channel.position))}
+        return {c.code: c.title for c in session.exec(select(Channel).order_by(col(Channel.position)))}
 
 
 def channel_titles() -> dict[str, str]:

@@ -231,7 +231,7 @@ def freeze_section(view: View, rv: ReviewView, user: str) -> None:
                "Revue figée : le procès-verbal est enregistré.")
 
 
-def _write(view: View, action, message: str) -> None:  # type: ignore[no-untyped-def]
+def _write(view: View, action, message: str) -> None:
     """Run one change of the review in its own transaction, with its line in the change history."""
     from qep_core.change_history import record_change
     from qep_core.db import session_scope

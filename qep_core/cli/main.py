@@ -139,7 +139,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if len(found) != len(wanted):
                 names = ", ".join(p.name for p in perimetres_of(session, pref.id or 0))
                 raise UsageError(f"périmètre inconnu ; périmètres existants : {names}")
-            perimetre_ids = [p.id for p in found]
+            perimetre_ids = [p.id for p in found if p.id is not None]  # saved rows: all of them
         results = compute_indicators(session, pref.id or 0, period, perimetre_ids=perimetre_ids)
         if args.indicator:
             results = [r for r in results if r.indicator.code in {c.upper() for c in args.indicator}]
