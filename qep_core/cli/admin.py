@@ -14,6 +14,7 @@ from qep_core.access import ROLES
 from qep_core.cli.common import actor_from_args
 from qep_core.config import setting
 from qep_core.db import get_engine
+from qep_core.migrate import current_revision, head_revision, upgrade
 from qep_core.services.accounts import UserError
 
 EXIT_OK, EXIT_REJECTED = 0, 1
@@ -69,9 +70,7 @@ def cmd_user(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     database = services.system.open_database()
     actor = actor_from_args(args, database)
-    pref_id = None  # every préfecture's changes, for an account without a préfecture of its own
-    if args.prefecture or actor.principal.prefecture_ids is not None:
-        pref_id = services.settings.prefecture_by_code(actor, args.prefecture)[0]
+    pref_id = services.settings.prefecture_by_code(actor, args.prefecture)[0]  # the only one, without --prefecture
     frame = services.history.change_history(actor, pref_id, action=args.action, limit=args.limit)
     if frame.empty:
         print("aucune modification enregistrée")
@@ -82,8 +81,6 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from qep_core.migrate import current_revision, head_revision, upgrade
-
     engine = get_engine()
     if args.action == "current":
         print(f"schéma de la base : {current_revision(engine) or 'aucun'} ; dernière migration : {head_revision()}")

@@ -32,13 +32,13 @@ from qep_core.cli.common import (
 )
 from qep_core.compute import compute_indicators, latest_month_with_data
 from qep_core.db import analyze, create_schema, get_engine, session_scope
-from qep_core.demo import DEMO_DIR
+from qep_core.demo import DEMO_DIR, load_demo
 from qep_core.importing import ImportRejected, import_file
 from qep_core.importing.safety import check_upload_size
 from qep_core.periods import Period, parse_period, quarter_period, year_period
 from qep_core.prefectures import PrefectureError, list_prefectures, perimetres_of, resolve_prefecture
 from qep_core.referentiel import engagements_for, indicators_for, seed_referentiel
-from qep_core.report import to_csv, to_json, to_table
+from qep_core.report import format_value, to_csv, to_json, to_table
 from qep_core.template import build_template
 
 
@@ -56,8 +56,6 @@ def cmd_init(args: argparse.Namespace) -> int:
                                                             modules)
         print(f"préfecture créée : {name} ({code})")
     if args.demo:
-        from qep_core.demo import load_demo
-
         with session_scope(engine) as session:
             has_prefecture = bool(list_prefectures(session))
         if args.if_empty and has_prefecture:
@@ -175,8 +173,6 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_target(args: argparse.Namespace) -> int:
     """Set (or list) the préfecture's targets; the référentiel defaults are never edited."""
-    from qep_core.report import format_value
-
     engine = get_engine()
     actor = actor_from_args(args, engine)
     pref_id = services.settings.prefecture_by_code(actor, args.prefecture)[0]
