@@ -31,7 +31,7 @@ SETTINGS: tuple[Setting, ...] = (
             "(comptes de l'application, et OpenID Connect si Streamlit le configure). Toute autre valeur vaut "
             "« accounts »."),
     Setting("QEP_PASSWORD", "",
-            "Ligne de commande `user add` / `user password` : le mot de passe, à la place de la saisie "
+            "Ligne de commande `user add` / `user passwd` : le mot de passe, à la place de la saisie "
             "masquée (scripts d'installation)."),
     Setting("QEP_AS", "",
             "Ligne de commande : le compte au nom duquel agir quand `--as` n'est pas donné (instance à "
