@@ -19,6 +19,7 @@ from qep_core.models import Engagement, Perimetre
 from qep_core.periods import Period, rolling_12
 from qep_core.prefectures import labelled_modules, perimetres_of
 from qep_core.referentiel import IndicatorDef, engagements_for, indicators_for
+from qep_core.rules import headings
 from qep_ui.state import View, engine
 
 
@@ -150,8 +151,8 @@ def channel_titles() -> dict[str, str]:
 
 
 def module_heading(code: str, titles: dict[str, str]) -> str:
-    number = code.removeprefix("M")
-    return f"Module {number} — {titles[code]}" if number.isdigit() else titles[code]
+    """« Module 2 — titre » (qep_core.rules.headings), the title read from *titles*."""
+    return headings.module_heading(code, titles[code])
 
 
 def perimetres(view: View) -> list[Perimetre]:

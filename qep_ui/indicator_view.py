@@ -9,10 +9,12 @@ from qep_core.frenchforms import month_label_fr
 from qep_core.models import Engagement
 from qep_core.periods import Period, quarter_period, year_period
 from qep_core.referentiel import FREQUENCY_LABELS, KIND_LABELS, IndicatorDef
-from qep_core.report import format_target, format_value
+from qep_core.report import format_target
+from qep_core.rules.formatting import format_value
+from qep_core.rules.status import status_text
 from qep_ui import data
 from qep_ui.state import View
-from qep_ui.widgets import change_text, status_text
+from qep_ui.widgets import change_text
 
 
 def period_for_chart(period: Period) -> Period:

@@ -11,7 +11,7 @@ from qep_core.periods import Period
 from qep_core.prefectures import list_prefectures
 from qep_core.referentiel import indicators_for
 from qep_core.regional import compare_prefectures, group_value
-from qep_core.report import format_value
+from qep_core.rules.formatting import format_value
 from qep_ui import data
 from qep_ui.state import View, engine
 from qep_ui.widgets import download_table

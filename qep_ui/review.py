@@ -8,9 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from qep_core.compute import NON_ATTEINT
-from qep_core.periods import quarter_period
-from qep_core.report import format_value
+from qep_core.periods import quarter_of, quarter_period
 from qep_core.review.workflow import (
     A_ATTEINDRE,
     ACQUIS,
@@ -27,9 +25,10 @@ from qep_core.review.workflow import (
     save_comment,
     ytd_label,
 )
+from qep_core.rules.formatting import format_change
+from qep_core.rules.status import NON_ATTEINT, status_text
 from qep_ui.importing import flash
 from qep_ui.state import View, engine
-from qep_ui.widgets import status_text
 
 QUARTER_KEY = "revue_trim"
 
@@ -39,9 +38,9 @@ def choose_quarter(view: View) -> int:
     year = view.period.end.year
     default = 4
     if view.period.kind == "quarter":
-        default = (view.period.start.month - 1) // 3 + 1
+        default = view.period.quarter
     elif view.last_month is not None and view.last_month.year == year:
-        default = (view.last_month.month - 1) // 3 + 1
+        default = quarter_of(view.last_month.month)
     if st.session_state.get(f"{QUARTER_KEY}_year") != year:  # a new year: back to its default quarter
         st.session_state[QUARTER_KEY] = default
         st.session_state[f"{QUARTER_KEY}_year"] = year
@@ -57,12 +56,7 @@ def load(view: View, quarter: int) -> ReviewView:
 
 
 def _change(line: ReviewLine) -> str:
-    change = line.change
-    if change is None:
-        return "–"
-    unit = "pt" if line.unit == "%" else line.unit
-    text = format_value(abs(change), "" if unit == "pt" else unit) + (" pt" if unit == "pt" else "")
-    return ("+" if change >= 0 else "-") + text
+    return format_change(line.change, line.unit)
 
 
 def review_table(rv: ReviewView) -> pd.DataFrame:

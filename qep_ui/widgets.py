@@ -7,21 +7,14 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from qep_core.compute import A_SURVEILLER, ATTEINT, NON_ATTEINT, PAS_DE_DONNEE, SANS_OBJECTIF, IndicatorResult
+from qep_core.compute import IndicatorResult
 from qep_core.importing import Issue
-from qep_core.report import format_target, format_value
+from qep_core.report import format_target
+from qep_core.rules.formatting import format_change, format_value
+from qep_core.rules.kinds import Direction, IndicatorKind
+from qep_core.rules.status import A_SURVEILLER, ATTEINT, NON_ATTEINT, RATED_STATUSES, status_text, style_of
 from qep_core.safe_cells import csv_bytes as _csv_bytes
 from qep_core.safe_cells import xlsx_bytes as _xlsx_bytes
-
-# Status is said by a word and an icon, never by colour alone.
-STATUS_STYLE = {
-    ATTEINT: ("green", ":material/check_circle:", "✔"),
-    A_SURVEILLER: ("orange", ":material/warning:", "▲"),
-    NON_ATTEINT: ("red", ":material/cancel:", "✖"),
-    SANS_OBJECTIF: ("gray", ":material/remove:", "–"),
-    PAS_DE_DONNEE: ("gray", ":material/help:", "?"),
-}
-
 
 _MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`"})
 
@@ -34,23 +27,16 @@ def plain(text: object) -> str:
 
 
 def status_badge(status: str) -> None:
-    colour, icon, _ = STATUS_STYLE[status]
-    st.badge(status, icon=icon, color=colour)  # type: ignore[arg-type]  # Streamlit types color as a Literal of its colour names; ours are among them
-
-
-def status_text(status: str) -> str:
-    """For tables and exports: ``✔ atteint``."""
-    return f"{STATUS_STYLE[status][2]} {status}"
+    """The status said by a word and an icon (qep_core.rules.status), never by colour alone."""
+    style = style_of(status)
+    st.badge(status, icon=style.icon, color=style.badge)  # type: ignore[arg-type]  # Streamlit types color as a Literal of its colour names; ours are among them
 
 
 def change_text(result: IndicatorResult) -> str | None:
     """``+2,3 pt`` against the same period a year earlier; None without both values."""
     if result.change is None:
         return None
-    unit = "pt" if result.indicator.unit == "%" else result.indicator.unit
-    text = format_value(abs(result.change), unit if unit != "pt" else "")
-    text = f"{text} pt" if unit == "pt" else text
-    return ("+" if result.change >= 0 else "-") + text
+    return format_change(result.change, result.indicator.unit)
 
 
 def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_page: str | None = None) -> None:
@@ -60,12 +46,12 @@ def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_pag
         chart = [v for v in (spark or []) if v is not None]
         st.metric(
             ind.label, format_value(result.value, ind.unit), delta=change_text(result),
-            delta_color="normal" if ind.direction == ">=" else "inverse",
+            delta_color="normal" if ind.direction == Direction.HIGHER_IS_BETTER else "inverse",
             delta_description="vs N-1" if result.change is not None else None,
             chart_data=chart if len(chart) >= 2 else None, chart_type="line", border=False,
             help=f"{ind.code} — cible {format_target(result)}" + (
                 f" ; {format_value(result.numerator, '')} / {format_value(result.denominator, '')}"
-                if result.denominator is not None and ind.kind not in ("mean_delay", "count") else ""),
+                if result.denominator is not None and ind.kind not in (IndicatorKind.MEAN_DELAY, IndicatorKind.COUNT) else ""),
         )
         status_badge(result.status)
         st.caption("pas d'objectif" if result.target.value is None else f"cible {format_target(result)}")
@@ -78,7 +64,7 @@ def summary_line(results: list[IndicatorResult]) -> str:
     met = sum(r.status == ATTEINT for r in results)
     watch = sum(r.status == A_SURVEILLER for r in results)
     missed = sum(r.status == NON_ATTEINT for r in results)
-    rated = met + watch + missed
+    rated = sum(r.status in RATED_STATUSES for r in results)
     return (f"**{met} indicateur(s) sur {rated}** atteignent leur cible · {watch} à surveiller · "
             f"{missed} non atteint(s) · {len(results) - rated} sans objectif ou sans donnée")
 

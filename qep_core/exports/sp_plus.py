@@ -24,7 +24,8 @@ from sqlmodel import Session, select
 from qep_core.exports.content import DocumentContent
 from qep_core.exports.xlsx_export import HEADER_FILL, HEADER_FONT, put
 from qep_core.models import ImportBatch
-from qep_core.report import DISPLAY_DECIMALS, neutralise
+from qep_core.rules.formatting import DISPLAY_DECIMALS
+from qep_core.safe_cells import neutralise
 
 SP_PLUS_COLUMNS = ["Nom de la structure", "Type de structure", "Département", "Intitulé de l'indicateur",
                    "Code de l'indicateur", "Code Qual-e-Pref", "Engagement Qual-e-Pref", "Période", "Valeur", "Unité",

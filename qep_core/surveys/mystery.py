@@ -28,9 +28,9 @@ from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog, co
 from qep_core.importing.service import local_time
 from qep_core.importing.workbook import HEAD_ROWS, open_source
 from qep_core.models import ImportBatch, Prefecture
+from qep_core.privacy import mask_personal_data
 from qep_core.surveys.channels import MYSTERY_CHANNELS, guess_mystery_channel
 from qep_core.surveys.models import MysteryCheck, MysteryCriterion, MysteryScore
-from qep_core.surveys.privacy import mask_personal_data
 from qep_core.surveys.reading import cell_text, find_header, parse_timestamp
 from qep_core.surveys.stats import wilson_interval
 
