@@ -374,11 +374,13 @@ def _legacy_ledger_row(offset: int) -> Callable[[Row], Row]:
 
 
 def restore(engine: Engine, source: Path | IO[bytes], force: bool = False,
-            on_table: Callable[[str, int], None] | None = None) -> BackupSummary:
+            on_table: Callable[[str, int], None] | None = None,
+            on_loaded: Callable[[Connection], None] | None = None) -> BackupSummary:
     """Load an archive into *engine*'s database, in one transaction. Raises BackupError.
 
     The database must be empty (nothing but the default référentiel) unless *force*: then what
-    it holds is replaced. *on_table* is told each table as it is loaded (progress).
+    it holds is replaced. *on_table* is told each table as it is loaded (progress); *on_loaded*
+    runs last in the same transaction (the restore's history line).
     """
     archive = open_archive(source)
     create_schema(engine)
@@ -414,4 +416,6 @@ def restore(engine: Engine, source: Path | IO[bytes], force: bool = False,
             if on_table:
                 on_table(table.name, entry["rows"])
         _reset_sequences(conn)
+        if on_loaded:
+            on_loaded(conn)
     return BackupSummary(None, summaries, archive.manifest.get("created_at", ""), archive.manifest.get("source", ""))

@@ -31,11 +31,20 @@ SETTINGS: tuple[Setting, ...] = (
             "(comptes de l'application, et OpenID Connect si Streamlit le configure). Toute autre valeur vaut "
             "« accounts »."),
     Setting("QEP_PASSWORD", "",
-            "Ligne de commande `user add` / `user password` : le mot de passe, à la place de la saisie "
+            "Ligne de commande `user add` / `user passwd` : le mot de passe, à la place de la saisie "
             "masquée (scripts d'installation)."),
     Setting("QEP_AS", "",
             "Ligne de commande : le compte au nom duquel agir quand `--as` n'est pas donné (instance à "
             "comptes) ; sans lui, une instance « local » agit comme le poste local."),
+    Setting("QEP_SIGNIN_MAX_FAILURES", "5",
+            "Connexion : nombre d'échecs de mot de passe pour un compte après lequel chaque nouvel essai doit "
+            "attendre un délai croissant (une connexion réussie remet le compte à zéro)."),
+    Setting("QEP_SIGNIN_MAX_FAILURES_CLIENT", "20",
+            "Connexion : nombre d'échecs venant d'une même adresse IP, tous comptes confondus, après lequel "
+            "cette adresse doit attendre un délai croissant."),
+    Setting("QEP_SIGNIN_DELAY", "30",
+            "Connexion : premier délai d'attente, en secondes, une fois un seuil d'échecs atteint ; il double "
+            "à chaque nouvel échec, jusqu'à une heure."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -45,6 +54,15 @@ def setting(name: str) -> str:
     declared = _BY_NAME[name]  # KeyError: an undeclared setting is a bug, not a user error
     value = os.environ.get(name, "").strip()
     return value or declared.default
+
+
+def int_setting(name: str) -> int:
+    """A declared whole-number setting; a value that is not a whole number falls back to the default."""
+    value = setting(name)
+    try:
+        return int(value)
+    except ValueError:
+        return int(_BY_NAME[name].default)
 
 
 def database_url() -> str:

@@ -31,7 +31,9 @@ from qep_core.prefectures import (
 )
 from qep_core.referentiel import (
     FREQUENCY_LABELS,
+    KIND_LABELS,
     KINDS,
+    ROLE_LABELS,
     ROLES_OF_KIND,
     UNIT_OF_KIND,
     IndicatorDef,
@@ -514,8 +516,6 @@ def save_targets(session: Session, prefecture_id: int, year: int, rows: Iterable
 
 def own_indicators_table(session: Session, prefecture_id: int) -> pd.DataFrame:
     """The indicators the préfecture added itself, described in French."""
-    from qep_core.referentiel import KIND_LABELS, ROLE_LABELS
-
     rows = []
     for ind in indicators_for(session, prefecture_id):
         if not ind.own:

@@ -31,8 +31,11 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from qep_core.access import ROLES, Principal
+from qep_core.config import int_setting
 from qep_core.models import utcnow
 
+LONGEST_WAIT = dt.timedelta(hours=1)  # a throttled sign-in never waits longer than this
+FORGET_AFTER = dt.timedelta(hours=24)  # failures older than this no longer count
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 MIN_PASSWORD = 10
 
@@ -165,3 +168,76 @@ def principal_for_email(session: Session, email: str) -> Principal | None:
     account.last_login = utcnow()
     session.add(account)
     return principal_for(account)
+
+
+# ---------------------------------------------------------------- sign-in throttling
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins of one account (``key`` "compte:LOGIN") or one client address
+    ("client:IP"). Kept in the database, not in a process: several app processes behind nginx
+    share the counters."""
+
+    __tablename__ = "sign_in_throttle"
+    key: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
+    last_failure: dt.datetime = Field(default_factory=utcnow)
+
+
+def throttle_keys(login: str, client: str | None) -> dict[str, int]:
+    """The counters a sign-in attempt touches, with the number of failures each one tolerates."""
+    keys = {f"compte:{login.strip().lower()}"[:200]: int_setting("QEP_SIGNIN_MAX_FAILURES")}
+    if client:
+        keys[f"client:{client}"[:200]] = int_setting("QEP_SIGNIN_MAX_FAILURES_CLIENT")
+    return keys
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _wait_after(failures: int, allowed: int) -> dt.timedelta:
+    """The wait once *allowed* failures are reached: the base delay, doubled at each failure beyond."""
+    if failures < allowed:
+        return dt.timedelta(0)
+    base = max(int_setting("QEP_SIGNIN_DELAY"), 1)
+    return min(dt.timedelta(seconds=base * 2 ** min(failures - allowed, 20)), LONGEST_WAIT)
+
+
+def throttle_wait(session: Session, keys: dict[str, int], now: dt.datetime) -> dt.timedelta:
+    """How long the attempt must still wait (zero: it may be checked now)."""
+    wait = dt.timedelta(0)
+    for key, allowed in keys.items():
+        row = session.get(SignInThrottle, key)
+        if row is None or now - _as_utc(row.last_failure) > FORGET_AFTER:
+            continue
+        wait = max(wait, _as_utc(row.last_failure) + _wait_after(row.failures, allowed) - now)
+    return wait
+
+
+def record_failure(session: Session, keys: dict[str, int], now: dt.datetime) -> dt.timedelta:
+    """Count a failed attempt on every counter; the wait the next attempt will face."""
+    wait = dt.timedelta(0)
+    for key, allowed in keys.items():
+        row = session.get(SignInThrottle, key)
+        if row is None:
+            row = SignInThrottle(key=key, failures=0, last_failure=now)
+        elif now - _as_utc(row.last_failure) > FORGET_AFTER:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure = now
+        session.add(row)
+        wait = max(wait, _wait_after(row.failures, allowed))
+    return wait
+
+
+def reset_failures(session: Session, key: str) -> None:
+    row = session.get(SignInThrottle, key)
+    if row is not None:
+        session.delete(row)
+
+
+def is_active(session: Session, login: str) -> bool:
+    """Whether an active account still answers to *login*."""
+    account = _find(session, login)
+    return account is not None and account.active

@@ -18,10 +18,10 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.access import ACTION_LABELS, LOCAL_PRINCIPAL, ROLES, Principal, auth_mode
-from qep_core.users import authenticate, principal_for_email
 from qep_ui.database import database as engine
 
 SESSION_KEY = "_principal"
+ENDED_KEY = "_session_ended"  # the next sign-in form says why the session ended
 USER_KEY = "qep_user"  # the name typed once on a single-user laptop ("Votre nom")
 DEFAULT_USER = "référent qualité"
 
@@ -33,27 +33,53 @@ def _oidc_configured() -> bool:
         return False
 
 
+def client_address() -> str | None:
+    """The client's IP address, for the sign-in throttle: the connection's, or — when the app
+    listens behind a proxy on this machine (nginx, which Streamlit sees as localhost) — the last
+    address of ``X-Forwarded-For``, the one the proxy itself saw (earlier ones can be forged)."""
+    direct = st.context.ip_address
+    if direct:
+        return direct
+    forwarded = str(st.context.headers.get("X-Forwarded-For") or "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    return hops[-1] if hops else None
+
+
 def current_principal() -> Principal | None:
     """The signed-in principal, without drawing anything (None before sign-in)."""
     if auth_mode() == "local":
         return LOCAL_PRINCIPAL
     principal = st.session_state.get(SESSION_KEY)
     if principal is None and _oidc_configured() and getattr(st.user, "is_logged_in", False):
-        from qep_core.db import session_scope
-
-        with session_scope(engine(), write=True) as session:
-            principal = principal_for_email(session, str(st.user.get("email") or ""))
+        principal = services.accounts.sign_in_by_email(engine(), str(st.user.get("email") or ""))
         if principal is not None:
             st.session_state[SESSION_KEY] = principal
     return principal
 
 
+def _ended_session() -> None:
+    """An account disabled (or gone) since it signed in: the session ends here, and says why."""
+    principal = st.session_state.get(SESSION_KEY)
+    if principal is None or principal.local:
+        return
+    if services.accounts.still_active(services.Actor(principal, engine())):
+        return
+    sign_out()
+    st.session_state[ENDED_KEY] = True
+
+
 def sign_in() -> Principal:
-    """The principal, or the sign-in form and a stop."""
+    """The principal, or the sign-in form and a stop. Every run first checks that the signed-in
+    account is still active: disabling an account ends its open sessions at their next click."""
+    if auth_mode() != "local":
+        _ended_session()
     principal = current_principal()
     if principal is not None:
         return principal
     st.title("Qual-e-Pref — connexion")
+    if st.session_state.pop(ENDED_KEY, False):
+        st.warning("Votre session a été fermée : votre compte a été désactivé. Adressez-vous au référent qualité.",
+                   icon=":material/lock:")
     if _oidc_configured():
         if getattr(st.user, "is_logged_in", False):
             st.error("Votre identité est reconnue, mais aucun compte actif ne lui correspond ici : demandez au "
@@ -67,14 +93,11 @@ def sign_in() -> Principal:
         password = st.text_input("Mot de passe", type="password")
         submitted = st.form_submit_button("Se connecter", type="primary")
     if submitted:
-        from qep_core.db import session_scope
-
-        with session_scope(engine(), write=True) as session:
-            principal = authenticate(session, login, password)
-        if principal is None:
-            st.error("Identifiant ou mot de passe incorrect, ou compte désactivé.")
+        outcome = services.accounts.sign_in(engine(), login, password, client=client_address())
+        if outcome.principal is None:
+            st.error(outcome.message)
         else:
-            st.session_state[SESSION_KEY] = principal
+            st.session_state[SESSION_KEY] = outcome.principal
             st.rerun()
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises

@@ -1,9 +1,9 @@
 """Widgets of the "Paramètres" page: the préfecture, its périmètres, its targets, its own
 indicators and engagements.
 
-Writes go through :mod:`qep_core.settings`, which checks everything and raises
-:class:`~qep_core.settings.SettingsError` before writing anything; one ``session_scope(write=True)``
-per save keeps each save atomic. After a write the caches are cleared, a message is kept for the
+Reads and writes go through :mod:`qep_core.services.settings` (the signed-in actor's right is
+checked there), whose rules check everything and raise a French error (``KNOWN_ERRORS``) before
+writing anything; each save is one transaction with its history line. After a write the caches are cleared, a message is kept for the
 next run ("flash") and the script reruns so every figure, and the sidebar, shows the new state.
 
 Two saves run as widget callbacks rather than in the script body: changing a préfecture's code
@@ -19,30 +19,18 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-from qep_core.db import session_scope
-from qep_core.prefectures import PrefectureError, create_prefecture, labelled_modules
-from qep_core.referentiel import FREQUENCY_LABELS, KIND_LABELS, KINDS, ROLES_OF_KIND, ReferentielError, engagements_for
-from qep_core.settings import (
-    PERIMETRE_KIND_LABELS,
-    SettingsError,
-    add_own_engagement,
-    add_own_indicator,
-    module_titles,
-    own_indicators_table,
-    perimetres_table,
-    rename_own_engagement,
-    save_perimetres,
-    save_targets,
-    targets_table,
-    update_modules,
-    update_prefecture,
-)
+from qep_core import services
 from qep_ui import data
-from qep_ui.state import View, engine
+from qep_ui.auth import actor
+from qep_ui.state import View
+
+settings = services.settings
+FREQUENCY_LABELS, KIND_LABELS, KINDS = settings.FREQUENCY_LABELS, settings.KIND_LABELS, settings.KINDS
+PERIMETRE_KIND_LABELS, ROLES_OF_KIND = settings.PERIMETRE_KIND_LABELS, settings.ROLES_OF_KIND
 
 FLASH_KEY = "_parametres_flash"
 ERRORS_KEY = "_parametres_errors"
-KNOWN_ERRORS = (SettingsError, PrefectureError, ReferentielError)
+KNOWN_ERRORS = (*settings.KNOWN_ERRORS, services.AccessDenied)
 DIRECTION_CHOICES = {">=": "≥ — plus c'est haut, mieux c'est (taux)", "<=": "≤ — plus c'est bas, mieux c'est (délai)"}
 
 
@@ -56,7 +44,7 @@ def _sentence(text: str) -> str:
 
 def error_messages(exc: Exception) -> list[str]:
     """Each reason on its own line: the user fixes them all before saving again."""
-    errors = exc.errors if isinstance(exc, SettingsError) else [str(exc)]
+    errors = exc.errors if isinstance(exc, settings.SettingsError) else [str(exc)]
     return [_sentence(e) for e in errors]
 
 
@@ -108,18 +96,16 @@ def saved(*messages: str, editor: str | None = None) -> None:
 
 
 def _optional_modules() -> dict[str, str]:
-    with session_scope(engine()) as session:
-        return module_titles(session)
+    return settings.module_choices(actor())
 
 
 def _save_prefecture(pref_id: int) -> None:
     state = st.session_state
     try:
-        with session_scope(engine(), write=True) as session:
-            pref = update_prefecture(session, pref_id, state[f"pp_name_{pref_id}"], state[f"pp_code_{pref_id}"],
-                                     state[f"pp_whit_{pref_id}"])
-            update_modules(session, pref_id, state[f"pp_modules_{pref_id}"])
-            code, name = pref.code, pref.name
+        code, name = settings.save_prefecture(actor(), pref_id, name=state[f"pp_name_{pref_id}"],
+                                              code=state[f"pp_code_{pref_id}"],
+                                              whit_monday_worked=state[f"pp_whit_{pref_id}"],
+                                              modules=state[f"pp_modules_{pref_id}"])
     except KNOWN_ERRORS as exc:
         _callback_errors("prefecture", exc)
         return
@@ -134,8 +120,7 @@ def prefecture_form(view: View) -> None:
     pref = view.prefecture
     pid = pref.id or 0
     titles = _optional_modules()
-    with session_scope(engine()) as session:
-        current = [m for m in labelled_modules(session, pid) if m in titles]
+    current = [m for m in settings.labelled(actor(), pid) if m in titles]
     with st.form(f"prefecture-{pid}", border=True):
         cols = st.columns([3, 1])
         cols[0].text_input("Nom", value=pref.name, key=f"pp_name_{pid}", max_chars=120)
@@ -157,11 +142,9 @@ def prefecture_form(view: View) -> None:
 def _create_prefecture() -> None:
     state = st.session_state
     try:
-        with session_scope(engine(), write=True) as session:
-            name = " ".join(str(state.get("new_pref_name") or "").split()) or None
-            pref = create_prefecture(session, str(state.get("new_pref_code") or ""), name,
-                                     tuple(state.get("new_pref_modules") or ()))
-            code, name = pref.code, pref.name
+        _, code, name = settings.create_prefecture(actor(), str(state.get("new_pref_code") or ""),
+                                                   " ".join(str(state.get("new_pref_name") or "").split()) or None,
+                                                   tuple(state.get("new_pref_modules") or ()))
     except KNOWN_ERRORS as exc:
         _callback_errors("creation", exc)
         return
@@ -219,8 +202,7 @@ PERIMETRE_COLUMNS = {
 def perimetres_tab(view: View) -> None:
     """The services, mailboxes and sous-préfectures figures are reported for."""
     pid = view.prefecture.id or 0
-    with session_scope(engine()) as session:
-        table = perimetres_table(session, pid)
+    table = settings.perimetres_table(actor(), pid)
     st.caption("Renommez, changez la nature ou ajoutez une ligne en bas du tableau, puis enregistrez. Les valeurs "
                "déjà enregistrées suivent un périmètre renommé. Un périmètre ne peut être supprimé que s'il n'a "
                "aucune valeur ; « Préfecture (ensemble) », qui reçoit les chiffres non ventilés par service, ne "
@@ -235,8 +217,7 @@ def perimetres_tab(view: View) -> None:
         submitted = st.form_submit_button("Enregistrer les périmètres", type="primary", icon=":material/save:")
     if submitted:
         try:
-            with session_scope(engine(), write=True) as session:
-                done = save_perimetres(session, pid, edited.to_dict("records"))
+            done = settings.save_perimetres(actor(), pid, edited.to_dict("records"))
         except KNOWN_ERRORS as exc:
             show_errors(error_messages(exc))
             return
@@ -291,9 +272,7 @@ def targets_tab(view: View) -> None:
                "ce qu'une autre la remplace ; les années précédentes gardent la leur. Les valeurs par défaut du "
                "référentiel ne sont jamais modifiées. Cochez « Pas d'objectif » pour suivre un indicateur sans "
                "cible. Les taux s'écrivent en pourcentage (90 pour 90 %).")
-    with session_scope(engine()) as session:
-        modules = None if every else labelled_modules(session, pid)
-        table = targets_table(session, pid, year, modules)
+    table = settings.targets_table(actor(), pid, year, labelled_only=not every)
     with st.form(f"cibles-{pid}", border=False):
         edited = st.data_editor(
             table, key=editor_key("cibles", pid, year, int(every)), hide_index=True, num_rows="fixed",
@@ -303,8 +282,7 @@ def targets_tab(view: View) -> None:
         submitted = st.form_submit_button(f"Enregistrer les cibles {year}", type="primary", icon=":material/save:")
     if submitted:
         try:
-            with session_scope(engine(), write=True) as session:
-                written = save_targets(session, pid, year, edited.to_dict("records"), user=view.principal.login)
+            written = settings.save_targets(actor(), pid, year, edited.to_dict("records"))
         except KNOWN_ERRORS as exc:
             show_errors(error_messages(exc))
             return
@@ -330,16 +308,14 @@ def count_labels_for(kind: str, first: str, second: str, third: str) -> dict[str
 
 
 def _engagement_choices(pid: int) -> dict[str, str]:
-    with session_scope(engine()) as session:
-        return {e.key: f"{e.key} — {e.title}" for e in engagements_for(session, pid)}
+    return {e.key: f"{e.key} — {e.title}" for e in settings.engagements(actor(), pid)}
 
 
 def own_indicators_tab(view: View) -> None:
     pref = view.prefecture
     pid = pref.id or 0
-    with session_scope(engine()) as session:
-        table = own_indicators_table(session, pid)
-        modules = module_titles(session, optional_only=False)
+    table = settings.own_indicators_table(actor(), pid)
+    modules = settings.module_choices(actor(), optional_only=False)
     engagements = _engagement_choices(pid)
     st.subheader("Indicateurs propres à la préfecture")
     if table.empty:
@@ -379,15 +355,14 @@ def own_indicators_tab(view: View) -> None:
         submitted = st.form_submit_button("Ajouter l'indicateur", type="primary", icon=":material/add:")
     if submitted:
         try:
-            with session_scope(engine(), write=True) as session:
-                ind = add_own_indicator(
-                    session, pref, code=code, label=label, engagement_key=engagement, module_code=module, kind=kind,
-                    direction=direction, target=target, alert=alert, frequency=frequency,
-                    count_labels=count_labels_for(kind, first, second, third))
+            added = settings.add_indicator(
+                actor(), pid, code=code, label=label, engagement_key=engagement, module_code=module, kind=kind,
+                direction=direction, target=target, alert=alert, frequency=frequency,
+                count_labels=count_labels_for(kind, first, second, third))
         except KNOWN_ERRORS as exc:
             show_errors(error_messages(exc))
         else:
-            saved(f"indicateur {ind.code} ajouté")
+            saved(f"indicateur {added} ajouté")
     engagements_section(view, engagements, modules)
 
 
@@ -408,7 +383,7 @@ def engagements_section(view: View, engagements: dict[str, str], modules: dict[s
         title = cols[1].text_input("Nouvel intitulé", key=f"eng_title_{pid}")
         renamed = st.form_submit_button("Renommer", icon=":material/edit:")
     if renamed:
-        _write(lambda session: rename_own_engagement(session, pref, key, title), f"engagement {key} renommé")
+        _write(lambda: settings.rename_engagement(actor(), pid, key, title), f"engagement {key} renommé")
     with st.expander("Ajouter un engagement", icon=":material/add:"), st.form(f"engagement-ajouter-{pid}"):
         cols = st.columns([1, 1, 2])
         new_key = cols[0].text_input("Clé", placeholder="E47", max_chars=20, key=f"eng_new_key_{pid}")
@@ -418,15 +393,14 @@ def engagements_section(view: View, engagements: dict[str, str], modules: dict[s
         new_title = st.text_input("Intitulé", key=f"eng_new_title_{pid}")
         added = st.form_submit_button("Ajouter l'engagement", icon=":material/add:")
     if added:
-        _write(lambda session: add_own_engagement(session, pref, key=new_key, module_code=module, title=new_title,
-                                                  number=int(number) if number is not None else None),
+        _write(lambda: settings.add_engagement(actor(), pid, key=new_key, module_code=module, title=new_title,
+                                               number=int(number) if number is not None else None),
                f"engagement {(new_key or '').strip().upper()} ajouté")
 
 
-def _write(action: Callable[..., object], message: str) -> None:
+def _write(action: Callable[[], object], message: str) -> None:
     try:
-        with session_scope(engine(), write=True) as session:
-            action(session)
+        action()
     except KNOWN_ERRORS as exc:
         show_errors(error_messages(exc))
     else:
@@ -435,7 +409,6 @@ def _write(action: Callable[..., object], message: str) -> None:
 
 def engagements_table(view: View) -> pd.DataFrame:
     """The engagements as the préfecture words them, and whose wording it is."""
-    with session_scope(engine()) as session:
-        rows = engagements_for(session, view.prefecture.id or 0)
+    rows = settings.engagements(actor(), view.prefecture.id or 0)
     return pd.DataFrame([{"Clé": e.key, "N°": e.number, "Module": e.module_code, "Intitulé": e.title,
-                          "Origine": "préfecture" if e.prefecture_id is not None else "référentiel"} for e in rows])
+                          "Origine": "préfecture" if e.own else "référentiel"} for e in rows])

@@ -21,6 +21,7 @@ from qep_core.demo.surveys import load_demo_surveys
 from qep_core.models import ImportBatch, Prefecture
 from qep_core.surveys.models import MysteryCheck, Survey
 from tests import survey_files as files
+from tests.signed_in import give_accounts
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE = "pages/enquetes.py"
@@ -35,6 +36,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     create_schema(engine)
     load_demo(engine)
     load_demo_surveys(engine)
+    give_accounts(engine, CLU, COPIL, ADMIN)
     return url
 
 

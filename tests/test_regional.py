@@ -15,6 +15,7 @@ from qep_core.periods import year_period
 from qep_core.prefectures import create_prefecture
 from qep_core.referentiel import indicators_for, set_target
 from qep_core.regional import compare_prefectures, group_value
+from tests.signed_in import give_accounts
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 HEADER = "indicateur;periode;numerateur;denominateur\n"
@@ -53,6 +54,7 @@ def test_each_prefecture_against_its_own_target_and_a_weighted_total(engine: Eng
 def test_comparison_page_for_a_regional_account(engine: Engine, two_prefectures, monkeypatch) -> None:
     monkeypatch.setenv("QEP_DATABASE_URL", str(engine.url))
     monkeypatch.setenv("QEP_AUTH", "accounts")
+    give_accounts(engine, Principal("region", "copil"), Principal("sg", "copil", prefecture_ids=frozenset({two_prefectures[0]})))
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.session_state["_principal"] = Principal("region", "copil")  # no préfecture: every one of them
     at.query_params["annee"] = "2024"

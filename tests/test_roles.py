@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from qep_core.access import PERMISSIONS, Principal
+from qep_core.access import PERMISSIONS, ROLES, Principal
 from qep_core.change_history import ChangeEvent, history
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
@@ -28,6 +28,7 @@ from qep_core.users import (
     set_active,
     set_password,
 )
+from tests.signed_in import give_accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -160,6 +161,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     load_demo(engine)
     with session_scope(engine, write=True) as session:
         add_user(session, "marie", "admin", password=PASSWORD, prefecture_id=1)
+    give_accounts(engine, CLU, COPIL, *(Principal(role, role, prefecture_ids=frozenset({1})) for role in ROLES))
     return url
 
 

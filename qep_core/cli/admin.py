@@ -1,6 +1,7 @@
 """``python -m qep_core user add|list|disable|enable|passwd``, ``history`` and ``db upgrade|current``:
-accounts, the change history and the schema from the command line (the same core calls as the
-pages)."""
+accounts, the change history and the schema from the command line: the same service functions as
+the pages, acting as ``--as LOGIN`` (or the local administrator of a single-user install, or the
+installer while the database has no account yet)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,15 @@ import argparse
 import getpass
 import sys
 
-from qep_core.change_history import history, record_change
+from qep_core import services
+from qep_core.access import ROLES
+from qep_core.cli.common import actor_from_args
 from qep_core.config import setting
-from qep_core.db import create_schema, get_engine, session_scope
-from qep_core.prefectures import resolve_prefecture
-from qep_core.users import ROLES, UserError, add_user, list_users, set_active, set_password
+from qep_core.db import get_engine
+from qep_core.migrate import current_revision, head_revision, upgrade
+from qep_core.services.accounts import UserError
 
 EXIT_OK, EXIT_REJECTED = 0, 1
-
-
-def _operator() -> str:
-    """Who runs the command, for the history: the system account."""
-    try:
-        return f"{getpass.getuser()} (ligne de commande)"
-    except OSError:
-        return "ligne de commande"
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -40,41 +35,32 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
-    engine = get_engine()
-    create_schema(engine)
+    database = services.system.open_database()
+    actor = actor_from_args(args, database)
+    accounts = services.accounts
     try:
-        with session_scope(engine, write=args.action != "list") as session:
-            if args.action == "list":
-                users = list_users(session)
-                if not users:
-                    print("aucun compte (mode poste local : QEP_AUTH=local)")
-                for u in users:
-                    scope = "toutes préfectures" if u.prefecture_id is None else f"préfecture n° {u.prefecture_id}"
-                    state = "actif" if u.active else "désactivé"
-                    print(f"{u.login:<24} {u.role:<13} {state:<10} {scope:<20} {u.display_name}")
-                return EXIT_OK
-            if args.action == "add":
-                pref_id = resolve_prefecture(session, args.prefecture).id if args.prefecture else None
-                password = None if args.oidc else _read_password(args)
-                perims = [int(p) for p in (args.perimetre or [])]
-                account = add_user(session, args.login, args.role, password=password, display_name=args.name or "",
-                                   email=args.email, prefecture_id=pref_id, perimetre_ids=perims)
-                record_change(session, user=_operator(), action="user", prefecture_id=pref_id, entity=account.login,
-                              summary=f"compte créé ({account.role})",
-                              after={"login": account.login, "rôle": account.role, "préfecture": pref_id,
-                                     "périmètres": perims})
-                print(f"compte « {account.login} » créé ({ROLES[account.role]})")
-            elif args.action in ("disable", "enable"):
-                account = set_active(session, args.login, args.action == "enable")
-                record_change(session, user=_operator(), action="user", prefecture_id=account.prefecture_id,
-                              entity=account.login, summary="compte " + ("réactivé" if account.active else "désactivé"),
-                              before={"actif": not account.active}, after={"actif": account.active})
-                print(f"compte « {account.login} » {'réactivé' if account.active else 'désactivé'}")
-            elif args.action == "passwd":
-                account = set_password(session, args.login, _read_password(args))
-                record_change(session, user=_operator(), action="user", prefecture_id=account.prefecture_id,
-                              entity=account.login, summary="mot de passe changé")
-                print(f"mot de passe de « {account.login} » changé")
+        if args.action == "list":
+            rows = accounts.list_accounts(actor)
+            if not rows:
+                print("aucun compte (mode poste local : QEP_AUTH=local)")
+            for u in rows:
+                scope = "toutes préfectures" if u.prefecture_id is None else f"préfecture n° {u.prefecture_id}"
+                state = "actif" if u.active else "désactivé"
+                print(f"{u.login:<24} {u.role:<13} {state:<10} {scope:<20} {u.display_name}")
+            return EXIT_OK
+        if args.action == "add":
+            pref_id = services.settings.prefecture_by_code(actor, args.prefecture)[0] if args.prefecture else None
+            password = None if args.oidc else _read_password(args)
+            row = accounts.add_account(actor, args.login, args.role, password=password, display_name=args.name or "",
+                                       email=args.email, prefecture_id=pref_id,
+                                       perimetre_ids=[int(p) for p in (args.perimetre or [])])
+            print(f"compte « {row.login} » créé ({ROLES[row.role]})")
+        elif args.action in ("disable", "enable"):
+            row = accounts.set_account_active(actor, args.login, args.action == "enable")
+            print(f"compte « {row.login} » {'réactivé' if row.active else 'désactivé'}")
+        elif args.action == "passwd":
+            row = accounts.set_account_password(actor, args.login, _read_password(args))
+            print(f"mot de passe de « {row.login} » changé")
     except UserError as exc:
         print(f"erreur : {exc}", file=sys.stderr)
         return EXIT_REJECTED
@@ -82,11 +68,10 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    engine = get_engine()
-    create_schema(engine)
-    with session_scope(engine) as session:
-        pref_id = resolve_prefecture(session, args.prefecture).id if args.prefecture else None
-        frame = history(session, pref_id, action=args.action, limit=args.limit)
+    database = services.system.open_database()
+    actor = actor_from_args(args, database)
+    pref_id = services.settings.prefecture_by_code(actor, args.prefecture)[0]  # the only one, without --prefecture
+    frame = services.history.change_history(actor, pref_id, action=args.action, limit=args.limit)
     if frame.empty:
         print("aucune modification enregistrée")
         return EXIT_OK
@@ -96,8 +81,6 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from qep_core.migrate import current_revision, head_revision, upgrade
-
     engine = get_engine()
     if args.action == "current":
         print(f"schéma de la base : {current_revision(engine) or 'aucun'} ; dernière migration : {head_revision()}")

@@ -38,12 +38,13 @@ def system_user() -> str:
 def actor_from_args(args: argparse.Namespace, database: services.Database) -> services.Actor:
     """Who the command acts as: ``--as LOGIN`` (or ``QEP_AS``), an active account whose role and
     périmètres apply exactly as in the app; without it, on a single-user install (``QEP_AUTH``
-    local), the local administrator under ``--user`` or the system user's name. An instance with
-    accounts refuses to act for nobody."""
+    local) or while the database has no account yet (the installer creating the first one), the
+    local administrator under ``--user`` or the system user's name. An instance with accounts
+    refuses to act for nobody."""
     login = getattr(args, "as_login", None) or setting("QEP_AS")
     if login:
         return services.Actor(services.accounts.acting_as(database, login), database)
-    if auth_mode() == "local":
+    if auth_mode() == "local" or services.accounts.first_install(database):  # no account yet: the installer
         name = getattr(args, "user", None) or system_user()
         return services.Actor(LOCAL_PRINCIPAL.named(name), database)
     raise UsageError("cette instance a des comptes (QEP_AUTH=accounts) : indiquez le compte au nom duquel agir "

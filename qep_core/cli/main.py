@@ -31,11 +31,12 @@ from qep_core.cli.common import (
 )
 from qep_core.compute import compute_indicators, latest_month_with_data
 from qep_core.db import analyze, create_schema, database_url, get_engine, session_scope
-from qep_core.demo import DEMO_DIR
+from qep_core.demo import DEMO_DIR, load_demo
 from qep_core.periods import Period, parse_period, quarter_period, year_period
-from qep_core.prefectures import PrefectureError, create_prefecture, list_prefectures, perimetres_of, resolve_prefecture
-from qep_core.referentiel import indicators_for, seed_referentiel
+from qep_core.prefectures import PrefectureError, list_prefectures, perimetres_of, resolve_prefecture
+from qep_core.referentiel import seed_referentiel
 from qep_core.report import to_csv, to_json, to_table
+from qep_core.rules.formatting import format_value
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -45,16 +46,13 @@ def cmd_init(args: argparse.Namespace) -> int:
         added = seed_referentiel(session)
         if added:
             print(f"référentiel chargé ({added} éléments)")
-        if args.prefecture:
-            code = args.prefecture
-            existing = [p for p in list_prefectures(session) if p.code == code.upper().zfill(2)]
-            if not existing:
-                modules = tuple(f"M{m.strip()}" for m in args.modules.split(",") if m.strip()) if args.modules else ("M1",)
-                pref = create_prefecture(session, code, args.name, modules)
-                print(f"préfecture créée : {pref.name} ({pref.code})")
+        existing = [p for p in list_prefectures(session) if args.prefecture and p.code == args.prefecture.upper().zfill(2)]
+    if args.prefecture and not existing:
+        modules = tuple(f"M{m.strip()}" for m in args.modules.split(",") if m.strip()) if args.modules else ("M1",)
+        _, code, name = services.settings.create_prefecture(actor_from_args(args, engine), args.prefecture, args.name,
+                                                            modules)
+        print(f"préfecture créée : {name} ({code})")
     if args.demo:
-        from qep_core.demo import load_demo
-
         with session_scope(engine) as session:
             has_prefecture = bool(list_prefectures(session))
         if args.if_empty and has_prefecture:
@@ -172,28 +170,29 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_target(args: argparse.Namespace) -> int:
     """Set (or list) the préfecture's targets; the référentiel defaults are never edited."""
-    from qep_core.referentiel import TargetBook, set_target
-    from qep_core.rules.formatting import format_value
-
     engine = get_engine()
-    with session_scope(engine, write=True) as session:
-        pref = resolve_prefecture(session, args.prefecture)
-        indicators = indicators_for(session, pref.id or 0)
-        by_code = {d.code: d for d in indicators}
-        if args.indicator:
-            code = args.indicator.upper()
-            if code not in by_code:
-                raise UsageError(f"indicateur inconnu : {code}")
-            if args.value is None and not args.none:
-                raise UsageError("précisez --value V (et --alert A) ou --none pour « pas d'objectif »")
-            set_target(session, pref.id or 0, code, args.year, None if args.none else args.value, args.alert)
-        book = TargetBook(session, pref.id or 0, indicators)
-        for ind in indicators:
-            rule = book.rule(ind.code, args.year)
-            sign = "≥" if rule.direction == ">=" else "≤"
-            target = "pas d'objectif" if rule.value is None else f"{sign} {format_value(rule.value, ind.unit)}"
-            alert = "" if rule.alert is None else f" (alerte {format_value(rule.alert, ind.unit)})"
-            print(f"{ind.code:<28} {target}{alert}  [{rule.source}]")
+    actor = actor_from_args(args, engine)
+    pref_id = services.settings.prefecture_by_code(actor, args.prefecture)[0]
+    lines = services.settings.targets_in_force(actor, pref_id, args.year)
+    if args.indicator:
+        code = args.indicator.upper()
+        if code not in {line.code for line in lines}:
+            raise UsageError(f"indicateur inconnu : {code}")
+        if args.value is None and not args.none:
+            raise UsageError("précisez --value V (et --alert A) ou --none pour « pas d'objectif »")
+        row = {"code": code, "target": None if args.none else args.value, "alert": None if args.none else args.alert,
+               "no_target": args.none}
+        try:
+            services.settings.save_targets(actor, pref_id, args.year, [row])
+        except services.settings.SettingsError as exc:
+            print(f"✗ {exc}", file=sys.stderr)
+            return EXIT_REJECTED
+        lines = services.settings.targets_in_force(actor, pref_id, args.year)
+    for line in lines:
+        sign = "≥" if line.direction == ">=" else "≤"
+        target = "pas d'objectif" if line.value is None else f"{sign} {format_value(line.value, line.unit)}"
+        alert = "" if line.alert is None else f" (alerte {format_value(line.alert, line.unit)})"
+        print(f"{line.code:<28} {target}{alert}  [{line.source}]")
     return EXIT_OK
 
 
@@ -223,26 +222,23 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Archive every table (see qep_core.backup): a file any installation can restore."""
-    from qep_core.backup import backup
-
     engine = get_engine()
     create_schema(engine)
-    summary = backup(engine, Path(args.output))
+    summary = services.backups.back_up(actor_from_args(args, engine), Path(args.output))
     print(f"sauvegarde écrite : {args.output} ({summary.describe()})")
     return EXIT_OK
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Load an archive into an empty database (or replace everything with --force), all or nothing."""
-    from qep_core.backup import BackupError, restore
-
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"fichier introuvable : {args.file}")
     engine = get_engine()
+    create_schema(engine)
     try:
-        summary = restore(engine, path, force=args.force)
-    except BackupError as exc:
+        summary = services.backups.restore_archive(actor_from_args(args, engine), path, force=args.force)
+    except services.backups.BackupError as exc:
         print(f"✗ {path.name} : {exc}", file=sys.stderr)
         return EXIT_REJECTED
     analyze(engine)

@@ -11,11 +11,13 @@ from qep_core.services import (
     accounts,
     action_plan,
     audits,
+    backups,
     engagements,
     entry,
     history,
     imports,
     mystery,
+    settings,
     surveys,
     system,
     trainings,
@@ -23,5 +25,5 @@ from qep_core.services import (
 from qep_core.services._unit import OPERATIONS, Actor, Database, Operation
 
 __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "accounts", "action_plan",
-           "audits", "engagements", "entry", "history", "imports", "mystery",
-           "surveys", "system", "trainings"]
+           "audits", "backups", "engagements", "entry", "history", "imports", "mystery",
+           "settings", "surveys", "system", "trainings"]

@@ -133,7 +133,7 @@ def batch_perimetres(session: Session, batch_ids: Iterable[int]) -> dict[int, se
     stored = session.exec(select(Observation.batch_id, Observation.perimetre_id)
                           .where(Observation.batch_id.in_(ids)).distinct())  # type: ignore[union-attr]
     for batch_id, perimetre_id in stored:
-        out[int(batch_id)].add(int(perimetre_id))
+        out[int(batch_id or 0)].add(int(perimetre_id))
     history = session.exec(select(ObservationHistory.batch_id, ObservationHistory.replaced_by_batch_id,
                                   ObservationHistory.perimetre_id)
                            .where(or_(ObservationHistory.batch_id.in_(ids),  # type: ignore[union-attr]
