@@ -7,7 +7,8 @@ this layer, as ``from qep_core import services`` then ``services.imports.save_im
 """
 
 from qep_core.access import AccessDenied, Principal
-from qep_core.services import accounts, history, system
+from qep_core.services import accounts, dashboard, exports, history, review, system
 from qep_core.services._unit import OPERATIONS, Actor, Database, Operation
 
-__all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "accounts", "history", "system"]
+__all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "accounts", "dashboard", "exports", "history", "review",
+           "system"]
