@@ -1,13 +1,13 @@
 # Two commands on a fresh machine:
 #   make run   – creates .venv, installs, loads the demo préfecture on first run, starts the app
-#   make test  – creates .venv, installs (with test tools), runs ruff and every test, on SQLite and then on
+#   make test  – creates .venv, installs (with test tools), runs ruff, mypy and every test, on SQLite and then on
 #                a throw-away PostgreSQL cluster (skipped, with a clear message, where PostgreSQL is not installed)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run run-dev test test-sqlite test-pg lint bench bench-load clean-db
+.PHONY: run run-dev test test-sqlite test-pg lint typecheck bench bench-load clean-db
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,7 @@ run-dev: $(VENV)/.deps
 
 test: $(VENV)/.deps-dev
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-pg
 
@@ -46,6 +47,10 @@ test-pg: $(VENV)/.deps-dev
 
 lint: $(VENV)/.deps-dev
 	$(PY) -m ruff check .
+
+# mypy over qep_core and qep_ui; the settings (packages, excluded files, untyped libraries) are in pyproject.toml
+typecheck: $(VENV)/.deps-dev
+	$(PY) -m mypy
 
 bench: $(VENV)/.deps-dev
 	PYTHONPATH=. $(PY) bench/bench_import.py

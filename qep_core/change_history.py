@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Column, Index, Text
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from qep_core.models import local_time, utcnow
 
@@ -64,12 +64,12 @@ def history(session: Session, prefecture_id: int | None, *, action: str | None =
     """The latest events of a préfecture (and the instance-wide ones), newest first."""
     stmt = select(ChangeEvent)
     if prefecture_id is not None:
-        stmt = stmt.where((ChangeEvent.prefecture_id == prefecture_id) | (ChangeEvent.prefecture_id.is_(None)))
+        stmt = stmt.where((col(ChangeEvent.prefecture_id) == prefecture_id) | (col(ChangeEvent.prefecture_id).is_(None)))
     if action:
         stmt = stmt.where(ChangeEvent.action == action)
     if user:
         stmt = stmt.where(ChangeEvent.user == user)
-    events = session.exec(stmt.order_by(ChangeEvent.at.desc(), ChangeEvent.id.desc()).limit(limit)).all()
+    events = session.exec(stmt.order_by(col(ChangeEvent.at).desc(), col(ChangeEvent.id).desc()).limit(limit)).all()
     return pd.DataFrame([{
         "Quand": local_time(e.at).replace(tzinfo=None), "Qui": e.user, "Quoi": ACTION_LABELS.get(e.action, e.action), "Objet": e.entity,
         "Résumé": e.summary, "Avant": e.before_json or "", "Après": e.after_json or "", "action": e.action,

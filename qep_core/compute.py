@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.models import Observation, Perimetre
 from qep_core.periods import Period
@@ -100,7 +101,7 @@ def observation_sums(
     Only observations whose span lies inside the period count: a quarterly figure is part of
     its quarter and its year, never of one of its months.
     """
-    group_cols = [Observation.indicator_id]
+    group_cols: list[Any] = [Observation.indicator_id]
     names = ["indicator_id"]
     if "month" in by:
         group_cols.append(Observation.period_start)
@@ -109,16 +110,18 @@ def observation_sums(
         group_cols.append(Observation.perimetre_id)
         names.append("perimetre_id")
     stmt = (
-        select(*group_cols, func.sum(Observation.numerator), func.sum(Observation.denominator), func.count())
+        # sqlmodel's select() is typed for a fixed number of columns only, and this one varies
+        select(*group_cols, func.sum(Observation.numerator), func.sum(Observation.denominator),  # type: ignore[call-overload]
+               func.count())
         .where(Observation.prefecture_id == prefecture_id)
         .where(Observation.period_start >= period.start)
         .where(Observation.period_end <= period.end)
         .group_by(*group_cols)
     )
     if perimetre_ids is not None:
-        stmt = stmt.where(Observation.perimetre_id.in_(list(perimetre_ids)))
+        stmt = stmt.where(col(Observation.perimetre_id).in_(list(perimetre_ids)))
     if indicator_ids is not None:
-        stmt = stmt.where(Observation.indicator_id.in_(list(indicator_ids)))
+        stmt = stmt.where(col(Observation.indicator_id).in_(list(indicator_ids)))
     rows = session.exec(stmt).all()
     frame = pd.DataFrame(rows, columns=[*names, "numerator", "denominator", "observations"])
     if "month" in names and not frame.empty:
@@ -201,7 +204,7 @@ def compute_indicator(session: Session, prefecture_id: int, code: str, period: P
 
 
 def _count(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]  # a SQL sum: a number once None and NaN are out
 
 
 def _monthly_counts(session: Session, prefecture_id: int, indicators: list[IndicatorDef], period: Period,

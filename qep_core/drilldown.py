@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.importing.log_archive import ARCHIVE_SCHEMA, read_archive, unpack_items
 from qep_core.models import ImportBatch, Indicator, LogItemArchive, Observation, Perimetre
@@ -24,7 +24,7 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
               perimetre_ids: Iterable[int] | None = None, only_late: bool = False) -> pd.DataFrame:
     """Items of *code* received during *period*, from the batches that hold those months."""
     perims = list(perimetre_ids) if perimetre_ids is not None else None
-    owners = select(Observation.batch_id, Observation.perimetre_id, Observation.period_start).where(
+    owners = select(col(Observation.batch_id), col(Observation.perimetre_id), col(Observation.period_start)).where(
         Observation.prefecture_id == prefecture_id, Observation.indicator_id == Indicator.id, Indicator.code == code,
         Observation.period_start >= period.start, Observation.period_end <= period.end,
         Observation.period_start == Observation.period_end,
@@ -35,9 +35,9 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
     if not holding:
         return pd.DataFrame(columns=columns)
     archives = session.exec(select(LogItemArchive.batch_id, LogItemArchive.data).where(
-        LogItemArchive.prefecture_id == prefecture_id, LogItemArchive.batch_id.in_({b for b, _, _ in holding}),
+        col(LogItemArchive.prefecture_id) == prefecture_id, col(LogItemArchive.batch_id).in_({b for b, _, _ in holding}),
         # an item's own date is on or after its month (a meeting is offered after the request)
-        LogItemArchive.first_received < add_months(period.end, 4), LogItemArchive.last_received >= period.start,
+        col(LogItemArchive.first_received) < add_months(period.end, 4), col(LogItemArchive.last_received) >= period.start,
     )).all()
     statuses = LATE_STATUSES if only_late else None
     parts = []
@@ -51,7 +51,7 @@ def log_items(session: Session, prefecture_id: int, code: str, period: Period,
         return pd.DataFrame(columns=columns)
     found = pd.concat(parts, ignore_index=True).sort_values(["received", "row"], kind="stable")
     names = dict(session.exec(select(Perimetre.id, Perimetre.name).where(
-        Perimetre.id.in_({int(p) for p in found["perimetre_id"]}))).all())
+        col(Perimetre.id).in_({int(p) for p in found["perimetre_id"]}))).all())
     frame = pd.DataFrame({
         "Reçu le": found["received"], "Répondu le": found["answered"], "Délai (jours ouvrés)": found["delay"],
         "Échéance": found["deadline"], "Statut": found["status"],
@@ -71,7 +71,7 @@ def archived_items(session: Session, prefecture_id: int, kinds: Iterable[str] | 
         LogItemArchive.prefecture_id == prefecture_id, LogItemArchive.batch_id == ImportBatch.id,
         ImportBatch.status == "imported")
     if kinds is not None:
-        stmt = stmt.where(LogItemArchive.kind.in_(list(kinds)))
+        stmt = stmt.where(col(LogItemArchive.kind).in_(list(kinds)))
     parts = [read_archive(data).assign(batch_id=batch_id, kind=kind) for batch_id, kind, data in session.exec(stmt)]
     if not parts:
         return pd.DataFrame(columns=[*ARCHIVE_SCHEMA.names, "batch_id", "kind"])

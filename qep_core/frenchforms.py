@@ -260,7 +260,7 @@ def parse_month_cell(cell: object) -> dt.date:
         iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)  # 2022-05-17 (00:00:00)
         if french or iso:
             day, month, year = (int(g) for g in french.groups()) if french else reversed(
-                [int(g) for g in iso.groups()])  # type: ignore[union-attr]
+                [int(g) for g in iso.groups()])  # type: ignore[union-attr]  # iso matched when french did not
             try:
                 return dt.date(year, month, day).replace(day=1)
             except ValueError as exc:

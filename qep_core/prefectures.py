@@ -34,6 +34,7 @@ def create_prefecture(session: Session, code: str, name: str | None = None,
     pref = Prefecture(code=code, name=name or f"Préfecture ({code})")
     session.add(pref)
     session.flush()
+    assert pref.id is not None  # the flush gave it one
     known = {m.code for m in session.exec(select(Module))}
     for mod in ("M1", "PIL", "LAB", *modules):
         if mod not in known:

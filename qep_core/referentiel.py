@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from qep_core.db import DATA_DIR
 from qep_core.models import Channel, Engagement, Indicator, Module, Prefecture, Target
@@ -180,14 +180,14 @@ def seed_referentiel(session: Session, ref: Referentiel | None = None) -> int:
             session.add(Channel(code=c["code"], title=c["title"], position=pos))
             added += 1
     session.flush()
-    existing_eng = {e.key for e in session.exec(select(Engagement).where(Engagement.prefecture_id.is_(None)))}
+    existing_eng = {e.key for e in session.exec(select(Engagement).where(col(Engagement.prefecture_id).is_(None)))}
     for e in ref.raw["engagements"]:
         if e["key"] not in existing_eng:
             session.add(Engagement(key=e["key"], number=e["number"], module_code=e["module"],
                                    channel_code=e.get("channel"), title=e["title"]))
             added += 1
     engagement_module = {e["key"]: e["module"] for e in ref.raw["engagements"]}
-    existing_ind = {i.code for i in session.exec(select(Indicator).where(Indicator.prefecture_id.is_(None)))}
+    existing_ind = {i.code for i in session.exec(select(Indicator).where(col(Indicator.prefecture_id).is_(None)))}
     for pos, spec in enumerate(ref.raw["indicators"]):
         if spec["code"] in existing_ind:
             continue
@@ -227,9 +227,9 @@ def indicators_for(session: Session, prefecture_id: int) -> list[IndicatorDef]:
     """Default indicators plus the préfecture's own, in catalogue order."""
     rows = session.exec(
         select(Indicator)
-        .where(or_(Indicator.prefecture_id.is_(None), Indicator.prefecture_id == prefecture_id))
+        .where(or_(col(Indicator.prefecture_id).is_(None), col(Indicator.prefecture_id) == prefecture_id))
         .where(Indicator.active)
-        .order_by(Indicator.position, Indicator.id)
+        .order_by(col(Indicator.position), col(Indicator.id))
     ).all()
     by_code: dict[str, Indicator] = {}
     for row in rows:
@@ -242,7 +242,7 @@ def engagements_for(session: Session, prefecture_id: int) -> list[Engagement]:
     """Engagements with the préfecture's renamings and additions applied."""
     rows = session.exec(
         select(Engagement).where(
-            or_(Engagement.prefecture_id.is_(None), Engagement.prefecture_id == prefecture_id)
+            or_(col(Engagement.prefecture_id).is_(None), col(Engagement.prefecture_id) == prefecture_id)
         )
     ).all()
     by_key: dict[str, Engagement] = {}
@@ -347,7 +347,7 @@ class TargetBook:
     def __init__(self, session: Session, prefecture_id: int, indicators: list[IndicatorDef]):
         self._defaults = {d.code: d for d in indicators}
         self._rows: dict[str, list[Target]] = {}
-        for row in session.exec(select(Target).where(Target.prefecture_id == prefecture_id).order_by(Target.year)):
+        for row in session.exec(select(Target).where(col(Target.prefecture_id) == prefecture_id).order_by(col(Target.year))):
             self._rows.setdefault(row.indicator_code, []).append(row)
 
     def rule(self, code: str, year: int) -> TargetRule:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.compute import status_of, value_from_counts
 from qep_core.models import Observation, Prefecture
@@ -34,8 +34,8 @@ def compare_prefectures(session: Session, ind: IndicatorDef, period: Period,
     stmt = (select(Observation.prefecture_id, func.sum(Observation.numerator), func.sum(Observation.denominator))
             .where(Observation.indicator_id == ind.id, Observation.period_start >= period.start,
                    Observation.period_end <= period.end,
-                   Observation.prefecture_id.in_([p.id for p in prefs]))
-            .group_by(Observation.prefecture_id))
+                   col(Observation.prefecture_id).in_([p.id for p in prefs]))
+            .group_by(col(Observation.prefecture_id)))
     sums = {int(pid): (num, den) for pid, num, den in session.exec(stmt)}
     records = []
     for pref in prefs:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.change_history import record_change
 from qep_core.models import Module, Observation, ObservationHistory, Perimetre, Prefecture
@@ -71,7 +71,7 @@ def _clean_number(value: object) -> float | None:
         return None
     try:
         number = float(str(value).replace(",", ".").replace("\u202f", "").replace(" ", "")
-                       if isinstance(value, str) else value)  # type: ignore[arg-type]
+                       if isinstance(value, str) else value)  # type: ignore[arg-type]  # not a str: a number (int, float or numpy) from the grid
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"« {value} » n'est pas un nombre") from exc
     return None if math.isnan(number) else number
@@ -126,9 +126,9 @@ def update_prefecture(session: Session, prefecture_id: int, name: str, code: str
 def module_titles(session: Session, optional_only: bool = True) -> dict[str, str]:
     """``{"M2": "Module 2 — Délivrance des titres (hors étrangers)", ...}``: the optional modules
     (those a préfecture chooses to be labelled on), or every module with ``optional_only=False``."""
-    stmt = select(Module).order_by(Module.number)
+    stmt = select(Module).order_by(col(Module.number))
     if optional_only:
-        stmt = stmt.where(Module.code.in_(OPTIONAL_MODULES))
+        stmt = stmt.where(col(Module.code).in_(OPTIONAL_MODULES))
     return {m.code: f"Module {m.number} — {m.title}" if m.kind == "module" else m.title for m in session.exec(stmt)}
 
 
@@ -155,7 +155,7 @@ def _rows_per_perimetre(session: Session, prefecture_id: int,
     rows = session.exec(
         select(table.perimetre_id, func.count())
         .where(table.prefecture_id == prefecture_id)
-        .group_by(table.perimetre_id)
+        .group_by(col(table.perimetre_id))
     ).all()
     return {int(pid): int(n) for pid, n in rows}
 
@@ -359,8 +359,8 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
     try:
         session.flush()
     except IntegrityError as exc:  # a table added later that points to one of them
-        names = ", ".join(f"« {row.name} »" for row in deletions)
-        raise SettingsError(f"{names} : suppression impossible, le périmètre est encore utilisé") from exc
+        listed = ", ".join(f"« {row.name} »" for row in deletions)
+        raise SettingsError(f"{listed} : suppression impossible, le périmètre est encore utilisé") from exc
     old_names = {row.id: row.name for row, *_ in updates}
     for row, name, _, _ in updates:  # free the names first: a swap must not hit the unique constraint
         if name != row.name:

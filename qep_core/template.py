@@ -76,7 +76,7 @@ def build_template(indicators: list[IndicatorDef], year: int, channel_of: dict[s
     return buffer.getvalue()
 
 
-def _write_guide(ws, year: int) -> None:  # type: ignore[no-untyped-def]
+def _write_guide(ws, year: int) -> None:
     lines = [
         f"Qual-e-Pref — tableau de suivi {year}",
         "",

@@ -173,7 +173,7 @@ def finding_block(pid: int, view_: FindingView, refs: ReferentielIndex) -> None:
             st.caption(f"Note de l'auditeur : {view_.finding.note}")
 
 
-def _action_row(pid: int, kind: str, target: int, action, text: str) -> None:  # type: ignore[no-untyped-def]
+def _action_row(pid: int, kind: str, target: int, action, text: str) -> None:
     cols = st.columns([5, 1.6], vertical_alignment="center")
     cols[0].markdown(text)
     with cols[1]:

@@ -102,7 +102,7 @@ def principal() -> Principal:
     found = current_principal()
     if found is None:
         st.stop()
-    return found  # type: ignore[return-value]
+    return found
 
 
 def require(action: str) -> Principal:

@@ -33,13 +33,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_MARKS = {A_JOUR: "✔ à jour", A_FORMER: "▲ à former", EN_RETARD: "✖ en retard"}
 
 
-def role_table(rows: list, year: int) -> pd.DataFrame:  # type: ignore[type-arg]
+def role_table(rows: list, year: int) -> pd.DataFrame:
     return pd.DataFrame([{"Rôle": r.label, "Agents concernés": r.concerned, f"À former en {year}": r.due_this_year,
                           "À jour": r.a_jour, "À former (1re année)": r.a_former, "En retard": r.en_retard,
                           "Non formés sous tutorat": r.tutored} for r in rows])
 
 
-def agents_frame(records: list, as_of: dt.date, due_only: bool = False) -> pd.DataFrame:  # type: ignore[type-arg]
+def agents_frame(records: list, as_of: dt.date, due_only: bool = False) -> pd.DataFrame:
     rows = []
     for r in records:
         c = r.compliance(as_of)

@@ -574,7 +574,7 @@ def saisie_grid(indicators: Sequence[IndicatorDef], stored: dict[str, tuple[floa
 
 
 def _blank(value: object) -> bool:
-    return value is None or bool(pd.isna(value))  # type: ignore[call-overload]
+    return value is None or bool(pd.isna(value))
 
 
 def _same(a: object, b: object) -> bool:

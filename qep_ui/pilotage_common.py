@@ -98,7 +98,7 @@ def preview(summary: str, errors: Sequence[Issue], warnings: Sequence[Issue], al
 AREAS = {"action": "plan d'actions", "audit": "audits", "training": "formations"}
 
 
-def _state(session, area: str, prefecture_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _state(session, area: str, prefecture_id: int) -> dict[str, object]:
     """A short picture of an area, kept in the change history before and after each edit."""
     from sqlalchemy import func
     from sqlmodel import select
@@ -122,7 +122,7 @@ def _state(session, area: str, prefecture_id: int) -> dict[str, object]:  # type
 
 
 @contextmanager
-def editing(view: View | None, area: str, what: str):  # type: ignore[no-untyped-def]
+def editing(view: View | None, area: str, what: str):
     """One write of the pilotage pages: the role checked on the server, one transaction, and its
     line in the change history (who, when, the area's state before and after)."""
     from qep_core.change_history import record_change

@@ -44,7 +44,7 @@ from qep_ui.widgets import download_table
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def completion_frame(rows: list, first: str) -> pd.DataFrame:  # type: ignore[type-arg]
+def completion_frame(rows: list, first: str) -> pd.DataFrame:
     return pd.DataFrame([{first: c.label, "Fait": c.fait, "En cours": c.en_cours, "À faire": c.a_faire,
                           "Abandonné": c.abandonne, "Taux de réalisation": format_rate(c.rate),
                           "Calcul": f"{c.fait} / ({c.total} − {c.abandonne})"} for c in rows])
@@ -115,7 +115,7 @@ def progress_section(view: View, as_of: dt.date) -> None:
         download_table(late, f"actions-en-retard-{as_of:%Y-%m-%d}", key="pa-late")
 
 
-def _grid_columns(refs, modules: list[str]) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _grid_columns(refs, modules: list[str]) -> dict:
     engagements = [e.key for m in modules for e in refs.engagements_of_module(m)]
     return {
         "ref": st.column_config.TextColumn("Réf.", width=60, disabled=True),

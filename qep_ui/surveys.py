@@ -137,7 +137,7 @@ def _scale_rows(res: SurveyResults, stats: QuestionStats, previous: QuestionStat
     return rows  # type: ignore[return-value]
 
 
-def scale_figure(title: str, rows: list[tuple[str, ScaleStats]]):  # type: ignore[no-untyped-def]
+def scale_figure(title: str, rows: list[tuple[str, ScaleStats]]):
     yes_no = _is_yes_no(rows[0][1])
     fig = scale_chart(title, rows, rate_label="oui" if yes_no else "satisfaits")
     if yes_no:

@@ -54,7 +54,7 @@ def plain(text: object) -> str:
 
 def status_badge(status: str) -> None:
     colour, icon, _ = STATUS_STYLE[status]
-    st.badge(status, icon=icon, color=colour)  # type: ignore[arg-type]
+    st.badge(status, icon=icon, color=colour)  # type: ignore[arg-type]  # Streamlit types color as a Literal of its colour names; ours are among them
 
 
 def status_text(status: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from qep_core import services
@@ -67,8 +66,3 @@ def build_world(engine: Engine) -> World:
     }
     return World(engine, pref, other_pref, own_id, other_id, elsewhere_id,
                  {k: services.Actor(v, engine) for k, v in actors.items()})
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)

@@ -15,6 +15,7 @@ from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.models import Prefecture
 from qep_core.prefectures import create_prefecture
 from qep_core.referentiel import seed_referentiel
+from tests.access_world import World, build_world
 from tests.databases import (
     BACKEND,
     TEST_DATABASE_URL,
@@ -132,3 +133,9 @@ def navigation_only(monkeypatch: pytest.MonkeyPatch) -> None:
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    """Two préfectures and one actor per role: the permission matrix's world (tests/access_world.py)."""
+    return build_world(engine)

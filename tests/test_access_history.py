@@ -6,7 +6,7 @@ import pytest
 
 from qep_core import services
 from qep_core.access import AccessDenied
-from tests.access_world import World, world  # noqa: F401  (fixture)
+from tests.access_world import World
 
 COVERED = {"history.change_history"}
 

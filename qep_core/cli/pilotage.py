@@ -14,6 +14,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, write_output
 from qep_core.db import get_engine, session_scope
@@ -33,7 +34,7 @@ def date_argument(text: str) -> dt.date:
     return day
 
 
-def _prefecture(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _prefecture(args: argparse.Namespace):
     with session_scope(get_engine()) as session:
         return resolve_prefecture(session, args.prefecture)
 
@@ -52,7 +53,7 @@ def _rejected(exc: ImportRejected) -> int:
     return EXIT_REJECTED
 
 
-def _report(summary: str, warnings: list, dry_run: bool, changed: bool) -> None:  # type: ignore[type-arg]
+def _report(summary: str, warnings: list, dry_run: bool, changed: bool) -> None:
     mark = "·" if dry_run or not changed else "✓"
     prefix = "[essai, rien n'est enregistré] " if dry_run else ""
     print(f"{mark} {prefix}{summary}")
@@ -102,7 +103,7 @@ def cmd_actions_summary(args: argparse.Namespace) -> int:
     with session_scope(get_engine()) as session:
         summary = action_plan_summary(session, pref.id or 0, as_of)
     if args.format == "json":
-        def row(c):  # type: ignore[no-untyped-def]
+        def row(c):
             return {"key": c.key, "label": c.label, "fait": c.fait, "en_cours": c.en_cours, "a_faire": c.a_faire,
                     "abandonne": c.abandonne, "total": c.total, "rate": None if c.rate is None else round(c.rate, 1)}
         write_output(_json({"prefecture": pref.name, "code": pref.code, "as_of": as_of.isoformat(), "basis": summary.basis,
@@ -135,7 +136,7 @@ def cmd_audit_import(args: argparse.Namespace) -> int:
 
     pref = _prefecture(args)
     data = _read(args.file)
-    meta: dict[str, object] = {}
+    meta: dict[str, Any] = {}
     if args.type:
         kind = lookup("audit_kind", args.type)
         if kind is None:
@@ -163,7 +164,7 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     from qep_core.pilotage.audits import audit_findings, audit_title, conformity_counts, list_audits, remark_counts
 
     pref = _prefecture(args)
-    records = []
+    records: list[dict[str, Any]] = []
     with session_scope(get_engine()) as session:
         for audit in list_audits(session, pref.id or 0):
             findings = audit_findings(session, audit.id or 0)
@@ -228,7 +229,7 @@ def cmd_training_compliance(args: argparse.Namespace) -> int:
     with session_scope(get_engine()) as session:
         records = agent_records(session, pref.id or 0)
     rows, total = counts_per_role(records, as_of)
-    agents = []
+    agents: list[dict[str, Any]] = []
     for r in records:
         c = r.compliance(as_of)
         if not c.concerned or (args.due and not c.due_this_year):
@@ -260,7 +261,7 @@ def cmd_training_compliance(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ parser
 
 
-def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--prefecture", metavar="CODE")
 

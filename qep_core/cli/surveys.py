@@ -119,7 +119,7 @@ def _import(args: argparse.Namespace, name: str, data: bytes, channel: str, peri
         pref = resolve_prefecture(session, args.prefecture)
     try:
         outcome = import_survey(engine, pref.id or 0, name, data, channel=channel, year=args.year, period=period,
-                                overall=overall, indicator=indicator, sheet=args.sheet,  # type: ignore[arg-type]
+                                overall=overall, indicator=indicator, sheet=args.sheet,  # type: ignore[arg-type]  # overall: a position or "auto" (the caller parses it)
                                 user=args.user or getpass.getuser(), dry_run=args.dry_run)
     except ImportRejected as exc:
         print(f"✗ {exc.file_name} : refusé, rien n'a été enregistré", file=sys.stderr)
@@ -147,7 +147,7 @@ def _import(args: argparse.Namespace, name: str, data: bytes, channel: str, peri
     return EXIT_OK
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("survey", help="analyser (et importer) un export d'enquête de satisfaction")
     p.add_argument("file", metavar="FICHIER", help="export de l'outil d'enquête (.xlsx, .csv)")
     p.add_argument("--format", choices=["table", "json"], default="table")

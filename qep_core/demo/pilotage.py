@@ -266,7 +266,7 @@ def _bytes(wb: Workbook) -> bytes:
     return reproducible_xlsx(wb)
 
 
-def _table(ws, headers: list[str], rows: list[list[object]], widths: list[int]) -> None:  # type: ignore[no-untyped-def]
+def _table(ws, headers: list[str], rows: list[list[object]], widths: list[int]) -> None:
     from openpyxl.utils import get_column_letter
 
     ws.append(headers)
@@ -369,14 +369,12 @@ def load_pilotage_demo(engine: Engine, prefecture_id: int, directory: Path = PIL
         data = path.read_bytes()
         try:
             if name.startswith("audit"):
-                plan, audit = import_audit_file(engine, prefecture_id, name, data, user=DEMO_USER)
+                _plan, audit = import_audit_file(engine, prefecture_id, name, data, user=DEMO_USER)
                 done = audit is not None
             elif name.startswith("formations"):
-                plan = import_trainings_file(engine, prefecture_id, name, data, user=DEMO_USER)
-                done = plan.already_imported is None
+                done = import_trainings_file(engine, prefecture_id, name, data, user=DEMO_USER).already_imported is None
             else:
-                plan = import_actions_file(engine, prefecture_id, name, data, user=DEMO_USER)
-                done = plan.already_imported is None
+                done = import_actions_file(engine, prefecture_id, name, data, user=DEMO_USER).already_imported is None
         except ImportRejected as exc:
             raise PilotageDemoError(f"fichier de démonstration refusé : {name} : "
                                     + "; ".join(str(i) for i in exc.errors)) from exc

@@ -176,7 +176,7 @@ def accueil_workbook(rng: random.Random, year: int) -> bytes:
     overall = [*[SAT4[0]] * very, *[SAT4[1]] * sat, *[SAT4[2]] * little, *[SAT4[3]] * none_,
                *["Sans avis"] * no_opinion, *[""] * blank]
     rng.shuffle(overall)
-    columns: dict[str, list[object]] = {
+    columns: dict[str, Sequence[object]] = {
         "Vous êtes :": _exact(rng, n, (("Particulier", 0.96), ("Professionnel", 0.03), ("Association", 0.01))),
         "Votre âge": _exact(rng, n, (("Moins de 25 ans", 0.14), ("25 à 39 ans", 0.38), ("40 à 59 ans", 0.32),
                                      ("60 ans et plus", 0.16))),

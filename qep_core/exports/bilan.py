@@ -29,7 +29,7 @@ BLUE, GREY, INK = "#5C68E5", "#B1B1B1", "#161616"
 
 
 @lru_cache(maxsize=1)
-def _environment():  # type: ignore[no-untyped-def]
+def _environment():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),

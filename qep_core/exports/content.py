@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.compute import (
     A_SURVEILLER,
@@ -448,7 +448,7 @@ def indicators_provider(ctx: ProviderContext, results: list[IndicatorResult] | N
     channel_titles = {c.code: c.title for c in session.exec(select(Channel))}
     channel_pos = {c.code: c.position for c in session.exec(select(Channel))}
     engagement_channel = {e.key: e.channel_code for e in engagements_for(session, pid)}
-    module_rows = {m.code: m for m in session.exec(select(Module).order_by(Module.number))}
+    module_rows = {m.code: m for m in session.exec(select(Module).order_by(col(Module.number)))}
     sections = []
     for code, module in module_rows.items():
         if code not in modules or module.kind != "module":
@@ -716,7 +716,7 @@ def all_text(content: DocumentContent) -> str:
             for x in obj:
                 walk(x)
         elif hasattr(obj, "__dataclass_fields__"):
-            for name in obj.__dataclass_fields__:  # type: ignore[attr-defined]
+            for name in obj.__dataclass_fields__:
                 walk(getattr(obj, name))
 
     walk(content)

@@ -89,7 +89,7 @@ def short_name(fig: IndicatorFigure) -> str:
 
 def add_text(slide, x: float, y: float, w: float, h: float, text: str, *, max_pt: float, min_pt: float,
              bold: bool = False, color: RGBColor = INK, align: PP_ALIGN = PP_ALIGN.LEFT,
-             anchor: MSO_ANCHOR = MSO_ANCHOR.TOP, name: str | None = None):  # type: ignore[no-untyped-def]
+             anchor: MSO_ANCHOR = MSO_ANCHOR.TOP, name: str | None = None):
     """A text box whose font size is the largest that fits (text shortened with "…" at *min_pt*)."""
     inner_w, inner_h = _pt(w - 2 * TEXT_PAD), _pt(h - 2 * TEXT_PAD_V)
     size = fit_size(text, inner_w, inner_h, max_pt, min_pt, bold)
@@ -156,7 +156,7 @@ def table_layout(columns: Sequence[Column], rows: Sequence[Sequence[Cell | str]]
 
 
 def add_table(slide, x: float, y: float, columns: Sequence[Column], rows: Sequence[Sequence[Cell | str]],
-              layout: tuple[float, list[float]], name: str = "table"):  # type: ignore[no-untyped-def]
+              layout: tuple[float, list[float]], name: str = "table"):
     size, heights = layout
     shape = slide.shapes.add_table(len(rows) + 1, len(columns), Inches(x), Inches(y),
                                    Inches(sum(c.width for c in columns)), Inches(sum(heights)))
@@ -195,7 +195,7 @@ def add_table(slide, x: float, y: float, columns: Sequence[Column], rows: Sequen
 # Native charts
 
 
-def _style_chart(chart, size: float = 12) -> None:  # type: ignore[no-untyped-def]
+def _style_chart(chart, size: float = 12) -> None:
     chart.font.size = Pt(size)
     chart.font.name = FONT
     chart.font.color.rgb = INK
@@ -204,7 +204,7 @@ def _style_chart(chart, size: float = 12) -> None:  # type: ignore[no-untyped-de
 def add_bar_chart(slide, x: float, y: float, w: float, h: float, categories: Sequence[str],
                   series: Sequence[tuple[str, Sequence[float | None], RGBColor]], *, number_format: str,
                   point_colors: Sequence[RGBColor | None] | None = None, max_value: float | None = None,
-                  horizontal: bool = True, legend: bool = True, name: str = "chart"):  # type: ignore[no-untyped-def]
+                  horizontal: bool = True, legend: bool = True, name: str = "chart"):
     """A clustered bar chart, values printed on the bars; the last series may be coloured per point
     (status), the others keep one colour."""
     data = CategoryChartData(number_format=number_format)
@@ -238,11 +238,11 @@ def add_bar_chart(slide, x: float, y: float, w: float, h: float, categories: Seq
         s.invert_if_negative = False
     if point_colors:
         last = plot.series[len(series) - 1]
-        for i, colour in enumerate(point_colors):
-            if colour is not None:
+        for i, point_colour in enumerate(point_colors):
+            if point_colour is not None:
                 point = last.points[i]
                 point.format.fill.solid()
-                point.format.fill.fore_color.rgb = colour
+                point.format.fill.fore_color.rgb = point_colour
                 point.format.line.color.rgb = INK
                 point.format.line.width = Pt(0.75)
     value_axis = chart.value_axis
@@ -284,7 +284,7 @@ class Deck:
     def audience_name(self) -> str:
         return AUDIENCE_NAMES[self.content.audience]
 
-    def slide(self, title: str, notes: str = ""):  # type: ignore[no-untyped-def]
+    def slide(self, title: str, notes: str = ""):
         slide = self.prs.slides.add_slide(self.blank)
         add_text(slide, MARGIN, 0.3, SLIDE_W - 2 * MARGIN, 0.85, title, max_pt=28, min_pt=18, bold=True, color=BLUE,
                  anchor=MSO_ANCHOR.MIDDLE, name="title")

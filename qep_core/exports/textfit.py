@@ -22,7 +22,7 @@ WIDTH_SAFETY = 1.04
 
 
 @lru_cache(maxsize=4)
-def _font(bold: bool):  # type: ignore[no-untyped-def]
+def _font(bold: bool):
     from PIL import ImageFont
 
     for name in FONT_FILES[bold]:

@@ -35,7 +35,7 @@ COLUMNS = ["Code", "Indicateur", "Engagement", "Canal", "Valeur", "Cible", "Sens
            "Même période N-1", "Évolution", "Numérateur", "Dénominateur", "Méthode de calcul"]
 
 
-def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None):  # type: ignore[no-untyped-def]
+def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None):
     """Write a cell; text is always text (never a formula), numbers keep their format."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):

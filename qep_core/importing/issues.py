@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ERROR = "erreur"
 WARNING = "avertissement"
@@ -46,7 +50,7 @@ class Issue:
         return asdict(self)
 
 
-def rows_phrase(rows: Sequence[int], limit: int = 5) -> str:
+def rows_phrase(rows: Sequence[int] | np.ndarray, limit: int = 5) -> str:
     """``ligne 4`` / ``lignes 4, 9, 12… (40 en tout)`` for messages not attached to one row."""
     shown = ", ".join(str(int(r)) for r in rows[:limit])
     if len(rows) == 1:
@@ -54,7 +58,7 @@ def rows_phrase(rows: Sequence[int], limit: int = 5) -> str:
     return f"lignes {shown}" + (f"… ({len(rows)} en tout)" if len(rows) > limit else "")
 
 
-def other_rows(rows: Sequence[int], limit: int = 5) -> str:
+def other_rows(rows: Sequence[int] | np.ndarray, limit: int = 5) -> str:
     """`` (lignes 4, 9, 12…)`` when one bad value spans several rows; nothing for a single row,
     which the message's location already names."""
     return "" if len(rows) <= 1 else f" ({rows_phrase(rows, limit)})"

@@ -39,6 +39,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -359,7 +360,7 @@ _KIND_BY_TYPE: dict[type, str] = {str: "text", dt.datetime: "date", dt.date: "da
 
 def _object_days(values: list[object]) -> np.ndarray:
     """Date/datetime cells → days (the time of day dropped), naive datetimes converted at once."""
-    naive = np.array([type(v) is dt.datetime and v.tzinfo is None for v in values], dtype=bool)  # type: ignore[attr-defined]
+    naive = np.array([type(v) is dt.datetime and v.tzinfo is None for v in values], dtype=bool)
     out = np.full(len(values), _NAT)
     if naive.any():
         stamps = [v for v, ok in zip(values, naive, strict=True) if ok]
@@ -369,7 +370,7 @@ def _object_days(values: list[object]) -> np.ndarray:
             out[naive] = np.array(stamps, dtype="datetime64[us]").astype("datetime64[D]")
     rest = np.flatnonzero(~naive)
     if rest.size:
-        out[rest] = [np.datetime64(v.date() if isinstance(v, dt.datetime) else v, "D")  # type: ignore[arg-type]
+        out[rest] = [np.datetime64(v.date() if isinstance(v, dt.datetime) else cast(dt.date, v), "D")
                      for v in (values[i] for i in rest)]
     return out
 
@@ -439,7 +440,7 @@ def parse_date_column(series: pd.Series, *, pending_words: bool = False) -> _Dat
             u_days[is_date] = _object_days([values[i] for i in is_date])
         is_num = np.flatnonzero(kinds == "number")
         if is_num.size:
-            u_days[is_num] = _serial_days(np.array([float(values[i]) for i in is_num]))
+            u_days[is_num] = _serial_days(np.array([float(cast(float, values[i])) for i in is_num]))
         is_text = np.flatnonzero(kinds == "text")
         if is_text.size:
             texts = pd.Series([str(values[i]).strip() for i in is_text], dtype=object)
@@ -474,7 +475,7 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, np.datetime64):
         return _cell_text(pd.Timestamp(value).to_pydatetime())
     if kind == "number":
-        f = float(value)  # type: ignore[arg-type]
+        f = float(value)  # type: ignore[arg-type]  # kind "number": an int or a float
         return str(int(f)) if f.is_integer() else str(f).replace(".", ",")
     text = str(value).strip()
     return text or None
@@ -802,16 +803,22 @@ def _parse_calls(state: _Sheet, ctx: ImportContext, as_of: np.datetime64) -> pd.
     for f, arr in counts.items():
         neg = arr < 0
         negative |= neg
-        _rows_error(log, sheet, rownums, neg, state.letter(f),
-                    lambda i, f=f, arr=arr: f"nombre d'{FIELD_LABELS[f]} négatif ({arr[i]:g})",
+
+        def negative_message(i: int, f: str = f, arr: np.ndarray = arr) -> str:  # a typed lambda
+            return f"nombre d'{FIELD_LABELS[f]} négatif ({arr[i]:g})"
+
+        _rows_error(log, sheet, rownums, neg, state.letter(f), negative_message,
                     f"nombres d'{FIELD_LABELS[f]} négatifs")
     too_many = np.zeros(n, dtype=bool)
     for f, arr in (("appels_perdus", lost), ("appels_decroches", taken)):
         over = (arr > received) & ~negative  # a negative count is already reported
         too_many |= over
-        _rows_error(log, sheet, rownums, over, state.letter(f),
-                    lambda i, f=f, arr=arr: f"{FIELD_LABELS[f]} ({arr[i]:g}) plus nombreux que les appels reçus "
-                                            f"({received[i]:g})", f"{FIELD_LABELS[f]} plus nombreux que les reçus")
+
+        def over_message(i: int, f: str = f, arr: np.ndarray = arr) -> str:  # a typed lambda
+            return f"{FIELD_LABELS[f]} ({arr[i]:g}) plus nombreux que les appels reçus ({received[i]:g})"
+
+        _rows_error(log, sheet, rownums, over, state.letter(f), over_message,
+                    f"{FIELD_LABELS[f]} plus nombreux que les reçus")
     answered = np.where(np.isnan(lost), taken, received - lost)
     both = ~np.isnan(lost) & ~np.isnan(taken) & (np.abs(received - lost - taken) > 1e-9)
     if both.any():
@@ -920,9 +927,11 @@ def _parse_delays(state: _Sheet, kind: str, ctx: ImportContext, calendar: Workin
 
     for field, parsed in future_cols:
         future = ~np.isnat(parsed.days) & (parsed.days > as_of)
-        _rows_error(log, sheet, rownums, future & ~missing_start, state.letter(field),
-                    lambda i, f=field, p=parsed: f"{FIELD_LABELS[f]} du {_fmt(p.days[i])} postérieure à la date "
-                                                 f"d'import ({_fmt(as_of)})",
+
+        def future_message(i: int, f: str = field, p: _DateColumn = parsed) -> str:  # a typed lambda
+            return f"{FIELD_LABELS[f]} du {_fmt(p.days[i])} postérieure à la date d'import ({_fmt(as_of)})"
+
+        _rows_error(log, sheet, rownums, future & ~missing_start, state.letter(field), future_message,
                     f"{FIELD_LABELS[field]} postérieure à la date d'import")
         valid &= ~future
     before = ~np.isnat(end.days) & ~np.isnat(start.days) & (end.days < start.days)
@@ -959,7 +968,8 @@ def _parse_delays(state: _Sheet, kind: str, ctx: ImportContext, calendar: Workin
     if meeting is not None:
         offered = valid & ~np.isnat(end.days)
         held = np.where(meeting.days > as_of, _NAT, meeting.days).astype("datetime64[D]")
-        request = np.where(np.isnat(start.days), None, np.datetime_as_string(start.days, unit="D")).astype(object)
+        request = np.where(np.isnat(start.days), None,  # type: ignore[call-overload]  # numpy's stubs refuse None
+                           np.datetime_as_string(start.days, unit="D")).astype(object)
         details_10 = _details(state.body, state.header, skip, {"demandé le": request, **extra})
         stages.append(_Stage(np.full(n, "COLL_RDV_10J", dtype=object), end.days, held,
                              np.full(n, 10, dtype=np.int64), offered, details_10))

@@ -196,9 +196,9 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     ends = np.empty(n, dtype=object)
     per_codes, per_uniques = pd.factorize(per_series, use_na_sentinel=True)
     groups: dict[object, np.ndarray] = {}
-    for code, value in enumerate([*per_uniques, None]):  # None: the empty cells (code -1)
+    for per_code, value in enumerate([*per_uniques, None]):  # None: the empty cells (code -1)
         key = _period_key(value)
-        mask = per_codes == (code if value is not None or code < len(per_uniques) else -1)
+        mask = per_codes == (per_code if value is not None or per_code < len(per_uniques) else -1)
         groups[key] = groups[key] | mask if key in groups else mask
     for raw, mask in groups.items():
         if not mask.any():

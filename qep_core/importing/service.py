@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import delete, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.change_history import record_change
 from qep_core.db import session_scope
@@ -369,8 +369,8 @@ def _existing_overlaps(session: Session, prefecture: Prefecture, frame: pd.DataF
         return pd.DataFrame(columns=[*cols, "new_index"])
     stmt = (
         sa_select(*(getattr(Observation, c) for c in cols))
-        .where(Observation.prefecture_id == prefecture.id)
-        .where(Observation.indicator_id.in_(sorted({int(i) for i in frame["indicator_id"]})))
+        .where(col(Observation.prefecture_id) == prefecture.id)
+        .where(col(Observation.indicator_id).in_(sorted({int(i) for i in frame["indicator_id"]})))
         .where(Observation.period_end >= min(frame["start"]))
         .where(Observation.period_start <= max(frame["end"]))
     )
@@ -509,7 +509,7 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
                                                    "replaced_by_batch_id", "replaced_at", "changed"], history)
         old_ids = [int(i) for i in overlaps["id"]]
         for i in range(0, len(old_ids), CHUNK):
-            conn.execute(delete(Observation).where(Observation.id.in_(old_ids[i:i + CHUNK])))
+            conn.execute(delete(Observation).where(col(Observation.id).in_(old_ids[i:i + CHUNK])))
     if not frame.empty:
         den = frame["denominator"].astype(float).to_numpy()
         starts = _sql_dates(conn, frame["start"])
@@ -590,8 +590,8 @@ def undo_batch(session: Session, prefecture_id: int, batch_id: int, user: str = 
     if later is not None:
         raise UndoError(f"des valeurs de ce lot ont depuis été remplacées par le lot n° {later} : annulez d'abord celui-ci")
     conn = session.connection()
-    conn.execute(delete(Observation).where(Observation.batch_id == batch_id))
-    conn.execute(delete(LogItemArchive).where(LogItemArchive.batch_id == batch_id))
+    conn.execute(delete(Observation).where(col(Observation.batch_id) == batch_id))
+    conn.execute(delete(LogItemArchive).where(col(LogItemArchive.batch_id) == batch_id))
     restored = session.exec(select(ObservationHistory).where(ObservationHistory.replaced_by_batch_id == batch_id)).all()
     if restored:
         conn.execute(insert(Observation), [
@@ -600,7 +600,7 @@ def undo_batch(session: Session, prefecture_id: int, batch_id: int, user: str = 
              "denominator": h.denominator, "batch_id": h.batch_id}
             for h in restored
         ])
-        conn.execute(delete(ObservationHistory).where(ObservationHistory.replaced_by_batch_id == batch_id))
+        conn.execute(delete(ObservationHistory).where(col(ObservationHistory.replaced_by_batch_id) == batch_id))
     batch.status = "undone"
     session.add(batch)
     record_change(session, user=user, action="undo", prefecture_id=prefecture_id,
@@ -618,7 +618,7 @@ def batch_warnings(batch: ImportBatch) -> list[Issue]:
 
 def list_batches(session: Session, prefecture_id: int) -> list[ImportBatch]:
     return list(session.exec(select(ImportBatch).where(ImportBatch.prefecture_id == prefecture_id)
-                             .order_by(ImportBatch.imported_at.desc(), ImportBatch.id.desc())))
+                             .order_by(col(ImportBatch.imported_at).desc(), col(ImportBatch.id).desc())))
 
 
 def replaced_history(session: Session, prefecture_id: int, batch_id: int | None = None) -> pd.DataFrame:
@@ -634,7 +634,7 @@ def replaced_history(session: Session, prefecture_id: int, batch_id: int | None 
     from qep_core.referentiel import SCALE_OF_KIND
 
     records = []
-    for hist, ind, per in session.exec(stmt.order_by(ObservationHistory.replaced_at.desc())):
+    for hist, ind, per in session.exec(stmt.order_by(col(ObservationHistory.replaced_at).desc())):
         scale = SCALE_OF_KIND[ind.kind]
         value = hist.numerator if ind.kind == "count" else (
             hist.numerator / hist.denominator * scale if hist.denominator else None)

@@ -374,7 +374,8 @@ def _build_draft(sheet: str, code: str, col: Column, cells: dict[tuple[str, str,
     where = (sheet, location_row, col.letter)
 
     def val(role: str) -> float | None:
-        return get[role][0] if get[role] else None
+        cell = get[role]
+        return cell[0] if cell else None
 
     if ind.kind == "count":
         if val("value") is None and val("numerator") is None:
@@ -424,7 +425,7 @@ def _build_draft(sheet: str, code: str, col: Column, cells: dict[tuple[str, str,
         if abs(shown - computed) >= RATE_TOLERANCE_POINTS * (ind.scale / 100 if ind.kind == "per_mille" else 1):
             log.warn(f"{code} : taux de la feuille {format_number_fr(shown, 1)} {ind.unit} ≠ {format_number_fr(computed, 1)} {ind.unit} "
                      f"calculé ({format_number_fr(num, 0)} / {format_number_fr(den, 0)}) ; le calcul est retenu",
-                     sheet, get[RATE_CHECK][1] if get[RATE_CHECK] else location_row, col.letter)
+                     sheet, check[1] if (check := get[RATE_CHECK]) else location_row, col.letter)
     return Draft(code, perimetre, col.start, col.end, float(num), float(den), *where)
 
 
@@ -472,7 +473,7 @@ def _check_rate_totals(sheet: str, total_cols: list[Column], mapped_rows: list[t
                     d = cells.get((a.code, "denominator", col.index))
                     c = cells.get((a.code, "complement", col.index))
                     if d and (n or c):
-                        num += n[0] if n else d[0] - c[0]  # type: ignore[index]
+                        num += n[0] if n else d[0] - c[0]  # type: ignore[index]  # c is there when n is not (d and (n or c))
                         den += d[0]
         if den <= 0:
             continue

@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import cast
 
 import pandas as pd
 import python_calamine
@@ -110,9 +111,10 @@ class SourceFile:
             sheet = self._sheets.get(sheet_name)
             if sheet is None:
                 sheet = self._sheets[sheet_name] = self._book.get_sheet_by_name(sheet_name)
+            # calamine's CellValue (str, float, int, bool, date, time, datetime, timedelta) are objects
             if nrows is None:
-                return sheet.to_python(skip_empty_area=False)
-            return sheet.to_python(skip_empty_area=False, nrows=nrows)
+                return cast(list[list[object]], sheet.to_python(skip_empty_area=False))
+            return cast(list[list[object]], sheet.to_python(skip_empty_area=False, nrows=nrows))
         except Exception as exc:  # calamine raises its own types for broken parts
             raise ImportRejected(self.name, [Issue(ERROR, f"feuille illisible ({exc.__class__.__name__}) : le fichier est peut-être abîmé", sheet_name)]) from exc
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
 from qep_core.frenchforms import ValueFormatError, find_year, normalize, parse_number
@@ -327,8 +327,9 @@ def _read_bilan(table: Table, refs: ReferentielIndex, as_of: dt.date | None, tit
         seen[module] = number
         if any(v is None for v in counts.values()):
             continue
-        row = Completion(module, refs.module_short(module), counts.get("fait", 0), counts.get("en_cours", 0),
-                         counts.get("a_faire", 0), counts.get("abandonne", 0))
+        known = {k: v for k, v in counts.items() if v is not None}  # all of them: see just above
+        row = Completion(module, refs.module_short(module), known.get("fait", 0), known.get("en_cours", 0),
+                         known.get("a_faire", 0), known.get("abandonne", 0))
         modules.append(row)
         if "total" in table.fields:
             printed = _count(table.get(cells, "total"), log, table, number, "total")
@@ -465,7 +466,7 @@ def _match(session: Session, prefecture_id: int, plan: ActionsFilePlan, log: Iss
                           f"{row.row}) ; donnez-leur une référence (colonne « Réf. »)", None, row.row)
                 continue
             titles_seen[key] = row.row
-            row.existing = by_title.get(key)  # type: ignore[arg-type]
+            row.existing = by_title.get(key)  # type: ignore[arg-type]  # no module: no key of by_title matches, as wanted
 
 
 # ------------------------------------------------------------------ writing
@@ -492,8 +493,8 @@ def save_actions_file(session: Session, prefecture_id: int, plan: ActionsFilePla
 def _save_bilan(session: Session, prefecture_id: int, bilan: BilanTable, import_id: int) -> None:
     old = session.exec(select(ActionPlanSnapshot).where(ActionPlanSnapshot.prefecture_id == prefecture_id,
                                                         ActionPlanSnapshot.as_of == bilan.as_of)).all()
-    for row in old:
-        session.delete(row)
+    for stale in old:
+        session.delete(stale)
     session.flush()
     for row in bilan.modules:
         session.add(ActionPlanSnapshot(prefecture_id=prefecture_id, as_of=bilan.as_of, module_code=row.key,
@@ -594,7 +595,7 @@ def plan_snapshots(session: Session, prefecture_id: int) -> dict[dt.date, list[A
     """Imported per-module completion tables, by date."""
     out: dict[dt.date, list[ActionPlanSnapshot]] = {}
     for row in session.exec(select(ActionPlanSnapshot).where(ActionPlanSnapshot.prefecture_id == prefecture_id)
-                            .order_by(ActionPlanSnapshot.as_of, ActionPlanSnapshot.id)):
+                            .order_by(col(ActionPlanSnapshot.as_of), col(ActionPlanSnapshot.id))):
         out.setdefault(row.as_of, []).append(row)
     return out
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.models import utcnow
 from qep_core.periods import add_months
@@ -154,8 +154,8 @@ def status_history(session: Session, action_ids: Iterable[int]) -> dict[int, lis
     out: dict[int, list[ActionStatusChange]] = {i: [] for i in ids}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        rows = session.exec(select(ActionStatusChange).where(ActionStatusChange.action_id.in_(chunk))
-                            .order_by(ActionStatusChange.changed_on, ActionStatusChange.id))
+        rows = session.exec(select(ActionStatusChange).where(col(ActionStatusChange.action_id).in_(chunk))
+                            .order_by(col(ActionStatusChange.changed_on), col(ActionStatusChange.id)))
         for row in rows:
             out[row.action_id].append(row)
     return out
@@ -173,7 +173,7 @@ def status_on(changes: list[ActionStatusChange], day: dt.date) -> ActionStatusCh
 
 
 def list_actions(session: Session, prefecture_id: int) -> list[Action]:
-    return list(session.exec(select(Action).where(Action.prefecture_id == prefecture_id).order_by(Action.id)))
+    return list(session.exec(select(Action).where(col(Action.prefecture_id) == prefecture_id).order_by(col(Action.id))))
 
 
 def plan_on(session: Session, prefecture_id: int, as_of: dt.date) -> PlanOnDay:
@@ -255,6 +255,8 @@ def create_action(session: Session, prefecture_id: int, *, title: str, module_co
     errors = entry.check(referentiel_index(session, prefecture_id), today)
     if errors:
         raise PilotageError(errors)
+    # check() found no error, so the module, source and status are given
+    assert entry.module_code is not None and entry.source is not None and entry.status is not None
     action = Action(prefecture_id=prefecture_id, title=entry.title, module_code=entry.module_code,
                     engagement_key=entry.engagement_key, source=entry.source, owner=entry.owner,
                     due_date=entry.due_date, status=entry.status, status_date=today, created_on=today,
@@ -267,7 +269,7 @@ def create_action(session: Session, prefecture_id: int, *, title: str, module_co
 
 def delete_actions(session: Session, actions: Iterable[Action]) -> None:
     for action in actions:
-        session.exec(delete(ActionStatusChange).where(ActionStatusChange.action_id == action.id))  # type: ignore[call-overload]
+        session.exec(delete(ActionStatusChange).where(col(ActionStatusChange.action_id) == action.id))
         session.delete(action)
     session.flush()
 
@@ -411,7 +413,7 @@ def save_actions(session: Session, prefecture_id: int, rows: Iterable[Mapping[st
     errors: list[str] = []
     changes = GridChanges()
     for line, raw in enumerate(rows, start=1):
-        action_id = None if _blank(raw.get("id")) else int(raw["id"])  # type: ignore[arg-type]
+        action_id = None if _blank(raw.get("id")) else int(raw["id"])
         title = clean_text(raw.get("title"))
         if action_id is None and not title and all(_blank(raw.get(k)) for k in ("owner", "due_date", "comment")):
             continue  # an empty row the grid left behind
@@ -438,7 +440,7 @@ def save_actions(session: Session, prefecture_id: int, rows: Iterable[Mapping[st
             entry.created_on = action.created_on
             errors.extend(entry.check(refs, today, where))
             moved = status_date is not None and status_date != action.status_date
-            if entry.status != action.status and moved and status_date < action.status_date:  # type: ignore[operator]
+            if entry.status != action.status and moved and status_date < action.status_date:  # type: ignore[operator]  # moved implies status_date is not None
                 errors.append(f"{where} : la date du nouveau statut ({status_date:%d/%m/%Y}) précède celle du statut "
                               f"actuel ({action.status_date:%d/%m/%Y})")
             changes.updated.append((action, entry))
@@ -462,7 +464,7 @@ def _apply_grid(session: Session, prefecture_id: int, changes: GridChanges, toda
         if fields != (action.title, action.module_code, action.engagement_key, action.source, action.owner,
                       action.due_date, action.comment, action.answers):
             (action.title, action.module_code, action.engagement_key, action.source, action.owner, action.due_date,
-             action.comment, action.answers) = fields  # type: ignore[assignment]
+             action.comment, action.answers) = fields  # type: ignore[assignment]  # check() passed: module and source are set
             action.updated_at = utcnow()
             session.add(action)
             edits += 1
@@ -513,7 +515,7 @@ def _redate_last_change(session: Session, action: Action, day: dt.date) -> None:
 
 def history_table(session: Session, prefecture_id: int) -> pd.DataFrame:
     """Every status change of the plan, newest first (the « Historique des statuts »)."""
-    actions = {a.id: a for a in list_actions(session, prefecture_id)}
+    actions = {a.id: a for a in list_actions(session, prefecture_id) if a.id is not None}  # saved rows: all
     history = status_history(session, actions)
     rows = [{"ref": display_ref(actions[aid]), "title": actions[aid].title, "status": c.status,
              "changed_on": c.changed_on, "recorded_by": c.recorded_by}

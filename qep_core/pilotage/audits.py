@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
@@ -112,7 +112,7 @@ class FindingView:
 def list_audits(session: Session, prefecture_id: int) -> list[Audit]:
     """Newest first."""
     return list(session.exec(select(Audit).where(Audit.prefecture_id == prefecture_id)
-                             .order_by(Audit.audit_date.desc(), Audit.id.desc())))
+                             .order_by(col(Audit.audit_date).desc(), col(Audit.id).desc())))
 
 
 def audit_title(audit: Audit) -> str:
@@ -132,11 +132,11 @@ def audit_findings(session: Session, audit_id: int) -> list[FindingView]:
     refs = referentiel_index(session, audit.prefecture_id)
     findings = list(session.exec(select(AuditFinding).where(AuditFinding.audit_id == audit_id)))
     ids = [f.id for f in findings]
-    remarks = list(session.exec(select(AuditRemark).where(AuditRemark.finding_id.in_(ids))
-                                .order_by(AuditRemark.finding_id, AuditRemark.position, AuditRemark.id))) if ids else []
+    remarks = list(session.exec(select(AuditRemark).where(col(AuditRemark.finding_id).in_(ids))
+                                .order_by(col(AuditRemark.finding_id), col(AuditRemark.position), col(AuditRemark.id)))) if ids else []
     actions = [a for a in list_actions(session, audit.prefecture_id) if a.remark_id or a.finding_id]
-    by_remark = {a.remark_id: a for a in actions if a.remark_id}
-    by_finding = {a.finding_id: a for a in actions if a.finding_id and not a.remark_id}
+    by_remark: dict[int | None, Action] = {a.remark_id: a for a in actions if a.remark_id}
+    by_finding: dict[int | None, Action] = {a.finding_id: a for a in actions if a.finding_id and not a.remark_id}
     views = {f.id: FindingView(f, refs.engagements.get(f.engagement_key), nc_action=by_finding.get(f.id))
              for f in findings}
     for r in remarks:
@@ -321,7 +321,7 @@ def _write_findings(session: Session, audit: Audit, drafts: list[FindingDraft], 
 def _sync_remarks(session: Session, finding: AuditFinding, remarks: list[Remark]) -> bool:
     """Keep remarks unchanged word for word (their actions keep their link); returns True if any changed."""
     current = list(session.exec(select(AuditRemark).where(AuditRemark.finding_id == finding.id)
-                                .order_by(AuditRemark.position, AuditRemark.id)))
+                                .order_by(col(AuditRemark.position), col(AuditRemark.id))))
     pool = {(r.kind, normalize(r.text)): r for r in current}
     kept: set[int] = set()
     changed = False
@@ -420,7 +420,7 @@ def action_from_finding(session: Session, prefecture_id: int, finding_id: int, t
         raise PilotageError(f"constat n° {finding_id} introuvable")
     if finding.conformity not in NON_CONFORMITIES:
         raise PilotageError("seule une non-conformité appelle une action corrective")
-    existing = session.exec(select(Action).where(Action.finding_id == finding_id, Action.remark_id.is_(None))).first()
+    existing = session.exec(select(Action).where(col(Action.finding_id) == finding_id, col(Action.remark_id).is_(None))).first()
     if existing is not None:
         return existing
     refs = referentiel_index(session, prefecture_id)
@@ -457,7 +457,7 @@ def link_actions_to_remarks(session: Session, prefecture_id: int) -> int:
     actions = [a for a in list_actions(session, prefecture_id) if a.remark_id is None and a.engagement_key]
     if not actions:
         return 0
-    linked = {a.remark_id for a in list_actions(session, prefecture_id) if a.remark_id}
+    linked: set[int | None] = {a.remark_id for a in list_actions(session, prefecture_id) if a.remark_id}
     made = 0
     for audit in list_audits(session, prefecture_id):
         refs = None
@@ -644,7 +644,8 @@ def analyze_audit_file(session: Session, prefecture_id: int, file_name: str, dat
         return AuditFilePlan(exc.file_name, "", AuditMeta(), [], exc.errors, [])
     refs = referentiel_index(session, prefecture_id)
     log = IssueLog()
-    meta, findings = AuditMeta(), []
+    meta = AuditMeta()
+    findings: list[FindingDraft] = []
     try:
         for sheet in source.sheet_names:
             table = find_table(source, sheet, AUDIT_FIELDS, ("engagement", "conformity"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.frenchforms import normalize
 from qep_core.models import Engagement, Module
@@ -116,6 +116,6 @@ def engagement_number(eng: Engagement) -> str:
 
 
 def referentiel_index(session: Session, prefecture_id: int) -> ReferentielIndex:
-    modules = {m.code: m for m in session.exec(select(Module).order_by(Module.number))}
+    modules = {m.code: m for m in session.exec(select(Module).order_by(col(Module.number)))}
     engagements = {e.key: e for e in engagements_for(session, prefecture_id)}
     return ReferentielIndex(modules, engagements, labelled_modules(session, prefecture_id))

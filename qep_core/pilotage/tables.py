@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.frenchforms import EXCEL_EPOCH, MONTHS, normalize
 from qep_core.importing.issues import Issue, IssueLog, column_letter
@@ -162,7 +162,7 @@ def list_imports(session: Session, prefecture_id: int, kind: str | None = None) 
     stmt = select(PilotageImport).where(PilotageImport.prefecture_id == prefecture_id)
     if kind:
         stmt = stmt.where(PilotageImport.kind == kind)
-    return list(session.exec(stmt.order_by(PilotageImport.imported_at.desc(), PilotageImport.id.desc())))
+    return list(session.exec(stmt.order_by(col(PilotageImport.imported_at).desc(), col(PilotageImport.id).desc())))
 
 
 __all__ = ["DateFormatError", "IssueLog", "Table", "already_imported", "cell_text", "find_table", "format_date",

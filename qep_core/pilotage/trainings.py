@@ -22,7 +22,7 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
@@ -130,15 +130,15 @@ class AgentRecord:
 
 def agent_records(session: Session, prefecture_id: int) -> list[AgentRecord]:
     agents = list(session.exec(select(Agent).where(Agent.prefecture_id == prefecture_id)
-                               .order_by(Agent.name, Agent.id)))
+                               .order_by(col(Agent.name), col(Agent.id))))
     ids = [a.id for a in agents]
     trainings: dict[int, list[Training]] = {i or 0: [] for i in ids}
     tutorings: dict[int, list[Tutoring]] = {i or 0: [] for i in ids}
     if ids:
-        for t in session.exec(select(Training).where(Training.agent_id.in_(ids)).order_by(Training.training_date)):
+        for t in session.exec(select(Training).where(col(Training.agent_id).in_(ids)).order_by(col(Training.training_date))):
             trainings[t.agent_id].append(t)
-        for t in session.exec(select(Tutoring).where(Tutoring.agent_id.in_(ids)).order_by(Tutoring.start)):
-            tutorings[t.agent_id].append(t)
+        for tu in session.exec(select(Tutoring).where(col(Tutoring.agent_id).in_(ids)).order_by(col(Tutoring.start))):
+            tutorings[tu.agent_id].append(tu)
     return [AgentRecord(a, trainings[a.id or 0], tutorings[a.id or 0]) for a in agents]
 
 
@@ -248,11 +248,13 @@ def save_agents(session: Session, prefecture_id: int, rows: Iterable[Mapping[str
         done.append(f"{len(deletions)} agent(s) supprimé(s) avec leurs formations")
     changed = 0
     for agent, (name, service, role, start, end) in updates:
+        assert role is not None and start is not None  # else _check_agent reported it, raised above
         if (agent.name, agent.service, agent.role, agent.post_start, agent.post_end) != (name, service, role, start, end):
             agent.name, agent.service, agent.role, agent.post_start, agent.post_end = name, service, role, start, end
             session.add(agent)
             changed += 1
     for name, service, role, start, end in additions:
+        assert role is not None and start is not None  # else _check_agent reported it, raised above
         session.add(Agent(prefecture_id=prefecture_id, name=name, service=service, role=role, post_start=start,
                           post_end=end))
     session.flush()
@@ -264,15 +266,15 @@ def save_agents(session: Session, prefecture_id: int, rows: Iterable[Mapping[str
 
 
 def _delete_agent(session: Session, agent: Agent) -> None:
-    session.exec(delete(Training).where(Training.agent_id == agent.id))  # type: ignore[call-overload]
-    session.exec(delete(Tutoring).where(Tutoring.agent_id == agent.id))  # type: ignore[call-overload]
+    session.exec(delete(Training).where(col(Training.agent_id) == agent.id))
+    session.exec(delete(Tutoring).where(col(Tutoring.agent_id) == agent.id))
     session.delete(agent)
     session.flush()
 
 
 def _own_agents(session: Session, prefecture_id: int, agent_ids: Iterable[int]) -> list[Agent]:
     ids = list(dict.fromkeys(agent_ids))
-    agents = [a for a in session.exec(select(Agent).where(Agent.id.in_(ids))) if a.prefecture_id == prefecture_id]
+    agents = [a for a in session.exec(select(Agent).where(col(Agent.id).in_(ids))) if a.prefecture_id == prefecture_id]
     if len(agents) != len(ids):
         raise PilotageError("agent inconnu : rechargez la page")
     return agents

@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.compute import (
     A_SURVEILLER,
@@ -320,9 +320,9 @@ def month_breaks(unit: str, months: list[dt.date], values: list[float | None], c
         mad = statistics.median([abs(v - med) for v in history])
         relative = 0.0 if unit == "%" else MIN_SPREAD_RELATIVE * abs(med)
         spread = max(MAD_TO_SIGMA * mad, MIN_SPREAD.get(unit, 0.0), relative, 1e-9)
-        score = (values[i] - med) / spread  # type: ignore[operator]
+        score = (values[i] - med) / spread  # type: ignore[operator]  # values[i] is not None (checked above; mypy does not narrow an indexed item)
         if abs(score) >= BREAK_Z:
-            out.append(MonthBreak(month.isoformat(), float(values[i]), float(med), round(float(score), 2)))  # type: ignore[arg-type]
+            out.append(MonthBreak(month.isoformat(), float(values[i]), float(med), round(float(score), 2)))  # type: ignore[arg-type]  # values[i] is not None (checked above)
     return tuple(out)
 
 
@@ -425,7 +425,7 @@ def saved_comments(session: Session, prefecture_id: int, year: int, quarter: int
 def _actions(session: Session, row: QuarterReview | None) -> tuple[ActionItem, ...]:
     if row is None:
         return ()
-    rows = session.exec(select(ReviewAction).where(ReviewAction.review_id == row.id).order_by(ReviewAction.id))
+    rows = session.exec(select(ReviewAction).where(col(ReviewAction.review_id) == row.id).order_by(col(ReviewAction.id)))
     return tuple(ActionItem(a.id, a.indicator_code, a.text, a.owner, a.due_date.isoformat() if a.due_date else None,
                             a.action_id) for a in rows)
 
@@ -578,7 +578,7 @@ def public_review(view: ReviewView) -> ReviewView:
 
 def reviews_of_year(session: Session, prefecture_id: int, year: int) -> list[QuarterReview]:
     return list(session.exec(select(QuarterReview).where(QuarterReview.prefecture_id == prefecture_id,
-                                                        QuarterReview.year == year).order_by(QuarterReview.quarter)))
+                                                        col(QuarterReview.year) == year).order_by(col(QuarterReview.quarter))))
 
 
 def decided_actions_of_year(session: Session, prefecture_id: int, year: int
@@ -590,7 +590,7 @@ def decided_actions_of_year(session: Session, prefecture_id: int, year: int
         label = quarter_period(row.year, row.quarter).label
         frozen = row.status == REVIEW_FROZEN and bool(row.snapshot_json)
         meetings.append(ReviewMeeting(label, row.meeting_date, frozen))
-        actions = Review.from_json(row.snapshot_json).actions if frozen else _actions(session, row)  # type: ignore[arg-type]
+        actions = Review.from_json(row.snapshot_json).actions if frozen else _actions(session, row)  # type: ignore[arg-type]  # frozen implies a snapshot_json
         for a in actions:
             decided.append(DecidedAction(label, labels.get(a.indicator_code or "", "toute la démarche"), a.text,
                                          a.action_id))

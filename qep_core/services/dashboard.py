@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.access import AccessDenied, Principal
 from qep_core.charts import breakdown_chart, monthly_chart
@@ -161,14 +161,14 @@ def referentiel(actor: Actor, prefecture_id: int) -> tuple[list[IndicatorDef], l
 def module_titles(actor: Actor) -> dict[str, str]:
     """Module code → title (M1 → "Relation générale avec les usagers"), in référentiel order."""
     with unit(actor, "read") as work:
-        return {m.code: m.title for m in work.session.exec(select(Module).order_by(Module.number))}
+        return {m.code: m.title for m in work.session.exec(select(Module).order_by(col(Module.number)))}
 
 
 @operation("read", writes=False)
 def channel_titles(actor: Actor) -> dict[str, str]:
     """Channel code → title (telephone → "Téléphone"), as the référentiel names them."""
     with unit(actor, "read") as work:
-        return {c.code: c.title for c in work.session.exec(select(Channel).order_by(Channel.position))}
+        return {c.code: c.title for c in work.session.exec(select(Channel).order_by(col(Channel.position)))}
 
 
 # ------------------------------------------------------------------------------------------------ figures

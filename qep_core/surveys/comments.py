@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.frenchforms import normalize
 from qep_core.surveys.models import SurveyCommentTag, SurveyQuestion
@@ -116,8 +116,8 @@ def set_comment_themes(session: Session, prefecture_id: int, survey_id: int, res
     if question is None or question.survey_id != survey.id or question.type_key != "text":
         raise SurveyError("commentaire introuvable dans cette enquête")
     cleaned = list(dict.fromkeys(t for t in (clean_theme(x) for x in themes) if t))
-    session.exec(delete(SurveyCommentTag).where(SurveyCommentTag.response_id == response_id,  # type: ignore[call-overload]
-                                                SurveyCommentTag.question_id == question_id))
+    session.exec(delete(SurveyCommentTag).where(col(SurveyCommentTag.response_id) == response_id,
+                                                col(SurveyCommentTag.question_id) == question_id))
     for theme in cleaned:
         session.add(SurveyCommentTag(survey_id=survey.id or 0, response_id=response_id, question_id=question_id,
                                      theme=theme))
@@ -167,7 +167,7 @@ def themes_in_use(session: Session, prefecture_id: int) -> list[str]:
     """The default themes and every theme the préfecture has used, sorted."""
     from qep_core.surveys.models import Survey
 
-    used = session.exec(select(SurveyCommentTag.theme).join(Survey, SurveyCommentTag.survey_id == Survey.id)
+    used = session.exec(select(SurveyCommentTag.theme).join(Survey, col(SurveyCommentTag.survey_id) == Survey.id)
                         .where(Survey.prefecture_id == prefecture_id).distinct()).all()
     return sorted({*THEME_WORDS, *used}, key=normalize)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import delete, or_
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
@@ -325,7 +325,7 @@ def criteria_of(session: Session, prefecture_id: int, channel: str | None = None
     stmt = select(MysteryCriterion).where(MysteryCriterion.prefecture_id == prefecture_id)
     if channel is not None:
         stmt = stmt.where(MysteryCriterion.channel == channel)
-    return list(session.exec(stmt.order_by(MysteryCriterion.channel, MysteryCriterion.position, MysteryCriterion.id)))
+    return list(session.exec(stmt.order_by(col(MysteryCriterion.channel), col(MysteryCriterion.position), col(MysteryCriterion.id))))
 
 
 def add_criterion(session: Session, prefecture_id: int, channel: str, label: str, user: str = "") -> MysteryCriterion:
@@ -391,7 +391,7 @@ def delete_check(session: Session, prefecture_id: int, check_id: int, user: str 
     if check.batch_id is not None:
         raise MysteryError(f"ce contrôle vient d'un import (lot n° {check.batch_id}) : annulez le lot depuis la page "
                            "Import pour le retirer")
-    session.exec(delete(MysteryScore).where(MysteryScore.check_id == check_id))  # type: ignore[call-overload]
+    session.exec(delete(MysteryScore).where(col(MysteryScore.check_id) == check_id))
     from qep_core.change_history import record_change
 
     record_change(session, user=user, action="survey", prefecture_id=prefecture_id,
@@ -406,11 +406,11 @@ def delete_check(session: Session, prefecture_id: int, check_id: int, user: str 
 def checks_frame(session: Session, prefecture_id: int, year: int | None = None) -> pd.DataFrame:
     """Every check that counts (typed, or from an imported batch), one row per criterion scored."""
     stmt = (select(MysteryCheck, MysteryScore, MysteryCriterion)
-            .join(MysteryScore, MysteryScore.check_id == MysteryCheck.id)
-            .join(MysteryCriterion, MysteryScore.criterion_id == MysteryCriterion.id)
-            .outerjoin(ImportBatch, MysteryCheck.batch_id == ImportBatch.id)
+            .join(MysteryScore, col(MysteryScore.check_id) == MysteryCheck.id)
+            .join(MysteryCriterion, col(MysteryScore.criterion_id) == MysteryCriterion.id)
+            .outerjoin(ImportBatch, col(MysteryCheck.batch_id) == ImportBatch.id)
             .where(MysteryCheck.prefecture_id == prefecture_id,
-                   or_(MysteryCheck.batch_id.is_(None), ImportBatch.status == "imported")))
+                   or_(col(MysteryCheck.batch_id).is_(None), col(ImportBatch.status) == "imported")))
     if year is not None:
         stmt = stmt.where(MysteryCheck.checked_on >= dt.date(year, 1, 1), MysteryCheck.checked_on <= dt.date(year, 12, 31))
     records = [(c.id, c.channel, c.checked_on, c.target, c.notes, c.batch_id, k.id, k.label, k.position, s.result)
@@ -443,7 +443,7 @@ class CriterionResult:
 
 def criterion_results(frame: pd.DataFrame) -> list[CriterionResult]:
     """Per channel and criterion (grid order): met, not met, n.a., rate = met / (met + not met)."""
-    out = []
+    out: list[CriterionResult] = []
     if frame.empty:
         return out
     for (channel, _pos, label), group in frame.groupby(["channel", "position", "criterion"], sort=True):

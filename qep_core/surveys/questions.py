@@ -261,7 +261,8 @@ def _numeric_scale(header: str, answers: Sequence[str]) -> Scale | None:
     hinted = bool(_MARK_HINT.search(normalize(header))) or "/10" in header.replace(" ", "") or "/5" in header.replace(" ", "")
     if not written and not hinted:
         return None
-    low, high = min(marks), max(marks)  # type: ignore[type-var]
+    checked = [m for m in marks if m is not None]  # all of them: a None returned above
+    low, high = min(checked), max(checked)
     if written == {5} or (not written and 1 <= low and high <= 5 and "10" not in normalize(header)):
         return SCALE_BY_KEY["note5"] if low >= 1 and high <= 5 else None
     if 0 <= low and high <= 10:

@@ -336,7 +336,7 @@ def _table_from_rows(source: SourceFile, sheet: str, rows: list[list[object]], l
     else:
         submitted = [None] * len(answered)
     id_col = next((c for c in columns if c.role == "id"), None)
-    refs = [texts[i][id_col.index] or None for i in answered] if id_col else [None] * len(answered)
+    refs: list[str | None] = [texts[i][id_col.index] or None for i in answered] if id_col else [None] * len(answered)
     if id_col is not None:
         counts: dict[str, list[int]] = {}
         for i, ref in zip(answered, refs, strict=True):
@@ -349,7 +349,7 @@ def _table_from_rows(source: SourceFile, sheet: str, rows: list[list[object]], l
                      "réunit peut-être deux exports ; chaque ligne compte comme un répondant", sheet, None,
                      id_col.located)
     channel_col = next((c for c in columns if c.role == "channel"), None)
-    collection = [texts[i][channel_col.index] or None for i in answered] if channel_col else [None] * len(answered)
+    collection: list[str | None] = [texts[i][channel_col.index] or None for i in answered] if channel_col else [None] * len(answered)
     questions = [QuestionData(pos, c.letter, c.header, [texts[i][c.index] for i in answered])
                  for pos, c in enumerate(questions_cols)]
     personal = [c.header for c in columns if c.role == "personal"]

@@ -32,7 +32,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, or_
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
 from qep_core.frenchforms import month_label_fr, normalize
@@ -170,10 +170,10 @@ def active_surveys(session: Session, prefecture_id: int, year: int | None = None
     file_batch = aliased(ImportBatch)
     replacing = aliased(ImportBatch)
     stmt = (select(Survey)
-            .join(file_batch, Survey.batch_id == file_batch.id)
-            .outerjoin(replacing, Survey.replaced_by_batch_id == replacing.id)
+            .join(file_batch, col(Survey.batch_id) == file_batch.id)
+            .outerjoin(replacing, col(Survey.replaced_by_batch_id) == replacing.id)
             .where(Survey.prefecture_id == prefecture_id, file_batch.status == "imported",
-                   or_(Survey.replaced_by_batch_id.is_(None), replacing.status != "imported")))
+                   or_(col(Survey.replaced_by_batch_id).is_(None), col(replacing.status) != "imported")))
     if year is not None:
         stmt = stmt.where(Survey.year == year)
     if channel is not None:
@@ -198,12 +198,12 @@ def previous_survey(session: Session, survey: Survey) -> Survey | None:
 
 def questions_of(session: Session, survey_id: int) -> list[SurveyQuestion]:
     return list(session.exec(select(SurveyQuestion).where(SurveyQuestion.survey_id == survey_id)
-                             .order_by(SurveyQuestion.position)))
+                             .order_by(col(SurveyQuestion.position))))
 
 
 def responses_of(session: Session, survey_id: int) -> list[SurveyResponse]:
     return list(session.exec(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id)
-                             .order_by(SurveyResponse.row)))
+                             .order_by(col(SurveyResponse.row))))
 
 
 def answers_by_question(responses: Sequence[SurveyResponse], count: int) -> list[list[str]]:
@@ -218,34 +218,34 @@ def answers_by_question(responses: Sequence[SurveyResponse], count: int) -> list
 
 def current_feed(session: Session, survey_id: int) -> SurveyFeed | None:
     """The overall question and indicator in force: the latest feed whose batch is imported."""
-    return session.exec(select(SurveyFeed).join(ImportBatch, SurveyFeed.batch_id == ImportBatch.id)
+    return session.exec(select(SurveyFeed).join(ImportBatch, col(SurveyFeed.batch_id) == ImportBatch.id)
                         .where(SurveyFeed.survey_id == survey_id, ImportBatch.status == "imported")
-                        .order_by(SurveyFeed.id.desc())).first()
+                        .order_by(col(SurveyFeed.id).desc())).first()
 
 
 def survey_version(session: Session, prefecture_id: int) -> str:
     """Changes whenever anything shown about the préfecture's surveys changes (cache key)."""
     from sqlalchemy import func
 
-    parts = []
+    parts: list[object] = []
     for model, column in ((Survey, Survey.prefecture_id),):
         parts.append(session.exec(select(func.count(), func.max(model.id)).where(column == prefecture_id)).first())
     parts.append(session.exec(select(func.count(), func.max(ImportBatch.id), func.sum(func.length(ImportBatch.status)))
                               .where(ImportBatch.prefecture_id == prefecture_id)).first())
     ids = select(Survey.id).where(Survey.prefecture_id == prefecture_id)
     parts.append(session.exec(select(func.count(), func.max(SurveyCommentTag.id), func.sum(func.length(
-        SurveyCommentTag.theme))).where(SurveyCommentTag.survey_id.in_(ids))).first())
+        SurveyCommentTag.theme))).where(col(SurveyCommentTag.survey_id).in_(ids))).first())
     parts.append(session.exec(select(func.count(), func.sum(func.length(SurveyQuestion.type_key)),
                                      func.sum(func.length(SurveyQuestion.column) * SurveyQuestion.position))
-                              .where(SurveyQuestion.survey_id.in_(ids))).first())
-    parts.append(session.exec(select(func.count(), func.max(SurveyFeed.id)).where(SurveyFeed.survey_id.in_(ids))).first())
+                              .where(col(SurveyQuestion.survey_id).in_(ids))).first())
+    parts.append(session.exec(select(func.count(), func.max(SurveyFeed.id)).where(col(SurveyFeed.survey_id).in_(ids))).first())
     from qep_core.surveys.models import MysteryCheck, MysteryScore
 
     parts.append(session.exec(select(func.count(), func.max(MysteryCheck.id))
                               .where(MysteryCheck.prefecture_id == prefecture_id)).first())
     checks = select(MysteryCheck.id).where(MysteryCheck.prefecture_id == prefecture_id)
     parts.append(session.exec(select(func.count(), func.sum(func.length(MysteryScore.result)))
-                              .where(MysteryScore.check_id.in_(checks))).first())
+                              .where(col(MysteryScore.check_id).in_(checks))).first())
     return "|".join(str(p) for p in parts)
 
 
@@ -283,7 +283,7 @@ def _rateable(type_key: str) -> bool:
     return type_key.startswith("scale:") or type_key == "yes_no"
 
 
-def _scale(type_key: str):  # type: ignore[no-untyped-def]
+def _scale(type_key: str):
     return scale_of(type_key) or (YES_NO_SCALE if type_key == "yes_no" else None)
 
 
@@ -302,7 +302,7 @@ def feed_drafts(indicator: IndicatorDef, type_key: str, answers: Sequence[str],
     if indicator.frequency == "monthly" and answers and all(d is not None for d in submitted):
         months: dict[dt.date, list[str]] = {}
         for answer, day in zip(answers, submitted, strict=True):
-            months.setdefault(month_start(day.date()), []).append(answer)  # type: ignore[union-attr]
+            months.setdefault(month_start(day.date()), []).append(answer)  # type: ignore[union-attr]  # every submitted date is set (the if above)
         for month in sorted(months):
             stats = scale_stats(scale, months[month])
             if stats.expressed:
@@ -460,7 +460,7 @@ def _feed_plan(session: Session, prefecture: Prefecture, plan: SurveyPlan) -> Im
     ind = _indicator_choices(session, prefecture.id or 0)[plan.indicator_code]
     q = plan.table.questions[plan.overall_position]
     drafts = feed_drafts(ind, plan.questions[plan.overall_position].type_key, q.answers, plan.table.submitted,
-                         plan.period_start, plan.period_end, plan.table.sheet, plan.table.header_row,  # type: ignore[arg-type]
+                         plan.period_start, plan.period_end, plan.table.sheet, plan.table.header_row,  # type: ignore[arg-type]  # a plan with a table has its period dates
                          q.column)
     feed = ImportPlan(plan.file_name, plan.sha256, BATCH_KIND, drafts, [], [])
     if len(drafts):
@@ -478,8 +478,8 @@ def _owned_observations(session: Session, survey_ids: Sequence[int]) -> list[Obs
     """Observations currently written by the feeds of these surveys."""
     if not survey_ids:
         return []
-    batches = select(SurveyFeed.batch_id).where(SurveyFeed.survey_id.in_(list(survey_ids)))
-    return list(session.exec(select(Observation).where(Observation.batch_id.in_(batches))))
+    batches = select(SurveyFeed.batch_id).where(col(SurveyFeed.survey_id).in_(list(survey_ids)))
+    return list(session.exec(select(Observation).where(col(Observation.batch_id).in_(batches))))
 
 
 def _retire(session: Session, prefecture_id: int, observations: Sequence[Observation], drafts: pd.DataFrame,
@@ -511,7 +511,7 @@ def _retire(session: Session, prefecture_id: int, observations: Sequence[Observa
             period_start=obs.period_start, period_end=obs.period_end, numerator=obs.numerator,
             denominator=obs.denominator, batch_id=obs.batch_id, replaced_by_batch_id=batch.id or 0, replaced_at=now,
             changed=True))
-        conn.execute(delete(Observation).where(Observation.id == obs.id))
+        conn.execute(delete(Observation).where(col(Observation.id) == obs.id))
         retired += 1
     session.flush()
     return retired
@@ -742,7 +742,7 @@ def undo_survey(session: Session, prefecture_id: int, survey_id: int, user: str 
     """
     survey = get_survey(session, prefecture_id, survey_id)
     feeds = list(session.exec(select(SurveyFeed).where(SurveyFeed.survey_id == survey.id)
-                              .order_by(SurveyFeed.id.desc())))
+                              .order_by(col(SurveyFeed.id).desc())))
     batch_ids = [f.batch_id for f in feeds if f.batch_id != survey.batch_id] + [survey.batch_id]
     restored = 0
     for batch_id in dict.fromkeys(batch_ids):
@@ -751,8 +751,8 @@ def undo_survey(session: Session, prefecture_id: int, survey_id: int, user: str 
             restored += undo_batch(session, prefecture_id, batch_id, user=user)
     survey_key = survey.id or 0
     for model in (SurveyCommentTag, SurveyFeed, SurveyResponse):
-        session.exec(delete(model).where(model.survey_id == survey_key))  # type: ignore[call-overload]
-    session.exec(delete(SurveyQuestion).where(SurveyQuestion.survey_id == survey_key))  # type: ignore[call-overload]
+        session.exec(delete(model).where(col(model.survey_id) == survey_key))
+    session.exec(delete(SurveyQuestion).where(col(SurveyQuestion.survey_id) == survey_key))
     from qep_core.change_history import record_change
 
     record_change(session, user=user, action="survey", prefecture_id=prefecture_id,

@@ -100,8 +100,8 @@ def compare_rates(satisfied: int, expressed: int, previous_satisfied: int, previ
     if expressed <= 0 or previous_expressed <= 0:
         return None
     p1, p2 = satisfied / expressed, previous_satisfied / previous_expressed
-    l1, u1 = wilson_interval(satisfied, expressed, z)  # type: ignore[misc]
-    l2, u2 = wilson_interval(previous_satisfied, previous_expressed, z)  # type: ignore[misc]
+    l1, u1 = wilson_interval(satisfied, expressed, z)  # type: ignore[misc]  # expressed > 0: an interval, never None
+    l2, u2 = wilson_interval(previous_satisfied, previous_expressed, z)  # type: ignore[misc]  # previous_expressed > 0: an interval, never None
     d = p1 - p2
     low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
