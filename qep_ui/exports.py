@@ -12,7 +12,9 @@ from qep_ui.state import View
 
 Exports = services.exports
 KIND_LABELS, SLOW_KINDS, DEFAULT_MIN_VOLUME = Exports.KIND_LABELS, Exports.SLOW_KINDS, Exports.DEFAULT_MIN_VOLUME
-ExportError, ExportFile, ExportRequest = Exports.ExportError, Exports.ExportFile, Exports.ExportRequest
+ExportError = Exports.ExportError
+ExportFile = Exports.ExportFile
+ExportRequest = Exports.ExportRequest
 
 RESULT_KEY = "qep_export_result"
 DESCRIPTIONS = {

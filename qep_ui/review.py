@@ -17,7 +17,8 @@ from qep_ui.state import View
 from qep_ui.widgets import NON_ATTEINT, format_value, status_text
 
 Review = services.review
-ReviewLine, ReviewView = Review.ReviewLine, Review.ReviewView
+ReviewLine = Review.ReviewLine
+ReviewView = Review.ReviewView
 A_ATTEINDRE, ACQUIS, HORS_ATTEINTE = Review.A_ATTEINDRE, Review.ACQUIS, Review.HORS_ATTEINTE
 break_text, ytd_label = Review.break_text, Review.ytd_label
 

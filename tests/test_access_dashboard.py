@@ -19,7 +19,7 @@ from qep_core.change_history import ChangeEvent
 from qep_core.db import session_scope
 from qep_core.models import Indicator, Observation
 from qep_core.periods import quarter_period, year_period
-from tests.access_world import World, world  # noqa: F401  (fixture)
+from tests.access_world import World
 
 COVERED = {
     "dashboard.prefectures", "dashboard.prefecture", "dashboard.data_status", "dashboard.perimetres",
@@ -35,7 +35,7 @@ EVERY_ROLE = ("admin", "copil", "contributeur", "lecture-clu", "admin-38", "loca
 
 
 @pytest.fixture
-def figures(world: World) -> World:  # noqa: F811
+def figures(world: World) -> World:
     """Each month of 2023-2024: the contributor's service answers 90 of 100 e-mails in time, the
     other service 10 of 100 (whole préfecture: 50 %)."""
     with session_scope(world.database, write=True) as session:
