@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from qep_core.rules.channels import channel_mapping
+from qep_core.rules.status import A_SURVEILLER, NON_ATTEINT
 from qep_ui import data
 from qep_ui.state import require_view
 from qep_ui.widgets import download_table, results_table, summary_line, tile
@@ -16,7 +18,7 @@ if not view.has_data:
 results = data.results(view)
 sparks = data.sparklines(view)
 _, engagements, modules = data.referentiel(view)
-channel_of = {e.key: e.channel_code for e in engagements}
+channel_of = channel_mapping([r.indicator for r in results], engagements)
 module_titles = data.module_titles()
 channel_titles = data.channel_titles()
 
@@ -27,13 +29,13 @@ only_issues = st.toggle("N'afficher que les indicateurs à surveiller ou non att
 for module in [m for m in module_titles if m in modules and m.startswith("M")]:
     in_module = [r for r in shown if r.indicator.module_code == module]
     if only_issues:
-        in_module = [r for r in in_module if r.status in ("à surveiller", "non atteint")]
+        in_module = [r for r in in_module if r.status in (A_SURVEILLER, NON_ATTEINT)]
     if not in_module:
         continue
     st.header(data.module_heading(module, module_titles), divider="blue")
     channels: dict[str, list] = {}
     for r in in_module:
-        channels.setdefault(channel_of.get(r.indicator.engagement_key or "", "titres") or "titres", []).append(r)
+        channels.setdefault(channel_of[r.indicator.code], []).append(r)
     for channel, items in channels.items():
         st.markdown(f"#### {channel_titles.get(channel, channel)}")
         for start in range(0, len(items), 3):

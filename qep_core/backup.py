@@ -46,6 +46,7 @@ from sqlmodel import SQLModel
 
 import qep_core
 from qep_core.db import create_schema
+from qep_core.importing.ledger import file_kind_of
 
 FORMAT = "qual-e-pref-sauvegarde"
 FORMAT_VERSION = 1
@@ -55,6 +56,11 @@ INSERT_BATCH = 2_000
 # The default référentiel, loaded by `init` and by the app's first start: a database holding only
 # these rows (and no préfecture) counts as empty.
 REFERENCE_TABLES = frozenset({"module", "channel", "engagement", "indicator"})
+# Archives written before the one import ledger (revision 0006) hold the pilotage files' ledger in
+# a table of its own: its lines join ``import_batch`` on restore, after the batches (ids offset by
+# the largest batch id, as the migration does), and the rows pointing to them follow.
+LEGACY_LEDGER = "pilotage_import"
+LEDGER_CHILDREN = frozenset({"pilotage_action", "pilotage_plan_snapshot", "pilotage_audit"})
 
 
 class BackupError(Exception):
@@ -263,7 +269,7 @@ def open_archive(source: Path | IO[bytes]) -> Archive:
     known = {t.name: t for t in tables()}
     problems: list[str] = []
     for name, entry in entries.items():
-        table = known.get(name)
+        table = known.get(name if name != LEGACY_LEDGER else "import_batch")
         if table is None:
             problems.append(f"table « {name} » inconnue de cette version de l'application")
             continue
@@ -272,7 +278,7 @@ def open_archive(source: Path | IO[bytes]) -> Archive:
             problems.append(f"table « {name} » : colonne(s) inconnue(s) de cette version : {', '.join(unknown)}")
         given = {c["name"] for c in entry["columns"]}
         needed = [c.name for c in table.columns if c.name not in given and not c.nullable
-                  and c.default is None and c.server_default is None]
+                  and c.default is None and c.server_default is None and name != LEGACY_LEDGER]
         if needed:
             problems.append(f"table « {name} » : colonne(s) obligatoire(s) absente(s) de la sauvegarde : "
                             f"{', '.join(needed)}")
@@ -329,19 +335,42 @@ def _reset_sequences(conn: Connection) -> None:
                          {"s": seq})
 
 
-def _load_table(conn: Connection, table: sa.Table, entry: dict[str, Any], archive: Archive) -> None:
+Row = dict[str, Any]
+
+
+def _load_table(conn: Connection, table: sa.Table, entry: dict[str, Any], archive: Archive,
+                member: str | None = None, adapt: Callable[[Row], Row] | None = None) -> None:
+    """Insert the archive's rows of *table* (read from *member*'s lines, the table's by default),
+    each through *adapt* when given (an older archive's row made this version's)."""
     names = [c["name"] for c in entry["columns"]]
     decoders = [_decoder(table.columns[n]) for n in names]
     batch: list[dict[str, Any]] = []
-    for values in archive.rows(table.name):
+    for values in archive.rows(member or table.name):
         if len(values) != len(names):
             raise ValueError(f"{len(values)} valeurs pour {len(names)} colonnes")
-        batch.append({n: None if v is None else dec(v) for n, dec, v in zip(names, decoders, values, strict=True)})
+        row = {n: None if v is None else dec(v) for n, dec, v in zip(names, decoders, values, strict=True)}
+        batch.append(adapt(row) if adapt else row)
         if len(batch) >= INSERT_BATCH:
             conn.execute(table.insert(), batch)
             batch = []
     if batch:
         conn.execute(table.insert(), batch)
+
+
+def _adapter(name: str, entry: dict[str, Any], offset: int) -> Callable[[Row], Row] | None:
+    """How an older archive's rows of *name* become this version's (None: as they are)."""
+    if name == "import_batch" and "file_kind" not in {c["name"] for c in entry["columns"]}:
+        return lambda row: {**row, "file_kind": file_kind_of(row["kind"])}
+    if name in LEDGER_CHILDREN and offset:
+        return lambda row: {**row, "import_id": None if row.get("import_id") is None else row["import_id"] + offset}
+    return None
+
+
+def _legacy_ledger_row(offset: int) -> Callable[[Row], Row]:
+    def adapt(row: Row) -> Row:
+        return {**row, "id": row["id"] + offset, "file_kind": file_kind_of(row["kind"]), "rows": 0, "replaced": 0,
+                "status": "imported"}
+    return adapt
 
 
 def restore(engine: Engine, source: Path | IO[bytes], force: bool = False,
@@ -363,12 +392,17 @@ def restore(engine: Engine, source: Path | IO[bytes], force: bool = False,
         for table in reversed(tables()):
             if counts.get(table.name):
                 conn.execute(table.delete())
+        offset = 0  # what the legacy ledger's ids become in import_batch
         for table in tables():
             entry = archive.entries.get(table.name)
             if entry is None:
                 continue
             try:
-                _load_table(conn, table, entry, archive)
+                _load_table(conn, table, entry, archive, adapt=_adapter(table.name, entry, offset))
+                if table.name == "import_batch" and LEGACY_LEDGER in archive.entries:
+                    offset = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+                    _load_table(conn, table, archive.entries[LEGACY_LEDGER], archive, LEGACY_LEDGER,
+                                _legacy_ledger_row(offset))
             except sa.exc.DBAPIError as exc:
                 reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else exc.__class__.__name__
                 raise BackupError(f"restauration interrompue à la table « {table.name} », rien n'a été modifié : "

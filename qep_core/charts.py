@@ -11,16 +11,18 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from qep_core.compute import A_SURVEILLER, ATTEINT, NON_ATTEINT
 from qep_core.frenchforms import MONTH_ABBR_FR
 from qep_core.referentiel import IndicatorDef
-from qep_core.report import format_value
+from qep_core.rules.formatting import format_value
+from qep_core.rules.kinds import Direction, IndicatorKind
+from qep_core.rules.status import A_SURVEILLER, ATTEINT, NON_ATTEINT, RATED_STATUSES, STATUS_TABLE, chart_legend
 
 CATEGORICAL = ["#5C68E5", "#82B5F2", "#29598F", "#31A7AE", "#81EEF5", "#B478F1", "#CFB1F5", "#CECECE"]
 SEQUENTIAL = ("#DBDAFF", "#00005F")
-GREEN, YELLOW, RED, NEUTRAL = "#298641", "#EFB900", "#E91719", "#B1B1B1"
+GREEN, YELLOW, RED = (f"#{STATUS_TABLE[s].colour}" for s in (ATTEINT, A_SURVEILLER, NON_ATTEINT))
+NEUTRAL = "#B1B1B1"
 BLUE, DARK_BLUE = "#5C68E5", "#29598F"
-STATUS_COLOURS = {ATTEINT: GREEN, A_SURVEILLER: YELLOW, NON_ATTEINT: RED}
+STATUS_COLOURS = {s: f"#{STATUS_TABLE[s].colour}" for s in RATED_STATUSES}
 STATUS_PATTERNS = {ATTEINT: "", A_SURVEILLER: ".", NON_ATTEINT: "/"}
 FONT = "Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 
@@ -48,7 +50,7 @@ def axis_title(ind: IndicatorDef) -> str:
     return {"%": "taux (%)", "j": "délai (jours ouvrés)", "‰": "pour 1 000 demandes", "": "nombre"}[ind.unit]
 
 
-STATUS_SYMBOLS = {ATTEINT: "circle", A_SURVEILLER: "diamond", NON_ATTEINT: "x"}
+STATUS_SYMBOLS = {s: STATUS_TABLE[s].marker for s in RATED_STATUSES}
 
 
 def _value_range(ind: IndicatorDef, *series: pd.Series) -> list[float]:
@@ -77,7 +79,7 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
     multi_year = len({m.year for m in current["month"]}) > 1
     x = [month_tick(m, multi_year) for m in current["month"]]
     if current["target"].notna().any():
-        sign = "≥" if ind.direction == ">=" else "≤"
+        sign = Direction(ind.direction).sign
         fig.add_scatter(
             x=x, y=current["target"], mode="lines", name=f"cible ({sign})",
             line={"color": "#161616", "width": 2, "dash": "dash", "shape": "hv"},
@@ -106,7 +108,7 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
     fig.update_xaxes(type="category", tickfont={"size": 13})
     fig.update_yaxes(range=_value_range(ind, current["value"], current["target"],
                                         previous["value"] if previous is not None else None))
-    fig.add_annotation(text="● atteint · ◆ à surveiller · ✖ non atteint", xref="paper", yref="paper", x=0, y=-0.16,
+    fig.add_annotation(text=chart_legend(), xref="paper", yref="paper", x=0, y=-0.16,
                        showarrow=False, font={"size": 12, "color": "#3A3A3A"}, xanchor="left")
     fig.update_layout(margin={"l": 60, "r": 20, "t": 70, "b": 70})
     return fig
@@ -122,9 +124,9 @@ def _counts_text(ind: IndicatorDef, frame: pd.DataFrame) -> list[str]:
     for num, den in zip(frame["numerator"], frame["denominator"], strict=True):
         if num is None or pd.isna(num):
             out.append("pas de donnée")
-        elif ind.kind == "count":
+        elif ind.kind == IndicatorKind.COUNT:
             out.append(f"{format_value(num, '')}")
-        elif ind.kind == "mean_delay":
+        elif ind.kind == IndicatorKind.MEAN_DELAY:
             out.append(f"{format_value(den, '')} réponses")
         else:
             counts = ind.counts

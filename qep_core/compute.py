@@ -31,15 +31,16 @@ from qep_core.models import (
 )
 from qep_core.periods import Period
 from qep_core.referentiel import IndicatorDef, TargetBook, TargetRule, indicators_for
-
-ATTEINT = "atteint"
-A_SURVEILLER = "à surveiller"
-NON_ATTEINT = "non atteint"
-SANS_OBJECTIF = "sans objectif"
-PAS_DE_DONNEE = "pas de donnée"
-#: Worst first: how reviews and summaries order statuses.
-STATUS_RANK = {NON_ATTEINT: 0, A_SURVEILLER: 1, ATTEINT: 2, SANS_OBJECTIF: 3, PAS_DE_DONNEE: 4}
-STATUSES = (ATTEINT, A_SURVEILLER, NON_ATTEINT, SANS_OBJECTIF, PAS_DE_DONNEE)
+from qep_core.rules.kinds import Direction, IndicatorKind
+from qep_core.rules.status import (  # noqa: F401  (re-exported: the names callers read here)
+    A_SURVEILLER,
+    ATTEINT,
+    NON_ATTEINT,
+    PAS_DE_DONNEE,
+    SANS_OBJECTIF,
+    STATUS_RANK,
+    STATUSES,
+)
 
 _EPS = 1e-9
 
@@ -48,7 +49,7 @@ def value_from_counts(ind: IndicatorDef, numerator: float | None, denominator: f
     """The indicator's value in the unit users read (91.5 for 91,5 %), or None without data."""
     if numerator is None:
         return None
-    if ind.kind == "count":
+    if ind.kind == IndicatorKind.COUNT:
         return float(numerator)
     if denominator is None or denominator <= 0:
         return None
@@ -61,7 +62,7 @@ def status_of(value: float | None, rule: TargetRule) -> str:
         return PAS_DE_DONNEE
     if rule.value is None:
         return SANS_OBJECTIF
-    if rule.direction == ">=":
+    if rule.direction == Direction.HIGHER_IS_BETTER:
         if value >= rule.value - _EPS:
             return ATTEINT
         if rule.alert is not None and value >= rule.alert - _EPS:
@@ -253,7 +254,7 @@ def breakdown_by_perimetre(session: Session, prefecture_id: int, ind: IndicatorD
         records.append({"perimetre": names.get(int(r.perimetre_id), "?"), "numerator": num, "denominator": den,
                         "value": value, "status": status_of(value, rule)})
     frame = pd.DataFrame.from_records(records, columns=["perimetre", "numerator", "denominator", "value", "status"])
-    return frame.sort_values("value", ascending=ind.direction == ">=", na_position="last").reset_index(drop=True)
+    return frame.sort_values("value", ascending=ind.direction == Direction.HIGHER_IS_BETTER, na_position="last").reset_index(drop=True)
 
 
 def monthly_values_all(session: Session, prefecture_id: int, indicators: list[IndicatorDef], period: Period,

@@ -16,8 +16,7 @@ from sqlmodel import Session, col, select
 from qep_core.importing.log_archive import ARCHIVE_SCHEMA, read_archive, unpack_items
 from qep_core.models import ImportBatch, Indicator, LogItemArchive, Observation, Perimetre
 from qep_core.periods import Period, add_months
-
-LATE_STATUSES = ("hors délai", "sans réponse, délai dépassé")
+from qep_core.rules.items import LATE_STATUSES
 
 
 def log_items(session: Session, prefecture_id: int, code: str, period: Period,

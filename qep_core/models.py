@@ -127,16 +127,25 @@ class Target(SQLModel, table=True):
 
 
 class ImportBatch(SQLModel, table=True):
+    """The one import ledger: a line per imported file, whatever it held (see
+    :mod:`qep_core.importing.ledger`). The same file twice (same SHA-256, same kind of file)
+    changes nothing."""
+
     __tablename__ = "import_batch"
+    __table_args__ = (Index("ix_import_batch_file", "prefecture_id", "file_kind", "sha256"),)
     id: int | None = Field(default=None, primary_key=True)
     prefecture_id: int = Field(foreign_key="prefecture.id", index=True)
     file_name: str
     sha256: str = Field(max_length=64, index=True)
-    kind: str = Field(max_length=30)  # long | wide | saisie
+    # the file's format: long | wide | journal:<log> | saisie | enquete | mystere | actions | bilan | audit | formations
+    kind: str = Field(max_length=30)
+    # the kind of file: suivi | journal | saisie | enquete | mystere | plan | bilan | audit | formations
+    file_kind: str = Field(default="suivi", max_length=20)
     imported_by: str = Field(default="", max_length=120)
     imported_at: dt.datetime = Field(default_factory=utcnow)
     rows: int = 0
     replaced: int = 0
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     warnings_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     status: str = Field(default="imported", max_length=20)  # imported | undone
 

@@ -23,6 +23,13 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def quarter_of(month: int) -> int:
+    """The quarter (1 to 4) a month (1 to 12) falls in: the one place this arithmetic lives."""
+    if not 1 <= month <= 12:
+        raise ValueError("month must be 1 to 12")
+    return (month - 1) // 3 + 1
+
+
 @dataclass(frozen=True)
 class Period:
     start: dt.date
@@ -45,6 +52,11 @@ class Period:
 
 
     @property
+    def quarter(self) -> int:
+        """The quarter (1 to 4) the period starts in: a quarter period's own number."""
+        return quarter_of(self.start.month)
+
+    @property
     def year(self) -> int:
         """The year whose target applies: the year the period ends in."""
         return self.end.year
@@ -59,7 +71,7 @@ class Period:
         if self.kind == "year":
             return str(self.start.year)
         if self.kind == "quarter":
-            return f"{self.start.year}-T{(self.start.month - 1) // 3 + 1}"
+            return f"{self.start.year}-T{self.quarter}"
         if self.kind == "month":
             return f"{self.start:%Y-%m}"
         return f"{self.start:%Y-%m}..{self.end:%Y-%m}"
@@ -70,7 +82,7 @@ class Period:
         if self.kind == "year":
             return f"année {self.start.year}"
         if self.kind == "quarter":
-            q = (self.start.month - 1) // 3 + 1
+            q = self.quarter
             return f"{'1er' if q == 1 else f'{q}e'} trimestre {self.start.year}"
         if self.kind == "month":
             return f"{MONTH_NAMES_FR[self.start.month - 1]} {self.start.year}"

@@ -18,23 +18,18 @@ from sqlmodel import Session, col, or_, select
 
 from qep_core.db import DATA_DIR
 from qep_core.models import Channel, Engagement, Indicator, Module, Prefecture, Target
+from qep_core.rules.kinds import IndicatorKind
 
 REFERENTIEL_PATH = DATA_DIR / "referentiel.json"
 
-KINDS = ("rate", "mean_delay", "count", "per_mille", "survey_rate")
-UNIT_OF_KIND = {"rate": "%", "survey_rate": "%", "per_mille": "‰", "mean_delay": "j", "count": ""}
-SCALE_OF_KIND = {"rate": 100.0, "survey_rate": 100.0, "per_mille": 1000.0, "mean_delay": 1.0, "count": 1.0}
-ROLES_OF_KIND = {
-    "rate": ("numerator", "denominator", "complement"),
-    "survey_rate": ("numerator", "denominator", "complement"),
-    "per_mille": ("numerator", "denominator"),
-    "mean_delay": ("value", "count"),
-    "count": ("value",),
-}
-KIND_LABELS = {
-    "rate": "taux", "survey_rate": "taux de satisfaction", "per_mille": "pour mille",
-    "mean_delay": "délai moyen", "count": "nombre",
-}
+# What each kind implies lives in qep_core.rules.kinds; these lookups are read from it.
+_KIND_ORDER = (IndicatorKind.RATE, IndicatorKind.MEAN_DELAY, IndicatorKind.COUNT, IndicatorKind.PER_MILLE,
+               IndicatorKind.SURVEY_RATE)
+KINDS = tuple(k.value for k in _KIND_ORDER)
+UNIT_OF_KIND = {k.value: k.unit for k in IndicatorKind}
+SCALE_OF_KIND = {k.value: k.scale for k in IndicatorKind}
+ROLES_OF_KIND = {k.value: k.roles for k in IndicatorKind}
+KIND_LABELS = {k.value: k.label for k in IndicatorKind}
 FREQUENCY_LABELS = {"monthly": "mensuel", "quarterly": "trimestriel", "yearly": "annuel"}
 ROLE_LABELS = {
     "numerator": "numérateur", "denominator": "dénominateur", "complement": "complément",
@@ -79,12 +74,12 @@ class IndicatorDef:
 
     @property
     def scale(self) -> float:
-        return SCALE_OF_KIND[self.kind]
+        return IndicatorKind(self.kind).scale
 
     @property
     def is_ratio(self) -> bool:
         """Computed from a numerator and a denominator (a rate, a per mille, a mean)."""
-        return self.kind != "count"
+        return IndicatorKind(self.kind).is_ratio
 
     @property
     def roles_for_template(self) -> tuple[str, ...]:

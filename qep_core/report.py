@@ -9,35 +9,24 @@ from typing import Any
 
 from qep_core.compute import IndicatorResult
 from qep_core.frenchforms import format_number_fr
+from qep_core.rules import formatting
+from qep_core.rules.formatting import format_change, format_value, round_value
+from qep_core.rules.kinds import IndicatorKind
+from qep_core.rules.status import ATTEINT, RATED_STATUSES
 from qep_core.safe_cells import FORMULA_PREFIXES, neutralise
 
-DISPLAY_DECIMALS = {"%": 1, "j": 1, "‰": 3, "": 0}
 CSV_INJECTION_PREFIXES = FORMULA_PREFIXES  # kept for callers of the former name
-
-
-def _round(value: float | None, unit: str) -> float | None:
-    if value is None:
-        return None
-    decimals = DISPLAY_DECIMALS.get(unit, 1)
-    return round(value, decimals if unit else 2)
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """French display: ``91,5 %``, ``4,2 j``, ``0,050 ‰``, ``1 234``; ``–`` without data."""
-    if value is None:
-        return "–"
-    decimals = DISPLAY_DECIMALS.get(unit, 1)
-    if not unit and not float(value).is_integer():
-        decimals = 1
-    text = format_number_fr(value, decimals)
-    return f"{text} {unit}".strip()
+_round = round_value
 
 
 def format_target(result: IndicatorResult) -> str:
-    if result.target.value is None:
-        return "pas d'objectif"
-    sign = "≥" if result.target.direction == ">=" else "≤"
-    return f"{sign} {format_value(result.target.value, result.indicator.unit)}"
+    """The result's target as the rule of :mod:`qep_core.rules.formatting` writes it: ``≥ 90,0 %``."""
+    return formatting.format_target(result.target.value, result.target.direction, result.indicator.unit)
+
+
+def change_text(result: IndicatorResult) -> str:
+    """``+2,3 pt`` against the same period a year earlier; ``–`` without both values."""
+    return format_change(result.change, result.indicator.unit)
 
 
 def engagement_label(result: IndicatorResult) -> str:
@@ -95,10 +84,10 @@ def to_table(results: list[IndicatorResult], title: str = "") -> str:
     rows = []
     for r in results:
         unit = r.indicator.unit
-        change = "–" if r.change is None else (("+" if r.change >= 0 else "") + format_value(r.change, "pt" if unit == "%" else unit).replace(" pt", " pt"))
+        change = change_text(r)
         counts = "–" if r.numerator is None else (
-            format_number_fr(r.numerator, 0) + (f" / {format_number_fr(r.denominator, 0)}" if r.denominator is not None and r.indicator.kind != "mean_delay" else ""))
-        if r.indicator.kind == "mean_delay" and r.denominator is not None:
+            format_number_fr(r.numerator, 0) + (f" / {format_number_fr(r.denominator, 0)}" if r.denominator is not None and r.indicator.kind != IndicatorKind.MEAN_DELAY else ""))
+        if r.indicator.kind == IndicatorKind.MEAN_DELAY and r.denominator is not None:
             counts = f"{format_number_fr(r.denominator, 0)} rép."
         rows.append([r.indicator.code, format_value(r.value, unit), format_target(r), r.status,
                      format_value(r.previous_value, unit), change, counts])
@@ -108,8 +97,8 @@ def to_table(results: list[IndicatorResult], title: str = "") -> str:
     lines.append("  ".join("-" * w for w in widths))
     for row in rows:
         lines.append("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
-    met = sum(1 for r in results if r.status == "atteint")
-    with_target = sum(1 for r in results if r.status in ("atteint", "à surveiller", "non atteint"))
+    met = sum(1 for r in results if r.status == ATTEINT)
+    with_target = sum(1 for r in results if r.status in RATED_STATUSES)
     lines.append("")
     lines.append(f"{met} indicateur(s) sur {with_target} avec objectif et données atteignent leur cible.")
     return "\n".join(lines)

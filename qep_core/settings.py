@@ -44,6 +44,7 @@ from qep_core.referentiel import (
     rename_engagement,
     set_target,
 )
+from qep_core.rules.headings import module_heading
 
 # Kinds a user may give a périmètre; "prefecture" is the préfecture-wide row every préfecture
 # has exactly one of (figures not broken down by service), created with the préfecture.
@@ -129,7 +130,7 @@ def module_titles(session: Session, optional_only: bool = True) -> dict[str, str
     stmt = select(Module).order_by(col(Module.number))
     if optional_only:
         stmt = stmt.where(col(Module.code).in_(OPTIONAL_MODULES))
-    return {m.code: f"Module {m.number} — {m.title}" if m.kind == "module" else m.title for m in session.exec(stmt)}
+    return {m.code: module_heading(m.code, m.title) for m in session.exec(stmt)}
 
 
 def update_modules(session: Session, prefecture_id: int, modules: Iterable[str]) -> list[str]:

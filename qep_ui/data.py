@@ -15,6 +15,7 @@ import streamlit as st
 from qep_core import services
 from qep_core.access import PERMISSIONS, Principal
 from qep_core.periods import Period
+from qep_core.rules import module_heading as _module_heading
 from qep_ui.auth import actor
 from qep_ui.state import View
 
@@ -128,8 +129,8 @@ def channel_titles() -> dict[str, str]:
 
 
 def module_heading(code: str, titles: dict[str, str]) -> str:
-    number = code.removeprefix("M")
-    return f"Module {number} — {titles[code]}" if number.isdigit() else titles[code]
+    """« Module 2 — titre » (qep_core.rules.headings), the title read from *titles*."""
+    return _module_heading(code, titles[code])
 
 
 def perimetres(view: View) -> list[Dashboard.Perimetre]:

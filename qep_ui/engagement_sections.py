@@ -12,7 +12,8 @@ from qep_core.charts import mini_chart
 from qep_core.compute import IndicatorResult
 from qep_core.models import Engagement
 from qep_core.periods import rolling_12
-from qep_core.report import format_target, format_value
+from qep_core.report import format_target
+from qep_core.rules.formatting import format_value
 from qep_ui import data
 from qep_ui.state import View
 from qep_ui.widgets import change_text, status_badge

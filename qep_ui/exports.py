@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qep_core import services
-from qep_core.periods import quarter_period
+from qep_core.periods import quarter_of, quarter_period
 from qep_ui.auth import actor
 from qep_ui.state import View
 
@@ -44,9 +44,9 @@ def request_form(view: View) -> ExportRequest:
         options = [0, 1, 2, 3, 4] if kind != "affiche" else [1, 2, 3, 4]
         default = 0
         if view.period.kind == "quarter":
-            default = (view.period.start.month - 1) // 3 + 1
+            default = view.period.quarter
         elif kind == "affiche":
-            default = (view.last_month.month - 1) // 3 + 1 if view.last_month and view.last_month.year == year else 4
+            default = quarter_of(view.last_month.month) if view.last_month and view.last_month.year == year else 4
         quarter = cols[0].selectbox("Période", options, index=options.index(default) if default in options else 0,
                                     key=f"export_quarter_{kind}",
                                     format_func=lambda q: f"année {year}" if q == 0 else quarter_period(year, q).label)

@@ -33,7 +33,9 @@ from qep_core.models import ImportBatch, Observation, Perimetre
 from qep_core.periods import add_months
 from qep_core.prefectures import WHOLE_PREFECTURE, perimetre_key
 from qep_core.referentiel import ROLE_LABELS, IndicatorDef
-from qep_core.report import format_value
+from qep_core.rules.channels import channel_mapping
+from qep_core.rules.formatting import format_value
+from qep_core.rules.items import LATE_STATUSES, ItemStatus
 from qep_core.template import build_template
 from qep_ui import data
 from qep_ui.auth import DEFAULT_USER, USER_KEY
@@ -291,8 +293,8 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
         st.markdown(f"**Forme détectée :** {layout} · **Période :** {plan.period_text()} · "
                     f"**{plan.rows} valeur(s)** pour {len(plan.indicators)} indicateur(s)")
         if len(plan.items):
-            pending = int((plan.items["status"] == "en attente").sum())
-            late = int(plan.items["status"].isin(["hors délai", "sans réponse, délai dépassé"]).sum())
+            pending = int((plan.items["status"] == ItemStatus.PENDING).sum())
+            late = int(plan.items["status"].isin(LATE_STATUSES).sum())
             st.caption(f"{len(plan.items)} élément(s) dans le journal : {late} en retard, {pending} en attente "
                        "(délai encore en cours, non comptés) ; le détail des retards sera consultable depuis la page "
                        "Indicateurs.")
@@ -428,13 +430,6 @@ def history_section(view: View) -> None:
 
 
 # --- template ------------------------------------------------------------------------------------
-
-def channel_mapping(indicators: Sequence[IndicatorDef], engagements: Sequence[Any]) -> dict[str, str]:
-    """Indicator code → channel (sheet) of the template, as ``qep_core template`` builds it."""
-    channels = {e.key: e.channel_code or "general" for e in engagements}
-    return {d.code: channels.get(d.engagement_key or "", "titres" if d.module_code == "M2" else "general")
-            for d in indicators}
-
 
 def template_section(view: View) -> None:
     indicators, engagements, _ = data.referentiel(view)

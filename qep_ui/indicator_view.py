@@ -8,13 +8,14 @@ import streamlit as st
 from qep_core import services
 from qep_core.frenchforms import month_label_fr
 from qep_core.periods import Period, quarter_period, year_period
+from qep_core.rules import format_value, status_text
 from qep_ui import data
 from qep_ui.state import View
-from qep_ui.widgets import change_text, status_text
+from qep_ui.widgets import change_text
 
 Dashboard = services.dashboard
 IndicatorDef = Dashboard.IndicatorDef
-format_value, format_target = Dashboard.format_value, Dashboard.format_target
+format_target = Dashboard.format_target  # a result's target as it reads (qep_core.report)
 
 
 def period_for_chart(period: Period) -> Period:

@@ -10,11 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
-from qep_core.periods import quarter_period
+from qep_core.periods import quarter_of, quarter_period
+from qep_core.rules import NON_ATTEINT, format_change, status_text
 from qep_ui.auth import actor
 from qep_ui.importing import flash
 from qep_ui.state import View
-from qep_ui.widgets import NON_ATTEINT, format_value, status_text
 
 Review = services.review
 ReviewLine = Review.ReviewLine
@@ -30,9 +30,9 @@ def choose_quarter(view: View) -> int:
     year = view.period.end.year
     default = 4
     if view.period.kind == "quarter":
-        default = (view.period.start.month - 1) // 3 + 1
+        default = view.period.quarter
     elif view.last_month is not None and view.last_month.year == year:
-        default = (view.last_month.month - 1) // 3 + 1
+        default = quarter_of(view.last_month.month)
     if st.session_state.get(f"{QUARTER_KEY}_year") != year:  # a new year: back to its default quarter
         st.session_state[QUARTER_KEY] = default
         st.session_state[f"{QUARTER_KEY}_year"] = year
@@ -46,12 +46,7 @@ def load(view: View, quarter: int) -> ReviewView:
 
 
 def _change(line: ReviewLine) -> str:
-    change = line.change
-    if change is None:
-        return "–"
-    unit = "pt" if line.unit == "%" else line.unit
-    text = format_value(abs(change), "" if unit == "pt" else unit) + (" pt" if unit == "pt" else "")
-    return ("+" if change >= 0 else "-") + text
+    return format_change(line.change, line.unit)
 
 
 def review_table(rv: ReviewView) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import streamlit as st
 from qep_core import services
 from qep_core.access import LOCAL_PRINCIPAL, Principal
 from qep_core.frenchforms import MONTH_NAMES_FR
-from qep_core.periods import Period, month_period, quarter_period, rolling_12, year_period
+from qep_core.periods import Period, month_period, quarter_of, quarter_period, rolling_12, year_period
 from qep_ui.auth import actor, require
 from qep_ui.database import database as engine  # noqa: F401  (transition alias for pages not yet on the services)
 
@@ -101,7 +101,7 @@ def sidebar(principal: Principal = LOCAL_PRINCIPAL) -> View | None:
         period = month_period(year, month) if view == "mois" else rolling_12(dt.date(year, month, 1))
         published.append("mois")
     elif view == "trimestre":
-        remember_choice("trim", [1, 2, 3, 4], (default_month - 1) // 3 + 1, int)
+        remember_choice("trim", [1, 2, 3, 4], quarter_of(default_month), int)
         quarter = st.sidebar.selectbox("Trimestre", [1, 2, 3, 4], key="trim", format_func=QUARTERS.get)
         period = quarter_period(year, quarter)
         published.append("trim")

@@ -20,10 +20,10 @@ from qep_core.db import database_url, session_scope
 from qep_core.frenchforms import format_number_fr, normalize
 from qep_core.importing import ImportRejected
 from qep_core.models import Engagement
+from qep_core.privacy import mask_personal_data
 from qep_core.surveys import comments as comments_core
 from qep_core.surveys.channels import LISTENING_ENGAGEMENTS, REFERENTIEL_CHANNEL, SURVEY_CHANNELS, channel_label
 from qep_core.surveys.charts import choice_chart, number_chart, pct, rate_text, scale_chart, wrap
-from qep_core.surveys.privacy import mask_personal_data
 from qep_core.surveys.questions import CATEGORICAL_TYPES, TYPE_LABELS, type_label
 from qep_core.surveys.results import SurveyInfo, SurveyResults, survey_info, survey_results
 from qep_core.surveys.service import (

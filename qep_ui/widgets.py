@@ -9,12 +9,22 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
+from qep_core.rules import (
+    A_SURVEILLER,
+    ATTEINT,
+    NON_ATTEINT,
+    RATED_STATUSES,
+    Direction,
+    IndicatorKind,
+    format_change,
+    format_value,
+    status_text,
+    style_of,
+)
 
 _dashboard = services.dashboard
-ATTEINT, A_SURVEILLER, NON_ATTEINT = _dashboard.ATTEINT, _dashboard.A_SURVEILLER, _dashboard.NON_ATTEINT
-SANS_OBJECTIF, PAS_DE_DONNEE = _dashboard.SANS_OBJECTIF, _dashboard.PAS_DE_DONNEE
 IndicatorResult = _dashboard.IndicatorResult
-format_target, format_value = _dashboard.format_target, _dashboard.format_value
+format_target = _dashboard.format_target  # a result's target as it reads (qep_core.report)
 _csv_bytes, _xlsx_bytes = _dashboard.csv_bytes, _dashboard.xlsx_bytes
 
 
@@ -32,16 +42,6 @@ class Issue(Protocol):
     @property
     def message(self) -> str: ...
 
-# Status is said by a word and an icon, never by colour alone.
-STATUS_STYLE = {
-    ATTEINT: ("green", ":material/check_circle:", "✔"),
-    A_SURVEILLER: ("orange", ":material/warning:", "▲"),
-    NON_ATTEINT: ("red", ":material/cancel:", "✖"),
-    SANS_OBJECTIF: ("gray", ":material/remove:", "–"),
-    PAS_DE_DONNEE: ("gray", ":material/help:", "?"),
-}
-
-
 _MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`"})
 
 
@@ -53,23 +53,16 @@ def plain(text: object) -> str:
 
 
 def status_badge(status: str) -> None:
-    colour, icon, _ = STATUS_STYLE[status]
-    st.badge(status, icon=icon, color=colour)  # type: ignore[arg-type]  # Streamlit types color as a Literal of its colour names; ours are among them
-
-
-def status_text(status: str) -> str:
-    """For tables and exports: ``✔ atteint``."""
-    return f"{STATUS_STYLE[status][2]} {status}"
+    """The status said by a word and an icon (qep_core.rules.status), never by colour alone."""
+    style = style_of(status)
+    st.badge(status, icon=style.icon, color=style.badge)  # type: ignore[arg-type]  # Streamlit types color as a Literal of its colour names; ours are among them
 
 
 def change_text(result: IndicatorResult) -> str | None:
     """``+2,3 pt`` against the same period a year earlier; None without both values."""
     if result.change is None:
         return None
-    unit = "pt" if result.indicator.unit == "%" else result.indicator.unit
-    text = format_value(abs(result.change), unit if unit != "pt" else "")
-    text = f"{text} pt" if unit == "pt" else text
-    return ("+" if result.change >= 0 else "-") + text
+    return format_change(result.change, result.indicator.unit)
 
 
 def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_page: str | None = None) -> None:
@@ -79,12 +72,12 @@ def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_pag
         chart = [v for v in (spark or []) if v is not None]
         st.metric(
             ind.label, format_value(result.value, ind.unit), delta=change_text(result),
-            delta_color="normal" if ind.direction == ">=" else "inverse",
+            delta_color="normal" if ind.direction == Direction.HIGHER_IS_BETTER else "inverse",
             delta_description="vs N-1" if result.change is not None else None,
             chart_data=chart if len(chart) >= 2 else None, chart_type="line", border=False,
             help=f"{ind.code} — cible {format_target(result)}" + (
                 f" ; {format_value(result.numerator, '')} / {format_value(result.denominator, '')}"
-                if result.denominator is not None and ind.kind not in ("mean_delay", "count") else ""),
+                if result.denominator is not None and ind.kind not in (IndicatorKind.MEAN_DELAY, IndicatorKind.COUNT) else ""),
         )
         status_badge(result.status)
         st.caption("pas d'objectif" if result.target.value is None else f"cible {format_target(result)}")
@@ -97,7 +90,7 @@ def summary_line(results: list[IndicatorResult]) -> str:
     met = sum(r.status == ATTEINT for r in results)
     watch = sum(r.status == A_SURVEILLER for r in results)
     missed = sum(r.status == NON_ATTEINT for r in results)
-    rated = met + watch + missed
+    rated = sum(r.status in RATED_STATUSES for r in results)
     return (f"**{met} indicateur(s) sur {rated}** atteignent leur cible · {watch} à surveiller · "
             f"{missed} non atteint(s) · {len(results) - rated} sans objectif ou sans donnée")
 

@@ -37,13 +37,13 @@ from qep_core.exports.content import (
     TrainingCompliance,
     TrainingLine,
     build_content,
-    has_personal,
-    mask_personal,
 )
 from qep_core.exports.service import ExportError, ExportRequest, build_export
 from qep_core.exports.sp_plus import SP_PLUS_COLUMNS
 from qep_core.periods import quarter_period, year_period
-from qep_core.report import format_value
+from qep_core.privacy import contains_personal_data as has_personal
+from qep_core.privacy import mask_personal_data as mask_personal
+from qep_core.rules.formatting import format_value
 from tests.test_compute import long_csv
 
 PDF_SIZES = {"A4": (595.3, 841.9), "A3": (841.9, 1190.6)}
@@ -192,8 +192,8 @@ def test_clu_masks_personal_data_and_pools_small_perimetres(engine, hostile):
     assert not any(has_personal(t) for t in texts)
     categories = [str(c) for s in prs.slides for sh in s.shapes if sh.has_chart and sh.name == "perimetre_chart"
                   for c in sh.chart.plots[0].categories]
-    assert any(c.startswith("[adresse masquée]") for c in categories)
-    assert any("[numéro masqué]" in c for c in categories)
+    assert any(c.startswith("[courriel masqué]") for c in categories)
+    assert any("[téléphone masqué]" in c for c in categories)
     assert not any("Petite boîte" in c for c in categories)  # 12 answers < 20: never shown on its own
     # the COPIL deck keeps the names (internal)
     copil = Presentation(io.BytesIO(build_export(engine, hostile.id, ExportRequest("copil", 2024)).data))
@@ -204,7 +204,7 @@ def test_mask_personal():
     text = "Écrire à jean.dupont@interieur.gouv.fr ou appeler le 06 12 34 56 78, le +33 2 40 41 20 20 ou 0240412020."
     masked = mask_personal(text)
     assert not has_personal(masked)
-    assert masked.count("[numéro masqué]") == 3 and "[adresse masquée]" in masked
+    assert masked.count("[téléphone masqué]") == 3 and "[courriel masqué]" in masked  # qep_core.privacy's words
     assert mask_personal("Délai de 5 jours, 2024, 12 345 appels") == "Délai de 5 jours, 2024, 12 345 appels"
 
 
@@ -251,7 +251,7 @@ def test_optional_sections_render_when_their_data_exists(demo_engine, with_secti
     assert not any(has_personal(t) for t in texts)
     rows = [r for s in prs.slides for r in table_rows(s)]
     assert ["Accueil téléphonique", "mai – novembre 2024", "44 (44 exprimés)", "29,5 %", "16,9 % – 42,1 %", "24,0 %"] in rows
-    small = next(r for r in rows if r[0] == "Contact : [adresse masquée]")
+    small = next(r for r in rows if r[0] == "Contact : [courriel masqué]")
     assert small[3] == "non publié (< 10)"  # 6 answers: the sample size is shown, not the rate
     assert any(r[0] == "Total" and r[1] == "95" for r in rows)
     assert "Audits de l'année" not in [next(s.text_frame.text for s in sl.shapes if s.name == "title") for sl in prs.slides]

@@ -12,7 +12,7 @@ from qep_core.compute import compute_indicators
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
 from qep_core.periods import quarter_period, year_period
-from qep_core.report import format_value
+from qep_core.rules.formatting import format_value
 from tests.databases import database
 
 APP = Path(__file__).resolve().parent.parent / "app.py"

@@ -37,7 +37,7 @@ PLAN_HEADER = ["Réf.", "Action", "Module", "Engagement", "Source", "Responsable
 
 
 def pilotage_rows(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    tables = ["pilotage_action", "pilotage_action_status", "pilotage_plan_snapshot", "pilotage_import"]
+    tables = ["pilotage_action", "pilotage_action_status", "pilotage_plan_snapshot", "import_batch"]
     with engine.connect() as conn:
         return {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in tables}
 
@@ -200,8 +200,8 @@ def test_reimporting_the_export_changes_nothing_and_an_edited_export_updates_in_
     plan = import_actions_file(engine, prefecture.id, "export.xlsx", exported, today=TODAY)
     assert (plan.new_count, plan.matched_count) == (0, 5)
     after = pilotage_rows(engine)
-    assert {k: v for k, v in after.items() if k != "pilotage_import"} == {
-        k: v for k, v in before.items() if k != "pilotage_import"}
+    assert {k: v for k, v in after.items() if k != "import_batch"} == {
+        k: v for k, v in before.items() if k != "import_batch"}
     book = openpyxl.load_workbook(io.BytesIO(exported))
     sheet = book["Plan d'actions"]
     header = [c.value for c in sheet[1]]

@@ -50,7 +50,7 @@ def tarn_et_garonne(engine):  # type: ignore[no-untyped-def]
 
 
 def rows_in(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    tables = ["pilotage_audit", "pilotage_audit_finding", "pilotage_audit_remark", "pilotage_action", "pilotage_import"]
+    tables = ["pilotage_audit", "pilotage_audit_finding", "pilotage_audit_remark", "pilotage_action", "import_batch"]
     with engine.connect() as conn:
         return {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in tables}
 

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 
 from qep_core.db import session_scope
 from qep_core.models import Prefecture
+from qep_core.privacy import contains_personal_data, mask_personal_data
 from qep_core.surveys import comments
-from qep_core.surveys.privacy import contains_personal_data, mask_personal_data
 from qep_core.surveys.reading import read_survey
 from qep_core.surveys.report import to_json, to_table
 from qep_core.surveys.results import table_results

@@ -10,9 +10,10 @@ from pathlib import Path
 from qep_core import services
 from qep_core.access import LOCAL_PRINCIPAL
 from qep_core.config import auth_mode, setting
+from qep_core.rules.items import LOG_KINDS as LOG_KIND_NAMES
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_DENIED = 0, 1, 2, 3
-LOG_KINDS = ["courriels", "courriers", "reclamations", "site", "rdv_elus", "courriers_elus", "appels"]
+LOG_KINDS = list(LOG_KIND_NAMES)
 
 
 class UsageError(Exception):

@@ -35,6 +35,7 @@ from qep_core.importing.safety import check_upload_size
 from qep_core.periods import Period, parse_period, quarter_period, year_period
 from qep_core.prefectures import PrefectureError, create_prefecture, list_prefectures, resolve_prefecture
 from qep_core.referentiel import engagements_for, indicators_for, seed_referentiel
+from qep_core.rules.channels import channel_mapping
 from qep_core.template import build_template
 
 
@@ -158,9 +159,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         pref = resolve_prefecture(session, args.prefecture) if (args.prefecture or len(prefs) == 1) else None
         pid = pref.id if pref else -1
         indicators = indicators_for(session, pid or -1)
-        channels = {e.key: e.channel_code or "general" for e in engagements_for(session, pid or -1)}
-    channel_of = {d.code: channels.get(d.engagement_key or "", "titres" if d.module_code == "M2" else "general")
-                  for d in indicators}
+        channel_of = channel_mapping(indicators, engagements_for(session, pid or -1))
     data = build_template(indicators, args.year, channel_of, pref.name if pref else "")
     Path(args.output).write_bytes(data)
     print(f"modèle {args.year} écrit : {args.output} ({len(indicators)} indicateurs)")
@@ -170,7 +169,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 def cmd_target(args: argparse.Namespace) -> int:
     """Set (or list) the préfecture's targets; the référentiel defaults are never edited."""
     from qep_core.referentiel import TargetBook, set_target
-    from qep_core.report import format_value
+    from qep_core.rules.formatting import format_value
 
     engine = get_engine()
     with session_scope(engine, write=True) as session:

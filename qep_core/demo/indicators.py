@@ -46,6 +46,7 @@ from sqlmodel import create_engine
 
 from qep_core.db import DATA_DIR, create_schema, session_scope
 from qep_core.referentiel import ROLE_LABELS, IndicatorDef, engagements_for, indicators_for, seed_referentiel
+from qep_core.rules.channels import channel_mapping
 from qep_core.template import build_template
 from qep_core.workdays import working_calendar
 
@@ -591,11 +592,9 @@ def _template_indicators() -> tuple[list[IndicatorDef], dict[str, str]]:
         with session_scope(engine, write=True) as session:
             seed_referentiel(session)
             indicators = indicators_for(session, -1)
-            channels = {e.key: e.channel_code or "general" for e in engagements_for(session, -1)}
+            channel_of = channel_mapping(indicators, engagements_for(session, -1))
     finally:
         engine.dispose()
-    channel_of = {d.code: channels.get(d.engagement_key or "", "titres" if d.module_code == "M2" else "general")
-                  for d in indicators}
     return indicators, channel_of
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from qep_core.exports.bilan import TEMPLATES, _environment, html_to_pdf
 from qep_core.exports.content import PUBLIC, DocumentContent, IndicatorFigure, build_content
 from qep_core.periods import Period, quarter_period, year_period
-from qep_core.report import format_value
+from qep_core.rules.formatting import format_value
 
 PAGE_SIZES = {"A4": (1.0, "A4"), "A3": (1.414, "A3")}
 
@@ -58,7 +58,7 @@ def poster_tiles(quarter: DocumentContent, yearly: dict[str, tuple[IndicatorFigu
     value) from *yearly*, the latest year that has it."""
     tiles = []
     year = quarter.period.end.year
-    q = (quarter.period.start.month - 1) // 3 + 1
+    q = quarter.period.quarter
     for h in AFFICHE_HEADLINES:
         fig = quarter.indicator(h.code)
         if fig is None:

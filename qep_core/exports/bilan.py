@@ -20,9 +20,11 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from qep_core.exports.content import OPTIONAL_PROVIDERS, STATUS_SYMBOL, DocumentContent, IndicatorFigure
+from qep_core.exports.content import OPTIONAL_PROVIDERS, DocumentContent, IndicatorFigure
 from qep_core.frenchforms import MONTH_NAMES_FR, format_number_fr
-from qep_core.report import format_value
+from qep_core.rules.formatting import format_value
+from qep_core.rules.kinds import IndicatorKind
+from qep_core.rules.status import RATED_STATUSES, STATUS_SYMBOL, style_of
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BLUE, GREY, INK = "#5C68E5", "#B1B1B1", "#161616"
@@ -37,13 +39,12 @@ def _environment():
 
 
 def status_class(status: str) -> str:
-    return {"atteint": "atteint", "à surveiller": "a-surveiller", "non atteint": "non-atteint",
-            "sans objectif": "sans-objectif"}.get(status, "pas-de-donnee")
+    return style_of(status).css_class
 
 
 def counts_text(f: IndicatorFigure) -> str:
     """``719 réponses dans les délais / 786 réponses`` — the counts a figure is made of."""
-    if f.kind == "mean_delay":
+    if f.kind == IndicatorKind.MEAN_DELAY:
         return f"{format_number_fr(f.denominator, 0)} réponses"
     return f"{format_number_fr(f.numerator, 0)} / {format_number_fr(f.denominator, 0)}"
 
@@ -55,7 +56,7 @@ def share(part: int, whole: int) -> str:
 def svg_bars(f: IndicatorFigure, this_year: str, last_year: str) -> Markup:
     """Two bars (last year grey, this year blue) and the target as a dashed line, values written
     beside the bars (a chart that needs no colour to be read)."""
-    if f.suppressed or f.kind == "count" or (f.value is None and f.previous_value is None):
+    if f.suppressed or f.kind == IndicatorKind.COUNT or (f.value is None and f.previous_value is None):
         return Markup("")
     values = [v for v in (f.value, f.previous_value, f.target) if v is not None]
     top = max(values) * 1.15 if values else 1.0
@@ -92,7 +93,7 @@ def render_bilan_html(content: DocumentContent) -> str:
     """The bilan as one self-contained HTML page (styles and charts inline)."""
     year = content.period.end.year
     counts = content.status_counts()
-    rated = sum(counts[s] for s in ("atteint", "à surveiller", "non atteint"))
+    rated = sum(counts[s] for s in RATED_STATUSES)
     modules = [m.code.removeprefix("M") for m in content.modules]
     until = ""
     if content.data_until is not None and content.data_until < content.period.end:

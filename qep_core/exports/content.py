@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -30,12 +29,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qep_core.compute import (
-    A_SURVEILLER,
-    ATTEINT,
-    NON_ATTEINT,
-    PAS_DE_DONNEE,
-    SANS_OBJECTIF,
-    STATUS_RANK,
     IndicatorResult,
     compute_indicators,
     observation_sums,
@@ -45,10 +38,15 @@ from qep_core.compute import (
 from qep_core.models import Channel, Module, Perimetre, Prefecture
 from qep_core.periods import Period
 from qep_core.prefectures import labelled_modules
+from qep_core.privacy import mask_personal_data
 from qep_core.referentiel import IndicatorDef, TargetBook, engagements_for, indicators_for
-from qep_core.report import format_value
 from qep_core.review.minutes import DecidedAction, ReviewMeeting
 from qep_core.review.workflow import decided_actions_of_year
+from qep_core.rules.formatting import format_change, format_target, format_value
+from qep_core.rules.headings import module_heading
+from qep_core.rules.items import ANSWERED_STATUSES, LATE_STATUSES, ItemStatus
+from qep_core.rules.kinds import Direction, IndicatorKind
+from qep_core.rules.status import PAS_DE_DONNEE, STATUS_RANK
 
 # ------------------------------------------------------------------------------------------------
 # Audiences and public-safe rules
@@ -59,11 +57,6 @@ PUBLIC = "public"  # the transparency poster and the Services Publics+ file
 AUDIENCES = (COPIL, CLU, PUBLIC)
 DEFAULT_MIN_VOLUME = 10  # below 10 answers a rate is too fragile (and too identifying) to publish
 
-EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# French numbers: 0X XX XX XX XX, +33 X XX…, 0033…, with spaces, dots or dashes; and short 3xxx lines.
-PHONE_RE = re.compile(r"(?<!\d)(?:(?:\+|00)\s?33\s?(?:\(0\))?\s?|0)[1-9](?:[\s.\-]?\d{2}){4}(?!\d)")
-EMAIL_MASK = "[adresse masquée]"
-PHONE_MASK = "[numéro masqué]"
 
 #: Titles in plain words for the users' committee and the public (the référentiel's labels are
 #: written for auditors). A préfecture's own indicators keep their label.
@@ -90,20 +83,7 @@ PLAIN_TITLES: dict[str, str] = {
     "COLL_RDV_10J": "Rendez-vous d'élus tenus en 10 jours ouvrés",
 }
 
-STATUS_SYMBOL = {ATTEINT: "✔", A_SURVEILLER: "▲", NON_ATTEINT: "✖", SANS_OBJECTIF: "–", PAS_DE_DONNEE: "?"}
 OTHER_PERIMETRES = "Autres périmètres (regroupés)"
-
-
-def mask_personal(text: str | None) -> str:
-    """E-mail addresses and phone numbers replaced by a mask: what the public may read of free text."""
-    if not text:
-        return ""
-    return PHONE_RE.sub(PHONE_MASK, EMAIL_RE.sub(EMAIL_MASK, text))
-
-
-def has_personal(text: str) -> bool:
-    """True when *text* still holds an e-mail address or a phone number (used by the tests too)."""
-    return bool(EMAIL_RE.search(text) or PHONE_RE.search(text))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -162,9 +142,7 @@ class IndicatorFigure:
 
     @property
     def target_text(self) -> str:
-        if self.target is None:
-            return "pas d'objectif"
-        return f"{'≥' if self.direction == '>=' else '≤'} {format_value(self.target, self.unit)}"
+        return format_target(self.target, self.direction, self.unit)
 
     @property
     def previous_text(self) -> str:
@@ -174,23 +152,15 @@ class IndicatorFigure:
     def change_text(self) -> str:
         """``+2,3 pt`` / ``-1,2 j``; ``–`` without both values."""
         change = None if self.suppressed else self.change
-        if change is None:
-            return "–"
-        unit = "pt" if self.unit == "%" else self.unit
-        text = format_value(abs(change), "" if unit == "pt" else unit)
-        if unit == "pt":
-            text = f"{text} pt"
-        if not self.unit and float(abs(change)).is_integer():
-            text = format_value(abs(change), "")
-        return ("+" if change >= 0 else "-") + text
+        return format_change(change, self.unit)
 
     @property
     def improved(self) -> bool | None:
         """Did the figure move the right way since last year (None without both values)?"""
         change = self.change
-        if change is None or self.suppressed or self.kind == "count":
+        if change is None or self.suppressed or self.kind == IndicatorKind.COUNT:
             return None
-        return change >= 0 if self.direction == ">=" else change <= 0
+        return Direction(self.direction).improved(change)
 
     @property
     def is_rate(self) -> bool:
@@ -205,8 +175,7 @@ class ModuleSection:
 
     @property
     def heading(self) -> str:
-        number = self.code.removeprefix("M")
-        return f"Module {number} — {self.title}" if number.isdigit() else self.title
+        return module_heading(self.code, self.title)
 
 
 @dataclass(frozen=True)
@@ -383,21 +352,21 @@ class ProviderContext:
 def method_text(ind: IndicatorDef) -> str:
     """How the figure is computed, in the words of the counts (the bilans' "méthode de calcul")."""
     counts = ind.counts
-    if ind.kind == "mean_delay":
+    if ind.kind == IndicatorKind.MEAN_DELAY:
         base = counts.get("count")
         return f"Σ délais / {base.label.lower() if base else 'réponses'}, en jours ouvrés (moyenne pondérée)"
-    if ind.kind == "count":
+    if ind.kind == IndicatorKind.COUNT:
         value = counts.get("value")
         return f"somme sur la période : {value.label.lower() if value else 'nombre'}"
     num, den = counts.get("numerator"), counts.get("denominator")
-    factor = " × 1 000" if ind.kind == "per_mille" else " × 100"
+    factor = " × 1 000" if ind.kind == IndicatorKind.PER_MILLE else " × 100"
     if num and den:
         return f"{num.label.lower()} / {den.label.lower()}{factor}"
     return f"numérateur / dénominateur{factor}"
 
 
 def _volume(ind: IndicatorDef, numerator: float | None, denominator: float | None) -> float | None:
-    if ind.kind == "count":
+    if ind.kind == IndicatorKind.COUNT:
         return None
     return denominator
 
@@ -419,7 +388,7 @@ def _perimetre_figures(session: Session, prefecture_id: int, indicators: list[In
         rule = book.rule(ind.code, period.year)
         grouped.setdefault(ind.code, []).append(PerimetreFigure(
             names.get(int(row.perimetre_id), "?"), value, num, den, status_of(value, rule),
-            _volume(ind, num, den) if ind.kind != "count" else num))
+            _volume(ind, num, den) if ind.kind != IndicatorKind.COUNT else num))
     out = {}
     for code, figures in grouped.items():
         if len(figures) < 2:
@@ -494,10 +463,6 @@ def complaints_provider(ctx: ProviderContext) -> ComplaintsSummary | None:
     from qep_core.importing.itemlogs import (
         RECLA_CHANNELS,
         RECLA_TYPES,
-        STATUS_IN_TIME,
-        STATUS_LATE,
-        STATUS_OVERDUE,
-        STATUS_PENDING,
     )
 
     session, pid, period = ctx.session, ctx.prefecture_id, ctx.period
@@ -510,12 +475,12 @@ def complaints_provider(ctx: ProviderContext) -> ComplaintsSummary | None:
         status = list(items["Statut"])
         by_type = {t: sum(1 for d in details if d.get("type") == t) for t in RECLA_TYPES}
         by_channel = {c: sum(1 for d in details if d.get("canal") == c) for c in RECLA_CHANNELS}
-        answered = sum(s in (STATUS_IN_TIME, STATUS_LATE) for s in status)
+        answered = sum(s in ANSWERED_STATUSES for s in status)
         delays = [float(x) for x, s in zip(items["Délai (jours ouvrés)"], status, strict=True)
-                  if s in (STATUS_IN_TIME, STATUS_LATE) and not _nan(x)]
+                  if s in ANSWERED_STATUSES and not _nan(x)]
         return ComplaintsSummary(
-            period.label, len(items), answered, sum(s == STATUS_IN_TIME for s in status),
-            sum(s in (STATUS_LATE, STATUS_OVERDUE) for s in status), sum(s == STATUS_PENDING for s in status),
+            period.label, len(items), answered, sum(s == ItemStatus.IN_TIME for s in status),
+            sum(s in LATE_STATUSES for s in status), sum(s == ItemStatus.PENDING for s in status),
             sum(delays) / len(delays) if delays else None,
             {k: v for k, v in by_type.items() if v}, {k: v for k, v in by_channel.items() if v}, "journal")
     if rate is None or rate.denominator is None:
@@ -656,15 +621,15 @@ def build_content(session: Session, prefecture_id: int, period: Period, audience
 
 def _safe_perimetres(fig: IndicatorFigure, min_volume: int) -> tuple[PerimetreFigure, ...]:
     """Périmètres big enough to be shown; the small ones pooled (if the pool is big enough)."""
-    if fig.kind == "count":
+    if fig.kind == IndicatorKind.COUNT:
         return ()
     kept = [p for p in fig.perimetres if p.volume is not None and p.volume >= min_volume]
     small = [p for p in fig.perimetres if p not in kept]
-    out = [replace(p, name=mask_personal(p.name)) for p in kept]
+    out = [replace(p, name=mask_personal_data(p.name)) for p in kept]
     num = sum(p.numerator or 0 for p in small)
     den = sum(p.denominator or 0 for p in small)
     if small and den >= min_volume:
-        value = num / den * (1000 if fig.kind == "per_mille" else 1 if fig.kind == "mean_delay" else 100)
+        value = num / den * IndicatorKind(fig.kind).scale
         out.append(PerimetreFigure(OTHER_PERIMETRES, value, num, den, PAS_DE_DONNEE, den))
     return tuple(out) if len(out) >= 2 else ()
 
@@ -684,19 +649,19 @@ def public_safe(content: DocumentContent, min_volume: int) -> DocumentContent:
     for section in content.modules:
         figures = []
         for fig in section.indicators:
-            small = fig.kind != "count" and fig.volume is not None and fig.volume < min_volume
+            small = fig.kind != IndicatorKind.COUNT and fig.volume is not None and fig.volume < min_volume
             figures.append(replace(fig, suppressed=small, perimetres=() if small else _safe_perimetres(fig, min_volume),
-                                   label=mask_personal(fig.label), plain_label=mask_personal(fig.plain_label)))
+                                   label=mask_personal_data(fig.label), plain_label=mask_personal_data(fig.plain_label)))
         modules.append(replace(section, indicators=tuple(figures)))
     surveys = content.surveys
     if surveys:
-        surveys = tuple(replace(s, channel=mask_personal(s.channel),
+        surveys = tuple(replace(s, channel=mask_personal_data(s.channel),
                                 satisfaction_rate=s.satisfaction_rate if s.expressed >= min_volume else None,
                                 ci_low=s.ci_low if s.expressed >= min_volume else None,
                                 ci_high=s.ci_high if s.expressed >= min_volume else None) for s in surveys)
     plan = content.action_plan
     if plan is not None:
-        plan = replace(plan, examples=tuple(mask_personal(x) for x in plan.examples))
+        plan = replace(plan, examples=tuple(mask_personal_data(x) for x in plan.examples))
     return replace(content, modules=tuple(modules), surveys=surveys, action_plan=plan, decided_actions=(),
                    min_volume=min_volume)
 

@@ -30,18 +30,27 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from qep_core.compute import A_SURVEILLER, ATTEINT, NON_ATTEINT, PAS_DE_DONNEE, SANS_OBJECTIF
 from qep_core.exports.content import (
     CLU,
     COPIL,
-    STATUS_SYMBOL,
     DocumentContent,
     IndicatorFigure,
     ModuleSection,
 )
 from qep_core.exports.textfit import LINE_SPACING, fit_size, shorten, text_height
 from qep_core.frenchforms import MONTH_NAMES_FR
-from qep_core.report import format_value
+from qep_core.rules.formatting import format_value
+from qep_core.rules.kinds import Direction, IndicatorKind
+from qep_core.rules.status import (
+    A_SURVEILLER,
+    ATTEINT,
+    NON_ATTEINT,
+    PAS_DE_DONNEE,
+    RATED_STATUSES,
+    SANS_OBJECTIF,
+    STATUS_TABLE,
+    STATUSES,
+)
 
 FONT = "Arial"  # rendered with Liberation Sans (same metrics) where Arial is absent
 SLIDE_W, SLIDE_H = 13.333, 7.5  # inches, 16:9
@@ -53,10 +62,8 @@ LIGHT = RGBColor(0xF6, 0xF6, 0xF6)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 BAR_CURRENT = RGBColor(0x5C, 0x68, 0xE5)
 BAR_PREVIOUS = RGBColor(0xB1, 0xB1, 0xB1)
-STATUS_RGB = {ATTEINT: RGBColor(0x29, 0x86, 0x41), A_SURVEILLER: RGBColor(0xEF, 0xB9, 0x00),
-              NON_ATTEINT: RGBColor(0xE9, 0x17, 0x19), SANS_OBJECTIF: BAR_PREVIOUS, PAS_DE_DONNEE: BAR_PREVIOUS}
-STATUS_TEXT_RGB = {ATTEINT: RGBColor(0x18, 0x75, 0x3C), A_SURVEILLER: RGBColor(0x8D, 0x53, 0x00),
-                   NON_ATTEINT: RGBColor(0xCE, 0x05, 0x00), SANS_OBJECTIF: GREY_TEXT, PAS_DE_DONNEE: GREY_TEXT}
+STATUS_RGB = {s: RGBColor.from_string(style.colour) for s, style in STATUS_TABLE.items()}
+STATUS_TEXT_RGB = {s: RGBColor.from_string(style.text_colour) for s, style in STATUS_TABLE.items()}
 PUBLIC_STATUS = {ATTEINT: "oui", A_SURVEILLER: "presque", NON_ATTEINT: "pas encore", SANS_OBJECTIF: "–",
                  PAS_DE_DONNEE: "–"}
 TEXT_PAD = 0.06  # inches of inner margin on every text box and table cell (left/right)
@@ -339,13 +346,12 @@ def summary_slide(deck: Deck) -> None:
     slide = deck.slide("L'essentiel" if public else "Synthèse des indicateurs",
                        notes="Un indicateur est compté « atteint » quand son résultat de la période tient sa cible.")
     counts = c.status_counts()
-    rated = counts[ATTEINT] + counts[A_SURVEILLER] + counts[NON_ATTEINT]
+    rated = sum(counts[s] for s in RATED_STATUSES)
     headline = (f"{counts[ATTEINT]} objectif(s) atteint(s) sur {rated}" if public else
                 f"{counts[ATTEINT]} indicateur(s) sur {rated} avec objectif et données atteignent leur cible")
     add_text(slide, MARGIN, CONTENT_TOP, 6.3, 0.9, headline, max_pt=24, min_pt=14, bold=True, color=INK, name="headline")
-    order = [ATTEINT, A_SURVEILLER, NON_ATTEINT, SANS_OBJECTIF, PAS_DE_DONNEE]
-    names = {ATTEINT: "atteint", A_SURVEILLER: "à surveiller", NON_ATTEINT: "non atteint", SANS_OBJECTIF: "sans objectif",
-             PAS_DE_DONNEE: "non publié ou sans donnée" if public else "pas de donnée"}
+    order = list(STATUSES)
+    names = {s: s for s in STATUSES} | ({PAS_DE_DONNEE: "non publié ou sans donnée"} if public else {})
     add_bar_chart(slide, MARGIN, CONTENT_TOP + 1.0, 6.3, CONTENT_BOTTOM - CONTENT_TOP - 1.1, [names[s] for s in order],
                   [("Nombre d'indicateurs", [counts[s] for s in order], BAR_CURRENT)], number_format="0",
                   point_colors=[STATUS_RGB[s] for s in order], horizontal=False, legend=False, name="status_chart")
@@ -355,7 +361,7 @@ def summary_slide(deck: Deck) -> None:
     def gain(f: IndicatorFigure) -> float:
         change = f.change or 0.0
         scale = 1.0 if f.unit == "%" else max(abs(f.previous_value or 1.0), 1e-9) / 100.0
-        return (change if f.direction == ">=" else -change) / scale
+        return -Direction(f.direction).worsening(change) / scale
 
     best = sorted((f for f in figures if f.improved), key=gain, reverse=True)[:3]
     worst = sorted((f for f in figures if not f.improved), key=gain)[:3]
@@ -377,7 +383,7 @@ def _module_rows(figures: Sequence[IndicatorFigure], public: bool) -> list[list[
     rows = []
     for f in figures:
         word = PUBLIC_STATUS[f.status] if public else f.status
-        symbol = STATUS_SYMBOL[f.status]
+        symbol = STATUS_TABLE[f.status].symbol
         status = (Cell("non publié", GREY_TEXT) if f.suppressed else
                   Cell(word if symbol == word else f"{symbol} {word}", STATUS_TEXT_RGB[f.status]))
         if public:
@@ -458,7 +464,7 @@ def _year_labels(c: DocumentContent) -> tuple[str, str]:
     if p.kind == "year":
         return str(p.start.year), str(p.start.year - 1)
     if p.kind == "quarter":
-        q = (p.start.month - 1) // 3 + 1
+        q = p.quarter
         return f"T{q} {p.start.year}", f"T{q} {p.start.year - 1}"
     return p.label, "un an plus tôt"
 
@@ -473,13 +479,13 @@ def perimetre_slides(deck: Deck) -> None:
     public = c.audience != COPIL
     for f in c.indicators:
         shown = [p for p in f.perimetres if p.value is not None]
-        if len(shown) < 2 or f.suppressed or f.kind == "count":
+        if len(shown) < 2 or f.suppressed or f.kind == IndicatorKind.COUNT:
             continue
         title = (f"{f.plain_label} — par service" if public else f"{f.label} — par périmètre")
         slide = deck.slide(title, notes=f"Calcul : {f.method}. Volume de chaque périmètre entre parenthèses.")
         categories = [f"{p.name} ({format_value(p.volume, '')})" for p in shown]
         top = max(v for v in [p.value for p in shown] + [f.target or 0] if v is not None)
-        colours = [STATUS_RGB.get(p.status, BAR_CURRENT) if p.status in (ATTEINT, A_SURVEILLER, NON_ATTEINT)
+        colours = [STATUS_RGB.get(p.status, BAR_CURRENT) if p.status in RATED_STATUSES
                    else BAR_CURRENT for p in shown]
         height = CONTENT_BOTTOM - CONTENT_TOP - 0.05
         add_bar_chart(slide, MARGIN, CONTENT_TOP, 8.6, height, categories,

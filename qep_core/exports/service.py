@@ -16,7 +16,7 @@ from qep_core.exports.content import CLU, COPIL, DEFAULT_MIN_VOLUME, PUBLIC, bui
 from qep_core.exports.sp_plus import last_update, sp_plus_rows, to_csv, to_xlsx
 from qep_core.exports.xlsx_export import build_workbook
 from qep_core.models import Prefecture
-from qep_core.periods import Period, quarter_period, year_period
+from qep_core.periods import Period, quarter_of, quarter_period, year_period
 from qep_core.referentiel import indicators_for
 
 KINDS = ("copil", "clu", "bilan", "affiche", "xlsx", "sp-plus")
@@ -59,7 +59,7 @@ def _period(req: ExportRequest, first: dt.date, last: dt.date) -> Period:
         raise ExportError("le bilan et l'export Services Publics+ sont annuels : retirez le trimestre")
     if req.kind == "affiche" and not req.quarter:
         if req.year == last.year:
-            return quarter_period(req.year, (last.month - 1) // 3 + 1)
+            return quarter_period(req.year, quarter_of(last.month))
         return quarter_period(req.year, 4)
     return quarter_period(req.year, req.quarter) if req.quarter else year_period(req.year)
 
@@ -96,7 +96,7 @@ def build_export(engine: Engine, prefecture_id: int, req: ExportRequest,
         stem = f"{req.kind}-{pref.code}-{period.code}"
         if req.kind == "affiche":
             content, tiles = affiche_content(session, prefecture_id, period.start.year,
-                                             (period.start.month - 1) // 3 + 1, req.min_volume)
+                                             period.quarter, req.min_volume)
         else:
             audience = {"copil": COPIL, "clu": CLU, "bilan": COPIL, "xlsx": COPIL, "sp-plus": PUBLIC}[req.kind]
             content = build_content(session, prefecture_id, period, audience, req.min_volume)

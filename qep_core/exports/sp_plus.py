@@ -19,12 +19,14 @@ import datetime as dt
 import io
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qep_core.exports.content import DocumentContent
 from qep_core.exports.xlsx_export import HEADER_FILL, HEADER_FONT, put
+from qep_core.importing.ledger import INDICATOR_FILE_KINDS
 from qep_core.models import ImportBatch, local_time
-from qep_core.report import DISPLAY_DECIMALS, neutralise
+from qep_core.rules.formatting import DISPLAY_DECIMALS
+from qep_core.safe_cells import neutralise
 
 SP_PLUS_COLUMNS = ["Nom de la structure", "Type de structure", "Département", "Intitulé de l'indicateur",
                    "Code de l'indicateur", "Code Qual-e-Pref", "Engagement Qual-e-Pref", "Période", "Valeur", "Unité",
@@ -34,9 +36,11 @@ UNIT_NAMES = {"%": "%", "j": "jours ouvrés", "‰": "pour 1 000", "": "nombre"}
 
 
 def last_update(session: Session, prefecture_id: int) -> dt.date | None:
-    """The day the figures last changed: the latest import (or manual entry) of the préfecture."""
+    """The day the figures last changed: the latest import of values (or manual entry) of the préfecture;
+    an action plan or a training register does not change the figures."""
     when = session.exec(select(func.max(ImportBatch.imported_at)).where(ImportBatch.prefecture_id == prefecture_id,
-                                                                        ImportBatch.status == "imported")).first()
+                                                                        ImportBatch.status == "imported",
+                                                                        col(ImportBatch.file_kind).in_(INDICATOR_FILE_KINDS))).first()
     if when is None:
         return None
     moment = when if isinstance(when, dt.datetime) else dt.datetime.fromisoformat(str(when))

@@ -26,11 +26,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from qep_core.exports.content import DocumentContent, IndicatorFigure
 from qep_core.frenchforms import MONTH_ABBR_FR
 from qep_core.report import CSV_INJECTION_PREFIXES
+from qep_core.rules.headings import module_number
+from qep_core.rules.kinds import direction_sign
+from qep_core.rules.status import RATED_STATUSES, STATUS_TABLE, STATUSES
 
 NUMBER_FORMATS = {"%": '0.0" %"', "j": '0.0" j"', "‰": '0.000" ‰"', "": "# ##0"}
 HEADER_FILL = PatternFill("solid", fgColor="000091")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
-STATUS_FILLS = {"atteint": "B8FEC9", "à surveiller": "FEECC2", "non atteint": "FFDDDD"}
+STATUS_FILLS = {s: STATUS_TABLE[s].fill for s in RATED_STATUSES}
 COLUMNS = ["Code", "Indicateur", "Engagement", "Canal", "Valeur", "Cible", "Sens", "Seuil d'alerte", "Statut",
            "Même période N-1", "Évolution", "Numérateur", "Dénominateur", "Méthode de calcul"]
 
@@ -72,7 +75,7 @@ def _figure_row(ws: Worksheet, row: int, f: IndicatorFigure, months: list[float 
     fmt = NUMBER_FORMATS.get(f.unit, "0.0")
     values: list[tuple[Any, str | None]] = [
         (f.code, None), (f.label, None), (f.engagement, None), (f.channel, None), (f.value, fmt), (f.target, fmt),
-        ("≥" if f.direction == ">=" else "≤", None), (f.alert, fmt), (f.status, None), (f.previous_value, fmt),
+        (direction_sign(f.direction), None), (f.alert, fmt), (f.status, None), (f.previous_value, fmt),
         (f.change, fmt if f.unit != "%" else '+0.0" pt";-0.0" pt";0.0" pt"'), (f.numerator, "# ##0"),
         (f.denominator, "# ##0"), (f.method, None),
     ]
@@ -117,15 +120,15 @@ def build_workbook(content: DocumentContent, monthly: dict[str, list[float | Non
     row = 5
     for section in content.modules:
         counts = {s: sum(1 for f in section.indicators if f.status == s) for s in
-                  ("atteint", "à surveiller", "non atteint", "sans objectif", "pas de donnée")}
+                  STATUSES}
         for j, value in enumerate([section.heading, len(section.indicators), *counts.values()], start=1):
             put(summary, row, j, value)
         row += 1
     _widths(summary, {1: 60, 2: 12, 3: 12, 4: 14, 5: 13, 6: 14, 7: 14})
 
     for section in content.modules:
-        number = section.code.removeprefix("M")
-        ws = wb.create_sheet(_sheet_title(f"Module {number}" if number.isdigit() else section.title, used))
+        number = module_number(section.code)
+        ws = wb.create_sheet(_sheet_title(f"Module {number}" if number is not None else section.title, used))
         put(ws, 1, 1, f"{section.heading} — {content.period.label}").font = Font(bold=True, size=13, color="000091")
         _header(ws, 3, COLUMNS + month_headers)
         for i, f in enumerate(section.indicators):

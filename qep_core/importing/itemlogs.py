@@ -51,6 +51,7 @@ from qep_core.importing.context import ImportContext
 from qep_core.importing.issues import IssueLog, column_letter, other_rows, rows_phrase
 from qep_core.importing.long_layout import DRAFT_COLUMNS, parse_numeric_column
 from qep_core.importing.matching import match_header_fields
+from qep_core.rules.items import LOG_KIND_LABELS, LOG_KINDS, ItemStatus
 from qep_core.workdays import MAX_YEAR, MIN_YEAR, WorkingCalendar
 
 __all__ = [
@@ -69,18 +70,14 @@ __all__ = [
 ITEM_COLUMNS = ["kind", "indicator", "perimetre", "received", "answered", "delay", "deadline", "status", "sheet",
                 "row", "details"]
 
-STATUS_IN_TIME = "dans les délais"
-STATUS_LATE = "hors délai"
-STATUS_PENDING = "en attente"
-STATUS_OVERDUE = "sans réponse, délai dépassé"
+# The item statuses and log kinds live in qep_core.rules.items; these names are kept for the importers.
+STATUS_IN_TIME = ItemStatus.IN_TIME.value
+STATUS_LATE = ItemStatus.LATE.value
+STATUS_PENDING = ItemStatus.PENDING.value
+STATUS_OVERDUE = ItemStatus.OVERDUE.value
 
-KINDS = ("courriels", "courriers", "reclamations", "site", "rdv_elus", "courriers_elus", "appels")
-KIND_LABELS = {
-    "courriels": "registre des courriels", "courriers": "registre des courriers",
-    "reclamations": "registre des suggestions et réclamations", "site": "registre des mises à jour du site",
-    "rdv_elus": "registre des rendez-vous d'élus", "courriers_elus": "registre des courriers et courriels d'élus",
-    "appels": "relevé des appels",
-}
+KINDS = LOG_KINDS
+KIND_LABELS = LOG_KIND_LABELS
 
 HEAD_LIMIT = 20
 MAX_ROW_MESSAGES = 10  # per kind of error: past this, one line "… et N autres lignes"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,8 +26,16 @@ from qep_core.db import session_scope
 from qep_core.frenchforms import format_number_fr, month_label_fr
 from qep_core.importing.context import Draft, ImportContext
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog
+from qep_core.importing.ledger import (
+    FILE_KINDS,
+    INDICATOR_FILE_KINDS,
+    find_imported,
+    list_ledger,
+    new_batch,
+)
 from qep_core.importing.log_archive import archive_bounds, pack_items
 from qep_core.importing.long_layout import DRAFT_COLUMNS, find_long_header, parse_long
+from qep_core.importing.protocol import settled_summary
 from qep_core.importing.safety import package_issues
 from qep_core.importing.wide_layout import parse_wide_sheet
 from qep_core.importing.workbook import SourceFile, open_source
@@ -38,7 +47,7 @@ from qep_core.models import (
     ObservationHistory,
     Perimetre,
     Prefecture,
-    local_time,
+    local_time,  # noqa: F401  (the Import page reads it from here)
 )
 from qep_core.prefectures import guess_perimetre_kind, perimetre_key, whole_prefecture
 from qep_core.referentiel import Referentiel, TargetBook, indicators_for
@@ -90,12 +99,8 @@ class ImportPlan:
         return month_label_fr(first) if first == last else f"{month_label_fr(first)} – {month_label_fr(last)}"
 
     def summary(self) -> str:
-        if self.already_imported is not None:
-            when = local_time(self.already_imported.imported_at)
-            return (f"{self.file_name} : déjà importé le {when:%d/%m/%Y à %H:%M} "
-                    f"(lot n° {self.already_imported.id}) ; rien n'a changé")
-        if not self.ok:
-            return f"{self.file_name} : refusé, {len(self.errors)} erreur(s) ; rien n'a été enregistré"
+        if (settled := settled_summary(self)) is not None:
+            return settled
         layout = {"long": "format long", "wide": "tableau de suivi mensuel (format large)"}.get(
             self.layout, f"journal « {self.layout.removeprefix('journal:')} »" if self.layout.startswith("journal:")
             else self.layout)
@@ -299,10 +304,7 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
         source = open_source(file_name, data)
     except ImportRejected as exc:
         return ImportPlan(exc.file_name, "", "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), exc.errors, [])
-    already = session.exec(
-        select(ImportBatch).where(ImportBatch.prefecture_id == prefecture.id, ImportBatch.sha256 == source.sha256,
-                                  ImportBatch.status == "imported")
-    ).first()
+    already = find_imported(session, prefecture.id or 0, source.sha256)
     if already is not None:  # the same bytes again: nothing to read, nothing to change
         return ImportPlan(source.name, source.sha256, already.kind, pd.DataFrame(columns=DRAFT_COLUMNS), [], [],
                           source.sheet_names, already_imported=already)
@@ -487,11 +489,8 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
         frame, overlaps = _prepare(session, prefecture, plan, create=True)
     same = _unchanged_mask(frame, overlaps)
     plan.unchanged = int(same.sum())
-    batch = ImportBatch(
-        prefecture_id=prefecture.id or 0, file_name=plan.file_name, sha256=plan.sha256, kind=kind or plan.layout,
-        imported_by=user, rows=len(frame), replaced=int((~same).sum()),
-        warnings_json=json.dumps([w.as_dict() for w in plan.warnings], ensure_ascii=False),
-    )
+    batch = new_batch(prefecture.id or 0, plan.file_name, plan.sha256, kind or plan.layout, user, rows=len(frame),
+                      replaced=int((~same).sum()), summary=plan.summary(), warnings=plan.warnings)
     session.add(batch)
     session.flush()
     conn = session.connection()
@@ -582,6 +581,9 @@ def undo_batch(session: Session, prefecture_id: int, batch_id: int, user: str = 
     batch = session.get(ImportBatch, batch_id)
     if batch is None or batch.prefecture_id != prefecture_id:
         raise UndoError(f"lot d'import n° {batch_id} introuvable")
+    if batch.file_kind not in INDICATOR_FILE_KINDS:
+        raise UndoError(f"le lot n° {batch_id} ({FILE_KINDS.get(batch.file_kind, batch.file_kind)}) ne s'annule pas "
+                        "ici : corrigez ce qu'il a apporté dans sa page")
     if batch.status != "imported":
         raise UndoError(f"le lot n° {batch_id} a déjà été annulé")
     later = session.exec(
@@ -616,9 +618,11 @@ def batch_warnings(batch: ImportBatch) -> list[Issue]:
     return [Issue(**w) for w in json.loads(batch.warnings_json or "[]")]
 
 
-def list_batches(session: Session, prefecture_id: int) -> list[ImportBatch]:
-    return list(session.exec(select(ImportBatch).where(ImportBatch.prefecture_id == prefecture_id)
-                             .order_by(col(ImportBatch.imported_at).desc(), col(ImportBatch.id).desc())))
+def list_batches(session: Session, prefecture_id: int,
+                 file_kinds: Collection[str] | None = INDICATOR_FILE_KINDS) -> list[ImportBatch]:
+    """The préfecture's batches of indicator values, newest first (the whole ledger with
+    ``file_kinds=None``)."""
+    return list_ledger(session, prefecture_id, file_kinds)
 
 
 def replaced_history(session: Session, prefecture_id: int, batch_id: int | None = None) -> pd.DataFrame:

@@ -31,8 +31,9 @@ from sqlmodel import Session, col, select
 from qep_core.db import session_scope
 from qep_core.frenchforms import ValueFormatError, find_year, normalize, parse_number
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog, column_letter
+from qep_core.importing.protocol import settled_summary
 from qep_core.importing.workbook import SourceFile, open_source
-from qep_core.models import utcnow
+from qep_core.models import ImportBatch, utcnow
 from qep_core.pilotage.actions import (
     ActionInput,
     Completion,
@@ -44,7 +45,7 @@ from qep_core.pilotage.actions import (
     total_of,
 )
 from qep_core.pilotage.audits import link_actions_to_remarks
-from qep_core.pilotage.models import Action, ActionPlanSnapshot, ActionStatusChange, PilotageImport
+from qep_core.pilotage.models import Action, ActionPlanSnapshot, ActionStatusChange
 from qep_core.pilotage.refs import ReferentielIndex, referentiel_index
 from qep_core.pilotage.tables import (
     DateFormatError,
@@ -138,11 +139,16 @@ class ActionsFilePlan:
     rows: list[PlanRow] = field(default_factory=list)
     history: list[HistoryRow] = field(default_factory=list)
     bilan: BilanTable | None = None
-    already_imported: PilotageImport | None = None
+    already_imported: ImportBatch | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def replacements(self) -> list[PlanRow]:
+        """The actions already known that the file updates."""
+        return [r for r in self.rows if r.existing is not None]
 
     @property
     def kind(self) -> str:
@@ -157,11 +163,8 @@ class ActionsFilePlan:
         return sum(r.existing is not None for r in self.rows)
 
     def summary(self) -> str:
-        if self.already_imported is not None:
-            return (f"{self.file_name} : déjà importé le {self.already_imported.imported_at:%d/%m/%Y} ; "
-                    "rien n'a changé")
-        if not self.ok:
-            return f"{self.file_name} : refusé, {len(self.errors)} erreur(s) ; rien n'a été enregistré"
+        if (settled := settled_summary(self)) is not None:
+            return settled
         if self.bilan is not None:
             total = self.bilan.total
             parts = [f"{self.file_name} : tableau de réalisation par module au {self.bilan.as_of:%d/%m/%Y}, "
@@ -473,7 +476,7 @@ def _match(session: Session, prefecture_id: int, plan: ActionsFilePlan, log: Iss
 
 
 def save_actions_file(session: Session, prefecture_id: int, plan: ActionsFilePlan, user: str = "",
-                      today: dt.date | None = None) -> PilotageImport | None:
+                      today: dt.date | None = None) -> ImportBatch | None:
     """Write an accepted plan in the caller's transaction; None when the file was already imported."""
     if not plan.ok:
         raise ImportRejected(plan.file_name, plan.errors)
@@ -481,7 +484,9 @@ def save_actions_file(session: Session, prefecture_id: int, plan: ActionsFilePla
         return None
     today = today or dt.date.today()
     source_stub = SourceFile(plan.file_name, b"", plan.sha256, "")
-    record = record_import(session, prefecture_id, plan.kind, source_stub, user, plan.summary(), plan.warnings)
+    rows = len(plan.bilan.modules) if plan.bilan is not None else len(plan.rows)
+    record = record_import(session, prefecture_id, plan.kind, source_stub, user, plan.summary(), plan.warnings,
+                           rows=rows)
     if plan.bilan is not None:
         _save_bilan(session, prefecture_id, plan.bilan, record.id or 0)
     else:

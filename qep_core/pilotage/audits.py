@@ -31,11 +31,12 @@ from sqlmodel import Session, col, select
 from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog
+from qep_core.importing.protocol import settled_summary
 from qep_core.importing.workbook import HEAD_ROWS, SourceFile, open_source
-from qep_core.models import Engagement, Prefecture
+from qep_core.models import Engagement, ImportBatch, Prefecture
 from qep_core.pilotage.actions import create_action, display_ref, list_actions
 from qep_core.pilotage.errors import PilotageError
-from qep_core.pilotage.models import Action, Audit, AuditFinding, AuditRemark, PilotageImport
+from qep_core.pilotage.models import Action, Audit, AuditFinding, AuditRemark
 from qep_core.pilotage.refs import ReferentielIndex, engagement_number, referentiel_index
 from qep_core.pilotage.remarks import Remark, format_comments, parse_comments
 from qep_core.pilotage.tables import (
@@ -507,17 +508,20 @@ class AuditFilePlan:
     findings: list[FindingDraft]
     errors: list[Issue]
     warnings: list[Issue]
-    already_imported: PilotageImport | None = None
+    already_imported: ImportBatch | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def replacements(self) -> list[object]:
+        """An audit is added, never replaced (the same audit twice is refused)."""
+        return []
+
     def summary(self) -> str:
-        if self.already_imported is not None:
-            return f"{self.file_name} : déjà importé le {self.already_imported.imported_at:%d/%m/%Y} ; rien n'a changé"
-        if not self.ok:
-            return f"{self.file_name} : refusé, {len(self.errors)} erreur(s) ; rien n'a été enregistré"
+        if (settled := settled_summary(self)) is not None:
+            return settled
         counts = {k: sum(1 for f in self.findings for r in f.remarks if r.kind == k) for k in REMARK_KINDS}
         nc = sum(1 for f in self.findings if f.conformity in NON_CONFORMITIES)
         kind = KIND_PHRASES.get(self.meta.kind or "", "?")
@@ -715,7 +719,8 @@ def import_audit_file(engine: Engine, prefecture_id: int, file_name: str, data: 
 
 def save_audit_plan(session: Session, prefecture_id: int, plan: AuditFilePlan, user: str = "") -> Audit:
     stub = SourceFile(plan.file_name, b"", plan.sha256, "")
-    record = record_import(session, prefecture_id, KIND_AUDIT, stub, user, plan.summary(), plan.warnings)
+    record = record_import(session, prefecture_id, KIND_AUDIT, stub, user, plan.summary(), plan.warnings,
+                           rows=len(plan.findings))
     audit = Audit(prefecture_id=prefecture_id, kind=plan.meta.kind or "", audit_date=plan.meta.audit_date or dt.date.today(),
                   auditor=plan.meta.auditor, organisation=plan.meta.organisation, modules=",".join(plan.meta.modules),
                   import_id=record.id)

@@ -8,7 +8,8 @@
   it answers, so deleting an audit never leaves an action without its origin.
 * Agents, their trainings and tutoring agreements are kept as dated facts: compliance is computed
   for a chosen date (:func:`qep_core.pilotage.trainings.training_compliance`), never stored.
-* :class:`PilotageImport` records each imported file by SHA-256: the same file twice changes nothing.
+* Each imported file has its line in the one import ledger (:class:`~qep_core.models.ImportBatch`,
+  see :mod:`qep_core.importing.ledger`), by SHA-256: the same file twice changes nothing.
 """
 
 from __future__ import annotations
@@ -18,21 +19,11 @@ import datetime as dt
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from qep_core.models import utcnow
+from qep_core.models import ImportBatch, utcnow
 
-
-class PilotageImport(SQLModel, table=True):
-    __tablename__ = "pilotage_import"
-    __table_args__ = (Index("ix_pilotage_import_hash", "prefecture_id", "kind", "sha256"),)
-    id: int | None = Field(default=None, primary_key=True)
-    prefecture_id: int = Field(foreign_key="prefecture.id")
-    kind: str = Field(max_length=20)  # actions | bilan | audit | formations
-    file_name: str
-    sha256: str = Field(max_length=64)
-    imported_by: str = Field(default="", max_length=120)
-    imported_at: dt.datetime = Field(default_factory=utcnow)
-    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    warnings_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+#: The pilotage files' ledger is the one import ledger (``import_batch``, file kinds ``plan``,
+#: ``bilan``, ``audit``, ``formations``); the old name stays for older callers.
+PilotageImport = ImportBatch
 
 
 class Action(SQLModel, table=True):
@@ -54,7 +45,7 @@ class Action(SQLModel, table=True):
     remark_id: int | None = Field(default=None, foreign_key="pilotage_audit_remark.id", index=True)
     finding_id: int | None = Field(default=None, foreign_key="pilotage_audit_finding.id", index=True)
     answers: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # what it answers, in words
-    import_id: int | None = Field(default=None, foreign_key="pilotage_import.id")
+    import_id: int | None = Field(default=None, foreign_key="import_batch.id")
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -81,7 +72,7 @@ class ActionPlanSnapshot(SQLModel, table=True):
     en_cours: int = 0
     a_faire: int = 0
     abandonne: int = 0
-    import_id: int | None = Field(default=None, foreign_key="pilotage_import.id")
+    import_id: int | None = Field(default=None, foreign_key="import_batch.id")
 
 
 class Audit(SQLModel, table=True):
@@ -93,7 +84,7 @@ class Audit(SQLModel, table=True):
     auditor: str = Field(default="", max_length=200)
     organisation: str = Field(default="", max_length=200)
     modules: str = Field(default="", max_length=200)  # module codes, comma-separated: "M1,M4,PIL,LAB"
-    import_id: int | None = Field(default=None, foreign_key="pilotage_import.id")
+    import_id: int | None = Field(default=None, foreign_key="import_batch.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

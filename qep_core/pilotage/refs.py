@@ -17,6 +17,7 @@ from qep_core.frenchforms import normalize
 from qep_core.models import Engagement, Module
 from qep_core.prefectures import labelled_modules
 from qep_core.referentiel import engagements_for
+from qep_core.rules.headings import module_heading
 
 SIDE_MODULES = {"PIL": ("pilotage",), "LAB": ("labellisation", "demarche de labellisation")}
 
@@ -39,7 +40,7 @@ class ReferentielIndex:
         module = self.modules.get(code)
         if module is None:
             return code
-        return f"Module {module.number} — {module.title}" if code.startswith("M") else module.title
+        return module_heading(code, module.title)
 
     def module_short(self, code: str) -> str:
         """« Module 1 », « Pilotage », « Labellisation »: the words of the bilans' tables."""

@@ -14,7 +14,6 @@ already imported for the same purpose changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -22,13 +21,14 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from qep_core.frenchforms import EXCEL_EPOCH, MONTHS, normalize
 from qep_core.importing.issues import Issue, IssueLog, column_letter
+from qep_core.importing.ledger import PILOTAGE_FILE_KINDS, file_kind_of, find_imported, list_ledger, new_batch
 from qep_core.importing.matching import match_header_fields
 from qep_core.importing.workbook import HEAD_ROWS, SourceFile
-from qep_core.pilotage.models import PilotageImport
+from qep_core.models import ImportBatch
 from qep_core.safe_cells import neutralise
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -142,27 +142,25 @@ def title_text(source: SourceFile, sheet: str, table: Table | None = None) -> st
     return " ".join([sheet, *(cell_text(c) for row in head for c in row if cell_text(c))])
 
 
-def already_imported(session: Session, prefecture_id: int, kind: str, sha256: str) -> PilotageImport | None:
-    return session.exec(select(PilotageImport).where(
-        PilotageImport.prefecture_id == prefecture_id, PilotageImport.kind == kind, PilotageImport.sha256 == sha256,
-    )).first()
+def already_imported(session: Session, prefecture_id: int, kind: str, sha256: str) -> ImportBatch | None:
+    """The ledger line of the same file imported before for the same purpose (*kind*: ``actions``,
+    ``bilan``, ``audit``, ``formations``), or None."""
+    return find_imported(session, prefecture_id, sha256, {file_kind_of(kind)})
 
 
 def record_import(session: Session, prefecture_id: int, kind: str, source: SourceFile, user: str, summary: str,
-                  warnings: list[Issue]) -> PilotageImport:
-    row = PilotageImport(prefecture_id=prefecture_id, kind=kind, file_name=source.name, sha256=source.sha256,
-                         imported_by=user, summary=summary,
-                         warnings_json=json.dumps([w.as_dict() for w in warnings], ensure_ascii=False))
+                  warnings: list[Issue], rows: int = 0) -> ImportBatch:
+    """The file's line in the one import ledger (in the caller's transaction)."""
+    row = new_batch(prefecture_id, source.name, source.sha256, kind, user, rows=rows, summary=summary,
+                    warnings=warnings)
     session.add(row)
     session.flush()
     return row
 
 
-def list_imports(session: Session, prefecture_id: int, kind: str | None = None) -> list[PilotageImport]:
-    stmt = select(PilotageImport).where(PilotageImport.prefecture_id == prefecture_id)
-    if kind:
-        stmt = stmt.where(PilotageImport.kind == kind)
-    return list(session.exec(stmt.order_by(col(PilotageImport.imported_at).desc(), col(PilotageImport.id).desc())))
+def list_imports(session: Session, prefecture_id: int, kind: str | None = None) -> list[ImportBatch]:
+    """The préfecture's pilotage files, newest first (one *kind* only if given)."""
+    return list_ledger(session, prefecture_id, {file_kind_of(kind)} if kind else PILOTAGE_FILE_KINDS)
 
 
 __all__ = ["DateFormatError", "IssueLog", "Table", "already_imported", "cell_text", "find_table", "format_date",

@@ -27,11 +27,12 @@ from sqlmodel import Session, col, select
 from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog
+from qep_core.importing.protocol import settled_summary
 from qep_core.importing.workbook import SourceFile, open_source
-from qep_core.models import Prefecture
+from qep_core.models import ImportBatch, Prefecture
 from qep_core.pilotage.actions import as_date, clean_text
 from qep_core.pilotage.errors import PilotageError
-from qep_core.pilotage.models import Agent, PilotageImport, Training, Tutoring
+from qep_core.pilotage.models import Agent, Training, Tutoring
 from qep_core.pilotage.tables import (
     DateFormatError,
     Table,
@@ -374,17 +375,20 @@ class TrainingsFilePlan:
     tutorings: list[tuple[str, str, dt.date, dt.date | None]] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
-    already_imported: PilotageImport | None = None
+    already_imported: ImportBatch | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def replacements(self) -> list[AgentDraft]:
+        """The agents already known that the file updates."""
+        return [a for a in self.agents if a.existing is not None]
+
     def summary(self) -> str:
-        if self.already_imported is not None:
-            return f"{self.file_name} : déjà importé le {self.already_imported.imported_at:%d/%m/%Y} ; rien n'a changé"
-        if not self.ok:
-            return f"{self.file_name} : refusé, {len(self.errors)} erreur(s) ; rien n'a été enregistré"
+        if (settled := settled_summary(self)) is not None:
+            return settled
         new = sum(a.existing is None for a in self.agents)
         return (f"{self.file_name} : {len(self.agents)} agent(s) dont {new} nouveau(x), {len(self.trainings)} "
                 f"formation(s), {len(self.tutorings)} tutorat(s)"
@@ -523,11 +527,14 @@ def analyze_trainings_file(session: Session, prefecture_id: int, file_name: str,
     return plan
 
 
-def save_trainings_plan(session: Session, prefecture_id: int, plan: TrainingsFilePlan, user: str = "") -> None:
+def save_trainings_plan(session: Session, prefecture_id: int, plan: TrainingsFilePlan,
+                        user: str = "") -> ImportBatch:
     """Agents matched by name are updated, others added; trainings and tutorings already known
-    (same agent, date and title; same agent, tutor and start) are not added twice."""
-    record_import(session, prefecture_id, KIND_TRAININGS, SourceFile(plan.file_name, b"", plan.sha256, ""), user,
-                  plan.summary(), plan.warnings)
+    (same agent, date and title; same agent, tutor and start) are not added twice. Returns the
+    file's line in the import ledger."""
+    record = record_import(session, prefecture_id, KIND_TRAININGS, SourceFile(plan.file_name, b"", plan.sha256, ""),
+                           user, plan.summary(), plan.warnings,
+                           rows=len(plan.agents) + len(plan.trainings) + len(plan.tutorings))
     agents = {normalize(a.name): a for a in session.exec(select(Agent).where(Agent.prefecture_id == prefecture_id))}
     for d in plan.agents:
         agent = d.existing or Agent(prefecture_id=prefecture_id, name=d.name, role=d.role, post_start=d.post_start)
@@ -556,6 +563,7 @@ def save_trainings_plan(session: Session, prefecture_id: int, plan: TrainingsFil
                                                                             end=end)
             session.add(row)
     session.flush()
+    return record
 
 
 def import_trainings_file(engine: Engine, prefecture_id: int, file_name: str, data: bytes, user: str = "",

@@ -21,12 +21,6 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from qep_core.compute import (
-    A_SURVEILLER,
-    ATTEINT,
-    NON_ATTEINT,
-    PAS_DE_DONNEE,
-    SANS_OBJECTIF,
-    STATUS_RANK,
     IndicatorResult,
     compute_indicators,
     monthly_values_all,
@@ -38,9 +32,16 @@ from qep_core.models import Prefecture, utcnow
 from qep_core.periods import Period, add_months, quarter_period
 from qep_core.prefectures import labelled_modules
 from qep_core.referentiel import IndicatorDef, TargetBook, indicators_for
-from qep_core.report import DISPLAY_DECIMALS, format_value
 from qep_core.review.minutes import DecidedAction, ReviewMeeting
 from qep_core.review.models import REVIEW_FROZEN, REVIEW_OPEN, QuarterReview, ReviewAction, ReviewComment
+from qep_core.rules.formatting import DISPLAY_DECIMALS, format_amount, format_value
+from qep_core.rules.kinds import Direction, IndicatorKind
+from qep_core.rules.status import (
+    PAS_DE_DONNEE,
+    RATED_STATUSES,
+    SANS_OBJECTIF,
+    STATUS_RANK,
+)
 
 # Slips: a status worse than the same quarter a year earlier (judged against this year's target),
 # or a move the wrong way of at least 2 points for a rate, or 10 % of last year's value otherwise.
@@ -230,19 +231,18 @@ def ytd_label(year: int, quarter: int) -> str:
 
 
 def _slip(ind: IndicatorDef, q: IndicatorResult, previous_status: str) -> tuple[bool, str]:
-    if ind.kind == "count" or q.value is None:
+    if ind.kind == IndicatorKind.COUNT or q.value is None:
         return False, ""
-    if (q.status in (ATTEINT, A_SURVEILLER, NON_ATTEINT) and previous_status in (ATTEINT, A_SURVEILLER, NON_ATTEINT)
+    if (q.status in RATED_STATUSES and previous_status in RATED_STATUSES
             and STATUS_RANK[q.status] < STATUS_RANK[previous_status]):
         return True, f"était « {previous_status} » un an plus tôt, « {q.status} » ce trimestre"
     change = q.change
     if change is None:
         return False, ""
-    worse = -change if ind.direction == ">=" else change
+    worse = Direction(ind.direction).worsening(change)
     tolerance = SLIP_POINTS if ind.unit == "%" else SLIP_RELATIVE * abs(q.previous_value or 0)
     if worse >= tolerance and worse > 0:
-        unit = "pt" if ind.unit == "%" else ind.unit
-        amount = format_value(abs(change), "" if unit == "pt" else unit) + (" pt" if unit == "pt" else "")
+        amount = format_amount(abs(change), ind.unit)
         way = "baisse" if change < 0 else "hausse"
         return True, f"{way} de {amount} par rapport au même trimestre un an plus tôt"
     return False, ""
@@ -265,7 +265,7 @@ def requirement(ind: IndicatorDef, target: float | None, ytd_num: float | None, 
     result can reach it ("hors d'atteinte"). For a "≤" mean delay: x < 0 is out of reach, and a
     delay target is never secured in advance. Counts and yearly measures get no requirement.
     """
-    if target is None or ind.kind == "count" or ind.frequency == "yearly":
+    if target is None or ind.kind == IndicatorKind.COUNT or ind.frequency == "yearly":
         return None
     if remaining_months <= 0:
         return Requirement(ANNEE_CLOSE, None, 0, None, "", "L'année est close : le résultat annuel est acquis.")

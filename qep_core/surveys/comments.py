@@ -1,7 +1,7 @@
 """Free-text answers: listed, searched, tagged by theme; masked for anyone but an administrator.
 
 The raw text stays in the database (the référent(e) qualité may need to call a user back); what
-leaves the admin view — other views, every export — is :func:`~qep_core.surveys.privacy.mask_personal_data`'s
+leaves the admin view — other views, every export — is :func:`~qep_core.privacy.mask_personal_data`'s
 output. Searching, for a viewer who sees masked text, searches the masked text: otherwise typing
 a surname would tell whether someone wrote in.
 """
@@ -16,8 +16,8 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from qep_core.frenchforms import normalize
+from qep_core.privacy import mask_personal_data
 from qep_core.surveys.models import SurveyCommentTag, SurveyQuestion
-from qep_core.surveys.privacy import mask_personal_data
 from qep_core.surveys.service import SurveyError, answers_by_question, get_survey, questions_of, responses_of
 
 COLUMNS = ["response_id", "question_id", "Question", "Ligne", "Date", "Mode de recueil", "Commentaire", "Thèmes"]

@@ -25,12 +25,13 @@ from sqlmodel import Session, col, select
 from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog, column_letter, rows_phrase
-from qep_core.importing.service import local_time
+from qep_core.importing.ledger import find_imported, new_batch
+from qep_core.importing.protocol import settled_summary
 from qep_core.importing.workbook import HEAD_ROWS, open_source
 from qep_core.models import ImportBatch, Prefecture
+from qep_core.privacy import mask_personal_data
 from qep_core.surveys.channels import MYSTERY_CHANNELS, guess_mystery_channel
 from qep_core.surveys.models import MysteryCheck, MysteryCriterion, MysteryScore
-from qep_core.surveys.privacy import mask_personal_data
 from qep_core.surveys.reading import cell_text, find_header, parse_timestamp
 from qep_core.surveys.stats import wilson_interval
 
@@ -107,13 +108,14 @@ class MysteryPlan:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def replacements(self) -> list[object]:
+        """Checks are added, never replaced."""
+        return []
+
     def summary(self) -> str:
-        if self.already_imported is not None:
-            when = local_time(self.already_imported.imported_at)
-            return (f"{self.file_name} : déjà importé le {when:%d/%m/%Y à %H:%M} (lot n° {self.already_imported.id}) ; "
-                    "rien n'a changé")
-        if not self.ok:
-            return f"{self.file_name} : refusé, {len(self.errors)} erreur(s) ; rien n'a été enregistré"
+        if (settled := settled_summary(self)) is not None:
+            return settled
         per = ", ".join(f"{sum(c.channel == ch for c in self.checks)} {MYSTERY_CHANNELS[ch].lower()}"
                         for ch in MYSTERY_CHANNELS if any(c.channel == ch for c in self.checks))
         return f"{self.file_name} : {len(self.checks)} contrôle(s) ({per})"
@@ -231,9 +233,7 @@ def analyze_mystery(session: Session, prefecture: Prefecture, file_name: str, da
     if channel is not None and channel not in MYSTERY_CHANNELS:
         plan.errors.append(Issue(ERROR, f"canal inconnu : « {channel} » (attendu : {', '.join(MYSTERY_CHANNELS)})"))
         return plan
-    already = session.exec(select(ImportBatch).where(ImportBatch.prefecture_id == prefecture.id,
-                                                     ImportBatch.sha256 == source.sha256,
-                                                     ImportBatch.status == "imported")).first()
+    already = find_imported(session, prefecture.id or 0, source.sha256)
     if already is not None:
         plan.already_imported = already
         return plan
@@ -274,11 +274,8 @@ def save_mystery(session: Session, prefecture: Prefecture, plan: MysteryPlan, us
         raise ImportRejected(plan.file_name, plan.errors)
     if plan.already_imported is not None:
         return None
-    import json
-
-    batch = ImportBatch(prefecture_id=prefecture.id or 0, file_name=plan.file_name, sha256=plan.sha256,
-                        kind=BATCH_KIND, imported_by=user, rows=len(plan.checks),
-                        warnings_json=json.dumps([w.as_dict() for w in plan.warnings], ensure_ascii=False))
+    batch = new_batch(prefecture.id or 0, plan.file_name, plan.sha256, BATCH_KIND, user, rows=len(plan.checks),
+                      summary=plan.summary(), warnings=plan.warnings)
     session.add(batch)
     session.flush()
     cache: dict[tuple[str, str], MysteryCriterion] = {}

@@ -27,7 +27,7 @@ from pathlib import PurePath
 from qep_core.frenchforms import normalize, parse_month_header
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog, column_letter, rows_phrase
 from qep_core.importing.workbook import HEAD_ROWS, SourceFile, open_source
-from qep_core.surveys.privacy import mask_personal_data
+from qep_core.privacy import mask_personal_data
 
 TIMESTAMP_HEADERS = (  # best first: the moment the answers were submitted
     "date de soumission", "heure de fin", "completion time", "submitted at", "submission date", "date submitted",

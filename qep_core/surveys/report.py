@@ -1,7 +1,7 @@
 """What ``python -m qep_core survey FILE`` prints: each question, its type, its answers counted.
 
 Every text that comes from respondents (choice labels, comments) goes through
-:func:`~qep_core.surveys.privacy.mask_personal_data`: the terminal output is an export like any other.
+:func:`~qep_core.privacy.mask_personal_data`: the terminal output is an export like any other.
 
 JSON keys per question: ``position``, ``column``, ``question``, ``type``, ``type_label``, ``answers``
 (non-blank answers), ``respondents``, ``distribution`` (label → count, best level first for scales);
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from qep_core.frenchforms import format_number_fr
-from qep_core.surveys.privacy import mask_personal_data
+from qep_core.privacy import mask_personal_data
 from qep_core.surveys.questions import type_label
 from qep_core.surveys.reading import ROLE_LABELS, SurveyTable
 from qep_core.surveys.stats import QuestionStats

@@ -37,12 +37,13 @@ from sqlmodel import Session, col, select
 from qep_core.db import session_scope
 from qep_core.frenchforms import month_label_fr, normalize
 from qep_core.importing.issues import WARNING, ImportRejected, Issue, IssueLog
+from qep_core.importing.ledger import find_imported
 from qep_core.importing.long_layout import DRAFT_COLUMNS
+from qep_core.importing.protocol import settled_summary
 from qep_core.importing.service import (
     ImportPlan,
     _month_keys,
     _plan_replacements,
-    local_time,
     save_plan,
     undo_batch,
 )
@@ -119,6 +120,11 @@ class SurveyPlan:
         return not self.errors
 
     @property
+    def replacements(self) -> list[Survey]:
+        """The surveys this file replaces (protocol name of :attr:`replaces`)."""
+        return self.replaces
+
+    @property
     def respondents(self) -> int:
         return self.table.respondents if self.table else 0
 
@@ -126,12 +132,8 @@ class SurveyPlan:
         return period_text(self.period_start, self.period_end)
 
     def summary(self) -> str:
-        if self.already_imported is not None:
-            when = local_time(self.already_imported.imported_at)
-            return (f"{self.file_name} : déjà importé le {when:%d/%m/%Y à %H:%M} (lot n° {self.already_imported.id}) ; "
-                    "rien n'a changé")
-        if not self.ok:
-            return f"{self.file_name} : refusé, {len(self.errors)} erreur(s) ; rien n'a été enregistré"
+        if (settled := settled_summary(self)) is not None:
+            return settled
         parts = [f"{self.file_name} : enquête « {channel_label(self.channel or '')} » {self.year}, "
                  f"{self.respondents} répondant(s), {len(self.questions)} question(s), {self.period_text()}"]
         if self.indicator_code and self.feed is not None:
@@ -377,9 +379,7 @@ def analyze_survey(session: Session, prefecture: Prefecture, file_name: str, dat
     except ImportRejected as exc:
         return SurveyPlan(exc.file_name, "", None, exc.errors)
     plan = SurveyPlan(table.file_name, table.sha256, table, [], list(table.warnings))
-    already = session.exec(select(ImportBatch).where(ImportBatch.prefecture_id == prefecture.id,
-                                                     ImportBatch.sha256 == table.sha256,
-                                                     ImportBatch.status == "imported")).first()
+    already = find_imported(session, prefecture.id or 0, table.sha256)
     if already is not None:
         plan.already_imported = already
         return plan
@@ -581,6 +581,7 @@ def save_survey(session: Session, prefecture: Prefecture, plan: SurveyPlan, user
         _remember(session, prefecture.id or 0, plan.channel, plan.questions[plan.overall_position].text,
                   plan.indicator_code)
     batch.rows = len(plan.feed.drafts) if plan.feed is not None else 0
+    batch.summary = plan.summary()
     session.add(batch)
     session.flush()
     return SurveyOutcome(plan, survey, batch)

@@ -1,0 +1,114 @@
+"""The rules every screen, export, report and the CLI share, each with exactly one home.
+
+Why a package of small modules: the same rule (a status's symbol, how a change reads, which
+channel an indicator belongs to…) used to be re-implemented wherever it was shown, and the copies
+drifted apart. Each module below holds one rule; everything else imports it.
+
+* :mod:`.status` — the five statuses: word, symbol, colours, chart marker, rank;
+* :mod:`.kinds` — indicator kinds (unit, scale) and directions (higher or lower is better);
+* :mod:`.formatting` — how a value, a change and a target read in French;
+* :mod:`.items` — the statuses and kinds of log items (e-mails, letters, complaints…);
+* :mod:`.headings` — "Module N — titre";
+* :mod:`.channels` — the channel an indicator is shown under.
+
+Periods (:mod:`qep_core.periods`) and personal-data masking (:mod:`qep_core.privacy`) have their
+own modules.
+
+The package re-exports every rule, so that screens import ``from qep_core.rules import …``.
+"""
+
+from qep_core.rules.channels import (
+    GENERAL,
+    MODULE_CHANNELS,
+    channel_mapping,
+    fallback_channel,
+    indicator_channel,
+)
+from qep_core.rules.formatting import (
+    DISPLAY_DECIMALS,
+    NO_VALUE,
+    change_unit,
+    format_amount,
+    format_change,
+    format_target,
+    format_value,
+    round_value,
+)
+from qep_core.rules.headings import (
+    module_heading,
+    module_number,
+)
+from qep_core.rules.items import (
+    ANSWERED_STATUSES,
+    LATE_STATUSES,
+    LOG_KIND_LABELS,
+    LOG_KINDS,
+    ItemStatus,
+    LogKind,
+)
+from qep_core.rules.kinds import (
+    Direction,
+    IndicatorKind,
+    direction_of,
+    direction_sign,
+    kind_of,
+)
+from qep_core.rules.status import (
+    A_SURVEILLER,
+    ATTEINT,
+    NON_ATTEINT,
+    PAS_DE_DONNEE,
+    RATED_STATUSES,
+    SANS_OBJECTIF,
+    STATUS_RANK,
+    STATUS_SYMBOL,
+    STATUS_TABLE,
+    STATUSES,
+    StatusStyle,
+    chart_legend,
+    status_text,
+    style_of,
+)
+
+__all__ = [
+    "ANSWERED_STATUSES",
+    "ATTEINT",
+    "A_SURVEILLER",
+    "DISPLAY_DECIMALS",
+    "GENERAL",
+    "LATE_STATUSES",
+    "LOG_KINDS",
+    "LOG_KIND_LABELS",
+    "MODULE_CHANNELS",
+    "NON_ATTEINT",
+    "NO_VALUE",
+    "PAS_DE_DONNEE",
+    "RATED_STATUSES",
+    "SANS_OBJECTIF",
+    "STATUSES",
+    "STATUS_RANK",
+    "STATUS_SYMBOL",
+    "STATUS_TABLE",
+    "Direction",
+    "IndicatorKind",
+    "ItemStatus",
+    "LogKind",
+    "StatusStyle",
+    "change_unit",
+    "channel_mapping",
+    "chart_legend",
+    "direction_of",
+    "direction_sign",
+    "fallback_channel",
+    "format_amount",
+    "format_change",
+    "format_target",
+    "format_value",
+    "indicator_channel",
+    "kind_of",
+    "module_heading",
+    "module_number",
+    "round_value",
+    "status_text",
+    "style_of",
+]
