@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from qep_core.charts import breakdown_chart, monthly_chart
+from qep_core import services
 from qep_ui import data
 from qep_ui.indicator_view import (
     aggregates_table,
@@ -29,7 +29,7 @@ st.title(ind.label)
 st.caption(definition_text(ind, engagements))
 
 who = view.principal
-perims = [p for p in data.perimetres(view) if who.sees_perimetre(p.id or 0)]
+perims = data.perimetres(view)  # the service gives only those this user may read
 names = {p.name: p.id for p in perims}
 chosen = st.multiselect("Périmètres (tous si aucun n'est choisi)", list(names), key="ind_perimetres",
                         placeholder="Toute la préfecture")
@@ -48,7 +48,7 @@ cols[3].metric("Même période un an plus tôt", result_summary(result)[3])
 chart_period = period_for_chart(view.period)
 current = data.monthly(view, code, chart_period, perimetre_ids)
 previous = data.monthly(view, code, chart_period.shifted_years(-1), perimetre_ids)
-figure = monthly_chart(ind, current, previous, title=f"{ind.label} — {chart_period.label}")
+figure = services.dashboard.monthly_chart(ind, current, previous, title=f"{ind.label} — {chart_period.label}")
 st.plotly_chart(figure, config={"displaylogo": False}, key="monthly_chart")
 st.markdown(f"**Cumuls {chart_period.end.year}** — pondérés (Σ numérateurs / Σ dénominateurs), jamais une moyenne "
             "des taux mensuels")
@@ -65,7 +65,7 @@ if who.can("read_detail"):
     if breakdown["value"].notna().sum() < 2:
         st.caption("Un seul périmètre (ou aucun) a des données pour cette période : pas de répartition à montrer.")
     else:
-        st.plotly_chart(breakdown_chart(ind, breakdown, result.target.value,
+        st.plotly_chart(services.dashboard.breakdown_chart(ind, breakdown, result.target.value,
                                         title=f"{ind.label} — par périmètre, {view.period.label}"),
                         config={"displaylogo": False}, key="breakdown_chart")
         table = breakdown_table(ind, breakdown)

@@ -19,7 +19,16 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from qep_core.models import Observation, Perimetre
+from qep_core.models import (
+    Engagement,
+    ImportBatch,
+    Indicator,
+    Observation,
+    Perimetre,
+    Prefecture,
+    PrefectureModule,
+    Target,
+)
 from qep_core.periods import Period
 from qep_core.referentiel import IndicatorDef, TargetBook, TargetRule, indicators_for
 from qep_core.rules.kinds import Direction, IndicatorKind
@@ -269,8 +278,6 @@ def data_range(session: Session, prefecture_id: int) -> tuple[dt.date, dt.date] 
 
 def data_version(session: Session, prefecture_id: int) -> str:
     """Changes whenever anything a figure depends on changes: the key of the app's caches."""
-    from qep_core.models import ImportBatch, Indicator, Target
-
     batches = session.exec(
         select(func.count(), func.max(ImportBatch.id), func.sum(func.length(ImportBatch.status)))
         .where(ImportBatch.prefecture_id == prefecture_id)
@@ -279,8 +286,6 @@ def data_version(session: Session, prefecture_id: int) -> str:
         select(func.count(), func.max(Target.id), func.sum(Target.target), func.sum(Target.alert_threshold))
         .where(Target.prefecture_id == prefecture_id)
     ).first()
-    from qep_core.models import Engagement, Perimetre, Prefecture, PrefectureModule
-
     indicators = session.exec(select(func.count(), func.max(Indicator.id), func.sum(func.length(Indicator.label)))).first()
     engagements = session.exec(select(func.count(), func.max(Engagement.id), func.sum(func.length(Engagement.title)))).first()
     perimetres = session.exec(select(func.count(), func.max(Perimetre.id), func.sum(func.length(Perimetre.name)))

@@ -1,22 +1,20 @@
 """Widgets of the "Exports" page: choose a document, prepare it (with progress for the slow ones),
-download it. The page calls :func:`qep_core.exports.service.build_export`, as the CLI does."""
+download it. The page calls ``services.exports.build``, as the CLI does (it checks who may have which document)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from qep_core.exports.content import DEFAULT_MIN_VOLUME
-from qep_core.exports.service import (
-    KIND_LABELS,
-    KINDS,
-    SLOW_KINDS,
-    ExportError,
-    ExportFile,
-    ExportRequest,
-    build_export,
-)
+from qep_core import services
 from qep_core.periods import quarter_of, quarter_period
-from qep_ui.state import View, engine
+from qep_ui.auth import actor
+from qep_ui.state import View
+
+Exports = services.exports
+KIND_LABELS, SLOW_KINDS, DEFAULT_MIN_VOLUME = Exports.KIND_LABELS, Exports.SLOW_KINDS, Exports.DEFAULT_MIN_VOLUME
+ExportError = Exports.ExportError
+ExportFile = Exports.ExportFile
+ExportRequest = Exports.ExportRequest
 
 RESULT_KEY = "qep_export_result"
 DESCRIPTIONS = {
@@ -30,14 +28,14 @@ DESCRIPTIONS = {
     "xlsx": "Une feuille par module : valeurs, cibles, statuts colorés, valeurs mensuelles ; détail par périmètre.",
     "sp-plus": "Les résultats de l'année dans les colonnes du jeu national de résultats de qualité de service.",
 }
-PUBLIC_KINDS = {"clu", "affiche", "sp-plus"}
+PUBLIC_KINDS = Exports.PUBLIC_KINDS
 QUARTERLY_KINDS = {"copil", "clu", "affiche", "xlsx"}
 
 
 def request_form(view: View) -> ExportRequest:
     """The choices of the page; the year is the sidebar's."""
     year = view.period.end.year
-    kinds = [k for k in KINDS if k in PUBLIC_KINDS or view.principal.can("export_internal")]
+    kinds = Exports.kinds_for(actor())
     kind = st.radio("Document", kinds, format_func=KIND_LABELS.get, key="export_kind")
     st.caption(DESCRIPTIONS[kind])
     cols = st.columns(3)
@@ -77,20 +75,21 @@ def prepare(view: View, req: ExportRequest) -> None:
     """Build the file on demand (with a progress box for slides and PDFs) and keep it for download."""
     if not st.button("Préparer le document", type="primary", icon=":material/build:"):
         return
-    from qep_ui.auth import require
-
-    require("export" if req.kind in PUBLIC_KINDS else "export_internal")  # checked on the server, every time
     st.session_state.pop(RESULT_KEY, None)
+    who = actor()  # the service checks, on the server and every time, that this user may have this document
     try:
         if req.kind in SLOW_KINDS:
             with st.status("Préparation du document…", expanded=True) as box:
-                result = build_export(engine(), view.prefecture.id or 0, req, progress=box.write)
+                result = Exports.build(who, view.prefecture.id or 0, req, progress=box.write)
                 box.update(label="Document prêt", state="complete", expanded=False)
         else:
             with st.spinner("Préparation…"):
-                result = build_export(engine(), view.prefecture.id or 0, req)
+                result = Exports.build(who, view.prefecture.id or 0, req)
     except ExportError as exc:
         st.error(f"Impossible de préparer ce document : {exc}.")
+        return
+    except services.AccessDenied as exc:
+        st.error(str(exc))
         return
     st.session_state[RESULT_KEY] = (req, result)
 

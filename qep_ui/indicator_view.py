@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
-from qep_core.compute import IndicatorResult
+from qep_core import services
 from qep_core.frenchforms import month_label_fr
-from qep_core.models import Engagement
 from qep_core.periods import Period, quarter_period, year_period
-from qep_core.referentiel import FREQUENCY_LABELS, KIND_LABELS, IndicatorDef
-from qep_core.report import format_target
-from qep_core.rules.formatting import format_value
-from qep_core.rules.status import status_text
+from qep_core.rules import format_value, status_text
 from qep_ui import data
 from qep_ui.state import View
 from qep_ui.widgets import change_text
+
+Dashboard = services.dashboard
+IndicatorDef = Dashboard.IndicatorDef
+format_target = Dashboard.format_target  # a result's target as it reads (qep_core.report)
 
 
 def period_for_chart(period: Period) -> Period:
@@ -22,7 +23,7 @@ def period_for_chart(period: Period) -> Period:
     return period if period.kind == "rolling12" else year_period(period.end.year)
 
 
-def definition_text(ind: IndicatorDef, engagements: list[Engagement]) -> str:
+def definition_text(ind: IndicatorDef, engagements: list[Dashboard.Engagement]) -> str:
     eng = next((e for e in engagements if e.key == ind.engagement_key), None)
     where = f"Engagement {eng.number} — {eng.title}" if eng and eng.number else f"Module {ind.module_code[1:]}"
     counts = ind.counts
@@ -34,11 +35,11 @@ def definition_text(ind: IndicatorDef, engagements: list[Engagement]) -> str:
         factor = " × 1 000" if ind.kind == "per_mille" else ""
         how = f"{counts['numerator'].label.lower()} / {counts['denominator'].label.lower()}{factor}"
     sign = "≥" if ind.direction == ">=" else "≤"
-    return (f"{where} · {KIND_LABELS[ind.kind]} ({how}) · objectif {sign} · suivi {FREQUENCY_LABELS[ind.frequency]} "
+    return (f"{where} · {Dashboard.KIND_LABELS[ind.kind]} ({how}) · objectif {sign} · suivi {Dashboard.FREQUENCY_LABELS[ind.frequency]} "
             f"· code {ind.code}")
 
 
-def result_summary(result: IndicatorResult) -> tuple[str, str | None, str, str]:
+def result_summary(result: Dashboard.IndicatorResult) -> tuple[str, str | None, str, str]:
     unit = result.indicator.unit
     return (format_value(result.value, unit), change_text(result), format_target(result),
             format_value(result.previous_value, unit))
@@ -75,10 +76,6 @@ def breakdown_table(ind: IndicatorDef, frame: pd.DataFrame) -> pd.DataFrame:
 
 def late_items_section(view: View, ind: IndicatorDef, period: Period, perimetre_ids: tuple[int, ...] | None) -> None:
     """The late items behind a log-fed figure; personal columns only on explicit request."""
-    import streamlit as st
-
-    from qep_core.drilldown import personal_columns
-
     late = data.log_items(view, ind.code, period, perimetre_ids, only_late=True)
     if late.empty:
         everything = data.log_items(view, ind.code, period, perimetre_ids, only_late=False)
@@ -91,7 +88,7 @@ def late_items_section(view: View, ind: IndicatorDef, period: Period, perimetre_
     if view.principal.can("read_personal") and st.toggle(
             "Afficher les autres colonnes du journal (expéditeur, objet… : données personnelles possibles)",
             key=f"personal-{ind.code}"):
-        shown = pd.concat([shown, personal_columns(late)], axis=1)
+        shown = pd.concat([shown, Dashboard.personal_columns(late)], axis=1)
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"Reçu le": st.column_config.DateColumn(format="DD/MM/YYYY"),
                                 "Répondu le": st.column_config.DateColumn(format="DD/MM/YYYY"),

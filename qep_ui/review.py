@@ -4,31 +4,23 @@ must achieve, breaks, the COPIL's comments and actions, freezing (kept out of th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
+from qep_core import services
 from qep_core.periods import quarter_of, quarter_period
-from qep_core.review.workflow import (
-    A_ATTEINDRE,
-    ACQUIS,
-    HORS_ATTEINTE,
-    ReviewError,
-    ReviewLine,
-    ReviewView,
-    add_action,
-    break_text,
-    delete_action,
-    freeze_review,
-    open_review,
-    reopen_review,
-    save_comment,
-    ytd_label,
-)
-from qep_core.rules.formatting import format_change
-from qep_core.rules.status import NON_ATTEINT, status_text
+from qep_core.rules import NON_ATTEINT, format_change, status_text
+from qep_ui.auth import actor
 from qep_ui.importing import flash
-from qep_ui.state import View, engine
+from qep_ui.state import View
+
+Review = services.review
+ReviewLine = Review.ReviewLine
+ReviewView = Review.ReviewView
+A_ATTEINDRE, ACQUIS, HORS_ATTEINTE = Review.A_ATTEINDRE, Review.ACQUIS, Review.HORS_ATTEINTE
+break_text, ytd_label = Review.break_text, Review.ytd_label
 
 QUARTER_KEY = "revue_trim"
 
@@ -49,10 +41,8 @@ def choose_quarter(view: View) -> int:
 
 
 def load(view: View, quarter: int) -> ReviewView:
-    from qep_core.db import session_scope
-
-    with session_scope(engine()) as session:
-        return open_review(session, view.prefecture.id or 0, view.period.end.year, quarter)
+    """The review of the quarter as this user may see it (the service cuts it to the user)."""
+    return Review.quarter_review(actor(), view.prefecture.id or 0, view.period.end.year, quarter)
 
 
 def _change(line: ReviewLine) -> str:
@@ -165,8 +155,7 @@ def comments_section(view: View, rv: ReviewView, user: str) -> None:
             if not changed:
                 flash("info", "Aucun commentaire n'a changé.")
                 st.rerun()
-            _write(view, lambda s: [save_comment(s, view.prefecture.id or 0, r.year, r.quarter, code, text, user)
-                                    for code, text in changed.items()],
+            _write(lambda who: Review.save_comments(who, view.prefecture.id or 0, r.year, r.quarter, changed),
                    f"{len(changed)} commentaire(s) enregistré(s).")
 
 
@@ -184,7 +173,7 @@ def actions_section(view: View, rv: ReviewView) -> None:
                              f"{planned}")
             if not r.frozen and a.id is not None and view.principal.can("comment") and cols[1].button("Retirer", key=f"del_action_{a.id}",
                                                                     icon=":material/delete:"):
-                _write(view, lambda s, i=a.id: delete_action(s, view.prefecture.id or 0, i), "Action retirée.")
+                _write(lambda who, i=a.id: Review.delete_action(who, view.prefecture.id or 0, i), "Action retirée.")
     else:
         st.caption("Aucune action décidée pour ce trimestre.")
     if r.frozen or not view.principal.can("comment"):
@@ -198,8 +187,8 @@ def actions_section(view: View, rv: ReviewView) -> None:
         owner = cols[1].text_input("Pilote", max_chars=200)
         due = cols[2].date_input("Échéance", value=None, format="DD/MM/YYYY")
         if st.form_submit_button("Ajouter l'action", icon=":material/add_task:"):
-            _write(view, lambda s: add_action(s, view.prefecture.id or 0, r.year, r.quarter, text,
-                                              indicator_code=code or None, owner=owner, due_date=due),
+            _write(lambda who: Review.add_action(who, view.prefecture.id or 0, r.year, r.quarter, text,
+                                                 indicator_code=code or None, owner=owner, due_date=due),
                    "Action ajoutée.")
 
 
@@ -213,7 +202,7 @@ def freeze_section(view: View, rv: ReviewView, user: str) -> None:
         st.caption("Rouvrir la revue la rend de nouveau modifiable ; elle suivra alors les chiffres du moment.")
         confirm = st.checkbox("Je confirme vouloir rouvrir cette revue", key="reopen_confirm")
         if st.button("Rouvrir la revue", disabled=not confirm, icon=":material/lock_open:"):
-            _write(view, lambda s: reopen_review(s, view.prefecture.id or 0, r.year, r.quarter), "Revue rouverte.")
+            _write(lambda who: Review.reopen(who, view.prefecture.id or 0, r.year, r.quarter), "Revue rouverte.")
         return
     cols = st.columns([1, 2])
     meeting = cols[0].date_input("Date de la réunion du COPIL", value=dt.date.today(), format="DD/MM/YYYY",
@@ -221,23 +210,16 @@ def freeze_section(view: View, rv: ReviewView, user: str) -> None:
     cols[1].caption("Figer la revue enregistre les chiffres, les commentaires et les actions tels qu'ils sont : "
                     "un import ultérieur ne les changera plus.")
     if st.button("Figer la revue", type="primary", icon=":material/lock:"):
-        _write(view, lambda s: freeze_review(s, view.prefecture.id or 0, r.year, r.quarter, meeting, user),
+        _write(lambda who: Review.freeze(who, view.prefecture.id or 0, r.year, r.quarter, meeting),
                "Revue figée : le procès-verbal est enregistré.")
 
 
-def _write(view: View, action, message: str) -> None:
-    """Run one change of the review in its own transaction, with its line in the change history."""
-    from qep_core.change_history import record_change
-    from qep_core.db import session_scope
-    from qep_ui.auth import author, require
-
-    require("comment")  # checked again here: a button drawn earlier is not a permission
+def _write(change: Callable[[services.Actor], object], message: str) -> None:
+    """Run one change of the review through its service (which checks the right, writes the
+    change and its history line in one transaction), then say how it went after the rerun."""
     try:
-        with session_scope(engine(), write=True) as session:
-            action(session)
-            record_change(session, user=author(), action="review", prefecture_id=view.prefecture.id, entity="revue trimestrielle",
-                          summary=message)
-    except ReviewError as exc:
+        change(actor())
+    except (Review.ReviewError, services.AccessDenied) as exc:
         flash("error", str(exc))
     else:
         flash("success", message)

@@ -11,15 +11,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from qep_core import services
 from qep_core.access import LOCAL_PRINCIPAL, Principal
-from qep_core.compute import data_range, data_version, latest_month_with_data
-from qep_core.db import session_scope
 from qep_core.frenchforms import MONTH_NAMES_FR
-from qep_core.models import Prefecture
 from qep_core.periods import Period, month_period, quarter_of, quarter_period, rolling_12, year_period
-from qep_core.prefectures import list_prefectures
-from qep_ui.auth import require
-from qep_ui.database import database as engine  # until every page calls the services
+from qep_ui.auth import actor, require
+from qep_ui.database import database as engine  # noqa: F401  (transition alias for pages not yet on the services)
 
 VIEWS = {"annee": "Année", "trimestre": "Trimestre", "mois": "Mois", "12mois": "12 mois glissants"}
 QUARTERS = {1: "1er trimestre", 2: "2e trimestre", 3: "3e trimestre", 4: "4e trimestre"}
@@ -27,7 +24,7 @@ QUARTERS = {1: "1er trimestre", 2: "2e trimestre", 3: "3e trimestre", 4: "4e tri
 
 @dataclass(frozen=True)
 class View:
-    prefecture: Prefecture
+    prefecture: services.dashboard.Prefecture
     period: Period
     first_month: dt.date | None
     last_month: dt.date | None
@@ -76,8 +73,8 @@ def publish(key: str) -> None:
 
 def sidebar(principal: Principal = LOCAL_PRINCIPAL) -> View | None:
     """Render the shared choices; None when no préfecture exists yet (or none this user may see)."""
-    with session_scope(engine()) as session:
-        prefs = [p for p in list_prefectures(session) if principal.sees_prefecture(p.id or 0)]
+    who = actor()
+    prefs = services.dashboard.prefectures(who)
     if not prefs:
         return None
     codes = [p.code for p in prefs]
@@ -86,11 +83,8 @@ def sidebar(principal: Principal = LOCAL_PRINCIPAL) -> View | None:
     code = st.sidebar.selectbox("Préfecture", codes, key="pref", format_func=lambda c: by_code[c].name,
                                 help="Le code du département est dans l'adresse de la page (pref=…).")
     pref = by_code[code]
-    with session_scope(engine()) as session:
-        span = data_range(session, pref.id or 0)
-        latest = latest_month_with_data(session, pref.id or 0)
-        version = data_version(session, pref.id or 0)
-    first, last = (span[0], latest) if span else (None, None)
+    status = services.dashboard.data_status(who, pref.id or 0)
+    first, last, version = status.first_month, status.last_month, status.version
     today = dt.date.today()
     last_year = last.year if last else today.year
     years = list(range(last_year, (first.year if first else last_year) - 1, -1))
@@ -120,7 +114,7 @@ def sidebar(principal: Principal = LOCAL_PRINCIPAL) -> View | None:
         publish(key)
     if last is not None:
         st.sidebar.caption(f"Données disponibles jusqu'à {MONTH_NAMES_FR[last.month - 1]} {last.year}.")
-    return View(pref, period, first, last, version, principal)
+    return View(pref, period, first, last, version, who.principal)
 
 
 def current_view() -> View | None:

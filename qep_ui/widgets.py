@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import pandas as pd
 import streamlit as st
 
-from qep_core.compute import IndicatorResult
-from qep_core.importing import Issue
-from qep_core.report import format_target
-from qep_core.rules.formatting import format_change, format_value
-from qep_core.rules.kinds import Direction, IndicatorKind
-from qep_core.rules.status import A_SURVEILLER, ATTEINT, NON_ATTEINT, RATED_STATUSES, status_text, style_of
-from qep_core.safe_cells import csv_bytes as _csv_bytes
-from qep_core.safe_cells import xlsx_bytes as _xlsx_bytes
+from qep_core import services
+from qep_core.rules import (
+    A_SURVEILLER,
+    ATTEINT,
+    NON_ATTEINT,
+    RATED_STATUSES,
+    Direction,
+    IndicatorKind,
+    format_change,
+    format_value,
+    status_text,
+    style_of,
+)
+
+_dashboard = services.dashboard
+IndicatorResult = _dashboard.IndicatorResult
+format_target = _dashboard.format_target  # a result's target as it reads (qep_core.report)
+_csv_bytes, _xlsx_bytes = _dashboard.csv_bytes, _dashboard.xlsx_bytes
+
+
+class Issue(Protocol):
+    """An import problem as the tables show it (``qep_core.importing.Issue``)."""
+
+    @property
+    def severity(self) -> str: ...
+    @property
+    def sheet(self) -> str | None: ...
+    @property
+    def row(self) -> int | None: ...
+    @property
+    def column(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
 
 _MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`"})
 
@@ -88,7 +114,7 @@ def download_table(frame: pd.DataFrame, stem: str, key: str) -> None:
                             icon=":material/download:", on_click="ignore")
 
 
-def issues_table(issues: list[Issue]) -> pd.DataFrame:
+def issues_table(issues: Sequence[Issue]) -> pd.DataFrame:
     return pd.DataFrame(
         [{"Gravité": i.severity, "Feuille": i.sheet or "", "Ligne": "" if i.row is None else str(i.row),
           "Colonne": i.column or "", "Message": i.message} for i in issues],
@@ -96,7 +122,7 @@ def issues_table(issues: list[Issue]) -> pd.DataFrame:
     )
 
 
-def show_issues(issues: list[Issue], key: str) -> None:
+def show_issues(issues: Sequence[Issue], key: str) -> None:
     if not issues:
         return
     st.dataframe(issues_table(issues), hide_index=True, width="stretch", key=key,

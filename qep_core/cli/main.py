@@ -14,8 +14,6 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from sqlmodel import Session
-
 from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.cli import admin, pilotage, surveys
@@ -29,13 +27,11 @@ from qep_core.cli.common import (
     actor_from_args,
     write_output,
 )
-from qep_core.compute import compute_indicators, latest_month_with_data
 from qep_core.db import analyze, create_schema, database_url, get_engine, session_scope
 from qep_core.demo import DEMO_DIR, load_demo
 from qep_core.periods import Period, parse_period, quarter_period, year_period
-from qep_core.prefectures import PrefectureError, list_prefectures, perimetres_of, resolve_prefecture
+from qep_core.prefectures import PrefectureError, list_prefectures, resolve_prefecture
 from qep_core.referentiel import seed_referentiel
-from qep_core.report import to_csv, to_json, to_table
 from qep_core.rules.formatting import format_value
 
 
@@ -108,13 +104,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     return status
 
 
-def _period_from_args(args: argparse.Namespace, session: Session, prefecture_id: int) -> Period:
+def _period_from_args(args: argparse.Namespace, latest: dt.date | None) -> Period:
     if args.period:
         return parse_period(args.period)
     if args.month:
         return parse_period(args.month)
     if args.year is None:
-        latest = latest_month_with_data(session, prefecture_id)
         if latest is None:
             raise UsageError("aucune donnée : précisez --year")
         return year_period(latest.year)
@@ -124,35 +119,33 @@ def _period_from_args(args: argparse.Namespace, session: Session, prefecture_id:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """The figures of a period, as the principal may read them (a contributor: its périmètres)."""
     engine = get_engine()
-    with session_scope(engine) as session:
-        pref = resolve_prefecture(session, args.prefecture)
-        try:
-            period = _period_from_args(args, session, pref.id or 0)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from exc
-        perimetre_ids = None
-        if args.perimetre:
-            from qep_core.prefectures import perimetre_key
-
-            wanted = {perimetre_key(p) for p in args.perimetre}
-            found = [p for p in perimetres_of(session, pref.id or 0) if perimetre_key(p.name) in wanted]
-            if len(found) != len(wanted):
-                names = ", ".join(p.name for p in perimetres_of(session, pref.id or 0))
-                raise UsageError(f"périmètre inconnu ; périmètres existants : {names}")
-            perimetre_ids = [p.id for p in found if p.id is not None]  # saved rows: all of them
-        results = compute_indicators(session, pref.id or 0, period, perimetre_ids=perimetre_ids)
-        if args.indicator:
-            results = [r for r in results if r.indicator.code in {c.upper() for c in args.indicator}]
+    actor = actor_from_args(args, engine)
+    dashboard = services.dashboard
+    pref = dashboard.prefecture(actor, args.prefecture)
+    try:
+        period = _period_from_args(args, dashboard.data_status(actor, pref.id or 0).last_month)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    perimetre_ids = None
+    if args.perimetre:
+        perims = dashboard.perimetres(actor, pref.id or 0)
+        perimetre_ids = dashboard.perimetre_ids_by_name(perims, args.perimetre)
+        if perimetre_ids is None:
+            raise UsageError(f"périmètre inconnu ; périmètres existants : {', '.join(p.name for p in perims)}")
+    results = dashboard.indicator_results(actor, pref.id or 0, period, perimetre_ids)
+    if args.indicator:
+        results = [r for r in results if r.indicator.code in {c.upper() for c in args.indicator}]
     if args.format == "json":
         meta = {"prefecture": pref.name, "code": pref.code, "period": period.code, "period_label": period.label,
                 "perimetres": args.perimetre or []}
-        write_output(to_json(results, meta), args.output)
+        write_output(dashboard.to_json(results, meta), args.output)
     elif args.format == "csv":
-        write_output(to_csv(results), args.output)
+        write_output(dashboard.to_csv(results), args.output)
     else:
         title = f"{pref.name} — {period.label}" + (f" — {', '.join(args.perimetre)}" if args.perimetre else "")
-        write_output(to_table(results, title), args.output)
+        write_output(dashboard.to_table(results, title), args.output)
     return EXIT_OK
 
 
@@ -197,23 +190,22 @@ def cmd_target(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Slides, bilan, poster, workbook or Services Publics+ file: the same builder as the Exports page."""
-    from qep_core.exports.service import ExportError, ExportRequest, build_export
-
+    """Slides, bilan, poster, workbook or Services Publics+ file: the same service as the Exports page."""
     engine = get_engine()
-    with session_scope(engine) as session:
-        pref = resolve_prefecture(session, args.prefecture)
+    actor = actor_from_args(args, engine)
+    exports = services.exports
+    pref = services.dashboard.prefecture(actor, args.prefecture)
     out = Path(args.output)
     fmt = args.format
     if fmt is None and args.kind == "bilan":
         fmt = "html" if out.suffix.lower() in (".html", ".htm") else "pdf"
     if fmt is None and args.kind == "sp-plus":
         fmt = "xlsx" if out.suffix.lower() == ".xlsx" else "csv"
-    request = ExportRequest(args.kind, args.year, args.quarter, args.min_volume, args.page.upper(), fmt)
+    request = exports.ExportRequest(args.kind, args.year, args.quarter, args.min_volume, args.page.upper(), fmt)
     try:
-        result = build_export(engine, pref.id or 0, request,
-                              progress=(lambda text: print(f"… {text}", file=sys.stderr)) if args.verbose else None)
-    except ExportError as exc:
+        result = exports.build(actor, pref.id or 0, request,
+                               progress=(lambda text: print(f"… {text}", file=sys.stderr)) if args.verbose else None)
+    except exports.ExportError as exc:
         raise UsageError(str(exc)) from exc
     out.write_bytes(result.data)
     print(f"écrit : {out} ({len(result.data) // 1024 + 1} Ko)")

@@ -38,6 +38,7 @@ from qep_core.exports.content import (
     ModuleSection,
 )
 from qep_core.exports.textfit import LINE_SPACING, fit_size, shorten, text_height
+from qep_core.frenchforms import MONTH_NAMES_FR
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import Direction, IndicatorKind
 from qep_core.rules.status import (
@@ -333,8 +334,6 @@ def title_slide(deck: Deck) -> None:
              min_pt=14, color=GREY_TEXT, name="subtitle")
     until = ""
     if c.data_until is not None and c.data_until < c.period.end:
-        from qep_core.frenchforms import MONTH_NAMES_FR
-
         until = f" · données disponibles jusqu'à {MONTH_NAMES_FR[c.data_until.month - 1]} {c.data_until.year}"
     add_text(slide, 1.0, 5.3, SLIDE_W - 2.0, 0.5, f"Document établi le {c.generated_on:%d/%m/%Y}{until}", max_pt=14,
              min_pt=10, color=GREY_TEXT, name="date")

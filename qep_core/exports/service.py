@@ -10,9 +10,14 @@ from sqlalchemy.engine import Engine
 
 from qep_core.compute import data_range, monthly_values_all
 from qep_core.db import session_scope
+from qep_core.exports.affiche import affiche_content, render_affiche_pdf
+from qep_core.exports.bilan import html_to_pdf, render_bilan_html
 from qep_core.exports.content import CLU, COPIL, DEFAULT_MIN_VOLUME, PUBLIC, build_content
+from qep_core.exports.sp_plus import last_update, sp_plus_rows, to_csv, to_xlsx
+from qep_core.exports.xlsx_export import build_workbook
 from qep_core.models import Prefecture
 from qep_core.periods import Period, quarter_of, quarter_period, year_period
+from qep_core.referentiel import indicators_for
 
 KINDS = ("copil", "clu", "bilan", "affiche", "xlsx", "sp-plus")
 KIND_LABELS = {
@@ -90,8 +95,6 @@ def build_export(engine: Engine, prefecture_id: int, req: ExportRequest,
         period = _period(req, *span)
         stem = f"{req.kind}-{pref.code}-{period.code}"
         if req.kind == "affiche":
-            from qep_core.exports.affiche import affiche_content
-
             content, tiles = affiche_content(session, prefecture_id, period.start.year,
                                              period.quarter, req.min_volume)
         else:
@@ -99,23 +102,17 @@ def build_export(engine: Engine, prefecture_id: int, req: ExportRequest,
             content = build_content(session, prefecture_id, period, audience, req.min_volume)
             monthly = {}
             if req.kind == "xlsx":
-                from qep_core.referentiel import indicators_for
-
                 indicators = [d for d in indicators_for(session, prefecture_id) if d.code in
                               {f.code for f in content.indicators}]
                 monthly = monthly_values_all(session, prefecture_id, indicators, period)
             if req.kind == "sp-plus":
-                from qep_core.exports.sp_plus import last_update
-
                 updated = last_update(session, prefecture_id)
     if req.kind in ("copil", "clu"):
-        from qep_core.exports.pptx_slides import build_deck
+        from qep_core.exports.pptx_slides import build_deck  # python-pptx: loaded on first use (heavy)
 
         step("Mise en page des diapositives")
         return ExportFile(f"{stem}.pptx", PPTX, build_deck(content))
     if req.kind == "bilan":
-        from qep_core.exports.bilan import html_to_pdf, render_bilan_html
-
         step("Rédaction du bilan")
         html = render_bilan_html(content)
         if fmt == "html":
@@ -123,18 +120,12 @@ def build_export(engine: Engine, prefecture_id: int, req: ExportRequest,
         step("Mise en page du PDF")
         return ExportFile(f"{stem}.pdf", "application/pdf", html_to_pdf(html))
     if req.kind == "affiche":
-        from qep_core.exports.affiche import render_affiche_pdf
-
         step("Mise en page de l'affiche")
         return ExportFile(f"affiche-{pref.code}-{period.code}-{req.page}.pdf", "application/pdf",
                           render_affiche_pdf(content, tiles, req.page))
     if req.kind == "xlsx":
-        from qep_core.exports.xlsx_export import build_workbook
-
         step("Écriture du classeur")
         return ExportFile(f"tableau-de-bord-{pref.code}-{period.code}.xlsx", XLSX, build_workbook(content, monthly))
-    from qep_core.exports.sp_plus import sp_plus_rows, to_csv, to_xlsx
-
     rows = sp_plus_rows(content, updated)
     if fmt == "xlsx":
         return ExportFile(f"services-publics-plus-{pref.code}-{period.code}.xlsx", XLSX, to_xlsx(rows))

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from qep_core.exports.content import DocumentContent
 from qep_core.exports.xlsx_export import HEADER_FILL, HEADER_FONT, put
 from qep_core.importing.ledger import INDICATOR_FILE_KINDS
-from qep_core.models import ImportBatch
+from qep_core.models import ImportBatch, local_time
 from qep_core.rules.formatting import DISPLAY_DECIMALS
 from qep_core.safe_cells import neutralise
 
@@ -43,7 +43,8 @@ def last_update(session: Session, prefecture_id: int) -> dt.date | None:
                                                                         col(ImportBatch.file_kind).in_(INDICATOR_FILE_KINDS))).first()
     if when is None:
         return None
-    return when.date() if isinstance(when, dt.datetime) else dt.date.fromisoformat(str(when)[:10])
+    moment = when if isinstance(when, dt.datetime) else dt.datetime.fromisoformat(str(when))
+    return local_time(moment).date()  # stored in UTC: the day as Paris saw it
 
 
 def sp_plus_rows(content: DocumentContent, updated: dt.date | None) -> list[dict[str, object]]:

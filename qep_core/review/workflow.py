@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import json
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -331,8 +332,11 @@ def break_text(b: MonthBreak, unit: str) -> str:
             f"({b.direction} nette ; médiane des 12 mois précédents {format_value(b.median, unit)})")
 
 
-def compute_review(session: Session, prefecture_id: int, year: int, quarter: int) -> Review:
-    """The live review of a quarter (with the comments and actions saved so far)."""
+def compute_review(session: Session, prefecture_id: int, year: int, quarter: int,
+                   perimetre_ids: Iterable[int] | None = None) -> Review:
+    """The live review of a quarter (with the comments and actions saved so far), over the
+    *perimetre_ids* only when given (a contributor's review sums over its own périmètres)."""
+    perims = None if perimetre_ids is None else list(perimetre_ids)
     pref = session.get(Prefecture, prefecture_id)
     if pref is None:
         raise ReviewError("préfecture inconnue")
@@ -340,18 +344,20 @@ def compute_review(session: Session, prefecture_id: int, year: int, quarter: int
     modules = labelled_modules(session, prefecture_id)
     indicators = [d for d in indicators_for(session, prefecture_id) if d.module_code in modules]
     quarter_results = {r.indicator.code: r for r in compute_indicators(session, prefecture_id, q_period,
-                                                                       indicators=indicators)}
+                                                                       indicators=indicators, perimetre_ids=perims)}
     ytd = {r.indicator.code: r for r in compute_indicators(session, prefecture_id, ytd_period(year, quarter),
-                                                           indicators=indicators, with_previous=False)}
+                                                           indicators=indicators, with_previous=False,
+                                                           perimetre_ids=perims)}
     remaining = 12 - q_period.end.month
     last_year_rest: dict[int, float] = {}
     if remaining:
         rest = Period(add_months(q_period.end, 1 - 12), dt.date(year - 1, 12, 1), "range")
-        sums = observation_sums(session, prefecture_id, rest, (), None, [d.id for d in indicators])
+        sums = observation_sums(session, prefecture_id, rest, (), perims, [d.id for d in indicators])
         last_year_rest = {int(r.indicator_id): float(r.denominator) for r in sums.itertuples(index=False)
                           if r.denominator is not None and r.denominator == r.denominator}
     history = Period(add_months(q_period.start, -BREAK_WINDOW), q_period.end, "range")
-    monthly = monthly_values_all(session, prefecture_id, [d for d in indicators if d.frequency == "monthly"], history)
+    monthly = monthly_values_all(session, prefecture_id, [d for d in indicators if d.frequency == "monthly"], history,
+                                 perims)
     book = TargetBook(session, prefecture_id, indicators)
     lines = []
     for ind in indicators:
@@ -409,6 +415,11 @@ def _comments(session: Session, row: QuarterReview | None) -> dict[str, str]:
     if row is None:
         return {}
     return {c.indicator_code: c.text for c in session.exec(select(ReviewComment).where(ReviewComment.review_id == row.id))}
+
+
+def saved_comments(session: Session, prefecture_id: int, year: int, quarter: int) -> dict[str, str]:
+    """The COPIL's comments saved so far on a quarter, indicator code → text."""
+    return _comments(session, _row(session, prefecture_id, year, quarter))
 
 
 def _actions(session: Session, row: QuarterReview | None) -> tuple[ActionItem, ...]:
@@ -521,12 +532,28 @@ def _rounded(value: float | None, unit: str) -> float | None:
     return None if value is None else round(value, DISPLAY_DECIMALS.get(unit, 1))
 
 
-def open_review(session: Session, prefecture_id: int, year: int, quarter: int) -> ReviewView:
-    """The review as the page shows it: the frozen snapshot (with what moved since), or the live one."""
+def open_review(session: Session, prefecture_id: int, year: int, quarter: int,
+                perimetre_ids: Iterable[int] | None = None) -> ReviewView:
+    """The review as the page shows it: the frozen snapshot (with what moved since), or the live one.
+
+    Over some périmètres only (a contributor's), the figures are always the live ones of those
+    périmètres (the snapshot holds the whole préfecture's); the minutes' status, meeting date,
+    comments and actions still come from the snapshot."""
     row = _row(session, prefecture_id, year, quarter)
-    if row is None or row.status != REVIEW_FROZEN or not row.snapshot_json:
+    frozen_review = row is not None and row.status == REVIEW_FROZEN and bool(row.snapshot_json)
+    if perimetre_ids is not None:
+        live = compute_review(session, prefecture_id, year, quarter, perimetre_ids)
+        if not frozen_review:
+            return ReviewView(live)
+        minutes = Review.from_json(row.snapshot_json)  # type: ignore[union-attr, arg-type]
+        comments = {x.code: x.comment for x in minutes.lines}
+        return ReviewView(dataclasses.replace(
+            live, lines=tuple(dataclasses.replace(x, comment=comments.get(x.code, "")) for x in live.lines),
+            actions=minutes.actions, status=minutes.status, meeting_date=minutes.meeting_date,
+            frozen_at=minutes.frozen_at, frozen_by=minutes.frozen_by))
+    if not frozen_review:
         return ReviewView(compute_review(session, prefecture_id, year, quarter))
-    frozen = Review.from_json(row.snapshot_json)
+    frozen = Review.from_json(row.snapshot_json)  # type: ignore[union-attr, arg-type]
     live = compute_review(session, prefecture_id, year, quarter)
     changes = []
     for line in frozen.lines:
@@ -539,6 +566,14 @@ def open_review(session: Session, prefecture_id: int, year: int, quarter: int) -
                                             line.text(now.quarter_value)))
                 break
     return ReviewView(frozen, tuple(changes))
+
+
+def public_review(view: ReviewView) -> ReviewView:
+    """What a public-only reader (the users' committee) may see of a review: the figures, without
+    the COPIL's internal minutes (comments, decided actions and their owners, who froze it)."""
+    r = view.review
+    return dataclasses.replace(view, review=dataclasses.replace(
+        r, lines=tuple(dataclasses.replace(x, comment="") for x in r.lines), actions=(), frozen_by=""))
 
 
 def reviews_of_year(session: Session, prefecture_id: int, year: int) -> list[QuarterReview]:
@@ -613,6 +648,6 @@ __all__ = [
     "ACQUIS", "ANNEE_CLOSE", "A_ATTEINDRE", "HORS_ATTEINTE", "NON_APPLICABLE", "PAS_DE_DONNEE", "SANS_OBJECTIF",
     "ActionItem", "FigureChange", "MonthBreak", "Requirement", "Review", "ReviewError", "ReviewLine", "ReviewView",
     "add_action", "break_text", "compute_review", "decided_actions_of_year", "delete_action", "freeze_review",
-    "month_breaks", "open_review", "reopen_review", "requirement", "save_comment", "seed_demo_reviews", "ytd_label",
+    "month_breaks", "open_review", "public_review", "reopen_review", "requirement", "save_comment", "saved_comments", "seed_demo_reviews", "ytd_label",
     "ytd_period",
 ]

@@ -12,11 +12,14 @@ from qep_core.services import (
     action_plan,
     audits,
     backups,
+    dashboard,
     engagements,
     entry,
+    exports,
     history,
     imports,
     mystery,
+    review,
     settings,
     surveys,
     system,
@@ -25,5 +28,5 @@ from qep_core.services import (
 from qep_core.services._unit import OPERATIONS, Actor, Database, Operation
 
 __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "accounts", "action_plan",
-           "audits", "backups", "engagements", "entry", "history", "imports", "mystery",
-           "settings", "surveys", "system", "trainings"]
+           "audits", "backups", "dashboard", "engagements", "entry", "exports", "history", "imports", "mystery",
+           "review", "settings", "surveys", "system", "trainings"]
