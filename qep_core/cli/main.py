@@ -28,7 +28,7 @@ from qep_core.cli.common import (
     write_output,
 )
 from qep_core.db import analyze, create_schema, database_url, get_engine, session_scope
-from qep_core.demo import DEMO_DIR, load_demo
+from qep_core.demo import DEMO_DIR, load_demo, write_all_demo_files
 from qep_core.periods import Period, parse_period, quarter_period, year_period
 from qep_core.prefectures import PrefectureError, list_prefectures, resolve_prefecture
 from qep_core.referentiel import seed_referentiel
@@ -240,8 +240,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from qep_core.demo import write_all_demo_files
-
     files, surveys = write_all_demo_files(Path(args.output))
     print(f"{len(files)} fichiers de démonstration écrits dans {args.output}")
     print(f"{len(surveys)} fichiers d'enquêtes de démonstration écrits dans {Path(args.output) / 'enquetes'}")

@@ -35,6 +35,7 @@ from qep_core.pilotage.action_files import HISTORY_HEADERS, PLAN_HEADERS, import
 from qep_core.pilotage.audits import import_audit_file
 from qep_core.pilotage.trainings import import_trainings_file
 from qep_core.pilotage.vocabulary import ROLES, SOURCES, STATUSES
+from qep_core.referentiel import Referentiel
 
 PILOTAGE_DEMO_DIR = DATA_DIR / "demo" / "pilotage"
 DEMO_AS_OF = dt.date(2024, 10, 15)  # the date of the demo's files (as the item logs')
@@ -304,7 +305,6 @@ def plan_workbook() -> bytes:
 
 
 def audit_workbook() -> bytes:
-    from qep_core.referentiel import Referentiel
 
     titles = {e["key"]: e["title"] for e in Referentiel.load().raw["engagements"]}
     wb = _workbook()

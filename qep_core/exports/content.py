@@ -30,13 +30,18 @@ from sqlmodel import Session, col, select
 
 from qep_core.compute import (
     IndicatorResult,
+    comparison_period,
     compute_indicators,
+    latest_month_with_data,
     observation_sums,
     status_of,
     value_from_counts,
 )
+from qep_core.drilldown import log_items
+from qep_core.importing.itemlogs import RECLA_CHANNELS, RECLA_TYPES
 from qep_core.models import Channel, Module, Perimetre, Prefecture
 from qep_core.periods import Period
+from qep_core.pilotage.summary import action_plan_summary, last_audit_per_module, training_summary
 from qep_core.prefectures import labelled_modules
 from qep_core.privacy import mask_personal_data
 from qep_core.referentiel import IndicatorDef, TargetBook, engagements_for, indicators_for
@@ -47,6 +52,7 @@ from qep_core.rules.headings import module_heading
 from qep_core.rules.items import ANSWERED_STATUSES, LATE_STATUSES, ItemStatus
 from qep_core.rules.kinds import Direction, IndicatorKind
 from qep_core.rules.status import PAS_DE_DONNEE, STATUS_RANK
+from qep_core.surveys.summary import survey_summaries
 
 # ------------------------------------------------------------------------------------------------
 # Audiences and public-safe rules
@@ -459,11 +465,6 @@ def complaints_provider(ctx: ProviderContext) -> ComplaintsSummary | None:
     Only items of the batches that currently hold a month count (a corrected log replaces the old
     one), the same rule as the drill-down, so these counts always add up to the dashboard's rate.
     """
-    from qep_core.drilldown import log_items
-    from qep_core.importing.itemlogs import (
-        RECLA_CHANNELS,
-        RECLA_TYPES,
-    )
 
     session, pid, period = ctx.session, ctx.prefecture_id, ctx.period
     results = {r.indicator.code: r for r in compute_indicators(session, pid, period, codes=[RECLA_RATE, RECLA_MEAN],
@@ -498,7 +499,6 @@ def review_provider(ctx: ProviderContext) -> tuple[tuple[ReviewMeeting, ...], tu
 def surveys_provider(ctx: ProviderContext) -> tuple[SurveyResult, ...] | None:
     """The year's surveys: each one's overall satisfaction question (the one that feeds the
     catalogue, else its first scale), with its sample size, interval and last year's rate."""
-    from qep_core.surveys.summary import survey_summaries
 
     results = []
     for survey in survey_summaries(ctx.session, ctx.prefecture_id, ctx.year):
@@ -521,7 +521,6 @@ def _period_end(ctx: ProviderContext) -> dt.date:
 def action_plan_provider(ctx: ProviderContext) -> ActionPlanCompletion | None:
     """Action plan completion per module at the end of the period (abandoned actions left out of
     the rate, as Fait / (toutes − abandonnées))."""
-    from qep_core.pilotage.summary import action_plan_summary
 
     summary = action_plan_summary(ctx.session, ctx.prefecture_id, _period_end(ctx))
     if summary.overall.total == 0:
@@ -532,7 +531,6 @@ def action_plan_provider(ctx: ProviderContext) -> ActionPlanCompletion | None:
 
 def trainings_provider(ctx: ProviderContext) -> TrainingCompliance | None:
     """Training obligations per role at the end of the period."""
-    from qep_core.pilotage.summary import training_summary
 
     summary = training_summary(ctx.session, ctx.prefecture_id, _period_end(ctx))
     if not summary.by_role:
@@ -543,7 +541,6 @@ def trainings_provider(ctx: ProviderContext) -> TrainingCompliance | None:
 
 def audits_provider(ctx: ProviderContext) -> AuditSummary | None:
     """The audits held during the document's year, with their findings counted."""
-    from qep_core.pilotage.summary import last_audit_per_module
 
     modules = [m for m in last_audit_per_module(ctx.session, ctx.prefecture_id, _period_end(ctx))
                if m.audit_date.year == ctx.year]
@@ -591,7 +588,6 @@ def build_content(session: Session, prefecture_id: int, period: Period, audience
     """The whole document model; public audiences go through :func:`public_safe` before anyone sees it."""
     if audience not in AUDIENCES:
         raise ValueError(f"public inconnu : {audience}")
-    from qep_core.compute import comparison_period, latest_month_with_data
 
     pref = session.get(Prefecture, prefecture_id)
     if pref is None:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from qep_core.frenchforms import normalize
 from qep_core.referentiel import FamilyDef, IndicatorDef, TargetBook
 
 
@@ -20,7 +21,6 @@ class ImportContext:
     log_kind: str | None = None  # an item-log kind the user named (import --kind)
 
     def __post_init__(self) -> None:
-        from qep_core.frenchforms import normalize
 
         for code, ind in self.indicators.items():
             self.label_index.setdefault(normalize(ind.label), code)

@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from qep_core.importing.itemlogs import MEAN_OF  # itemlogs imports the importing package, which imports this module
+
 ARCHIVE_SCHEMA = pa.schema([
     ("indicator", pa.string()),
     ("perimetre_id", pa.int64()),
@@ -67,7 +69,6 @@ def pack_items(items: pd.DataFrame, perimetre_ids: Iterable[int]) -> bytes:
 
 def stored_code(code: str) -> str:
     """The code an indicator's items are stored under: a mean delay's are its rate's."""
-    from qep_core.importing.itemlogs import MEAN_OF  # itemlogs imports the importing package, which imports this module
 
     return next((rate for rate, mean in MEAN_OF.items() if mean == code), code)
 

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from posixpath import join, normpath
 
+from qep_core.frenchforms import normalize
 from qep_core.importing.issues import ERROR, WARNING, ImportRejected, Issue, column_letter
 
 MAX_UPLOAD_MB = 50
@@ -277,7 +278,6 @@ def cell_name(row: int, column: int) -> str:
 
 
 def _is_total_label(value: object) -> bool:
-    from qep_core.frenchforms import normalize
 
     text = normalize(value) if isinstance(value, str) else ""
     return text.startswith(("total", "taux", "cumul"))

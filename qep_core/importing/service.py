@@ -22,8 +22,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from qep_core.change_history import record_change
+from qep_core.compute import value_from_counts
 from qep_core.db import session_scope
-from qep_core.frenchforms import format_number_fr, month_label_fr
+from qep_core.frenchforms import format_number_fr, month_label_fr, normalize
+from qep_core.importing import itemlogs
 from qep_core.importing.context import Draft, ImportContext
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog
 from qep_core.importing.ledger import (
@@ -34,7 +36,13 @@ from qep_core.importing.ledger import (
     new_batch,
 )
 from qep_core.importing.log_archive import archive_bounds, pack_items
-from qep_core.importing.long_layout import DRAFT_COLUMNS, find_long_header, parse_long
+from qep_core.importing.long_layout import (
+    DRAFT_COLUMNS,
+    FIELD_VARIANTS,
+    find_long_header,
+    match_long_header,
+    parse_long,
+)
 from qep_core.importing.protocol import settled_summary
 from qep_core.importing.safety import package_issues
 from qep_core.importing.wide_layout import parse_wide_sheet
@@ -50,7 +58,8 @@ from qep_core.models import (
     local_time,  # noqa: F401  (the Import page reads it from here)
 )
 from qep_core.prefectures import guess_perimetre_kind, perimetre_key, whole_prefecture
-from qep_core.referentiel import Referentiel, TargetBook, indicators_for
+from qep_core.referentiel import SCALE_OF_KIND, Referentiel, TargetBook, indicators_for
+from qep_core.workdays import working_calendar
 
 CHUNK = 500
 
@@ -130,7 +139,6 @@ class ImportOutcome:
 
 def build_context(session: Session, prefecture_id: int, log_kind: str | None = None,
                   as_of: dt.date | None = None) -> ImportContext:
-    from qep_core.workdays import working_calendar
 
     indicators = indicators_for(session, prefecture_id)
     ref = Referentiel.load()
@@ -143,7 +151,6 @@ def build_context(session: Session, prefecture_id: int, log_kind: str | None = N
 def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """Every observation the file holds, whatever its layout (sheet by sheet), and the items of
     any item log it contains (one row per e-mail, letter, complaint…)."""
-    from qep_core.importing import itemlogs
 
     frames: list[pd.DataFrame] = []
     item_frames: list[pd.DataFrame] = []
@@ -190,8 +197,6 @@ def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[
 
 def _partial_long_header(head: list[list[object]]) -> int | None:
     """A row naming the indicator and the period columns but no count column."""
-    from qep_core.frenchforms import normalize
-    from qep_core.importing.long_layout import FIELD_VARIANTS
 
     for r, row in enumerate(head):
         texts = {normalize(c) for c in row if str(c).strip()}
@@ -240,7 +245,6 @@ def _read_long_excel(source: SourceFile, sheet: str, header_idx: int
         return None
     offset = next(i for i, c in enumerate(full_header) if str(c).strip()) - next(
         i for i, c in enumerate(header) if str(c).strip())
-    from qep_core.importing.long_layout import match_long_header
 
     fields = match_long_header(header)
     if fields is None:
@@ -417,7 +421,6 @@ def _unchanged_mask(frame: pd.DataFrame, overlaps: pd.DataFrame) -> np.ndarray:
 
 
 def _plan_replacements(session: Session, prefecture: Prefecture, plan: ImportPlan) -> None:
-    from qep_core.compute import value_from_counts
 
     frame, overlaps = _prepare(session, prefecture, plan, create=False)
     if not plan.new_perimetres:  # nothing to create: the same frame serves the save in this transaction
@@ -635,7 +638,6 @@ def replaced_history(session: Session, prefecture_id: int, batch_id: int | None 
     )
     if batch_id is not None:
         stmt = stmt.where(ObservationHistory.replaced_by_batch_id == batch_id)
-    from qep_core.referentiel import SCALE_OF_KIND
 
     records = []
     for hist, ind, per in session.exec(stmt.order_by(col(ObservationHistory.replaced_at).desc())):

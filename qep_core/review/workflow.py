@@ -30,6 +30,9 @@ from qep_core.compute import (
 from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR
 from qep_core.models import Prefecture, utcnow
 from qep_core.periods import Period, add_months, quarter_period
+from qep_core.pilotage.actions import TITLE_MAX, create_action, delete_actions
+from qep_core.pilotage.errors import PilotageError
+from qep_core.pilotage.models import Action
 from qep_core.prefectures import labelled_modules
 from qep_core.referentiel import IndicatorDef, TargetBook, indicators_for
 from qep_core.review.minutes import DecidedAction, ReviewMeeting
@@ -473,8 +476,6 @@ def _plan_action_for(session: Session, prefecture_id: int, year: int, quarter: i
                      indicator_code: str | None, owner: str, due_date: dt.date | None, decided_on: dt.date) -> int:
     """The decision goes into the action plan at once (source « COPIL »), under the indicator's
     module and engagement, so that its progress is followed with every other action."""
-    from qep_core.pilotage.actions import TITLE_MAX, create_action
-    from qep_core.pilotage.errors import PilotageError
 
     ind = next((d for d in indicators_for(session, prefecture_id) if d.code == indicator_code), None)
     answers = f"Décision du COPIL, revue du {quarter_period(year, quarter).label}" + (f" : {ind.label}" if ind else "")
@@ -496,8 +497,6 @@ def delete_action(session: Session, prefecture_id: int, action_id: int) -> None:
         raise ReviewError("action inconnue")
     _writable_row(session, prefecture_id, row.year, row.quarter)
     if action.action_id is not None:  # the plan's item this decision created goes with it
-        from qep_core.pilotage.actions import delete_actions
-        from qep_core.pilotage.models import Action
 
         planned = session.get(Action, action.action_id)
         if planned is not None and planned.prefecture_id == prefecture_id and planned.source == "copil":

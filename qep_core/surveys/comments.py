@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from qep_core.frenchforms import normalize
 from qep_core.privacy import mask_personal_data
-from qep_core.surveys.models import SurveyCommentTag, SurveyQuestion
+from qep_core.surveys.models import Survey, SurveyCommentTag, SurveyQuestion
 from qep_core.surveys.service import SurveyError, answers_by_question, get_survey, questions_of, responses_of
 
 COLUMNS = ["response_id", "question_id", "Question", "Ligne", "Date", "Mode de recueil", "Commentaire", "Thèmes"]
@@ -150,7 +150,6 @@ def suggest_for_untagged(session: Session, prefecture_id: int, survey_id: int, u
 
 def themes_in_use(session: Session, prefecture_id: int) -> list[str]:
     """The default themes and every theme the préfecture has used, sorted."""
-    from qep_core.surveys.models import Survey
 
     used = session.exec(select(SurveyCommentTag.theme).join(Survey, col(SurveyCommentTag.survey_id) == Survey.id)
                         .where(Survey.prefecture_id == prefecture_id).distinct()).all()

@@ -22,6 +22,7 @@ from sqlalchemy import delete, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from qep_core.change_history import record_change
 from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog, column_letter, rows_phrase
@@ -292,7 +293,6 @@ def save_mystery(session: Session, prefecture: Prefecture, plan: MysteryPlan, us
             criterion = _criterion(session, prefecture.id or 0, draft.channel, label, cache)
             session.add(MysteryScore(check_id=check.id or 0, criterion_id=criterion.id or 0, result=result))
     session.flush()
-    from qep_core.change_history import record_change
 
     record_change(session, user=user, action="import", prefecture_id=prefecture.id,
                   entity=f"lot n° {batch.id} — {plan.file_name}", summary=plan.summary(),

@@ -23,7 +23,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qep_core.frenchforms import normalize
+from qep_core.frenchforms import ValueFormatError, normalize
+from qep_core.frenchforms import parse_number as parse_fr
 
 SEPARATORS = (";", "|", ",")
 BLANK = "sans réponse"
@@ -205,9 +206,6 @@ def parse_mark(text: object) -> float | None:
 
 def parse_number(text: object) -> float | None:
     """A plain number (``12``, ``3,5``, ``1 200``), None for anything else."""
-    from qep_core.frenchforms import ValueFormatError
-    from qep_core.frenchforms import parse_number as parse_fr
-
     try:
         parsed = parse_fr(str(text))
     except ValueFormatError:

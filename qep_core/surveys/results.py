@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from qep_core.surveys.channels import channel_label
 from qep_core.surveys.models import Survey, SurveyQuestion
-from qep_core.surveys.questions import type_label
+from qep_core.surveys.questions import detect_type, type_label
 from qep_core.surveys.reading import SurveyTable
 from qep_core.surveys.service import (
     _rateable,
@@ -164,7 +164,6 @@ def survey_results(session: Session, prefecture_id: int, survey_id: int) -> Surv
 def table_results(table: SurveyTable, type_keys: Sequence[str] | None = None,
                   separators: Sequence[str | None] | None = None) -> list[QuestionStats]:
     """A file read but not stored (CLI ``survey FILE``): every question counted with its detected type."""
-    from qep_core.surveys.questions import detect_type
 
     out = []
     for i, q in enumerate(table.questions):

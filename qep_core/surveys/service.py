@@ -52,6 +52,8 @@ from qep_core.periods import add_months, month_start
 from qep_core.referentiel import IndicatorDef, indicators_for
 from qep_core.surveys.channels import DEFAULT_INDICATOR, SURVEY_CHANNELS, channel_label, guess_channel
 from qep_core.surveys.models import (
+    MysteryCheck,
+    MysteryScore,
     Survey,
     SurveyChannelSetting,
     SurveyCommentTag,
@@ -241,7 +243,6 @@ def survey_version(session: Session, prefecture_id: int) -> str:
                                      func.sum(func.length(SurveyQuestion.column) * SurveyQuestion.position))
                               .where(col(SurveyQuestion.survey_id).in_(ids))).first())
     parts.append(session.exec(select(func.count(), func.max(SurveyFeed.id)).where(col(SurveyFeed.survey_id).in_(ids))).first())
-    from qep_core.surveys.models import MysteryCheck, MysteryScore
 
     parts.append(session.exec(select(func.count(), func.max(MysteryCheck.id))
                               .where(MysteryCheck.prefecture_id == prefecture_id)).first())
