@@ -304,6 +304,7 @@ def accounts(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
         add_user(session, "coordination44", "contributeur", password="secret-secret-1", prefecture_id=world.pref,
                  perimetre_ids=[world.own])
         add_user(session, "clu44", "lecture-clu", password="secret-secret-1", prefecture_id=world.pref)
+        add_user(session, "rq44", "admin", password="secret-secret-1", prefecture_id=world.pref)
     monkeypatch.setenv("QEP_DATABASE_URL", world.database.url.render_as_string(hide_password=False))
     monkeypatch.setenv("QEP_AUTH", "accounts")
     return world

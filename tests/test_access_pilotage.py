@@ -32,6 +32,7 @@ from qep_core.demo import load_demo
 from qep_core.pilotage.errors import PilotageError
 from qep_core.users import add_user
 from tests.access_world import World
+from tests.signed_in import give_accounts
 from tests.conftest import make_workbook
 
 _counter = itertools.count(1)
@@ -337,6 +338,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def dossier_page(principal: Principal, url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("QEP_DATABASE_URL", url)
     monkeypatch.setenv("QEP_AUTH", "accounts")
+    give_accounts(get_engine(url), principal)
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.session_state["_principal"] = principal
     at.query_params["annee"], at.query_params["dossier"] = "2024", "E3"
