@@ -32,8 +32,8 @@ from qep_core.demo import load_demo
 from qep_core.pilotage.errors import PilotageError
 from qep_core.users import add_user
 from tests.access_world import World
-from tests.signed_in import give_accounts
 from tests.conftest import make_workbook
+from tests.signed_in import give_accounts
 
 _counter = itertools.count(1)
 
