@@ -54,3 +54,37 @@ LETTERS_MODULE1 = [
 def titled(title: str, table: list[list[object]]) -> list[list[object]]:
     """The table under a title row and a blank row, as a service's sheet usually starts."""
     return [[title], [], *table]
+
+
+# --- Layouts as services send them (Loire-Atlantique's Bilan 2022: the switchboard is counted from
+# November 2021 to September 2022, "48 % d'appels aboutis entre nov. 21 et sept. 22") -----------------
+
+PHONE_MONTHS = ["novembre", "décembre", "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                "septembre"]
+PHONE_RECEIVED = [48_100, 45_300, 52_400, 50_200, 53_900, 47_800, 49_600, 51_200, 46_300, 42_900, 53_500]
+PHONE_LOST = [24_700, 22_900, 28_100, 26_900, 28_300, 24_400, 25_500, 26_800, 23_600, 21_800, 28_200]
+
+#: The switchboard's tracking sheet: month columns running November → September.
+PHONE_NOV_SEP = [
+    ["", *PHONE_MONTHS, "Total"],
+    ["Nombre d'appels reçus", *PHONE_RECEIVED, sum(PHONE_RECEIVED)],
+    ["Appels perdus (raccrochés sans réponse)", *PHONE_LOST, sum(PHONE_LOST)],
+]
+
+#: The same figures turned: one row per month, counts across, a Total row.
+PHONE_BY_ROW = [
+    ["Mois", "Nombre d'appels reçus", "Appels perdus"],
+    *([m, r, lost] for m, r, lost in zip(PHONE_MONTHS, PHONE_RECEIVED, PHONE_LOST, strict=True)),
+    ["Total", sum(PHONE_RECEIVED), sum(PHONE_LOST)],
+]
+
+#: "Nos indicateurs": results and targets only, no counts (the bilan's summary table).
+RESULTS_ONLY = [
+    ["Engagement", "Indicateurs", "Résultats annuels", "Cible"],
+    ["Accueil téléphonique", "Taux d'appels aboutis au standard", "48 %", "90 %"],
+    ["À votre écoute", "Taux de réponse aux suggestions et réclamations dans les délais", "98 %", "100 %"],
+    ["Courriers", "Taux de réponse aux courriers de demandes d'informations (délai > 10 j.)", "96 %", "90 %"],
+    ["Courriels", "Taux de réponses aux courriels de demande d'informations (délai > 5 j.)", "94 %", "90 %"],
+    ["Site Internet et réseaux sociaux", "Taux de mise à jour du site internet dans le délai de 3 jours ouvrés", "98 %",
+     "90 %"],
+]

@@ -93,6 +93,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         prefix = "[essai, rien n'est enregistré] " if args.dry_run else ""
         print(f"{mark} {prefix}{plan.summary()}")
         if plan.already_imported is None:
+            if plan.coverage:
+                print(f"    {plan.coverage}")
             if plan.indicators:
                 print(f"    indicateurs : {', '.join(plan.indicators)}")
             for issue in plan.warnings:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 ERROR = "erreur"
 WARNING = "avertissement"
+MAX_NAMED = 6  # parts named in the coverage line before « … (n en tout) »
 MAX_ERRORS = 200  # past this, the report would hide the first (most useful) messages
 
 
@@ -22,6 +23,14 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def column_index(letters: str) -> int:
+    """A → 0, Z → 25, AA → 26: the inverse of :func:`column_letter`."""
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,42 @@ class IssueLog:
         self.errors: list[Issue] = []
         self.warnings: list[Issue] = []
         self.truncated = 0
+        # What the file's cells became (the coverage line): numbers read into values, numbers
+        # only checked (totals, rates), and each part left out, by kind (ligne, colonne, feuille).
+        self.values_read = 0
+        self.values_checked = 0
+        self.left_out: dict[str, list[str]] = {}
+        self.results_only: list[str] = []  # sheets with rates but no counts
+
+    def unused(self, kind: str, what: str, message: str, sheet: str | None = None, row: int | None = None,
+               column: str | None = None) -> None:
+        """A part of the file that feeds no value: a warning, and a name in the coverage line."""
+        self.left_out.setdefault(kind, []).append(what)
+        self.warn(message, sheet, row, column)
+
+    def absorb(self, other: IssueLog) -> None:
+        """Take *other*'s errors and warnings (kept back until they were known to matter)."""
+        for issue in other.errors:
+            self.error(issue.message, issue.sheet, issue.row, issue.column)
+        self.warnings.extend(other.warnings)
+        self.truncated += other.truncated
+
+    def merge_counts(self, other: IssueLog) -> None:
+        self.values_read += other.values_read
+        self.values_checked += other.values_checked
+        for kind, names in other.left_out.items():
+            self.left_out.setdefault(kind, []).extend(names)
+        self.results_only.extend(other.results_only)
+
+    def coverage(self) -> str:
+        """« 312 valeurs lues ; 2 lignes non reconnues : … » — what the preview and the CLI open with."""
+        parts = [f"{self.values_read} valeur(s) lue(s)"
+                 + (f" (et {self.values_checked} total(aux) ou taux vérifié(s))" if self.values_checked else "")]
+        words = {"ligne": "ligne(s) non reconnue(s)", "colonne": "colonne(s) ignorée(s)", "feuille": "feuille(s) ignorée(s)"}
+        for kind, names in self.left_out.items():
+            shown = ", ".join(names[:MAX_NAMED]) + (f"… ({len(names)} en tout)" if len(names) > MAX_NAMED else "")
+            parts.append(f"{len(names)} {words.get(kind, kind)} : {shown}")
+        return " ; ".join(parts)
 
     def error(self, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> None:
         if len(self.errors) >= MAX_ERRORS:

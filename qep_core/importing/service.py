@@ -81,6 +81,7 @@ class ImportPlan:
     new_perimetres: list[str] = field(default_factory=list)
     prepared: tuple[pd.DataFrame, pd.DataFrame] | None = field(default=None, repr=False)
     items: pd.DataFrame = field(default_factory=pd.DataFrame)  # item logs: one row per item
+    coverage: str = ""  # « 312 valeurs lues ; 2 lignes non reconnues : … » (IssueLog.coverage)
 
     @property
     def ok(self) -> bool:
@@ -169,22 +170,30 @@ def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[
                                                       ctx.calendar, ctx.as_of or dt.date.today(), log)
             frames.append(drafts_)
             item_frames.append(items_)
+            log.values_read += len(items_)
         elif ctx.log_kind is not None:
             log.error(f"aucun journal « {ctx.log_kind} » reconnu dans cette feuille : colonnes de dates introuvables",
                       sheet)
         elif found is not None:
             header_idx, fields = found
             layouts.add("long")
-            frames.append(_read_long(source, sheet, header_idx, fields, ctx, log))
+            long_drafts = _read_long(source, sheet, header_idx, fields, ctx, log)
+            log.values_read += len(long_drafts)
+            frames.append(long_drafts)
         elif (partial := _partial_long_header(head)) is not None:
             log.error("format long incomplet : les colonnes « indicateur » et « période » sont là, mais ni "
                       "« numérateur » / « dénominateur » ni « valeur » / « effectif »", sheet, partial + 1)
         else:
             rows = source.rows(sheet)
-            drafts = parse_wide_sheet(sheet, rows, ctx, log)
+            drafts = parse_wide_sheet(sheet, rows, ctx, log, file_name=source.name)
             if drafts:
                 layouts.add("wide")
             wide.extend(drafts)
+    if not wide and not frames and log.results_only:
+        log.error("les nombres manquent : " + ", ".join(f"la feuille « {s} »" for s in log.results_only)
+                  + " ne donne que des résultats (taux, cibles), pas les nombres dont ils sont calculés (reçus, "
+                  "traités dans le délai…). L'application calcule les taux à partir de ces nombres : importez le "
+                  "tableau de suivi qui les contient")
     if wide:
         frames.append(pd.DataFrame([d.__dict__ for d in wide], columns=DRAFT_COLUMNS))
     frames = [f for f in frames if len(f)]
@@ -317,7 +326,7 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
         layout, drafts, items = read_drafts(source, ctx, log)
     except ImportRejected as exc:
         return ImportPlan(source.name, source.sha256, "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), exc.errors, [])
-    if log.ok and drafts.empty:
+    if log.ok and drafts.empty and not log.results_only:
         log.error("aucune valeur reconnue dans ce fichier : ni tableau de suivi mensuel (mois en colonnes) ni format "
                   "long (colonnes indicateur, période, numérateur…) ; téléchargez le modèle pour voir la forme attendue. "
                   "Pour un journal (une ligne par courriel, courrier, réclamation…), indiquez sa nature "
@@ -328,7 +337,8 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
     notes = package_issues(source.package, source.rows, rejected=not log.ok)
     plan = ImportPlan(source.name, source.sha256, layout, drafts,
                       [n for n in notes if n.severity == ERROR] + log.all_errors(),
-                      log.warnings + [n for n in notes if n.severity != ERROR], source.sheet_names, items=items)
+                      log.warnings + [n for n in notes if n.severity != ERROR], source.sheet_names, items=items,
+                      coverage=log.coverage())
     if plan.ok:
         _plan_replacements(session, prefecture, plan)
     return plan

@@ -16,7 +16,6 @@ from qep_core.frenchforms import (
     MONTH_NAMES_FR,
     ParsedNumber,
     ValueFormatError,
-    find_year,
     format_number_fr,
     is_missing,
     looks_like_date,
@@ -27,14 +26,26 @@ from qep_core.frenchforms import (
     parse_year_header,
 )
 from qep_core.importing.context import Draft, ImportContext
-from qep_core.importing.issues import IssueLog, column_letter
+from qep_core.importing.issues import IssueLog, column_index, column_letter
 from qep_core.importing.matching import RATE_CHECK, Assignment, assign_row, codes_in, column_indicator, sheet_scope
+from qep_core.importing.table_period import (
+    MonthColumn,
+    PeriodConflict,
+    StatedPeriod,
+    UndatedColumns,
+    date_month_columns,
+    stated_period,
+    table_period,
+)
 from qep_core.periods import add_months
+from qep_core.referentiel import IndicatorDef
 
 HEADER_SCAN_ROWS = 25
 TOTAL_HEADERS = ("total", "cumul", "ensemble", "somme", "moyenne", "taux", "resultat", "bilan")
+MAX_TABLE_ROWS = 5_000  # rows searched for further tables under their headings (a tracking sheet has dozens)
+PERIOD_KEYS = ("annee", "exercice", "periode", "mois", "trimestre")
+MONTH_COLUMN_HEADERS = ("mois", "periode", "mois annee", "annee mois", "month")
 PERIMETRE_KEYS = ("perimetre", "service", "boite", "boite fonctionnelle", "sous prefecture", "unite", "bureau", "site")
-YEAR_KEYS = ("annee", "exercice")
 RATE_TOLERANCE_POINTS = 1.0
 MEAN_TOLERANCE_DAYS = 1.0
 
@@ -48,6 +59,9 @@ class Column:
     end: dt.date | None = None
     perimetre: str | None = None
     indicator: str | None = None
+    month: int | None = None  # a month column: its month, and its year when the header has one
+    year: int | None = None
+    quarter: int | None = None  # a quarter column (« T2 »)
 
     @property
     def letter(self) -> str:
@@ -121,20 +135,86 @@ def _labelled_value(lines: list[list[str]], keys: tuple[str, ...]) -> str | None
     return None
 
 
-def parse_wide_sheet(name: str, rows: list[list[object]], ctx: ImportContext, log: IssueLog) -> list[Draft]:
-    header = find_header_row(rows)
-    if header is None:
-        if any(_is_numberish(c) for row in rows for c in row):
-            log.warn("feuille ignorée : aucune ligne d'en-tête (mois, périmètres) n'a été trouvée", name)
-        return []
-    lines = _context_lines(rows, header)
-    context_text = " ".join([name, *(" ".join(line) for line in lines)])
-    sheet_perimetre = _labelled_value(lines, PERIMETRE_KEYS)
-    year_text = _labelled_value(lines, YEAR_KEYS)
-    sheet_year = find_year(year_text) if year_text else None
-    sheet_year = sheet_year or find_year(context_text)
+@dataclass
+class TableArea:
+    """One table of a sheet: its header row, its body rows and the words that head it."""
 
-    body = rows[header + 1:]
+    header: int  # 0-based index of the header row
+    stop: int  # 0-based index past its last body row
+    heading: str  # the title lines and, for a table below another, the heading right above it
+
+
+def parse_wide_sheet(name: str, rows: list[list[object]], ctx: ImportContext, log: IssueLog,
+                     file_name: str | None = None, *, turned: bool = False) -> list[Draft]:
+    """Every table of a wide sheet: label rows × month (or périmètre) columns, possibly several
+    under their own headings, or the same table turned (one row per month, counts across)."""
+    areas = find_tables(rows)
+    if not turned and not any(_month_headers(rows[a.header]) >= 2 for a in areas):
+        turned_drafts = _parse_turned(name, rows, ctx, log, file_name)
+        if turned_drafts is not None:
+            return turned_drafts
+    if not areas:
+        if any(_is_numberish(c) for row in rows for c in row):
+            log.unused("feuille", name, "feuille ignorée : aucune ligne d'en-tête (mois, périmètres) n'a été trouvée",
+                       name)
+        return []
+    drafts: list[Draft] = []
+    for area in areas:
+        drafts.extend(_parse_table(name, rows, area, ctx, log, file_name))
+    return drafts
+
+
+def find_tables(rows: list[list[object]]) -> list[TableArea]:
+    """The tables of a sheet. Several rows of month headers make several tables, each headed by
+    the text rows right above its header (« Téléphone », « Courriels »…); otherwise one table
+    under the header :func:`find_header_row` finds."""
+    headers = [r for r, row in enumerate(rows[:MAX_TABLE_ROWS]) if _month_headers(row) >= 2]
+    if len(headers) < 2:
+        header = find_header_row(rows)
+        if header is None:
+            return []
+        return [TableArea(header, len(rows), _lines_text(rows[:header]))]
+    tops = []
+    for i, header in enumerate(headers):
+        top = header
+        while top > (headers[i - 1] + 1 if i else 0) and _text_only(rows[top - 1]):
+            top -= 1
+        tops.append(top)
+    title = _lines_text(rows[:tops[0]])
+    return [TableArea(header, headers[i + 1] if i + 1 < len(headers) else len(rows),
+                      f"{title} {_lines_text(rows[tops[i]:header])}")
+            for i, header in enumerate(headers)]
+
+
+def _month_headers(row: list[object]) -> int:
+    """Month, quarter or year headers written as words or dates (a count of 45 000 is no date)."""
+    return sum(1 for c in row[1:] if not isinstance(c, (int, float)) and _period_header(c))
+
+
+def _text_only(row: list[object]) -> bool:
+    cells = [c for c in row if str(c).strip()]
+    return bool(cells) and all(_is_text(c) for c in cells)
+
+
+def _lines_text(rows: list[list[object]]) -> str:
+    return " ".join(" ".join(str(c).strip() for c in row if str(c).strip()) for row in rows)
+
+
+def _statements(name: str, lines: list[list[str]], heading: str, file_name: str | None) -> list[StatedPeriod]:
+    labelled = _labelled_value(lines, PERIOD_KEYS)
+    found = [stated_period(labelled, "en-tête") if labelled else None, stated_period(heading, "titre"),
+             stated_period(name, "nom de la feuille"), stated_period(file_name, "nom du fichier")]
+    return [f for f in found if f is not None]
+
+
+def _parse_table(name: str, rows: list[list[object]], area: TableArea, ctx: ImportContext, log: IssueLog,
+                 file_name: str | None) -> list[Draft]:
+    header = area.header
+    lines = _context_lines(rows, header)
+    context_text = f"{name} {area.heading}"
+    sheet_perimetre = _labelled_value(lines, PERIMETRE_KEYS)
+
+    body = rows[header + 1: area.stop]
     width = max((len(r) for r in rows), default=0)
     head = list(rows[header]) + [""] * (width - len(rows[header]))
     label_cols = _label_columns(head, body)
@@ -142,21 +222,20 @@ def parse_wide_sheet(name: str, rows: list[list[object]], ctx: ImportContext, lo
     context_text += " " + " ".join(str(head[c]) for c in label_cols)
 
     scope_codes, _reason = sheet_scope(context_text, ctx.families, ctx.indicators, " ".join(labels))
+    sections = _section_scopes(body, labels, label_cols, ctx)
     row_codes_anywhere = any(codes_in(lbl, ctx.indicators) for lbl in labels)
-    if not scope_codes and not row_codes_anywhere:
+    if not scope_codes and not row_codes_anywhere and not any(sections.values()):
         if any(_is_numberish(c) for row in body for c in row[len(label_cols):]):
-            log.warn("feuille ignorée : aucun indicateur reconnu (nommez la feuille ou son titre d'après "
-                     "l'indicateur, p. ex. « COURRIEL_5J » ou « Courriels »)", name)
+            log.unused("feuille", name, "feuille ignorée : aucun indicateur reconnu (nommez la feuille ou son titre "
+                       "d'après l'indicateur, p. ex. « COURRIEL_5J » ou « Courriels »)", name, header + 1)
         return []
     scope = [ctx.indicators[c] for c in scope_codes]
 
-    columns = _classify_columns(name, head, label_cols, scope, sheet_year, log)
-    if columns is None:
-        return []
+    columns = _classify_columns(name, head, label_cols, scope, log)
     value_cols = [c for c in columns if c.kind in ("period", "perimetre", "indicator")]
     total_cols = [c for c in columns if c.kind == "total"]
     if not value_cols:
-        log.warn("feuille ignorée : aucune colonne de mois ou de périmètre", name)
+        log.unused("feuille", name, "tableau ignoré : aucune colonne de mois ou de périmètre", name, header + 1)
         return []
 
     # --- map rows to (indicator, count) -------------------------------------------------
@@ -164,47 +243,69 @@ def parse_wide_sheet(name: str, rows: list[list[object]], ctx: ImportContext, lo
     total_rows: list[tuple[int, list[Assignment], dict[int, float]]] = []
     mapped_rows: list[tuple[int, list[Assignment]]] = []
     seen_roles: dict[tuple[str, str], int] = {}
+    section: list[IndicatorDef] = scope
+    parse_log = IssueLog()  # the values' own faults: kept back until the table is known to hold counts
     for offset, (row, label) in enumerate(zip(body, labels, strict=True)):
         sheet_row = header + 2 + offset
+        if offset in sections:
+            section = sections[offset] or scope
         values_present = any(not is_missing(row[c.index]) for c in columns if c.index < len(row))
         if not label:
             if values_present and any(_is_numberish(row[c.index]) for c in value_cols if c.index < len(row)):
-                log.warn("ligne sans libellé ignorée", name, sheet_row)
+                log.unused("ligne", f"ligne {sheet_row} sans libellé", "ligne sans libellé ignorée", name, sheet_row)
             continue
         if not values_present:
             continue
         norm = normalize(label)
         is_total_row = norm.startswith(("total", "sous total", "cumul"))
         row_codes = codes_in(label, ctx.indicators)
-        candidates = [ctx.indicators[c] for c in row_codes] if row_codes else scope
+        candidates = [ctx.indicators[c] for c in row_codes] if row_codes else section
         match_label = re.sub(r"^\s*(sous[- ]total|total|cumul)\s*(g[ée]n[ée]ral)?\s*(du|des|de la|de|d')?\s*", "", label, flags=re.I) if is_total_row else label
         assignments = assign_row(match_label, candidates)
         if not assignments:
             if any(_is_numberish(row[c.index]) for c in value_cols if c.index < len(row)):
-                log.warn(f"ligne « {label} » non reconnue : ses valeurs ne sont pas importées", name, sheet_row)
+                log.unused("ligne", f"« {label} » (ligne {sheet_row})",
+                           f"ligne « {label} » non reconnue : ses valeurs ne sont pas importées", name, sheet_row)
             continue
         if is_total_row and any((a.code, a.role) in seen_roles for a in assignments):
-            parsed = _parse_row(name, sheet_row, row, value_cols, assignments, ctx, log)
+            parsed = _parse_row(name, sheet_row, row, value_cols, assignments, ctx, parse_log)
             total_rows.append((sheet_row, assignments, parsed))
+            log.values_checked += len(parsed)
             continue
         for a in assignments:
             if (a.code, a.role) in seen_roles:
-                log.error(f"les lignes {seen_roles[(a.code, a.role)]} et {sheet_row} donnent toutes deux "
-                          f"« {_role_name(ctx, a)} » de {a.code}", name, sheet_row)
+                parse_log.error(f"les lignes {seen_roles[(a.code, a.role)]} et {sheet_row} donnent toutes deux "
+                                f"« {_role_name(ctx, a)} » de {a.code}", name, sheet_row)
             seen_roles[(a.code, a.role)] = sheet_row
         mapped_rows.append((sheet_row, assignments))
-        parsed = _parse_row(name, sheet_row, row, value_cols, assignments, ctx, log)
+        parsed = _parse_row(name, sheet_row, row, value_cols, assignments, ctx, parse_log)
         for col_index, value in parsed.items():
             for a in assignments:
                 cells[(a.code, a.role, col_index)] = (value, sheet_row)
-        _check_total_columns(name, sheet_row, row, value_cols, total_cols, assignments, parsed, ctx, log)
+        if all(a.role == RATE_CHECK for a in assignments):
+            log.values_checked += len(parsed)
+        else:
+            log.values_read += len(parsed)
+        _check_total_columns(name, sheet_row, row, value_cols, total_cols, assignments, parsed, ctx, parse_log)
+
+    if mapped_rows and all(a.role == RATE_CHECK for _, asg in mapped_rows for a in asg):
+        log.results_only.append(name)
+        log.unused("feuille", name, "tableau de résultats ignoré : il donne des taux mais pas les nombres dont ils sont "
+                   "calculés (reçus, traités dans le délai…)", name, header + 1)
+        return []
+    if not mapped_rows:
+        return []
+    log.absorb(parse_log)
+    dated, period = _date_columns(name, rows, area, columns, log, file_name)
+    if not dated:
+        return []
 
     # --- build observations ---------------------------------------------------------------
+    in_play = [i.code for i in scope] + [c for c in dict.fromkeys(a.code for _, asg in mapped_rows for a in asg)
+                                         if c not in scope_codes]
     drafts: list[Draft] = []
     for col in value_cols:
-        codes = [col.indicator] if col.kind == "indicator" else [i.code for i in scope] + [
-            c for c in dict.fromkeys(a.code for _, asg in mapped_rows for a in asg) if c not in scope_codes
-        ]
+        codes = [col.indicator] if col.kind == "indicator" else in_play
         for code in codes:
             if code is None:
                 continue
@@ -214,8 +315,126 @@ def parse_wide_sheet(name: str, rows: list[list[object]], ctx: ImportContext, lo
 
     _check_rate_totals(name, total_cols, mapped_rows, cells, value_cols, rows, header, ctx, log)
     _check_total_rows(name, total_rows, cells, value_cols, log)
-    _warn_missing_months(name, drafts, value_cols, ctx, log)
+    _warn_missing_months(name, drafts, value_cols, ctx, log, period)
     return drafts
+
+
+def _section_scopes(body: list[list[object]], labels: list[str], label_cols: list[int],
+                    ctx: ImportContext) -> dict[int, list[IndicatorDef]]:
+    """Rows that head a section of the table (« Téléphone », « Courriels » alone on their row, no
+    value): the indicators the rows below them may be, until the next heading."""
+    sections: dict[int, list[IndicatorDef]] = {}
+    for offset, (row, label) in enumerate(zip(body, labels, strict=True)):
+        if not label or any(str(c).strip() for i, c in enumerate(row) if i not in label_cols):
+            continue
+        codes, _reason = sheet_scope(label, ctx.families, ctx.indicators)
+        if codes:
+            sections[offset] = [ctx.indicators[c] for c in codes]
+    return sections
+
+
+def _date_columns(name: str, rows: list[list[object]], area: TableArea, columns: list[Column], log: IssueLog,
+                  file_name: str | None) -> tuple[bool, StatedPeriod | None]:
+    """First and last month of every value column, from the headers and the period the table
+    states (:mod:`qep_core.importing.table_period`), and that period; False, with the error
+    said, when undecidable."""
+    try:
+        period = table_period(_statements(name, _context_lines(rows, area.header), area.heading, file_name))
+    except PeriodConflict as exc:
+        log.error(str(exc), name, area.header + 1)
+        return False, None
+    months = [c for c in columns if c.kind == "period" and c.month is not None]
+    try:
+        dated = date_month_columns([MonthColumn(c.index, column_letter(c.index), c.month, c.year) for c in months if c.month],
+                                   period)
+    except UndatedColumns as exc:
+        log.error(str(exc), name, area.header + 1)
+        return False, None
+    for c in months:
+        c.start = c.end = dated[c.index]
+    for c in columns:
+        if c.kind != "period" or c.quarter is None:
+            continue
+        year = c.year or (period.start.year if period is not None and period.start.year == period.end.year else None)
+        if year is None:
+            log.error("l'année des colonnes de trimestre est introuvable : indiquez-la dans le titre ou l'en-tête "
+                      "(« T1 2022 »)", name, area.header + 1, c.letter)
+            return False, None
+        c.start = dt.date(year, 3 * c.quarter - 2, 1)
+        c.end = add_months(c.start, 2)
+    spanned = [c for c in columns if c.kind in ("perimetre", "indicator")]
+    if spanned:
+        if period is None:
+            log.error("période introuvable : un tableau sans colonnes de mois couvre le mois, le trimestre ou l'année "
+                      "que donne son titre (« Courriels par boîte — juin 2022 », « T2 2022 », « Bilan 2022 ») ; "
+                      "aucun n'est écrit ici", name, area.header + 1)
+            return False, None
+        if not period.calendar_span:
+            log.error(f"{period.describe()} ne couvre ni un mois, ni un trimestre, ni une année civile : les valeurs "
+                      "d'un tableau sans colonnes de mois ne peuvent pas être réparties entre les mois", name,
+                      area.header + 1)
+            return False, None
+        for c in spanned:
+            c.start, c.end = period.start, period.end
+    return True, period
+
+
+def _parse_turned(name: str, rows: list[list[object]], ctx: ImportContext, log: IssueLog,
+                  file_name: str | None) -> list[Draft] | None:
+    """A table turned on its side: one row per month (a « Mois » column), one column per count,
+    perhaps a Total row. It is read turned back, then every place it names is turned again so
+    that messages and values point at the cells the user sees; None when the sheet is not one."""
+    found = _find_month_rows(rows)
+    if found is None:
+        return None
+    header, first = found
+    width = max(len(r) for r in rows[header:])
+    table = [list(r) + [""] * (width - len(r)) for r in rows[header:]]
+    titles: list[list[object]] = [[_lines_text([row])] for row in rows[:header] if _lines_text([row])]
+    turned: list[list[object]] = [*titles, *([table[i][j] for i in range(len(table))] for j in range(first, width))]
+    inner = IssueLog()
+    drafts = parse_wide_sheet(name, turned, ctx, inner, file_name, turned=True)
+    title_rows = [r for r, row in enumerate(rows[:header]) if _lines_text([row])]
+
+    def place(row: int | None, column: str | None) -> tuple[int | None, str | None]:
+        """(row, column) in the turned table → the same cell in the sheet."""
+        original_column = None
+        if row is not None:
+            index = row - 1
+            if index < len(titles):
+                return title_rows[index] + 1, None
+            original_column = first + index - len(titles)
+        original_row = None
+        if column:
+            letters = column.split(" ", 1)[0]
+            original_row = header + column_index(letters) + 1
+        head = str(rows[header][original_column]).strip() if original_column is not None and original_column < len(rows[header]) else ""
+        shown = None
+        if original_column is not None:
+            shown = f"{column_letter(original_column)} ({head})" if head else column_letter(original_column)
+        return original_row, shown
+
+    for issue in [*inner.errors, *inner.warnings]:
+        row, column = place(issue.row, issue.column)
+        (log.error if issue in inner.errors else log.warn)(issue.message, issue.sheet, row, column)
+    log.merge_counts(inner)
+    for d in drafts:
+        row, column = place(d.row, d.column)
+        d.row, d.column = row or d.row, column or d.column
+    return drafts
+
+
+def _find_month_rows(rows: list[list[object]]) -> tuple[int, int] | None:
+    """(header row, month column) of a turned table: a column with at least two month names one
+    under the other, under a header row with text labels to its right."""
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        for c, cell in enumerate(row[:3]):
+            below = [rows[i][c] for i in range(r + 1, min(len(rows), r + 14)) if c < len(rows[i])]
+            months = sum(1 for v in below if parse_month_header(v) is not None and not isinstance(v, (int, float)))
+            labels = [x for x in row[c + 1:] if _is_text(x)]
+            if months >= 2 and len(labels) >= 1 and (normalize(cell) in MONTH_COLUMN_HEADERS or not str(cell).strip()):
+                return r, c
+    return None
 
 
 def _role_name(ctx: ImportContext, a: Assignment) -> str:
@@ -241,8 +460,10 @@ def _label_columns(head: list[object], body: list[list[object]]) -> list[int]:
     return cols or [0]
 
 
-def _classify_columns(sheet: str, head: list[object], label_cols: list[int], scope: list,
-                      sheet_year: int | None, log: IssueLog) -> list[Column] | None:
+def _classify_columns(sheet: str, head: list[object], label_cols: list[int], scope: list[IndicatorDef],
+                      log: IssueLog) -> list[Column]:
+    """What each column holds. Month and quarter columns are dated later, once the table is
+    known to hold counts (:func:`_date_columns`): a notes sheet never fails on a missing year."""
     columns: list[Column] = []
     start_col = max(label_cols) + 1
     has_period = any(_period_header(h) for h in head[start_col:])
@@ -253,21 +474,9 @@ def _classify_columns(sheet: str, head: list[object], label_cols: list[int], sco
         quarter = parse_quarter_header(cell) if month is None else None
         year_hdr = parse_year_header(cell) if month is None and quarter is None and (isinstance(cell, str) or has_period) else None
         if month is not None:
-            year = month.year or sheet_year
-            if year is None:
-                log.error("l'année des colonnes de mois est introuvable : indiquez-la dans le titre ou "
-                          "le nom de la feuille (ex. « Courriels 2022 »)", sheet, None, column_letter(idx))
-                return None
-            start = dt.date(year, month.month, 1)
-            columns.append(Column(idx, cell, "period", start, start))
+            columns.append(Column(idx, cell, "period", month=month.month, year=month.year))
         elif quarter is not None:
-            q, qy = quarter
-            year = qy or sheet_year
-            if year is None:
-                log.error("l'année des colonnes de trimestre est introuvable", sheet, None, column_letter(idx))
-                return None
-            start = dt.date(year, 3 * q - 2, 1)
-            columns.append(Column(idx, cell, "period", start, add_months(start, 2)))
+            columns.append(Column(idx, cell, "period", quarter=quarter[0], year=quarter[1]))
         elif year_hdr is not None:
             columns.append(Column(idx, cell, "period", dt.date(year_hdr, 1, 1), dt.date(year_hdr, 12, 1)))
         elif text.startswith(TOTAL_HEADERS):
@@ -276,25 +485,18 @@ def _classify_columns(sheet: str, head: list[object], label_cols: list[int], sco
             columns.append(Column(idx, cell, "ignored"))
         elif looks_like_date(cell):
             log.error(f"en-tête de colonne « {cell} » : date ou mois impossible", sheet, None, column_letter(idx))
-            return None
+            columns.append(Column(idx, cell, "ignored"))
         elif has_period:
             columns.append(Column(idx, cell, "ignored"))
-            log.warn(f"colonne « {cell} » ignorée (ni un mois ni un total) : ses valeurs ne sont pas importées",
-                     sheet, None, column_letter(idx))
+            log.unused("colonne", f"« {cell} » (colonne {column_letter(idx)})",
+                       f"colonne « {cell} » ignorée (ni un mois ni un total) : ses valeurs ne sont pas importées",
+                       sheet, None, column_letter(idx))
         else:
             ind = column_indicator(str(cell), scope)
             if ind is not None:
                 columns.append(Column(idx, cell, "indicator", indicator=ind.code))
             else:
                 columns.append(Column(idx, cell, "perimetre", perimetre=str(cell).strip()))
-    needs_year = [c for c in columns if c.kind in ("perimetre", "indicator")]
-    if needs_year:
-        if sheet_year is None:
-            log.error("période introuvable : indiquez l'année dans le titre ou le nom de la feuille "
-                      "(ex. « Courriels par boîte 2022 »)", sheet)
-            return None
-        for c in needs_year:
-            c.start, c.end = dt.date(sheet_year, 1, 1), dt.date(sheet_year, 12, 1)
     return columns
 
 
@@ -503,8 +705,10 @@ def _check_total_rows(sheet: str, total_rows: list[tuple[int, list[Assignment], 
                          f"détaillées ({format_number_fr(part[0], 0)}) : le détail est retenu", sheet, sheet_row, col.letter)
 
 
-def _warn_missing_months(sheet: str, drafts: list[Draft], value_cols: list[Column], ctx: ImportContext, log: IssueLog) -> None:
-    """Months of the year without a value for a monthly indicator the sheet does carry."""
+def _warn_missing_months(sheet: str, drafts: list[Draft], value_cols: list[Column], ctx: ImportContext, log: IssueLog,
+                         period: StatedPeriod | None = None) -> None:
+    """Months of the year without a value for a monthly indicator the sheet does carry (within
+    the range the table states, when it states one)."""
     month_cols = [c for c in value_cols if c.kind == "period" and c.start == c.end]
     if not month_cols:
         return
@@ -523,6 +727,7 @@ def _warn_missing_months(sheet: str, drafts: list[Draft], value_cols: list[Colum
             year_cols = [c.start for c in month_cols if c.start and c.start.year == year]
             laid_out_as_year = len(year_cols) >= 6
             last = 12 if (year < today.year and laid_out_as_year) else max(d.month for d in year_cols)
-            missing = [MONTH_NAMES_FR[m - 1] for m in range(1, last + 1) if dt.date(year, m, 1) not in months]
+            missing = [MONTH_NAMES_FR[m - 1] for m in range(1, last + 1) if dt.date(year, m, 1) not in months
+                       and (period is None or period.kind != "range" or period.start <= dt.date(year, m, 1) <= period.end)]
             if missing and len(missing) < 12:
                 log.warn(f"{code} : mois sans donnée en {year} : {', '.join(missing)}", sheet)
