@@ -134,7 +134,7 @@ def log_kind() -> str | None:
 
 def log_kind_picker() -> None:
     st.selectbox("Nature d'un journal (une ligne par élément)", list(LOG_KIND_LABELS), key="import-log-kind",
-                 format_func=LOG_KIND_LABELS.get,
+                 format_func=lambda k: LOG_KIND_LABELS.get(k, str(k)),
                  help="Les journaux (une ligne par courriel, courrier, réclamation…) sont reconnus à leurs colonnes ; "
                       "choisissez leur nature seulement si ce n'est pas le cas.")
 
