@@ -4,18 +4,21 @@ later file of that préfecture, of every kind that reads such a label, and nowhe
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlmodel import select
 
 from qep_core import services
 from qep_core.access import LOCAL_PRINCIPAL
+from qep_core.cli import main
 from qep_core.db import session_scope
 from qep_core.importing import ImportRejected
 from qep_core.importing.service import analyze_file, import_file
 from qep_core.models import Observation, Perimetre, Prefecture
 from qep_core.pilotage.trainings import agent_records, analyze_trainings_file, import_trainings_file
 from qep_core.prefectures import create_prefecture
+from qep_core.users import add_user
 from tests.conftest import make_workbook
 
 AS_OF = dt.date(2024, 6, 10)
@@ -163,3 +166,28 @@ def test_a_label_has_one_meaning_per_kind(engine, prefecture) -> None:
     with pytest.raises(services.mappings.MappingError, match="a déjà un sens"):
         services.mappings.add(actor, prefecture.id, "role", "CHARGE D ACCUEIL", "courrier")
     services.mappings.add(actor, prefecture.id, "theme", "Chargé d'accueil", "courrier")  # another kind: its own
+
+
+def test_the_command_line_lists_adds_and_removes_as_its_account(engine, prefecture, tmp_path, monkeypatch,
+                                                                 capsys) -> None:
+    monkeypatch.setenv("QEP_DATABASE_URL", str(engine.url))
+    register = tmp_path / "formations.xlsx"
+    register.write_bytes(REGISTER)
+    assert main(["training", "import", str(register)]) == 1
+    assert main(["mapping", "add", "theme", "CERT 38 (fraude)", "Lutte contre la fraude"]) == 0
+    assert "thème de formation « CERT 38 (fraude) » → Lutte contre la fraude" in capsys.readouterr().out
+    assert main(["training", "import", str(register)]) == 0
+
+    assert main(["mapping", "add", "theme", "cert 38 fraude", "courrier"]) == 1
+    assert "a déjà un sens" in capsys.readouterr().err
+    assert main(["mapping", "add", "famille", "x", "y"]) == 2
+    assert main(["mapping", "choices", "column"]) == 0 and "COURRIEL_5J" in capsys.readouterr().out
+
+    with session_scope(engine, write=True) as session:
+        add_user(session, "sg44", "copil", password="un-mot-de-passe-long", prefecture_id=prefecture.id)
+    assert main(["--as", "sg44", "mapping", "list", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(m["kind"], m["label"], m["target"]) for m in listed] == [("theme", "CERT 38 (fraude)", "fraude")]
+    assert main(["--as", "sg44", "mapping", "remove", str(listed[0]["id"])]) == 3
+    assert main(["mapping", "remove", str(listed[0]["id"])]) == 0
+    assert main(["mapping", "list"]) == 0 and "aucune correspondance" in capsys.readouterr().out
