@@ -1,4 +1,4 @@
-"""Paramètres: the préfecture, its périmètres, its yearly targets, its own indicators.
+"""Paramètres: the préfecture, its périmètres, its yearly targets, its own indicators, its own labels.
 
 Unlike the other pages it must work before any préfecture exists (it is where the first one is
 created), so it reads the sidebar's view with ``current_view()`` instead of ``require_view()``.
@@ -6,6 +6,7 @@ created), so it reads the sidebar's view with ``current_view()`` instead of ``re
 
 import streamlit as st
 
+from qep_ui import mappings
 from qep_ui import settings as ui
 from qep_ui.auth import require
 from qep_ui.state import current_view
@@ -22,7 +23,8 @@ if view is None:
     st.stop()
 
 st.caption(f"{view.prefecture.name} ({view.prefecture.code}) — changez de préfecture dans le menu latéral.")
-tab_pref, tab_perim, tab_targets, tab_own = st.tabs(["Préfecture", "Périmètres", "Cibles", "Indicateurs propres"])
+tab_pref, tab_perim, tab_targets, tab_own, tab_map = st.tabs(["Préfecture", "Périmètres", "Cibles",
+                                                               "Indicateurs propres", "Correspondances"])
 with tab_pref:
     ui.prefecture_tab(view)
 with tab_perim:
@@ -31,3 +33,5 @@ with tab_targets:
     ui.targets_tab(view)
 with tab_own:
     ui.own_indicators_tab(view)
+with tab_map:
+    mappings.mappings_tab(view)

@@ -14,9 +14,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-MISSING_MARKERS = frozenset(
-    {"", "n.c", "n.c.", "nc", "n c", "n/c", "nd", "n.d", "n.d.", "-", "--", "—", "–", "na", "n/a",
-     "aucun", "aucune", "sans objet", "so", "s.o", "s.o."}
+#: Every way a sheet says "no figure this time" (not communicated, not available, not applicable):
+#: a missing value, never a zero. The one list the readers use (counts, rates, item-log dates) and
+#: the one the README documents (« Valeurs manquantes ») — a test keeps both the same. Case and
+#: accents do not matter (``NC``, ``Non communiqué``); an empty cell is missing too.
+MISSING_SPELLINGS = (
+    "n.c", "n.c.", "nc", "n c", "n/c", "non communiqué", "non communiquée",
+    "nd", "n.d", "n.d.", "non disponible",
+    "na", "n/a", "sans objet", "so", "s.o", "s.o.", "aucun", "aucune",
+    "-", "--", "—", "–", "/",
 )
 NO_TARGET_MARKERS = ("pas d'obj", "pas d obj", "pas d'objectif", "sans objectif", "aucun objectif")
 
@@ -88,9 +94,14 @@ def is_missing(cell: object) -> bool:
 
 
 def normalize_marker(cell: str) -> str:
+    """Lower case, no accents, single spaces; punctuation kept (``n.c.`` and ``-`` are markers)."""
     s = unicodedata.normalize("NFKD", cell)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower().strip()
     return re.sub(r"\s+", " ", s)
+
+
+#: :data:`MISSING_SPELLINGS` as cells are compared to them (see :func:`normalize_marker`).
+MISSING_MARKERS = frozenset({"", *(normalize_marker(m) for m in MISSING_SPELLINGS)})
 
 
 def is_no_target(cell: object) -> bool:

@@ -19,7 +19,9 @@ from qep_ui.state import View
 audits = services.audits
 ACTIONABLE_REMARKS, AUDIT_KINDS, CONFORMITIES = audits.ACTIONABLE_REMARKS, audits.AUDIT_KINDS, audits.CONFORMITIES
 CONFORMITY_TITLES, REMARK_KINDS = audits.CONFORMITY_TITLES, audits.REMARK_KINDS
-AuditInfo, FindingView, ReferentielIndex = audits.AuditInfo, audits.FindingView, audits.ReferentielIndex
+AuditInfo = audits.AuditInfo  # one assignment each: mypy reads a tuple assignment as variables, not types
+FindingView = audits.FindingView
+ReferentielIndex = audits.ReferentielIndex
 
 CONFORMITY_BADGES = {"C": ("green", ":material/check_circle:"), "NA": ("gray", ":material/remove:"),
                      "NC_MIN": ("orange", ":material/warning:"), "NC_MAJ": ("red", ":material/cancel:")}
@@ -93,11 +95,12 @@ def findings_section(view: View) -> None:
     to_answer = [(f, r) for f in findings for r in f.remarks if r.remark.kind in ACTIONABLE_REMARKS]
     ncs = [f for f in findings if f.is_non_conformity]
     answered = sum(r.action is not None for _, r in to_answer) + sum(f.nc_action is not None for f in ncs)
-    for row in ([("Conformes", conf["C"]), ("Non applicables", conf["NA"]), ("NC majeures", conf["NC_MAJ"]),
-                 ("NC mineures", conf["NC_MIN"])],
-                [("Points forts", remarks["PF"]), ("Points sensibles", remarks["PS"]),
-                 ("Pistes de progrès", remarks["PP"]),
-                 ("PS, PP et NC avec action", f"{answered} / {len(to_answer) + len(ncs)}")]):
+    metrics: list[list[tuple[str, int | str]]] = [
+        [("Conformes", conf["C"]), ("Non applicables", conf["NA"]), ("NC majeures", conf["NC_MAJ"]),
+         ("NC mineures", conf["NC_MIN"])],
+        [("Points forts", remarks["PF"]), ("Points sensibles", remarks["PS"]), ("Pistes de progrès", remarks["PP"]),
+         ("PS, PP et NC avec action", f"{answered} / {len(to_answer) + len(ncs)}")]]
+    for row in metrics:
         for col, (label, value) in zip(st.columns(4), row, strict=True):
             col.metric(label, value, border=True)
     missing = len(to_answer) + len(ncs) - answered
@@ -173,7 +176,8 @@ def new_audit_form(view: View) -> None:
     with st.form(f"new-audit-{pid}", clear_on_submit=False):
         st.markdown("**Nouvel audit**")
         cols = st.columns(3)
-        kind = cols[0].selectbox("Type", list(AUDIT_KINDS), format_func=AUDIT_KINDS.get, key="na-kind", index=1)
+        kind = cols[0].selectbox("Type", list(AUDIT_KINDS), format_func=lambda k: AUDIT_KINDS.get(k, str(k)),
+                                 key="na-kind", index=1)
         day = cols[1].date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", key="na-date",
                                  max_value=dt.date.today())
         auditor = cols[2].text_input("Auditeur ou auditrice", key="na-auditor", max_chars=200)
@@ -198,7 +202,7 @@ def new_audit_form(view: View) -> None:
 FINDING_COLUMNS = {
     "label": st.column_config.TextColumn("Engagement", disabled=True, width="medium"),
     "conformity": st.column_config.SelectboxColumn("Conformité", options=list(CONFORMITIES),
-                                                   format_func=CONFORMITIES.get, width=110),
+                                                   format_func=lambda k: CONFORMITIES.get(str(k), str(k)), width=110),
     "comments": st.column_config.TextColumn(
         "Commentaires (PF : … PS : … PP : … Note : …)", width="large",
         help="Comme dans le rapport : chaque remarque commence par PF :, PS : ou PP :, la note de l'auditeur par "
@@ -279,8 +283,8 @@ def import_section(view: View) -> None:
     if upload is None:
         return
     content = upload.getvalue()
-    meta = {"kind": kind, "audit_date": day, "auditor": auditor or None}
-    plan = audits.analyse_audit_file(actor(), pid, upload.name, content, **meta)
+    plan = audits.analyse_audit_file(actor(), pid, upload.name, content, kind=kind, audit_date=day,
+                                     auditor=auditor or None)
     if not preview(plan.summary(), plan.errors, plan.warnings, plan.already_imported is not None, "audit-preview"):
         return
     st.dataframe(pd.DataFrame([{"Engagement": refs.engagement_label(f.engagement_key),
@@ -290,7 +294,8 @@ def import_section(view: View) -> None:
                  hide_index=True, width="stretch", height=grid_height(len(plan.findings), 12))
     if st.button("Enregistrer l'audit", type="primary", icon=":material/save:", key="audit-save-upload"):
         try:
-            plan, audit_id = audits.import_audit_file(actor(), pid, upload.name, content, **meta)
+            plan, audit_id = audits.import_audit_file(actor(), pid, upload.name, content, kind=kind, audit_date=day,
+                                                      auditor=auditor or None)
         except (ImportRejected, AccessDenied) as exc:
             show_errors(exc)
             return

@@ -92,8 +92,8 @@ def situation_section(view: View, as_of: dt.date) -> None:
 AGENT_COLUMNS = {
     "name": st.column_config.TextColumn("Nom ou pseudonyme", required=True, max_chars=200, width="medium"),
     "service": st.column_config.TextColumn("Service", max_chars=200, width="medium"),
-    "role": st.column_config.SelectboxColumn("Rôle", options=list(ROLES), format_func=ROLES.get, required=True,
-                                             width="medium"),
+    "role": st.column_config.SelectboxColumn("Rôle", options=list(ROLES), required=True, width="medium",
+                                             format_func=lambda k: ROLES.get(str(k), str(k))),
     "post_start": st.column_config.DateColumn("Prise de poste", format="DD/MM/YYYY", required=True),
     "post_end": st.column_config.DateColumn("Fin de poste", format="DD/MM/YYYY",
                                             help="Dernier jour sur le poste : l'agent n'est plus concerné ensuite."),
@@ -155,7 +155,8 @@ def _session_forms(pid: int, names: dict[int | None, str]) -> None:
         title = st.text_input("Intitulé", key="tr-title", max_chars=300)
         day = st.date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", max_value=dt.date.today(),
                             key="tr-date")
-        agents = st.multiselect("Agents formés", list(names), format_func=names.get, key="tr-agents")
+        agents = st.multiselect("Agents formés", list(names), format_func=lambda k: names.get(k, str(k)),
+                                key="tr-agents")
         if st.form_submit_button("Enregistrer la formation", type="primary", icon=":material/save:"):
             try:
                 added = trainings.record_training(actor(), pid, [a for a in agents if a is not None], day, title)
@@ -165,7 +166,7 @@ def _session_forms(pid: int, names: dict[int | None, str]) -> None:
                 saved(f"formation « {title.strip()} » du {day:%d/%m/%Y} enregistrée pour {added} agent(s)")
     with right, st.form(f"tutoring-{pid}"):
         st.markdown("**Une convention de tutorat**")
-        agent = st.selectbox("Agent tutoré", list(names), format_func=names.get, key="tu-agent")
+        agent = st.selectbox("Agent tutoré", list(names), format_func=lambda k: names.get(k, str(k)), key="tu-agent")
         tutor = st.text_input("Tuteur ou tutrice", key="tu-tutor", max_chars=200)
         start = st.date_input("Début", value=dt.date.today(), format="DD/MM/YYYY", key="tu-start")
         end = st.date_input("Fin (facultative)", value=None, format="DD/MM/YYYY", key="tu-end")

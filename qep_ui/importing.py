@@ -28,6 +28,7 @@ from qep_core.frenchforms import format_number_fr, month_label_fr
 from qep_core.periods import add_months
 from qep_core.rules import LATE_STATUSES, ItemStatus, format_value
 from qep_ui import data
+from qep_ui import mappings as mapping_ui
 from qep_ui.auth import DEFAULT_USER, USER_KEY, actor, principal
 from qep_ui.state import View
 from qep_ui.widgets import plain, show_issues
@@ -46,7 +47,7 @@ WHOLE_PREFECTURE = services.imports.WHOLE_PREFECTURE
 value_from_counts = services.imports.value_from_counts
 
 FLASH_KEY = "qep_import_flash"
-PLANS_KEY = "qep_import_plans"
+PLANS_KEY = mapping_ui.ANALYSES_KEY  # dropped when a mapping changes: the files are read again
 GENERATION_KEY = "qep_saisie_generation"
 PREVIEW_LIMIT = 5000
 
@@ -71,6 +72,7 @@ def flash(kind: str, text: str, issues: Sequence[Issue] = ()) -> None:
 
 
 def show_flash() -> None:
+    mapping_ui.show_flash()  # a meaning given to a label of a file below
     for i, message in enumerate(st.session_state.pop(FLASH_KEY, [])):
         show = {"success": st.success, "error": st.error, "warning": st.warning}.get(message["kind"], st.info)
         show(message["text"])
@@ -134,7 +136,7 @@ def log_kind() -> str | None:
 
 def log_kind_picker() -> None:
     st.selectbox("Nature d'un journal (une ligne par élément)", list(LOG_KIND_LABELS), key="import-log-kind",
-                 format_func=LOG_KIND_LABELS.get,
+                 format_func=lambda k: LOG_KIND_LABELS.get(k, str(k)),
                  help="Les journaux (une ligne par courriel, courrier, réclamation…) sont reconnus à leurs colonnes ; "
                       "choisissez leur nature seulement si ce n'est pas le cas.")
 
@@ -282,6 +284,7 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
         if not plan.ok:
             st.error(rejected_text(plan))
             show_issues(plan.errors, key=f"errors-{key}")
+            mapping_ui.mapping_offer(view, plan.unknown, key)
             if plan.warnings:
                 st.markdown("**Avertissements**")
                 show_issues(plan.warnings, key=f"warnings-{key}")
@@ -305,6 +308,7 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
                        "(l'ancienne valeur reste dans l'historique et revient si le lot est annulé).")
         if plan.unchanged:
             st.caption(f"{plan.unchanged} valeur(s) identique(s) à celles déjà enregistrées.")
+        mapping_ui.mapping_offer(view, plan.unknown, key)
         labels = ["Indicateurs", "Valeurs", f"Remplacements ({len(plan.replacements)})",
                   f"Avertissements ({len(plan.warnings)})"]
         tab_ind, tab_values, tab_repl, tab_warn = st.tabs(labels)

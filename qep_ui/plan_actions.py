@@ -106,15 +106,19 @@ def _grid_columns(refs: services.action_plan.ReferentielIndex, modules: list[str
     return {
         "ref": st.column_config.TextColumn("Réf.", width=60, disabled=True),
         "title": st.column_config.TextColumn("Action", required=True, max_chars=1000, width=360),
-        "module": st.column_config.SelectboxColumn("Module", options=modules, format_func=refs.module_short,
+        "module": st.column_config.SelectboxColumn("Module", options=modules,
+                                                   format_func=lambda k: refs.module_short(str(k)),
                                                    width=110, help="Déduit de l'engagement s'il est choisi."),
         "engagement": st.column_config.SelectboxColumn("Engagement", options=engagements,
-                                                       format_func=lambda k: refs.engagement_label(k)[:60], width=200),
-        "source": st.column_config.SelectboxColumn("Source", options=list(SOURCES), format_func=SOURCES.get,
+                                                       format_func=lambda k: refs.engagement_label(str(k))[:60],
+                                                       width=200),
+        "source": st.column_config.SelectboxColumn("Source", options=list(SOURCES),
+                                                   format_func=lambda k: SOURCES.get(str(k), str(k)),
                                                    required=True, width=150),
         "owner": st.column_config.TextColumn("Responsable", max_chars=200, width=140),
         "due_date": st.column_config.DateColumn("Échéance", format="DD/MM/YYYY", width=100),
-        "status": st.column_config.SelectboxColumn("Statut", options=list(STATUSES), format_func=STATUSES.get,
+        "status": st.column_config.SelectboxColumn("Statut", options=list(STATUSES),
+                                                   format_func=lambda k: STATUSES.get(str(k), str(k)),
                                                    required=True, default="a_faire", width=100),
         "status_date": st.column_config.DateColumn("Date du statut", format="DD/MM/YYYY", width=110,
                                                    help="Laissez-la : un changement de statut est daté du jour. "
@@ -136,10 +140,10 @@ def actions_editor(view: View, as_of: dt.date) -> None:
     cols = st.columns([2, 2, 2, 1.3], vertical_alignment="bottom")
     chosen_modules = cols[0].multiselect("Modules", modules, format_func=refs.module_short, key="pa-f-modules",
                                          placeholder="Tous")
-    chosen_sources = cols[1].multiselect("Sources", list(SOURCES), format_func=SOURCES.get, key="pa-f-sources",
-                                         placeholder="Toutes")
-    chosen_status = cols[2].multiselect("Statuts", list(STATUSES), format_func=STATUSES.get, key="pa-f-status",
-                                        placeholder="Tous")
+    chosen_sources = cols[1].multiselect("Sources", list(SOURCES), format_func=lambda k: SOURCES.get(k, str(k)),
+                                         key="pa-f-sources", placeholder="Toutes")
+    chosen_status = cols[2].multiselect("Statuts", list(STATUSES), format_func=lambda k: STATUSES.get(k, str(k)),
+                                        key="pa-f-status", placeholder="Tous")
     only_late = cols[3].toggle("En retard", key="pa-f-late", help="N'afficher que les actions en retard.")
     listed = plans.list_actions(actor(), pid, as_of, modules=chosen_modules, sources=chosen_sources,
                                 statuses=chosen_status, only_late=only_late) if (

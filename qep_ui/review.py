@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -108,17 +109,17 @@ def slips_section(rv: ReviewView) -> None:
 
 def requirements_section(rv: ReviewView) -> None:
     st.subheader("Cibles annuelles : ce que doivent faire les mois restants")
-    rows = [x for x in rv.review.lines if x.requirement and x.requirement.state in (A_ATTEINDRE, HORS_ATTEINTE, ACQUIS)]
+    rows = [(x, req) for x in rv.review.lines
+            if (req := x.requirement) is not None and req.state in (A_ATTEINDRE, HORS_ATTEINTE, ACQUIS)]
     if not rows:
         st.caption("Pas de cible annuelle encore ouverte pour ce trimestre (année close ou pas de donnée).")
         return
     st.dataframe(pd.DataFrame([{
         "Indicateur": x.label, "Cumul": x.text(x.ytd_value), "Cible": x.target_text,
-        "Situation": x.requirement.state,  # type: ignore[union-attr]
-        "Il faut sur les mois restants": x.text(x.requirement.required_value)  # type: ignore[union-attr]
-        if x.requirement.state == A_ATTEINDRE else "–",  # type: ignore[union-attr]
-        "Détail": x.requirement.text,  # type: ignore[union-attr]
-    } for x in rows]), hide_index=True, width="stretch",
+        "Situation": req.state,
+        "Il faut sur les mois restants": x.text(req.required_value) if req.state == A_ATTEINDRE else "–",
+        "Détail": req.text,
+    } for x, req in rows]), hide_index=True, width="stretch",
         column_config={"Détail": st.column_config.TextColumn(width="large")})
     st.caption("Calcul : le taux x des mois restants tel que (N + x·R) / (D + R) atteigne la cible, où N et D sont les "
                "comptes de l'année à ce jour et R le volume attendu des mois restants (les mêmes mois l'an dernier, "
@@ -173,7 +174,8 @@ def actions_section(view: View, rv: ReviewView) -> None:
                              f"{planned}")
             if not r.frozen and a.id is not None and view.principal.can("comment") and cols[1].button("Retirer", key=f"del_action_{a.id}",
                                                                     icon=":material/delete:"):
-                _write(lambda who, i=a.id: Review.delete_action(who, view.prefecture.id or 0, i), "Action retirée.")
+                _write(partial(Review.delete_action, prefecture_id=view.prefecture.id or 0, action_id=a.id),
+                       "Action retirée.")
     else:
         st.caption("Aucune action décidée pour ce trimestre.")
     if r.frozen or not view.principal.can("comment"):
@@ -182,13 +184,13 @@ def actions_section(view: View, rv: ReviewView) -> None:
     with st.form("review_action", clear_on_submit=True):
         text = st.text_area("Nouvelle action", max_chars=2000, height=68,
                             placeholder="Ex. : renfort du standard aux heures de pointe du lundi")
-        cols = st.columns(3)
-        code = cols[0].selectbox("Indicateur concerné", ["", *labels], format_func=lambda c: labels.get(c, "—"))
-        owner = cols[1].text_input("Pilote", max_chars=200)
-        due = cols[2].date_input("Échéance", value=None, format="DD/MM/YYYY")
+        fields = st.columns(3)
+        code = fields[0].selectbox("Indicateur concerné", ["", *labels], format_func=lambda c: labels.get(c, "—"))
+        owner = fields[1].text_input("Pilote", max_chars=200)
+        due_date = fields[2].date_input("Échéance", value=None, format="DD/MM/YYYY")
         if st.form_submit_button("Ajouter l'action", icon=":material/add_task:"):
             _write(lambda who: Review.add_action(who, view.prefecture.id or 0, r.year, r.quarter, text,
-                                                 indicator_code=code or None, owner=owner, due_date=due),
+                                                 indicator_code=code or None, owner=owner, due_date=due_date),
                    "Action ajoutée.")
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from qep_core import services
 from qep_ui import data
@@ -129,7 +130,8 @@ def prefecture_form(view: View) -> None:
         st.checkbox("Lundi de Pentecôte travaillé (journée de solidarité)", value=pref.whit_monday_worked,
                     key=f"pp_whit_{pid}",
                     help="Coché, le lundi de Pentecôte compte comme jour ouvré dans le calcul des délais.")
-        st.multiselect("Modules labellisés", list(titles), default=current, format_func=titles.get,
+        st.multiselect("Modules labellisés", list(titles), default=current,
+                       format_func=lambda k: titles.get(k, str(k)),
                        key=f"pp_modules_{pid}", placeholder="Aucun module optionnel")
         st.caption("Le module 1 (relation générale avec les usagers), le pilotage de la politique qualité et la "
                    "démarche de labellisation sont toujours suivis. Retirer un module masque ses indicateurs sans "
@@ -164,7 +166,8 @@ def creation_form(first: bool) -> None:
         cols = st.columns([1, 3])
         cols[0].text_input("Code du département", key="new_pref_code", max_chars=3, placeholder="44")
         cols[1].text_input("Nom", key="new_pref_name", max_chars=120, placeholder="Préfecture de la Loire-Atlantique")
-        st.multiselect("Modules labellisés", list(titles), key="new_pref_modules", format_func=titles.get,
+        st.multiselect("Modules labellisés", list(titles), key="new_pref_modules",
+                       format_func=lambda k: titles.get(k, str(k)),
                        placeholder="Aucun module optionnel",
                        help="Le module 1, le pilotage et la labellisation sont toujours suivis.")
         st.form_submit_button("Créer la préfecture", type="primary", icon=":material/add:",
@@ -190,7 +193,8 @@ def prefecture_tab(view: View) -> None:
 PERIMETRE_COLUMNS = {
     "name": st.column_config.TextColumn("Nom", required=True, max_chars=200, width="medium"),
     "kind": st.column_config.SelectboxColumn("Nature", options=list(PERIMETRE_KIND_LABELS), required=True, width="medium",
-                                             default="service", format_func=PERIMETRE_KIND_LABELS.get),
+                                             default="service",
+                                             format_func=lambda k: PERIMETRE_KIND_LABELS.get(str(k), str(k))),
     "address": st.column_config.TextColumn("Adresse (boîte fonctionnelle)", width="medium"),
     "values": st.column_config.NumberColumn("Valeurs enregistrées", format="%d",
                                             help="Valeurs importées ou saisies pour ce périmètre."),
@@ -323,18 +327,21 @@ def own_indicators_tab(view: View) -> None:
     else:
         st.dataframe(table.rename(columns=OWN_INDICATOR_LABELS), hide_index=True, width="stretch")
     with st.expander("Ajouter un indicateur", icon=":material/add_chart:"), st.form(f"indicateur-{pid}"):
-        cols = st.columns([1, 2])
+        cols: Sequence[DeltaGenerator] = st.columns([1, 2])  # rows of 2 and 3 columns below
         code = cols[0].text_input("Code", placeholder="ACCUEIL_ATTENTE_20MIN", max_chars=60, key=f"ind_code_{pid}")
         label = cols[1].text_input("Libellé", placeholder="Taux d'usagers reçus en moins de 20 minutes",
                                     key=f"ind_label_{pid}")
         cols = st.columns(2)
-        engagement = cols[0].selectbox("Engagement", list(engagements), index=None, format_func=engagements.get,
+        engagement = cols[0].selectbox("Engagement", list(engagements), index=None,
+                                       format_func=lambda k: engagements.get(k, str(k)),
                                        placeholder="Aucun (rattaché au module)", key=f"ind_engagement_{pid}")
-        module = cols[1].selectbox("Module (sans engagement)", list(modules), index=None, format_func=modules.get,
+        module = cols[1].selectbox("Module (sans engagement)", list(modules), index=None,
+                                   format_func=lambda k: modules.get(k, str(k)),
                                    placeholder="Celui de l'engagement", key=f"ind_module_{pid}")
         cols = st.columns(3)
         kind = cols[0].selectbox("Nature", KINDS, format_func=lambda k: KIND_LABELS[k].capitalize(), key=f"ind_kind_{pid}")
-        direction = cols[1].selectbox("Sens", list(DIRECTION_CHOICES), format_func=DIRECTION_CHOICES.get)
+        direction = cols[1].selectbox("Sens", list(DIRECTION_CHOICES),
+                                      format_func=lambda k: DIRECTION_CHOICES.get(k, str(k)))
         frequency = cols[2].selectbox("Fréquence", list(FREQUENCY_LABELS),
                                       format_func=lambda f: FREQUENCY_LABELS[f].capitalize())
         cols = st.columns(2)
@@ -379,7 +386,8 @@ def engagements_section(view: View, engagements: dict[str, str], modules: dict[s
     with st.form(f"engagement-renommer-{pid}"):
         st.markdown("**Renommer un engagement**")
         cols = st.columns([2, 3])
-        key = cols[0].selectbox("Engagement", list(engagements), format_func=engagements.get, key=f"eng_rename_{pid}")
+        key = cols[0].selectbox("Engagement", list(engagements), format_func=lambda k: engagements.get(k, str(k)),
+                                key=f"eng_rename_{pid}")
         title = cols[1].text_input("Nouvel intitulé", key=f"eng_title_{pid}")
         renamed = st.form_submit_button("Renommer", icon=":material/edit:")
     if renamed:
@@ -389,7 +397,8 @@ def engagements_section(view: View, engagements: dict[str, str], modules: dict[s
         new_key = cols[0].text_input("Clé", placeholder="E47", max_chars=20, key=f"eng_new_key_{pid}")
         number = cols[1].number_input("Numéro", min_value=1, value=None, step=1, placeholder="47",
                                        key=f"eng_new_number_{pid}")
-        module = cols[2].selectbox("Module", list(modules), format_func=modules.get, key=f"eng_new_module_{pid}")
+        module = cols[2].selectbox("Module", list(modules), format_func=lambda k: modules.get(k, str(k)),
+                                   key=f"eng_new_module_{pid}")
         new_title = st.text_input("Intitulé", key=f"eng_new_title_{pid}")
         added = st.form_submit_button("Ajouter l'engagement", icon=":material/add:")
     if added:

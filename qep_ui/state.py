@@ -91,7 +91,8 @@ def sidebar(principal: Principal = LOCAL_PRINCIPAL) -> View | None:
     remember_choice("annee", years, last_year, int)
     year = st.sidebar.selectbox("Année", years, key="annee")
     remember_choice("vue", list(VIEWS), "annee")
-    view = st.sidebar.segmented_control("Période", list(VIEWS), key="vue", format_func=VIEWS.get, required=True)
+    view = st.sidebar.segmented_control("Période", list(VIEWS), key="vue", format_func=lambda k: VIEWS.get(k, str(k)),
+                                        required=True)
     published = ["pref", "annee", "vue"]
     default_month = last.month if last and last.year == year else 12
     if view in ("mois", "12mois"):
@@ -102,7 +103,8 @@ def sidebar(principal: Principal = LOCAL_PRINCIPAL) -> View | None:
         published.append("mois")
     elif view == "trimestre":
         remember_choice("trim", [1, 2, 3, 4], quarter_of(default_month), int)
-        quarter = st.sidebar.selectbox("Trimestre", [1, 2, 3, 4], key="trim", format_func=QUARTERS.get)
+        quarter = st.sidebar.selectbox("Trimestre", [1, 2, 3, 4], key="trim",
+                                       format_func=lambda k: QUARTERS.get(k, str(k)))
         period = quarter_period(year, quarter)
         published.append("trim")
     else:

@@ -230,7 +230,7 @@ def test_a_contributors_own_import_is_saved_under_its_name(world: World) -> None
                                            long_csv(("Coordination", 70, 100)))
     assert outcome.batch is not None and outcome.batch.imported_by == "coordination44"
     with world.database.connect() as conn:
-        who, action = conn.execute(text("SELECT user, action FROM change_event ORDER BY id DESC")).first()
+        who, action = conn.execute(text('SELECT "user", action FROM change_event ORDER BY id DESC')).first()
     assert (who, action) == ("coordination44", "import")
 
 
@@ -316,7 +316,7 @@ def test_the_cli_imports_as_the_account_and_writes_the_history_line_like_the_pag
     assert main(["--as", "coordination44", "import", str(own), "--prefecture", "44", "--user", "ignoré"]) == 0
     with accounts.database.connect() as conn:
         assert conn.execute(text("SELECT imported_by FROM import_batch")).scalar_one() == "coordination44"
-        assert conn.execute(text("SELECT user FROM change_event WHERE action = 'import'")).scalar_one() == "coordination44"
+        assert conn.execute(text("SELECT \"user\" FROM change_event WHERE action = 'import'")).scalar_one() == "coordination44"
     other = tmp_path / "etrangers.csv"
     other.write_bytes(long_csv(("Étrangers", 99, 100)))
     assert main(["--as", "coordination44", "import", str(other), "--prefecture", "44"]) == 3
@@ -333,7 +333,7 @@ def test_the_cli_on_a_laptop_writes_the_user_name(world: World, tmp_path, monkey
     path.write_bytes(whole_csv(80, 100))
     assert main(["import", str(path), "--prefecture", "44", "--user", "Marie"]) == 0
     with world.database.connect() as conn:
-        assert conn.execute(text("SELECT user FROM change_event WHERE action = 'import'")).scalar_one() == "Marie"
+        assert conn.execute(text("SELECT \"user\" FROM change_event WHERE action = 'import'")).scalar_one() == "Marie"
 
 
 # --- the pages, as a contributor -------------------------------------------------------------------

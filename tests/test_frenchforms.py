@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 
+from qep_core.db import session_scope
 from qep_core.frenchforms import (
+    MISSING_SPELLINGS,
     PeriodFormatError,
     ValueFormatError,
     is_missing,
@@ -13,6 +17,9 @@ from qep_core.frenchforms import (
     parse_month_header,
     parse_number,
 )
+from qep_core.importing.service import analyze_file
+from qep_core.models import Prefecture
+from tests.conftest import make_workbook
 
 
 @pytest.mark.parametrize(("cell", "value", "unit"), [
@@ -67,3 +74,34 @@ def test_month_cells(cell):
 def test_impossible_month_cells(cell):
     with pytest.raises(PeriodFormatError):
         parse_month_cell(cell)
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_documents_exactly_the_missing_value_spellings():
+    text = README.read_text(encoding="utf-8")
+    block = text.split("<!-- valeurs-manquantes -->")[1].split("<!-- /valeurs-manquantes -->")[0]
+    assert re.findall(r"`([^`]+)`", block) == list(MISSING_SPELLINGS)
+
+
+@pytest.mark.parametrize("cell", [*MISSING_SPELLINGS, "Non communiqué", "NON DISPONIBLE", " N.D. ", "Non Communiquée"])
+def test_every_documented_spelling_is_missing_in_any_case(cell):
+    assert is_missing(cell) and parse_number(cell) is None
+
+
+@pytest.mark.parametrize("cell", ["non", "communiqué", "n", "0", "//", "nc 12"])
+def test_words_near_a_marker_are_not_missing(cell):
+    assert not is_missing(cell)
+
+
+def test_a_count_written_non_communique_leaves_the_month_empty_instead_of_refusing_the_file(engine, prefecture):
+    sheet = make_workbook({"Courriels 2024": [
+        ["Suivi des courriels 2024"], ["", "janvier", "février", "mars"],
+        ["Réponses dans le délai de 5 jours ouvrés", 90, "non communiqué", "/"],
+        ["Courriels ayant reçu une réponse", 100, "Non disponible", 50]]})
+    with session_scope(engine) as session:
+        plan = analyze_file(session, session.get(Prefecture, prefecture.id), "courriels.xlsx", sheet)
+    assert plan.ok, plan.errors
+    assert plan.months == [dt.date(2024, 1, 1)]
+    assert any("numérateur non communiqué" in w.message and w.column == "D (mars)" for w in plan.warnings)

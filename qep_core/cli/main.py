@@ -1,5 +1,5 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | backup | restore |
-demo-data | user | history | db | survey`` and the pilotage's ``actions | audit | training``
+demo-data | user | history | db | survey | mapping`` and the pilotage's ``actions | audit | training``
 (:mod:`qep_core.cli.pilotage`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error, 3 access
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qep_core import services
 from qep_core.access import AccessDenied
-from qep_core.cli import admin, pilotage, surveys
+from qep_core.cli import admin, mappings, pilotage, surveys
 from qep_core.cli.common import (
     EXIT_DENIED,
     EXIT_OK,
@@ -332,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin.register(sub)  # user, history, db
     pilotage.add_pilotage_commands(sub)  # actions, audit, training
     surveys.add_parser(sub)  # survey
+    mappings.register(sub)  # mapping
     return parser
 
 

@@ -1,4 +1,5 @@
-"""What the importer knows while reading a file: the préfecture's indicators, families, targets."""
+"""What the importer knows while reading a file: the préfecture's indicators, families, targets and
+its own labels (mappings)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qep_core.frenchforms import normalize
+from qep_core.mappings.labels import NO_MAPPINGS, Mappings
 from qep_core.referentiel import FamilyDef, IndicatorDef, TargetBook
 
 
@@ -19,6 +21,7 @@ class ImportContext:
     calendar: Any = None  # WorkingCalendar of the préfecture, for item logs
     as_of: dt.date | None = None  # "today" for pending items (injectable in tests)
     log_kind: str | None = None  # an item-log kind the user named (import --kind)
+    mappings: Mappings = NO_MAPPINGS  # the préfecture's own labels (qep_core.mappings), read once per file
 
     def __post_init__(self) -> None:
 

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from qep_core.frenchforms import normalize
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -59,6 +61,18 @@ class Issue:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class UnknownLabel:
+    """A label a file uses that no rule recognised (a row, a column, a theme…): what the Import
+    page offers to map once (:mod:`qep_core.mappings`), so that later files are understood."""
+
+    kind: str  # a kind of qep_core.mappings.models.KINDS
+    label: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+
 def rows_phrase(rows: Sequence[int] | np.ndarray, limit: int = 5) -> str:
     """``ligne 4`` / ``lignes 4, 9, 12… (40 en tout)`` for messages not attached to one row."""
     shown = ", ".join(str(int(r)) for r in rows[:limit])
@@ -80,6 +94,7 @@ class IssueLog:
         self.errors: list[Issue] = []
         self.warnings: list[Issue] = []
         self.truncated = 0
+        self.unknown: list[UnknownLabel] = []
         # What the file's cells became (the coverage line): numbers read into values, numbers
         # only checked (totals, rates), and each part left out, by kind (ligne, colonne, feuille).
         self.values_read = 0
@@ -99,6 +114,7 @@ class IssueLog:
             self.error(issue.message, issue.sheet, issue.row, issue.column)
         self.warnings.extend(other.warnings)
         self.truncated += other.truncated
+        self.unknown.extend(other.unknown)
 
     def merge_counts(self, other: IssueLog) -> None:
         self.values_read += other.values_read
@@ -106,6 +122,7 @@ class IssueLog:
         for kind, names in other.left_out.items():
             self.left_out.setdefault(kind, []).extend(names)
         self.results_only.extend(other.results_only)
+        self.unknown.extend(other.unknown)
 
     def coverage(self) -> str:
         """« 312 valeurs lues ; 2 lignes non reconnues : … » — what the preview and the CLI open with."""
@@ -125,6 +142,18 @@ class IssueLog:
 
     def warn(self, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> None:
         self.warnings.append(Issue(WARNING, message, sheet, row, column))
+
+    def unknown_label(self, kind: str, label: str, sheet: str | None = None, row: int | None = None,
+                      column: str | None = None) -> None:
+        """Note a label nothing recognised (its warning or error is logged apart)."""
+        self.unknown.append(UnknownLabel(kind, label, sheet, row, column))
+
+    def unknown_labels(self) -> list[UnknownLabel]:
+        """Each unrecognised label once (its first place), in the file's order."""
+        seen: dict[tuple[str, str], UnknownLabel] = {}
+        for item in self.unknown:
+            seen.setdefault((item.kind, normalize(item.label)), item)
+        return list(seen.values())
 
     @property
     def ok(self) -> bool:

@@ -5,7 +5,8 @@ Each indicator of the référentiel lists the words its counts go by; a sheet's 
 tells which group of indicators ("family") it tracks, and each row is matched to a count by a
 fixed order of rules, most specific first (a published rate, a mean delay, the late items, the
 items in time, the totals). The template's rows carry the indicator code and the count's name,
-so they match exactly.
+so they match exactly. Before any of these rules, the préfecture's own labels
+(:mod:`qep_core.mappings`, said once by the user) are looked up: a whole label, exactly.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from qep_core.frenchforms import contains_phrase, normalize
+from qep_core.mappings.labels import Mappings
 from qep_core.referentiel import FamilyDef, IndicatorDef
 
 ROLE_WORDS = {
@@ -93,8 +95,14 @@ def discriminated(label_norm: str, candidates: list[IndicatorDef]) -> list[Indic
     return picked or candidates
 
 
-def assign_row(label: str, candidates: list[IndicatorDef]) -> list[Assignment]:
-    """Which count(s) of which indicator(s) a row label designates; [] when none."""
+def assign_row(label: str, candidates: list[IndicatorDef], mappings: Mappings | None = None) -> list[Assignment]:
+    """Which count(s) of which indicator(s) a row label designates; [] when none.
+
+    A label the préfecture mapped means what it said, whatever the sheet's scope (the mapping
+    names the indicator); otherwise the rules below apply to the sheet's *candidates*.
+    """
+    if mappings and (mapped := mappings.row(label)) is not None:
+        return [Assignment(*mapped)]
     norm = normalize(label)
     if not norm or not candidates:
         return []
@@ -128,14 +136,26 @@ def assign_row(label: str, candidates: list[IndicatorDef]) -> list[Assignment]:
     return []
 
 
-def column_indicator(header: str, candidates: list[IndicatorDef]) -> IndicatorDef | None:
-    """A column that splits the sheet by indicator (e.g. "Contrôle de légalité")."""
+def column_indicator(header: str, candidates: list[IndicatorDef], mappings: Mappings | None = None
+                     ) -> IndicatorDef | None:
+    """A column that splits the sheet by indicator (e.g. "Contrôle de légalité"), or that the
+    préfecture mapped to one of the sheet's indicators."""
+    if mappings and (code := mappings.column(header)) is not None:
+        return next((i for i in candidates if i.code == code), None)
     norm = normalize(header)
     codes = [c for c in codes_in(header, {i.code: i for i in candidates})]
     if len(codes) == 1:
         return next(i for i in candidates if i.code == codes[0])
     picked = [i for i in candidates if i.discriminators and _any_alias(norm, i.discriminators)]
     return picked[0] if len(picked) == 1 else None
+
+
+def column_mapping(header: object, mappings: Mappings | None) -> str | None:
+    """What the préfecture said a column is: ``total``, ``ignore`` or an indicator code; None if
+    it said nothing (the built-in rules then decide)."""
+    if not mappings or not isinstance(header, str):
+        return None
+    return mappings.column(header)
 
 
 def match_header_fields(cells: list[object], variants_by_field: dict[str, tuple[str, ...]],

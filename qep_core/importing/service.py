@@ -27,7 +27,7 @@ from qep_core.db import session_scope
 from qep_core.frenchforms import format_number_fr, month_label_fr, normalize
 from qep_core.importing import itemlogs
 from qep_core.importing.context import Draft, ImportContext
-from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog
+from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog, UnknownLabel
 from qep_core.importing.ledger import (
     FILE_KINDS,
     INDICATOR_FILE_KINDS,
@@ -47,6 +47,7 @@ from qep_core.importing.protocol import settled_summary
 from qep_core.importing.safety import package_issues
 from qep_core.importing.wide_layout import parse_wide_sheet
 from qep_core.importing.workbook import SourceFile, open_source
+from qep_core.mappings.labels import PERIMETRE, load_mappings
 from qep_core.models import (
     ImportBatch,
     Indicator,
@@ -82,6 +83,7 @@ class ImportPlan:
     prepared: tuple[pd.DataFrame, pd.DataFrame] | None = field(default=None, repr=False)
     items: pd.DataFrame = field(default_factory=pd.DataFrame)  # item logs: one row per item
     coverage: str = ""  # « 312 valeurs lues ; 2 lignes non reconnues : … » (IssueLog.coverage)
+    unknown: list[UnknownLabel] = field(default_factory=list)  # labels nothing recognised: offered for mapping
 
     @property
     def ok(self) -> bool:
@@ -146,7 +148,8 @@ def build_context(session: Session, prefecture_id: int, log_kind: str | None = N
     pref = session.get(Prefecture, prefecture_id)
     calendar = working_calendar(pref.code, pref.whit_monday_worked) if pref is not None else None
     return ImportContext({d.code: d for d in indicators}, ref.families, TargetBook(session, prefecture_id, indicators),
-                         calendar=calendar, as_of=as_of or dt.date.today(), log_kind=log_kind)
+                         calendar=calendar, as_of=as_of or dt.date.today(), log_kind=log_kind,
+                         mappings=load_mappings(session, prefecture_id, indicators))
 
 
 def read_drafts(source: SourceFile, ctx: ImportContext, log: IssueLog) -> tuple[str, pd.DataFrame, pd.DataFrame]:
@@ -332,16 +335,33 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
                   "Pour un journal (une ligne par courriel, courrier, réclamation…), indiquez sa nature "
                   "(« Nature d'un journal » sur la page Import, ou import --kind). Un export d'enquête de satisfaction "
                   "(une ligne par répondant) s'importe depuis la page Enquêtes (ou « survey FICHIER --import »)")
+    drafts, items = _rename_perimetres(drafts, items, ctx)
     if log.ok:
         _check_duplicates(drafts, log)
     notes = package_issues(source.package, source.rows, rejected=not log.ok)
     plan = ImportPlan(source.name, source.sha256, layout, drafts,
                       [n for n in notes if n.severity == ERROR] + log.all_errors(),
                       log.warnings + [n for n in notes if n.severity != ERROR], source.sheet_names, items=items,
-                      coverage=log.coverage())
+                      coverage=log.coverage(),
+                      unknown=log.unknown_labels())
     if plan.ok:
         _plan_replacements(session, prefecture, plan)
+        plan.unknown += [UnknownLabel(PERIMETRE, name) for name in plan.new_perimetres]  # or another name of one?
     return plan
+
+
+def _rename_perimetres(drafts: pd.DataFrame, items: pd.DataFrame, ctx: ImportContext
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Périmètres written under another name the préfecture gave (« Coord. » → « Coordination »)
+    take their real name before anything is matched, checked or created."""
+    names = [*(drafts["perimetre"].unique() if len(drafts) else ()), *(items["perimetre"].unique() if len(items) else ())]
+    renames = ctx.mappings.perimetre_renames(names)
+    if not renames:
+        return drafts, items
+    drafts = drafts.assign(perimetre=drafts["perimetre"].replace(renames))
+    if len(items):
+        items = items.assign(perimetre=items["perimetre"].replace(renames))
+    return drafts, items
 
 
 def _perimetre_keys(names: pd.Series) -> pd.Series:

@@ -27,7 +27,15 @@ from qep_core.frenchforms import (
 )
 from qep_core.importing.context import Draft, ImportContext
 from qep_core.importing.issues import IssueLog, column_index, column_letter
-from qep_core.importing.matching import RATE_CHECK, Assignment, assign_row, codes_in, column_indicator, sheet_scope
+from qep_core.importing.matching import (
+    RATE_CHECK,
+    Assignment,
+    assign_row,
+    codes_in,
+    column_indicator,
+    column_mapping,
+    sheet_scope,
+)
 from qep_core.importing.table_period import (
     MonthColumn,
     PeriodConflict,
@@ -37,6 +45,7 @@ from qep_core.importing.table_period import (
     stated_period,
     table_period,
 )
+from qep_core.mappings.labels import IGNORED_COLUMN, TOTAL_COLUMN, Mappings
 from qep_core.periods import add_months
 from qep_core.referentiel import IndicatorDef
 
@@ -223,7 +232,7 @@ def _parse_table(name: str, rows: list[list[object]], area: TableArea, ctx: Impo
 
     scope_codes, _reason = sheet_scope(context_text, ctx.families, ctx.indicators, " ".join(labels))
     sections = _section_scopes(body, labels, label_cols, ctx)
-    row_codes_anywhere = any(codes_in(lbl, ctx.indicators) for lbl in labels)
+    row_codes_anywhere = any(codes_in(lbl, ctx.indicators) or ctx.mappings.row(lbl) for lbl in labels)
     if not scope_codes and not row_codes_anywhere and not any(sections.values()):
         if any(_is_numberish(c) for row in body for c in row[len(label_cols):]):
             log.unused("feuille", name, "feuille ignorée : aucun indicateur reconnu (nommez la feuille ou son titre "
@@ -231,7 +240,7 @@ def _parse_table(name: str, rows: list[list[object]], area: TableArea, ctx: Impo
         return []
     scope = [ctx.indicators[c] for c in scope_codes]
 
-    columns = _classify_columns(name, head, label_cols, scope, log)
+    columns = _classify_columns(name, head, label_cols, scope, log, ctx.mappings)
     value_cols = [c for c in columns if c.kind in ("period", "perimetre", "indicator")]
     total_cols = [c for c in columns if c.kind == "total"]
     if not value_cols:
@@ -261,11 +270,12 @@ def _parse_table(name: str, rows: list[list[object]], area: TableArea, ctx: Impo
         row_codes = codes_in(label, ctx.indicators)
         candidates = [ctx.indicators[c] for c in row_codes] if row_codes else section
         match_label = re.sub(r"^\s*(sous[- ]total|total|cumul)\s*(g[ée]n[ée]ral)?\s*(du|des|de la|de|d')?\s*", "", label, flags=re.I) if is_total_row else label
-        assignments = assign_row(match_label, candidates)
+        assignments = assign_row(match_label, candidates, ctx.mappings)
         if not assignments:
             if any(_is_numberish(row[c.index]) for c in value_cols if c.index < len(row)):
                 log.unused("ligne", f"« {label} » (ligne {sheet_row})",
                            f"ligne « {label} » non reconnue : ses valeurs ne sont pas importées", name, sheet_row)
+                log.unknown_label("row_label", match_label, name, sheet_row)  # offered for mapping
             continue
         if is_total_row and any((a.code, a.role) in seen_roles for a in assignments):
             parsed = _parse_row(name, sheet_row, row, value_cols, assignments, ctx, parse_log)
@@ -461,7 +471,7 @@ def _label_columns(head: list[object], body: list[list[object]]) -> list[int]:
 
 
 def _classify_columns(sheet: str, head: list[object], label_cols: list[int], scope: list[IndicatorDef],
-                      log: IssueLog) -> list[Column]:
+                      log: IssueLog, mappings: Mappings | None = None) -> list[Column]:
     """What each column holds. Month and quarter columns are dated later, once the table is
     known to hold counts (:func:`_date_columns`): a notes sheet never fails on a missing year."""
     columns: list[Column] = []
@@ -469,6 +479,10 @@ def _classify_columns(sheet: str, head: list[object], label_cols: list[int], sco
     has_period = any(_period_header(h) for h in head[start_col:])
     for idx in range(start_col, len(head)):
         cell = head[idx]
+        said = column_mapping(cell, mappings)  # the préfecture said once what this column is
+        if said in (TOTAL_COLUMN, IGNORED_COLUMN):
+            columns.append(Column(idx, cell, "total" if said == TOTAL_COLUMN else "ignored"))
+            continue
         text = normalize(cell) if isinstance(cell, str) else ""
         month = parse_month_header(cell)
         quarter = parse_quarter_header(cell) if month is None else None
@@ -491,8 +505,9 @@ def _classify_columns(sheet: str, head: list[object], label_cols: list[int], sco
             log.unused("colonne", f"« {cell} » (colonne {column_letter(idx)})",
                        f"colonne « {cell} » ignorée (ni un mois ni un total) : ses valeurs ne sont pas importées",
                        sheet, None, column_letter(idx))
+            log.unknown_label("column", str(cell).strip(), sheet, None, column_letter(idx))  # offered for mapping
         else:
-            ind = column_indicator(str(cell), scope)
+            ind = column_indicator(str(cell), scope, mappings)
             if ind is not None:
                 columns.append(Column(idx, cell, "indicator", indicator=ind.code))
             else:

@@ -23,7 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
-from qep_core.frenchforms import EXCEL_EPOCH, MONTHS, normalize
+from qep_core.frenchforms import EXCEL_EPOCH, MONTHS, is_missing, normalize
 from qep_core.importing.issues import Issue, IssueLog, column_letter
 from qep_core.importing.ledger import PILOTAGE_FILE_KINDS, file_kind_of, find_imported, list_ledger, new_batch
 from qep_core.importing.matching import match_header_fields
@@ -57,7 +57,7 @@ def parse_date(cell: object) -> dt.date | None:
         day = EXCEL_EPOCH + dt.timedelta(days=int(cell))
     else:
         text = str(cell).strip()
-        if not text or normalize(text) in ("", "nc", "n c", "na"):
+        if not text or is_missing(text) or normalize(text) in ("nc", "n c", "na"):  # the one list of markers
             return None
         day = _parse_date_text(text)
     if not FIRST_YEAR <= day.year <= LAST_YEAR:

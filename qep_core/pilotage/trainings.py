@@ -26,9 +26,10 @@ from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
-from qep_core.importing.issues import ImportRejected, Issue, IssueLog
+from qep_core.importing.issues import ImportRejected, Issue, IssueLog, UnknownLabel
 from qep_core.importing.protocol import settled_summary
 from qep_core.importing.workbook import SourceFile, open_source
+from qep_core.mappings.labels import NO_MAPPINGS, ROLE, THEME, Mappings, load_mappings
 from qep_core.models import ImportBatch, Prefecture
 from qep_core.pilotage.actions import as_date, clean_text
 from qep_core.pilotage.errors import PilotageError
@@ -376,6 +377,7 @@ class TrainingsFilePlan:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     already_imported: ImportBatch | None = None
+    unknown: list[UnknownLabel] = field(default_factory=list)  # themes and roles nothing recognised
 
     @property
     def ok(self) -> bool:
@@ -403,18 +405,24 @@ def _date_cell(table: Table, cells: list[object], name: str, number: int, log: I
         return None
 
 
-def _read_agents(table: Table, plan: TrainingsFilePlan, today: dt.date, log: IssueLog) -> None:
+def _read_agents(table: Table, plan: TrainingsFilePlan, today: dt.date, log: IssueLog,
+                 mappings: Mappings = NO_MAPPINGS) -> None:
     seen: dict[str, int] = {}
+    header = table.rows[table.header_row][table.fields["role"]] if "role" in table.fields else ""
+    kind = THEME if normalize(header).startswith("theme") else ROLE
     for number, cells in table.body():
         name = cell_text(table.get(cells, "name"))
         if not name:
             log.error("nom de l'agent manquant", table.sheet, number, table.column("name"))
             continue
         role_text = cell_text(table.get(cells, "role"))
-        role = lookup("role", role_text) if role_text else None
+        # the préfecture's own words first (« CERT 38 (fraude) » → fraude), then the vocabulary
+        role = (mappings.training_role(role_text, header) or lookup("role", role_text)) if role_text else None
         if role_text and role is None:
-            log.error(f"rôle inconnu « {role_text} » (attendu : {choices('role')})", table.sheet, number,
-                      table.column("role"))
+            what = "thème" if kind == THEME else "rôle"
+            log.error(f"{what} inconnu « {role_text} » (attendu : {choices('role')} ; ou donnez-lui un sens une fois "
+                      "pour toutes dans Paramètres › Correspondances)", table.sheet, number, table.column("role"))
+            log.unknown_label(kind, role_text, table.sheet, number, table.column("role"))
             continue
         start = _date_cell(table, cells, "post_start", number, log)
         end = _date_cell(table, cells, "post_end", number, log) if "post_end" in table.fields else None
@@ -485,11 +493,12 @@ def analyze_trainings_file(session: Session, prefecture_id: int, file_name: str,
         return TrainingsFilePlan(exc.file_name, "", errors=exc.errors)
     plan = TrainingsFilePlan(source.name, source.sha256)
     log = IssueLog()
+    mappings = load_mappings(session, prefecture_id)
     try:
         found = False
         for sheet in source.sheet_names:
             if (t := find_table(source, sheet, AGENT_FIELDS, ("name", "post_start"), EXACT)) is not None:
-                _read_agents(t, plan, today, log)
+                _read_agents(t, plan, today, log, mappings)
             elif (t := find_table(source, sheet, TUTORING_FIELDS, ("agent", "tutor", "start"), EXACT)) is not None:
                 _read_tutorings(t, plan, log)
             elif (t := find_table(source, sheet, TRAINING_FIELDS, ("agent", "date", "title"), EXACT)) is not None:
@@ -521,7 +530,7 @@ def analyze_trainings_file(session: Session, prefecture_id: int, file_name: str,
     for key, _tutor, _start, _end in plan.tutorings:
         if key not in in_file and key not in existing:
             log.error(f"tutorat : agent inconnu « {key} » (ajoutez-le à la feuille des agents)")
-    plan.errors, plan.warnings = log.all_errors(), log.warnings
+    plan.errors, plan.warnings, plan.unknown = log.all_errors(), log.warnings, log.unknown_labels()
     if plan.ok:
         plan.already_imported = already_imported(session, prefecture_id, KIND_TRAININGS, source.sha256)
     return plan

@@ -18,6 +18,7 @@ from qep_core.services import (
     exports,
     history,
     imports,
+    mappings,
     mystery,
     review,
     settings,
@@ -28,5 +29,5 @@ from qep_core.services import (
 from qep_core.services._unit import OPERATIONS, Actor, Database, Operation
 
 __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "accounts", "action_plan",
-           "audits", "backups", "dashboard", "engagements", "entry", "exports", "history", "imports", "mystery",
+           "audits", "backups", "dashboard", "engagements", "entry", "exports", "history", "imports", "mappings", "mystery",
            "review", "settings", "surveys", "system", "trainings"]
