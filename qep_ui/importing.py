@@ -283,6 +283,8 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
             return
         if not plan.ok:
             st.error(rejected_text(plan))
+            if plan.coverage:
+                st.caption(f"Lu dans le fichier : {plain(plan.coverage)}")
             show_issues(plan.errors, key=f"errors-{key}")
             mapping_ui.mapping_offer(view, plan.unknown, key)
             if plan.warnings:
@@ -295,6 +297,8 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
             layout = f"journal « {kind} » ({LOG_KIND_LABELS.get(kind, kind)}, délais en jours ouvrés)"
         st.markdown(f"**Forme détectée :** {layout} · **Période :** {plan.period_text()} · "
                     f"**{plan.rows} valeur(s)** pour {len(plan.indicators)} indicateur(s)")
+        if plan.coverage:
+            st.caption(f"Lu dans le fichier : {plain(plan.coverage)}")
         if len(plan.items):
             pending = int((plan.items["status"] == ItemStatus.PENDING).sum())
             late = int(plan.items["status"].isin(LATE_STATUSES).sum())

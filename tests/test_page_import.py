@@ -121,6 +121,8 @@ def test_upload_preview_then_save(empty_db, engine):
     assert at.expander[0].label == "courriels.xlsx — prêt : 20 valeur(s), janvier 2022 – octobre 2022"
     assert any("tableau de suivi (mois en colonnes)" in m.value and "janvier 2022 – octobre 2022" in m.value
                for m in at.markdown)
+    assert any(c.value.startswith("Lu dans le fichier : 30 valeur(s) lue(s)") and "Nombre de messages reçus" in c.value
+               for c in at.caption)
     touched = table_with(at, "Valeurs")
     assert list(touched["Code"]) == ["COURRIEL_5J", "COURRIEL_DELAI_MOYEN"]
     preview = table_with(at, "Dénominateur")
