@@ -46,7 +46,7 @@ from qep_core.importing.long_layout import (
 from qep_core.importing.protocol import settled_summary
 from qep_core.importing.safety import package_issues
 from qep_core.importing.wide_layout import parse_wide_sheet
-from qep_core.importing.workbook import SourceFile, open_source
+from qep_core.importing.workbook import SourceFile, is_reader_failure, open_source
 from qep_core.models import (
     ImportBatch,
     Indicator,
@@ -236,7 +236,9 @@ def _read_long_excel(source: SourceFile, sheet: str, header_idx: int
         loaded = reader.load_sheet(sheet, header_row=header_idx, schema_sample_rows=None)
         names = [c.name for c in loaded.available_columns()]
         body = loaded.to_pandas()
-    except Exception:
+    except BaseException as exc:  # a panic of the reader too (not an Exception): the cell reader decides
+        if not is_reader_failure(exc):
+            raise
         return None
     header: list[object] = ["" if n.startswith("__UNNAMED__") else n for n in names]
     full_header = source.head(sheet)[header_idx]
