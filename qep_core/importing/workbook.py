@@ -24,7 +24,7 @@ from typing import cast
 import pandas as pd
 import python_calamine
 
-from qep_core.importing.issues import ERROR, ImportRejected, Issue
+from qep_core.importing.issues import ERROR, ImportRejected, Issue, display_name
 from qep_core.importing.safety import PackageReport, check_encrypted, check_upload_size, inspect_package
 
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
@@ -230,7 +230,7 @@ def read_csv_rows(name: str, data: bytes) -> list[list[object]]:
 
 def open_source(name: str, data: bytes) -> SourceFile:
     """Identify and open a file by its content (the extension is only a hint)."""
-    display = PurePath(name).name or "fichier"
+    display = display_name(name)
     if not data:
         raise _reject(display, "le fichier est vide")
     check_upload_size(display, len(data))
