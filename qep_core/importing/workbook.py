@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -187,7 +186,22 @@ def detect_separator(text: str) -> str:
     return best if scores[best] else ";"
 
 
-_LONG_LINE = re.compile(rf"[^\r\n]{{{MAX_CSV_LINE_CHARS + 1}}}")
+def _long_line_at(text: str, limit: int = MAX_CSV_LINE_CHARS) -> int | None:
+    """Where a line longer than *limit* characters starts, or None; in a few milliseconds.
+
+    Such a line contains a whole aligned block of ``(limit + 1) // 2`` characters without a line
+    break, so only blocks are searched (``str.find``, in C), then the line around a block without
+    one is measured. A regular expression tried at every line start took 0.18 s on a 13 MB file."""
+    block = (limit + 1) // 2
+    for at in range(0, len(text), block):
+        stop = min(at + block, len(text))
+        if stop - at < block or text.find("\n", at, stop) >= 0 or text.find("\r", at, stop) >= 0:
+            continue
+        begin = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+        ends = [i for i in (text.find("\n", stop), text.find("\r", stop)) if i >= 0]
+        if min(ends, default=len(text)) - begin > limit:
+            return begin
+    return None
 
 
 def _csv_place(text: str, offset: int) -> int:
@@ -200,8 +214,8 @@ def read_csv_rows(name: str, data: bytes) -> list[list[object]]:
     text = decode_text(name, data)
     if "\x00" in text:
         raise _reject(name, "fichier binaire : ce n'est ni un classeur Excel ni un CSV")
-    if (long_line := _LONG_LINE.search(text)) is not None:
-        raise _reject(name, f"CSV refusé : la ligne {_csv_place(text, long_line.start())} dépasse "
+    if (long_line := _long_line_at(text)) is not None:
+        raise _reject(name, f"CSV refusé : la ligne {_csv_place(text, long_line)} dépasse "
                             f"{MAX_CSV_LINE_CHARS // 1024} Ko ; ce n'est pas un tableau de suivi ordinaire")
     sep = detect_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
