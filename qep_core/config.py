@@ -45,6 +45,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QEP_SIGNIN_DELAY", "30",
             "Connexion : premier délai d'attente, en secondes, une fois un seuil d'échecs atteint ; il double "
             "à chaque nouvel échec, jusqu'à une heure."),
+    Setting("QEP_IMPORT_MEMORY_MB", "1024",
+            "Import : mémoire permise à l'analyse d'un fichier déposé, en Mo (espace d'adresses du processus "
+            "séparé qui la fait ; chargement des bibliothèques compris, environ 470 Mo) ; au-delà, le fichier "
+            "est refusé et rien n'est enregistré."),
+    Setting("QEP_IMPORT_SECONDS", "60",
+            "Import : durée permise à l'analyse d'un fichier déposé, en secondes ; au-delà, elle est arrêtée et "
+            "le fichier refusé (un journal de 200 000 lignes s'analyse en 2 à 3 s)."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -129,6 +129,42 @@ def cells_without_references() -> bytes:
     return patched(base_workbook(), {"xl/worksheets/sheet1.xml": sheet_xml(body)})
 
 
+def one_cell(ref: str) -> Callable[[], bytes]:
+    """One cell at *ref*: calamine materialises A1 → ref (ZZZZ1: 300 GB; A12345678: 17 GB; lower case too)."""
+    return lambda: patched(base_workbook(), {"xl/worksheets/sheet1.xml": sheet_xml(
+        f'<row r="1"><c r="A1" t="n"><v>1</v></c><c r="{ref}" t="n"><v>2</v></c></row>')})
+
+
+def giant_dimension() -> bytes:
+    """A declared ``<dimension>`` far past the grid a spreadsheet program has."""
+    xml = sheet_xml('<row r="1"><c r="A1" t="n"><v>1</v></c></row>').replace(
+        b"<sheetData>", b'<dimension ref="A1:ZZZZZ99999999"/><sheetData>')
+    return patched(base_workbook(), {"xl/worksheets/sheet1.xml": xml})
+
+
+def sheet_not_named_xml() -> bytes:
+    """The sheet part renamed ``sheet1.bin`` (its relationship follows): calamine still reads it."""
+    base = base_workbook()
+    with zipfile.ZipFile(io.BytesIO(base)) as z:
+        rels = z.read("xl/_rels/workbook.xml.rels").replace(b"worksheets/sheet1.xml", b"worksheets/sheet1.bin")
+    body = '<row r="1"><c r="A1" t="n"><v>1</v></c></row><row r="1048576"><c r="XFD1048576" t="n"><v>2</v></c></row>'
+    return patched(base, {"xl/_rels/workbook.xml.rels": rels}, {"xl/worksheets/sheet1.bin": sheet_xml(body)},
+                   drop={"xl/worksheets/sheet1.xml"})
+
+
+def doctype_in_bin_part() -> bytes:
+    """Entities in a sheet part whose name does not end in .xml."""
+    base = sheet_not_named_xml()
+    body = '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+    return patched(base, {"xl/worksheets/sheet1.bin": sheet_xml(body, billion_laughs())})
+
+
+def encrypted_far() -> bytes:
+    """A password-protected workbook whose directory (naming the EncryptedPackage) lies past 1 MB."""
+    return (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + b"\x00" * (2 << 20)
+            + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 2048)
+
+
 def truncated() -> bytes:
     data = base_workbook()
     return data[: len(data) * 6 // 10]
@@ -224,6 +260,23 @@ CORPUS: list[Hostile] = [
     Hostile("mois.csv", long_csv("COURRIEL_5J;2023-13;;9;10"), "2023-13", "a month that does not exist"),
     Hostile("doublon.csv", long_csv("COURRIEL_5J;2023-01;;9;10", "COURRIEL_5J;2023-01;;8;10"), "plusieurs valeurs",
             "the same month twice"),
+    Hostile("colonne-zzzz.xlsx", one_cell("ZZZZ1"), "au-delà de la dernière cellule d'un tableur",
+            "a 4-letter column: 300 GB in calamine"),
+    Hostile("colonne-cinq-lettres.xlsx", one_cell("ZZZZZ1"), "au-delà de la dernière cellule d'un tableur",
+            "a 5-letter column: calamine hangs"),
+    Hostile("ligne-lointaine.xlsx", one_cell("A12345678"), "au-delà de la dernière cellule d'un tableur",
+            "an 8-digit row: 68 s and 17 GB"),
+    Hostile("references-minuscules.xlsx", one_cell("xfd1048576"), "s'étend jusqu'à la cellule XFD1048576",
+            "a lower-case reference calamine reads (512 GB allocation)"),
+    Hostile("dimension-geante.xlsx", giant_dimension, "déclare s'étendre", "declared dimension past the grid"),
+    Hostile("feuille-sans-xml.xlsx", sheet_not_named_xml, "s'étend jusqu'à la cellule XFD1048576",
+            "a sheet part not named .xml (210 s, 11.5 GB)"),
+    Hostile("entites-sans-xml.xlsx", doctype_in_bin_part, "entités XML", "entities in a part not named .xml"),
+    Hostile("protege-loin.xlsx", encrypted_far, "protégé par un mot de passe", "encrypted, directory past 1 MB"),
+    Hostile("une-ligne.csv", lambda: b"1;" * 5_000_000 + b"\n", "la ligne 1 dépasse 1024 Ko",
+            "a one-line 10 MB CSV: 300 s and 12 GB"),
+    Hostile("cent-mille-colonnes.csv", lambda: (b"a;" * 100_000 + b"\n") + (b"1;" * 100_000 + b"\n"),
+            "100001 colonnes", "100 000 columns: 20 s of write lock"),
     Hostile("titre-seul.xlsx", lambda: make_workbook({"Feuil1": [["Suivi des courriels 2023"]]}), "aucune valeur reconnue",
             "a sheet without any table"),
 ]

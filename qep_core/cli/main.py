@@ -71,7 +71,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         if not path.is_file():
-            print(f"✗ {name} : fichier introuvable", file=sys.stderr)
+            print(f"✗ {services.imports.display_name(name)} : fichier introuvable", file=sys.stderr)
             status = max(status, EXIT_REJECTED)
             continue
         try:
@@ -86,7 +86,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             continue
         except AccessDenied as exc:  # this file only: the others are imported if they may be
             status = EXIT_DENIED
-            print(f"✗ {path.name} : {exc} Rien n'a été enregistré.", file=sys.stderr)
+            print(f"✗ {services.imports.display_name(path.name)} : {exc} Rien n'a été enregistré.", file=sys.stderr)
             continue
         plan = outcome.plan
         mark = "·" if args.dry_run or not outcome.changed else "✓"
@@ -349,3 +349,6 @@ def main(argv: list[str] | None = None) -> int:
     except AccessDenied as exc:
         print(f"✗ {exc}", file=sys.stderr)
         return EXIT_DENIED
+    except services.StorageError as exc:  # disk full, read-only or busy database: nothing was written
+        print(f"✗ {exc}", file=sys.stderr)
+        return EXIT_REJECTED

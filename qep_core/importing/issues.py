@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from qep_core.frenchforms import normalize
@@ -15,6 +17,20 @@ ERROR = "erreur"
 WARNING = "avertissement"
 MAX_NAMED = 6  # parts named in the coverage line before « … (n en tout) »
 MAX_ERRORS = 200  # past this, the report would hide the first (most useful) messages
+
+
+MAX_NAME_CHARS = 200
+
+
+def display_name(name: str) -> str:
+    """A file name as every report shows it (import preview, ledger, history, command line): its
+    last path part, without control or format characters (a newline in a name forged a
+    "✓ … 999 valeur(s)" line in the CLI report; a right-to-left override turns "xlsx.exe" round),
+    spaces collapsed, at most :data:`MAX_NAME_CHARS` characters."""
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in str(name))
+    text = PurePath(text.replace("\\", "/")).name
+    text = " ".join(text.split())
+    return (text[:MAX_NAME_CHARS - 1] + "…" if len(text) > MAX_NAME_CHARS else text) or "fichier"
 
 
 def column_letter(index: int) -> str:
@@ -169,8 +185,8 @@ class ImportRejected(Exception):
     """The file cannot be imported; nothing was written."""
 
     def __init__(self, file_name: str, errors: list[Issue]):
-        self.file_name = file_name
+        self.file_name = display_name(file_name)
         self.errors = errors
         first = errors[0] if errors else "erreur inconnue"
         more = f" (et {len(errors) - 1} autre(s))" if len(errors) > 1 else ""
-        super().__init__(f"« {file_name} » refusé : {first}{more}")
+        super().__init__(f"« {self.file_name} » refusé : {first}{more}")

@@ -20,7 +20,7 @@ from collections.abc import Collection, Sequence
 
 from sqlmodel import Session, col, select
 
-from qep_core.importing.issues import Issue
+from qep_core.importing.issues import Issue, display_name
 from qep_core.models import ImportBatch
 
 #: Kind of file → its name in French (import history, messages).
@@ -69,7 +69,7 @@ def find_imported(session: Session, prefecture_id: int, sha256: str,
 def new_batch(prefecture_id: int, file_name: str, sha256: str, kind: str, user: str = "", *, rows: int = 0,
               replaced: int = 0, summary: str = "", warnings: Sequence[Issue] = ()) -> ImportBatch:
     """A ledger line (not yet added to the session)."""
-    return ImportBatch(prefecture_id=prefecture_id, file_name=file_name, sha256=sha256, kind=kind,
+    return ImportBatch(prefecture_id=prefecture_id, file_name=display_name(file_name), sha256=sha256, kind=kind,
                        file_kind=file_kind_of(kind), imported_by=user, rows=rows, replaced=replaced, summary=summary,
                        warnings_json=json.dumps([w.as_dict() for w in warnings], ensure_ascii=False))
 

@@ -25,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlmodel import Session
 
-from qep_core.importing.issues import Issue
+from qep_core.importing.issues import Issue, display_name
 from qep_core.models import ImportBatch, Prefecture, local_time
 
 
@@ -51,11 +51,11 @@ class ImportPlanShape(Protocol):
 def already_imported_text(file_name: str, batch: ImportBatch) -> str:
     """« fichier.xlsx : déjà importé le 03/02/2025 à 14:05 (lot n° 12) ; rien n'a changé » (Paris time)."""
     when = local_time(batch.imported_at)
-    return f"{file_name} : déjà importé le {when:%d/%m/%Y à %H:%M} (lot n° {batch.id}) ; rien n'a changé"
+    return f"{display_name(file_name)} : déjà importé le {when:%d/%m/%Y à %H:%M} (lot n° {batch.id}) ; rien n'a changé"
 
 
 def rejected_text(file_name: str, errors: Sequence[Issue]) -> str:
-    return f"{file_name} : refusé, {len(errors)} erreur(s) ; rien n'a été enregistré"
+    return f"{display_name(file_name)} : refusé, {len(errors)} erreur(s) ; rien n'a été enregistré"
 
 
 def settled_summary(plan: ImportPlanShape) -> str | None:
@@ -86,5 +86,14 @@ class Importer:
     undo: Undo | None = None  # None: not undone (a pilotage file is corrected in its page)
 
 
-__all__ = ["Analyse", "ImportPlanShape", "Importer", "Save", "Undo", "already_imported_text", "rejected_text",
-           "settled_summary"]
+__all__ = [
+    "Analyse",
+    "ImportPlanShape",
+    "Importer",
+    "Save",
+    "Undo",
+    "already_imported_text",
+    "display_name",
+    "rejected_text",
+    "settled_summary",
+]

@@ -46,7 +46,7 @@ from qep_core.importing.long_layout import (
 from qep_core.importing.protocol import settled_summary
 from qep_core.importing.safety import package_issues
 from qep_core.importing.wide_layout import parse_wide_sheet
-from qep_core.importing.workbook import SourceFile, open_source
+from qep_core.importing.workbook import SourceFile, is_reader_failure, open_source
 from qep_core.mappings.labels import PERIMETRE, load_mappings
 from qep_core.models import (
     ImportBatch,
@@ -248,7 +248,9 @@ def _read_long_excel(source: SourceFile, sheet: str, header_idx: int
         loaded = reader.load_sheet(sheet, header_row=header_idx, schema_sample_rows=None)
         names = [c.name for c in loaded.available_columns()]
         body = loaded.to_pandas()
-    except Exception:
+    except BaseException as exc:  # a panic of the reader too (not an Exception): the cell reader decides
+        if not is_reader_failure(exc):
+            raise
         return None
     header: list[object] = ["" if n.startswith("__UNNAMED__") else n for n in names]
     full_header = source.head(sheet)[header_idx]
@@ -309,11 +311,13 @@ def _month_keys(frame: pd.DataFrame, perim: pd.Series) -> pd.DataFrame:
 
 
 def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data: bytes,
-                 log_kind: str | None = None, as_of: dt.date | None = None) -> ImportPlan:
+                 log_kind: str | None = None, as_of: dt.date | None = None,
+                 plan_replacements: bool = True) -> ImportPlan:
     """Read and check a file against the préfecture's data. Writes nothing.
 
     *log_kind* forces the kind of an item log (``courriels``…); *as_of* is the date pending
-    items are judged at (today by default).
+    items are judged at (today by default). Without *plan_replacements*, the stored values the
+    file would replace are left to :func:`settle_plan` (the writer's transaction computes them).
     """
     log = IssueLog()
     try:
@@ -344,7 +348,7 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
                       log.warnings + [n for n in notes if n.severity != ERROR], source.sheet_names, items=items,
                       coverage=log.coverage(),
                       unknown=log.unknown_labels())
-    if plan.ok:
+    if plan.ok and plan_replacements:
         _plan_replacements(session, prefecture, plan)
         plan.unknown += [UnknownLabel(PERIMETRE, name) for name in plan.new_perimetres]  # or another name of one?
     return plan
@@ -362,6 +366,33 @@ def _rename_perimetres(drafts: pd.DataFrame, items: pd.DataFrame, ctx: ImportCon
     if len(items):
         items = items.assign(perimetre=items["perimetre"].replace(renames))
     return drafts, items
+
+
+def settle_plan(session: Session, prefecture: Prefecture, plan: ImportPlan) -> ImportPlan:
+    """A plan analysed outside this transaction (in the bounded child of
+    :mod:`qep_core.importing.sandbox`), brought up to date with the database as it is now: the same
+    file imported meanwhile, the indicators it names still there, the values it would replace and
+    the périmètres to create. Only this, never the file's reading, runs in the write transaction."""
+    if not plan.sha256:  # refused before its content could be read
+        return plan
+    already = find_imported(session, prefecture.id or 0, plan.sha256)
+    if already is not None:
+        return ImportPlan(plan.file_name, plan.sha256, already.kind, pd.DataFrame(columns=DRAFT_COLUMNS), [], [],
+                          plan.sheets, already_imported=already)
+    if plan.already_imported is not None:  # imported when analysed, undone since: its values were never read
+        return ImportPlan(plan.file_name, plan.sha256, "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS),
+                          [Issue(ERROR, "le même fichier a été annulé pendant l'analyse : déposez-le à nouveau")], [])
+    if not plan.ok:
+        return plan
+    known = {d.code for d in indicators_for(session, prefecture.id or 0)}
+    gone = [code for code in plan.indicators if code not in known]
+    if gone:
+        plan.errors.append(Issue(ERROR, f"indicateur(s) supprimé(s) pendant l'analyse : {', '.join(gone)} ; "
+                                        "déposez le fichier à nouveau"))
+        return plan
+    _plan_replacements(session, prefecture, plan)
+    plan.unknown += [UnknownLabel(PERIMETRE, name) for name in plan.new_perimetres]  # or another name of one?
+    return plan
 
 
 def _perimetre_keys(names: pd.Series) -> pd.Series:

@@ -14,6 +14,8 @@ import hashlib
 import io
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import cast
@@ -21,14 +23,42 @@ from typing import cast
 import pandas as pd
 import python_calamine
 
-from qep_core.importing.issues import ERROR, ImportRejected, Issue
+from qep_core.importing.issues import ERROR, ImportRejected, Issue, display_name
 from qep_core.importing.safety import PackageReport, check_encrypted, check_upload_size, inspect_package
 
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
+# CSV bounds: a one-line 10 MB CSV (5 million cells) took over 300 s and 12 GB to analyse, a
+# 100 000-column one held the write lock for 20 s. Real files stay far below: a 200 000-row log
+# has 1.6 million cells and 8 columns, a line of a tracking sheet a few hundred characters.
+MAX_CSV_LINE_CHARS = 1 << 20
+MAX_CSV_COLUMNS = 2_000
+MAX_CSV_CELLS = 10_000_000
 HEAD_ROWS = 20
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+
+
+def is_reader_failure(exc: BaseException) -> bool:
+    """An error of a spreadsheet reader: any Exception, or a Rust panic inside calamine or fastexcel.
+
+    A panic arrives as ``pyo3_runtime.PanicException``, which derives from BaseException (not
+    Exception) and is a distinct class in each extension: it is recognised by name. Left alone it
+    printed a traceback in the CLI and silently ended the page's thread."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+@contextmanager
+def reading(name: str, message: str, sheet: str | None = None) -> Iterator[None]:
+    """Run a reader call; any failure of the reader (panic included) becomes a French refusal."""
+    try:
+        yield
+    except ImportRejected:
+        raise
+    except BaseException as exc:
+        if not is_reader_failure(exc):
+            raise
+        raise ImportRejected(name, [Issue(ERROR, message, sheet)]) from exc
 
 
 def sha256_of(data: bytes) -> str:
@@ -79,13 +109,12 @@ class SourceFile:
     def _workbook_texts(self, sheet_name: str) -> pd.DataFrame:
         import fastexcel
 
-        try:
+        with reading(self.name, "feuille illisible : le fichier est peut-être abîmé", sheet_name):
+            # fastexcel raises its own types for broken parts, and may panic
             loaded = fastexcel.read_excel(self.data).load_sheet(
                 sheet_name, header_row=None, skip_rows=0, dtypes="string", whitespace_as_null=False)
             columns = loaded.available_columns()
             frame = loaded.to_pandas()
-        except Exception as exc:  # fastexcel raises its own types for broken parts
-            raise ImportRejected(self.name, [Issue(ERROR, f"feuille illisible ({exc.__class__.__name__}) : le fichier est peut-être abîmé", sheet_name)]) from exc
         # fastexcel starts at the first used column: put the empty ones back so that indices are letters
         offset = columns[0].absolute_index if columns else 0
         if offset:
@@ -107,7 +136,8 @@ class SourceFile:
         if self._csv_rows is not None:
             return self._csv_rows if nrows is None else self._csv_rows[:nrows]
         assert self._book is not None
-        try:
+        with reading(self.name, "feuille illisible : le fichier est peut-être abîmé", sheet_name):
+            # calamine raises its own types for broken parts, and may panic
             sheet = self._sheets.get(sheet_name)
             if sheet is None:
                 sheet = self._sheets[sheet_name] = self._book.get_sheet_by_name(sheet_name)
@@ -115,8 +145,6 @@ class SourceFile:
             if nrows is None:
                 return cast(list[list[object]], sheet.to_python(skip_empty_area=False))
             return cast(list[list[object]], sheet.to_python(skip_empty_area=False, nrows=nrows))
-        except Exception as exc:  # calamine raises its own types for broken parts
-            raise ImportRejected(self.name, [Issue(ERROR, f"feuille illisible ({exc.__class__.__name__}) : le fichier est peut-être abîmé", sheet_name)]) from exc
 
 
 def _reject(name: str, message: str) -> ImportRejected:
@@ -158,25 +186,65 @@ def detect_separator(text: str) -> str:
     return best if scores[best] else ";"
 
 
+def _long_line_at(text: str, limit: int = MAX_CSV_LINE_CHARS) -> int | None:
+    """Where a line longer than *limit* characters starts, or None; in a few milliseconds.
+
+    Such a line contains a whole aligned block of ``(limit + 1) // 2`` characters without a line
+    break, so only blocks are searched (``str.find``, in C), then the line around a block without
+    one is measured. A regular expression tried at every line start took 0.18 s on a 13 MB file."""
+    block = (limit + 1) // 2
+    for at in range(0, len(text), block):
+        stop = min(at + block, len(text))
+        if stop - at < block or text.find("\n", at, stop) >= 0 or text.find("\r", at, stop) >= 0:
+            continue
+        begin = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+        ends = [i for i in (text.find("\n", stop), text.find("\r", stop)) if i >= 0]
+        if min(ends, default=len(text)) - begin > limit:
+            return begin
+    return None
+
+
+def _csv_place(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
 def read_csv_rows(name: str, data: bytes) -> list[list[object]]:
+    """The rows of a CSV, padded to one width; refused past :data:`MAX_CSV_LINE_CHARS` characters on
+    a line, :data:`MAX_CSV_COLUMNS` columns or :data:`MAX_CSV_CELLS` cells, before the cells are held."""
     text = decode_text(name, data)
     if "\x00" in text:
         raise _reject(name, "fichier binaire : ce n'est ni un classeur Excel ni un CSV")
+    if (long_line := _long_line_at(text)) is not None:
+        raise _reject(name, f"CSV refusé : la ligne {_csv_place(text, long_line)} dépasse "
+                            f"{MAX_CSV_LINE_CHARS // 1024} Ko ; ce n'est pas un tableau de suivi ordinaire")
     sep = detect_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    rows: list[list[object]] = []
+    cells = 0
     try:
-        rows: list[list[object]] = [list(r) for r in reader]
+        for row in reader:
+            if len(row) > MAX_CSV_COLUMNS:
+                raise _reject(name, f"CSV refusé : la ligne {reader.line_num} a {len(row)} colonnes, au-delà de la "
+                                    f"limite de {MAX_CSV_COLUMNS}")
+            cells += len(row)
+            if cells > MAX_CSV_CELLS:
+                raise _reject(name, f"CSV refusé : plus de {MAX_CSV_CELLS // 1_000_000} millions de cellules "
+                                    f"(ligne {reader.line_num}) ; découpez-le (par année ou par service)")
+            rows.append(list(row))
     except csv.Error as exc:  # the csv module's messages are English: say what they mean
         reason = ("une cellule dépasse 131 072 caractères (guillemet ouvrant jamais refermé ?)"
                   if "field larger" in str(exc) else "guillemets ou séparateurs incohérents")
         raise _reject(name, f"CSV illisible à la ligne {reader.line_num} : {reason}") from exc
     width = max((len(r) for r in rows), default=0)
+    if width * len(rows) > MAX_CSV_CELLS:  # short lines padded to the widest one
+        raise _reject(name, f"CSV refusé : {len(rows)} lignes × {width} colonnes, au-delà de la limite de "
+                            f"{MAX_CSV_CELLS // 1_000_000} millions de cellules ; découpez-le (par année ou par service)")
     return [r + [""] * (width - len(r)) for r in rows]
 
 
 def open_source(name: str, data: bytes) -> SourceFile:
     """Identify and open a file by its content (the extension is only a hint)."""
-    display = PurePath(name).name or "fichier"
+    display = display_name(name)
     if not data:
         raise _reject(display, "le fichier est vide")
     check_upload_size(display, len(data))
@@ -185,11 +253,9 @@ def open_source(name: str, data: bytes) -> SourceFile:
     if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC):
         package = _check_zip(display, data) if data.startswith(ZIP_MAGIC) else None
         check_encrypted(display, data)
-        try:
+        with reading(display, "le classeur est abîmé ou tronqué : il ne peut pas être lu"):
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
-        except Exception as exc:
-            raise _reject(display, "le classeur est abîmé ou tronqué : il ne peut pas être lu") from exc
         if not names:
             raise _reject(display, "le classeur ne contient aucune feuille de calcul")
         fmt = "xls" if data.startswith(OLE_MAGIC) else "xlsx"

@@ -26,8 +26,9 @@ from qep_core.services import (
     system,
     trainings,
 )
-from qep_core.services._unit import OPERATIONS, Actor, Database, Operation
+from qep_core.services._unit import OPERATIONS, Actor, Database, Operation, StorageError
 
-__all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "accounts", "action_plan",
-           "audits", "backups", "dashboard", "engagements", "entry", "exports", "history", "imports", "mappings", "mystery",
+__all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "StorageError", "accounts",
+           "action_plan", "audits", "backups", "dashboard", "engagements", "entry", "exports", "history", "imports",
+           "mappings", "mystery",
            "review", "settings", "surveys", "system", "trainings"]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from qep_core.access import Principal, check, check_perimetres
@@ -76,8 +77,32 @@ def unit(actor: Actor, action: str, *, prefecture_id: int | None = None, write: 
          perimetre_ids: Iterable[int] = ()) -> Iterator[Unit]:
     """Check that the actor may do *action* here, then open the operation's one transaction."""
     check(actor.principal, action, prefecture_id=prefecture_id, perimetre_ids=perimetre_ids)
-    with session_scope(actor.database, write=write) as session:
-        yield Unit(actor, session, prefecture_id)
+    try:
+        with session_scope(actor.database, write=write) as session:
+            yield Unit(actor, session, prefecture_id)
+    except OperationalError as exc:  # the transaction was rolled back: nothing of it is stored
+        raise StorageError(storage_message(exc)) from exc
+
+
+class StorageError(RuntimeError):
+    """The database could not do its part (disk full, read-only, busy too long); the transaction
+    was rolled back, what was stored before is intact. Its message is French, for users."""
+
+
+def storage_message(exc: OperationalError) -> str:
+    """What a storage fault means, in French: SQLite's and PostgreSQL's English messages, by cause."""
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    tail = " ; rien n'a été enregistré, les données déjà enregistrées sont intactes"
+    if "locked" in text or "lock timeout" in text or "busy" in text:
+        return ("la base de données est occupée par une autre écriture depuis trop longtemps : réessayez dans un "
+                "instant" + tail)
+    if "full" in text or "no space" in text or "could not extend" in text:
+        return "le disque du serveur est plein : prévenez l'administrateur de l'application" + tail
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        return ("la base de données est en lecture seule (droits du fichier ou du disque) : prévenez "
+                "l'administrateur de l'application" + tail)
+    return ("la base de données n'a pas pu terminer l'opération (base inaccessible ou abîmée) : prévenez "
+            "l'administrateur de l'application" + tail)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -23,34 +23,59 @@ import pandas as pd
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from qep_core.access import AccessDenied, Principal, check_perimetres
+from qep_core.access import AccessDenied, Principal, check, check_perimetres
 from qep_core.compute import value_from_counts
-from qep_core.importing.issues import ERROR, ImportRejected, Issue
+from qep_core.importing.issues import ERROR, ImportRejected, Issue, display_name
 from qep_core.importing.long_layout import DRAFT_COLUMNS
 from qep_core.importing.safety import MAX_UPLOAD_MB, check_upload_size
+from qep_core.importing.sandbox import analyse_bounded
 from qep_core.importing.service import (
     ImportOutcome,
     ImportPlan,
     UndoError,
-    analyze_file,
     batch_warnings,
     list_batches,
     replaced_history,
     save_plan,
+    settle_plan,
     undo_batch,
 )
 from qep_core.models import ImportBatch, Observation, ObservationHistory, Perimetre, Prefecture, local_time
 from qep_core.prefectures import WHOLE_PREFECTURE, perimetre_key
 from qep_core.referentiel import ROLE_LABELS, IndicatorDef, engagements_for, indicators_for
 from qep_core.rules import channel_mapping, format_value
-from qep_core.services._unit import Actor, operation, unit
+from qep_core.services._unit import Actor, StorageError, operation, unit
 from qep_core.template import build_template
 
 __all__ = [
-    "ERROR", "MAX_UPLOAD_MB", "ROLE_LABELS", "WHOLE_PREFECTURE", "AccessDenied", "BatchSummary", "ImportBatch", "ImportOutcome", "ImportPlan",
-    "ImportRejected", "IndicatorDef", "Issue", "TemplateFile", "UndoError", "analyse_upload", "batch_replaced_values",
-    "check_upload_size", "format_value", "import_history", "local_time", "perimetre_key", "save_upload",
-    "template_channels", "template_workbook", "undo_import", "value_from_counts",
+    "ERROR",
+    "MAX_UPLOAD_MB",
+    "ROLE_LABELS",
+    "WHOLE_PREFECTURE",
+    "AccessDenied",
+    "BatchSummary",
+    "ImportBatch",
+    "ImportOutcome",
+    "ImportPlan",
+    "ImportRejected",
+    "IndicatorDef",
+    "Issue",
+    "StorageError",
+    "TemplateFile",
+    "UndoError",
+    "analyse_upload",
+    "batch_replaced_values",
+    "check_upload_size",
+    "display_name",
+    "format_value",
+    "import_history",
+    "local_time",
+    "perimetre_key",
+    "save_upload",
+    "template_channels",
+    "template_workbook",
+    "undo_import",
+    "value_from_counts",
 ]
 
 #: Kinds of file whose values are not observations (surveys): a contributor undoes them only if its own.
@@ -168,35 +193,47 @@ def _rejected_plan(exc: ImportRejected) -> ImportPlan:
 
 # --- operations ----------------------------------------------------------------------------------
 
+def bounded_plan(actor: Actor, prefecture_id: int, file_name: str, content: bytes, *, log_kind: str | None = None,
+                 as_of: dt.date | None = None, replacements: bool = True) -> ImportPlan:
+    """The file's plan, read in a child process within the import budget and outside any write
+    transaction (:mod:`qep_core.importing.sandbox`); a refused plan when the file exceeds it."""
+    try:
+        check_upload_size(file_name, len(content))
+        return analyse_bounded(actor.database, prefecture_id, "suivi", file_name, content, log_kind=log_kind,
+                               as_of=as_of, plan_replacements=replacements)
+    except ImportRejected as exc:
+        return _rejected_plan(exc)
+
+
 @operation("import", writes=False)
 def analyse_upload(actor: Actor, prefecture_id: int, file_name: str, content: bytes, *, log_kind: str | None = None,
                    as_of: dt.date | None = None) -> ImportPlan:
     """What the file would change, nothing written: its values, errors, warnings, the stored values
     it would replace (those of the principal's périmètres) and its summary. A file touching a
-    périmètre outside a contributor's is shown refused, with the périmètres named."""
-    with unit(actor, "import", prefecture_id=prefecture_id) as work:
-        try:
-            check_upload_size(file_name, len(content))
-        except ImportRejected as exc:
-            return _rejected_plan(exc)
-        plan = analyze_file(work.session, _prefecture(work.session, prefecture_id), file_name, content,
-                            log_kind=log_kind, as_of=as_of)
-        plan.prepared = None  # only useful inside the same transaction; heavy to keep
-        if plan.already_imported is None:
-            touched = plan_perimetres(work.session, prefecture_id, plan)
-            try:
-                check_perimetres(work.principal, touched, touched)
-            except AccessDenied as exc:
-                plan.errors.insert(0, Issue(ERROR, str(exc)))
-        return _cut(work.session, prefecture_id, work.principal, plan)
+    périmètre outside a contributor's is shown refused, with the périmètres named. The file is
+    read in a bounded child process (see :func:`bounded_plan`)."""
+    check(actor.principal, "import", prefecture_id=prefecture_id)  # before any reading
+    plan = bounded_plan(actor, prefecture_id, file_name, content, log_kind=log_kind, as_of=as_of)
+    try:
+        with unit(actor, "import", prefecture_id=prefecture_id) as work:
+            if plan.already_imported is None and plan.sha256:
+                touched = plan_perimetres(work.session, prefecture_id, plan)
+                try:
+                    check_perimetres(work.principal, touched, touched)
+                except AccessDenied as exc:
+                    plan.errors.insert(0, Issue(ERROR, str(exc)))
+            return _cut(work.session, prefecture_id, work.principal, plan)
+    except StorageError as exc:
+        return _rejected_plan(ImportRejected(file_name, [Issue(ERROR, str(exc))]))
 
 
 @operation("import", writes=True)
 def save_upload(actor: Actor, prefecture_id: int, file_name: str, content: bytes, *, log_kind: str | None = None,
                 kind: str | None = None, dry_run: bool = False, as_of: dt.date | None = None) -> ImportOutcome:
-    """Analyse the file again against the database as it is now and save it in one transaction,
-    with its history line under the principal's name. Raises :class:`ImportRejected` (errors,
-    nothing written) or :class:`AccessDenied` (a périmètre outside the principal's, nothing
+    """Read the file in a bounded child process, outside any transaction, then bring its plan up
+    to date with the database as it is now and save it in one short transaction, with its history
+    line under the principal's name. Raises :class:`ImportRejected` (errors — a storage fault
+    too —, nothing written) or :class:`AccessDenied` (a périmètre outside the principal's, nothing
     written). *dry_run* checks everything and writes nothing."""
     return _save(actor, "import", prefecture_id, file_name, content, log_kind=log_kind, kind=kind, dry_run=dry_run,
                  as_of=as_of)
@@ -206,20 +243,28 @@ def _save(actor: Actor, action: str, prefecture_id: int, file_name: str, content
           log_kind: str | None = None, kind: str | None = None, dry_run: bool = False,
           as_of: dt.date | None = None, names: Mapping[int, str] | None = None) -> ImportOutcome:
     """The save of :func:`save_upload` (and of a typed entry, action ``enter``)."""
-    with unit(actor, action, prefecture_id=prefecture_id, write=not dry_run) as work:
-        check_upload_size(file_name, len(content))
-        prefecture = _prefecture(work.session, prefecture_id)
-        plan = analyze_file(work.session, prefecture, file_name, content, log_kind=log_kind, as_of=as_of)
-        if plan.already_imported is None:  # refused whole, before anything else, when outside its périmètres
-            touched = plan_perimetres(work.session, prefecture_id, plan)
-            work.check_perimetres(touched, touched)
-        if not plan.ok:
-            raise ImportRejected(plan.file_name, plan.errors)
-        if dry_run or plan.already_imported is not None:
-            return ImportOutcome(_cut(work.session, prefecture_id, work.principal, plan), None)
-        outcome = save_plan(work.session, prefecture, plan, work.principal.author, reuse_analysis=True, kind=kind)
-        _cut(work.session, prefecture_id, work.principal, outcome.plan)
-        return outcome
+    check(actor.principal, action, prefecture_id=prefecture_id)  # before any reading
+    check_upload_size(file_name, len(content))
+    analysed = bounded_plan(actor, prefecture_id, file_name, content, log_kind=log_kind, as_of=as_of,
+                            replacements=False)
+    if not analysed.ok:  # refused on its content: no transaction at all
+        raise ImportRejected(analysed.file_name, analysed.errors)
+    try:
+        with unit(actor, action, prefecture_id=prefecture_id, write=not dry_run) as work:
+            prefecture = _prefecture(work.session, prefecture_id)
+            plan = settle_plan(work.session, prefecture, analysed)
+            if plan.already_imported is None:  # refused whole, before anything else, when outside its périmètres
+                touched = plan_perimetres(work.session, prefecture_id, plan)
+                work.check_perimetres(touched, touched)
+            if not plan.ok:
+                raise ImportRejected(plan.file_name, plan.errors)
+            if dry_run or plan.already_imported is not None:
+                return ImportOutcome(_cut(work.session, prefecture_id, work.principal, plan), None)
+            outcome = save_plan(work.session, prefecture, plan, work.principal.author, reuse_analysis=True, kind=kind)
+            _cut(work.session, prefecture_id, work.principal, outcome.plan)
+            return outcome
+    except StorageError as exc:
+        raise ImportRejected(display_name(file_name), [Issue(ERROR, str(exc))]) from exc
 
 
 @operation("import", writes=True)
