@@ -151,7 +151,8 @@ def analyze_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> list[tupl
     cache: dict[tuple[int, str, str], ImportPlan] = st.session_state.setdefault(PLANS_KEY, {})
     wanted: list[tuple[str, bytes, tuple[int, str, str]]] = []
     seen: set[str] = set()
-    for name, content in files:
+    for raw_name, content in files:
+        name = services.imports.display_name(raw_name)  # no control character shown (forged lines, terminals)
         digest = file_digest(content)
         if digest in seen:
             st.caption(f"« {plain(name)} » : même contenu qu'un autre fichier déposé, ignoré.")
@@ -163,7 +164,7 @@ def analyze_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> list[tupl
         with st.status(f"Analyse de {len(todo)} fichier(s)…", expanded=len(todo) > 1) as status:
             bar = st.progress(0.0) if len(todo) > 1 else None
             for i, (name, content, key) in enumerate(todo):
-                status.update(label=f"Analyse de « {name} » ({i + 1}/{len(todo)})…")
+                status.update(label=f"Analyse de « {plain(name)} » ({i + 1}/{len(todo)})…")
                 cache[key] = analyze_upload(view, name, content)
                 if bar is not None:
                     bar.progress((i + 1) / len(todo), text=f"{i + 1} fichier(s) analysé(s) sur {len(todo)}")
