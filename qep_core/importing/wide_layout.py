@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qep_core.frenchforms import (
     MONTH_NAMES_FR,
@@ -427,6 +427,7 @@ def _parse_turned(name: str, rows: list[list[object]], ctx: ImportContext, log: 
     for issue in [*inner.errors, *inner.warnings]:
         row, column = place(issue.row, issue.column)
         (log.error if issue in inner.errors else log.warn)(issue.message, issue.sheet, row, column)
+    inner.unknown = [replace(u, row=place(u.row, u.column)[0], column=place(u.row, u.column)[1]) for u in inner.unknown]
     log.merge_counts(inner)
     for d in drafts:
         row, column = place(d.row, d.column)
