@@ -215,3 +215,13 @@ def test_the_cli_report_opens_with_the_coverage_line(engine, prefecture, tmp_pat
     assert main(["import", str(path), "--prefecture", "44", "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].strip().startswith("30 valeur(s) lue(s)")
+
+
+def test_numbers_under_no_header_are_named_not_dropped_silently(engine, prefecture):
+    table: list[list[object]] = [[*r, ""] for r in EMAIL_MONTHLY]
+    table[1][-1], table[2][-1] = 5, 4  # a stray column after Total: M, no header
+    data = make_workbook({"Courriels 2022": titled("Courriels — 2022", table)})
+    outcome = import_file(engine, prefecture.id, "courriels.xlsx", data, dry_run=True)
+    assert "1 colonne(s) ignorée(s) : colonne M sans en-tête" in outcome.plan.coverage
+    [warning] = [w for w in outcome.plan.warnings if "sans en-tête" in w.message]
+    assert (warning.row, warning.column) == (4, "M") and "2 valeur(s)" in warning.message

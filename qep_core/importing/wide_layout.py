@@ -298,6 +298,7 @@ def _parse_table(name: str, rows: list[list[object]], area: TableArea, ctx: Impo
             log.values_read += len(parsed)
         _check_total_columns(name, sheet_row, row, value_cols, total_cols, assignments, parsed, ctx, parse_log)
 
+    _list_headless_columns(name, rows, columns, mapped_rows, log)
     if mapped_rows and all(a.role == RATE_CHECK for _, asg in mapped_rows for a in asg):
         log.results_only.append(name)
         log.unused("feuille", name, "tableau de résultats ignoré : il donne des taux mais pas les nombres dont ils sont "
@@ -327,6 +328,20 @@ def _parse_table(name: str, rows: list[list[object]], area: TableArea, ctx: Impo
     _check_total_rows(name, total_rows, cells, value_cols, log)
     _warn_missing_months(name, drafts, value_cols, ctx, log, period)
     return drafts
+
+
+def _list_headless_columns(name: str, rows: list[list[object]], columns: list[Column],
+                           mapped_rows: list[tuple[int, list[Assignment]]], log: IssueLog) -> None:
+    """Numbers in a column without a header, on rows that were read: never used, so named (the
+    coverage line says what every figure of the table became)."""
+    for col in columns:
+        if col.kind != "ignored" or str(col.header).strip():
+            continue
+        hits = [r for r, _ in mapped_rows if col.index < len(rows[r - 1]) and _is_numberish(rows[r - 1][col.index])]
+        if hits:
+            log.unused("colonne", f"colonne {column_letter(col.index)} sans en-tête",
+                       f"colonne sans en-tête ignorée : ses {len(hits)} valeur(s) ne sont pas importées (donnez-lui un "
+                       "mois pour en-tête si elles comptent)", name, hits[0], column_letter(col.index))
 
 
 def _section_scopes(body: list[list[object]], labels: list[str], label_cols: list[int],
