@@ -42,7 +42,7 @@ class Issue(Protocol):
     @property
     def message(self) -> str: ...
 
-_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`"})
+_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`*_"})
 
 
 def plain(text: object) -> str:
