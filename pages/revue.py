@@ -26,6 +26,7 @@ st.dataframe(review.review_table(rv), hide_index=True, width="stretch", key="rev
 review.slips_section(rv)
 review.requirements_section(rv)
 review.breaks_section(rv)
+review.analysis_section(view, rv)
 review.comments_section(view, rv, user)
 review.actions_section(view, rv)
 review.freeze_section(view, rv, user)

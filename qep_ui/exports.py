@@ -24,12 +24,15 @@ DESCRIPTIONS = {
            "service trop petit, aucune donnée personnelle, enquêtes avec leur nombre de répondants.",
     "bilan": "Le document annuel lu par les auditeurs : indicateurs contre cibles et contre l'année précédente, "
              "réclamations, enquêtes, formations, plan d'actions, revues du COPIL.",
+    "pv": "Le compte rendu d'une revue figée : date, participants, chiffres tels que présentés, analyse et "
+          "commentaires du COPIL, actions décidées avec leur pilote, leur échéance et leur avancement.",
     "affiche": "Une page à afficher dans le hall : délais de réponse, appels décrochés, satisfaction du trimestre.",
     "xlsx": "Une feuille par module : valeurs, cibles, statuts colorés, valeurs mensuelles ; détail par périmètre.",
     "sp-plus": "Les résultats de l'année dans les colonnes du jeu national de résultats de qualité de service.",
 }
 PUBLIC_KINDS = Exports.PUBLIC_KINDS
-QUARTERLY_KINDS = {"copil", "clu", "affiche", "xlsx"}
+QUARTERLY_KINDS = {"copil", "clu", "pv", "affiche", "xlsx"}
+QUARTER_ONLY_KINDS = {"pv", "affiche"}  # no whole-year version
 
 
 def request_form(view: View) -> ExportRequest:
@@ -41,11 +44,11 @@ def request_form(view: View) -> ExportRequest:
     cols = st.columns(3)
     quarter = None
     if kind in QUARTERLY_KINDS:
-        options = [0, 1, 2, 3, 4] if kind != "affiche" else [1, 2, 3, 4]
+        options = [0, 1, 2, 3, 4] if kind not in QUARTER_ONLY_KINDS else [1, 2, 3, 4]
         default = 0
         if view.period.kind == "quarter":
             default = view.period.quarter
-        elif kind == "affiche":
+        elif kind in QUARTER_ONLY_KINDS:
             default = quarter_of(view.last_month.month) if view.last_month and view.last_month.year == year else 4
         quarter = cols[0].selectbox("Période", options, index=options.index(default) if default in options else 0,
                                     key=f"export_quarter_{kind}",
@@ -62,8 +65,8 @@ def request_form(view: View) -> ExportRequest:
     page, fmt = "A4", None
     if kind == "affiche":
         page = cols[2].radio("Format", ["A4", "A3"], horizontal=True, key="export_page")
-    if kind == "bilan":
-        fmt = cols[2].radio("Fichier", ["pdf", "html"], horizontal=True, key="export_format_bilan",
+    if kind in ("bilan", "pv"):
+        fmt = cols[2].radio("Fichier", ["pdf", "html"], horizontal=True, key=f"export_format_{kind}",
                             format_func={"pdf": "PDF", "html": "HTML"}.get)
     if kind == "sp-plus":
         fmt = cols[2].radio("Fichier", ["csv", "xlsx"], horizontal=True, key="export_format_sp",

@@ -135,6 +135,28 @@ def breaks_section(rv: ReviewView) -> None:
         st.markdown(f"- **{x.label}** — {break_text(b, x.unit)}")
 
 
+def analysis_section(view: View, rv: ReviewView) -> None:
+    """The COPIL's general analysis of the quarter: it opens the deck's review slides, the bilan's
+    review and the minutes."""
+    r = rv.review
+    st.subheader("Analyse générale du COPIL")
+    if r.frozen or not view.principal.can("comment"):
+        if r.analysis:
+            st.text(r.analysis)
+        elif not view.principal.public_only:
+            st.caption("Aucune analyse générale n'a été enregistrée pour cette revue.")
+        return
+    with st.form("review_analysis"):
+        text = st.text_area("Analyse générale du trimestre (reprise dans le diaporama, le bilan et le procès-verbal)",
+                            value=r.analysis, key=f"analysis_{r.year}_{r.quarter}", height=110, max_chars=8000)
+        if st.form_submit_button("Enregistrer l'analyse", icon=":material/save:"):
+            if text.strip() == r.analysis:
+                flash("info", "L'analyse n'a pas changé.")
+                st.rerun()
+            _write(lambda who: Review.save_analysis(who, view.prefecture.id or 0, r.year, r.quarter, text),
+                   "Analyse générale enregistrée.")
+
+
 def comments_section(view: View, rv: ReviewView, user: str) -> None:
     r = rv.review
     st.subheader("Analyse du COPIL, indicateur par indicateur")
@@ -143,7 +165,9 @@ def comments_section(view: View, rv: ReviewView, user: str) -> None:
         if not commented:
             st.caption("Aucun commentaire n'a été enregistré pour cette revue.")
         for x in commented:
-            st.markdown(f"**{x.label}**\n\n{x.comment}")
+            with st.container(border=True):
+                st.text(f"{x.label} — {x.text(x.quarter_value)}")
+                st.text(x.comment)
         return
     with st.form("review_comments"):
         texts = {}
@@ -197,6 +221,10 @@ def actions_section(view: View, rv: ReviewView) -> None:
 def freeze_section(view: View, rv: ReviewView, user: str) -> None:
     r = rv.review
     st.subheader("Procès-verbal")
+    if r.frozen and r.attendees:
+        st.text("Participants : " + " ; ".join(r.attendees.splitlines()))
+    if r.frozen and view.principal.can("export_internal"):
+        minutes_download(view, rv)
     if not view.principal.can("comment"):
         st.caption("Revue figée par le COPIL." if r.frozen else "Revue en préparation : elle sera figée après la réunion.")
         return
@@ -209,11 +237,32 @@ def freeze_section(view: View, rv: ReviewView, user: str) -> None:
     cols = st.columns([1, 2])
     meeting = cols[0].date_input("Date de la réunion du COPIL", value=dt.date.today(), format="DD/MM/YYYY",
                                  key="meeting_date")
-    cols[1].caption("Figer la revue enregistre les chiffres, les commentaires et les actions tels qu'ils sont : "
-                    "un import ultérieur ne les changera plus.")
+    attendees = cols[1].text_area("Participants (un par ligne)", value=r.attendees, height=110, max_chars=4000,
+                                  key=f"attendees_{r.year}_{r.quarter}",
+                                  placeholder="M. le secrétaire général, président\nRéférente qualité")
+    st.caption("Figer la revue enregistre les chiffres, l'analyse, les commentaires, les actions et les participants "
+               "tels qu'ils sont : un import ultérieur ne les changera plus, et le procès-verbal devient disponible.")
     if st.button("Figer la revue", type="primary", icon=":material/lock:"):
-        _write(lambda who: Review.freeze(who, view.prefecture.id or 0, r.year, r.quarter, meeting),
+        _write(lambda who: Review.freeze(who, view.prefecture.id or 0, r.year, r.quarter, meeting,
+                                         attendees=attendees.splitlines()),
                "Revue figée : le procès-verbal est enregistré.")
+
+
+def minutes_download(view: View, rv: ReviewView) -> None:
+    """The frozen review's procès-verbal (PDF), made by the same export service as the Exports page."""
+    r = rv.review
+    key = f"minutes_{view.prefecture.id}_{r.year}_{r.quarter}_{r.frozen_at}"
+    if st.button("Préparer le procès-verbal (PDF)", icon=":material/description:", key=f"prepare_{key}"):
+        request = services.exports.ExportRequest("pv", r.year, r.quarter, format="pdf")
+        try:
+            with st.spinner("Mise en page du procès-verbal…"):
+                st.session_state[key] = services.exports.build(actor(), view.prefecture.id or 0, request)
+        except (services.exports.ExportError, services.AccessDenied) as exc:
+            st.error(f"Impossible de préparer le procès-verbal : {exc}.")
+    made = st.session_state.get(key)
+    if made is not None:
+        st.download_button(f"Télécharger {made.name}", made.data, made.name, made.mime, icon=":material/download:",
+                           type="primary", on_click="ignore", key=f"download_{key}")
 
 
 def _write(change: Callable[[services.Actor], object], message: str) -> None:

@@ -25,7 +25,7 @@ COVERED = {
     "dashboard.prefectures", "dashboard.prefecture", "dashboard.data_status", "dashboard.perimetres",
     "dashboard.referentiel", "dashboard.module_titles", "dashboard.channel_titles", "dashboard.indicator_results",
     "dashboard.sparklines", "dashboard.monthly", "dashboard.breakdown", "dashboard.late_items", "dashboard.compare",
-    "review.quarter_review", "review.save_comments", "review.add_action", "review.delete_action", "review.freeze",
+    "review.quarter_review", "review.save_comments", "review.save_analysis", "review.add_action", "review.delete_action", "review.freeze",
     "review.reopen", "exports.build",
 }
 CODE = "COURRIEL_5J"
@@ -70,6 +70,7 @@ def _calls(w: World) -> dict[str, Callable[[services.Actor], object]]:
         "compare": lambda a: d.compare(a, w.pref, CODE, period),
         "quarter_review": lambda a: r.quarter_review(a, w.pref, YEAR, 3),
         "save_comments": lambda a: r.save_comments(a, w.pref, YEAR, 3, {CODE: f"vu par {a.principal.login}"}),
+        "save_analysis": lambda a: r.save_analysis(a, w.pref, YEAR, 3, f"analyse de {a.principal.login}"),
         "add_action": lambda a: r.add_action(a, w.pref, YEAR, 3, "Relancer les services", indicator_code=CODE),
         "freeze": lambda a: r.freeze(a, w.pref, YEAR, 3, dt.date(2024, 10, 15)),
         "reopen": lambda a: r.reopen(a, w.pref, YEAR, 3),
@@ -85,7 +86,7 @@ ALLOWED = {
     "prefecture": READERS, "data_status": READERS, "perimetres": READERS, "referentiel": READERS,
     "indicator_results": READERS, "sparklines": READERS, "monthly": READERS, "quarter_review": READERS,
     "breakdown": DETAIL, "late_items": DETAIL, "compare": {"admin", "copil", "local"},
-    "save_comments": COMMENTERS, "add_action": COMMENTERS, "freeze": COMMENTERS, "reopen": COMMENTERS,
+    "save_comments": COMMENTERS, "save_analysis": COMMENTERS, "add_action": COMMENTERS, "freeze": COMMENTERS, "reopen": COMMENTERS,
     "export_public": {"admin", "copil", "lecture-clu", "local"}, "export_internal": {"admin", "copil", "local"},
 }
 
@@ -173,14 +174,17 @@ def test_the_users_committee_reads_the_review_without_the_internal_minutes(figur
     r = services.review
     copil = figures.actor("copil")
     r.save_comments(copil, figures.pref, YEAR, 3, {CODE: "Note interne : le bureau X traîne"})
+    r.save_analysis(copil, figures.pref, YEAR, 3, "Analyse interne : réorganiser l'accueil")
     r.add_action(copil, figures.pref, YEAR, 3, "Renfort au courrier", indicator_code=CODE, owner="Mme Dupont")
     for frozen in (False, True):
         if frozen:
-            r.freeze(copil, figures.pref, YEAR, 3, dt.date(2024, 10, 15))
+            r.freeze(copil, figures.pref, YEAR, 3, dt.date(2024, 10, 15), attendees=["M. Martin, secrétaire général"])
         seen = r.quarter_review(figures.actor("lecture-clu"), figures.pref, YEAR, 3).review
         assert all(x.comment == "" for x in seen.lines) and seen.actions == () and seen.frozen_by == ""
+        assert seen.analysis == "" and seen.attendees == ""
         assert seen.line(CODE).quarter_value == pytest.approx(50.0)  # type: ignore[union-attr]
-        assert "Dupont" not in seen.to_json() and "traîne" not in seen.to_json()
+        for private in ("Dupont", "traîne", "réorganiser", "Martin"):
+            assert private not in seen.to_json()
         inside = r.quarter_review(copil, figures.pref, YEAR, 3).review
         assert inside.line(CODE).comment and inside.actions[0].owner == "Mme Dupont"  # type: ignore[union-attr]
 
@@ -191,16 +195,24 @@ def test_every_review_write_leaves_its_history_line(figures: World) -> None:
     r, admin = services.review, figures.actor("admin")
     assert r.save_comments(admin, figures.pref, YEAR, 3, {CODE: "Premier avis"}) == 1
     assert r.save_comments(admin, figures.pref, YEAR, 3, {CODE: "Premier avis"}) == 0  # nothing changed, no line
+    assert r.save_analysis(admin, figures.pref, YEAR, 3, " Trimestre difficile ") is True
+    assert r.save_analysis(admin, figures.pref, YEAR, 3, "Trimestre difficile") is False  # unchanged: no line
     action_id = r.add_action(admin, figures.pref, YEAR, 3, "Relancer", indicator_code=CODE)
     r.delete_action(admin, figures.pref, action_id)
-    r.freeze(admin, figures.pref, YEAR, 3, dt.date(2024, 10, 15))
+    r.freeze(admin, figures.pref, YEAR, 3, dt.date(2024, 10, 15), attendees=["Mme A ; M. B", "", "Mme C"])
     with pytest.raises(r.ReviewError, match="figée"):
         r.save_comments(admin, figures.pref, YEAR, 3, {CODE: "Trop tard"})
+    with pytest.raises(r.ReviewError, match="figée"):
+        r.save_analysis(admin, figures.pref, YEAR, 3, "Trop tard")
+    assert r.quarter_review(admin, figures.pref, YEAR, 3).review.attendees == "Mme A\nM. B\nMme C"
     r.reopen(admin, figures.pref, YEAR, 3)
     with session_scope(figures.database) as session:
         events = session.exec(select(ChangeEvent).where(ChangeEvent.action == "review").order_by(ChangeEvent.id)).all()
-    assert [e.summary for e in events] == ["1 commentaire(s) enregistré(s).", "Action ajoutée.", "Action retirée.",
+    assert [e.summary for e in events] == ["1 commentaire(s) enregistré(s).", "Analyse générale enregistrée.",
+                                           "Action ajoutée.", "Action retirée.",
                                            "Revue figée : le procès-verbal est enregistré.", "Revue rouverte."]
+    assert '"Trimestre difficile"' in (events[1].after_json or "")
+    assert "Mme A ; M. B ; Mme C" in (events[4].after_json or "")
     assert {e.user for e in events} == {"rq44"} and {e.prefecture_id for e in events} == {figures.pref}
     assert '"Premier avis"' in (events[0].after_json or "")
 

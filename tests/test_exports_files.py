@@ -138,8 +138,9 @@ def test_copil_deck_titles_footers_native_charts_and_core_numbers(demo_engine):
                 checked += 1
     assert checked == 2
     # the actions decided in the demo's reviews of 2024 are on the deck
-    actions = [row for slide in slides for row in table_rows(slide) if len(row) == 3]
-    assert ["2e trimestre 2024", "Taux d'appels aboutis au standard", "Renfort d'un agent au standard le lundi matin"] in actions
+    actions = [row for slide in slides for row in table_rows(slide) if len(row) == 6]
+    assert ["2e trimestre 2024", "Taux d'appels aboutis au standard", "Renfort d'un agent au standard le lundi matin",
+            "Cheffe du standard", "30/09/2024", "À faire — en retard"] in actions
 
 
 def test_clu_deck_is_public_safe(demo_engine):

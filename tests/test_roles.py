@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from qep_core import services
 from qep_core.access import PERMISSIONS, ROLES, Principal
 from qep_core.change_history import ChangeEvent, history
 from qep_core.db import create_schema, get_engine, session_scope
@@ -278,4 +279,4 @@ def test_clu_exports_only_public_documents(accounts) -> None:
                                                         "Services Publics+"} or "copil" not in str(
         at.radio(key="export_kind").options)
     admin = as_user(ADMIN, "pages/exports.py", annee="2024")
-    assert len(admin.radio(key="export_kind").options) == 6
+    assert len(admin.radio(key="export_kind").options) == len(services.exports.KINDS) == 7

@@ -1,5 +1,5 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | backup | restore |
-demo-data | user | history | db | survey | mapping`` and the pilotage's ``actions | audit | training``
+demo-data | user | history | db | survey | mapping | review`` and the pilotage's ``actions | audit | training``
 (:mod:`qep_core.cli.pilotage`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error, 3 access
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qep_core import services
 from qep_core.access import AccessDenied
-from qep_core.cli import admin, mappings, pilotage, surveys
+from qep_core.cli import admin, mappings, pilotage, review, surveys
 from qep_core.cli.common import (
     EXIT_DENIED,
     EXIT_OK,
@@ -199,7 +199,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     pref = services.dashboard.prefecture(actor, args.prefecture)
     out = Path(args.output)
     fmt = args.format
-    if fmt is None and args.kind == "bilan":
+    if fmt is None and args.kind in ("bilan", "pv"):
         fmt = "html" if out.suffix.lower() in (".html", ".htm") else "pdf"
     if fmt is None and args.kind == "sp-plus":
         fmt = "xlsx" if out.suffix.lower() == ".xlsx" else "csv"
@@ -300,17 +300,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefecture", metavar="CODE")
     p.set_defaults(func=cmd_target)
 
-    p = sub.add_parser("export", help="diaporama COPIL ou CLU, bilan annuel, affiche, classeur Excel, Services Publics+")
-    p.add_argument("--kind", required=True, choices=["copil", "clu", "bilan", "affiche", "xlsx", "sp-plus"])
+    p = sub.add_parser("export", help="diaporama COPIL ou CLU, bilan annuel, procès-verbal de revue, affiche, classeur "
+                                      "Excel, Services Publics+")
+    p.add_argument("--kind", required=True, choices=list(services.exports.KINDS))
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--quarter", type=int, choices=[1, 2, 3, 4],
-                   help="un trimestre (COPIL, affiche, classeur) ; l'affiche prend le dernier trimestre sinon")
+                   help="un trimestre (COPIL, affiche, classeur ; obligatoire pour le procès-verbal « pv ») ; "
+                        "l'affiche prend le dernier trimestre sinon")
     p.add_argument("--prefecture", metavar="CODE")
     p.add_argument("--min-volume", type=int, default=10, metavar="N",
                    help="documents publics : ne rien publier sous N réponses (défaut 10)")
     p.add_argument("--page", default="A4", choices=["A4", "A3", "a4", "a3"], help="affiche : A4 ou A3")
     p.add_argument("--format", choices=["pdf", "html", "csv", "xlsx"],
-                   help="bilan : pdf ou html ; sp-plus : csv ou xlsx (sinon d'après l'extension de -o)")
+                   help="bilan, pv : pdf ou html ; sp-plus : csv ou xlsx (sinon d'après l'extension de -o)")
     p.add_argument("-v", "--verbose", action="store_true", help="afficher les étapes")
     p.add_argument("-o", "--output", required=True, metavar="FICHIER")
     p.set_defaults(func=cmd_export)
@@ -333,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     pilotage.add_pilotage_commands(sub)  # actions, audit, training
     surveys.add_parser(sub)  # survey
     mappings.register(sub)  # mapping
+    review.register(sub)  # review
     return parser
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlmodel import Session
 
-from qep_core.exports.bilan import TEMPLATES, _environment, html_to_pdf
+from qep_core.exports.bilan import TEMPLATES, environment, html_to_pdf
 from qep_core.exports.content import PUBLIC, DocumentContent, IndicatorFigure, build_content
 from qep_core.periods import Period, quarter_period, year_period
 from qep_core.rules.formatting import format_value
@@ -112,7 +112,7 @@ def render_affiche_html(content: DocumentContent, tiles: list[Tile], page: str =
     groups: dict[str, list[Tile]] = {}
     for t in tiles:
         groups.setdefault(t.group, []).append(t)
-    template = _environment().get_template("affiche.html")
+    template = environment().get_template("affiche.html")
     return template.render(c=content, groups=groups, scale=scale, size=size, page=page,
                            base_css=Markup((TEMPLATES / "base.css").read_text(encoding="utf-8")))
 

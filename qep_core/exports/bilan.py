@@ -31,7 +31,7 @@ BLUE, GREY, INK = "#5C68E5", "#B1B1B1", "#161616"
 
 
 @lru_cache(maxsize=1)
-def _environment():
+def environment():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
@@ -99,7 +99,7 @@ def render_bilan_html(content: DocumentContent) -> str:
     if content.data_until is not None and content.data_until < content.period.end:
         until = f"{MONTH_NAMES_FR[content.data_until.month - 1]} {content.data_until.year}"
     previous = content.previous_period.label if content.previous_period else str(year - 1)
-    template = _environment().get_template("bilan.html")
+    template = environment().get_template("bilan.html")
     return template.render(
         c=content, year=year, counts=counts, rated=rated, until=until, previous_label=previous,
         indicator_count=len(content.indicators),

@@ -40,7 +40,7 @@ from qep_core.compute import (
 from qep_core.drilldown import log_items
 from qep_core.importing.itemlogs import RECLA_CHANNELS, RECLA_TYPES
 from qep_core.models import Channel, Module, Perimetre, Prefecture
-from qep_core.periods import Period
+from qep_core.periods import Period, quarter_period
 from qep_core.pilotage.summary import action_plan_summary, last_audit_per_module, training_summary
 from qep_core.prefectures import labelled_modules
 from qep_core.privacy import mask_personal_data
@@ -339,6 +339,17 @@ class DocumentContent:
     def indicator(self, code: str) -> IndicatorFigure | None:
         return next((f for f in self.indicators if f.code == code), None)
 
+    @property
+    def period_meetings(self) -> list[ReviewMeeting]:
+        """The reviews of the quarters inside the document's period (the quarter of a quarterly
+        deck; every quarter of a yearly one), in order."""
+        return [m for m in self.meetings if m.year and self.period.start <= quarter_period(m.year, m.quarter).start
+                and quarter_period(m.year, m.quarter).end <= self.period.end]
+
+    def comments_on(self, code: str) -> list[tuple[str, str]]:
+        """The COPIL's comments on one indicator over the period: (quarter label, text)."""
+        return [(m.quarter_label, text) for m in self.period_meetings if (text := m.note_for(code))]
+
 
 # ------------------------------------------------------------------------------------------------
 # Providers
@@ -493,7 +504,7 @@ def complaints_provider(ctx: ProviderContext) -> ComplaintsSummary | None:
 
 def review_provider(ctx: ProviderContext) -> tuple[tuple[ReviewMeeting, ...], tuple[DecidedAction, ...]]:
     """The COPIL's quarterly reviews of the year and the actions they decided (frozen ones as frozen)."""
-    return decided_actions_of_year(ctx.session, ctx.prefecture_id, ctx.year)
+    return decided_actions_of_year(ctx.session, ctx.prefecture_id, ctx.year)  # the plan as it stands today
 
 
 def surveys_provider(ctx: ProviderContext) -> tuple[SurveyResult, ...] | None:
@@ -638,7 +649,7 @@ def public_safe(content: DocumentContent, min_volume: int) -> DocumentContent:
     * no périmètre under *min_volume*: small ones are pooled as "Autres périmètres" when the pool
       reaches the threshold, dropped otherwise;
     * free text only masked (e-mail addresses and phone numbers removed), and the COPIL's decided
-      actions and comments not at all (they are internal minutes);
+      actions, comments and analysis not at all (they are internal minutes: only the meeting dates stay);
     * surveys under the threshold keep their sample size but lose their rate.
     """
     modules = []
@@ -658,8 +669,9 @@ def public_safe(content: DocumentContent, min_volume: int) -> DocumentContent:
     plan = content.action_plan
     if plan is not None:
         plan = replace(plan, examples=tuple(mask_personal_data(x) for x in plan.examples))
+    meetings = tuple(replace(m, analysis="", notes=()) for m in content.meetings)
     return replace(content, modules=tuple(modules), surveys=surveys, action_plan=plan, decided_actions=(),
-                   min_volume=min_volume)
+                   meetings=meetings, min_volume=min_volume)
 
 
 def all_text(content: DocumentContent) -> str:

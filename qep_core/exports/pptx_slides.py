@@ -7,9 +7,11 @@ a table cell or a footer never runs out of its box, whatever the viewer does wit
 
 Two decks from the same :class:`~qep_core.exports.content.DocumentContent`:
 
-* **COPIL**: every indicator with its code, target, status and last year, one slide per module
-  (continued when long), the per-périmètre detail of the indicators that have one, the
-  complaints, the decided actions, and the sections of other modules when they have data;
+* **COPIL**: the COPIL's general analysis of the period's reviews, every indicator with its code,
+  target, status and last year, one slide per module (continued when long) followed by what the
+  COPIL said of its indicators (also in the slides' notes), the per-périmètre detail of the
+  indicators that have one, the complaints, the decided actions with their owner, due date and
+  progress in the action plan, and the sections of other modules when they have data;
 * **CLU**: the public-safe model (:func:`~qep_core.exports.content.public_safe`): plain titles,
   "non publié" under the volume threshold, no small périmètre, survey rates only with their
   sample size, no internal minutes.
@@ -441,7 +443,9 @@ def module_slides(deck: Deck, section: ModuleSection) -> None:
         per_slide -= 1
     for k, (chunk, rates, columns, layout) in enumerate(plans):
         title = section.heading + (f" (suite {k + 1}/{len(plans)})" if k else "")
-        notes = "\n".join(f"{f.plain_label if public else f.label} — calcul : {f.method}." for f in chunk)
+        notes = "\n".join(f"{f.plain_label if public else f.label} — calcul : {f.method}."
+                          + "".join(f"\n  Analyse du COPIL ({q}) : {text}" for q, text in c.comments_on(f.code))
+                          for f in chunk)
         slide = deck.slide(title, notes=notes)
         rows = _module_rows(chunk, public)
         if layout is None:  # a single indicator whose text cannot fit: shortened, never overflowing
@@ -612,35 +616,86 @@ def audits_slide(deck: Deck) -> None:
     add_table(slide, MARGIN, CONTENT_TOP, columns, rows, layout, name="audits_table")
 
 
-def decided_actions_slides(deck: Deck) -> None:
-    """COPIL only: the actions decided in the quarterly reviews of the period's year."""
+def paged_table_slides(deck: Deck, title: str, columns: Sequence[Column], rows: Sequence[Sequence[Cell]],
+                       notes: Sequence[str], name: str, long_column: int) -> None:
+    """A table over as many slides as it needs ("(suite 2)"), each slide as many whole rows as fit
+    at 14 to 10 pt; a row too long for a slide alone has its *long_column* shortened on the slide,
+    its full text in the notes (which hold each row's *notes* line)."""
+    start = 0
+    page = 0
+    room = CONTENT_BOTTOM - CONTENT_TOP
+    while start < len(rows):
+        count = len(rows) - start
+        while count > 1 and table_layout(columns, rows[start:start + count], room, 14, 10) is None:
+            count -= 1
+        chunk = list(rows[start:start + count])
+        layout = table_layout(columns, chunk, room, 14, 10)
+        if layout is None:  # one row too long for a slide: shortened, full text in the notes
+            cells = list(chunk[0])
+            width = _pt(columns[long_column].width - 2 * TEXT_PAD)
+            cells[long_column] = Cell(shorten(cells[long_column].text, width, _pt(room) * 0.7, 10))
+            chunk = [cells]
+            layout = table_layout(columns, chunk, room, 10, 10) or (10, [0.5, room - 0.5])
+        page += 1
+        slide = deck.slide(title + (f" (suite {page})" if page > 1 else ""), notes="\n".join(notes[start:start + count]))
+        add_table(slide, MARGIN, CONTENT_TOP, columns, chunk, layout, name=name)
+        start += count
+
+
+def analysis_slides(deck: Deck) -> None:
+    """COPIL only: the COPIL's general analysis of each quarter of the period, in its own words."""
     c = deck.content
     if c.audience != COPIL:
         return
-    columns = [Column("Revue", 2.4), Column("Indicateur", 4.0), Column("Action décidée", SLIDE_W - 2 * MARGIN - 6.4)]
-    rows = [[Cell(a.quarter_label), Cell(a.indicator), Cell(a.text)] for a in c.decided_actions]
-    if not rows:
+    meetings = [m for m in c.period_meetings if m.analysis]
+    if not meetings:
+        return
+    columns = [Column("Revue", 3.2), Column("Analyse du COPIL", SLIDE_W - 2 * MARGIN - 3.2)]
+    rows = [[Cell(m.heading, bold=True), Cell(m.analysis)] for m in meetings]
+    paged_table_slides(deck, "Analyse du comité de pilotage", columns, rows,
+                       [f"{m.heading} : {m.analysis}" for m in meetings], "analysis_table", long_column=1)
+
+
+def comment_slides(deck: Deck, section: ModuleSection) -> None:
+    """COPIL only: after a module's figures, what the COPIL said of its indicators over the period."""
+    c = deck.content
+    if c.audience != COPIL:
+        return
+    comments = [(f, quarter, text) for f in section.indicators for quarter, text in c.comments_on(f.code)]
+    if not comments:
+        return
+    several = len({q for _, q, _ in comments}) > 1
+    columns = [Column("Indicateur", 3.6)] + ([Column("Revue", 2.0)] if several else [])
+    columns.append(Column("Commentaire du COPIL", SLIDE_W - 2 * MARGIN - sum(col.width for col in columns)))
+    rows = [[Cell(f"{f.label} ({f.value_text})", bold=True)] + ([Cell(q)] if several else []) + [Cell(text)]
+            for f, q, text in comments]
+    paged_table_slides(deck, f"{section.heading} — analyse du COPIL", columns, rows,
+                       [f"{f.label} ({q}) : {text}" for f, q, text in comments], "comments_table",
+                       long_column=len(columns) - 1)
+
+
+def decided_actions_slides(deck: Deck) -> None:
+    """COPIL only: the actions decided in the quarterly reviews of the period's year, with their
+    owner, due date and where the action plan says they stand today."""
+    c = deck.content
+    if c.audience != COPIL:
+        return
+    fixed = [Column("Revue", 1.7), Column("Indicateur", 2.5)]
+    tail = [Column("Pilote", 1.9), Column("Échéance", 1.25, PP_ALIGN.RIGHT), Column("Avancement", 1.85)]
+    width = SLIDE_W - 2 * MARGIN - sum(col.width for col in fixed + tail)
+    columns = [*fixed, Column("Action décidée", width), *tail]
+    if not c.decided_actions:
         slide = deck.slide("Actions décidées en COPIL")
         add_text(slide, MARGIN, CONTENT_TOP, SLIDE_W - 2 * MARGIN, 1.0,
                  f"Aucune action décidée n'est enregistrée dans les revues trimestrielles de {c.period.end.year}.",
                  max_pt=20, min_pt=12, color=GREY_TEXT, name="empty")
         return
-    start = 0
-    page = 0
-    while start < len(rows):
-        count = len(rows) - start
-        while count > 1 and table_layout(columns, rows[start:start + count], CONTENT_BOTTOM - CONTENT_TOP, 14, 10) is None:
-            count -= 1
-        layout = table_layout(columns, rows[start:start + count], CONTENT_BOTTOM - CONTENT_TOP, 14, 10)
-        chunk = rows[start:start + count]
-        if layout is None:  # one action too long for a slide: shortened, full text in the notes
-            chunk = [[chunk[0][0], chunk[0][1], Cell(shorten(chunk[0][2].text, _pt(columns[2].width - 0.2), 300, 10))]]
-            layout = table_layout(columns, chunk, CONTENT_BOTTOM - CONTENT_TOP, 10, 10) or (10, [0.5, 4.0])
-        page += 1
-        slide = deck.slide("Actions décidées en COPIL" + (f" (suite {page})" if page > 1 else ""),
-                           notes="\n".join(r[2].text for r in rows[start:start + count]))
-        add_table(slide, MARGIN, CONTENT_TOP, columns, chunk, layout, name="actions_table")
-        start += count
+    rows = [[Cell(a.quarter_label), Cell(a.indicator), Cell(a.text), Cell(a.owner or "–"), Cell(a.due_text),
+             Cell(a.state_text, STATUS_TEXT_RGB[NON_ATTEINT] if a.late else INK, bold=a.late)]
+            for a in c.decided_actions]
+    paged_table_slides(deck, "Actions décidées en COPIL", columns, rows,
+                       [f"{a.text} — {a.owner or 'sans pilote'}, échéance {a.due_text} : {a.state_text}"
+                        for a in c.decided_actions], "actions_table", long_column=2)
 
 
 def build_deck(content: DocumentContent) -> bytes:
@@ -648,8 +703,10 @@ def build_deck(content: DocumentContent) -> bytes:
     deck = Deck(content)
     title_slide(deck)
     summary_slide(deck)
+    analysis_slides(deck)
     for section in content.modules:
         module_slides(deck, section)
+        comment_slides(deck, section)
     perimetre_slides(deck)
     complaints_slide(deck)
     surveys_slide(deck)

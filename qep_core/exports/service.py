@@ -13,24 +13,27 @@ from qep_core.db import session_scope
 from qep_core.exports.affiche import affiche_content, render_affiche_pdf
 from qep_core.exports.bilan import html_to_pdf, render_bilan_html
 from qep_core.exports.content import CLU, COPIL, DEFAULT_MIN_VOLUME, PUBLIC, build_content
+from qep_core.exports.review_minutes import render_minutes_html
 from qep_core.exports.sp_plus import last_update, sp_plus_rows, to_csv, to_xlsx
 from qep_core.exports.xlsx_export import build_workbook
 from qep_core.models import Prefecture
 from qep_core.periods import Period, quarter_of, quarter_period, year_period
 from qep_core.referentiel import indicators_for
+from qep_core.review.workflow import ReviewError, minutes_of
 
-KINDS = ("copil", "clu", "bilan", "affiche", "xlsx", "sp-plus")
+KINDS = ("copil", "clu", "bilan", "pv", "affiche", "xlsx", "sp-plus")
 KIND_LABELS = {
     "copil": "Diaporama du comité de pilotage (PPTX)",
     "clu": "Diaporama du comité local des usagers (PPTX)",
     "bilan": "Bilan annuel (PDF ou HTML)",
+    "pv": "Procès-verbal d'une revue trimestrielle du COPIL (PDF ou HTML)",
     "affiche": "Affiche « programme transparence » (PDF A4 ou A3)",
     "xlsx": "Tableau de bord (Excel)",
     "sp-plus": "Résultats pour Services Publics+ (CSV ou Excel)",
 }
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SLOW_KINDS = frozenset({"copil", "clu", "bilan", "affiche"})  # the page shows progress for these
+SLOW_KINDS = frozenset({"copil", "clu", "bilan", "pv", "affiche"})  # the page shows progress for these
 
 
 class ExportError(ValueError):
@@ -65,7 +68,29 @@ def _period(req: ExportRequest, first: dt.date, last: dt.date) -> Period:
 
 
 def default_format(kind: str) -> str | None:
-    return {"bilan": "pdf", "sp-plus": "csv"}.get(kind)
+    return {"bilan": "pdf", "pv": "pdf", "sp-plus": "csv"}.get(kind)
+
+
+def _minutes(engine: Engine, prefecture_id: int, req: ExportRequest, fmt: str | None,
+             step: Callable[[str], None]) -> ExportFile:
+    """The procès-verbal of one frozen quarterly review (:mod:`qep_core.exports.review_minutes`)."""
+    if not req.quarter:
+        raise ExportError("le procès-verbal est celui d'une revue trimestrielle : indiquez le trimestre")
+    step("Lecture de la revue figée")
+    with session_scope(engine) as session:
+        pref = session.get(Prefecture, prefecture_id)
+        if pref is None:
+            raise ExportError("préfecture inconnue")
+        try:
+            minutes = minutes_of(session, prefecture_id, req.year, req.quarter)
+        except ReviewError as exc:
+            raise ExportError(str(exc).rstrip(".")) from exc
+    stem = f"pv-revue-{pref.code}-{req.year}T{req.quarter}"
+    html = render_minutes_html(minutes)
+    if fmt == "html":
+        return ExportFile(f"{stem}.html", "text/html", html.encode("utf-8"))
+    step("Mise en page du PDF")
+    return ExportFile(f"{stem}.pdf", "application/pdf", html_to_pdf(html))
 
 
 def build_export(engine: Engine, prefecture_id: int, req: ExportRequest,
@@ -77,12 +102,14 @@ def build_export(engine: Engine, prefecture_id: int, req: ExportRequest,
     if req.min_volume < 1:
         raise ExportError("le seuil de publication doit être d'au moins 1 réponse")
     fmt = req.format or default_format(req.kind)
-    if req.kind == "bilan" and fmt not in ("pdf", "html"):
-        raise ExportError("format du bilan : pdf ou html")
+    if req.kind in ("bilan", "pv") and fmt not in ("pdf", "html"):
+        raise ExportError("format du bilan ou du procès-verbal : pdf ou html")
     if req.kind == "sp-plus" and fmt not in ("csv", "xlsx"):
         raise ExportError("format Services Publics+ : csv ou xlsx")
     if req.kind == "affiche" and req.page not in ("A4", "A3"):
         raise ExportError("format de l'affiche : A4 ou A3")
+    if req.kind == "pv":
+        return _minutes(engine, prefecture_id, req, fmt, step)
     step("Calcul des indicateurs")
     with session_scope(engine) as session:
         pref = session.get(Prefecture, prefecture_id)

@@ -31,6 +31,8 @@ class QuarterReview(SQLModel, table=True):
     frozen_at: dt.datetime | None = None
     frozen_by: str = Field(default="", max_length=120)
     snapshot_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    analysis: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # the COPIL's general analysis
+    attendees: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # as typed, one per line
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

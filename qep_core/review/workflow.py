@@ -30,12 +30,13 @@ from qep_core.compute import (
 from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR
 from qep_core.models import Prefecture, utcnow
 from qep_core.periods import Period, add_months, quarter_period
-from qep_core.pilotage.actions import TITLE_MAX, create_action, delete_actions
+from qep_core.pilotage.actions import TITLE_MAX, create_action, delete_actions, plan_on
 from qep_core.pilotage.errors import PilotageError
 from qep_core.pilotage.models import Action
+from qep_core.pilotage.vocabulary import STATUSES
 from qep_core.prefectures import labelled_modules
 from qep_core.referentiel import IndicatorDef, TargetBook, indicators_for
-from qep_core.review.minutes import DecidedAction, ReviewMeeting
+from qep_core.review.minutes import DecidedAction, ReviewMeeting, ReviewNote
 from qep_core.review.models import REVIEW_FROZEN, REVIEW_OPEN, QuarterReview, ReviewAction, ReviewComment
 from qep_core.rules.formatting import DISPLAY_DECIMALS, format_amount, format_value
 from qep_core.rules.kinds import Direction, IndicatorKind
@@ -167,6 +168,8 @@ class Review:
     meeting_date: str | None = None
     frozen_at: str | None = None
     frozen_by: str = ""
+    analysis: str = ""  # the COPIL's general analysis of the quarter
+    attendees: str = ""  # who attended, as typed (one per line)
 
     @property
     def period(self) -> Period:
@@ -385,7 +388,8 @@ def compute_review(session: Session, prefecture_id: int, year: int, quarter: int
     comments = _comments(session, row)
     lines = [dataclasses.replace(x, comment=comments.get(x.code, "")) for x in lines]
     return Review(pref.name, year, quarter, utcnow().isoformat(timespec="seconds"), tuple(lines),
-                  _actions(session, row), row.status if row else REVIEW_OPEN)
+                  _actions(session, row), row.status if row else REVIEW_OPEN,
+                  analysis=row.analysis if row else "", attendees=row.attendees if row else "")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -453,6 +457,21 @@ def save_comment(session: Session, prefecture_id: int, year: int, quarter: int, 
     session.add(existing)
 
 
+def save_analysis(session: Session, prefecture_id: int, year: int, quarter: int, analysis: str) -> str:
+    """Save (an empty text clears) the COPIL's general analysis of the quarter; returns the former one."""
+    row = _writable_row(session, prefecture_id, year, quarter)
+    before = row.analysis
+    row.analysis = analysis.strip()
+    session.add(row)
+    return before
+
+
+def attendee_lines(attendees: Iterable[str]) -> str:
+    """Who attended, one per line, as typed (blank entries dropped; « ; » separates too)."""
+    names = (part.strip() for entry in attendees for line in entry.splitlines() for part in line.split(";"))
+    return "\n".join(name for name in names if name)
+
+
 def add_action(session: Session, prefecture_id: int, year: int, quarter: int, text: str, *,
                indicator_code: str | None = None, owner: str = "", due_date: dt.date | None = None,
                action_id: int | None = None, decided_on: dt.date | None = None) -> ReviewAction:
@@ -505,9 +524,14 @@ def delete_action(session: Session, prefecture_id: int, action_id: int) -> None:
 
 
 def freeze_review(session: Session, prefecture_id: int, year: int, quarter: int, meeting_date: dt.date,
-                  user: str = "") -> Review:
-    """The COPIL has met: store the figures, comments and actions as they were presented."""
+                  user: str = "", attendees: Iterable[str] | None = None) -> Review:
+    """The COPIL has met: store the figures, comments, analysis and actions as they were presented,
+    with who attended (kept as they were when *attendees* is None)."""
     row = _writable_row(session, prefecture_id, year, quarter)
+    if attendees is not None:
+        row.attendees = attendee_lines(attendees)
+        session.add(row)
+        session.flush()
     now = utcnow()
     review = dataclasses.replace(compute_review(session, prefecture_id, year, quarter), status=REVIEW_FROZEN,
                                  meeting_date=meeting_date.isoformat(), frozen_at=now.isoformat(timespec="seconds"),
@@ -549,7 +573,8 @@ def open_review(session: Session, prefecture_id: int, year: int, quarter: int,
         return ReviewView(dataclasses.replace(
             live, lines=tuple(dataclasses.replace(x, comment=comments.get(x.code, "")) for x in live.lines),
             actions=minutes.actions, status=minutes.status, meeting_date=minutes.meeting_date,
-            frozen_at=minutes.frozen_at, frozen_by=minutes.frozen_by))
+            frozen_at=minutes.frozen_at, frozen_by=minutes.frozen_by, analysis=minutes.analysis,
+            attendees=minutes.attendees))
     if not frozen_review:
         return ReviewView(compute_review(session, prefecture_id, year, quarter))
     frozen = Review.from_json(row.snapshot_json)  # type: ignore[union-attr, arg-type]
@@ -572,7 +597,8 @@ def public_review(view: ReviewView) -> ReviewView:
     the COPIL's internal minutes (comments, decided actions and their owners, who froze it)."""
     r = view.review
     return dataclasses.replace(view, review=dataclasses.replace(
-        r, lines=tuple(dataclasses.replace(x, comment="") for x in r.lines), actions=(), frozen_by=""))
+        r, lines=tuple(dataclasses.replace(x, comment="") for x in r.lines), actions=(), frozen_by="", analysis="",
+        attendees=""))
 
 
 def reviews_of_year(session: Session, prefecture_id: int, year: int) -> list[QuarterReview]:
@@ -580,20 +606,69 @@ def reviews_of_year(session: Session, prefecture_id: int, year: int) -> list[Qua
                                                         col(QuarterReview.year) == year).order_by(col(QuarterReview.quarter))))
 
 
-def decided_actions_of_year(session: Session, prefecture_id: int, year: int
-                            ) -> tuple[tuple[ReviewMeeting, ...], tuple[DecidedAction, ...]]:
-    """The COPIL meetings of the year and the actions they decided (a frozen review as frozen)."""
-    labels = {d.code: d.label for d in indicators_for(session, prefecture_id)}
-    meetings, decided = [], []
-    for row in reviews_of_year(session, prefecture_id, year):
+@dataclass(frozen=True)
+class Minutes:
+    """The procès-verbal of a frozen review: the review as frozen (figures, comments, analysis,
+    attendees), its meeting record, and the actions it decided with where they stand today."""
+
+    review: Review
+    meeting: ReviewMeeting
+    actions: tuple[DecidedAction, ...]
+
+
+class _Records:
+    """What turning reviews into documents' records needs once: labels and the plan today."""
+
+    def __init__(self, session: Session, prefecture_id: int, as_of: dt.date | None):
+        self.indicators = {d.code: d for d in indicators_for(session, prefecture_id)}
+        self.order = {code: i for i, code in enumerate(self.indicators)}
+        self.states = {s.action.id: s for s in plan_on(session, prefecture_id, as_of or dt.date.today()).states}
+
+    def of(self, session: Session, row: QuarterReview) -> tuple[ReviewMeeting, list[DecidedAction], Review | None]:
         label = quarter_period(row.year, row.quarter).label
         frozen = row.status == REVIEW_FROZEN and bool(row.snapshot_json)
-        meetings.append(ReviewMeeting(label, row.meeting_date, frozen))
-        actions = Review.from_json(row.snapshot_json).actions if frozen else _actions(session, row)  # type: ignore[arg-type]  # frozen implies a snapshot_json
+        minutes = Review.from_json(row.snapshot_json) if frozen else None  # type: ignore[arg-type]  # frozen implies a snapshot_json
+        if minutes is not None:
+            comments = {x.code: x.comment for x in minutes.lines if x.comment}
+            actions, analysis = minutes.actions, minutes.analysis
+        else:
+            comments, actions, analysis = _comments(session, row), _actions(session, row), row.analysis
+        notes = tuple(ReviewNote(code, self.indicators[code].label if code in self.indicators else code, text)
+                      for code, text in sorted(comments.items(), key=lambda kv: self.order.get(kv[0], len(self.order))))
+        meeting = ReviewMeeting(label, row.meeting_date, frozen, row.year, row.quarter, analysis, notes)
+        decided = []
         for a in actions:
-            decided.append(DecidedAction(label, labels.get(a.indicator_code or "", "toute la démarche"), a.text,
-                                         a.action_id))
+            state = self.states.get(a.action_id)
+            ind = self.indicators.get(a.indicator_code or "")
+            decided.append(DecidedAction(
+                label, ind.label if ind else "toute la démarche", a.text, a.action_id, a.owner,
+                dt.date.fromisoformat(a.due_date) if a.due_date else None,
+                STATUSES.get(state.status, state.status) if state else "", state.late if state else False))
+        return meeting, decided, minutes
+
+
+def decided_actions_of_year(session: Session, prefecture_id: int, year: int, as_of: dt.date | None = None
+                            ) -> tuple[tuple[ReviewMeeting, ...], tuple[DecidedAction, ...]]:
+    """The COPIL meetings of the year with their analysis and comments, and the actions they
+    decided (a frozen review as frozen), each with where the action plan says it stands on
+    *as_of* (today by default): its status then, and whether it is late."""
+    records = _Records(session, prefecture_id, as_of)
+    meetings, decided = [], []
+    for row in reviews_of_year(session, prefecture_id, year):
+        meeting, actions, _ = records.of(session, row)
+        meetings.append(meeting)
+        decided.extend(actions)
     return tuple(meetings), tuple(decided)
+
+
+def minutes_of(session: Session, prefecture_id: int, year: int, quarter: int, as_of: dt.date | None = None) -> Minutes:
+    """The procès-verbal of a frozen review; an open one has none yet (:class:`ReviewError`)."""
+    row = _row(session, prefecture_id, year, quarter)
+    meeting, actions, minutes = (None, [], None) if row is None else _Records(session, prefecture_id, as_of).of(session, row)
+    if meeting is None or minutes is None:
+        raise ReviewError(f"La revue du {quarter_period(year, quarter).label} n'est pas figée : le procès-verbal "
+                          "s'établit une fois la réunion tenue (« Figer la revue »).")
+    return Minutes(minutes, meeting, tuple(actions))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -602,6 +677,11 @@ def decided_actions_of_year(session: Session, prefecture_id: int, year: int
 DEMO_REVIEWS: dict[tuple[int, int], dict] = {  # fictional minutes of the demo préfecture's COPIL
     (2024, 2): {
         "meeting": dt.date(2024, 7, 11),
+        "attendees": ["M. le secrétaire général, président", "Référente qualité", "Cheffe du standard",
+                      "Chef du bureau des étrangers", "Responsable du courrier"],
+        "analysis": "Trimestre contrasté : le courrier et les courriels tiennent leurs délais, le standard reste "
+                    "sous la cible malgré le serveur vocal, et deux réclamations sont restées sans réponse. "
+                    "Priorité du trimestre : l'accueil téléphonique du lundi matin.",
         "comments": {
             "TEL_ABOUTIS": "Progrès nets depuis le serveur vocal, mais les lundis matin restent saturés : "
                            "la cible de 90 % n'est pas tenue.",
@@ -616,6 +696,8 @@ DEMO_REVIEWS: dict[tuple[int, int], dict] = {  # fictional minutes of the demo p
     },
     (2024, 3): {
         "meeting": None,
+        "analysis": "En préparation : la baisse de juillet sur les réclamations sera présentée avec le bureau du "
+                    "courrier.",
         "comments": {"RECLA_DELAI": "Juillet en net recul (75 % dans les délais) : à analyser avec le bureau "
                                     "du courrier avant la séance."},
         "actions": [("COURRIEL_5J", "Point mensuel avec le bureau des étrangers sur les délais de réponse",
@@ -636,17 +718,48 @@ def seed_demo_reviews(session: Session, prefecture_id: int) -> int:
         for code, text, owner, due in spec["actions"]:
             add_action(session, prefecture_id, year, quarter, text, indicator_code=code, owner=owner, due_date=due,
                        decided_on=spec["meeting"] or quarter_period(year, quarter).end + dt.timedelta(days=40))
+        save_analysis(session, prefecture_id, year, quarter, spec.get("analysis", ""))
         if spec["meeting"] is not None:
             session.flush()
-            freeze_review(session, prefecture_id, year, quarter, spec["meeting"], "démo")
+            freeze_review(session, prefecture_id, year, quarter, spec["meeting"], "démo", spec.get("attendees"))
         added += 1
     return added
 
 
 __all__ = [
-    "ACQUIS", "ANNEE_CLOSE", "A_ATTEINDRE", "HORS_ATTEINTE", "NON_APPLICABLE", "PAS_DE_DONNEE", "SANS_OBJECTIF",
-    "ActionItem", "FigureChange", "MonthBreak", "Requirement", "Review", "ReviewError", "ReviewLine", "ReviewView",
-    "add_action", "break_text", "compute_review", "decided_actions_of_year", "delete_action", "freeze_review",
-    "month_breaks", "open_review", "public_review", "reopen_review", "requirement", "save_comment", "saved_comments", "seed_demo_reviews", "ytd_label",
+    "ACQUIS",
+    "ANNEE_CLOSE",
+    "A_ATTEINDRE",
+    "HORS_ATTEINTE",
+    "NON_APPLICABLE",
+    "PAS_DE_DONNEE",
+    "SANS_OBJECTIF",
+    "ActionItem",
+    "FigureChange",
+    "Minutes",
+    "MonthBreak",
+    "Requirement",
+    "Review",
+    "ReviewError",
+    "ReviewLine",
+    "ReviewView",
+    "add_action",
+    "attendee_lines",
+    "break_text",
+    "compute_review",
+    "decided_actions_of_year",
+    "delete_action",
+    "freeze_review",
+    "minutes_of",
+    "month_breaks",
+    "open_review",
+    "public_review",
+    "reopen_review",
+    "requirement",
+    "save_analysis",
+    "save_comment",
+    "saved_comments",
+    "seed_demo_reviews",
+    "ytd_label",
     "ytd_period",
 ]

@@ -11,7 +11,7 @@ transaction; a frozen review refuses changes (:class:`ReviewError`, French messa
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from qep_core.periods import quarter_period
 from qep_core.review.workflow import (
@@ -31,12 +31,14 @@ from qep_core.review.workflow import add_action as _add_action
 from qep_core.review.workflow import delete_action as _delete_action
 from qep_core.review.workflow import freeze_review as _freeze_review
 from qep_core.review.workflow import reopen_review as _reopen_review
+from qep_core.review.workflow import save_analysis as _save_analysis
 from qep_core.review.workflow import save_comment as _save_comment
 from qep_core.services._unit import Actor, operation, unit
 from qep_core.services.dashboard import scope
 
 __all__ = ["ACQUIS", "A_ATTEINDRE", "HORS_ATTEINTE", "ReviewError", "ReviewLine", "ReviewView", "add_action",
-           "break_text", "delete_action", "freeze", "quarter_review", "reopen", "save_comments", "ytd_label"]
+           "break_text", "delete_action", "freeze", "quarter_review", "reopen", "save_analysis", "save_comments",
+           "ytd_label"]
 
 
 def _entity(year: int, quarter: int) -> str:
@@ -67,6 +69,20 @@ def save_comments(actor: Actor, prefecture_id: int, year: int, quarter: int, tex
 
 
 @operation("comment", writes=True)
+def save_analysis(actor: Actor, prefecture_id: int, year: int, quarter: int, text: str) -> bool:
+    """Save (an empty text clears) the COPIL's general analysis of the quarter; False when unchanged
+    (nothing written, not even a history line)."""
+    with unit(actor, "comment", prefecture_id=prefecture_id, write=True) as work:
+        before = _save_analysis(work.session, prefecture_id, year, quarter, text)
+        if before == text.strip():
+            work.session.rollback()
+            return False
+        work.record("review", _entity(year, quarter), "Analyse générale enregistrée.",
+                    before={"analyse": before}, after={"analyse": text.strip()})
+        return True
+
+
+@operation("comment", writes=True)
 def add_action(actor: Actor, prefecture_id: int, year: int, quarter: int, text: str, *,
                indicator_code: str | None = None, owner: str = "", due_date: dt.date | None = None) -> int:
     """Record an action the COPIL decided (it joins the action plan); returns its id."""
@@ -88,12 +104,15 @@ def delete_action(actor: Actor, prefecture_id: int, action_id: int) -> None:
 
 
 @operation("comment", writes=True)
-def freeze(actor: Actor, prefecture_id: int, year: int, quarter: int, meeting_date: dt.date) -> None:
-    """The COPIL has met: keep the figures, comments and actions as presented (the minutes)."""
+def freeze(actor: Actor, prefecture_id: int, year: int, quarter: int, meeting_date: dt.date,
+           attendees: Sequence[str] | None = None) -> None:
+    """The COPIL has met: keep the figures, comments, analysis and actions as presented, with who
+    attended (the minutes)."""
     with unit(actor, "comment", prefecture_id=prefecture_id, write=True) as work:
-        _freeze_review(work.session, prefecture_id, year, quarter, meeting_date, actor.principal.author)
+        review = _freeze_review(work.session, prefecture_id, year, quarter, meeting_date, actor.principal.author,
+                                attendees)
         work.record("review", _entity(year, quarter), "Revue figée : le procès-verbal est enregistré.",
-                    after={"réunion": meeting_date.isoformat()})
+                    after={"réunion": meeting_date.isoformat(), "participants": review.attendees.replace("\n", " ; ")})
 
 
 @operation("comment", writes=True)
