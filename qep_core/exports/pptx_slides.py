@@ -617,19 +617,19 @@ def audits_slide(deck: Deck) -> None:
 
 
 def paged_table_slides(deck: Deck, title: str, columns: Sequence[Column], rows: Sequence[Sequence[Cell]],
-                       notes: Sequence[str], name: str, long_column: int) -> None:
+                       notes: Sequence[str], name: str, long_column: int, max_pt: float = 14) -> None:
     """A table over as many slides as it needs ("(suite 2)"), each slide as many whole rows as fit
-    at 14 to 10 pt; a row too long for a slide alone has its *long_column* shortened on the slide,
+    at *max_pt* to 10 pt (prose read from the back of the room gets a larger *max_pt*); a row too long for a slide alone has its *long_column* shortened on the slide,
     its full text in the notes (which hold each row's *notes* line)."""
     start = 0
     page = 0
     room = CONTENT_BOTTOM - CONTENT_TOP
     while start < len(rows):
         count = len(rows) - start
-        while count > 1 and table_layout(columns, rows[start:start + count], room, 14, 10) is None:
+        while count > 1 and table_layout(columns, rows[start:start + count], room, max_pt, 10) is None:
             count -= 1
         chunk = list(rows[start:start + count])
-        layout = table_layout(columns, chunk, room, 14, 10)
+        layout = table_layout(columns, chunk, room, max_pt, 10)
         if layout is None:  # one row too long for a slide: shortened, full text in the notes
             cells = list(chunk[0])
             width = _pt(columns[long_column].width - 2 * TEXT_PAD)
@@ -653,7 +653,7 @@ def analysis_slides(deck: Deck) -> None:
     columns = [Column("Revue", 3.2), Column("Analyse du COPIL", SLIDE_W - 2 * MARGIN - 3.2)]
     rows = [[Cell(m.heading, bold=True), Cell(m.analysis)] for m in meetings]
     paged_table_slides(deck, "Analyse du comité de pilotage", columns, rows,
-                       [f"{m.heading} : {m.analysis}" for m in meetings], "analysis_table", long_column=1)
+                       [f"{m.heading} : {m.analysis}" for m in meetings], "analysis_table", long_column=1, max_pt=20)
 
 
 def comment_slides(deck: Deck, section: ModuleSection) -> None:
@@ -671,7 +671,7 @@ def comment_slides(deck: Deck, section: ModuleSection) -> None:
             for f, q, text in comments]
     paged_table_slides(deck, f"{section.heading} — analyse du COPIL", columns, rows,
                        [f"{f.label} ({q}) : {text}" for f, q, text in comments], "comments_table",
-                       long_column=len(columns) - 1)
+                       long_column=len(columns) - 1, max_pt=20)
 
 
 def decided_actions_slides(deck: Deck) -> None:
