@@ -8,7 +8,10 @@ runs in the server's process nor inside a write transaction: a child does it, wi
 space limited by ``RLIMIT_AS`` (:data:`QEP_IMPORT_MEMORY_MB`) and killed past
 ``QEP_IMPORT_SECONDS``; either way the file is refused in French, nothing is written, the server
 carries on and no lock was ever held. The write transaction then only brings the plan up to date
-with the database and writes (:func:`qep_core.importing.service.settle_plan`).
+with the database and writes (the importer's ``settle`` step, e.g.
+:func:`qep_core.importing.service.settle_plan`). Every kind of file goes this way, through
+:mod:`qep_core.services._bounded`: tracking sheets and item logs, surveys, mystery checks, action
+plans, audit reports and training registers.
 
 How: a ``forkserver`` started once per process, with pandas, the readers and every importer
 already imported (about 1.5 s, once), forks one child per analysis (about 20 ms): a small file
