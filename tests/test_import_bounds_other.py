@@ -210,3 +210,31 @@ def test_a_plan_whose_file_was_undone_meanwhile_is_refused(engine: Engine, prefe
     services.imports.undo_import(actor(engine), pid, batch.id or 0)
     with pytest.raises(ImportRejected, match="annulé pendant l'analyse"), session_scope(engine, write=True) as session:
         settled(session, pid, "mystere", analysed)
+
+
+def test_an_audit_entered_while_its_report_was_analysed_is_not_recorded_twice(engine: Engine,
+                                                                              prefecture: Prefecture) -> None:
+    """The same audit (kind and date) typed in the Audits page during the report's analysis: the
+    save finds it in the write transaction and refuses the report in French, nothing written."""
+    pid = prefecture.id or 0
+    analysed = services.audits.analyse_audit_file(actor(engine), pid, "audit.xlsx", audit_file(1))
+    assert analysed.ok and analysed.meta.audit_date == dt.date(2010, 1, 2)
+    services.audits.create_audit(actor(engine), pid, kind="interne", audit_date=dt.date(2010, 1, 2), modules=["M4"])
+    before = counts(engine)
+    with pytest.raises(ImportRejected, match="existe déjà"), session_scope(engine, write=True) as session:
+        settled(session, pid, "audit", analysed)
+    assert counts(engine) == before
+
+
+def test_a_plan_row_is_paired_with_the_action_added_while_the_file_was_analysed(engine: Engine,
+                                                                                prefecture: Prefecture) -> None:
+    """An action of the same title and module added meanwhile: the settled plan updates it rather
+    than adding it a second time."""
+    pid = prefecture.id or 0
+    analysed = services.action_plan.analyse_plan_file(actor(engine), pid, "plan.xlsx", plan_file(7))
+    assert analysed.ok and analysed.new_count == 1
+    services.action_plan.add_action(actor(engine), pid, title="Action du fichier 7", module_code="M4",
+                                    source="agents", today=dt.date(2024, 10, 15))
+    with session_scope(engine) as session:
+        plan = settled(session, pid, "plan", analysed)
+    assert plan.new_count == 0 and plan.matched_count == 1

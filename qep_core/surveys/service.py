@@ -402,11 +402,13 @@ def settle_survey(session: Session, prefecture: Prefecture, plan: SurveyPlan) ->
     would replace may all have changed."""
     if plan.table is None or not settle_ledger(plan, find_imported(session, prefecture.id or 0, plan.sha256)):
         return plan
-    return _check_survey(session, prefecture, plan.table, plan.choices)
+    return _check_survey(session, prefecture, plan.table, plan.choices, plan.questions)
 
 
-def _check_survey(session: Session, prefecture: Prefecture, table: SurveyTable, choices: SurveyChoices) -> SurveyPlan:
-    """The plan of a survey table read from its file, against the préfecture's data."""
+def _check_survey(session: Session, prefecture: Prefecture, table: SurveyTable, choices: SurveyChoices,
+                  questions: list[QuestionPlan] | None = None) -> SurveyPlan:
+    """The plan of a survey table read from its file, against the préfecture's data (*questions*:
+    their types already detected, when settling a plan: not redone in the write transaction)."""
     channel, year, period, overall, indicator = (choices.channel, choices.year, choices.period, choices.overall,
                                                  choices.indicator)
     plan = SurveyPlan(table.file_name, table.sha256, table, [], list(table.warnings), choices=choices)
@@ -425,7 +427,8 @@ def _check_survey(session: Session, prefecture: Prefecture, table: SurveyTable, 
             log.error("canal de l'enquête à préciser (accueil physique, téléphone, courriers-courriels, site internet, "
                       "point d'accueil numérique, collectivités ou autre) : ni le titre ni le nom du fichier ne le disent")
     _resolve_period(plan, table, year, period, log)
-    plan.questions = [QuestionPlan(q.position, q.column, q.text, detect_type(q.text, q.answers)) for q in table.questions]
+    plan.questions = questions if questions is not None else [
+        QuestionPlan(q.position, q.column, q.text, detect_type(q.text, q.answers)) for q in table.questions]
     pid = prefecture.id or 0
     if plan.channel is not None:
         _choose_feed(session, pid, plan, overall, indicator, log)
