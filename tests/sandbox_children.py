@@ -37,3 +37,24 @@ def allocate(megabytes: int) -> int:
 def sleep(seconds: float) -> Any:
     time.sleep(seconds)
     return seconds
+
+
+#: A file whose name starts so is analysed :data:`STALL` seconds late by :func:`slow_analysis`.
+SLOW_PREFIX = "lent"
+STALL = 3.0
+
+
+def slow_analysis(url: str, prefecture_id: int, file_kind: str, file_name: str, data: bytes,
+                  options: dict[str, Any]) -> Any:
+    """Stands for the child's analysis (``sandbox._analyse``) in tests/test_import_bounds_other.py: a
+    reader stuck for seconds on a file named ``lent…``, the usual analysis afterwards."""
+    if file_name.startswith(SLOW_PREFIX):
+        time.sleep(STALL)
+    return _analyse(url, prefecture_id, file_kind, file_name, data, options)
+
+
+def hungry_analysis(url: str, prefecture_id: int, file_kind: str, file_name: str, data: bytes,
+                    options: dict[str, Any]) -> Any:
+    """Stands for the child's analysis: a reader that needs 800 Mo for the file before analysing it."""
+    allocate(800)
+    return _analyse(url, prefecture_id, file_kind, file_name, data, options)

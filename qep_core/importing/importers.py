@@ -7,7 +7,10 @@
 * ``save(session, prefecture, plan, user)`` → the file's line in the ledger, or None when it was
   already imported;
 * ``undo(session, prefecture_id, batch_id, user)`` → values restored (files of indicator values;
-  None for pilotage files).
+  None for pilotage files);
+* ``settle(session, prefecture, plan)`` → a plan analysed in the bounded child
+  (:mod:`qep_core.importing.sandbox`) brought up to date in the write transaction;
+* ``refused(file_name, errors)`` → the plan of a file refused whole (over the import budget).
 
 The importers' own functions (``analyze_file``/``save_plan``, ``analyze_survey``/``save_survey``…)
 stay as they are; this module only adapts them, so it imports them all and none imports it.
@@ -17,17 +20,30 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from sqlmodel import Session
 
+from qep_core.importing.issues import Issue
 from qep_core.importing.ledger import FILE_KINDS
+from qep_core.importing.long_layout import DRAFT_COLUMNS
 from qep_core.importing.protocol import Importer, ImportPlanShape
-from qep_core.importing.service import ImportPlan, UndoError, analyze_file, save_plan, undo_batch
+from qep_core.importing.service import ImportPlan, UndoError, analyze_file, save_plan, settle_plan, undo_batch
 from qep_core.models import ImportBatch, Prefecture
-from qep_core.pilotage.action_files import ActionsFilePlan, analyze_actions_file, save_actions_file
-from qep_core.pilotage.audits import AuditFilePlan, analyze_audit_file, save_audit_plan
-from qep_core.pilotage.trainings import TrainingsFilePlan, analyze_trainings_file, save_trainings_plan
-from qep_core.surveys.mystery import MysteryPlan, analyze_mystery, save_mystery
-from qep_core.surveys.service import SurveyPlan, analyze_survey, save_survey
+from qep_core.pilotage.action_files import (
+    ActionsFilePlan,
+    analyze_actions_file,
+    save_actions_file,
+    settle_actions_file,
+)
+from qep_core.pilotage.audits import AuditFilePlan, AuditMeta, analyze_audit_file, save_audit_plan, settle_audit_plan
+from qep_core.pilotage.trainings import (
+    TrainingsFilePlan,
+    analyze_trainings_file,
+    save_trainings_plan,
+    settle_trainings_plan,
+)
+from qep_core.surveys.mystery import MysteryPlan, analyze_mystery, save_mystery, settle_mystery
+from qep_core.surveys.service import SurveyPlan, analyze_survey, save_survey, settle_survey
 
 
 def _undo_values(session: Session, prefecture_id: int, batch_id: int, user: str) -> int:
@@ -45,6 +61,10 @@ def _save_sheet(session: Session, prefecture: Prefecture, plan: ImportPlan, user
     return save_plan(session, prefecture, plan, user).batch
 
 
+def _refused_sheet(file_name: str, errors: list[Issue]) -> ImportPlan:
+    return ImportPlan(file_name, "", "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), errors, [])
+
+
 # --- surveys and mystery checks ---
 
 def _analyse_survey(session: Session, prefecture: Prefecture, file_name: str, data: bytes,
@@ -56,6 +76,10 @@ def _save_survey(session: Session, prefecture: Prefecture, plan: SurveyPlan, use
     return save_survey(session, prefecture, plan, user).batch
 
 
+def _refused_survey(file_name: str, errors: list[Issue]) -> SurveyPlan:
+    return SurveyPlan(file_name, "", None, errors)
+
+
 def _analyse_mystery(session: Session, prefecture: Prefecture, file_name: str, data: bytes,
                      **options: Any) -> MysteryPlan:
     return analyze_mystery(session, prefecture, file_name, data, **options)
@@ -63,6 +87,10 @@ def _analyse_mystery(session: Session, prefecture: Prefecture, file_name: str, d
 
 def _save_mystery(session: Session, prefecture: Prefecture, plan: MysteryPlan, user: str) -> ImportBatch | None:
     return save_mystery(session, prefecture, plan, user)
+
+
+def _refused_mystery(file_name: str, errors: list[Issue]) -> MysteryPlan:
+    return MysteryPlan(file_name, "", errors=errors)
 
 
 # --- pilotage files ---
@@ -74,6 +102,14 @@ def _analyse_actions(session: Session, prefecture: Prefecture, file_name: str, d
 
 def _save_actions(session: Session, prefecture: Prefecture, plan: ActionsFilePlan, user: str) -> ImportBatch | None:
     return save_actions_file(session, prefecture.id or 0, plan, user)
+
+
+def _settle_actions(session: Session, prefecture: Prefecture, plan: ActionsFilePlan) -> ActionsFilePlan:
+    return settle_actions_file(session, prefecture.id or 0, plan)
+
+
+def _refused_actions(file_name: str, errors: list[Issue]) -> ActionsFilePlan:
+    return ActionsFilePlan(file_name, "", "inconnu", errors, [])
 
 
 def _analyse_audit(session: Session, prefecture: Prefecture, file_name: str, data: bytes,
@@ -88,6 +124,14 @@ def _save_audit(session: Session, prefecture: Prefecture, plan: AuditFilePlan, u
     return session.get(ImportBatch, audit.import_id) if audit.import_id is not None else None
 
 
+def _settle_audit(session: Session, prefecture: Prefecture, plan: AuditFilePlan) -> AuditFilePlan:
+    return settle_audit_plan(session, prefecture.id or 0, plan)
+
+
+def _refused_audit(file_name: str, errors: list[Issue]) -> AuditFilePlan:
+    return AuditFilePlan(file_name, "", AuditMeta(), [], errors, [])
+
+
 def _analyse_trainings(session: Session, prefecture: Prefecture, file_name: str, data: bytes,
                        **options: Any) -> TrainingsFilePlan:
     return analyze_trainings_file(session, prefecture.id or 0, file_name, data, **options)
@@ -100,19 +144,27 @@ def _save_trainings(session: Session, prefecture: Prefecture, plan: TrainingsFil
     return save_trainings_plan(session, prefecture.id or 0, plan, user)
 
 
-def _importer(file_kind: str, analyse: Any, save: Any, undo: Any = None) -> Importer:
-    return Importer(file_kind, FILE_KINDS[file_kind], analyse, save, undo)
+def _settle_trainings(session: Session, prefecture: Prefecture, plan: TrainingsFilePlan) -> TrainingsFilePlan:
+    return settle_trainings_plan(session, prefecture.id or 0, plan)
+
+
+def _refused_trainings(file_name: str, errors: list[Issue]) -> TrainingsFilePlan:
+    return TrainingsFilePlan(file_name, "", errors=errors)
+
+
+def _importer(file_kind: str, analyse: Any, save: Any, settle: Any, refused: Any, undo: Any = None) -> Importer:
+    return Importer(file_kind, FILE_KINDS[file_kind], analyse, save, settle, refused, undo)
 
 
 #: Kind of file → its steps. A completion table (``bilan``) is read by the action-plan importer.
 IMPORTERS: dict[str, Importer] = {
-    "suivi": _importer("suivi", _analyse_sheet, _save_sheet, _undo_values),
-    "journal": _importer("journal", _analyse_sheet, _save_sheet, _undo_values),
-    "enquete": _importer("enquete", _analyse_survey, _save_survey, _undo_values),
-    "mystere": _importer("mystere", _analyse_mystery, _save_mystery, _undo_values),
-    "plan": _importer("plan", _analyse_actions, _save_actions),
-    "audit": _importer("audit", _analyse_audit, _save_audit),
-    "formations": _importer("formations", _analyse_trainings, _save_trainings),
+    "suivi": _importer("suivi", _analyse_sheet, _save_sheet, settle_plan, _refused_sheet, _undo_values),
+    "journal": _importer("journal", _analyse_sheet, _save_sheet, settle_plan, _refused_sheet, _undo_values),
+    "enquete": _importer("enquete", _analyse_survey, _save_survey, settle_survey, _refused_survey, _undo_values),
+    "mystere": _importer("mystere", _analyse_mystery, _save_mystery, settle_mystery, _refused_mystery, _undo_values),
+    "plan": _importer("plan", _analyse_actions, _save_actions, _settle_actions, _refused_actions),
+    "audit": _importer("audit", _analyse_audit, _save_audit, _settle_audit, _refused_audit),
+    "formations": _importer("formations", _analyse_trainings, _save_trainings, _settle_trainings, _refused_trainings),
 }
 _IMPORTER_OF = {"saisie": "suivi", "bilan": "plan"}
 
@@ -129,6 +181,17 @@ def analyse(session: Session, prefecture: Prefecture, file_kind: str, file_name:
             **options: Any) -> ImportPlanShape:
     """Read and check a file of the given kind. Writes nothing."""
     return importer(file_kind).analyse(session, prefecture, file_name, data, **options)
+
+
+def settle(session: Session, prefecture: Prefecture, file_kind: str, plan: Any) -> Any:
+    """A plan analysed outside this transaction (in the bounded child), brought up to date with the
+    database as it is now. Reads nothing of the file again."""
+    return importer(file_kind).settle(session, prefecture, plan)
+
+
+def refused(file_kind: str, file_name: str, errors: list[Issue]) -> Any:
+    """The plan of a file of this kind refused whole, with *errors* (French)."""
+    return importer(file_kind).refused(file_name, errors)
 
 
 def save(session: Session, prefecture: Prefecture, file_kind: str, plan: ImportPlanShape,
@@ -149,4 +212,4 @@ def undo(session: Session, prefecture_id: int, batch_id: int, user: str = "") ->
     return steps.undo(session, prefecture_id, batch_id, user)
 
 
-__all__ = ["IMPORTERS", "analyse", "importer", "save", "undo"]
+__all__ = ["IMPORTERS", "analyse", "importer", "refused", "save", "settle", "undo"]

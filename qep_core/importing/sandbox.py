@@ -8,7 +8,10 @@ runs in the server's process nor inside a write transaction: a child does it, wi
 space limited by ``RLIMIT_AS`` (:data:`QEP_IMPORT_MEMORY_MB`) and killed past
 ``QEP_IMPORT_SECONDS``; either way the file is refused in French, nothing is written, the server
 carries on and no lock was ever held. The write transaction then only brings the plan up to date
-with the database and writes (:func:`qep_core.importing.service.settle_plan`).
+with the database and writes (the importer's ``settle`` step, e.g.
+:func:`qep_core.importing.service.settle_plan`). Every kind of file goes this way, through
+:mod:`qep_core.services._bounded`: tracking sheets and item logs, surveys, mystery checks, action
+plans, audit reports and training registers.
 
 How: a ``forkserver`` started once per process, with pandas, the readers and every importer
 already imported (about 1.5 s, once), forks one child per analysis (about 20 ms): a small file
@@ -20,6 +23,7 @@ imported again in the child: only what the analysis needs is there.
 
 from __future__ import annotations
 
+import errno
 import io
 import multiprocessing
 import os
@@ -131,6 +135,13 @@ def _peak_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether *exc* is the address-space limit showing: a MemoryError, an ``ENOMEM``, or a library
+    that could not be mapped (``ImportError: … failed to map segment``, a driver loaded lazily)."""
+    return (isinstance(exc, MemoryError) or getattr(exc, "errno", None) == errno.ENOMEM
+            or "failed to map segment" in str(exc) or "Cannot allocate memory" in str(exc))
+
+
 def _child(conn: Connection, memory_bytes: int, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """Runs in the child: limit the address space, call, send back ``(kind, payload, peak)``."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
@@ -139,10 +150,8 @@ def _child(conn: Connection, memory_bytes: int, fn: Any, args: tuple[Any, ...], 
         outcome = ("ok", fn(*args, **kwargs))
     except ImportRejected as exc:
         outcome = ("rejected", (exc.file_name, exc.errors))
-    except MemoryError:
-        outcome = ("memory", None)
     except BaseException as exc:
-        outcome = ("failed", f"{type(exc).__name__}: {exc}"[:500])
+        outcome = ("memory", None) if _out_of_memory(exc) else ("failed", f"{type(exc).__name__}: {exc}"[:500])
     try:
         conn.send((*outcome, _peak_bytes()))
     except MemoryError:  # the result itself did not fit in what was left

@@ -43,7 +43,7 @@ from qep_core.importing.long_layout import (
     match_long_header,
     parse_long,
 )
-from qep_core.importing.protocol import settled_summary
+from qep_core.importing.protocol import UNDONE_MEANWHILE, settled_summary
 from qep_core.importing.safety import package_issues
 from qep_core.importing.wide_layout import parse_wide_sheet
 from qep_core.importing.workbook import SourceFile, is_reader_failure, open_source
@@ -381,7 +381,7 @@ def settle_plan(session: Session, prefecture: Prefecture, plan: ImportPlan) -> I
                           plan.sheets, already_imported=already)
     if plan.already_imported is not None:  # imported when analysed, undone since: its values were never read
         return ImportPlan(plan.file_name, plan.sha256, "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS),
-                          [Issue(ERROR, "le même fichier a été annulé pendant l'analyse : déposez-le à nouveau")], [])
+                          [Issue(ERROR, UNDONE_MEANWHILE)], [])
     if not plan.ok:
         return plan
     known = {d.code for d in indicators_for(session, prefecture.id or 0)}

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from qep_core.db import session_scope
 from qep_core.frenchforms import ValueFormatError, find_year, normalize, parse_number
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog, column_letter
-from qep_core.importing.protocol import settled_summary
+from qep_core.importing.protocol import settle_ledger, settled_summary
 from qep_core.importing.workbook import SourceFile, open_source
 from qep_core.models import ImportBatch, Prefecture, utcnow
 from qep_core.pilotage.actions import (
@@ -470,6 +470,19 @@ def _match(session: Session, prefecture_id: int, plan: ActionsFilePlan, log: Iss
                 continue
             titles_seen[key] = row.row
             row.existing = by_title.get(key)  # type: ignore[arg-type]  # no module: no key of by_title matches, as wanted
+
+
+def settle_actions_file(session: Session, prefecture_id: int, plan: ActionsFilePlan) -> ActionsFilePlan:
+    """A plan analysed outside the write transaction, brought up to date in it: the ledger, and
+    each row paired again with the action it updates as the plan stands now (an action added,
+    renamed or deleted meanwhile); the file is not read again."""
+    if settle_ledger(plan, already_imported(session, prefecture_id, plan.kind, plan.sha256)) and plan.layout == "plan":
+        for row in plan.rows:
+            row.existing = None
+        log = IssueLog()
+        _match(session, prefecture_id, plan, log)
+        plan.errors = log.all_errors()
+    return plan
 
 
 # ------------------------------------------------------------------ writing

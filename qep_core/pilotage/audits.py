@@ -32,7 +32,7 @@ from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog
 from qep_core.importing.matching import match_header_fields
-from qep_core.importing.protocol import settled_summary
+from qep_core.importing.protocol import settle_ledger, settled_summary
 from qep_core.importing.workbook import HEAD_ROWS, SourceFile, open_source
 from qep_core.models import Engagement, ImportBatch, Prefecture
 from qep_core.pilotage.actions import create_action, display_ref, list_actions
@@ -691,12 +691,21 @@ def analyze_audit_file(session: Session, prefecture_id: int, file_name: str, dat
                  + ", ".join(refs.module_short(m) for m in outside) + " (voir Paramètres)")
     plan = AuditFilePlan(source.name, source.sha256, meta, findings, log.all_errors(), log.warnings)
     if plan.ok:
-        plan.already_imported = already_imported(session, prefecture_id, KIND_AUDIT, source.sha256)
-        if plan.already_imported is None and meta.kind and meta.audit_date:
-            same = _same_audit(session, prefecture_id, meta.kind, meta.audit_date)
-            if same is not None:
-                plan.errors.append(Issue("erreur", f"{audit_title(same)} existe déjà (n° {same.id}) : supprimez-le "
-                                                   "d'abord dans la page Audits pour le remplacer"))
+        settle_audit_plan(session, prefecture_id, plan)
+    return plan
+
+
+def settle_audit_plan(session: Session, prefecture_id: int, plan: AuditFilePlan) -> AuditFilePlan:
+    """What the database says of an accepted plan: the same file already imported, the same audit
+    already there. Run at the end of the analysis, and again in the write transaction for a plan
+    analysed outside it (:mod:`qep_core.importing.sandbox`): either may have changed meanwhile."""
+    meta = plan.meta
+    if settle_ledger(plan, already_imported(session, prefecture_id, KIND_AUDIT, plan.sha256)) and meta.kind \
+            and meta.audit_date:
+        same = _same_audit(session, prefecture_id, meta.kind, meta.audit_date)
+        if same is not None:
+            plan.errors.append(Issue("erreur", f"{audit_title(same)} existe déjà (n° {same.id}) : supprimez-le "
+                                               "d'abord dans la page Audits pour le remplacer"))
     return plan
 
 

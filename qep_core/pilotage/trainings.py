@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog, UnknownLabel
-from qep_core.importing.protocol import settled_summary
+from qep_core.importing.protocol import settle_ledger, settled_summary
 from qep_core.importing.workbook import SourceFile, open_source
 from qep_core.mappings.labels import NO_MAPPINGS, ROLE, THEME, Mappings, load_mappings
 from qep_core.models import ImportBatch, Prefecture
@@ -378,6 +378,7 @@ class TrainingsFilePlan:
     warnings: list[Issue] = field(default_factory=list)
     already_imported: ImportBatch | None = None
     unknown: list[UnknownLabel] = field(default_factory=list)  # themes and roles nothing recognised
+    today: dt.date | None = None  # the day the analysis took as today (no training after it)
 
     @property
     def ok(self) -> bool:
@@ -512,6 +513,29 @@ def analyze_trainings_file(session: Session, prefecture_id: int, file_name: str,
         log.error("aucun tableau de formations reconnu : il faut une feuille d'agents (« Nom », « Rôle », « Prise de "
                   "poste »), et au besoin une feuille de formations (« Agent », « Date », « Intitulé ») et une de "
                   "tutorats (« Agent », « Tuteur », « Début »)")
+    plan.today = today
+    _check_agents(session, prefecture_id, plan, log)
+    plan.errors, plan.warnings, plan.unknown = log.all_errors(), log.warnings, log.unknown_labels()
+    if plan.ok:
+        plan.already_imported = already_imported(session, prefecture_id, KIND_TRAININGS, source.sha256)
+    return plan
+
+
+def settle_trainings_plan(session: Session, prefecture_id: int, plan: TrainingsFilePlan) -> TrainingsFilePlan:
+    """A plan analysed outside the write transaction, brought up to date in it: the ledger, and the
+    agents matched again by name as they are now (one added or deleted meanwhile: a training of
+    an agent no longer known is refused). The file is not read again; its warnings stay."""
+    if settle_ledger(plan, already_imported(session, prefecture_id, KIND_TRAININGS, plan.sha256)):
+        log = IssueLog()
+        _check_agents(session, prefecture_id, plan, log)
+        plan.errors = log.all_errors()
+    return plan
+
+
+def _check_agents(session: Session, prefecture_id: int, plan: TrainingsFilePlan, log: IssueLog) -> None:
+    """Pair the file's agents with the stored ones (by name) and check its trainings and
+    tutorings against them: an agent known to neither is an error."""
+    today = plan.today or dt.date.today()
     existing = {normalize(a.name): a for a in session.exec(select(Agent).where(Agent.prefecture_id == prefecture_id))}
     in_file = {a.name and normalize(a.name) for a in plan.agents}
     for draft in plan.agents:
@@ -530,10 +554,6 @@ def analyze_trainings_file(session: Session, prefecture_id: int, file_name: str,
     for key, _tutor, _start, _end in plan.tutorings:
         if key not in in_file and key not in existing:
             log.error(f"tutorat : agent inconnu « {key} » (ajoutez-le à la feuille des agents)")
-    plan.errors, plan.warnings, plan.unknown = log.all_errors(), log.warnings, log.unknown_labels()
-    if plan.ok:
-        plan.already_imported = already_imported(session, prefecture_id, KIND_TRAININGS, source.sha256)
-    return plan
 
 
 def save_trainings_plan(session: Session, prefecture_id: int, plan: TrainingsFilePlan,

@@ -16,10 +16,10 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
+from qep_core.access import check
 from qep_core.importing.issues import ImportRejected, Issue
 from qep_core.pilotage.action_files import (
     ActionsFilePlan,
-    analyze_actions_file,
     export_actions_xlsx,
     plan_snapshots,
     save_actions_file,
@@ -42,6 +42,7 @@ from qep_core.pilotage.errors import PilotageError
 from qep_core.pilotage.refs import ReferentielIndex, referentiel_index
 from qep_core.pilotage.summary import ActionPlanSummary, action_plan_summary
 from qep_core.pilotage.vocabulary import A_FAIRE, SOURCES, STATUSES
+from qep_core.services._bounded import accepted, analysed, settled
 from qep_core.services._pilotage import EDIT, EXPORT, READ, editing
 from qep_core.services._unit import Actor, operation, unit
 
@@ -201,25 +202,24 @@ def delete_action(actor: Actor, prefecture_id: int, action_id: int) -> list[str]
 @operation(EDIT, writes=False)
 def analyse_plan_file(actor: Actor, prefecture_id: int, file_name: str, data: bytes,
                       as_of: dt.date | None = None, today: dt.date | None = None) -> ActionsFilePlan:
-    """What a plan file (or a per-module completion table) would change; nothing is written."""
-    with unit(actor, EDIT, prefecture_id=prefecture_id) as work:
-        return analyze_actions_file(work.session, prefecture_id, file_name, data, as_of=as_of, today=today)
+    """What a plan file (or a per-module completion table) would change; nothing is written. The
+    file is read in the bounded child (:mod:`qep_core.services._bounded`)."""
+    check(actor.principal, EDIT, prefecture_id=prefecture_id)
+    plan: ActionsFilePlan = analysed(actor, prefecture_id, "plan", file_name, data, as_of=as_of, today=today)
+    return plan
 
 
 @operation(EDIT, writes=True)
 def import_plan_file(actor: Actor, prefecture_id: int, file_name: str, data: bytes, *, as_of: dt.date | None = None,
                      dry_run: bool = False, today: dt.date | None = None) -> ActionsFilePlan:
-    """Analyse the file and, unless *dry_run* or already imported, save it whole with its history
-    line, in one transaction. Raises :class:`ImportRejected` (nothing written) when refused."""
+    """Read the file in the bounded child, outside any transaction, then, unless *dry_run* or
+    already imported, pair its rows again with the actions as they are now and save it whole with
+    its history line, in one short transaction. Raises :class:`ImportRejected` (nothing written)."""
+    plan = accepted(analyse_plan_file(actor, prefecture_id, file_name, data, as_of=as_of, today=today))
     if dry_run:
-        plan = analyse_plan_file(actor, prefecture_id, file_name, data, as_of=as_of, today=today)
-        if not plan.ok:
-            raise ImportRejected(plan.file_name, plan.errors)
         return plan
     with editing(actor, prefecture_id, "action", f"plan d'actions importé d'un fichier ({file_name})") as edit:
-        plan = analyze_actions_file(edit.session, prefecture_id, file_name, data, as_of=as_of, today=today)
-        if not plan.ok:
-            raise ImportRejected(plan.file_name, plan.errors)
+        plan = settled(edit.session, prefecture_id, "plan", plan)
         edit.skip = plan.already_imported is not None
         edit.summary = plan.summary()
         save_actions_file(edit.session, prefecture_id, plan, edit.author, today)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from qep_core.access import check
 from qep_core.importing.issues import ImportRejected
 from qep_core.pilotage import audits as core
 from qep_core.pilotage.actions import display_ref
@@ -23,7 +24,6 @@ from qep_core.pilotage.audits import (
     AuditFilePlan,
     FindingView,
     action_label,
-    analyze_audit_file,
     audit_findings,
     audit_modules,
     audit_title,
@@ -35,6 +35,7 @@ from qep_core.pilotage.errors import PilotageError
 from qep_core.pilotage.models import Action, Audit
 from qep_core.pilotage.refs import ReferentielIndex, referentiel_index
 from qep_core.pilotage.vocabulary import ACTIONABLE_REMARKS, AUDIT_KINDS, CONFORMITIES, CONFORMITY_TITLES, REMARK_KINDS
+from qep_core.services._bounded import accepted, analysed, settled
 from qep_core.services._pilotage import EDIT, READ, editing
 from qep_core.services._unit import Actor, operation, unit
 
@@ -173,25 +174,28 @@ def actions_for_all(actor: Actor, prefecture_id: int, audit_id: int) -> int:
 @operation(EDIT, writes=False)
 def analyse_audit_file(actor: Actor, prefecture_id: int, file_name: str, data: bytes, *, today: dt.date | None = None,
                        **meta: Any) -> AuditFilePlan:
-    """What a report's table would record (kind, date, auditor given here win over the file's); nothing written."""
-    with unit(actor, EDIT, prefecture_id=prefecture_id) as work:
-        return analyze_audit_file(work.session, prefecture_id, file_name, data, today=today or dt.date.today(), **meta)
+    """What a report's table would record (kind, date, auditor given here win over the file's);
+    nothing written. The file is read in the bounded child (:mod:`qep_core.services._bounded`)."""
+    check(actor.principal, EDIT, prefecture_id=prefecture_id)
+    if meta.get("modules") is not None:
+        meta["modules"] = list(meta["modules"])  # to cross to the child
+    plan: AuditFilePlan = analysed(actor, prefecture_id, "audit", file_name, data, today=today or dt.date.today(),
+                                   **meta)
+    return plan
 
 
 @operation(EDIT, writes=True)
 def import_audit_file(actor: Actor, prefecture_id: int, file_name: str, data: bytes, *, dry_run: bool = False,
                       today: dt.date | None = None, **meta: Any) -> tuple[AuditFilePlan, int | None]:
-    """Analyse and, unless *dry_run* or already imported, save the audit with its history line;
-    the plan and the new audit's number. Raises :class:`ImportRejected` (nothing written)."""
+    """Read the report in the bounded child, outside any transaction, then, unless *dry_run* or
+    already imported, check again that the audit is not there yet and save it with its history
+    line in one short transaction; the plan and the new audit's number. Raises
+    :class:`ImportRejected` (nothing written)."""
+    plan = accepted(analyse_audit_file(actor, prefecture_id, file_name, data, today=today, **meta))
     if dry_run:
-        plan = analyse_audit_file(actor, prefecture_id, file_name, data, today=today, **meta)
-        if not plan.ok:
-            raise ImportRejected(plan.file_name, plan.errors)
         return plan, None
     with editing(actor, prefecture_id, "audit", f"audit importé d'un rapport ({file_name})") as edit:
-        plan = analyze_audit_file(edit.session, prefecture_id, file_name, data, today=today or dt.date.today(), **meta)
-        if not plan.ok:
-            raise ImportRejected(plan.file_name, plan.errors)
+        plan = settled(edit.session, prefecture_id, "audit", plan)
         edit.summary = plan.summary()
         if plan.already_imported is not None:
             edit.skip = True

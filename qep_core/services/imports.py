@@ -25,10 +25,9 @@ from sqlmodel import Session, select
 
 from qep_core.access import AccessDenied, Principal, check, check_perimetres
 from qep_core.compute import value_from_counts
+from qep_core.importing import importers
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, display_name
-from qep_core.importing.long_layout import DRAFT_COLUMNS
 from qep_core.importing.safety import MAX_UPLOAD_MB, check_upload_size
-from qep_core.importing.sandbox import analyse_bounded
 from qep_core.importing.service import (
     ImportOutcome,
     ImportPlan,
@@ -44,6 +43,7 @@ from qep_core.models import ImportBatch, Observation, ObservationHistory, Perime
 from qep_core.prefectures import WHOLE_PREFECTURE, perimetre_key
 from qep_core.referentiel import ROLE_LABELS, IndicatorDef, engagements_for, indicators_for
 from qep_core.rules import channel_mapping, format_value
+from qep_core.services._bounded import analysed
 from qep_core.services._unit import Actor, StorageError, operation, unit
 from qep_core.template import build_template
 
@@ -188,7 +188,8 @@ def _cut(session: Session, prefecture_id: int, principal: Principal, plan: Impor
 
 
 def _rejected_plan(exc: ImportRejected) -> ImportPlan:
-    return ImportPlan(exc.file_name, "", "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), list(exc.errors), [])
+    plan: ImportPlan = importers.refused("suivi", exc.file_name, list(exc.errors))
+    return plan
 
 
 # --- operations ----------------------------------------------------------------------------------
@@ -197,12 +198,9 @@ def bounded_plan(actor: Actor, prefecture_id: int, file_name: str, content: byte
                  as_of: dt.date | None = None, replacements: bool = True) -> ImportPlan:
     """The file's plan, read in a child process within the import budget and outside any write
     transaction (:mod:`qep_core.importing.sandbox`); a refused plan when the file exceeds it."""
-    try:
-        check_upload_size(file_name, len(content))
-        return analyse_bounded(actor.database, prefecture_id, "suivi", file_name, content, log_kind=log_kind,
-                               as_of=as_of, plan_replacements=replacements)
-    except ImportRejected as exc:
-        return _rejected_plan(exc)
+    plan: ImportPlan = analysed(actor, prefecture_id, "suivi", file_name, content, log_kind=log_kind, as_of=as_of,
+                                plan_replacements=replacements)
+    return plan
 
 
 @operation("import", writes=False)

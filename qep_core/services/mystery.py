@@ -18,8 +18,9 @@ import pandas as pd
 from qep_core.importing import ImportRejected
 from qep_core.models import ImportBatch
 from qep_core.privacy import mask_personal_data
+from qep_core.services._bounded import accepted, analysed, settled
 from qep_core.services._unit import Actor, operation, unit
-from qep_core.services.surveys import prefecture_wide
+from qep_core.services.surveys import prefecture_wide, whole_prefecture_first
 from qep_core.surveys import mystery as core
 from qep_core.surveys.channels import MYSTERY_CHANNELS
 from qep_core.surveys.charts import mystery_criteria_chart, mystery_trend_chart
@@ -126,22 +127,24 @@ def delete_check(actor: Actor, prefecture_id: int, check_id: int) -> None:
 @operation("import", writes=False)
 def analyse_import(actor: Actor, prefecture_id: int, file_name: str, data: bytes,
                    channel: str | None = None) -> MysteryPlan:
-    """What a grid of checks would add. Writes nothing."""
-    with unit(actor, "import", prefecture_id=prefecture_id) as work:
-        prefecture = prefecture_wide(work, prefecture_id)
-        return core.analyze_mystery(work.session, prefecture, file_name, data, channel)
+    """What a grid of checks would add. Writes nothing; the file is read in the bounded child."""
+    whole_prefecture_first(actor, "import", prefecture_id)
+    plan: MysteryPlan = analysed(actor, prefecture_id, "mystere", file_name, data, channel=channel)
+    return plan
 
 
 @operation("import", writes=True)
 def import_checks(actor: Actor, prefecture_id: int, file_name: str, data: bytes, channel: str | None = None,
                   dry_run: bool = False) -> tuple[MysteryPlan, ImportBatch | None]:
-    """Analyse and, unless *dry_run*, save a grid of checks in one transaction (one batch, with its
-    import line in the history). Raises :class:`ImportRejected`; a file already imported changes nothing."""
-    with unit(actor, "import", prefecture_id=prefecture_id, write=not dry_run) as work:
+    """Read the grid in the bounded child, outside any transaction, then, unless *dry_run*, save it
+    in one short transaction (one batch, with its import line in the history). Raises
+    :class:`ImportRejected`; a file already imported changes nothing."""
+    plan = accepted(analyse_import(actor, prefecture_id, file_name, data, channel))
+    if dry_run:
+        return plan, None
+    with unit(actor, "import", prefecture_id=prefecture_id, write=True) as work:
         prefecture = prefecture_wide(work, prefecture_id)
-        plan = core.analyze_mystery(work.session, prefecture, file_name, data, channel)
-        if not plan.ok:
-            raise ImportRejected(plan.file_name, plan.errors)
-        if dry_run or plan.already_imported is not None:
+        plan = settled(work.session, prefecture_id, "mystere", plan)
+        if plan.already_imported is not None:
             return plan, None
         return plan, core.save_mystery(work.session, prefecture, plan, actor.principal.author)

@@ -26,6 +26,7 @@ from qep_core.models import Engagement, Prefecture
 from qep_core.prefectures import whole_prefecture
 from qep_core.privacy import mask_personal_data
 from qep_core.referentiel import IndicatorDef
+from qep_core.services._bounded import accepted, analysed, settled
 from qep_core.services._unit import Actor, Unit, operation, unit
 from qep_core.surveys import comments as comments_core
 from qep_core.surveys import service as core
@@ -163,16 +164,24 @@ def rate_indicators(actor: Actor, prefecture_id: int) -> list[IndicatorDef]:
 
 # --- importing -----------------------------------------------------------------------------------
 
+def whole_prefecture_first(actor: Actor, action: str, prefecture_id: int) -> None:
+    """Refuse a principal that does not cover the whole préfecture before its file is read (a
+    short read transaction; the write transaction checks again)."""
+    with unit(actor, action, prefecture_id=prefecture_id) as work:
+        prefecture_wide(work, prefecture_id)
+
+
 @operation(EDIT, writes=False)
 def analyse_import(actor: Actor, prefecture_id: int, file_name: str, data: bytes, *, channel: str | None = None,
                    year: int | None = None, period: tuple[dt.date, dt.date] | None = None,
                    overall: int | core.Auto | None = "auto", indicator: str | core.Auto | None = "auto",
                    sheet: str | None = None) -> SurveyPlan:
-    """What a survey export would add (questions, period, feed, replacements). Writes nothing."""
-    with unit(actor, EDIT, prefecture_id=prefecture_id) as work:
-        prefecture = prefecture_wide(work, prefecture_id)
-        return core.analyze_survey(work.session, prefecture, file_name, data, channel=channel, year=year,
-                                   period=period, overall=overall, indicator=indicator, sheet=sheet)
+    """What a survey export would add (questions, period, feed, replacements). Writes nothing; the
+    file is read in the bounded child (:mod:`qep_core.services._bounded`)."""
+    whole_prefecture_first(actor, EDIT, prefecture_id)
+    plan: SurveyPlan = analysed(actor, prefecture_id, "enquete", file_name, data, channel=channel, year=year,
+                                period=period, overall=overall, indicator=indicator, sheet=sheet)
+    return plan
 
 
 @operation(EDIT, writes=True)
@@ -180,16 +189,18 @@ def import_survey(actor: Actor, prefecture_id: int, file_name: str, data: bytes,
                   year: int | None = None, period: tuple[dt.date, dt.date] | None = None,
                   overall: int | core.Auto | None = "auto", indicator: str | core.Auto | None = "auto",
                   sheet: str | None = None, dry_run: bool = False) -> SurveyOutcome:
-    """Analyse and, unless *dry_run*, save a survey export in one transaction with its import
-    line in the history. Raises :class:`ImportRejected` (nothing written) when the file is refused;
-    a file already imported changes nothing."""
-    with unit(actor, EDIT, prefecture_id=prefecture_id, write=not dry_run) as work:
+    """Read the export in the bounded child, outside any transaction, then, unless *dry_run*, check
+    it again against the database and save it in one short transaction with its import line in
+    the history. Raises :class:`ImportRejected` (nothing written) when the file is refused; a file
+    already imported changes nothing."""
+    plan = accepted(analyse_import(actor, prefecture_id, file_name, data, channel=channel, year=year, period=period,
+                                   overall=overall, indicator=indicator, sheet=sheet))
+    if dry_run:
+        return SurveyOutcome(plan, None, None)
+    with unit(actor, EDIT, prefecture_id=prefecture_id, write=True) as work:
         prefecture = prefecture_wide(work, prefecture_id)
-        plan = core.analyze_survey(work.session, prefecture, file_name, data, channel=channel, year=year,
-                                   period=period, overall=overall, indicator=indicator, sheet=sheet)
-        if not plan.ok:
-            raise ImportRejected(plan.file_name, plan.errors)
-        if dry_run or plan.already_imported is not None:
+        plan = settled(work.session, prefecture_id, "enquete", plan)
+        if plan.already_imported is not None:
             return SurveyOutcome(plan, None, None)
         return core.save_survey(work.session, prefecture, plan, actor.principal.author)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from qep_core.access import check
 from qep_core.importing.issues import ImportRejected
 from qep_core.pilotage import trainings as core
 from qep_core.pilotage.charts import trainings_by_role_chart
@@ -24,12 +25,12 @@ from qep_core.pilotage.trainings import (
     RoleCounts,
     TrainingsFilePlan,
     agent_records,
-    analyze_trainings_file,
     counts_per_role,
     export_trainings_xlsx,
     save_trainings_plan,
 )
 from qep_core.pilotage.vocabulary import A_FORMER, A_JOUR, EN_RETARD, ROLES
+from qep_core.services._bounded import accepted, analysed, settled
 from qep_core.services._pilotage import EDIT, EXPORT, READ, editing
 from qep_core.services._unit import Actor, operation, unit
 
@@ -133,25 +134,24 @@ def delete_tutoring(actor: Actor, prefecture_id: int, tutoring_id: int) -> str:
 @operation(EDIT, writes=False)
 def analyse_trainings_file(actor: Actor, prefecture_id: int, file_name: str, data: bytes,
                            today: dt.date | None = None) -> TrainingsFilePlan:
-    """What a training register would add or update; nothing written."""
-    with unit(actor, EDIT, prefecture_id=prefecture_id) as work:
-        return analyze_trainings_file(work.session, prefecture_id, file_name, data, today)
+    """What a training register would add or update; nothing written. The file is read in the
+    bounded child (:mod:`qep_core.services._bounded`)."""
+    check(actor.principal, EDIT, prefecture_id=prefecture_id)
+    plan: TrainingsFilePlan = analysed(actor, prefecture_id, "formations", file_name, data, today=today)
+    return plan
 
 
 @operation(EDIT, writes=True)
 def import_trainings_file(actor: Actor, prefecture_id: int, file_name: str, data: bytes, *, dry_run: bool = False,
                           today: dt.date | None = None) -> TrainingsFilePlan:
-    """Analyse and, unless *dry_run* or already imported, save the register with its history line.
-    Raises :class:`ImportRejected` (nothing written)."""
+    """Read the register in the bounded child, outside any transaction, then, unless *dry_run* or
+    already imported, match its agents again as they are now and save it with its history line in
+    one short transaction. Raises :class:`ImportRejected` (nothing written)."""
+    plan = accepted(analyse_trainings_file(actor, prefecture_id, file_name, data, today))
     if dry_run:
-        plan = analyse_trainings_file(actor, prefecture_id, file_name, data, today)
-        if not plan.ok:
-            raise ImportRejected(plan.file_name, plan.errors)
         return plan
     with editing(actor, prefecture_id, "training", f"formations importées d'un fichier ({file_name})") as edit:
-        plan = analyze_trainings_file(edit.session, prefecture_id, file_name, data, today)
-        if not plan.ok:
-            raise ImportRejected(plan.file_name, plan.errors)
+        plan = settled(edit.session, prefecture_id, "formations", plan)
         edit.summary = plan.summary()
         edit.skip = plan.already_imported is not None
         if not edit.skip:

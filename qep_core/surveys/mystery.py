@@ -27,7 +27,7 @@ from qep_core.db import session_scope
 from qep_core.frenchforms import normalize
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog, column_letter, rows_phrase
 from qep_core.importing.ledger import find_imported, new_batch
-from qep_core.importing.protocol import settled_summary
+from qep_core.importing.protocol import settle_ledger, settled_summary
 from qep_core.importing.workbook import HEAD_ROWS, open_source
 from qep_core.models import ImportBatch, Prefecture
 from qep_core.privacy import mask_personal_data
@@ -251,6 +251,13 @@ def analyze_mystery(session: Session, prefecture: Prefecture, file_name: str, da
     plan.warnings = log.warnings
     if plan.ok and not plan.checks:
         plan.errors.append(Issue(ERROR, "aucun contrôle mystère reconnu dans ce fichier"))
+    return plan
+
+
+def settle_mystery(session: Session, prefecture: Prefecture, plan: MysteryPlan) -> MysteryPlan:
+    """A plan analysed outside the write transaction, brought up to date in it: only the ledger can
+    have changed what it says (checks are added, never matched; criteria are found when saved)."""
+    settle_ledger(plan, find_imported(session, prefecture.id or 0, plan.sha256))
     return plan
 
 

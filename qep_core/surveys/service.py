@@ -39,7 +39,7 @@ from qep_core.frenchforms import month_label_fr, normalize
 from qep_core.importing.issues import WARNING, ImportRejected, Issue, IssueLog
 from qep_core.importing.ledger import find_imported
 from qep_core.importing.long_layout import DRAFT_COLUMNS
-from qep_core.importing.protocol import settled_summary
+from qep_core.importing.protocol import settle_ledger, settled_summary
 from qep_core.importing.service import (
     ImportPlan,
     _month_keys,
@@ -94,6 +94,18 @@ class QuestionPlan:
         return self.detection.type_key
 
 
+@dataclass(frozen=True)
+class SurveyChoices:
+    """What the user chose for a survey file (see :func:`analyze_survey`), kept with its plan so
+    that the plan can be checked again in the write transaction."""
+
+    channel: str | None = None
+    year: int | None = None
+    period: tuple[dt.date, dt.date] | None = None
+    overall: int | Auto | None = "auto"
+    indicator: str | Auto | None = "auto"
+
+
 @dataclass
 class SurveyPlan:
     """What a survey file would add, computed before anything is written."""
@@ -116,6 +128,7 @@ class SurveyPlan:
     indicator_code: str | None = None
     overall_stats: ScaleStats | None = None
     feed: ImportPlan | None = None
+    choices: SurveyChoices = field(default_factory=SurveyChoices)
 
     @property
     def ok(self) -> bool:
@@ -379,7 +392,26 @@ def analyze_survey(session: Session, prefecture: Prefecture, file_name: str, dat
         table = read_survey(file_name, data, sheet)
     except ImportRejected as exc:
         return SurveyPlan(exc.file_name, "", None, exc.errors)
-    plan = SurveyPlan(table.file_name, table.sha256, table, [], list(table.warnings))
+    return _check_survey(session, prefecture, table, SurveyChoices(channel, year, period, overall, indicator))
+
+
+def settle_survey(session: Session, prefecture: Prefecture, plan: SurveyPlan) -> SurveyPlan:
+    """A plan analysed outside the write transaction, checked again in it from the table already
+    read (the file is not read again): the same file imported or undone meanwhile, the surveys it
+    replaces, the overall question remembered for the channel, the indicator and the values it
+    would replace may all have changed."""
+    if plan.table is None or not settle_ledger(plan, find_imported(session, prefecture.id or 0, plan.sha256)):
+        return plan
+    return _check_survey(session, prefecture, plan.table, plan.choices, plan.questions)
+
+
+def _check_survey(session: Session, prefecture: Prefecture, table: SurveyTable, choices: SurveyChoices,
+                  questions: list[QuestionPlan] | None = None) -> SurveyPlan:
+    """The plan of a survey table read from its file, against the préfecture's data (*questions*:
+    their types already detected, when settling a plan: not redone in the write transaction)."""
+    channel, year, period, overall, indicator = (choices.channel, choices.year, choices.period, choices.overall,
+                                                 choices.indicator)
+    plan = SurveyPlan(table.file_name, table.sha256, table, [], list(table.warnings), choices=choices)
     already = find_imported(session, prefecture.id or 0, table.sha256)
     if already is not None:
         plan.already_imported = already
@@ -395,7 +427,8 @@ def analyze_survey(session: Session, prefecture: Prefecture, file_name: str, dat
             log.error("canal de l'enquête à préciser (accueil physique, téléphone, courriers-courriels, site internet, "
                       "point d'accueil numérique, collectivités ou autre) : ni le titre ni le nom du fichier ne le disent")
     _resolve_period(plan, table, year, period, log)
-    plan.questions = [QuestionPlan(q.position, q.column, q.text, detect_type(q.text, q.answers)) for q in table.questions]
+    plan.questions = questions if questions is not None else [
+        QuestionPlan(q.position, q.column, q.text, detect_type(q.text, q.answers)) for q in table.questions]
     pid = prefecture.id or 0
     if plan.channel is not None:
         _choose_feed(session, pid, plan, overall, indicator, log)
