@@ -9,6 +9,7 @@ checked that way. Skipped, with the reason, when LibreOffice or poppler is not i
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -22,10 +23,11 @@ from pptx import Presentation
 from pptx.util import Emu
 from pypdf import PdfReader
 
-from qep_core.db import create_schema, get_engine
+from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
 from qep_core.exports.service import ExportRequest, build_export
 from qep_core.exports.textfit import fits
+from qep_core.review.workflow import freeze_review, reopen_review, save_comment
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "exports"
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -174,3 +176,28 @@ def test_slide_texts_fit_their_boxes_by_measure(demo_engine):
                 height = _pt(shape.height) - _pt(tf.margin_top) - _pt(tf.margin_bottom)
                 assert fits(tf.text, width, height, size, bool(runs[0].font.bold)), (shape.name, tf.text[:60])
                 assert size >= 9
+
+
+def outside_margins(pdf: Path, margin_mm: float = 16.0) -> list[str]:
+    """Words of *pdf* that reach into the left or right margin (the pages' content area is A4 less
+    *margin_mm* on each side): a table or a word running off the page."""
+    width = PdfReader(str(pdf)).pages[0].mediabox.width
+    margin = margin_mm / 25.4 * 72
+    return [f"page {n} : {w[4]!r} ({w[0]:.0f}–{w[2]:.0f} pt)" for n, words in enumerate(words_by_page(pdf), start=1)
+            for w in words if w[0] < margin - 1 or w[2] > float(width) - margin + 1]
+
+
+@needs_poppler
+def test_the_bilan_and_the_minutes_stay_within_their_margins(demo_engine, tmp_path):
+    """Every word inside the page's content area — the nine-column audits table, the surveys table
+    and a comment made of one 200-character word included."""
+    with session_scope(demo_engine, write=True) as session:
+        reopen_review(session, 1, 2024, 2)
+        save_comment(session, 1, 2024, 2, "COURRIEL_5J", "https://intranet.example/" + "x" * 200)
+        freeze_review(session, 1, 2024, 2, dt.date(2024, 7, 11), "rq")
+    for kind, quarter in (("bilan", None), ("pv", 2)):
+        pdf = tmp_path / f"{kind}.pdf"
+        pdf.write_bytes(build_export(demo_engine, 1, ExportRequest(kind, 2024, quarter)).data)
+        assert outside_margins(pdf) == [], kind
+    text = "".join(w[4] for page in words_by_page(pdf) for w in page)
+    assert "https://intranet.example/" + "x" * 200 in text  # the long word is printed whole, broken across lines
