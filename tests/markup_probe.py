@@ -12,11 +12,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from google.protobuf.message import Message
+from sqlalchemy import text as sql
 from streamlit.testing.v1 import AppTest
 
+from qep_core.db import create_schema, get_engine
+from qep_core.demo import load_demo
 from qep_ui.widgets import plain
 
 # Every kind of markup the app must never let through, in one text: an image fetched from
@@ -26,6 +30,43 @@ SHOWN = plain("![x](http://127.0.0.1:9/pixel.png)")  # how the payload's image r
 # Each marker, not preceded by the backslash that makes it literal.
 ACTIVE = re.compile(r"(?<!\\)(!\[x|<img|\[lien|\$\$|\*\*gras)")
 DOUBLE_ESCAPED = plain(plain("!["))  # escaped twice: backslashes a reader would see
+
+# table → text columns overwritten with the payload (numbered where a name must stay unique)
+PAYLOAD_COLUMNS = {
+    "prefecture": ["name"],
+    "perimetre": ["name"],
+    "indicator": ["label"],
+    "engagement": ["title"],
+    "survey": ["title", "file_name"],
+    "survey_question": ["text"],
+    "survey_comment_tag": ["theme"],
+    "mystery_criterion": ["label"],
+    "pilotage_audit": ["auditor", "organisation"],
+    "pilotage_audit_finding": ["note"],
+    "pilotage_audit_remark": ["text"],
+    "pilotage_action": ["title", "owner"],
+    "pilotage_training": ["title"],
+    "pilotage_agent": ["service"],
+    "review_comment": ["text"],
+    "review_action": ["text", "owner"],
+    "import_batch": ["file_name", "imported_by"],
+}
+
+
+def payload_database(path: Path) -> str:
+    """The demo préfecture in a new SQLite file at *path*, every text of :data:`PAYLOAD_COLUMNS`
+    replaced by the payload (and the row's id); its URL."""
+    url = f"sqlite:///{path}"
+    engine = get_engine(url)
+    create_schema(engine)
+    load_demo(engine)
+    with engine.begin() as conn:
+        for table, columns in PAYLOAD_COLUMNS.items():
+            sets = ", ".join(f"{c} = :payload || ' ' || id" for c in columns)
+            conn.execute(sql(f"UPDATE {table} SET {sets}"), {"payload": PAYLOAD})
+    engine.dispose()
+    return url
+
 
 # Fields Streamlit renders as Markdown; options only where the widget renders them so.
 MARKDOWN_FIELDS = {"body", "label", "help", "captions", "tooltip"}

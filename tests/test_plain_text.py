@@ -11,52 +11,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from qep_core.access import Principal
-from qep_core.db import create_schema, get_engine
-from qep_core.demo import load_demo
-from tests.markup_probe import PAYLOAD, assert_text_only, figure_texts, markdown_texts
+from qep_core.db import get_engine
+from tests.markup_probe import assert_text_only, figure_texts, markdown_texts, payload_database
 from tests.signed_in import give_accounts
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
-# table → text columns overwritten with the payload (numbered where a name must stay unique)
-PAYLOAD_COLUMNS = {
-    "prefecture": ["name"],
-    "perimetre": ["name"],
-    "indicator": ["label"],
-    "engagement": ["title"],
-    "survey": ["title", "file_name"],
-    "survey_question": ["text"],
-    "survey_comment_tag": ["theme"],
-    "mystery_criterion": ["label"],
-    "pilotage_audit": ["auditor", "organisation"],
-    "pilotage_audit_finding": ["note"],
-    "pilotage_audit_remark": ["text"],
-    "pilotage_action": ["title", "owner"],
-    "pilotage_training": ["title"],
-    "pilotage_agent": ["service"],
-    "review_comment": ["text"],
-    "review_action": ["text", "owner"],
-    "import_batch": ["file_name", "imported_by"],
-}
-
 
 @pytest.fixture(scope="module")
 def payload_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo préfecture, every text of :data:`PAYLOAD_COLUMNS` replaced by the payload."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('plain-text') / 'demo.db'}"
-    engine = get_engine(url)
-    create_schema(engine)
-    load_demo(engine)
-    with engine.begin() as conn:
-        for table, columns in PAYLOAD_COLUMNS.items():
-            sets = ", ".join(f"{c} = :payload || ' ' || id" for c in columns)
-            conn.execute(text(f"UPDATE {table} SET {sets}"), {"payload": PAYLOAD})
-    engine.dispose()
-    return url
+    return payload_database(tmp_path_factory.mktemp("plain-text") / "demo.db")
 
 
 @pytest.fixture
