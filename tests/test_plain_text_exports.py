@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 
 from qep_core.charts import breakdown_chart, chart_text, mini_chart, monthly_chart
 from qep_core.db import get_engine, session_scope
+from qep_core.exports.affiche import affiche_content, render_affiche_html
+from qep_core.exports.content import DEFAULT_MIN_VOLUME
 from qep_core.exports.pdf import TEMPLATES, html_to_pdf, is_local
 from qep_core.exports.service import ExportRequest, build_export
 from qep_core.pilotage.actions import Completion
@@ -65,6 +67,13 @@ def test_the_html_bilan_escapes_what_it_quotes(payload_engine: Engine) -> None:
     html = build_export(payload_engine, 1, ExportRequest("bilan", 2024, format="html")).data.decode()
     assert "<img" not in html and "<a " not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html  # the préfecture's name, indicator labels…
+
+
+def test_the_html_poster_escapes_what_it_quotes(payload_engine: Engine) -> None:
+    with session_scope(payload_engine) as session:
+        content, tiles = affiche_content(session, 1, 2024, 3, DEFAULT_MIN_VOLUME)
+        html = render_affiche_html(content, tiles)
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html  # the préfecture's name
 
 
 def test_the_pdf_bilan_is_built_from_the_payload(payload_engine: Engine) -> None:
