@@ -42,13 +42,14 @@ class Issue(Protocol):
     @property
     def message(self) -> str: ...
 
-_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`*_"})
+_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`*_&"})
 
 
 def plain(text: object) -> str:
     """*text* from a file or a user, shown literally where Streamlit renders Markdown (messages,
     labels): no image fetched from elsewhere (``![](https://…)`` in a file name or a cell would make
-    every reader's browser call that address), no link, no LaTeX. Never ``unsafe_allow_html``."""
+    every reader's browser call that address), no link, no LaTeX, no HTML tag or entity (``&lt;``
+    stays as typed). Never ``unsafe_allow_html``."""
     return str(text).translate(_MARKDOWN_ACTIVE)
 
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from qep_core.access import Principal
 from qep_core.db import get_engine
+from qep_ui.widgets import plain
 from tests.markup_probe import assert_text_only, figure_texts, markdown_texts, payload_database
 from tests.signed_in import give_accounts
 
@@ -74,6 +75,11 @@ def test_every_page_shows_data_as_text(local: str, page: str, query: dict[str, s
     assert_text_only(at, shown=page not in NOT_IN_MARKDOWN)
     if page == "pages/indicateurs.py":  # the périmètres' bars, the indicator's label in titles
         assert any("&lt;img" in t for t in figure_texts(at))
+
+
+def test_plain_escapes_every_marker() -> None:
+    assert plain("![x](u) <b> [a](b) $x$ **g** _i_ ~s~ `c` # h | t \\ &lt;") == (
+        "\\!\\[x\\](u) \\<b\\> \\[a\\](b) \\$x\\$ \\*\\*g\\*\\* \\_i\\_ \\~s\\~ \\`c\\` \\# h \\| t \\\\ \\&lt;")
 
 
 def test_the_probe_sees_what_streamlit_renders(local: str) -> None:
