@@ -105,6 +105,10 @@ def markdown_texts(at: AppTest) -> list[tuple[str, str, str]]:
             if leaf in MARKDOWN_FIELDS or (leaf == "options" and kind in MARKDOWN_OPTIONS) or (
                     kind == "metric" and leaf in ("body", "delta")):
                 found.append((kind, field, text))
+    for table in at.table:  # st.table: its cells, index and headers are Markdown, held as Arrow data
+        frame = table.value
+        cells = [*frame.to_numpy().ravel(), *frame.index, *frame.columns, frame.index.name]
+        found += [("table", "cell", cell) for cell in cells if isinstance(cell, str)]
     return found
 
 
