@@ -6,12 +6,13 @@ from qep_core.rules.status import STATUS_SYMBOL
 from qep_ui import data
 from qep_ui.engagement_sections import SECTIONS, dossier_if_chosen, engagement_status_counts
 from qep_ui.state import require_view
+from qep_ui.widgets import plain
 
 view = require_view()
 if dossier_if_chosen(view):  # ?dossier=E17: one engagement's dossier, printable
     st.stop()
 st.title("Engagements de service")
-st.caption(f"{view.prefecture.name} — {view.period.label}. Modules labellisés, puis pilotage et labellisation.")
+st.caption(f"{plain(view.prefecture.name)} — {view.period.label}. Modules labellisés, puis pilotage et labellisation.")
 indicators, engagements, modules = data.referentiel(view)
 titles = data.module_titles()
 results = data.results(view)
@@ -25,7 +26,7 @@ for module in [m for m in titles if m in modules]:
         counts = engagement_status_counts(engagement, results)
         marks = " · ".join(f"{STATUS_SYMBOL[s]} {n} {s}" for s, n in counts.items())
         number = f"{engagement.number}. " if engagement.number else ""
-        with st.expander(f"{number}{engagement.title}" + (f"  —  {marks}" if marks else ""),
+        with st.expander(f"{number}{plain(engagement.title)}" + (f"  —  {marks}" if marks else ""),
                          expanded=any(s in counts for s in ("non atteint", "à surveiller"))):
             shown = False
             for _title, section in SECTIONS:

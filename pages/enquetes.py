@@ -8,10 +8,11 @@ from qep_ui.auth import actor
 from qep_ui.mystery import mystery_section
 from qep_ui.state import require_view
 from qep_ui.surveys import comments_section, import_section, questions_section, results_section, survey_picker
+from qep_ui.widgets import plain
 
 view = require_view()
 st.title("Enquêtes de satisfaction et contrôles mystères")
-st.caption(f"{view.prefecture.name} — taux de satisfaction calculés sur les réponses exprimées (sans avis, ne sait "
+st.caption(f"{plain(view.prefecture.name)} — taux de satisfaction calculés sur les réponses exprimées (sans avis, ne sait "
            "pas, non concerné et sans réponse exclus), avec leur effectif et leur intervalle de confiance à 95 %.")
 importing.show_flash()
 acting = actor()

@@ -5,10 +5,11 @@ import streamlit as st
 
 from qep_ui import exports
 from qep_ui.state import require_view
+from qep_ui.widgets import plain
 
 view = require_view("export")
 st.title("Exports")
-st.caption(f"{view.prefecture.name} — l'année se choisit dans la barre latérale. La même chose en ligne de "
+st.caption(f"{plain(view.prefecture.name)} — l'année se choisit dans la barre latérale. La même chose en ligne de "
            "commande : `python -m qep_core export --kind copil --year 2024 --quarter 3 -o copil.pptx`.")
 if not view.has_data:
     st.info("Aucune donnée importée pour cette préfecture : déposez un tableau de suivi dans la page **Import**.")

@@ -6,11 +6,12 @@ import streamlit as st
 from qep_ui import formations
 from qep_ui.pilotage_common import as_of_picker, show_flash
 from qep_ui.state import require_view
+from qep_ui.widgets import plain
 
 view = require_view("read_detail")
 st.title("Formations")
 cols = st.columns([3, 1], vertical_alignment="bottom")
-cols[0].caption(f"{view.prefecture.name} — agents d'accueil physique et téléphonique, du site et des réseaux sociaux, "
+cols[0].caption(f"{plain(view.prefecture.name)} — agents d'accueil physique et téléphonique, du site et des réseaux sociaux, "
                 "référent(e) qualité, lutte contre la fraude : formés dans l'année de leur prise de poste, puis au moins "
                 "tous les 4 ans.")
 with cols[1]:

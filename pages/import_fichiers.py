@@ -5,10 +5,11 @@ import streamlit as st
 from qep_core import services
 from qep_ui import importing
 from qep_ui.state import require_view
+from qep_ui.widgets import plain
 
 view = require_view("import")
 st.title("Import des tableaux de suivi")
-st.caption(f"{view.prefecture.name} — chaque fichier est analysé avant d'être enregistré ; un import "
+st.caption(f"{plain(view.prefecture.name)} — chaque fichier est analysé avant d'être enregistré ; un import "
            "se fait en entier ou pas du tout, et peut être annulé depuis l'historique.")
 importing.show_flash()
 name_column, kind_column = st.columns(2)

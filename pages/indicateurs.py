@@ -14,7 +14,7 @@ from qep_ui.indicator_view import (
     result_summary,
 )
 from qep_ui.state import publish, remember_choice, require_view
-from qep_ui.widgets import download_table, status_badge
+from qep_ui.widgets import download_table, plain, status_badge
 
 view = require_view()
 indicators, engagements, modules = data.referentiel(view)
@@ -25,7 +25,7 @@ remember_choice("ind", codes, codes[0])
 code = st.selectbox("Indicateur", codes, key="ind", format_func=lambda c: f"{by_code[c].label} ({c})")
 publish("ind")
 ind = by_code[code]
-st.title(ind.label)
+st.title(plain(ind.label))
 st.caption(definition_text(ind, engagements))
 
 who = view.principal

@@ -10,6 +10,7 @@ from qep_ui import mappings
 from qep_ui import settings as ui
 from qep_ui.auth import require
 from qep_ui.state import current_view
+from qep_ui.widgets import plain
 
 require("edit_settings")
 st.title("Paramètres")
@@ -22,7 +23,7 @@ if view is None:
     ui.first_prefecture()
     st.stop()
 
-st.caption(f"{view.prefecture.name} ({view.prefecture.code}) — changez de préfecture dans le menu latéral.")
+st.caption(f"{plain(view.prefecture.name)} ({view.prefecture.code}) — changez de préfecture dans le menu latéral.")
 tab_pref, tab_perim, tab_targets, tab_own, tab_map = st.tabs(["Préfecture", "Périmètres", "Cibles",
                                                                "Indicateurs propres", "Correspondances"])
 with tab_pref:

@@ -6,11 +6,12 @@ import streamlit as st
 from qep_ui import plan_actions
 from qep_ui.pilotage_common import as_of_picker, show_flash
 from qep_ui.state import require_view
+from qep_ui.widgets import plain
 
 view = require_view("read_detail")
 st.title("Plan d'actions")
 cols = st.columns([3, 1], vertical_alignment="bottom")
-cols[0].caption(f"{view.prefecture.name} — les actions d'amélioration, d'où elles viennent (auto-diagnostic, audits, "
+cols[0].caption(f"{plain(view.prefecture.name)} — les actions d'amélioration, d'où elles viennent (auto-diagnostic, audits, "
                 "enquêtes, réclamations, agents, CLU), qui les porte et où elles en sont.")
 with cols[1]:
     as_of = as_of_picker(view, "pa-as-of")

@@ -5,6 +5,7 @@ import streamlit as st
 from qep_ui import review
 from qep_ui.importing import show_flash, user_name
 from qep_ui.state import require_view
+from qep_ui.widgets import plain
 
 view = require_view()
 st.title("Revue trimestrielle du COPIL")
@@ -18,7 +19,7 @@ with cols[0]:
 with cols[1]:
     user = user_name()
 rv = review.load(view, quarter)
-st.subheader(f"{view.prefecture.name} — {rv.review.period.label}")
+st.subheader(f"{plain(view.prefecture.name)} — {rv.review.period.label}")
 review.status_banner(rv)
 review.headline(rv)
 st.markdown("Les indicateurs en recul viennent en premier, puis les non atteints et ceux à surveiller.")

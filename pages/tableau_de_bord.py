@@ -6,11 +6,11 @@ from qep_core.rules.channels import channel_mapping
 from qep_core.rules.status import A_SURVEILLER, NON_ATTEINT
 from qep_ui import data
 from qep_ui.state import require_view
-from qep_ui.widgets import download_table, results_table, summary_line, tile
+from qep_ui.widgets import download_table, plain, results_table, summary_line, tile
 
 view = require_view()
 st.title("Tableau de bord Qual-e-Pref")
-st.subheader(f"{view.prefecture.name} — {view.period.label}")
+st.subheader(f"{plain(view.prefecture.name)} — {view.period.label}")
 if not view.has_data:
     st.info("Aucune donnée importée pour cette préfecture : déposez un tableau de suivi dans la page **Import**.")
     st.stop()
@@ -37,7 +37,7 @@ for module in [m for m in module_titles if m in modules and m.startswith("M")]:
     for r in in_module:
         channels.setdefault(channel_of[r.indicator.code], []).append(r)
     for channel, items in channels.items():
-        st.markdown(f"#### {channel_titles.get(channel, channel)}")
+        st.markdown(f"#### {plain(channel_titles.get(channel, channel))}")
         for start in range(0, len(items), 3):
             cols = st.columns(3)
             for col, result in zip(cols, items[start:start + 3], strict=False):

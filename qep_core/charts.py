@@ -7,6 +7,7 @@ get printed in grey): bars that miss their target are hatched and every bar carr
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,6 +26,15 @@ BLUE, DARK_BLUE = "#5C68E5", "#29598F"
 STATUS_COLOURS = {s: f"#{STATUS_TABLE[s].colour}" for s in RATED_STATUSES}
 STATUS_PATTERNS = {ATTEINT: "", A_SURVEILLER: ".", NON_ATTEINT: "/"}
 FONT = "Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+
+
+def chart_text(text: object) -> str:
+    """*text* as Plotly shows it literally. Plotly reads a subset of HTML in every text it draws
+    (titles, tick labels, legend names, hover labels, annotations): ``<a href>`` becomes a link,
+    ``<span style>`` restyles, and a name typed in a form or read from a file must do neither. The
+    chart builders pass every text through here (a line break written ``\n`` becomes ``<br>``), so
+    their callers hand them plain text."""
+    return html.escape(str(text), quote=False).replace("\n", "<br>")
 
 
 def month_tick(day: dt.date, with_year: bool = False) -> str:
@@ -104,7 +114,7 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
         customdata=list(zip(current["status"], _counts_text(ind, current), strict=True)),
         hovertemplate="%{x} : <b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
     )
-    fig = _base_layout(fig, title or ind.label, axis_title(ind), height)
+    fig = _base_layout(fig, chart_text(title or ind.label), axis_title(ind), height)
     fig.update_xaxes(type="category", tickfont={"size": 13})
     fig.update_yaxes(range=_value_range(ind, current["value"], current["target"],
                                         previous["value"] if previous is not None else None))
@@ -133,7 +143,7 @@ def _counts_text(ind: IndicatorDef, frame: pd.DataFrame) -> list[str]:
             out.append(f"{format_value(num, '')} {counts['numerator'].label.lower()} / "
                        f"{format_value(den, '')} {counts['denominator'].label.lower()}" if "numerator" in counts
                        else f"{format_value(num, '')} / {format_value(den, '')}")
-    return out
+    return [chart_text(t) for t in out]  # hover text: the counts' labels are the préfecture's own
 
 
 def breakdown_chart(ind: IndicatorDef, frame: pd.DataFrame, target: float | None, title: str | None = None) -> go.Figure:
@@ -142,7 +152,7 @@ def breakdown_chart(ind: IndicatorDef, frame: pd.DataFrame, target: float | None
     colours = [STATUS_COLOURS.get(s, BLUE) for s in data["status"]]
     patterns = [STATUS_PATTERNS.get(s, "") for s in data["status"]]
     fig = go.Figure(go.Bar(
-        x=data["value"], y=data["perimetre"], orientation="h",
+        x=data["value"], y=[chart_text(p) for p in data["perimetre"]], orientation="h",
         marker={"color": colours, "pattern": {"shape": patterns, "fgcolor": "#161616", "size": 6, "solidity": 0.25}},
         text=[f"{format_value(v, ind.unit)} · {s}" for v, s in zip(data["value"], data["status"], strict=True)],
         textposition="outside", cliponaxis=False, textfont={"size": 13, "color": "#161616"},
@@ -153,7 +163,7 @@ def breakdown_chart(ind: IndicatorDef, frame: pd.DataFrame, target: float | None
         fig.add_vline(x=target, line={"color": "#161616", "width": 2, "dash": "dash"}, layer="below",
                       annotation_text=f"cible {format_value(target, ind.unit)}", annotation_position="top",
                       annotation_font={"size": 13})
-    fig = _base_layout(fig, title or f"{ind.label} — par périmètre", "", max(260, 48 * len(data) + 110))
+    fig = _base_layout(fig, chart_text(title or f"{ind.label} — par périmètre"), "", max(260, 48 * len(data) + 110))
     top = max(float(data["value"].max()) if len(data) else 1, target or 0)
     fig.update_xaxes(title_text=axis_title(ind), gridcolor="#E5E5E5", rangemode="tozero",
                      range=[0, top * 1.35], tickfont={"size": 12})
@@ -175,7 +185,7 @@ def mini_chart(ind: IndicatorDef, current: pd.DataFrame, height: int = 140) -> g
     fig.add_scatter(x=x, y=current["value"], mode="lines+markers", line={"color": BLUE, "width": 2.5},
                     marker={"size": 7, "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in current["status"]],
                             "color": [STATUS_COLOURS.get(s, BLUE) for s in current["status"]]},
-                    hovertemplate="%{x} : %{y}<extra></extra>", name=ind.code)
+                    hovertemplate="%{x} : %{y}<extra></extra>", name=chart_text(ind.code))
     fig.update_layout(height=height, margin={"l": 30, "r": 5, "t": 5, "b": 25}, showlegend=False, separators=", ",
                       plot_bgcolor="white", paper_bgcolor="white", font={"family": FONT, "size": 11})
     fig.update_xaxes(showgrid=False, type="category", nticks=6)

@@ -15,6 +15,7 @@ from qep_ui.auth import actor
 from qep_ui.importing import user_name
 from qep_ui.pilotage_common import ImportRejected, PilotageError, can_edit, grid_height, preview, saved, show_errors
 from qep_ui.state import View
+from qep_ui.widgets import plain
 
 audits = services.audits
 ACTIONABLE_REMARKS, AUDIT_KINDS, CONFORMITIES = audits.ACTIONABLE_REMARKS, audits.AUDIT_KINDS, audits.CONFORMITIES
@@ -36,8 +37,9 @@ def conformity_badge(code: str | None) -> None:
 
 
 def remark_line(kind: str, text: str) -> str:
+    """The remark's badge, then its text as the auditor wrote it (never read as Markdown)."""
     colour, _ = REMARK_BADGES[kind]
-    return f":{colour}-badge[{kind}] {text}"
+    return f":{colour}-badge[{kind}] {plain(text)}"
 
 
 def choose_audit(view: View, listed: list[AuditInfo], key: str) -> AuditInfo | None:
@@ -87,9 +89,9 @@ def findings_section(view: View) -> None:
     audit, findings, refs = detail.audit, detail.findings, detail.refs
     message = st.session_state.pop("_audit_msg", None)
     if message:
-        (st.success if message[0] == "success" else st.error)(message[1])
+        (st.success if message[0] == "success" else st.error)(plain(message[1]))
     modules = ", ".join(refs.module_short(m) for m in audit.modules)
-    st.caption(" · ".join(x for x in (audit.kind_label, f"{audit.audit_date:%d/%m/%Y}", audit.auditor,
+    st.caption(" · ".join(plain(x) for x in (audit.kind_label, f"{audit.audit_date:%d/%m/%Y}", audit.auditor,
                                       audit.organisation, modules) if x))
     conf, remarks = audit.conformity, audit.remarks
     to_answer = [(f, r) for f in findings for r in f.remarks if r.remark.kind in ACTIONABLE_REMARKS]
@@ -116,7 +118,7 @@ def findings_section(view: View) -> None:
             continue
         if eng_module != module:
             module = eng_module
-            st.subheader(refs.module_title(module), divider="blue")
+            st.subheader(plain(refs.module_title(module)), divider="blue")
         finding_block(pid, view_, refs)
     table = findings_frame(findings, refs)
     with st.expander("Tous les constats (tableau)"):
@@ -136,7 +138,7 @@ def findings_frame(findings: list[FindingView], refs: ReferentielIndex) -> pd.Da
 def finding_block(pid: int, view_: FindingView, refs: ReferentielIndex) -> None:
     with st.container(border=True):
         top = st.columns([5, 1.6], vertical_alignment="center")
-        top[0].markdown(f"**{refs.engagement_label(view_.key)}**")
+        top[0].markdown(f"**{plain(refs.engagement_label(view_.key))}**")
         with top[1]:
             conformity_badge(view_.finding.conformity)
         if view_.is_non_conformity:
@@ -148,7 +150,7 @@ def finding_block(pid: int, view_: FindingView, refs: ReferentielIndex) -> None:
             else:
                 st.markdown(remark_line(r.remark.kind, r.remark.text))
         if view_.finding.note:
-            st.caption(f"Note de l'auditeur : {view_.finding.note}")
+            st.caption(f"Note de l'auditeur : {plain(view_.finding.note)}")
 
 
 def _action_row(pid: int, kind: str, target: int, action: services.audits.Action | None, text: str) -> None:
@@ -156,7 +158,7 @@ def _action_row(pid: int, kind: str, target: int, action: services.audits.Action
     cols[0].markdown(text)
     with cols[1]:
         if action is not None:
-            label = audits.action_label(action)
+            label = plain(audits.action_label(action))
             st.page_link("pages/plan_actions.py", label=label[:1].upper() + label[1:],
                          icon=":material/task_alt:")
         elif can_edit():
@@ -247,7 +249,7 @@ def findings_editor(view: View) -> None:
     with st.expander("Supprimer cet audit"):
         st.caption("Ses constats et remarques disparaissent ; les actions qui y répondaient restent dans le plan, avec "
                    "la phrase qui dit à quoi elles répondaient.")
-        sure = st.checkbox(f"Je confirme la suppression de l'{audit.title.lower()}", key=f"del-ok-{audit.id}")
+        sure = st.checkbox(f"Je confirme la suppression de l'{plain(audit.title.lower())}", key=f"del-ok-{audit.id}")
         if st.button("Supprimer l'audit", disabled=not sure, key=f"del-{audit.id}", icon=":material/delete:"):
             try:
                 title = audits.delete_audit(actor(), pid, audit.id)

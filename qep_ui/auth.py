@@ -19,6 +19,7 @@ import streamlit as st
 from qep_core import services
 from qep_core.access import ACTION_LABELS, LOCAL_PRINCIPAL, ROLES, Principal, auth_mode
 from qep_ui.database import database as engine
+from qep_ui.widgets import plain
 
 SESSION_KEY = "_principal"
 ENDED_KEY = "_session_ended"  # the next sign-in form says why the session ended
@@ -95,7 +96,7 @@ def sign_in() -> Principal:
     if submitted:
         outcome = services.accounts.sign_in(engine(), login, password, client=client_address())
         if outcome.principal is None:
-            st.error(outcome.message)
+            st.error(plain(outcome.message))
         else:
             st.session_state[SESSION_KEY] = outcome.principal
             st.rerun()
@@ -116,7 +117,7 @@ def identity_sidebar(principal: Principal) -> None:
             st.caption(":material/computer: **Mode poste local** — sans connexion, tous les droits. "
                        "Pour une instance partagée, activez les comptes (QEP_AUTH=accounts).")
         else:
-            st.caption(f":material/person: {principal.display_name or principal.login} — {ROLES.get(principal.role, principal.role)}")
+            st.caption(f":material/person: {plain(principal.display_name or principal.login)} — {ROLES.get(principal.role, principal.role)}")
             st.button("Se déconnecter", key="sign-out", on_click=sign_out)
 
 

@@ -18,6 +18,7 @@ from qep_core.periods import Period
 from qep_core.rules import module_heading as _module_heading
 from qep_ui.auth import actor
 from qep_ui.state import View
+from qep_ui.widgets import plain
 
 Dashboard = services.dashboard
 #: A principal's scope, as cache keys hold it: (role, permissions, préfectures, périmètres).
@@ -129,8 +130,9 @@ def channel_titles() -> dict[str, str]:
 
 
 def module_heading(code: str, titles: dict[str, str]) -> str:
-    """« Module 2 — titre » (qep_core.rules.headings), the title read from *titles*."""
-    return _module_heading(code, titles[code])
+    """« Module 2 — titre » (qep_core.rules.headings), the title read from *titles*, as Markdown text
+    (a heading shown by Streamlit: the title is the référentiel's, but shown literally all the same)."""
+    return plain(_module_heading(code, titles[code]))
 
 
 def perimetres(view: View) -> list[Dashboard.Perimetre]:

@@ -17,7 +17,7 @@ from qep_ui.pilotage_common import as_of_default
 from qep_ui.pilotage_sections import DOSSIER_PARAM, PILOTAGE_SECTIONS, dossier_link_section
 from qep_ui.state import View
 from qep_ui.surveys import engagement_surveys_section
-from qep_ui.widgets import change_text, status_badge
+from qep_ui.widgets import change_text, plain, status_badge
 
 dossiers = services.engagements
 Engagement: TypeAlias = services.engagements.Engagement
@@ -31,8 +31,8 @@ def indicators_section(view: View, engagement: Engagement, results: list[Indicat
         ind = r.indicator
         cols = st.columns([2.2, 1, 2.2], vertical_alignment="center")
         with cols[0]:
-            st.markdown(f"**{ind.label}**")
-            st.page_link("pages/indicateurs.py", label=f"Voir le détail ({ind.code})", query_params={"ind": ind.code})
+            st.markdown(f"**{plain(ind.label)}**")
+            st.page_link("pages/indicateurs.py", label=f"Voir le détail ({plain(ind.code)})", query_params={"ind": ind.code})
         with cols[1]:
             st.markdown(f"### {dossiers.format_value(r.value, ind.unit)}")
             status_badge(r.status)
@@ -78,8 +78,8 @@ def dossier_if_chosen(view: View) -> bool:
         return False
     number = dossiers.engagement_number(chosen)
     st.title(f"Dossier de l'engagement {number}")
-    st.subheader(chosen.title)
-    st.caption(f"{view.prefecture.name} — {data.module_heading(chosen.module_code, data.module_titles())} — "
+    st.subheader(plain(chosen.title))
+    st.caption(f"{plain(view.prefecture.name)} — {data.module_heading(chosen.module_code, data.module_titles())} — "
                f"indicateurs : {view.period.label} ; audit, actions et formations au {as_of_default(view):%d/%m/%Y}. "
                "Pour l'imprimer ou l'enregistrer en PDF : Ctrl+P (le menu et les boutons ne sont pas imprimés).")
     st.page_link("pages/engagements.py", label="Tous les engagements", icon=":material/arrow_back:",

@@ -9,6 +9,7 @@ from qep_core import services
 from qep_core.periods import quarter_of, quarter_period
 from qep_ui.auth import actor
 from qep_ui.state import View
+from qep_ui.widgets import plain
 
 Exports = services.exports
 KIND_LABELS, SLOW_KINDS, DEFAULT_MIN_VOLUME = Exports.KIND_LABELS, Exports.SLOW_KINDS, Exports.DEFAULT_MIN_VOLUME
@@ -89,10 +90,10 @@ def prepare(view: View, req: ExportRequest) -> None:
             with st.spinner("Préparation…"):
                 result = Exports.build(who, view.prefecture.id or 0, req)
     except ExportError as exc:
-        st.error(f"Impossible de préparer ce document : {exc}.")
+        st.error(f"Impossible de préparer ce document : {plain(exc)}.")
         return
     except services.AccessDenied as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     st.session_state[RESULT_KEY] = (req, result)
 
@@ -106,5 +107,5 @@ def download(req: ExportRequest) -> None:
         st.caption("Les choix ont changé : préparez de nouveau le document.")
         return
     file: ExportFile = result
-    st.download_button(f"Télécharger {file.name} ({len(file.data) // 1024 + 1} Ko)", file.data, file.name, file.mime,
+    st.download_button(f"Télécharger {plain(file.name)} ({len(file.data) // 1024 + 1} Ko)", file.data, file.name, file.mime,
                        icon=":material/download:", type="primary", on_click="ignore", key="export_download")

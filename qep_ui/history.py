@@ -9,7 +9,7 @@ import streamlit as st
 from qep_core import services
 from qep_ui.auth import actor
 from qep_ui.state import View
-from qep_ui.widgets import download_table
+from qep_ui.widgets import download_table, plain
 
 
 def _pretty(raw: str) -> str:
@@ -40,7 +40,7 @@ def history_section(view: View) -> None:
     rows = event.selection.rows if event is not None else []
     if rows:
         chosen = frame.iloc[rows[0]]
-        st.subheader(f"{chosen['Quoi']} — {chosen['Objet']}")
+        st.subheader(f"{plain(chosen['Quoi'])} — {plain(chosen['Objet'])}")
         left, right = st.columns(2)
         left.markdown("**Avant**")
         left.code(_pretty(chosen["Avant"]), language="json")

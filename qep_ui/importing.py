@@ -67,7 +67,8 @@ MODULE_LABELS = {"PIL": "Pilotage", "LAB": "Labellisation"}
 # --- shared bits ---------------------------------------------------------------------------------
 
 def flash(kind: str, text: str, issues: Sequence[Issue] = ()) -> None:
-    """A message to show after the rerun that follows a write."""
+    """A message to show after the rerun that follows a write: raw text (it quotes file names, cells
+    and user names); :func:`show_flash` shows it as text."""
     st.session_state.setdefault(FLASH_KEY, []).append({"kind": kind, "text": text, "issues": list(issues)})
 
 
@@ -75,7 +76,7 @@ def show_flash() -> None:
     mapping_ui.show_flash()  # a meaning given to a label of a file below
     for i, message in enumerate(st.session_state.pop(FLASH_KEY, [])):
         show = {"success": st.success, "error": st.error, "warning": st.warning}.get(message["kind"], st.info)
-        show(message["text"])
+        show(plain(message["text"]))
         show_issues(message["issues"], key=f"flash-issues-{i}")
 
 
@@ -84,7 +85,7 @@ def user_name() -> str:
     name typed once ("Votre nom"), kept for the whole session."""
     who = principal()
     if not who.local:
-        st.caption(f"Enregistré au nom de **{who.display_name or who.login}**.")
+        st.caption(f"Enregistré au nom de **{plain(who.display_name or who.login)}**.")
         return who.login
     typed = st.text_input("Votre nom", value=DEFAULT_USER, key=USER_KEY, persist_state="session", max_chars=120,
                           help="Inscrit dans l'historique des imports à côté de chaque lot enregistré.")
@@ -263,12 +264,12 @@ def save_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> None:
     for name, content in files:
         outcome, errors = save_upload(view, name, content)
         if outcome is None:
-            flash("error", f"{plain(name)} : refusé à l'enregistrement, rien n'a été enregistré.", errors)
+            flash("error", f"{name} : refusé à l'enregistrement, rien n'a été enregistré.", errors)
         elif outcome.batch is None:
             already = outcome.plan.already_imported
-            flash("info", f"{plain(name)} : " + already_imported_text(already) if already else plain(outcome.plan.summary()))
+            flash("info", f"{name} : " + already_imported_text(already) if already else outcome.plan.summary())
         else:
-            flash("success", f"Enregistré (lot n° {outcome.batch.id}) — {plain(outcome.plan.summary())}")
+            flash("success", f"Enregistré (lot n° {outcome.batch.id}) — {outcome.plan.summary()}")
     after_write()
     st.rerun()
 
@@ -280,7 +281,7 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
     key = plan.sha256[:16] or file_digest(content)[:16]
     with st.expander(f"{plain(name)} — {state}", expanded=expanded, icon=icon):
         if plan.already_imported is not None:
-            st.info(already_imported_text(plan.already_imported))
+            st.info(plain(already_imported_text(plan.already_imported)))
             return
         if not plan.ok:
             st.error(rejected_text(plan))
@@ -295,7 +296,7 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
         layout = LAYOUT_LABELS.get(plan.layout, plan.layout)
         if plan.layout.startswith("journal:"):
             kind = plan.layout.removeprefix("journal:")
-            layout = f"journal « {kind} » ({LOG_KIND_LABELS.get(kind, kind)}, délais en jours ouvrés)"
+            layout = plain(f"journal « {kind} » ({LOG_KIND_LABELS.get(kind, kind)}, délais en jours ouvrés)")
         st.markdown(f"**Forme détectée :** {layout} · **Période :** {plan.period_text()} · "
                     f"**{plan.rows} valeur(s)** pour {len(plan.indicators)} indicateur(s)")
         if plan.coverage:
@@ -307,7 +308,7 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
                        "(délai encore en cours, non comptés) ; le détail des retards sera consultable depuis la page "
                        "Indicateurs.")
         if plan.new_perimetres:
-            st.info("Nouveaux périmètres créés à l'enregistrement : " + ", ".join(f"« {p} »" for p in plan.new_perimetres))
+            st.info("Nouveaux périmètres créés à l'enregistrement : " + ", ".join(f"« {plain(p)} »" for p in plan.new_perimetres))
         if len(plan.replacements):
             st.warning(f"{len(plan.replacements)} valeur(s) déjà enregistrée(s) seront remplacées "
                        "(l'ancienne valeur reste dans l'historique et revient si le lot est annulé).")
@@ -419,10 +420,10 @@ def history_section(view: View) -> None:
         try:
             restored = undo(view, batch.id)
         except UndoError as exc:
-            st.error(f"Annulation impossible : {exc}.")
+            st.error(f"Annulation impossible : {plain(exc)}.")
             return
         except AccessDenied as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
         flash("success", f"Lot n° {batch.id} annulé : ses valeurs sont retirées, {restored} valeur(s) antérieure(s) "
                          "rétablie(s).")
@@ -608,7 +609,7 @@ def saisie_form(view: View, month: dt.date, perimetre_name: str | None) -> None:
     try:
         grid = services.entry.entry_grid(actor(), view.prefecture.id or 0, month, perimetre_name)
     except AccessDenied as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     perimetre, indicators = grid.perimetre, grid.indicators
     if not indicators:
@@ -616,10 +617,10 @@ def saisie_form(view: View, month: dt.date, perimetre_name: str | None) -> None:
         return
     by_code = {d.code: d for d in indicators}
     original = saisie_grid(indicators, grid.stored)
-    where = "la préfecture dans son ensemble" if perimetre.whole else f"« {perimetre.name} »"
-    st.subheader(f"{month_label_fr(month).capitalize()} — {where}")
+    where = "la préfecture dans son ensemble" if perimetre.whole else f"« {perimetre.name} »"  # raw: flashed too
+    st.subheader(f"{month_label_fr(month).capitalize()} — {plain(where)}")
     if perimetre.is_new:
-        st.info(f"Nouveau périmètre « {perimetre.name} » : il sera créé à l'enregistrement.")
+        st.info(f"Nouveau périmètre « {plain(perimetre.name)} » : il sera créé à l'enregistrement.")
     st.caption("Saisissez les comptes, pas les taux : le tableau de bord calcule les taux et les délais moyens. "
                "Une ligne laissée vide n'est pas enregistrée ; « Valeur enregistrée » montre ce qui l'est déjà.")
     helper = "Numérateur d'un taux, délai moyen (jours) d'un délai moyen, ou valeur d'un nombre ; voir « Compte 1 »."
@@ -646,12 +647,12 @@ def saisie_form(view: View, month: dt.date, perimetre_name: str | None) -> None:
     )
     changes = changed_codes(original, edited, by_code)
     if changes:
-        st.caption(f"{len(changes)} indicateur(s) modifié(s) : " + ", ".join(changes))
+        st.caption(f"{len(changes)} indicateur(s) modifié(s) : " + plain(", ".join(changes)))
     if not st.button("Enregistrer", key="saisie-save", type="primary", icon=":material/save:"):
         return
     rows, problems = saisie_rows(edited, by_code)
     if problems:
-        st.error("Saisie incomplète, rien n'a été enregistré :\n\n" + "\n".join(f"- {p}" for p in problems))
+        st.error("Saisie incomplète, rien n'a été enregistré :\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
         return
     if not rows:
         st.warning("Aucune valeur saisie : rien à enregistrer.")
@@ -663,11 +664,11 @@ def saisie_form(view: View, month: dt.date, perimetre_name: str | None) -> None:
         with st.spinner("Enregistrement…"):
             outcome = services.entry.save_entries(actor(), view.prefecture.id or 0, month, perimetre.name, rows)
     except AccessDenied as exc:
-        st.error(f"Saisie refusée : {exc}")
+        st.error(f"Saisie refusée : {plain(exc)}")
         return
     except ImportRejected as exc:
         st.error(f"Saisie refusée : {len(exc.errors)} erreur(s), rien n'a été enregistré. Corrigez les valeurs "
-                 "ci-dessous puis enregistrez à nouveau.\n\n" + "\n".join(f"- {e.message}" for e in exc.errors[:5]))
+                 "ci-dessous puis enregistrez à nouveau.\n\n" + "\n".join(f"- {plain(e.message)}" for e in exc.errors[:5]))
         st.dataframe(saisie_issues_table(exc.errors, rows, by_code), hide_index=True, width="stretch",
                      key="saisie-errors")
         return

@@ -11,7 +11,7 @@ from qep_core.periods import Period, quarter_period, year_period
 from qep_core.rules import format_value, status_text
 from qep_ui import data
 from qep_ui.state import View
-from qep_ui.widgets import change_text
+from qep_ui.widgets import change_text, plain
 
 Dashboard = services.dashboard
 IndicatorDef = Dashboard.IndicatorDef
@@ -35,8 +35,8 @@ def definition_text(ind: IndicatorDef, engagements: list[Dashboard.Engagement]) 
         factor = " × 1 000" if ind.kind == "per_mille" else ""
         how = f"{counts['numerator'].label.lower()} / {counts['denominator'].label.lower()}{factor}"
     sign = "≥" if ind.direction == ">=" else "≤"
-    return (f"{where} · {Dashboard.KIND_LABELS[ind.kind]} ({how}) · objectif {sign} · suivi {Dashboard.FREQUENCY_LABELS[ind.frequency]} "
-            f"· code {ind.code}")
+    return plain(f"{where} · {Dashboard.KIND_LABELS[ind.kind]} ({how}) · objectif {sign} · suivi {Dashboard.FREQUENCY_LABELS[ind.frequency]} "
+            f"· code {ind.code}")  # a caption: labels typed in Paramètres shown literally
 
 
 def result_summary(result: Dashboard.IndicatorResult) -> tuple[str, str | None, str, str]:

@@ -14,7 +14,7 @@ from qep_ui import importing
 from qep_ui.auth import actor
 from qep_ui.state import View
 from qep_ui.surveys import after_write, refusal_shown, version, who
-from qep_ui.widgets import download_table, show_issues
+from qep_ui.widgets import download_table, plain, show_issues
 
 # What this module speaks, from the service layer (the UI imports nothing else of the core's).
 MYSTERY_CHANNELS = services.mystery.MYSTERY_CHANNELS
@@ -134,7 +134,7 @@ def entry_section(view: View) -> None:
     with st.container(border=True):
         st.markdown(f"**Grille des {MYSTERY_CHANNELS[channel].lower()}** ({len(criteria)} critère(s))")
         for c in criteria:
-            st.markdown(f"- {c.label}")
+            st.markdown(f"- {plain(c.label)}")
         new = st.text_input("Nouveau critère", key=f"mystery-new-criterion-{channel}",
                             placeholder="p. ex. Décroché en moins de 5 sonneries")
         if st.button("Ajouter le critère", key=f"mystery-add-criterion-{channel}", disabled=not new.strip()):
@@ -142,7 +142,7 @@ def entry_section(view: View) -> None:
                 with refusal_shown():
                     services.mystery.add_criterion(actor(), view.prefecture.id or 0, channel, new)
             except MysteryError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 importing.flash("success", f"Critère « {new.strip()} » ajouté.")
                 after_write()
@@ -157,7 +157,7 @@ def entry_section(view: View) -> None:
         target = cols[1].text_input("Service contacté", placeholder="standard, bureau du séjour, boîte fonctionnelle…")
         scores = {}
         for c in criteria:
-            scores[c.id] = st.radio(c.label, options, format_func=RESULT_LABELS.get, horizontal=True,
+            scores[c.id] = st.radio(plain(c.label), options, format_func=RESULT_LABELS.get, horizontal=True,
                                     key=f"mystery-score-{channel}-{c.id}")
         notes = st.text_area("Observations", placeholder="sans nom d'agent ni coordonnées")
         submitted = st.form_submit_button("Enregistrer le contrôle", type="primary", icon=":material/save:")
@@ -167,7 +167,7 @@ def entry_section(view: View) -> None:
                 check_id = services.mystery.add_check(actor(), view.prefecture.id or 0, channel, day, target, scores,
                                                       notes)
         except MysteryError as exc:
-            st.error(f"Contrôle refusé : {exc}.")
+            st.error(f"Contrôle refusé : {plain(exc)}.")
             return
         importing.flash("success", f"Contrôle n° {check_id} enregistré ({MYSTERY_CHANNELS[channel].lower()}, "
                                    f"{day:%d/%m/%Y}).")
@@ -188,15 +188,15 @@ def import_section(view: View) -> None:
     name, content = uploaded.name, uploaded.getvalue()
     plan = services.mystery.analyse_import(actor(), view.prefecture.id or 0, name, content, channel)
     if plan.already_imported is not None:
-        st.info(importing.already_imported_text(plan.already_imported))
+        st.info(plain(importing.already_imported_text(plan.already_imported)))
         return
     if not plan.ok:
         st.error("Grille refusée : rien ne sera enregistré.")
         show_issues(plan.errors, key="mystery-errors")
         return
-    st.markdown(plan.summary())
+    st.markdown(plain(plan.summary()))
     for ch, labels in plan.criteria.items():
-        st.caption(f"{MYSTERY_CHANNELS[ch]} : " + " · ".join(labels))
+        st.caption(f"{MYSTERY_CHANNELS[ch]} : " + plain(" · ".join(labels)))
     if plan.warnings:
         show_issues(plan.warnings, key="mystery-warnings")
     if st.button("Enregistrer les contrôles", key="mystery-save", type="primary", icon=":material/save:"):

@@ -19,7 +19,7 @@ from qep_core.access import AccessDenied
 from qep_core.periods import add_months
 from qep_ui.auth import allowed
 from qep_ui.state import View
-from qep_ui.widgets import show_issues
+from qep_ui.widgets import plain, show_issues
 
 Issue = services.action_plan.Issue
 PilotageError = services.action_plan.PilotageError
@@ -52,8 +52,9 @@ def flash(text: str, kind: str = "success", issues: Sequence[Issue] = ()) -> Non
 
 
 def show_flash() -> None:
+    """The messages kept by :func:`flash`, shown as text: they quote titles, names and file names."""
     for i, (kind, text, issues) in enumerate(st.session_state.pop(FLASH_KEY, [])):
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(text)
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(plain(text))
         show_issues(issues, key=f"pilotage-flash-{i}")
 
 
@@ -70,7 +71,7 @@ def can_edit() -> bool:
 
 def show_errors(exc: Exception | Sequence[str], title: str = "Rien n'a été enregistré :") -> None:
     if isinstance(exc, AccessDenied):
-        st.error(str(exc), icon=":material/block:")
+        st.error(plain(exc), icon=":material/block:")
         return
     if isinstance(exc, PilotageError):
         messages: Sequence[str] = exc.errors
@@ -80,7 +81,7 @@ def show_errors(exc: Exception | Sequence[str], title: str = "Rien n'a été enr
         messages = [str(exc)]
     else:
         messages = exc
-    st.error("\n".join([title, *(f"- {sentence(m)}" for m in messages)]), icon=":material/error:")
+    st.error("\n".join([title, *(f"- {plain(sentence(m))}" for m in messages)]), icon=":material/error:")
 
 
 def saved(*messages: str) -> None:
@@ -101,7 +102,9 @@ def french_date(day: object) -> str:
 
 
 def preview(summary: str, errors: Sequence[Issue], warnings: Sequence[Issue], already: bool, key: str) -> bool:
-    """The analysis of an uploaded file; True when it can be saved."""
+    """The analysis of an uploaded file; True when it can be saved. *summary* names the file and
+    quotes its cells: shown as text."""
+    summary = plain(summary)
     if errors:
         st.error(summary, icon=":material/block:")
         show_issues(list(errors), key=f"{key}-errors")

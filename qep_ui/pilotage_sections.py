@@ -21,6 +21,7 @@ from qep_ui.audits import conformity_badge, remark_line
 from qep_ui.auth import actor
 from qep_ui.pilotage_common import as_of_default, french_date
 from qep_ui.state import View
+from qep_ui.widgets import markdown_cells, plain
 
 dossiers = services.engagements
 Engagement: TypeAlias = services.engagements.Engagement
@@ -47,7 +48,7 @@ def audit_section(view: View, engagement: Engagement, results: list[IndicatorRes
     if audit is None:
         return False
     cols = st.columns([3, 1.4], vertical_alignment="center")
-    cols[0].markdown(f"**Dernier audit : {audit.title}**" + (f" — {audit.auditor}" if audit.auditor else ""))
+    cols[0].markdown(f"**Dernier audit : {plain(audit.title)}**" + (f" — {plain(audit.auditor)}" if audit.auditor else ""))
     with cols[1]:
         conformity_badge(audit.conformity)
     if dossier is not None and dossier.public_only:
@@ -58,10 +59,10 @@ def audit_section(view: View, engagement: Engagement, results: list[IndicatorRes
     for r in audit.remarks:
         answer = ""
         if r.actionable:
-            answer = f" — *{r.action}*" if r.action else " — *sans action*"
+            answer = f" — *{plain(r.action)}*" if r.action else " — *sans action*"
         st.markdown(remark_line(r.kind, r.text) + answer)
     if audit.note:
-        st.caption(f"Note de l'auditeur : {audit.note}")
+        st.caption(f"Note de l'auditeur : {plain(audit.note)}")
     return True
 
 
@@ -80,7 +81,7 @@ def actions_section(view: View, engagement: Engagement, results: list[IndicatorR
         "Échéance": french_date(a.due_date), "Statut": a.status_label + (" — en retard" if a.late else ""),
         "Depuis le": french_date(a.since),
     } for a in actions.rows])
-    st.table(frame.set_index("Réf."))  # a plain table: it wraps its text and prints whole
+    st.table(markdown_cells(frame.set_index("Réf.")))  # a plain table: it wraps its text and prints whole
     return True
 
 
@@ -90,13 +91,13 @@ def trainings_section(view: View, engagement: Engagement, results: list[Indicato
     if dossier is None or trainings is None:
         return False
     total = trainings.total
-    roles = "tous les rôles" if trainings.roles is None else ", ".join(r.label.lower() for r in trainings.by_role)
+    roles = "tous les rôles" if trainings.roles is None else ", ".join(plain(r.label.lower()) for r in trainings.by_role)
     st.markdown(f"**Formations au {dossier.as_of:%d/%m/%Y}** ({roles}) : {total.a_jour} agent(s) à jour sur "
                 f"{total.concerned}, {total.a_former} à former dans leur première année, {total.en_retard} en retard")
     frame = pd.DataFrame([{"Rôle": r.label, "Agents concernés": r.concerned, "À jour": r.a_jour,
                            "À former (1re année)": r.a_former, "En retard": r.en_retard,
                            "Non formés sous tutorat": r.tutored} for r in trainings.by_role])
-    st.table(frame.set_index("Rôle"))
+    st.table(markdown_cells(frame.set_index("Rôle")))
     return True
 
 

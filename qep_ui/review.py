@@ -16,6 +16,7 @@ from qep_core.rules import NON_ATTEINT, format_change, status_text
 from qep_ui.auth import actor
 from qep_ui.importing import flash
 from qep_ui.state import View
+from qep_ui.widgets import plain
 
 Review = services.review
 ReviewLine = Review.ReviewLine
@@ -87,9 +88,9 @@ def status_banner(rv: ReviewView) -> None:
     if r.frozen:
         day = dt.date.fromisoformat(r.meeting_date).strftime("%d/%m/%Y") if r.meeting_date else "?"
         st.success(f"Revue figée : ce sont les chiffres, commentaires et actions présentés au COPIL du {day}"
-                   f"{' (figée par ' + r.frozen_by + ')' if r.frozen_by else ''}.", icon=":material/lock:")
+                   f"{' (figée par ' + plain(r.frozen_by) + ')' if r.frozen_by else ''}.", icon=":material/lock:")
         if rv.changed_note:
-            st.warning(rv.changed_note, icon=":material/sync_problem:")
+            st.warning(plain(rv.changed_note), icon=":material/sync_problem:")
             with st.expander("Valeurs présentées en séance et valeurs d'aujourd'hui"):
                 st.dataframe(pd.DataFrame([{"Indicateur": c.label, "Présenté au COPIL": c.frozen_text,
                                             "Aujourd'hui": c.live_text} for c in rv.changes]), hide_index=True)
@@ -104,7 +105,7 @@ def slips_section(rv: ReviewView) -> None:
     if not slipped:
         st.caption("Aucun indicateur n'a reculé par rapport au même trimestre un an plus tôt.")
     for x in slipped:
-        st.markdown(f"- **{x.label}** : {x.text(x.quarter_value)} — {x.slip_reason}")
+        st.markdown(f"- **{plain(x.label)}** : {plain(x.text(x.quarter_value))} — {plain(x.slip_reason)}")
 
 
 def requirements_section(rv: ReviewView) -> None:
@@ -132,7 +133,7 @@ def breaks_section(rv: ReviewView) -> None:
     if not items:
         st.caption("Aucun mois du trimestre ne s'écarte nettement des 12 mois précédents.")
     for x, b in items:
-        st.markdown(f"- **{x.label}** — {break_text(b, x.unit)}")
+        st.markdown(f"- **{plain(x.label)}** — {plain(break_text(b, x.unit))}")
 
 
 def analysis_section(view: View, rv: ReviewView) -> None:
@@ -172,7 +173,7 @@ def comments_section(view: View, rv: ReviewView, user: str) -> None:
     with st.form("review_comments"):
         texts = {}
         for x in r.lines:
-            texts[x.code] = st.text_area(f"{x.label} — {x.text(x.quarter_value)} ({x.quarter_status})", value=x.comment,
+            texts[x.code] = st.text_area(plain(f"{x.label} — {x.text(x.quarter_value)} ({x.quarter_status})"), value=x.comment,
                                          key=f"comment_{r.year}_{r.quarter}_{x.code}", height=68, max_chars=4000)
         if st.form_submit_button("Enregistrer les commentaires", icon=":material/save:"):
             changed = {code: text for code, text in texts.items()
@@ -192,9 +193,9 @@ def actions_section(view: View, rv: ReviewView) -> None:
         for a in r.actions:
             cols = st.columns([6, 1])
             due = f" · échéance {dt.date.fromisoformat(a.due_date):%d/%m/%Y}" if a.due_date else ""
-            owner = f" · {a.owner}" if a.owner else ""
+            owner = f" · {plain(a.owner)}" if a.owner else ""
             planned = " · :material/checklist: inscrite au plan d'actions" if a.action_id else ""
-            cols[0].markdown(f"- {a.text} — *{labels.get(a.indicator_code or '', 'toute la démarche')}*{owner}{due}"
+            cols[0].markdown(f"- {plain(a.text)} — *{plain(labels.get(a.indicator_code or '', 'toute la démarche'))}*{owner}{due}"
                              f"{planned}")
             if not r.frozen and a.id is not None and view.principal.can("comment") and cols[1].button("Retirer", key=f"del_action_{a.id}",
                                                                     icon=":material/delete:"):

@@ -24,6 +24,7 @@ from qep_core import services
 from qep_ui import data
 from qep_ui.auth import actor
 from qep_ui.state import View
+from qep_ui.widgets import plain
 
 settings = services.settings
 FREQUENCY_LABELS, KIND_LABELS, KINDS = settings.FREQUENCY_LABELS, settings.KIND_LABELS, settings.KINDS
@@ -50,7 +51,7 @@ def error_messages(exc: Exception) -> list[str]:
 
 
 def show_errors(messages: Sequence[str], title: str = "Rien n'a été enregistré :") -> None:
-    st.error("\n".join([title, *(f"- {m}" for m in messages)]), icon=":material/error:")
+    st.error("\n".join([title, *(f"- {plain(m)}" for m in messages)]), icon=":material/error:")
 
 
 def flash(*messages: str) -> None:
@@ -60,7 +61,7 @@ def flash(*messages: str) -> None:
 
 def show_flash() -> None:
     for message in st.session_state.pop(FLASH_KEY, []):
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")
 
 
 def _callback_errors(form: str, exc: Exception) -> None:

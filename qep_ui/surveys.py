@@ -25,7 +25,7 @@ from qep_core.frenchforms import format_number_fr, normalize
 from qep_ui import importing
 from qep_ui.auth import actor
 from qep_ui.state import View, publish, remember_choice
-from qep_ui.widgets import download_table, show_issues
+from qep_ui.widgets import download_table, plain, show_issues
 
 # What this module speaks, from the service layer (the UI imports nothing else of the core's).
 CATEGORICAL_TYPES = services.surveys.CATEGORICAL_TYPES
@@ -132,7 +132,7 @@ def refusal_shown() -> Iterator[None]:
     try:
         yield
     except services.AccessDenied as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
 
 
@@ -191,8 +191,8 @@ def rate_caption(res: SurveyResults, q_stats: QuestionStats, comparison_text: st
                  previous: QuestionStats | None) -> str:
     s = q_stats.scale
     assert s is not None
-    what = "de « oui »" if _is_yes_no(s) else f"de satisfaits ({s.scale.positive_text})"
-    left = ", ".join(f"{n} {label}" for label, n in s.excluded_detail.items())
+    what = "de « oui »" if _is_yes_no(s) else f"de satisfaits ({plain(s.scale.positive_text)})"
+    left = plain(", ".join(f"{n} {label}" for label, n in s.excluded_detail.items()))
     parts = [f"**{rate_text(s)}** {what} — intervalle de confiance à 95 % (Wilson) ; "
              f"{s.satisfied} sur {s.expressed} réponses exprimées" + (f" ; exclues : {left}" if left else "")]
     if comparison_text and res.previous is not None and previous is not None and previous.scale is not None:
@@ -209,8 +209,8 @@ def question_block(res: SurveyResults, position: int) -> None:
     title = f"Q{position + 1} · {q.info.text}"
     with st.container(border=True):
         star = " · ★ question de satisfaction générale" if q.is_overall else ""
-        st.markdown(f"**{title}**")
-        st.caption(f"{q.info.type_label}{' (corrigé)' if q.info.corrected else ''} · colonne {q.info.column} · "
+        st.markdown(f"**{plain(title)}**")
+        st.caption(f"{q.info.type_label}{' (corrigé)' if q.info.corrected else ''} · colonne {plain(q.info.column)} · "
                    f"{stats.answers} réponse(s) sur {stats.respondents}{star}")
         key = f"q{res.survey.id}-{position}"
         if stats.scale is not None:
@@ -248,7 +248,7 @@ def overview(view: View, res: SurveyResults) -> None:
     overall = res.overall
     period = (f"du {info.period_start:%d/%m/%Y} au {info.period_end:%d/%m/%Y}" if info.period_source == "dates"
               else f"année {info.year} (indiquée à l'import)")
-    st.markdown(f"**{info.channel_label}** · {period}")
+    st.markdown(f"**{plain(info.channel_label)}** · {period}")
     cols = st.columns(4)
     cols[0].metric("Répondants", format_number_fr(info.respondents, 0))
     if overall is not None and overall.stats.scale is not None:
@@ -272,11 +272,11 @@ def overview(view: View, res: SurveyResults) -> None:
     else:
         cols[1].metric("Satisfaction générale", "–", help="Choisissez la question de satisfaction générale dans "
                                                          "l'onglet « Questions ».")
-    feeds = (f"La question de satisfaction générale alimente l'indicateur **{res.indicator_code}**."
+    feeds = (f"La question de satisfaction générale alimente l'indicateur **{plain(res.indicator_code)}**."
              if res.indicator_code else "Cette enquête n'alimente aucun indicateur du tableau de bord.")
-    st.caption(f"{info.title} · fichier « {info.file_name} » · {feeds}")
+    st.caption(f"{plain(info.title)} · fichier « {plain(info.file_name)} » · {feeds}")
     if res.indicator_code:
-        st.page_link("pages/indicateurs.py", label=f"Voir l'indicateur {res.indicator_code}",
+        st.page_link("pages/indicateurs.py", label=f"Voir l'indicateur {plain(res.indicator_code)}",
                      query_params={"ind": res.indicator_code, "annee": str(info.year)}, icon=":material/monitoring:")
     if res.previous is not None:
         st.caption(f"Comparaison avec l'enquête {res.previous.year} du même canal ({res.previous.respondents} "
@@ -363,7 +363,7 @@ def comments_section(view: View, info: SurveyInfo) -> None:
     shown = services.surveys.search_comments(frame, query, themes, question_id)
     counts = services.surveys.theme_counts(frame)
     st.caption(f"{len(shown)} commentaire(s) sur {len(frame)}" + (
-        " · thèmes : " + ", ".join(f"{t} ({n})" for t, n in counts.itertuples(index=False)) if len(counts) else ""))
+        " · thèmes : " + plain(", ".join(f"{t} ({n})" for t, n in counts.itertuples(index=False))) if len(counts) else ""))
     editor_frame = shown[["Ligne", "Date", "Commentaire", "Thèmes"]].copy()
     if len(questions) > 1:
         editor_frame.insert(0, "Question", shown["Question"])
@@ -479,7 +479,7 @@ def overall_section(view: View, res: SurveyResults) -> None:
                 change = services.surveys.set_overall_question(actor(), view.prefecture.id or 0, res.survey.id,
                                                                question, indicator)
         except SurveyError as exc:
-            st.error(f"Choix refusé : {exc}.")
+            st.error(f"Choix refusé : {plain(exc)}.")
             return
         importing.flash("success" if change.batch else "info", change.message[:1].upper() + change.message[1:] + (
             " L'historique de la page Import permet d'annuler ce lot." if change.batch else ""))
@@ -491,14 +491,14 @@ def undo_section(view: View, info: SurveyInfo) -> None:
     with st.expander("Retirer cette enquête"):
         st.markdown("Annule l'import du fichier (et les changements de question générale) : les valeurs qu'il avait "
                     "remplacées dans le tableau de bord sont rétablies, les réponses et thèmes sont supprimés.")
-        confirmed = st.checkbox(f"Je confirme le retrait de l'enquête « {info.title} » ({info.year})",
+        confirmed = st.checkbox(f"Je confirme le retrait de l'enquête « {plain(info.title)} » ({info.year})",
                                 key=f"undo-confirm-{info.id}")
         if st.button("Retirer l'enquête", key=f"undo-{info.id}", disabled=not confirmed, icon=":material/delete:"):
             try:
                 with refusal_shown():
                     restored = services.surveys.undo_survey(actor(), view.prefecture.id or 0, info.id)
             except (UndoError, SurveyError) as exc:
-                st.error(f"Retrait impossible : {exc}.")
+                st.error(f"Retrait impossible : {plain(exc)}.")
                 return
             importing.flash("success", f"Enquête retirée ; {restored} valeur(s) antérieure(s) rétablie(s).")
             st.session_state[NEXT_SURVEY_KEY] = None
@@ -539,7 +539,7 @@ def import_section(view: View) -> None:
         show_issues(base.errors, key="survey-upload-errors")
         return
     if base.already_imported is not None:
-        st.info(importing.already_imported_text(base.already_imported))
+        st.info(plain(importing.already_imported_text(base.already_imported)))
         return
     cols = st.columns(3)
     channels = list(SURVEY_CHANNELS)
@@ -602,20 +602,20 @@ def show_survey_plan(view: View, name: str, content: bytes, plan: SurveyPlan, ch
         return
     table = plan.table
     assert table is not None
-    st.markdown(f"**{table.title}** · {plan.respondents} répondant(s) · {len(plan.questions)} question(s) · "
-                f"{plan.period_text()} (année {plan.year}) · feuille « {table.sheet} », en-tête ligne {table.header_row}")
+    st.markdown(f"**{plain(table.title)}** · {plan.respondents} répondant(s) · {len(plan.questions)} question(s) · "
+                f"{plan.period_text()} (année {plan.year}) · feuille « {plain(table.sheet)} », en-tête ligne {table.header_row}")
     meta = [c for c in table.columns if c.role != "question"]
     if meta:
-        st.caption("Colonnes mises à part : " + " ; ".join(f"{c.header} ({ROLE_LABELS[c.role]})" for c in meta))
+        st.caption("Colonnes mises à part : " + plain(" ; ".join(f"{c.header} ({ROLE_LABELS[c.role]})" for c in meta)))
     if plan.overall_stats is not None and plan.overall_position is not None:
         st.markdown(f"Satisfaction générale : **{rate_text(plan.overall_stats)}** "
                     f"({plan.overall_stats.satisfied} / {plan.overall_stats.expressed} réponses exprimées)")
     if plan.feed is not None and len(plan.feed.drafts):
-        st.caption(f"{len(plan.feed.drafts)} valeur(s) de {plan.indicator_code} seront enregistrées"
+        st.caption(f"{len(plan.feed.drafts)} valeur(s) de {plain(plan.indicator_code)} seront enregistrées"
                    + (f", dont {len(plan.feed.replacements)} en remplacement de valeurs existantes (gardées dans "
                       "l'historique)" if len(plan.feed.replacements) else "") + ".")
     if plan.replaces:
-        st.warning("Cette enquête remplacera " + ", ".join(f"« {s.title} » ({s.year}, {period_text(s.period_start, s.period_end)})"
+        st.warning("Cette enquête remplacera " + ", ".join(f"« {plain(s.title)} » ({s.year}, {period_text(s.period_start, s.period_end)})"
                                                            for s in plan.replaces)
                    + " : même canal, périodes qui se recouvrent. Annuler l'import rétablira l'ancienne.")
     st.dataframe(plan_questions_table(plan), hide_index=True, width="stretch", key="survey-plan-questions")

@@ -42,14 +42,27 @@ class Issue(Protocol):
     @property
     def message(self) -> str: ...
 
-_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`*_"})
+_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\[]!$~|<>#`*_&"})
 
 
 def plain(text: object) -> str:
     """*text* from a file or a user, shown literally where Streamlit renders Markdown (messages,
     labels): no image fetched from elsewhere (``![](https://…)`` in a file name or a cell would make
-    every reader's browser call that address), no link, no LaTeX. Never ``unsafe_allow_html``."""
+    every reader's browser call that address), no link, no LaTeX, no HTML tag or entity (``&lt;``
+    stays as typed). Never ``unsafe_allow_html``."""
     return str(text).translate(_MARKDOWN_ACTIVE)
+
+
+def markdown_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """*frame* for ``st.table``, whose cells, index and headers are Markdown (unlike ``st.dataframe``,
+    whose cells are text and must stay unescaped): every text passed through :func:`plain`."""
+    def text(value: object) -> object:
+        return plain(value) if isinstance(value, str) else value
+
+    out = frame.map(text)
+    out.index = out.index.map(text)
+    out.columns = out.columns.map(text)
+    return out
 
 
 def status_badge(status: str) -> None:
@@ -71,11 +84,11 @@ def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_pag
     with st.container(border=True):
         chart = [v for v in (spark or []) if v is not None]
         st.metric(
-            ind.label, format_value(result.value, ind.unit), delta=change_text(result),
+            plain(ind.label), format_value(result.value, ind.unit), delta=change_text(result),
             delta_color="normal" if ind.direction == Direction.HIGHER_IS_BETTER else "inverse",
             delta_description="vs N-1" if result.change is not None else None,
             chart_data=chart if len(chart) >= 2 else None, chart_type="line", border=False,
-            help=f"{ind.code} — cible {format_target(result)}" + (
+            help=f"{plain(ind.code)} — cible {format_target(result)}" + (
                 f" ; {format_value(result.numerator, '')} / {format_value(result.denominator, '')}"
                 if result.denominator is not None and ind.kind not in (IndicatorKind.MEAN_DELAY, IndicatorKind.COUNT) else ""),
         )

@@ -21,6 +21,7 @@ from qep_core.periods import year_period
 from qep_core.prefectures import perimetres_of
 from qep_core.referentiel import engagements_for
 from qep_core.settings import add_perimetre
+from qep_ui.widgets import plain
 from tests.conftest import make_workbook
 from tests.seed_tables import EMAIL_MONTHLY, titled
 
@@ -146,7 +147,7 @@ def test_changing_a_target_in_the_grid_changes_the_status(app_db, engine):
     at.session_state[grid.key] = {"edited_rows": {row: {"target": 95.0, "alert": 91.0}}, "added_rows": [],
                                   "deleted_rows": []}
     submit(at, "Enregistrer les cibles 2022")
-    assert "COURRIEL_5J" in at.success[0].value
+    assert plain("COURRIEL_5J") in at.success[0].value  # shown as text: "_" escaped for Markdown
     with session_scope(engine) as s:
         after = compute_indicator(s, pid, "COURRIEL_5J", year_period(2022))
         rows = s.exec(select(Target).where(Target.prefecture_id == pid)).all()
@@ -166,7 +167,7 @@ def test_an_invalid_target_is_refused_and_nothing_is_written(app_db, engine):
                         codes.index("COURRIEL_5J"): {"target": 90.0, "alert": 95.0}},
         "added_rows": [], "deleted_rows": []}
     submit(at, "Enregistrer les cibles 2022")
-    assert "COURRIEL_5J : pour un indicateur « ≥ »" in at.error[0].value
+    assert plain("COURRIEL_5J : pour un indicateur « ≥ »") in at.error[0].value
     with session_scope(engine) as s:
         assert s.exec(select(Target)).all() == []
 
@@ -213,7 +214,7 @@ def test_adding_an_own_indicator_and_an_engagement(app_db, engine):
     at.text_input(key=f"ind_count2_{pid}").input("Usagers reçus")
     at.number_input(key=f"ind_target_{pid}").set_value(85.0)
     submit(at, "Ajouter l'indicateur")
-    assert "ACCUEIL_ATTENTE_20MIN" in at.success[0].value
+    assert plain("ACCUEIL_ATTENTE_20MIN") in at.success[0].value
     own = next(d for d in at.dataframe if d.editing_mode == "read_only" and "Comptes" in d.value.columns)
     assert "ACCUEIL_ATTENTE_20MIN" in list(own.value["Code"])
     assert "ACCUEIL_ATTENTE_20MIN" in list(editor(at, f"cibles-{pid}-").value["code"])

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlmodel import Session
 
-from qep_core.exports.bilan import TEMPLATES, environment, html_to_pdf
+from qep_core.exports.bilan import environment
 from qep_core.exports.content import PUBLIC, DocumentContent, IndicatorFigure, build_content
+from qep_core.exports.pdf import TEMPLATES, html_to_pdf
 from qep_core.periods import Period, quarter_period, year_period
 from qep_core.rules.formatting import format_value
 

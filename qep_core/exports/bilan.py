@@ -16,17 +16,16 @@ HTML is one self-contained file and the PDF keeps them as vectors.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from markupsafe import Markup, escape
 
 from qep_core.exports.content import OPTIONAL_PROVIDERS, DocumentContent, IndicatorFigure
+from qep_core.exports.pdf import TEMPLATES, html_to_pdf
 from qep_core.frenchforms import MONTH_NAMES_FR, format_number_fr
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import IndicatorKind
 from qep_core.rules.status import RATED_STATUSES, STATUS_SYMBOL, style_of
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 BLUE, GREY, INK = "#5C68E5", "#B1B1B1", "#161616"
 
 
@@ -109,13 +108,6 @@ def render_bilan_html(content: DocumentContent) -> str:
         status_class=status_class, counts_text=counts_text, share=share, fmt=format_value,
         bars=lambda f: svg_bars(f, str(year), str(year - 1)),
     )
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Lay out *html* as a PDF (WeasyPrint: HTML and CSS paged media, fonts through Pango)."""
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
 
 
 def render_bilan_pdf(content: DocumentContent) -> bytes:

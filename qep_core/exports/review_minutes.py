@@ -14,7 +14,8 @@ import datetime as dt
 
 from markupsafe import Markup
 
-from qep_core.exports.bilan import TEMPLATES, environment, html_to_pdf, status_class
+from qep_core.exports.bilan import environment, status_class
+from qep_core.exports.pdf import TEMPLATES, html_to_pdf
 from qep_core.models import local_time
 from qep_core.review.workflow import Minutes, ytd_label
 from qep_core.rules.status import STATUS_SYMBOL

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from qep_core.charts import BLUE, DARK_BLUE, FONT, GREEN, NEUTRAL, RED, YELLOW
+from qep_core.charts import BLUE, DARK_BLUE, FONT, GREEN, NEUTRAL, RED, YELLOW, chart_text
 from qep_core.pilotage.actions import Completion, format_rate
 from qep_core.pilotage.trainings import RoleCounts
 
@@ -29,7 +29,7 @@ COMPLIANCE_BARS = [
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}}, barmode="stack",
+        title={"text": chart_text(title), "x": 0, "xanchor": "left", "font": {"size": 17}}, barmode="stack",
         separators=", ", font={"family": FONT, "size": 14, "color": "#161616"}, plot_bgcolor="white",
         paper_bgcolor="white", height=height, margin={"l": 10, "r": 30, "t": 50, "b": 40},
         legend={"orientation": "h", "yanchor": "top", "y": -0.16, "xanchor": "left", "x": 0, "traceorder": "normal",
@@ -45,7 +45,7 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
 def _stacked_bars(labels: list[str], rows: Sequence[object], bars: list[tuple[str, str, str, str]],
                   end_texts: list[str], title: str, x_title: str) -> go.Figure:
     fig = go.Figure()
-    labels = labels[::-1]  # first row at the top
+    labels = [chart_text(label) for label in labels[::-1]]  # first row at the top
     rows = list(rows)[::-1]
     totals = [sum(getattr(r, a) for a, *_ in bars) for r in rows]
     for attr, name, colour, pattern in bars:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from qep_core.charts import BLUE, FONT, GREEN, RED, YELLOW
+from qep_core.charts import BLUE, FONT, GREEN, RED, YELLOW, chart_text
 from qep_core.frenchforms import format_number_fr
 from qep_core.surveys.channels import MYSTERY_CHANNELS
 from qep_core.surveys.mystery import ChannelResult, CriterionResult
@@ -77,9 +77,15 @@ def left_out_text(stats: ScaleStats) -> str:
     return f", {stats.excluded} exclue(s)"
 
 
+def _template_text(text: str) -> str:
+    """*text* inside a hover template: escaped, and any ``%{`` in it broken by a zero-width space
+    (Plotly would read it as a field to fill in)."""
+    return chart_text(text).replace("%{", "%\u200b{")
+
+
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        title={"text": chart_text(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
         separators=", ", font={"family": FONT, "size": 13, "color": DARK_TEXT},
         plot_bgcolor="white", paper_bgcolor="white", height=height,
         margin={"l": 10, "r": 20, "t": 80 if title else 40, "b": 30}, hoverlabel={"font": {"family": FONT}},
@@ -88,7 +94,8 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
 
 
 def wrap(text: str, width: int = 90) -> str:
-    """Break a long question into lines for a chart title (plotly does not wrap)."""
+    """Break a long question into lines for a chart title (plotly does not wrap); plain text, the
+    lines joined by ``\n`` (the chart builders escape it and turn ``\n`` into ``<br>``)."""
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:
@@ -98,7 +105,7 @@ def wrap(text: str, width: int = 90) -> str:
             line = f"{line} {word}".strip()
     if line:
         lines.append(line)
-    return "<br>".join(lines[:3]) + ("…" if len(lines) > 3 else "")
+    return "\n".join(lines[:3]) + ("…" if len(lines) > 3 else "")
 
 
 def scale_chart(title: str, rows: Sequence[tuple[str, ScaleStats]], rate_label: str = "satisfaits") -> go.Figure:
@@ -108,19 +115,19 @@ def scale_chart(title: str, rows: Sequence[tuple[str, ScaleStats]], rate_label: 
         raise ValueError("aucune ligne à tracer")
     scale = rows[0][1].scale
     colours = scale_colours(len(scale.levels))
-    labels = [f"{name} · n = {stats.expressed}{left_out_text(stats)}" for name, stats in rows]
+    labels = [chart_text(f"{name} · n = {stats.expressed}{left_out_text(stats)}") for name, stats in rows]
     fig = go.Figure()
     for i, level in enumerate(scale.levels):
         shares = [100 * s.counts[i] / s.expressed if s.expressed else 0 for _, s in rows]
         counts = [s.counts[i] for _, s in rows]
         fig.add_bar(
-            y=labels, x=shares, orientation="h", name=level, marker={"color": colours[i],
+            y=labels, x=shares, orientation="h", name=chart_text(level), marker={"color": colours[i],
                                                                     "line": {"color": "white", "width": 1}},
             text=[f"{format_number_fr(v, 0)} %" if v >= MIN_SEGMENT_TEXT else "" for v in shares],
             textposition="inside", insidetextanchor="middle", textangle=0,
             textfont={"color": text_colour(colours[i]), "size": 13},
             customdata=list(zip(counts, [pct(v) for v in shares], strict=True)),
-            hovertemplate=f"{level} : %{{customdata[0]}} réponse(s) (%{{customdata[1]}})<extra>%{{y}}</extra>",
+            hovertemplate=f"{_template_text(level)} : %{{customdata[0]}} réponse(s) (%{{customdata[1]}})<extra>%{{y}}</extra>",
         )
     for label, (_, stats) in zip(labels, rows, strict=True):
         fig.add_annotation(x=101, y=label, xref="x", yref="y", xanchor="left", showarrow=False,
@@ -131,7 +138,7 @@ def scale_chart(title: str, rows: Sequence[tuple[str, ScaleStats]], rate_label: 
     fig.update_xaxes(range=[0, 128], tickvals=[0, 25, 50, 75, 100], ticktext=["0 %", "25 %", "50 %", "75 %", "100 %"],
                      showgrid=True, gridcolor="#E5E5E5", zeroline=False)
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 13})
-    height = (130 if title else 95) + 46 * len(rows) + (18 * title.count("<br>"))
+    height = (130 if title else 95) + 46 * len(rows) + (18 * title.count("\n"))
     return _layout(fig, title, height)
 
 
@@ -142,7 +149,7 @@ def choice_chart(title: str, distribution: Sequence[tuple[str, int]], base: int,
     rest = distribution[limit:]
     if rest:
         shown.append((f"Autres ({len(rest)})", sum(n for _, n in rest)))
-    labels = [label if len(label) <= 60 else label[:57] + "…" for label, _ in shown]
+    labels = [chart_text(label if len(label) <= 60 else label[:57] + "…") for label, _ in shown]
     counts = [n for _, n in shown]
     shares = [100 * n / base if base else 0 for n in counts]
     fig = go.Figure(go.Bar(
@@ -156,14 +163,14 @@ def choice_chart(title: str, distribution: Sequence[tuple[str, int]], base: int,
                      title_text=f"part des {base} {base_label}")
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 13})
     fig.update_layout(showlegend=False, bargap=0.3)
-    fig = _layout(fig, title, (90 if title else 50) + 36 * len(shown) + 18 * title.count("<br>"))
+    fig = _layout(fig, title, (90 if title else 50) + 36 * len(shown) + 18 * title.count("\n"))
     if not title:
         fig.update_layout(margin={"t": 15})
     return fig
 
 
 def number_chart(title: str, distribution: Sequence[tuple[str, int]]) -> go.Figure:
-    fig = go.Figure(go.Bar(x=[label for label, _ in distribution], y=[n for _, n in distribution],
+    fig = go.Figure(go.Bar(x=[chart_text(label) for label, _ in distribution], y=[n for _, n in distribution],
                            marker={"color": BLUE}, text=[n for _, n in distribution], textposition="outside",
                            cliponaxis=False, hovertemplate="%{x} : %{y}<extra></extra>"))
     fig.update_xaxes(type="category")
@@ -175,7 +182,7 @@ def number_chart(title: str, distribution: Sequence[tuple[str, int]]) -> go.Figu
 def mystery_criteria_chart(title: str, results: Sequence[CriterionResult]) -> go.Figure:
     """One bar per criterion: share of checks that met it (n.a. left out), with its 95 % interval."""
     data = [r for r in results if r.scored]
-    labels = [r.criterion if len(r.criterion) <= 60 else r.criterion[:57] + "…" for r in data]
+    labels = [chart_text(r.criterion if len(r.criterion) <= 60 else r.criterion[:57] + "…") for r in data]
     rates = [r.rate or 0.0 for r in data]
     lows = [r.rate - r.ci[0] if r.ci and r.rate is not None else 0 for r in data]
     highs = [r.ci[1] - r.rate if r.ci and r.rate is not None else 0 for r in data]
