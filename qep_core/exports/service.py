@@ -13,8 +13,8 @@ from qep_core.db import session_scope
 from qep_core.exports.affiche import affiche_content, render_affiche_pdf
 from qep_core.exports.bilan import render_bilan_html
 from qep_core.exports.content import CLU, COPIL, DEFAULT_MIN_VOLUME, PUBLIC, build_content
-from qep_core.exports.review_minutes import render_minutes_html
 from qep_core.exports.pdf import html_to_pdf
+from qep_core.exports.review_minutes import render_minutes_html
 from qep_core.exports.sp_plus import last_update, sp_plus_rows, to_csv, to_xlsx
 from qep_core.exports.xlsx_export import build_workbook
 from qep_core.models import Prefecture
