@@ -453,7 +453,7 @@ def template_section(view: View) -> None:
 
 # --- typed entry ("Saisie") ----------------------------------------------------------------------
 
-GRID_COLUMNS = ["Module", "Code", "Indicateur", "Compte 1", "Saisie 1", "Compte 2", "Saisie 2", "Valeur enregistrée"]
+GRID_COLUMNS = ["Code", "Saisie 1", "Saisie 2", "Valeur enregistrée"]  # what is stored, as the boxes show it
 
 
 def month_options(view: View, today: dt.date | None = None) -> list[dt.date]:
@@ -496,14 +496,56 @@ def _spec_label(ind: IndicatorDef, role: str) -> str:
     return spec.label if spec is not None else ROLE_LABELS[role].capitalize()
 
 
-def count_labels(ind: IndicatorDef) -> tuple[str, str]:
-    """What goes in the two entry columns for this indicator."""
+def _by_module(indicators: Sequence[IndicatorDef]) -> list[tuple[str, list[IndicatorDef]]]:
+    groups: dict[str, list[IndicatorDef]] = {}
+    for ind in indicators:
+        groups.setdefault(module_label(ind.module_code), []).append(ind)
+    return list(groups.items())
+
+
+def entry_labels(ind: IndicatorDef) -> list[tuple[str, str]]:
+    """Each count the indicator is made of, asked for by its own name (« Appels aboutis »), with
+    the part it plays as help: one box for a count, two for a rate or a mean delay."""
     if ind.kind == "count":
-        return f"Valeur : {_spec_label(ind, 'value')}", "— (non utilisé)"
+        return [(_spec_label(ind, "value"), "Le nombre du mois.")]
     if ind.kind == "mean_delay":
-        return (f"Délai moyen en jours : {_spec_label(ind, 'value')}",
-                f"Effectif : {_spec_label(ind, 'count')}")
-    return f"Numérateur : {_spec_label(ind, 'numerator')}", f"Dénominateur : {_spec_label(ind, 'denominator')}"
+        return [(f"{_spec_label(ind, 'value')} (jours)", "Le délai moyen du mois, en jours ouvrés."),
+                (_spec_label(ind, "count"), "Le nombre de réponses sur lequel porte ce délai moyen.")]
+    return [(_spec_label(ind, "numerator"), "Le numérateur du taux (ce qui est compté dans le délai, abouti…)."),
+            (_spec_label(ind, "denominator"), "Le dénominateur du taux (tout ce qui a été reçu, traité…).")]
+
+
+def _field_key(key: str, code: str, part: int) -> str:
+    return f"{key}-{code}-{part}"
+
+
+def entry_fields(ind: IndicatorDef, stored: pd.Series, key: str) -> None:
+    """One indicator's boxes, its full label above them and what is stored beside."""
+    with st.container(border=True):
+        cols = st.columns([5, 2, 2])
+        cols[0].markdown(f"{plain(ind.label)}  \n:gray[{plain(ind.code)} · enregistré : "
+                         f"{plain(stored['Valeur enregistrée'])}]")
+        for part, (label, help_text) in enumerate(entry_labels(ind), start=1):
+            value = None if pd.isna(stored[f"Saisie {part}"]) else float(stored[f"Saisie {part}"])
+            delay = ind.kind == "mean_delay" and part == 1  # a mean delay has decimals; counts are whole
+            decimal = delay or (value is not None and not value.is_integer())  # Streamlit wants one number type
+            cols[part].number_input(
+                plain(label), min_value=0.0 if decimal else 0,
+                value=value if decimal or value is None else int(value), step=0.1 if delay else 1.0 if decimal else 1,
+                format="%.1f" if delay else None, key=_field_key(key, ind.code, part), help=help_text,
+                placeholder="–")
+
+
+def typed_grid(original: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The grid with what the boxes hold (as the form last sent them)."""
+    edited = original.copy()
+    for i, code in enumerate(original["Code"]):
+        for part in (1, 2):
+            field = _field_key(key, str(code), part)
+            if field in st.session_state:
+                value = st.session_state[field]
+                edited.loc[edited.index[i], f"Saisie {part}"] = math.nan if value is None else float(value)
+    return edited
 
 
 def entry_values(ind: IndicatorDef, numerator: float, denominator: float | None) -> tuple[float, float]:
@@ -522,12 +564,10 @@ def entry_values(ind: IndicatorDef, numerator: float, denominator: float | None)
 def saisie_grid(indicators: Sequence[IndicatorDef], stored: dict[str, tuple[float, float | None]]) -> pd.DataFrame:
     records = []
     for ind in indicators:
-        first, second = count_labels(ind)
         num, den = stored.get(ind.code, (None, None))
         one, two = entry_values(ind, num, den) if num is not None else (math.nan, math.nan)
         value = value_from_counts(ind, num, den) if num is not None else None
-        records.append((module_label(ind.module_code), ind.code, ind.label, first, one, second, two,
-                        format_value(value, ind.unit)))
+        records.append((ind.code, one, two, format_value(value, ind.unit)))
     frame = pd.DataFrame.from_records(records, columns=GRID_COLUMNS)
     return frame.astype({"Saisie 1": float, "Saisie 2": float})
 
@@ -622,33 +662,17 @@ def saisie_form(view: View, month: dt.date, perimetre_name: str | None) -> None:
     if perimetre.is_new:
         st.info(f"Nouveau périmètre « {plain(perimetre.name)} » : il sera créé à l'enregistrement.")
     st.caption("Saisissez les comptes, pas les taux : le tableau de bord calcule les taux et les délais moyens. "
-               "Une ligne laissée vide n'est pas enregistrée ; « Valeur enregistrée » montre ce qui l'est déjà.")
-    helper = "Numérateur d'un taux, délai moyen (jours) d'un délai moyen, ou valeur d'un nombre ; voir « Compte 1 »."
-    edited = st.data_editor(
-        original, key=grid_key(view.prefecture.code, month, perimetre), hide_index=True, num_rows="fixed",
-        width="stretch", height="content", placeholder="",
-        disabled=[c for c in GRID_COLUMNS if not c.startswith("Saisie")],
-        # the two input columns next to the indicator, so they are on screen at 1 280 px
-        column_order=["Code", "Indicateur", "Saisie 1", "Saisie 2", "Valeur enregistrée", "Compte 1", "Compte 2",
-                      "Module"],
-        column_config={
-            "Code": st.column_config.TextColumn(width=150, pinned=True),
-            "Indicateur": st.column_config.TextColumn(width=200),
-            "Compte 1": st.column_config.TextColumn(width=180, help="Ce qu'il faut saisir dans « Saisie 1 »."),
-            "Saisie 1": st.column_config.NumberColumn(width=90, min_value=0, format="localized", help=helper),
-            "Compte 2": st.column_config.TextColumn(width=180, help="Ce qu'il faut saisir dans « Saisie 2 »."),
-            "Saisie 2": st.column_config.NumberColumn(
-                width=90, min_value=0, format="localized",
-                help="Dénominateur d'un taux, ou effectif (nombre de réponses) d'un délai moyen ; voir « Compte 2 »."),
-            "Valeur enregistrée": st.column_config.TextColumn(
-                width=110, help="Valeur actuellement enregistrée pour ce mois et ce périmètre."),
-            "Module": st.column_config.TextColumn(width=90),
-        },
-    )
+               "Un indicateur laissé vide n'est pas enregistré ; « enregistré » montre ce qui l'est déjà.")
+    key = grid_key(view.prefecture.code, month, perimetre)
+    with st.form(f"{key}-form", border=False, enter_to_submit=False):
+        for module, group in _by_module(indicators):
+            st.markdown(f"**{plain(module)}**")
+            for ind in group:
+                entry_fields(ind, original.loc[original["Code"] == ind.code].iloc[0], key)
+        submitted = st.form_submit_button("Enregistrer", key="saisie-save", type="primary", icon=":material/save:")
+    edited = typed_grid(original, key)
     changes = changed_codes(original, edited, by_code)
-    if changes:
-        st.caption(f"{len(changes)} indicateur(s) modifié(s) : " + plain(", ".join(changes)))
-    if not st.button("Enregistrer", key="saisie-save", type="primary", icon=":material/save:"):
+    if not submitted:
         return
     rows, problems = saisie_rows(edited, by_code)
     if problems:

@@ -245,14 +245,20 @@ def open_saisie(month: dt.date | None = dt.date(2022, 5, 1)) -> AppTest:
     return at
 
 
-def edit_grid(at: AppTest, edits: dict[int, dict[str, float | None]]) -> None:
-    key = at.data_editor[0].key
-    at.session_state[key] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+def field(at: AppTest, code: str, part: int):  # type: ignore[no-untyped-def]
+    """The entry box of one count of an indicator (1: numerator, mean or value; 2: denominator or answers)."""
+    [box] = [n for n in at.number_input if n.key and n.key.endswith(f"-{code}-{part}")]
+    return box
 
 
-def grid_row(at: AppTest, code: str) -> int:
-    codes = list(at.data_editor[0].value["Code"])
-    return codes.index(code)
+def edit_grid(at: AppTest, edits: dict[str, dict[int, float | None]]) -> None:
+    for code, parts in edits.items():
+        for part, value in parts.items():
+            field(at, code, part).set_value(value)
+
+
+def entry_codes(at: AppTest) -> list[str]:
+    return list(dict.fromkeys(n.key.rsplit("-", 2)[1] for n in at.number_input if n.key and n.key.startswith("saisie")))
 
 
 def test_saisie_grid_shows_the_monthly_indicators_with_stored_counts(app_db, engine):
@@ -260,30 +266,27 @@ def test_saisie_grid_shows_the_monthly_indicators_with_stored_counts(app_db, eng
     assert [s.value for s in at.selectbox if s.label == "Mois"] == [dt.date(2022, 12, 1)]  # the view's month
     assert [s.value for s in at.selectbox if s.label == "Périmètre"] == [WHOLE_PREFECTURE]
     at = open_saisie()
-    grid = at.data_editor[0].value
     with session_scope(engine) as session:
-        expected = [d.code for d in indicators_for(session, app_db.id or 0)
-                    if d.frequency == "monthly" and d.module_code in ("M1", "M2", "M4")]
-    assert list(grid["Code"]) == expected
+        indicators = {d.code: d for d in indicators_for(session, app_db.id or 0)}
+    expected = [code for code, d in indicators.items() if d.frequency == "monthly" and d.module_code in ("M1", "M2", "M4")]
+    assert entry_codes(at) == expected
     assert "SITE_CONNEXION" not in expected and "COLL_RDV_10J" in expected
-    rate = grid[grid["Code"] == "COURRIEL_5J"].iloc[0]
-    assert (rate["Saisie 1"], rate["Saisie 2"], rate["Valeur enregistrée"]) == (156, 173, "90,2 %")
-    assert rate["Compte 1"].startswith("Numérateur : ") and rate["Compte 2"].startswith("Dénominateur : ")
-    mean = grid[grid["Code"] == "COURRIEL_DELAI_MOYEN"].iloc[0]  # stored Σ delays 346 over 173 answers
-    assert (mean["Saisie 1"], mean["Saisie 2"], mean["Valeur enregistrée"]) == (2, 173, "2,0 j")
-    assert mean["Compte 1"].startswith("Délai moyen en jours") and mean["Compte 2"].startswith("Effectif")
-    count = grid[grid["Code"] == "PAN_USAGERS"].iloc[0]
-    assert count["Compte 1"] == "Valeur : Usagers accueillis" and pd.isna(count["Saisie 1"])
-    assert at.data_editor[0].editing_mode == "fixed"
+    rate = indicators["COURRIEL_5J"]  # each count asked for by its own name, the indicator's full label above
+    assert (field(at, "COURRIEL_5J", 1).value, field(at, "COURRIEL_5J", 2).value) == (156, 173)
+    assert field(at, "COURRIEL_5J", 1).label == plain(rate.counts["numerator"].label)
+    assert field(at, "COURRIEL_5J", 2).label == plain(rate.counts["denominator"].label)
+    assert any(m.value.startswith(plain(rate.label)) and "enregistré : 90,2 %" in m.value for m in at.markdown)
+    mean = indicators["COURRIEL_DELAI_MOYEN"]  # stored Σ delays 346 over 173 answers
+    assert (field(at, "COURRIEL_DELAI_MOYEN", 1).value, field(at, "COURRIEL_DELAI_MOYEN", 2).value) == (2.0, 173)
+    assert field(at, "COURRIEL_DELAI_MOYEN", 1).label == plain(mean.counts["value"].label) + " (jours)"
+    assert field(at, "COURRIEL_DELAI_MOYEN", 2).label == plain(mean.counts["count"].label)
+    assert field(at, "PAN_USAGERS", 1).label == "Usagers accueillis" and field(at, "PAN_USAGERS", 1).value is None
+    assert not [n for n in at.number_input if n.key and n.key.endswith("-PAN_USAGERS-2")]  # a count has one box
 
 
 def test_saisie_saves_a_batch_of_kind_saisie(app_db, engine):
     at = open_saisie()
-    edit_grid(at, {grid_row(at, "TEL_ABOUTIS"): {"Saisie 1": 95, "Saisie 2": 100},
-                   grid_row(at, "PAN_USAGERS"): {"Saisie 1": 12},
-                   grid_row(at, "RECLA_DELAI_MOYEN"): {"Saisie 1": 4.5, "Saisie 2": 6}})
-    at.run()
-    assert any("3 indicateur(s) modifié(s)" in c.value for c in at.caption)
+    edit_grid(at, {"TEL_ABOUTIS": {1: 95, 2: 100}, "PAN_USAGERS": {1: 12}, "RECLA_DELAI_MOYEN": {1: 4.5, 2: 6}})
     at.button(key="saisie-save").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == [
@@ -299,9 +302,9 @@ def test_saisie_saves_a_batch_of_kind_saisie(app_db, engine):
     assert observation(engine, "COURRIEL_5J", "2022-05") == (156, 173, 2)
     assert observation(engine, "COURRIEL_DELAI_MOYEN", "2022-05")[:2] == (346, 173)
     assert new[5] == 0  # nothing that was stored changed
-    # the fresh grid shows what is now stored
-    grid = at.data_editor[0].value
-    assert grid[grid["Code"] == "TEL_ABOUTIS"].iloc[0]["Valeur enregistrée"] == "95,0 %"
+    # the fresh form shows what is now stored
+    assert any(m.value.startswith("Taux d") and "enregistré : 95,0 %" in m.value for m in at.markdown)
+    assert (field(at, "TEL_ABOUTIS", 1).value, field(at, "TEL_ABOUTIS", 2).value) == (95, 100)
     # the page "Import" lists the entry, which can be undone there
     at.switch_page(IMPORT_PAGE).run()
     assert table_with(at, "Statut").iloc[0]["Type"] == "saisie dans l'application"
@@ -314,7 +317,7 @@ def test_saisie_replaces_a_stored_value_and_keeps_the_name_typed_on_the_import_p
     assert at.text_input(key=importing.USER_KEY).value == "Marie Curie"
     [picker] = [s for s in at.selectbox if s.label == "Mois"]
     picker.select(dt.date(2022, 5, 1)).run()
-    edit_grid(at, {grid_row(at, "COURRIEL_5J"): {"Saisie 1": 160}})
+    edit_grid(at, {"COURRIEL_5J": {1: 160}})
     at.button(key="saisie-save").click().run()
     assert not at.exception
     assert "1 modifiée(s)" in at.success[0].value
@@ -325,7 +328,7 @@ def test_saisie_replaces_a_stored_value_and_keeps_the_name_typed_on_the_import_p
 def test_saisie_rejects_a_numerator_over_its_denominator(app_db, engine, snapshot: Snapshot):
     before = snapshot(engine)
     at = open_saisie()
-    edit_grid(at, {grid_row(at, "TEL_ABOUTIS"): {"Saisie 1": 120, "Saisie 2": 100}})
+    edit_grid(at, {"TEL_ABOUTIS": {1: 120, 2: 100}})
     at.button(key="saisie-save").click().run()
     assert not at.exception
     assert "Saisie refusée" in at.error[0].value
@@ -341,7 +344,7 @@ def test_saisie_refuses_an_incomplete_row_and_an_unchanged_grid(app_db, engine, 
     at = open_saisie()
     at.button(key="saisie-save").click().run()
     assert any("Aucune modification" in i.value for i in at.info)
-    edit_grid(at, {grid_row(at, "COURRIER_10J"): {"Saisie 1": 12}})
+    edit_grid(at, {"COURRIER_10J": {1: 12, 2: None}})
     at.button(key="saisie-save").click().run()
     assert "Saisie incomplète" in at.error[0].value and plain("COURRIER_10J") in at.error[0].value
     assert snapshot(engine) == before
@@ -349,7 +352,7 @@ def test_saisie_refuses_an_incomplete_row_and_an_unchanged_grid(app_db, engine, 
 
 def test_saisie_for_an_empty_prefecture(empty_db, engine):
     at = open_saisie(month=None)
-    assert at.data_editor[0].value["Saisie 1"].isna().all()
+    assert all(n.value is None for n in at.number_input if n.key and n.key.startswith("saisie"))
     at.button(key="saisie-save").click().run()
     assert any("Aucune valeur saisie" in w.value for w in at.warning)
     assert batches(engine) == []
