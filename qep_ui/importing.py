@@ -92,10 +92,15 @@ def user_name() -> str:
     return (typed or "").strip() or DEFAULT_USER
 
 
+HISTORY_KEY = "history-batch"
+
+
 def after_write() -> None:
-    """Figures, cached plans and previews all depend on the data that just changed."""
+    """Figures, cached plans and previews all depend on the data that just changed; the history's
+    selector goes back to the newest batch (the one just saved), not the one chosen before."""
     data.clear()
     st.session_state.pop(PLANS_KEY, None)
+    st.session_state.pop(HISTORY_KEY, None)
 
 
 def paris_time(stamp: dt.datetime | None) -> str:
@@ -395,7 +400,7 @@ def history_section(view: View) -> None:
     st.dataframe(table, hide_index=True, width="stretch", key="history-table",
                  column_config={"N°": st.column_config.NumberColumn(format="%d")})
     by_id = {b.id: b for b in batches}
-    chosen = st.selectbox("Lot à consulter ou annuler", list(by_id), key="history-batch",
+    chosen = st.selectbox("Lot à consulter ou annuler", list(by_id), key=HISTORY_KEY,
                           format_func=lambda i: f"n° {i} — {by_id[i].file_name} ({paris_time(by_id[i].imported_at)})")
     batch = by_id.get(chosen)
     if batch is None:

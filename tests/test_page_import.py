@@ -189,6 +189,8 @@ def test_upload_shows_replacements_and_new_perimetres_then_saves_all(app_db, eng
     assert observation(engine, "COURRIEL_5J", "2022-11", "Boîte PC")[:2] == (40, 50)
     assert observation(engine, "PAN_USAGERS", "2022-11")[:2] == (31, None)
     assert labels[2] == [e.label for e in at.expander][2]  # the rejected file is still shown as such
+    newest = max(b[0] for b in batches(engine))
+    assert at.selectbox(key="history-batch").value == newest  # the undo selector shows the batch just saved
 
 
 def test_history_shows_replaced_values_and_undo_restores(app_db, engine):
