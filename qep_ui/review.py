@@ -16,7 +16,7 @@ from qep_core.rules import NON_ATTEINT, format_change, status_text
 from qep_ui.auth import actor
 from qep_ui.importing import flash
 from qep_ui.state import View
-from qep_ui.widgets import plain
+from qep_ui.widgets import markdown_cells, plain
 
 Review = services.review
 ReviewLine = Review.ReviewLine
@@ -69,6 +69,11 @@ def review_table(rv: ReviewView) -> pd.DataFrame:
     } for x in r.lines])
 
 
+def quarter_table(rv: ReviewView) -> None:
+    """The quarter's table, every row and every word shown (no inner scroll, no cut cell)."""
+    st.table(markdown_cells(review_table(rv)), hide_index=True, border="horizontal")
+
+
 def headline(rv: ReviewView) -> None:
     r = rv.review
     lines = r.lines
@@ -115,16 +120,14 @@ def requirements_section(rv: ReviewView) -> None:
     if not rows:
         st.caption("Pas de cible annuelle encore ouverte pour ce trimestre (année close ou pas de donnée).")
         return
-    st.dataframe(pd.DataFrame([{
-        "Indicateur": x.label, "Cumul": x.text(x.ytd_value), "Cible": x.target_text,
-        "Situation": req.state,
-        "Il faut sur les mois restants": x.text(req.required_value) if req.state == A_ATTEINDRE else "–",
-        "Détail": req.text,
-    } for x, req in rows]), hide_index=True, width="stretch",
-        column_config={"Détail": st.column_config.TextColumn(width="large")})
-    st.caption("Calcul : le taux x des mois restants tel que (N + x·R) / (D + R) atteigne la cible, où N et D sont les "
-               "comptes de l'année à ce jour et R le volume attendu des mois restants (les mêmes mois l'an dernier, "
-               "sinon le rythme de l'année).")
+    st.table(markdown_cells(pd.DataFrame([{
+        "Indicateur": x.label, "Cumul": x.text(x.ytd_value), "Cible": x.target_text, "Situation": req.state,
+        "Il faut": x.need_text, "Détail": req.text,
+    } for x, req in rows])), hide_index=True, border="horizontal")
+    st.caption("Comment c'est calculé : aux comptes de l'année à ce jour, on ajoute le volume attendu des mois "
+               "restants (celui des mêmes mois l'an dernier, sinon le rythme de l'année), puis on cherche le résultat "
+               "que ces mois doivent tenir pour que l'année entière atteigne sa cible. Au-delà de 100 %, la cible "
+               "est hors d'atteinte ; si même un résultat nul suffit, elle est acquise.")
 
 
 def breaks_section(rv: ReviewView) -> None:

@@ -68,6 +68,26 @@ def test_requirement_for_a_mean_delay_and_none_for_counts(engine, prefecture):
     assert requirement(_ind(engine, prefecture, "PAN_USAGERS"), 30.0, 300, None, 3, None) is None
 
 
+def test_what_the_rest_of_the_year_needs_reads_with_its_sign(engine, prefecture):
+    """The review's « Il faut » column: the bound and the months, never a bare number."""
+    from dataclasses import replace
+
+    from qep_core.review.workflow import ReviewLine
+
+    def line(code: str, direction: str, req: object) -> ReviewLine:
+        ind = _ind(engine, prefecture, code)
+        return ReviewLine(code, ind.label, ind.module_code, ind.unit, ind.kind, direction, "monthly", 90.0, None,
+                          None, None, None, "", None, "", None, None, None, "", False, "", req)  # type: ignore[arg-type]
+
+    rate = line("COURRIEL_5J", ">=", requirement(_ind(engine, prefecture, "COURRIEL_5J"), 90.0, 700, 800, 3, 400))
+    assert rate.need_text == "au moins 95,0 % sur les 3 mois restants"
+    delay = line("COURRIEL_DELAI_MOYEN", "<=",
+                 requirement(_ind(engine, prefecture, "COURRIEL_DELAI_MOYEN"), 5.0, 3000, 500, 1, 250))
+    assert delay.need_text == "au plus 3,0 j sur le mois restant"  # (5 × 750 − 3 000) / 250 = 3 days
+    assert replace(rate, requirement=requirement(_ind(engine, prefecture, "COURRIEL_5J"), 50.0, 800, 800, 3, 400)
+                   ).need_text == "–"  # acquired: nothing to hold
+
+
 # --- breaks from the trend --------------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from pptx import Presentation
 
 from qep_core.db import session_scope
 from qep_core.review.workflow import compute_review
+from qep_ui.widgets import plain
 from tests.test_pages import app, demo_url  # noqa: F401  (module-scoped demo database)
 
 
@@ -30,13 +31,19 @@ def test_review_page_shows_the_quarter_slips_first(demo):
     at = open_page("pages/revue.py")
     assert at.title[0].value == "Revue trimestrielle du COPIL"
     assert at.subheader[0].value == "Préfecture de démonstration — 3e trimestre 2024"
-    table = at.dataframe[0].value
+    table = at.table[0].value  # a static table: every row shown, long labels wrapped, no inner scroll
     from qep_core.db import get_engine
 
     with session_scope(get_engine(demo)) as session:
         review = compute_review(session, 1, 2024, 3)
-    assert list(table["Indicateur"]) == [x.label for x in review.lines]
+    assert list(table["Indicateur"]) == [plain(x.label) for x in review.lines]
     assert table["Recul"].iloc[0] == "⚠ recul"
+    needs = at.table[1].value  # what the rest of the year needs, with its sign
+    assert list(needs.columns) == ["Indicateur", "Cumul", "Cible", "Situation", "Il faut", "Détail"]
+    open_lines = [x for x in review.lines if x.requirement and x.requirement.state == "à atteindre"]
+    assert open_lines and all(x.need_text.startswith(("au moins ", "au plus ")) for x in open_lines)
+    assert any(n.endswith("sur les 3 mois restants") for n in needs["Il faut"])
+    assert not any("(N + x·R)" in c.value for c in at.caption)
     assert any("Revue en préparation" in i.value for i in at.info)
     assert {m.label for m in at.metric} >= {"Indicateurs en recul", "Cibles annuelles hors d'atteinte"}
 

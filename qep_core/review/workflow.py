@@ -145,6 +145,17 @@ class ReviewLine:
             return "pas d'objectif"
         return f"{'≥' if self.direction == '>=' else '≤'} {format_value(self.target, self.unit)}"
 
+    @property
+    def need_text(self) -> str:
+        """What the rest of the year needs, with its sign: « au moins 81,8 % sur les 3 mois restants »
+        (« au plus 4,2 j » for a delay); « – » when nothing is left to achieve."""
+        req = self.requirement
+        if req is None or req.state != A_ATTEINDRE or req.required_value is None:
+            return "–"
+        months = remaining_text(req.remaining_months)
+        bound = "au moins" if self.direction == ">=" else "au plus"
+        return f"{bound} {format_value(req.required_value, self.unit)} sur {months}"
+
 
 @dataclass(frozen=True)
 class ActionItem:
@@ -254,6 +265,11 @@ def _slip(ind: IndicatorDef, q: IndicatorResult, previous_status: str) -> tuple[
     return False, ""
 
 
+def remaining_text(months: int) -> str:
+    """« le mois restant », « les 3 mois restants »."""
+    return "le mois restant" if months == 1 else f"les {months} mois restants"
+
+
 def requirement(ind: IndicatorDef, target: float | None, ytd_num: float | None, ytd_den: float | None,
                 remaining_months: int, last_year_den: float | None) -> Requirement | None:
     """What the remaining months must achieve for the year to reach its target.
@@ -286,29 +302,29 @@ def requirement(ind: IndicatorDef, target: float | None, ytd_num: float | None, 
     num = ytd_num or 0.0
     x = (t * (ytd_den + volume) - num) / volume
     unit = ind.unit
-    months = f"{remaining_months} mois restant{'s' if remaining_months > 1 else ''}"
+    months = remaining_text(remaining_months)
     if ind.direction == ">=":
         cap = 1.0
         if x <= 0:
             return Requirement(ACQUIS, 0.0, remaining_months, volume, basis,
-                               f"Cible annuelle acquise : même sans résultat sur les {months}, le cumul reste au-dessus.")
+                               f"Cible annuelle acquise : même sans résultat sur {months}, le cumul reste au-dessus.")
         if x > cap + 1e-9:
             return Requirement(HORS_ATTEINTE, x * ind.scale, remaining_months, volume, basis,
                                f"Cible annuelle hors d'atteinte : il faudrait {format_value(x * ind.scale, unit)} "
-                               f"sur les {months}, au-delà du maximum possible.")
+                               f"sur {months}, au-delà du maximum possible.")
         return Requirement(A_ATTEINDRE, x * ind.scale, remaining_months, volume, basis,
                            f"Pour atteindre la cible annuelle, il faut au moins {format_value(x * ind.scale, unit)} "
-                           f"sur les {months} ({basis}).")
+                           f"sur {months} ({basis}).")
     if x < 0:
         return Requirement(HORS_ATTEINTE, x * ind.scale, remaining_months, volume, basis,
                            f"Cible annuelle hors d'atteinte : le cumul est déjà trop haut pour revenir sous "
-                           f"{format_value(target, unit)} sur les {months}.")
+                           f"{format_value(target, unit)} sur {months}.")
     if ind.unit == "%" and x >= 1:
         return Requirement(ACQUIS, x * ind.scale, remaining_months, volume, basis,
                            "Cible annuelle acquise quel que soit le résultat des mois restants.")
     return Requirement(A_ATTEINDRE, x * ind.scale, remaining_months, volume, basis,
                        f"Pour tenir la cible annuelle, il faut au plus {format_value(x * ind.scale, unit)} "
-                       f"sur les {months} ({basis}).")
+                       f"sur {months} ({basis}).")
 
 
 def month_breaks(unit: str, months: list[dt.date], values: list[float | None], check: list[dt.date]) -> tuple[MonthBreak, ...]:
