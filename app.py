@@ -44,7 +44,7 @@ PAGES = {
 navigation = st.navigation({
     section: [page for page, action in pages if principal.can(action)]
     for section, pages in PAGES.items() if any(principal.can(action) for _, action in pages)
-})
+}, expanded=True)  # every page listed: no English "View N more" fold
 identity_sidebar(principal)
 st.session_state["_view"] = sidebar(principal)
 navigation.run()

@@ -5,21 +5,53 @@ Streamlit keeps a legacy mode for apps with a ``pages/`` folder: until some run 
 ``pages/`` and may run a page without ``app.py`` (no navigation, no sidebar choices, a "Page not
 found" dialog for our URLs). Our pages live in ``pages/`` but the navigation is always
 ``app.py``'s, so the legacy mode is switched off before the server starts.
+
+Streamlit's page says ``<html lang="en">``: screen readers then read French with English rules
+(RGAA, criterion 8.3). The server is given a copy of Streamlit's static folder whose
+``index.html`` says ``lang="fr"`` (the other files are links to the originals), made once per
+Streamlit version in the temporary folder.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
+LANG_EN, LANG_FR = '<html lang="en">', '<html lang="fr">'
+
+
+def french_static_dir(original: Path, version: str, parent: Path | None = None) -> Path:
+    """A folder serving what *original* serves, its ``index.html`` in French (module docstring).
+    Built beside the others under a name of its own, then renamed into place, so that two servers
+    starting together never see half a folder."""
+    target = (parent or Path(tempfile.gettempdir())) / f"qep-streamlit-static-{version}-{os.getuid()}"
+    if (target / "index.html").is_file():
+        return target
+    building = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    for entry in original.iterdir():
+        if entry.name != "index.html":
+            (building / entry.name).symlink_to(entry)
+    index = (original / "index.html").read_text(encoding="utf-8")
+    (building / "index.html").write_text(index.replace(LANG_EN, LANG_FR, 1), encoding="utf-8")
+    try:
+        building.rename(target)
+    except OSError:  # another server made it first: use theirs
+        pass
+    return target
 
 
 def main(argv: list[str] | None = None) -> None:
+    import streamlit
+    from streamlit import file_util
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
+    static = french_static_dir(Path(file_util.get_static_dir()), streamlit.__version__)
+    file_util.get_static_dir = lambda: str(static)
     sys.argv = ["streamlit", "run", str(APP), *(argv if argv is not None else sys.argv[1:])]
     cli.main()
 
