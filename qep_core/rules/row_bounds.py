@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -87,7 +87,7 @@ def _column_checks(column: Any, table: str) -> list[Check]:
     return checks
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table_checks(table: Table) -> tuple[tuple[str, str, tuple[Check, ...]], ...]:
     """(attribute, French name, checks) for each bounded column of *table*, computed once."""
     out = []
