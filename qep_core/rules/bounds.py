@@ -33,6 +33,10 @@ MAX_MEAN_DELAY_DAYS = 1000
 """The longest mean delay, in working days (about four years): beyond, it is an error of unit or
 of column (a date or an amount), not a delay."""
 
+MAX_TARGET = 12 * MAX_MONTHLY_COUNT
+"""The largest target or alert threshold: a value users read, so a rate (at most 100, checked
+apart), a delay, or a count over at most a year of one périmètre."""
+
 MAX_INTEGER = 2**31 - 1
 """The largest whole number an ``INTEGER`` column holds on PostgreSQL; SQLite would take more, so
 the same refusal on both back-ends needs this bound checked before the database sees it."""
