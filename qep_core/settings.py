@@ -46,7 +46,7 @@ from qep_core.referentiel import (
     rename_engagement,
     set_target,
 )
-from qep_core.rules.bounds import MAX_TARGET, check_year, shown_number
+from qep_core.rules.bounds import MAX_TARGET, ValueOutOfBounds, check_year, shown_number
 from qep_core.rules.headings import module_heading
 
 # Kinds a user may give a périmètre; "prefecture" is the préfecture-wide row every préfecture
@@ -466,7 +466,10 @@ def save_targets(session: Session, prefecture_id: int, year: int, rows: Iterable
     touched. Every row is checked first; on any error nothing is written. Returns the codes
     written.
     """
-    check_year(int(year), "année des cibles")
+    try:
+        check_year(int(year), "année invalide")
+    except ValueOutOfBounds as exc:
+        raise SettingsError(str(exc)) from exc
     indicators = {d.code: d for d in indicators_for(session, prefecture_id)}
     book = TargetBook(session, prefecture_id, list(indicators.values()))
     errors: list[str] = []

@@ -72,8 +72,8 @@ def _check_counts(drafts: pd.DataFrame, kinds: Mapping[str, str], log: IssueLog)
                        else 1 for s, e in zip(starts, ends, strict=True)], dtype=float)
     faults = count_faults(drafts["indicator"].map(kinds).fillna("").tolist(), months,
                           drafts["numerator"].astype(float).to_numpy(), drafts["denominator"].astype(float).to_numpy())
-    for which, reason, mask in faults:
-        _report(drafts, mask, f"{COUNT_NAMES[which]} : {reason}", log)
+    for which, reason, mask in faults:  # a draft's column is its numerator's: a denominator is named, not placed
+        _report(drafts, mask, f"{COUNT_NAMES[which]} : {reason}", log, column=which == "numerator")
 
 
 def _check_names(drafts: pd.DataFrame, log: IssueLog) -> None:

@@ -57,7 +57,8 @@ def _date_check(rule: str) -> Check:
         year = value if isinstance(value, int) else value.year
         if first.year <= year <= last.year and (isinstance(value, int) or first <= value <= last):
             return None
-        return f"{value} est hors des dates acceptées ({first:%d/%m/%Y} au {last:%d/%m/%Y})"
+        shown = value if isinstance(value, int) else f"{value:%d/%m/%Y}"
+        return f"{shown} est hors des dates acceptées ({first:%d/%m/%Y} au {last:%d/%m/%Y})"
     return check
 
 
