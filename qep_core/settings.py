@@ -48,6 +48,7 @@ from qep_core.referentiel import (
 )
 from qep_core.rules.bounds import MAX_TARGET, ValueOutOfBounds, check_year, shown_number
 from qep_core.rules.headings import module_heading
+from qep_core.rules.row_bounds import model_text_limit
 
 # Kinds a user may give a périmètre; "prefecture" is the préfecture-wide row every préfecture
 # has exactly one of (figures not broken down by service), created with the préfecture.
@@ -189,8 +190,8 @@ def _check_name(session: Session, prefecture_id: int, name: str, own_id: int | N
     name = _clean_text(name)
     if not name:
         raise SettingsError("le nom du périmètre est obligatoire")
-    if len(name) > 200:
-        raise SettingsError(f"« {name[:40]}… » : 200 caractères au plus")
+    if len(name) > (limit := model_text_limit(Perimetre, "name")):
+        raise SettingsError(f"« {name[:40]}… » : {limit} caractères au plus")
     key = perimetre_key(name)
     for other in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture_id)):
         if other.id != own_id and perimetre_key(other.name) == key:

@@ -18,15 +18,10 @@ from qep_core.frenchforms import month_label_fr
 from qep_core.importing.issues import IssueLog, other_rows
 from qep_core.models import Perimetre
 from qep_core.rules.bounds import count_faults, period_window, text_fault, window_text
-from qep_core.rules.row_bounds import text_limit
+from qep_core.rules.row_bounds import model_text_limit
 
 COUNT_NAMES = {"numerator": "numérateur", "denominator": "dénominateur"}
 SHOWN_CHARS = 40  # of an over-long name, in the message
-
-
-def perimetre_name_limit() -> int:
-    """The longest périmètre name (the schema's length of ``perimetre.name``)."""
-    return text_limit("perimetre", Perimetre.__table__.c.name) or 200  # type: ignore[attr-defined]
 
 
 def check_drafts(drafts: pd.DataFrame, kinds: Mapping[str, str], log: IssueLog, today: dt.date | None = None) -> None:
@@ -77,7 +72,7 @@ def _check_counts(drafts: pd.DataFrame, kinds: Mapping[str, str], log: IssueLog)
 
 
 def _check_names(drafts: pd.DataFrame, log: IssueLog) -> None:
-    limit = perimetre_name_limit()
+    limit = model_text_limit(Perimetre, "name")
     names = drafts["perimetre"]
     for name in pd.unique(names.dropna()):
         fault = text_fault(str(name).strip(), limit)

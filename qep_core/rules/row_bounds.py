@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Date, DateTime, Float, Integer, String, Table
+from sqlalchemy import Date, DateTime, Float, Integer, String, Table, TypeDecorator
 from sqlalchemy.orm import Session
 
 from qep_core.models import Indicator
@@ -45,6 +45,16 @@ def text_limit(table: str, column: Any) -> int | None:
     """The most characters a text column takes: its schema length, else :data:`TEXT_LIMITS`."""
     length = getattr(column.type, "length", None)
     return length if isinstance(length, int) else TEXT_LIMITS.get(f"{table}.{column.name}")
+
+
+def model_text_limit(model: Any, attribute: str) -> int:
+    """The most characters of ``model.attribute`` (e.g. ``Perimetre``, ``"name"``): for checks
+    that speak before the flush (a settings form, an import), with the flush's very limit."""
+    table = model.__table__
+    limit = text_limit(table.name, table.c[attribute])
+    if limit is None:
+        raise KeyError(f"{table.name}.{attribute} has no length")  # a bug: ask only about bounded texts
+    return limit
 
 
 def _text_check(limit: int) -> Check:
@@ -77,13 +87,15 @@ def _number_check(limit: float) -> Check:
 def _column_checks(column: Any, table: str) -> list[Check]:
     key = f"{table}.{column.name}"
     checks: list[Check] = []
-    if isinstance(column.type, String) and (limit := text_limit(table, column)) is not None:
+    # sqlmodel's str columns are an AutoString decorating a String: the stored type is what counts
+    kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    if isinstance(kind, String) and (limit := text_limit(table, column)) is not None:
         checks.append(_text_check(limit))
-    if key in DATE_RULES and isinstance(column.type, (Date, Integer)) and not isinstance(column.type, DateTime):
+    if key in DATE_RULES and isinstance(kind, (Date, Integer)) and not isinstance(kind, DateTime):
         checks.append(_date_check(DATE_RULES[key]))
-    if isinstance(column.type, Float):
+    if isinstance(kind, Float):
         checks.append(_number_check(math.inf))
-    elif isinstance(column.type, Integer):
+    elif isinstance(kind, Integer):
         checks.append(_number_check(MAX_MONTHLY_COUNT if key in COUNT_COLUMNS else MAX_INTEGER))
     return checks
 
