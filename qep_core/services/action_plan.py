@@ -43,7 +43,7 @@ from qep_core.pilotage.refs import ReferentielIndex, referentiel_index
 from qep_core.pilotage.summary import ActionPlanSummary, action_plan_summary
 from qep_core.pilotage.vocabulary import A_FAIRE, SOURCES, STATUSES
 from qep_core.services._pilotage import EDIT, EXPORT, READ, editing
-from qep_core.services._unit import Actor, operation, unit
+from qep_core.services._unit import Actor, file_refusal, operation, unit
 
 __all__ = ["GRID_COLUMNS", "SOURCES", "STATUSES", "ActionList", "ActionPlanSummary", "ActionsFilePlan", "Completion",
            "ImportRejected", "Issue", "PilotageError", "PlanProgress", "ReferentielIndex", "add_action",
@@ -216,7 +216,8 @@ def import_plan_file(actor: Actor, prefecture_id: int, file_name: str, data: byt
         if not plan.ok:
             raise ImportRejected(plan.file_name, plan.errors)
         return plan
-    with editing(actor, prefecture_id, "action", f"plan d'actions importé d'un fichier ({file_name})") as edit:
+    with editing(actor, prefecture_id, "action", f"plan d'actions importé d'un fichier ({file_name})",
+                 file_refusal(file_name)) as edit:
         plan = analyze_actions_file(edit.session, prefecture_id, file_name, data, as_of=as_of, today=today)
         if not plan.ok:
             raise ImportRejected(plan.file_name, plan.errors)

@@ -36,7 +36,7 @@ from qep_core.pilotage.models import Action, Audit
 from qep_core.pilotage.refs import ReferentielIndex, referentiel_index
 from qep_core.pilotage.vocabulary import ACTIONABLE_REMARKS, AUDIT_KINDS, CONFORMITIES, CONFORMITY_TITLES, REMARK_KINDS
 from qep_core.services._pilotage import EDIT, READ, editing
-from qep_core.services._unit import Actor, operation, unit
+from qep_core.services._unit import Actor, file_refusal, operation, unit
 
 __all__ = ["ACTIONABLE_REMARKS", "AUDIT_KINDS", "CONFORMITIES", "CONFORMITY_TITLES", "REMARK_KINDS", "Action", "AuditDetail",
            "AuditFilePlan", "AuditInfo", "FindingView", "ImportRejected", "PilotageError", "ReferentielIndex",
@@ -188,7 +188,8 @@ def import_audit_file(actor: Actor, prefecture_id: int, file_name: str, data: by
         if not plan.ok:
             raise ImportRejected(plan.file_name, plan.errors)
         return plan, None
-    with editing(actor, prefecture_id, "audit", f"audit importé d'un rapport ({file_name})") as edit:
+    with editing(actor, prefecture_id, "audit", f"audit importé d'un rapport ({file_name})",
+                 file_refusal(file_name)) as edit:
         plan = analyze_audit_file(edit.session, prefecture_id, file_name, data, today=today or dt.date.today(), **meta)
         if not plan.ok:
             raise ImportRejected(plan.file_name, plan.errors)

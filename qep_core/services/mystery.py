@@ -18,7 +18,7 @@ import pandas as pd
 from qep_core.importing import ImportRejected
 from qep_core.models import ImportBatch
 from qep_core.privacy import mask_personal_data
-from qep_core.services._unit import Actor, operation, unit
+from qep_core.services._unit import Actor, file_refusal, operation, refusing, unit
 from qep_core.services.surveys import prefecture_wide
 from qep_core.surveys import mystery as core
 from qep_core.surveys.channels import MYSTERY_CHANNELS
@@ -99,7 +99,7 @@ def add_check(actor: Actor, prefecture_id: int, channel: str, checked_on: dt.dat
               scores: Mapping[int, str], notes: str = "") -> int:
     """A check typed in: every criterion of the channel scored (met / not met / n.a.). Returns its
     number; :class:`MysteryError` (nothing written) when incomplete or wrong."""
-    with unit(actor, "enter", prefecture_id=prefecture_id, write=True) as work:
+    with refusing(MysteryError), unit(actor, "enter", prefecture_id=prefecture_id, write=True) as work:
         prefecture_wide(work, prefecture_id)
         labels = {c.id: c.label for c in core.criteria_of(work.session, prefecture_id, channel)}
         check = core.add_check(work.session, prefecture_id, channel, checked_on, target, scores, notes,
@@ -137,7 +137,8 @@ def import_checks(actor: Actor, prefecture_id: int, file_name: str, data: bytes,
                   dry_run: bool = False) -> tuple[MysteryPlan, ImportBatch | None]:
     """Analyse and, unless *dry_run*, save a grid of checks in one transaction (one batch, with its
     import line in the history). Raises :class:`ImportRejected`; a file already imported changes nothing."""
-    with unit(actor, "import", prefecture_id=prefecture_id, write=not dry_run) as work:
+    with refusing(file_refusal(file_name)), unit(actor, "import", prefecture_id=prefecture_id,
+                                                 write=not dry_run) as work:
         prefecture = prefecture_wide(work, prefecture_id)
         plan = core.analyze_mystery(work.session, prefecture, file_name, data, channel)
         if not plan.ok:

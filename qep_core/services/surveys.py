@@ -26,7 +26,7 @@ from qep_core.models import Engagement, Prefecture
 from qep_core.prefectures import whole_prefecture
 from qep_core.privacy import mask_personal_data
 from qep_core.referentiel import IndicatorDef
-from qep_core.services._unit import Actor, Unit, operation, unit
+from qep_core.services._unit import Actor, Unit, file_refusal, operation, refusing, unit
 from qep_core.surveys import comments as comments_core
 from qep_core.surveys import service as core
 from qep_core.surveys import tables
@@ -183,7 +183,7 @@ def import_survey(actor: Actor, prefecture_id: int, file_name: str, data: bytes,
     """Analyse and, unless *dry_run*, save a survey export in one transaction with its import
     line in the history. Raises :class:`ImportRejected` (nothing written) when the file is refused;
     a file already imported changes nothing."""
-    with unit(actor, EDIT, prefecture_id=prefecture_id, write=not dry_run) as work:
+    with refusing(file_refusal(file_name)), unit(actor, EDIT, prefecture_id=prefecture_id, write=not dry_run) as work:
         prefecture = prefecture_wide(work, prefecture_id)
         plan = core.analyze_survey(work.session, prefecture, file_name, data, channel=channel, year=year,
                                    period=period, overall=overall, indicator=indicator, sheet=sheet)

@@ -31,7 +31,7 @@ from qep_core.pilotage.trainings import (
 )
 from qep_core.pilotage.vocabulary import A_FORMER, A_JOUR, EN_RETARD, ROLES
 from qep_core.services._pilotage import EDIT, EXPORT, READ, editing
-from qep_core.services._unit import Actor, operation, unit
+from qep_core.services._unit import Actor, file_refusal, operation, unit
 
 __all__ = ["A_FORMER", "A_JOUR", "EN_RETARD", "ROLES", "AgentRecord", "ImportRejected", "PilotageError", "RoleCounts",
            "TrainingSituation", "TrainingsFilePlan", "agents", "analyse_trainings_file", "compliance",
@@ -148,7 +148,8 @@ def import_trainings_file(actor: Actor, prefecture_id: int, file_name: str, data
         if not plan.ok:
             raise ImportRejected(plan.file_name, plan.errors)
         return plan
-    with editing(actor, prefecture_id, "training", f"formations importées d'un fichier ({file_name})") as edit:
+    with editing(actor, prefecture_id, "training", f"formations importées d'un fichier ({file_name})",
+                 file_refusal(file_name)) as edit:
         plan = analyze_trainings_file(edit.session, prefecture_id, file_name, data, today)
         if not plan.ok:
             raise ImportRejected(plan.file_name, plan.errors)
