@@ -17,12 +17,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from qep_core import services
+from qep_core.access import LOCAL_PRINCIPAL
 from qep_core.cli.main import main as cli_main
 from qep_core.compute import compute_indicator
 from qep_core.db import session_scope
 from qep_core.importing import import_file
 from qep_core.models import Indicator, Observation, Perimetre, Prefecture, Target
 from qep_core.periods import year_period
+from qep_core.pilotage.errors import PilotageError
+from qep_core.pilotage.models import Action
 from qep_core.prefectures import whole_prefecture
 from qep_core.rules.bounds import (
     MAX_MONTHLY_COUNT,
@@ -193,6 +197,19 @@ def test_the_flush_refuses_a_changed_row_and_a_target_year_out_of_the_window(eng
     with session_scope(engine) as session:
         assert session.get(Prefecture, pref_id).name == "Préfecture de test"  # type: ignore[union-attr]
         assert session.exec(select(Target).where(Target.year == 1900)).first() is None
+
+
+def test_a_pilotage_edit_out_of_bounds_is_the_pages_own_french_error(engine: Engine, pref_id: int) -> None:
+    """The Plan d'actions page shows PilotageError: a due date in 2999 arrives as one, not as a traceback."""
+    actor = services.Actor(LOCAL_PRINCIPAL, engine)
+    with pytest.raises(PilotageError, match=r"échéance de l'action : 01/01/2999 est hors des dates acceptées"):
+        services.action_plan.add_action(actor, pref_id, title="Relancer", module_code="M1", source="clu",
+                                        due_date=dt.date(2999, 1, 1))
+    with session_scope(engine) as session:
+        assert session.exec(select(Action)).first() is None
+    ref = services.action_plan.add_action(actor, pref_id, title="Relancer", module_code="M1", source="clu",
+                                          due_date=dt.date(2027, 6, 30))
+    assert ref
 
 
 # --- the command line ------------------------------------------------------------------------------
