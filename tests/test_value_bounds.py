@@ -22,7 +22,7 @@ from qep_core.access import LOCAL_PRINCIPAL
 from qep_core.cli.main import main as cli_main
 from qep_core.compute import compute_indicator
 from qep_core.db import session_scope
-from qep_core.importing import import_file
+from qep_core.importing import ImportRejected, import_file
 from qep_core.models import Indicator, Observation, Perimetre, Prefecture, Target
 from qep_core.periods import year_period
 from qep_core.pilotage.errors import PilotageError
@@ -146,6 +146,22 @@ def test_a_long_perimetre_name_in_a_file_is_refused_naming_its_row(engine: Engin
     data = workbook({"Suivi": long_rows(["COURRIEL_5J", "2024-11", "S" * 5000, 1, 2])})
     issue = assert_rejected(engine, pref_id, snapshot, "nom.xlsx", data, "texte trop long", sheet="Suivi", row=4)
     assert issue.message == f"nom du périmètre « {'S' * 40}… » : texte trop long : 5\u202f000 caractères pour 200 au plus"
+
+
+@pytest.mark.parametrize(("perimetre", "row", "fragment"), [
+    ("P" * 1_000_000, services.entry.EntryRow("COURRIEL_5J", 9, 10),
+     f"nom du périmètre « {'P' * 40}… » : texte trop long : 1\u202f000\u202f000 caractères pour 200 au plus"),
+    (None, services.entry.EntryRow("COURRIEL_5J", 1e308, 1e308), "numérateur : nombre invraisemblable"),
+])
+def test_a_typed_entry_out_of_bounds_is_refused_in_french(engine: Engine, pref_id: int, snapshot: Snapshot,
+                                                          perimetre: str | None, row: services.entry.EntryRow,
+                                                          fragment: str) -> None:
+    before = snapshot(engine)
+    with pytest.raises(ImportRejected) as info:
+        services.entry.save_entries(services.Actor(LOCAL_PRINCIPAL, engine), pref_id, dt.date(2024, 11, 1),
+                                    perimetre, [row])
+    assert any(fragment in str(e) for e in info.value.errors), info.value.errors
+    assert snapshot(engine) == before
 
 
 # --- every write through the ORM -------------------------------------------------------------------

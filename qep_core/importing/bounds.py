@@ -71,11 +71,14 @@ def _check_counts(drafts: pd.DataFrame, kinds: Mapping[str, str], log: IssueLog)
         _report(drafts, mask, f"{COUNT_NAMES[which]} : {reason}", log, column=which == "numerator")
 
 
+def perimetre_name_fault(name: str) -> str | None:
+    """Why a périmètre name cannot be stored, in French (its first characters quoted); None when it can."""
+    fault = text_fault(name.strip(), model_text_limit(Perimetre, "name"))
+    return None if fault is None else f"nom du périmètre « {name.strip()[:SHOWN_CHARS]}… » : {fault}"
+
+
 def _check_names(drafts: pd.DataFrame, log: IssueLog) -> None:
-    limit = model_text_limit(Perimetre, "name")
     names = drafts["perimetre"]
     for name in pd.unique(names.dropna()):
-        fault = text_fault(str(name).strip(), limit)
-        if fault is not None:
-            shown = str(name).strip()[:SHOWN_CHARS]
-            _report(drafts, (names == name).to_numpy(), f"nom du périmètre « {shown}… » : {fault}", log, column=False)
+        if (fault := perimetre_name_fault(str(name))) is not None:
+            _report(drafts, (names == name).to_numpy(), fault, log, column=False)
