@@ -123,6 +123,16 @@ def test_a_count_just_under_the_maximum_is_accepted_and_one_above_refused(engine
     assert_rejected(engine, pref_id, snapshot, "trop.csv", csv_bytes(over), "dénominateur : nombre invraisemblable", row=4)
 
 
+def test_a_span_of_months_may_hold_as_many_times_the_monthly_maximum(engine: Engine, pref_id: int,
+                                                                     snapshot: Snapshot) -> None:
+    """A quarter is three months: 30 000 000 fits, 30 000 001 does not."""
+    over = long_rows(["COURRIEL_5J", "2025-T1", "", 1, 3 * MAX_MONTHLY_COUNT + 1])
+    assert_rejected(engine, pref_id, snapshot, "trimestre.csv", csv_bytes(over), "dénominateur : nombre invraisemblable",
+                    row=4)
+    ok = long_rows(["COURRIEL_5J", "2025-T1", "", 1, 3 * MAX_MONTHLY_COUNT])
+    assert import_file(engine, pref_id, "trimestre-ok.csv", csv_bytes(ok)).inserted == 1
+
+
 @pytest.mark.parametrize(("cell", "fragment"), [("inf", "n'est pas un nombre"), ("nan", "n'est pas un nombre"),
                                                 ("-5", "négatif")])
 def test_infinite_unreadable_and_negative_counts_are_refused(engine: Engine, pref_id: int, snapshot: Snapshot,

@@ -62,9 +62,11 @@ def _check_periods(drafts: pd.DataFrame, log: IssueLog, today: dt.date | None) -
 
 
 def _check_counts(drafts: pd.DataFrame, kinds: Mapping[str, str], log: IssueLog) -> None:
-    starts, ends = drafts["start"].tolist(), drafts["end"].tolist()
-    months = np.array([(e.year - s.year) * 12 + e.month - s.month + 1 if isinstance(s, dt.date) and isinstance(e, dt.date)
-                       else 1 for s, e in zip(starts, ends, strict=True)], dtype=float)
+    months = np.ones(len(drafts))  # most values cover one month: only spans are counted, row by row
+    for i in np.flatnonzero((drafts["start"] != drafts["end"]).to_numpy()):
+        start, end = drafts["start"].iat[i], drafts["end"].iat[i]
+        if isinstance(start, dt.date) and isinstance(end, dt.date):
+            months[i] = (end.year - start.year) * 12 + end.month - start.month + 1
     faults = count_faults(drafts["indicator"].map(kinds).fillna("").tolist(), months,
                           drafts["numerator"].astype(float).to_numpy(), drafts["denominator"].astype(float).to_numpy())
     for which, reason, mask in faults:  # a draft's column is its numerator's: a denominator is named, not placed
