@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from qep_core import services
 from qep_ui.auth import identity_sidebar, sign_in
 from qep_ui.state import sidebar
 from qep_ui.theme import apply_theme
@@ -47,4 +48,7 @@ navigation = st.navigation({
 }, expanded=True)  # every page listed: no English "View N more" fold
 identity_sidebar(principal)
 st.session_state["_view"] = sidebar(principal)
-navigation.run()
+try:
+    navigation.run()
+except services.ValueOutOfBounds as exc:  # refused at the flush (qep_core.rules.row_bounds): nothing was written
+    st.error(f"Rien n'a été enregistré : {exc}")

@@ -31,6 +31,7 @@ from qep_core.models import (
 )
 from qep_core.periods import Period
 from qep_core.referentiel import IndicatorDef, TargetBook, TargetRule, indicators_for
+from qep_core.rules.bounds import period_window
 from qep_core.rules.kinds import Direction, IndicatorKind
 from qep_core.rules.status import (  # noqa: F401  (re-exported: the names callers read here)
     A_SURVEILLER,
@@ -265,11 +266,18 @@ def monthly_values_all(session: Session, prefecture_id: int, indicators: list[In
             for ind in indicators}
 
 
+def _in_window() -> tuple[Any, Any]:
+    """Observations within the period window: a row stored before the window existed (year 9999,
+    1900) is left out of the years offered instead of failing every page (rules.bounds)."""
+    first, last = period_window()
+    return Observation.period_start >= first, Observation.period_end <= last
+
+
 def data_range(session: Session, prefecture_id: int) -> tuple[dt.date, dt.date] | None:
-    """First and last month with data: the years the app offers."""
+    """First and last month with data, within the period window: the years the app offers."""
     row = session.exec(
         select(func.min(Observation.period_start), func.max(Observation.period_end))
-        .where(Observation.prefecture_id == prefecture_id)
+        .where(Observation.prefecture_id == prefecture_id, *_in_window())
     ).first()
     if row is None or row[0] is None:
         return None
@@ -301,10 +309,11 @@ def latest_month_with_data(session: Session, prefecture_id: int) -> dt.date | No
     """The app and the CLI open on the latest period that has data."""
     monthly = session.exec(
         select(func.max(Observation.period_end))
-        .where(Observation.prefecture_id == prefecture_id, Observation.period_start == Observation.period_end)
+        .where(Observation.prefecture_id == prefecture_id, Observation.period_start == Observation.period_end,
+               *_in_window())
     ).first()
     if monthly is not None:  # a yearly survey "ends" in December: it must not push the date forward
         return monthly
     return session.exec(
-        select(func.max(Observation.period_end)).where(Observation.prefecture_id == prefecture_id)
+        select(func.max(Observation.period_end)).where(Observation.prefecture_id == prefecture_id, *_in_window())
     ).first()

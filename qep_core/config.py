@@ -52,6 +52,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QEP_IMPORT_SECONDS", "60",
             "Import : durée permise à l'analyse d'un fichier déposé, en secondes ; au-delà, elle est arrêtée et "
             "le fichier refusé (un journal de 200 000 lignes s'analyse en 2 à 3 s)."),
+    Setting("QEP_PERIOD_FIRST_YEAR", "2000",
+            "Périodes acceptées : première année qu'une valeur, une cible ou une enquête peut couvrir ; une "
+            "période plus ancienne est refusée (import, saisie, ligne de commande) et les listes d'années des "
+            "pages commencent au plus tôt cette année-là."),
+    Setting("QEP_PERIOD_YEARS_AHEAD", "1",
+            "Périodes acceptées : nombre d'années après l'année en cours qu'une période peut atteindre (1 : "
+            "jusqu'à décembre de l'an prochain, pour les cibles et les périodes prévues) ; au-delà, elle est "
+            "refusée."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -20,10 +20,15 @@ from sqlmodel import Session, create_engine
 
 from qep_core.config import DATA_DIR, PROJECT_ROOT, database_url
 from qep_core.migrate import upgrade
+from qep_core.rules.row_bounds import check_flush
 
 __all__ = ["DATA_DIR", "PROJECT_ROOT", "create_schema", "database_url", "get_engine", "session_scope"]
 
 DEFAULT_DB_PATH = DATA_DIR / "qep.db"
+
+# Every flush of every session, whatever path wrote the rows (page, command line, service, demo):
+# out-of-bound values are refused in French before SQL is sent, alike on SQLite and PostgreSQL.
+event.listen(Session, "before_flush", check_flush)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -46,7 +46,9 @@ from qep_core.referentiel import (
     rename_engagement,
     set_target,
 )
+from qep_core.rules.bounds import MAX_TARGET, ValueOutOfBounds, check_year, shown_number
 from qep_core.rules.headings import module_heading
+from qep_core.rules.row_bounds import model_text_limit
 
 # Kinds a user may give a périmètre; "prefecture" is the préfecture-wide row every préfecture
 # has exactly one of (figures not broken down by service), created with the préfecture.
@@ -77,6 +79,8 @@ def _clean_number(value: object) -> float | None:
                        if isinstance(value, str) else value)  # type: ignore[arg-type]  # not a str: a number (int, float or numpy) from the grid
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"« {value} » n'est pas un nombre") from exc
+    if math.isinf(number):
+        raise SettingsError(f"« {value} » n'est pas un nombre fini")
     return None if math.isnan(number) else number
 
 
@@ -186,8 +190,8 @@ def _check_name(session: Session, prefecture_id: int, name: str, own_id: int | N
     name = _clean_text(name)
     if not name:
         raise SettingsError("le nom du périmètre est obligatoire")
-    if len(name) > 200:
-        raise SettingsError(f"« {name[:40]}… » : 200 caractères au plus")
+    if len(name) > (limit := model_text_limit(Perimetre, "name")):
+        raise SettingsError(f"« {name[:40]}… » : {limit} caractères au plus")
     key = perimetre_key(name)
     for other in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture_id)):
         if other.id != own_id and perimetre_key(other.name) == key:
@@ -404,7 +408,9 @@ def check_target(unit: str, direction: str, target: float | None, alert: float |
     for what, value in (("la cible", target), ("le seuil d'alerte", alert)):
         if value is None:
             continue
-        if value < 0:
+        if value > MAX_TARGET:
+            errors.append(f"{what} est invraisemblable ({shown_number(value)})")
+        elif value < 0:
             errors.append(f"{what} ne peut pas être négati{'ve' if what == 'la cible' else 'f'} ({_fmt(value)})")
         elif unit == "%" and value > 100:
             errors.append(f"{what} est un taux : entre 0 et 100 % ({_fmt(value)} saisi)")
@@ -461,8 +467,10 @@ def save_targets(session: Session, prefecture_id: int, year: int, rows: Iterable
     touched. Every row is checked first; on any error nothing is written. Returns the codes
     written.
     """
-    if not 2000 <= int(year) <= 2100:
-        raise SettingsError(f"année invalide : {year}")
+    try:
+        check_year(int(year), "année invalide")
+    except ValueOutOfBounds as exc:
+        raise SettingsError(str(exc)) from exc
     indicators = {d.code: d for d in indicators_for(session, prefecture_id)}
     book = TargetBook(session, prefecture_id, list(indicators.values()))
     errors: list[str] = []

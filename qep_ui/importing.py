@@ -26,7 +26,7 @@ from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.frenchforms import format_number_fr, month_label_fr
 from qep_core.periods import add_months
-from qep_core.rules import LATE_STATUSES, ItemStatus, format_value
+from qep_core.rules import LATE_STATUSES, ItemStatus, format_value, period_window, window_years
 from qep_ui import data
 from qep_ui import mappings as mapping_ui
 from qep_ui.auth import DEFAULT_USER, USER_KEY, actor, principal
@@ -440,7 +440,9 @@ def history_section(view: View) -> None:
 
 def template_section(view: View) -> None:
     today = dt.date.today()
-    years = sorted({*range(today.year + 1, today.year - 6, -1), view.period.end.year}, reverse=True)
+    allowed = window_years(today)
+    years = sorted({y for y in range(today.year + 1, today.year - 6, -1) if y in allowed} | {view.period.end.year},
+                   reverse=True)
     year = st.selectbox("Année du modèle", years, index=years.index(view.period.end.year), key="template-year")
     who = actor()  # the download runs after the script: take the actor now
 
@@ -464,8 +466,9 @@ GRID_COLUMNS = ["Code", "Saisie 1", "Saisie 2", "Valeur enregistrée"]  # what i
 def month_options(view: View, today: dt.date | None = None) -> list[dt.date]:
     """Months offered for entry, newest first: at least three years back, up to this month."""
     today = today or dt.date.today()
-    last = max(view.period.end, dt.date(today.year, today.month, 1), view.last_month or view.period.end)
-    first = min(add_months(last, -35), view.first_month or last, view.period.end)
+    low, high = period_window(today)
+    last = min(max(view.period.end, dt.date(today.year, today.month, 1), view.last_month or view.period.end), high)
+    first = max(min(add_months(last, -35), view.first_month or last, view.period.end), low)
     months, month = [], last
     while month >= first:
         months.append(month)

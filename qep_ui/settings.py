@@ -21,6 +21,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from qep_core import services
+from qep_core.rules import window_years
 from qep_ui import data
 from qep_ui.auth import actor
 from qep_ui.state import View
@@ -263,7 +264,8 @@ def target_years(view: View, today: dt.date | None = None) -> list[int]:
     """Years offered for targets: those with data, the coming year, and a little before."""
     this_year = (today or dt.date.today()).year
     first = view.first_month.year if view.first_month else view.period.year
-    return list(range(max(this_year, view.period.year) + 1, min(first, view.period.year) - 2, -1))
+    allowed = window_years(today)
+    return [y for y in range(max(this_year, view.period.year) + 1, min(first, view.period.year) - 2, -1) if y in allowed]
 
 
 def targets_tab(view: View) -> None:

@@ -15,6 +15,7 @@ from qep_core import services
 from qep_core.access import LOCAL_PRINCIPAL, Principal
 from qep_core.frenchforms import MONTH_NAMES_FR
 from qep_core.periods import Period, month_period, quarter_of, quarter_period, rolling_12, year_period
+from qep_core.rules import bounded_years, clamp_month
 from qep_ui.auth import actor, require
 from qep_ui.database import database as engine  # noqa: F401  (transition alias for pages not yet on the services)
 
@@ -84,10 +85,9 @@ def sidebar(principal: Principal = LOCAL_PRINCIPAL) -> View | None:
                                 help="Le code du département est dans l'adresse de la page (pref=…).")
     pref = by_code[code]
     status = services.dashboard.data_status(who, pref.id or 0)
-    first, last, version = status.first_month, status.last_month, status.version
-    today = dt.date.today()
-    last_year = last.year if last else today.year
-    years = list(range(last_year, (first.year if first else last_year) - 1, -1))
+    first, last, version = clamp_month(status.first_month), clamp_month(status.last_month), status.version
+    years = bounded_years(first, last)  # never wider than the period window, whatever is stored
+    last_year = years[0]
     remember_choice("annee", years, last_year, int)
     year = st.sidebar.selectbox("Année", years, key="annee")
     remember_choice("vue", list(VIEWS), "annee")

@@ -22,6 +22,7 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.frenchforms import format_number_fr, normalize
+from qep_core.rules import window_years
 from qep_ui import importing
 from qep_ui.auth import actor
 from qep_ui.state import View, publish, remember_choice
@@ -552,11 +553,11 @@ def import_section(view: View) -> None:
     mode = cols[1].radio("Période", modes, format_func=PERIOD_MODES.get, key="survey-period-mode", horizontal=True)
     year: int | None = None
     period: tuple[dt.date, dt.date] | None = None
-    today = dt.date.today()
     if mode == "year":
+        years = window_years()  # a file dated 1995 suggests a year the input could not even show
         guess = base.table.date_span[1].year if has_dates else view.period.end.year  # type: ignore[index]
-        year = int(cols[2].number_input("Année", min_value=2000, max_value=today.year + 1, value=guess, step=1,
-                                        key="survey-year"))
+        year = int(cols[2].number_input("Année", min_value=years[-1], max_value=years[0],
+                                        value=min(max(guess, years[-1]), years[0]), step=1, key="survey-year"))
     elif mode == "range":
         span = base.table.date_span or (dt.date(view.period.end.year, 1, 1), dt.date(view.period.end.year, 12, 31))
         chosen = cols[2].date_input("Du … au …", value=span, format="DD/MM/YYYY", key="survey-range")

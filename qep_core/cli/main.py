@@ -32,6 +32,7 @@ from qep_core.demo import DEMO_DIR, load_demo, write_all_demo_files
 from qep_core.periods import Period, parse_period, quarter_period, year_period
 from qep_core.prefectures import PrefectureError, list_prefectures, resolve_prefecture
 from qep_core.referentiel import seed_referentiel
+from qep_core.rules.bounds import check_month, check_year
 from qep_core.rules.formatting import format_value
 
 
@@ -107,6 +108,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _period_from_args(args: argparse.Namespace, latest: dt.date | None) -> Period:
+    """The period asked for, refused (ValueOutOfBounds, in French) outside the period window."""
+    period = _asked_period(args, latest)
+    check_month(period.start)
+    check_month(period.end)
+    return period
+
+
+def _asked_period(args: argparse.Namespace, latest: dt.date | None) -> Period:
     if args.period:
         return parse_period(args.period)
     if args.month:
@@ -153,6 +162,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     """The template the Import page offers (services.imports.template_workbook)."""
+    check_year(args.year, "--year")
     engine = services.system.open_database(database_url())
     with session_scope(engine) as session:
         prefs = list_prefectures(session)
@@ -168,6 +178,7 @@ def cmd_target(args: argparse.Namespace) -> int:
     engine = get_engine()
     actor = actor_from_args(args, engine)
     pref_id = services.settings.prefecture_by_code(actor, args.prefecture)[0]
+    check_year(args.year, "--year")
     lines = services.settings.targets_in_force(actor, pref_id, args.year)
     if args.indicator:
         code = args.indicator.upper()
@@ -352,6 +363,6 @@ def main(argv: list[str] | None = None) -> int:
     except AccessDenied as exc:
         print(f"✗ {exc}", file=sys.stderr)
         return EXIT_DENIED
-    except services.StorageError as exc:  # disk full, read-only or busy database: nothing was written
+    except (services.StorageError, services.ValueOutOfBounds) as exc:  # disk full, value out of bounds…: nothing written
         print(f"✗ {exc}", file=sys.stderr)
         return EXIT_REJECTED

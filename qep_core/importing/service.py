@@ -26,6 +26,7 @@ from qep_core.compute import value_from_counts
 from qep_core.db import session_scope
 from qep_core.frenchforms import format_number_fr, month_label_fr, normalize
 from qep_core.importing import itemlogs
+from qep_core.importing.bounds import check_drafts
 from qep_core.importing.context import Draft, ImportContext
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog, UnknownLabel
 from qep_core.importing.ledger import (
@@ -333,6 +334,7 @@ def analyze_file(session: Session, prefecture: Prefecture, file_name: str, data:
         layout, drafts, items = read_drafts(source, ctx, log)
     except ImportRejected as exc:
         return ImportPlan(source.name, source.sha256, "inconnu", pd.DataFrame(columns=DRAFT_COLUMNS), exc.errors, [])
+    check_drafts(drafts, {code: d.kind for code, d in ctx.indicators.items()}, log)
     if log.ok and drafts.empty and not log.results_only:
         log.error("aucune valeur reconnue dans ce fichier : ni tableau de suivi mensuel (mois en colonnes) ni format "
                   "long (colonnes indicateur, période, numérateur…) ; téléchargez le modèle pour voir la forme attendue. "
@@ -547,6 +549,7 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
         raise ImportRejected(plan.file_name, plan.errors)
     if plan.already_imported is not None:
         return ImportOutcome(plan, None)
+    _check_bounds(session, prefecture, plan)  # the bulk inserts below bypass the flush's check
     if reuse_analysis and plan.prepared is not None:  # analysed in this very transaction: still exact
         frame, overlaps = plan.prepared
     else:
@@ -588,6 +591,15 @@ def save_plan(session: Session, prefecture: Prefecture, plan: ImportPlan, user: 
         _save_items(session, prefecture, plan.items, frame, batch.id or 0, whole_prefecture(session, prefecture.id or 0).id or 0)
     _record_import(session, prefecture, plan, batch, user, len(frame))
     return ImportOutcome(plan, batch, inserted=len(frame), replaced=batch.replaced)
+
+
+def _check_bounds(session: Session, prefecture: Prefecture, plan: ImportPlan) -> None:
+    """Refuse a plan whose values are out of bounds, whoever built it (the analysis checks them
+    already; a plan made otherwise, or analysed under other settings, is checked again here)."""
+    log = IssueLog()
+    check_drafts(plan.drafts, {d.code: d.kind for d in indicators_for(session, prefecture.id or 0)}, log)
+    if not log.ok:
+        raise ImportRejected(plan.file_name, log.all_errors())
 
 
 def _record_import(session: Session, prefecture: Prefecture, plan: ImportPlan, batch: ImportBatch, user: str,

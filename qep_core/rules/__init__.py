@@ -9,7 +9,9 @@ drifted apart. Each module below holds one rule; everything else imports it.
 * :mod:`.formatting` — how a value, a change and a target read in French;
 * :mod:`.items` — the statuses and kinds of log items (e-mails, letters, complaints…);
 * :mod:`.headings` — "Module N — titre";
-* :mod:`.channels` — the channel an indicator is shown under.
+* :mod:`.channels` — the channel an indicator is shown under;
+* :mod:`.bounds` — the period window, the largest counts and the longest texts a value may have
+  (:mod:`.row_bounds` applies them to every row written through the ORM).
 
 Periods (:mod:`qep_core.periods`) and personal-data masking (:mod:`qep_core.privacy`) have their
 own modules.
@@ -17,6 +19,17 @@ own modules.
 The package re-exports every rule, so that screens import ``from qep_core.rules import …``.
 """
 
+from qep_core.rules.bounds import (
+    MAX_MEAN_DELAY_DAYS,
+    MAX_MONTHLY_COUNT,
+    ValueOutOfBounds,
+    bounded_years,
+    check_month,
+    check_year,
+    clamp_month,
+    period_window,
+    window_years,
+)
 from qep_core.rules.channels import (
     GENERAL,
     MODULE_CHANNELS,
@@ -79,6 +92,8 @@ __all__ = [
     "LATE_STATUSES",
     "LOG_KINDS",
     "LOG_KIND_LABELS",
+    "MAX_MEAN_DELAY_DAYS",
+    "MAX_MONTHLY_COUNT",
     "MODULE_CHANNELS",
     "NON_ATTEINT",
     "NO_VALUE",
@@ -94,9 +109,14 @@ __all__ = [
     "ItemStatus",
     "LogKind",
     "StatusStyle",
+    "ValueOutOfBounds",
+    "bounded_years",
     "change_unit",
     "channel_mapping",
     "chart_legend",
+    "check_month",
+    "check_year",
+    "clamp_month",
     "direction_of",
     "direction_sign",
     "fallback_channel",
@@ -108,7 +128,9 @@ __all__ = [
     "kind_of",
     "module_heading",
     "module_number",
+    "period_window",
     "round_value",
     "status_text",
     "style_of",
+    "window_years",
 ]

@@ -7,6 +7,7 @@ this layer, as ``from qep_core import services`` then ``services.imports.save_up
 """
 
 from qep_core.access import AccessDenied, Principal
+from qep_core.rules.bounds import ValueOutOfBounds
 from qep_core.services import (
     accounts,
     action_plan,
@@ -28,7 +29,8 @@ from qep_core.services import (
 )
 from qep_core.services._unit import OPERATIONS, Actor, Database, Operation, StorageError
 
-__all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "StorageError", "accounts",
+__all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "StorageError", "ValueOutOfBounds",
+           "accounts",
            "action_plan", "audits", "backups", "dashboard", "engagements", "entry", "exports", "history", "imports",
            "mappings", "mystery",
            "review", "settings", "surveys", "system", "trainings"]

@@ -9,15 +9,16 @@ agents' names); the public dossier of an engagement is :mod:`qep_core.services.e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from qep_core.pilotage.errors import PilotageError
 from qep_core.pilotage.models import Action, Agent, Audit, AuditFinding, Training
-from qep_core.services._unit import Actor, Unit, unit
+from qep_core.services._unit import Actor, Unit, refusing, unit
 
 READ = "read_detail"
 EDIT = "edit_pilotage"
@@ -61,10 +62,12 @@ class Edit:
 
 
 @contextmanager
-def editing(actor: Actor, prefecture_id: int, area: str, summary: str) -> Iterator[Edit]:
+def editing(actor: Actor, prefecture_id: int, area: str, summary: str,
+            refusal: Callable[[str], Exception] = PilotageError) -> Iterator[Edit]:
     """``edit_pilotage`` checked on that préfecture, one transaction, and its history line (who,
-    when, the area's state before and after) written inside it."""
-    with unit(actor, EDIT, prefecture_id=prefecture_id, write=True) as work:
+    when, the area's state before and after) written inside it. A value out of bounds is refused
+    as *refusal* (a :class:`PilotageError`, or the file's refusal for an import)."""
+    with refusing(refusal), unit(actor, EDIT, prefecture_id=prefecture_id, write=True) as work:
         before = area_state(work.session, area, prefecture_id)
         edit = Edit(work, summary)
         yield edit

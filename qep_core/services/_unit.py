@@ -32,6 +32,8 @@ from sqlmodel import Session
 from qep_core.access import Principal, check, check_perimetres
 from qep_core.change_history import record_change
 from qep_core.db import session_scope
+from qep_core.importing.issues import ERROR, ImportRejected, Issue
+from qep_core.rules.bounds import ValueOutOfBounds
 
 #: The database an actor works on (an SQLAlchemy engine; pages hold it without knowing so).
 Database = Engine
@@ -82,6 +84,22 @@ def unit(actor: Actor, action: str, *, prefecture_id: int | None = None, write: 
             yield Unit(actor, session, prefecture_id)
     except OperationalError as exc:  # the transaction was rolled back: nothing of it is stored
         raise StorageError(storage_message(exc)) from exc
+
+
+@contextmanager
+def refusing(error: Callable[[str], Exception]) -> Iterator[None]:
+    """A value refused at the flush (:class:`ValueOutOfBounds`, raised at the commit too) becomes
+    the operation's own French error, the one its page already shows (PilotageError,
+    MysteryError, a refused file…); nothing was written."""
+    try:
+        yield
+    except ValueOutOfBounds as exc:
+        raise error(str(exc)) from exc
+
+
+def file_refusal(file_name: str) -> Callable[[str], ImportRejected]:
+    """:func:`refusing` for a file: the refusal is the file's, as its other errors."""
+    return lambda message: ImportRejected(file_name, [Issue(ERROR, message)])
 
 
 class StorageError(RuntimeError):

@@ -44,7 +44,7 @@ from qep_core.pilotage.summary import ActionPlanSummary, action_plan_summary
 from qep_core.pilotage.vocabulary import A_FAIRE, SOURCES, STATUSES
 from qep_core.services._bounded import accepted, analysed, settled
 from qep_core.services._pilotage import EDIT, EXPORT, READ, editing
-from qep_core.services._unit import Actor, operation, unit
+from qep_core.services._unit import Actor, file_refusal, operation, unit
 
 __all__ = ["GRID_COLUMNS", "SOURCES", "STATUSES", "ActionList", "ActionPlanSummary", "ActionsFilePlan", "Completion",
            "ImportRejected", "Issue", "PilotageError", "PlanProgress", "ReferentielIndex", "add_action",
@@ -218,7 +218,8 @@ def import_plan_file(actor: Actor, prefecture_id: int, file_name: str, data: byt
     plan = accepted(analyse_plan_file(actor, prefecture_id, file_name, data, as_of=as_of, today=today))
     if dry_run:
         return plan
-    with editing(actor, prefecture_id, "action", f"plan d'actions importé d'un fichier ({file_name})") as edit:
+    with editing(actor, prefecture_id, "action", f"plan d'actions importé d'un fichier ({file_name})",
+                 file_refusal(file_name)) as edit:
         plan = settled(edit.session, prefecture_id, "plan", plan)
         edit.skip = plan.already_imported is not None
         edit.summary = plan.summary()

@@ -37,7 +37,7 @@ from qep_core.pilotage.refs import ReferentielIndex, referentiel_index
 from qep_core.pilotage.vocabulary import ACTIONABLE_REMARKS, AUDIT_KINDS, CONFORMITIES, CONFORMITY_TITLES, REMARK_KINDS
 from qep_core.services._bounded import accepted, analysed, settled
 from qep_core.services._pilotage import EDIT, READ, editing
-from qep_core.services._unit import Actor, operation, unit
+from qep_core.services._unit import Actor, file_refusal, operation, unit
 
 __all__ = ["ACTIONABLE_REMARKS", "AUDIT_KINDS", "CONFORMITIES", "CONFORMITY_TITLES", "REMARK_KINDS", "Action", "AuditDetail",
            "AuditFilePlan", "AuditInfo", "FindingView", "ImportRejected", "PilotageError", "ReferentielIndex",
@@ -194,7 +194,8 @@ def import_audit_file(actor: Actor, prefecture_id: int, file_name: str, data: by
     plan = accepted(analyse_audit_file(actor, prefecture_id, file_name, data, today=today, **meta))
     if dry_run:
         return plan, None
-    with editing(actor, prefecture_id, "audit", f"audit importé d'un rapport ({file_name})") as edit:
+    with editing(actor, prefecture_id, "audit", f"audit importé d'un rapport ({file_name})",
+                 file_refusal(file_name)) as edit:
         plan = settled(edit.session, prefecture_id, "audit", plan)
         edit.summary = plan.summary()
         if plan.already_imported is not None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from qep_core.access import AccessDenied
+from qep_core.importing.bounds import perimetre_name_fault
+from qep_core.importing.issues import ERROR, ImportRejected, Issue
 from qep_core.models import Observation, Perimetre, Prefecture, local_time
 from qep_core.prefectures import WHOLE_PREFECTURE, labelled_modules, perimetre_key
 from qep_core.referentiel import IndicatorDef, indicators_for
@@ -192,5 +194,8 @@ def save_entries(actor: Actor, prefecture_id: int, month: dt.date, perimetre: st
     unknown = [r.code for r in rows if r.code not in indicators]
     if unknown:
         raise ValueError(f"indicateur(s) inconnu(s) : {', '.join(unknown)}")
+    # said before the name becomes a CSV cell: the CSV's own bound on cells would speak of a file
+    if (too_long := perimetre_name_fault(choice.name)) is not None:
+        raise ImportRejected(saisie_file_name(code, month, choice), [Issue(ERROR, too_long)])
     content = saisie_csv(rows, indicators, month, choice, actor.principal.author, now=now)
     return _save(actor, "enter", prefecture_id, saisie_file_name(code, month, choice), content, kind="saisie")

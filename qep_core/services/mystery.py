@@ -19,7 +19,7 @@ from qep_core.importing import ImportRejected
 from qep_core.models import ImportBatch
 from qep_core.privacy import mask_personal_data
 from qep_core.services._bounded import accepted, analysed, settled
-from qep_core.services._unit import Actor, operation, unit
+from qep_core.services._unit import Actor, file_refusal, operation, refusing, unit
 from qep_core.services.surveys import prefecture_wide, whole_prefecture_first
 from qep_core.surveys import mystery as core
 from qep_core.surveys.channels import MYSTERY_CHANNELS
@@ -100,7 +100,7 @@ def add_check(actor: Actor, prefecture_id: int, channel: str, checked_on: dt.dat
               scores: Mapping[int, str], notes: str = "") -> int:
     """A check typed in: every criterion of the channel scored (met / not met / n.a.). Returns its
     number; :class:`MysteryError` (nothing written) when incomplete or wrong."""
-    with unit(actor, "enter", prefecture_id=prefecture_id, write=True) as work:
+    with refusing(MysteryError), unit(actor, "enter", prefecture_id=prefecture_id, write=True) as work:
         prefecture_wide(work, prefecture_id)
         labels = {c.id: c.label for c in core.criteria_of(work.session, prefecture_id, channel)}
         check = core.add_check(work.session, prefecture_id, channel, checked_on, target, scores, notes,
@@ -142,7 +142,7 @@ def import_checks(actor: Actor, prefecture_id: int, file_name: str, data: bytes,
     plan = accepted(analyse_import(actor, prefecture_id, file_name, data, channel))
     if dry_run:
         return plan, None
-    with unit(actor, "import", prefecture_id=prefecture_id, write=True) as work:
+    with refusing(file_refusal(file_name)), unit(actor, "import", prefecture_id=prefecture_id, write=True) as work:
         prefecture = prefecture_wide(work, prefecture_id)
         plan = settled(work.session, prefecture_id, "mystere", plan)
         if plan.already_imported is not None:

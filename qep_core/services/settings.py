@@ -30,6 +30,7 @@ from qep_core.referentiel import (
     engagements_for,
     indicators_for,
 )
+from qep_core.rules.bounds import ValueOutOfBounds
 from qep_core.services._unit import Actor, Unit, operation, unit
 from qep_core.settings import PERIMETRE_KIND_LABELS, SettingsError
 
@@ -40,7 +41,7 @@ __all__ = ["FREQUENCY_LABELS", "KINDS", "KIND_LABELS", "KNOWN_ERRORS", "PERIMETR
            "save_prefecture", "save_targets", "targets_in_force", "targets_table"]
 
 #: What a settings save may refuse with (each carries French sentences for the page).
-KNOWN_ERRORS = (SettingsError, PrefectureError, ReferentielError)
+KNOWN_ERRORS = (SettingsError, PrefectureError, ReferentielError, ValueOutOfBounds)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from qep_core.prefectures import whole_prefecture
 from qep_core.privacy import mask_personal_data
 from qep_core.referentiel import IndicatorDef
 from qep_core.services._bounded import accepted, analysed, settled
-from qep_core.services._unit import Actor, Unit, operation, unit
+from qep_core.services._unit import Actor, Unit, file_refusal, operation, refusing, unit
 from qep_core.surveys import comments as comments_core
 from qep_core.surveys import service as core
 from qep_core.surveys import tables
@@ -197,7 +197,7 @@ def import_survey(actor: Actor, prefecture_id: int, file_name: str, data: bytes,
                                    overall=overall, indicator=indicator, sheet=sheet))
     if dry_run:
         return SurveyOutcome(plan, None, None)
-    with unit(actor, EDIT, prefecture_id=prefecture_id, write=True) as work:
+    with refusing(file_refusal(file_name)), unit(actor, EDIT, prefecture_id=prefecture_id, write=True) as work:
         prefecture = prefecture_wide(work, prefecture_id)
         plan = settled(work.session, prefecture_id, "enquete", plan)
         if plan.already_imported is not None:

@@ -32,7 +32,7 @@ from qep_core.pilotage.trainings import (
 from qep_core.pilotage.vocabulary import A_FORMER, A_JOUR, EN_RETARD, ROLES
 from qep_core.services._bounded import accepted, analysed, settled
 from qep_core.services._pilotage import EDIT, EXPORT, READ, editing
-from qep_core.services._unit import Actor, operation, unit
+from qep_core.services._unit import Actor, file_refusal, operation, unit
 
 __all__ = ["A_FORMER", "A_JOUR", "EN_RETARD", "ROLES", "AgentRecord", "ImportRejected", "PilotageError", "RoleCounts",
            "TrainingSituation", "TrainingsFilePlan", "agents", "analyse_trainings_file", "compliance",
@@ -150,7 +150,8 @@ def import_trainings_file(actor: Actor, prefecture_id: int, file_name: str, data
     plan = accepted(analyse_trainings_file(actor, prefecture_id, file_name, data, today))
     if dry_run:
         return plan
-    with editing(actor, prefecture_id, "training", f"formations importées d'un fichier ({file_name})") as edit:
+    with editing(actor, prefecture_id, "training", f"formations importées d'un fichier ({file_name})",
+                 file_refusal(file_name)) as edit:
         plan = settled(edit.session, prefecture_id, "formations", plan)
         edit.summary = plan.summary()
         edit.skip = plan.already_imported is not None

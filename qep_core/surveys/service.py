@@ -50,6 +50,7 @@ from qep_core.importing.service import (
 from qep_core.models import ImportBatch, Observation, ObservationHistory, Prefecture
 from qep_core.periods import add_months, month_start
 from qep_core.referentiel import IndicatorDef, indicators_for
+from qep_core.rules.bounds import month_fault
 from qep_core.surveys.channels import DEFAULT_INDICATOR, SURVEY_CHANNELS, channel_label, guess_channel
 from qep_core.surveys.models import (
     MysteryCheck,
@@ -376,6 +377,14 @@ def _resolve_period(plan: SurveyPlan, table: SurveyTable, year: int | None, peri
                   table.sheet, first)
 
 
+def _check_window(plan: SurveyPlan, log: IssueLog) -> None:
+    """The survey's period within the period window (rules.bounds): a year 1900 or 9999 read from
+    the answers' dates or typed is refused here, in the analysis, rather than at the save."""
+    for day in dict.fromkeys(d for d in (plan.period_start, plan.period_end) if d is not None):
+        if (fault := month_fault(day.replace(day=1))) is not None:
+            log.error(f"période de l'enquête : {fault}")
+
+
 def analyze_survey(session: Session, prefecture: Prefecture, file_name: str, data: bytes, *,
                    channel: str | None = None, year: int | None = None,
                    period: tuple[dt.date, dt.date] | None = None, overall: int | Auto | None = "auto",
@@ -427,6 +436,7 @@ def _check_survey(session: Session, prefecture: Prefecture, table: SurveyTable, 
             log.error("canal de l'enquête à préciser (accueil physique, téléphone, courriers-courriels, site internet, "
                       "point d'accueil numérique, collectivités ou autre) : ni le titre ni le nom du fichier ne le disent")
     _resolve_period(plan, table, year, period, log)
+    _check_window(plan, log)
     plan.questions = questions if questions is not None else [
         QuestionPlan(q.position, q.column, q.text, detect_type(q.text, q.answers)) for q in table.questions]
     pid = prefecture.id or 0
