@@ -120,6 +120,10 @@ def test_dashboard(page) -> None:  # type: ignore[no-untyped-def]
     texts = values.all_inner_texts()
     assert any(re.fullmatch(r"\d{1,3},\d %", t.strip()) for t in texts), f"no French percentage among {texts}"
     assert not any(re.search(r"\d\.\d", t) for t in texts), f"a decimal point instead of a comma: {texts}"
+    assert page.evaluate("document.documentElement.lang") == "fr"  # read aloud with French rules (RGAA 8.3)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    expect(nav).to_contain_text("Historique")  # every page listed, the last one included
+    assert "View" not in nav.inner_text() and "more" not in nav.inner_text()
     assert_no_exception(page)
     screenshot(page, "dashboard.png")
 
