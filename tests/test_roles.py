@@ -280,3 +280,5 @@ def test_clu_exports_only_public_documents(accounts) -> None:
         at.radio(key="export_kind").options)
     admin = as_user(ADMIN, "pages/exports.py", annee="2024")
     assert len(admin.radio(key="export_kind").options) == len(services.exports.KINDS) == 7
+    assert not any("python -m qep_core" in c.value for c in at.caption)  # the command line: administrators only
+    assert any("python -m qep_core export" in c.value for c in admin.caption)
