@@ -42,6 +42,7 @@ ImportRejected = services.surveys.ImportRejected
 IndicatorResult = services.surveys.IndicatorResult
 MysterySummary = services.surveys.MysterySummary
 QuestionStats = services.surveys.QuestionStats
+RateComparison = services.surveys.RateComparison
 ScaleStats = services.surveys.ScaleStats
 SurveyError = services.surveys.SurveyError
 SurveyInfo = services.surveys.SurveyInfo
@@ -188,20 +189,27 @@ def _is_yes_no(stats: ScaleStats) -> bool:
     return stats.scale.key == YES_NO_SCALE.key
 
 
-def rate_caption(res: SurveyResults, q_stats: QuestionStats, comparison_text: str | None,
-                 previous: QuestionStats | None) -> str:
+def rate_caption(res: SurveyResults, q_stats: QuestionStats, comparison: RateComparison | None,
+                 previous: QuestionStats | None) -> tuple[str, str]:
+    """One short line (the rate, its base, its interval, last year and the change) and the details
+    on demand (how it is counted, the interval's and the test's method)."""
     s = q_stats.scale
     assert s is not None
-    what = "de « oui »" if _is_yes_no(s) else f"de satisfaits ({plain(s.scale.positive_text)})"
-    left = plain(", ".join(f"{n} {label}" for label, n in s.excluded_detail.items()))
-    parts = [f"**{rate_text(s)}** {what} — intervalle de confiance à 95 % (Wilson) ; "
-             f"{s.satisfied} sur {s.expressed} réponses exprimées" + (f" ; exclues : {left}" if left else "")]
-    if comparison_text and res.previous is not None and previous is not None and previous.scale is not None:
-        parts.append(f"{res.previous.year} : {rate_text(previous.scale)} (n = {previous.scale.expressed}) · "
-                     f"évolution {comparison_text}")
+    what = "de « oui »" if _is_yes_no(s) else "de satisfaits"
+    ci = s.ci_pct
+    line = f"**{pct(s.rate_pct)}** {what} ({s.satisfied} sur {s.expressed}" + (
+        f", de {format_number_fr(ci[0], 1)} à {format_number_fr(ci[1], 1)} %)" if ci else ")")
+    if comparison is not None and res.previous is not None and previous is not None and previous.scale is not None:
+        line += f" · {res.previous.year} : {pct(previous.scale.rate_pct)} · {comparison.short_text}"
+    left = ", ".join(f"{n} {label}" for label, n in s.excluded_detail.items())
+    details = [f"Satisfaits : {s.scale.positive_text}." if not _is_yes_no(s) else "Part des « oui ».",
+               f"Réponses exprimées : {s.expressed}" + (f" (exclues : {left})." if left else "."),
+               "Entre parenthèses, l'intervalle de confiance à 95 % (méthode de Wilson)."]
+    if comparison is not None:
+        details.append(f"Évolution : {comparison.text()} (méthode de Newcombe).")
     elif res.previous is None:
-        parts.append("Pas d'enquête de ce canal l'année précédente : pas de comparaison.")
-    return "  \n".join(parts)
+        details.append("Pas d'enquête de ce canal l'année précédente : pas de comparaison.")
+    return line, "\n\n".join(details)
 
 
 def question_block(res: SurveyResults, position: int) -> None:
@@ -220,7 +228,8 @@ def question_block(res: SurveyResults, position: int) -> None:
                 return
             rows = _scale_rows(res, stats, q.previous)
             st.plotly_chart(scale_figure("", rows), config={"displayModeBar": False}, key=key)
-            st.markdown(rate_caption(res, stats, q.comparison.text() if q.comparison else None, q.previous))
+            line, details = rate_caption(res, stats, q.comparison, q.previous)
+            st.markdown(line, help=details)
         elif stats.type_key in ("single", "multiple") and stats.distribution:
             base_label = "répondants à la question"
             st.plotly_chart(choice_chart("", [(mask_personal_data(lbl), n) for lbl, n in stats.distribution],
@@ -281,8 +290,9 @@ def overview(view: View, res: SurveyResults) -> None:
                      query_params={"ind": res.indicator_code, "annee": str(info.year)}, icon=":material/monitoring:")
     if res.previous is not None:
         st.caption(f"Comparaison avec l'enquête {res.previous.year} du même canal ({res.previous.respondents} "
-                   "répondants). Une évolution est dite significative quand l'intervalle à 95 % de l'écart (méthode "
-                   "de Newcombe, à partir des intervalles de Wilson) exclut zéro.")
+                   "répondants) : une évolution n'est dite significative que si elle dépasse la marge d'erreur.",
+                   help="L'écart est significatif quand son intervalle à 95 % (méthode de Newcombe, à partir des "
+                        "intervalles de Wilson) exclut zéro.")
 
 
 def results_section(view: View, info: SurveyInfo) -> None:

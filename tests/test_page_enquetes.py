@@ -94,6 +94,11 @@ def test_results_against_last_year(demo: str) -> None:
     assert metrics["Intervalle à 95 %"] == "90,9 – 96,2"
     text = shown_text(at)
     assert "hausse significative" in text  # the waiting time, 2023 → 2024
+    # each question's statistics in one short line, the method on demand (its help), never as prose on the page
+    overall = [m.value for m in at.markdown if m.value.startswith("**94,1 %** de satisfaits (287 sur 305, de 90,9 à 96,2 %)")]
+    assert overall and "\n" not in overall[0] and "2023 : 93,1 %" in overall[0], [
+        m.value for m in at.markdown if "satisfaits" in m.value]
+    assert "Wilson" not in text and "Newcombe" not in text
     assert "ACCUEIL_SATISFACTION" in text
     assert len(at.get("plotly_chart")) >= 14
     assert int(at.query_params["enquete"]) == at.selectbox(key="enquete").value  # a link reopens this survey

@@ -196,3 +196,18 @@ def test_cross_tab_by_a_profile_question() -> None:
 def test_scale_answer_off_the_scale_is_an_error() -> None:
     with pytest.raises(ValueError):
         question_stats(0, "A", "Q", "scale:satisfaction4", ["Très satisfait", "Bof"])
+
+
+def test_numbered_answers_keep_their_natural_order():
+    """Age bands read youngest first, whatever their frequency or their alphabetical order."""
+    from qep_core.surveys.stats import ordinal_key, question_stats
+
+    answers = (["35 à 49 ans"] * 9 + ["Moins de 25 ans"] * 2 + ["65 ans et plus"] * 5 + ["25 à 34 ans"] * 4
+               + ["50 à 64 ans"] * 7)
+    stats = question_stats(0, "C", "Votre âge", "single", answers)
+    assert stats.distribution == [("Moins de 25 ans", 2), ("25 à 34 ans", 4), ("35 à 49 ans", 9), ("50 à 64 ans", 7),
+                                  ("65 ans et plus", 5)]
+    assert [ordinal_key(x) for x in ("< 2 min", "2 à 5 min", "Plus de 15 min", "Accueil")] == [
+        (2, 0), (2, 1), (15, 2), None]
+    motives = question_stats(0, "D", "Motif", "single", ["Titre"] * 3 + ["Étranger"] * 5 + ["25 ans"])
+    assert [label for label, _ in motives.distribution] == ["Étranger", "Titre", "25 ans"]  # not all numbered: by count

@@ -46,14 +46,14 @@ from qep_core.surveys.reading import ROLE_LABELS
 from qep_core.surveys.results import SurveyInfo, SurveyResults, survey_info
 from qep_core.surveys.results import survey_results as _survey_results
 from qep_core.surveys.service import FeedChange, SurveyError, SurveyOutcome, SurveyPlan, period_text
-from qep_core.surveys.stats import YES_NO_SCALE, CrossTab, QuestionStats, ScaleStats
+from qep_core.surveys.stats import YES_NO_SCALE, CrossTab, QuestionStats, RateComparison, ScaleStats
 from qep_core.surveys.summary import MysterySummary, SurveySummary, mystery_summaries, survey_summaries
 from qep_core.surveys.tables import cross_tab_table, distribution_table, synthesis_table
 
 __all__ = [
     "CATEGORICAL_TYPES", "LISTENING_ENGAGEMENTS", "MYSTERY_REFERENTIEL_CHANNEL", "REFERENTIEL_CHANNEL", "ROLE_LABELS",
     "SURVEY_CHANNELS", "TYPE_LABELS", "YES_NO_SCALE", "CrossTab", "Engagement", "FeedChange", "ImportRejected",
-    "IndicatorDef", "IndicatorResult", "MysterySummary", "QuestionStats", "ScaleStats", "SurveyError", "SurveyInfo",
+    "IndicatorDef", "IndicatorResult", "MysterySummary", "QuestionStats", "RateComparison", "ScaleStats", "SurveyError", "SurveyInfo",
     "SurveyOutcome", "SurveyPlan", "SurveyResults", "SurveySummary", "UndoError", "analyse_import", "can_edit",
     "channel_label", "choice_chart", "comment_themes", "comments", "cross_tab_table", "distribution_table",
     "export_frame", "import_survey", "list_surveys", "mask_personal_data", "number_chart", "pct", "period_text",

@@ -15,6 +15,7 @@ keeps close to its nominal 95 % coverage down to a few dozen answers.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -80,6 +81,16 @@ class RateComparison:
             what = "hausse" if self.difference > 0 else "baisse"
             return f"{amount} : {what} significative (écart à 95 % {margin})"
         return f"{amount} : dans la marge d'erreur (écart à 95 % {margin}), pas d'évolution démontrée"
+
+    @property
+    def short_text(self) -> str:
+        """« +4,2 pt, hausse significative » / « +1,0 pt, dans la marge d'erreur »: the change as a
+        reader takes it in; :meth:`text` gives its interval."""
+        sign = "+" if self.difference >= 0 else "−"
+        amount = f"{sign}{abs(self.difference):.1f} pt".replace(".", ",")
+        if self.significant:
+            return f"{amount}, {'hausse' if self.difference > 0 else 'baisse'} significative"
+        return f"{amount}, dans la marge d'erreur"
 
 
 def compare_rates(satisfied: int, expressed: int, previous_satisfied: int, previous_expressed: int,
@@ -201,15 +212,38 @@ class QuestionStats:
         return self.type_key.startswith("scale:")
 
 
+_FIRST_NUMBER = re.compile(r"\d+")
+
+
+def ordinal_key(label: str) -> tuple[int, int] | None:
+    """Where a numbered answer stands among its siblings: « Moins de 25 ans » (25, 0) before
+    « 25 à 34 ans » (25, 1) before « 65 ans et plus » (65, 2); None for an answer without a number."""
+    found = _FIRST_NUMBER.search(label)
+    if found is None:
+        return None
+    text, raw = canon(label), label.strip()
+    if text.startswith(("moins", "avant", "jusqu")) or raw.startswith(("<", "≤")):
+        return int(found.group()), 0
+    if "plus" in text or text.startswith("apres") or raw.startswith((">", "≥")) or raw.endswith("+"):
+        return int(found.group()), 2
+    return int(found.group()), 1
+
+
 def _grouped(values: Counter[str] | Sequence[str]) -> list[tuple[str, int]]:
-    """Choices grouped whatever their case or accents, most frequent first (first spelling shown)."""
+    """Choices grouped whatever their case or accents (first spelling shown): in their natural order
+    when every one holds a number (age bands, waiting times: « Moins de 25 ans » first, never by
+    frequency or alphabet), most frequent first otherwise."""
     label_of: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for value, n in (values if isinstance(values, Counter) else Counter(values)).items():
         key = canon(value) or value
         label_of.setdefault(key, value)
         counts[key] += n
-    return sorted(((label_of[k], n) for k, n in counts.items()), key=lambda item: (-item[1], canon(item[0])))
+    items = [(label_of[k], n) for k, n in counts.items()]
+    ranks = {label: ordinal_key(label) for label, _ in items}
+    if len(items) > 1 and all(rank is not None for rank in ranks.values()):
+        return sorted(items, key=lambda item: (ranks[item[0]], canon(item[0])))
+    return sorted(items, key=lambda item: (-item[1], canon(item[0])))
 
 
 def question_stats(position: int, column: str, text: str, type_key: str, answers: Sequence[str],
