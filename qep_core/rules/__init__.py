@@ -9,7 +9,8 @@ drifted apart. Each module below holds one rule; everything else imports it.
 * :mod:`.formatting` — how a value, a change and a target read in French;
 * :mod:`.items` — the statuses and kinds of log items (e-mails, letters, complaints…);
 * :mod:`.headings` — "Module N — titre";
-* :mod:`.channels` — the channel an indicator is shown under.
+* :mod:`.channels` — the channel an indicator is shown under;
+* :mod:`.public_names` — the name a périmètre goes by in public documents.
 
 Periods (:mod:`qep_core.periods`) and personal-data masking (:mod:`qep_core.privacy`) have their
 own modules.
@@ -53,6 +54,12 @@ from qep_core.rules.kinds import (
     direction_sign,
     kind_of,
 )
+from qep_core.rules.public_names import (
+    MISSING_PUBLIC_NAME,
+    clean_public_name,
+    looks_like_full_name,
+    public_name,
+)
 from qep_core.rules.status import (
     A_SURVEILLER,
     ATTEINT,
@@ -79,6 +86,7 @@ __all__ = [
     "LATE_STATUSES",
     "LOG_KINDS",
     "LOG_KIND_LABELS",
+    "MISSING_PUBLIC_NAME",
     "MODULE_CHANNELS",
     "NON_ATTEINT",
     "NO_VALUE",
@@ -97,6 +105,7 @@ __all__ = [
     "change_unit",
     "channel_mapping",
     "chart_legend",
+    "clean_public_name",
     "direction_of",
     "direction_sign",
     "fallback_channel",
@@ -106,8 +115,10 @@ __all__ = [
     "format_value",
     "indicator_channel",
     "kind_of",
+    "looks_like_full_name",
     "module_heading",
     "module_number",
+    "public_name",
     "round_value",
     "status_text",
     "style_of",
