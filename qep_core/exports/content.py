@@ -420,9 +420,12 @@ def _perimetre_figures(session: Session, prefecture_id: int, indicators: list[In
         if len(figures) < 2:
             continue
         ind = next(d for d in indicators if d.code == code)
-        worst_first = sorted(figures, key=lambda f: (f.value is None, (f.value or 0) * (1 if ind.direction == ">=" else -1)))
-        out[code] = tuple(worst_first)
+        out[code] = _worst_first(figures, ind.direction)
     return out
+
+
+def _worst_first(figures: list[PerimetreFigure], direction: str) -> tuple[PerimetreFigure, ...]:
+    return tuple(sorted(figures, key=lambda f: (f.value is None, (f.value or 0) * (1 if direction == ">=" else -1))))
 
 
 def _nan(value: object) -> bool:
@@ -667,6 +670,7 @@ def _safe_perimetres(fig: IndicatorFigure, min_volume: int) -> tuple[PerimetreFi
             out.append(line)
         else:
             unnamed.extend(members)
+    out = list(_worst_first(out, fig.direction))  # a merged line ranks by its own value
     if unnamed:
         pool = _pooled(OTHER_PERIMETRES, unnamed, fig)
         if (pool.denominator or 0) >= min_volume:
