@@ -47,7 +47,7 @@ from qep_core.referentiel import (
     set_target,
 )
 from qep_core.rules.headings import module_heading
-from qep_core.rules.public_names import MISSING_PUBLIC_NAME, clean_public_name, public_name
+from qep_core.rules.public_names import MISSING_PUBLIC_NAME, clean_public_name, public_name, public_name_problem
 
 # Kinds a user may give a périmètre; "prefecture" is the préfecture-wide row every préfecture
 # has exactly one of (figures not broken down by service), created with the préfecture.
@@ -263,8 +263,9 @@ def set_perimetre_address(session: Session, prefecture_id: int, perimetre_id: in
 
 def _check_public_name(text: object) -> str | None:
     cleaned = clean_public_name(text)
-    if cleaned is not None and len(cleaned) > 200:
-        raise SettingsError(f"nom public « {cleaned[:40]}… » : 200 caractères au plus")
+    problem = public_name_problem(cleaned)
+    if problem:
+        raise SettingsError(problem)
     return cleaned
 
 
@@ -324,8 +325,8 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
         address = _clean_text(raw.get("address")) or None
         delete = bool(raw.get("delete")) and not pd.isna(raw.get("delete"))
         public = clean_public_name(raw.get("public_name"))
-        if public is not None and len(public) > 200:
-            errors.append(f"nom public « {public[:40]}… » : 200 caractères au plus")
+        if problem := public_name_problem(public):
+            errors.append(problem)
         pid = raw.get("id")
         pid = None if pid is None or pd.isna(pid) else int(pid)
         if pid is None:

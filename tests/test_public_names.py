@@ -182,6 +182,11 @@ def test_the_settings_grid_sets_shows_and_checks_public_names(engine: Engine, fr
     rows[0]["public_name"] = "x" * 201
     with pytest.raises(services.settings.SettingsError, match="200 caractères"):
         services.settings.save_perimetres(actor, pid, rows)
+    rows[0]["public_name"] = "Bureau de Mme Martin"  # published as typed: no personal data
+    with pytest.raises(services.settings.SettingsError, match="données personnelles"):
+        services.settings.save_perimetres(actor, pid, rows)
+    with pytest.raises(services.settings.SettingsError, match="données personnelles"):
+        services.settings.set_public_name(actor, pid, _perimetre_id(engine, "PC"), "Accueil 02 40 41 20 20")
     with session_scope(engine) as session:
         assert session.get(Perimetre, _perimetre_id(engine, PERSON)).public_name == "Accueil des usagers"  # type: ignore[union-attr]
 

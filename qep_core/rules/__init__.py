@@ -59,6 +59,7 @@ from qep_core.rules.public_names import (
     clean_public_name,
     looks_like_full_name,
     public_name,
+    public_name_problem,
 )
 from qep_core.rules.status import (
     A_SURVEILLER,
@@ -119,6 +120,7 @@ __all__ = [
     "module_heading",
     "module_number",
     "public_name",
+    "public_name_problem",
     "round_value",
     "status_text",
     "style_of",

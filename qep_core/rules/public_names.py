@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
-from qep_core.privacy import mask_personal_data
+from qep_core.privacy import contains_personal_data, mask_personal_data
 
-__all__ = ["MISSING_PUBLIC_NAME", "clean_public_name", "looks_like_full_name", "public_name"]
+__all__ = ["MISSING_PUBLIC_NAME", "clean_public_name", "looks_like_full_name", "public_name", "public_name_problem"]
 
 #: What the Paramètres page says of a périmètre that public documents cannot name.
 MISSING_PUBLIC_NAME = "nom public à renseigner"
@@ -35,6 +35,19 @@ def clean_public_name(text: object) -> str | None:
         return None
     cleaned = " ".join(str(text).split())
     return cleaned or None
+
+
+def public_name_problem(text: str | None) -> str | None:
+    """Why a typed public name cannot be kept, in French (None when it can): a public name is
+    published as typed, so it may hold no personal data and must fit the column."""
+    if text is None:
+        return None
+    if len(text) > 200:
+        return f"nom public « {text[:40]}… » : 200 caractères au plus"
+    if contains_personal_data(text):
+        return (f"nom public « {mask_personal_data(text)} » : il contiendrait des données personnelles (nom de "
+                "personne, adresse, numéro) ; donnez le nom du service")
+    return None
 
 
 def looks_like_full_name(name: str) -> bool:
