@@ -29,10 +29,12 @@ st.title(plain(ind.label))
 st.caption(definition_text(ind, engagements))
 
 who = view.principal
-perims = data.perimetres(view)  # the service gives only those this user may read
+# The users' committee sees the préfecture as a whole: a périmètre picked alone would show figures
+# under the publication threshold, under names files gave (public names: see rules.public_names).
+perims = data.perimetres(view) if who.can("read_detail") else []  # the service: those this user may read
 names = {p.name: p.id for p in perims}
 chosen = st.multiselect("Périmètres (tous si aucun n'est choisi)", list(names), key="ind_perimetres",
-                        placeholder="Toute la préfecture")
+                        placeholder="Toute la préfecture") if names else []
 perimetre_ids = tuple(sorted(names[n] for n in chosen)) or None
 
 result = next(r for r in data.results(view, perimetre_ids=perimetre_ids) if r.indicator.code == code)

@@ -110,6 +110,9 @@ class Perimetre(SQLModel, table=True):
     name: str = Field(max_length=200)
     kind: str = Field(default="service", max_length=20)  # prefecture | service | mailbox | sous-prefecture
     address: str | None = None  # e.g. the functional mailbox address
+    # The name public documents show (« Permis de conduire » for « PC »); None: not set, see
+    # qep_core.rules.public_names for what is shown then.
+    public_name: str | None = Field(default=None, max_length=200)
 
 
 class Target(SQLModel, table=True):

@@ -48,6 +48,7 @@ from qep_core.referentiel import (
 )
 from qep_core.rules.bounds import MAX_TARGET, ValueOutOfBounds, check_year, shown_number
 from qep_core.rules.headings import module_heading
+from qep_core.rules.public_names import MISSING_PUBLIC_NAME, clean_public_name, public_name, public_name_problem
 from qep_core.rules.row_bounds import model_text_limit
 
 # Kinds a user may give a périmètre; "prefecture" is the préfecture-wide row every préfecture
@@ -167,11 +168,17 @@ def _rows_per_perimetre(session: Session, prefecture_id: int,
     return {int(pid): int(n) for pid, n in rows}
 
 
-PERIMETRE_COLUMNS = ["id", "name", "kind", "address", "values", "delete"]
+PERIMETRE_COLUMNS = ["id", "name", "public_name", "shown", "kind", "address", "values", "delete"]
+
+
+def shown_publicly(row: Perimetre) -> str:
+    """What public documents call the périmètre, or the flag saying its public name is missing."""
+    return public_name(row.name, row.public_name) or f"⚠ {MISSING_PUBLIC_NAME}"
 
 
 def perimetres_table(session: Session, prefecture_id: int) -> pd.DataFrame:
-    """One row per périmètre: id, name, kind, address, number of stored values, delete (False).
+    """One row per périmètre: id, name, public name (as typed), what public documents show, kind,
+    address, number of stored values, delete (False).
 
     The préfecture-wide row comes first: it is the one every sheet without a service falls into.
     """
@@ -179,8 +186,8 @@ def perimetres_table(session: Session, prefecture_id: int) -> pd.DataFrame:
     rows = session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture_id)).all()
     rows = sorted(rows, key=lambda p: (p.kind != WHOLE_KIND, perimetre_key(p.name)))
     frame = pd.DataFrame(
-        [{"id": p.id, "name": p.name, "kind": p.kind, "address": p.address or "",
-          "values": counts.get(p.id or 0, 0), "delete": False} for p in rows],
+        [{"id": p.id, "name": p.name, "public_name": p.public_name or "", "shown": shown_publicly(p), "kind": p.kind,
+          "address": p.address or "", "values": counts.get(p.id or 0, 0), "delete": False} for p in rows],
         columns=PERIMETRE_COLUMNS,
     )
     return frame.astype({"id": "Int64", "values": "int64", "delete": "bool"})
@@ -207,7 +214,8 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def _own_perimetre(session: Session, prefecture_id: int, perimetre_id: int) -> Perimetre:
+def perimetre_of(session: Session, prefecture_id: int, perimetre_id: int) -> Perimetre:
+    """The préfecture's périmètre n° *perimetre_id* (:class:`SettingsError` for another one's)."""
     row = session.get(Perimetre, perimetre_id)
     if row is None or row.prefecture_id != prefecture_id:
         raise SettingsError(f"périmètre inconnu (n° {perimetre_id})")
@@ -227,7 +235,7 @@ def add_perimetre(session: Session, prefecture_id: int, name: str, kind: str = "
 
 def rename_perimetre(session: Session, prefecture_id: int, perimetre_id: int, name: str) -> Perimetre:
     """Rename a périmètre; its stored values follow (they point to its id, not its name)."""
-    row = _own_perimetre(session, prefecture_id, perimetre_id)
+    row = perimetre_of(session, prefecture_id, perimetre_id)
     name = _check_name(session, prefecture_id, name, perimetre_id)
     if row.kind == WHOLE_KIND and name != row.name:
         raise SettingsError(f"« {row.name} » ne peut pas être renommé")
@@ -238,7 +246,7 @@ def rename_perimetre(session: Session, prefecture_id: int, perimetre_id: int, na
 
 
 def set_perimetre_kind(session: Session, prefecture_id: int, perimetre_id: int, kind: str) -> Perimetre:
-    row = _own_perimetre(session, prefecture_id, perimetre_id)
+    row = perimetre_of(session, prefecture_id, perimetre_id)
     if row.kind == WHOLE_KIND:
         if kind == WHOLE_KIND:
             return row
@@ -250,17 +258,40 @@ def set_perimetre_kind(session: Session, prefecture_id: int, perimetre_id: int, 
 
 
 def set_perimetre_address(session: Session, prefecture_id: int, perimetre_id: int, address: str | None) -> Perimetre:
-    row = _own_perimetre(session, prefecture_id, perimetre_id)
+    row = perimetre_of(session, prefecture_id, perimetre_id)
     row.address = _clean_text(address) or None
     session.add(row)
     session.flush()
     return row
 
 
+def _check_public_name(text: object) -> str | None:
+    cleaned = clean_public_name(text)
+    problem = public_name_problem(cleaned)
+    if problem:
+        raise SettingsError(problem)
+    return cleaned
+
+
+def set_public_name(session: Session, prefecture_id: int, perimetre_id: int, text: str | None) -> Perimetre:
+    """The name public documents show for the périmètre; an empty *text* clears it (the rule of
+    :mod:`qep_core.rules.public_names` then decides)."""
+    row = perimetre_of(session, prefecture_id, perimetre_id)
+    row.public_name = _check_public_name(text)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def public_name_change(name: str, public: str | None) -> str:
+    """The French summary line of a public name set or cleared."""
+    return f"« {name} » : nom public « {public} »" if public else f"« {name} » : nom public effacé"
+
+
 def delete_perimetre(session: Session, prefecture_id: int, perimetre_id: int) -> None:
     """Delete a périmètre that holds nothing: values (and replaced values kept for undo) would
     otherwise lose the service they were reported for."""
-    row = _own_perimetre(session, prefecture_id, perimetre_id)
+    row = perimetre_of(session, prefecture_id, perimetre_id)
     if row.kind == WHOLE_KIND:
         raise SettingsError(f"« {row.name} » ne peut pas être supprimé")
     values = _rows_per_perimetre(session, prefecture_id).get(perimetre_id, 0)
@@ -289,13 +320,17 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
     history = _rows_per_perimetre(session, prefecture_id, ObservationHistory)
     errors: list[str] = []
     updates: list[tuple[Perimetre, str, str, str | None]] = []
-    additions: list[tuple[str, str, str | None]] = []
+    additions: list[tuple[str, str, str | None, str | None]] = []
+    publics: list[tuple[Perimetre, str | None]] = []
     deletions: list[Perimetre] = []
     for line, raw in enumerate(rows, start=1):
         name = _clean_text(raw.get("name"))
         kind = _clean_text(raw.get("kind")) or "service"
         address = _clean_text(raw.get("address")) or None
         delete = bool(raw.get("delete")) and not pd.isna(raw.get("delete"))
+        public = clean_public_name(raw.get("public_name"))
+        if problem := public_name_problem(public):
+            errors.append(problem)
         pid = raw.get("id")
         pid = None if pid is None or pd.isna(pid) else int(pid)
         if pid is None:
@@ -311,7 +346,7 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
                               "toute la préfecture")
             elif kind not in PERIMETRE_KINDS:
                 errors.append(f"« {label} » : nature inconnue « {kind} »")
-            additions.append((name, kind, address))
+            additions.append((name, kind, address, public))
             continue
         row = current.get(pid)
         if row is None:
@@ -345,10 +380,12 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
             errors.append(f"« {name[:40]}… » : 200 caractères au plus")
         if (name, kind, address) != (row.name, row.kind, row.address):
             updates.append((row, name, kind, address))
+        if "public_name" in raw and public != row.public_name:  # a caller without the column changes nothing
+            publics.append((row, public))
     deleted_ids = {r.id for r in deletions}
     new_names = {row.id: name for row, name, _, _ in updates}
     final_names = [new_names.get(pid, row.name) for pid, row in current.items() if pid not in deleted_ids]
-    final_names += [name for name, _, _ in additions]
+    final_names += [name for name, _, _, _ in additions]
     by_key: dict[str, list[str]] = {}
     for name in final_names:
         if name:
@@ -383,9 +420,13 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
             others += 1
         row.name, row.kind, row.address = name, kind, address
         session.add(row)
-    for name, kind, address in additions:
-        session.add(Perimetre(prefecture_id=prefecture_id, name=name, kind=kind, address=address))
-        done.append(f"« {name} » ajouté ({PERIMETRE_KINDS[kind]})")
+    for row, public in publics:
+        row.public_name = public
+        session.add(row)
+        done.append(public_name_change(row.name, public))
+    for name, kind, address, public in additions:
+        session.add(Perimetre(prefecture_id=prefecture_id, name=name, kind=kind, address=address, public_name=public))
+        done.append(f"« {name} » ajouté ({PERIMETRE_KINDS[kind]})" + (f", nom public « {public} »" if public else ""))
     session.flush()
     if others:
         done.append(f"{others} périmètre(s) modifié(s) (nature ou adresse)")

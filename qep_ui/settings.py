@@ -193,7 +193,15 @@ def prefecture_tab(view: View) -> None:
 # ---------------------------------------------------------------- périmètres
 
 PERIMETRE_COLUMNS = {
-    "name": st.column_config.TextColumn("Nom", required=True, max_chars=200, width="medium"),
+    "name": st.column_config.TextColumn("Nom", required=True, max_chars=200, width="medium",
+                                        help="Le nom interne, celui des fichiers importés (« PC », « Coord. »)."),
+    "public_name": st.column_config.TextColumn(
+        "Nom public", max_chars=200, width="medium",
+        help="Le nom des documents publics (CLU, affiche, Services Publics+) : « Permis de conduire » pour « PC ». "
+             "Vide : le nom interne s'il se lit comme un nom complet, sinon le périmètre est regroupé dans "
+             "« Autres périmètres »."),
+    "shown": st.column_config.TextColumn("Dans les documents publics", width="medium",
+                                         help="Ce que voient le comité des usagers et le public."),
     "kind": st.column_config.SelectboxColumn("Nature", options=list(PERIMETRE_KIND_LABELS), required=True, width="medium",
                                              default="service",
                                              format_func=lambda k: PERIMETRE_KIND_LABELS.get(str(k), str(k))),
@@ -214,10 +222,12 @@ def perimetres_tab(view: View) -> None:
                "aucune valeur ; « Préfecture (ensemble) », qui reçoit les chiffres non ventilés par service, ne "
                "peut être ni renommé ni supprimé. Deux noms ne peuvent différer seulement par les majuscules ou "
                "les accents.")
+    st.caption("Les documents publics ne montrent que les noms publics : un périmètre marqué « ⚠ nom public à "
+               "renseigner » (abréviation, nom de personne…) y est regroupé dans « Autres périmètres ».")
     with st.form(f"perimetres-{pid}", border=False):
         edited = st.data_editor(
             table, key=editor_key("perimetres", pid), hide_index=True, num_rows="add",
-            column_order=list(PERIMETRE_COLUMNS), column_config=PERIMETRE_COLUMNS, disabled=["values"],
+            column_order=list(PERIMETRE_COLUMNS), column_config=PERIMETRE_COLUMNS, disabled=["shown", "values"],
             placeholder="", height=_grid_height(len(table) + 1), alt="Périmètres de la préfecture",
         )
         submitted = st.form_submit_button("Enregistrer les périmètres", type="primary", icon=":material/save:")

@@ -27,7 +27,7 @@ COVERED = {
     "settings.module_choices", "settings.labelled", "settings.prefecture_by_code", "settings.save_prefecture",
     "settings.create_prefecture", "settings.perimetres_table", "settings.save_perimetres", "settings.targets_table",
     "settings.save_targets", "settings.targets_in_force", "settings.own_indicators_table", "settings.engagements",
-    "settings.add_indicator", "settings.rename_engagement", "settings.add_engagement",
+    "settings.add_indicator", "settings.rename_engagement", "settings.add_engagement", "settings.set_public_name",
 }
 PASSWORD = "un-mot-de-passe-long"
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -73,6 +73,8 @@ CASES: list[tuple[str, set[str], Call]] = [
     ("settings.perimetres_table", EDITORS, lambda w, a, t: services.settings.perimetres_table(a, w.pref)),
     ("settings.save_perimetres", EDITORS, lambda w, a, t: services.settings.save_perimetres(
         a, w.pref, [{"id": None, "name": "Accueil", "kind": "service", "address": "", "delete": False}])),
+    ("settings.set_public_name", EDITORS, lambda w, a, t: services.settings.set_public_name(
+        a, w.pref, w.own, "Coordination des services de l'État")),
     ("settings.targets_table", EDITORS, lambda w, a, t: services.settings.targets_table(a, w.pref, 2025)),
     ("settings.save_targets", EDITORS, lambda w, a, t: services.settings.save_targets(
         a, w.pref, 2025, [{"code": "COURRIEL_5J", "target": 95, "alert": 85, "no_target": False}])),

@@ -251,8 +251,10 @@ def test_clu_sees_no_perimetre_detail_nor_items(accounts) -> None:
     headers = [s.value for s in at.subheader]
     assert not any("Par périmètre" in h for h in headers)
     assert not any("élément" in c.value for c in at.caption)  # no drill-down into the complaints log
+    assert not at.multiselect  # no périmètre to pick: their names are internal, their figures may be small
     admin = as_user(ADMIN, "pages/indicateurs.py", ind="RECLA_DELAI", annee="2024")
     assert any("Par périmètre" in h.value for h in admin.subheader)
+    assert admin.multiselect
 
 
 def test_copil_sees_items_but_not_personal_columns(accounts) -> None:

@@ -104,7 +104,7 @@ def test_perimetres_table_counts_values(engine, with_values):
     with session_scope(engine) as s:
         table = perimetres_table(s, with_values.id)
         stored = s.exec(select(Observation).where(Observation.prefecture_id == with_values.id)).all()
-    assert list(table.columns) == ["id", "name", "kind", "address", "values", "delete"]
+    assert list(table.columns) == ["id", "name", "public_name", "shown", "kind", "address", "values", "delete"]
     assert table.iloc[0]["kind"] == "prefecture"
     by_name = table.set_index("name")
     assert by_name.loc["Bureau du courrier", "values"] == 0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qep_core import services
 from qep_core.access import AccessDenied
-from qep_core.cli import admin, mappings, pilotage, review, surveys
+from qep_core.cli import admin, mappings, perimetres, pilotage, review, surveys
 from qep_core.cli.common import (
     EXIT_DENIED,
     EXIT_OK,
@@ -346,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     pilotage.add_pilotage_commands(sub)  # actions, audit, training
     surveys.add_parser(sub)  # survey
     mappings.register(sub)  # mapping
+    perimetres.register(sub)  # perimetre
     review.register(sub)  # review
     return parser
 

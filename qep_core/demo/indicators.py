@@ -110,6 +110,18 @@ MAILBOXES = (
     Mailbox("Coord.", "coordination", "pref-coordination@demo.gouv.fr", 8,
             {2021: 0.80, 2022: 0.83, 2023: 0.88, 2024: 0.91}, {2021: 3.5, 2022: 3.0, 2023: 2.8, 2024: 2.5}),
 )
+# What public documents call the demo's périmètres: their names are the services' shorthand, which
+# the users' committee would not read (« Boîte préfecture » and the sous-préfecture read as full
+# names already, see qep_core.rules.public_names).
+PUBLIC_NAMES = {
+    "PC": "Permis de conduire",
+    "CM": "Commissions médicales du permis de conduire",
+    "Élect.": "Élections",
+    "RG": "Réglementation générale",
+    "Étrang.": "Étrangers",
+    "Natu.": "Naturalisations",
+    "Coord.": "Coordination des services de l'État",
+}
 VOLUME_FACTOR = {2021: 0.9, 2022: 1.0, 2023: 1.1, 2024: 1.05}
 # Elections swell the elections mailbox: 2021 régionales/départementales (June), 2022 présidentielle
 # and législatives (April, June), 2024 européennes and législatives anticipées (June, July).

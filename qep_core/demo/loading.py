@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from qep_core.db import create_schema, session_scope
 from qep_core.demo.indicators import (
@@ -18,6 +18,7 @@ from qep_core.demo.indicators import (
     DEMO_NAME,
     DEMO_USER,
     LOG_AS_OF,
+    PUBLIC_NAMES,
     DemoLoadError,
     demo_files,
     write_demo_files,
@@ -25,10 +26,11 @@ from qep_core.demo.indicators import (
 from qep_core.demo.pilotage import load_pilotage_demo, write_pilotage_demo_files
 from qep_core.demo.surveys import load_demo_surveys, write_survey_demo_files
 from qep_core.importing import ImportRejected, import_file
-from qep_core.models import Prefecture
+from qep_core.models import Perimetre, Prefecture
 from qep_core.prefectures import create_prefecture
 from qep_core.referentiel import seed_referentiel
 from qep_core.review.workflow import seed_demo_reviews
+from qep_core.settings import set_public_name
 
 
 def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
@@ -68,6 +70,8 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
             warnings += len(outcome.plan.warnings)
         else:
             skipped += 1
+    with session_scope(engine, write=True) as session:
+        _set_public_names(session, prefecture_id)
     # action plan, audit, trainings (data/demo/pilotage), before the reviews whose decisions join the plan
     pilotage = load_pilotage_demo(engine, prefecture_id)
     with session_scope(engine, write=True) as session:  # the COPIL's quarterly reviews of 2024
@@ -80,6 +84,13 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
     return (f"{DEMO_NAME} ({DEMO_CODE}) : {imported} fichier(s) importé(s){already}, "
             f"{values} valeur(s) enregistrée(s), {replaced} remplacée(s), "
             f"{warnings} avertissement(s) (voir l'historique des imports)\n{pilotage}")
+
+
+def _set_public_names(session: Session, prefecture_id: int) -> None:
+    """The demo périmètres' public names, unless someone already typed one (loading twice changes nothing)."""
+    for row in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture_id)):
+        if row.public_name is None and row.name in PUBLIC_NAMES:
+            set_public_name(session, prefecture_id, row.id or 0, PUBLIC_NAMES[row.name])
 
 
 def write_all_demo_files(out_dir: Path) -> tuple[list[Path], list[Path]]:

@@ -51,6 +51,7 @@ from qep_core.rules.formatting import format_change, format_target, format_value
 from qep_core.rules.headings import module_heading
 from qep_core.rules.items import ANSWERED_STATUSES, LATE_STATUSES, ItemStatus
 from qep_core.rules.kinds import Direction, IndicatorKind
+from qep_core.rules.public_names import public_name
 from qep_core.rules.status import PAS_DE_DONNEE, STATUS_RANK
 from qep_core.surveys.summary import survey_summaries
 
@@ -98,7 +99,12 @@ OTHER_PERIMETRES = "Autres périmètres (regroupés)"
 
 @dataclass(frozen=True)
 class PerimetreFigure:
-    """One périmètre's value of an indicator (a mailbox, a service, a sous-préfecture)."""
+    """One périmètre's value of an indicator (a mailbox, a service, a sous-préfecture).
+
+    ``name`` is the internal name; ``public_name`` what public documents may call it (None: they
+    must not name it, see :mod:`qep_core.rules.public_names`). After :func:`public_safe` the
+    name *is* the public name.
+    """
 
     name: str
     value: float | None
@@ -106,6 +112,7 @@ class PerimetreFigure:
     denominator: float | None
     status: str
     volume: float | None
+    public_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -394,7 +401,9 @@ def _perimetre_figures(session: Session, prefecture_id: int, indicators: list[In
     sums = observation_sums(session, prefecture_id, period, ("perimetre",), None, [d.id for d in indicators])
     if sums.empty:
         return {}
-    names = {p.id: p.name for p in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture_id))}
+    rows = session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture_id)).all()
+    names = {p.id: p.name for p in rows}
+    publics = {p.id: public_name(p.name, p.public_name) for p in rows}
     by_id = {d.id: d for d in indicators}
     grouped: dict[str, list[PerimetreFigure]] = {}
     for row in sums.itertuples(index=False):
@@ -405,15 +414,18 @@ def _perimetre_figures(session: Session, prefecture_id: int, indicators: list[In
         rule = book.rule(ind.code, period.year)
         grouped.setdefault(ind.code, []).append(PerimetreFigure(
             names.get(int(row.perimetre_id), "?"), value, num, den, status_of(value, rule),
-            _volume(ind, num, den) if ind.kind != IndicatorKind.COUNT else num))
+            _volume(ind, num, den) if ind.kind != IndicatorKind.COUNT else num, publics.get(int(row.perimetre_id))))
     out = {}
     for code, figures in grouped.items():
         if len(figures) < 2:
             continue
         ind = next(d for d in indicators if d.code == code)
-        worst_first = sorted(figures, key=lambda f: (f.value is None, (f.value or 0) * (1 if ind.direction == ">=" else -1)))
-        out[code] = tuple(worst_first)
+        out[code] = _worst_first(figures, ind.direction)
     return out
+
+
+def _worst_first(figures: list[PerimetreFigure], direction: str) -> tuple[PerimetreFigure, ...]:
+    return tuple(sorted(figures, key=lambda f: (f.value is None, (f.value or 0) * (1 if direction == ">=" else -1))))
 
 
 def _nan(value: object) -> bool:
@@ -626,18 +638,43 @@ def build_content(session: Session, prefecture_id: int, period: Period, audience
     return content if audience == COPIL else public_safe(content, min_volume)
 
 
+def _pooled(name: str, members: list[PerimetreFigure], fig: IndicatorFigure) -> PerimetreFigure:
+    """Périmètres as one line under *name* (weighted: Σ numerators / Σ denominators), without a
+    status (the target is the préfecture's, not a pool's); a périmètre alone under its own public
+    name keeps its figure."""
+    if len(members) == 1 and members[0].public_name == name:
+        return replace(members[0], name=name)
+    num = sum(p.numerator or 0 for p in members)
+    den = sum(p.denominator or 0 for p in members)
+    value = num / den * IndicatorKind(fig.kind).scale if den else None
+    return PerimetreFigure(name, value, num, den, PAS_DE_DONNEE, den, name)
+
+
 def _safe_perimetres(fig: IndicatorFigure, min_volume: int) -> tuple[PerimetreFigure, ...]:
-    """Périmètres big enough to be shown; the small ones pooled (if the pool is big enough)."""
+    """Périmètres under their public names only, those sharing one as a single line; the ones
+    without a public name and those too small pooled as "Autres périmètres" (if the pool is big
+    enough)."""
     if fig.kind == IndicatorKind.COUNT:
         return ()
-    kept = [p for p in fig.perimetres if p.volume is not None and p.volume >= min_volume]
-    small = [p for p in fig.perimetres if p not in kept]
-    out = [replace(p, name=mask_personal_data(p.name)) for p in kept]
-    num = sum(p.numerator or 0 for p in small)
-    den = sum(p.denominator or 0 for p in small)
-    if small and den >= min_volume:
-        value = num / den * IndicatorKind(fig.kind).scale
-        out.append(PerimetreFigure(OTHER_PERIMETRES, value, num, den, PAS_DE_DONNEE, den))
+    groups: dict[str, list[PerimetreFigure]] = {}
+    unnamed: list[PerimetreFigure] = []
+    for p in fig.perimetres:
+        if p.public_name:
+            groups.setdefault(p.public_name, []).append(p)
+        else:
+            unnamed.append(p)
+    out: list[PerimetreFigure] = []
+    for name, members in groups.items():
+        line = _pooled(name, members, fig)
+        if line.volume is not None and line.volume >= min_volume:
+            out.append(line)
+        else:
+            unnamed.extend(members)
+    out = list(_worst_first(out, fig.direction))  # a merged line ranks by its own value
+    if unnamed:
+        pool = _pooled(OTHER_PERIMETRES, unnamed, fig)
+        if (pool.denominator or 0) >= min_volume:
+            out.append(pool)
     return tuple(out) if len(out) >= 2 else ()
 
 
@@ -646,8 +683,9 @@ def public_safe(content: DocumentContent, min_volume: int) -> DocumentContent:
 
     * a figure whose base (answers, calls, respondents) is under *min_volume* is not published
       (``suppressed``: shown as "non publié", never as a number);
-    * no périmètre under *min_volume*: small ones are pooled as "Autres périmètres" when the pool
-      reaches the threshold, dropped otherwise;
+    * périmètres only under their public names (:mod:`qep_core.rules.public_names`), never the
+      names files gave them; none under *min_volume*: small ones and those without a public name
+      are pooled as "Autres périmètres" when the pool reaches the threshold, dropped otherwise;
     * free text only masked (e-mail addresses and phone numbers removed), and the COPIL's decided
       actions, comments and analysis not at all (they are internal minutes: only the meeting dates stay);
     * surveys under the threshold keep their sample size but lose their rate.

@@ -12,6 +12,7 @@ drifted apart. Each module below holds one rule; everything else imports it.
 * :mod:`.channels` — the channel an indicator is shown under;
 * :mod:`.bounds` — the period window, the largest counts and the longest texts a value may have
   (:mod:`.row_bounds` applies them to every row written through the ORM).
+* :mod:`.public_names` — the name a périmètre goes by in public documents.
 
 Periods (:mod:`qep_core.periods`) and personal-data masking (:mod:`qep_core.privacy`) have their
 own modules.
@@ -66,6 +67,13 @@ from qep_core.rules.kinds import (
     direction_sign,
     kind_of,
 )
+from qep_core.rules.public_names import (
+    MISSING_PUBLIC_NAME,
+    clean_public_name,
+    looks_like_full_name,
+    public_name,
+    public_name_problem,
+)
 from qep_core.rules.status import (
     A_SURVEILLER,
     ATTEINT,
@@ -94,6 +102,7 @@ __all__ = [
     "LOG_KIND_LABELS",
     "MAX_MEAN_DELAY_DAYS",
     "MAX_MONTHLY_COUNT",
+    "MISSING_PUBLIC_NAME",
     "MODULE_CHANNELS",
     "NON_ATTEINT",
     "NO_VALUE",
@@ -117,6 +126,7 @@ __all__ = [
     "check_month",
     "check_year",
     "clamp_month",
+    "clean_public_name",
     "direction_of",
     "direction_sign",
     "fallback_channel",
@@ -126,9 +136,12 @@ __all__ = [
     "format_value",
     "indicator_channel",
     "kind_of",
+    "looks_like_full_name",
     "module_heading",
     "module_number",
     "period_window",
+    "public_name",
+    "public_name_problem",
     "round_value",
     "status_text",
     "style_of",

@@ -38,7 +38,7 @@ __all__ = ["FREQUENCY_LABELS", "KINDS", "KIND_LABELS", "KNOWN_ERRORS", "PERIMETR
            "EngagementRow", "PrefectureError", "ReferentielError", "SettingsError", "TargetLine", "add_engagement",
            "add_indicator", "create_prefecture", "engagements", "labelled", "module_choices",
            "own_indicators_table", "perimetres_table", "prefecture_by_code", "rename_engagement", "save_perimetres",
-           "save_prefecture", "save_targets", "targets_in_force", "targets_table"]
+           "save_prefecture", "save_targets", "set_public_name", "targets_in_force", "targets_table"]
 
 #: What a settings save may refuse with (each carries French sentences for the page).
 KNOWN_ERRORS = (SettingsError, PrefectureError, ReferentielError, ValueOutOfBounds)
@@ -154,6 +154,21 @@ def save_perimetres(actor: Actor, prefecture_id: int, rows: Iterable[Mapping[str
         if done:
             work.record("perimetre", "périmètres", " ; ".join(done))
         return done
+
+
+@operation("edit_settings", writes=True)
+def set_public_name(actor: Actor, prefecture_id: int, perimetre_id: int, public_name: str | None) -> str:
+    """Set (or, with an empty *public_name*, clear) the name public documents show for a
+    périmètre; returns the French summary line (empty: nothing changed)."""
+    with unit(actor, "edit_settings", prefecture_id=prefecture_id, write=True) as work:
+        row = rules.perimetre_of(work.session, prefecture_id, perimetre_id)
+        before = row.public_name
+        row = rules.set_public_name(work.session, prefecture_id, perimetre_id, public_name)
+        if row.public_name == before:
+            return ""
+        line = rules.public_name_change(row.name, row.public_name)
+        work.record("perimetre", row.name, line, before={"nom public": before}, after={"nom public": row.public_name})
+        return line
 
 
 # ---------------------------------------------------------------- targets
