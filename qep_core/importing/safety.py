@@ -87,11 +87,13 @@ def check_encrypted(name: str, data: bytes) -> None:
 
 @dataclass
 class PackageReport:
-    """What the zip of a workbook holds besides cell values."""
+    """What a workbook holds besides cell values (its zip, or the records of an ``.xls``)."""
 
+    format: str = "xlsx"  # xlsx | ods | xls
     uncalculated: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # sheet → (row, col), 0-based
     uncalculated_counts: dict[str, int] = field(default_factory=dict)
     external_links: int = 0
+    errors: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)  # sheet → (row, col, "#DIV/0!")
 
 
 def check_members(name: str, archive: zipfile.ZipFile) -> None:
@@ -205,6 +207,28 @@ def uncalculated_formulas(data: bytes) -> tuple[list[tuple[int, int]], int]:
     return found, count
 
 
+_ERROR_VALUE = re.compile(rb"<" + _PREFIX + rb"v\b[^>]*>([^<]*)</")
+
+
+def error_results(data: bytes) -> list[tuple[int, int, str]]:
+    """Cells of a sheet's XML whose saved value is an error (``t="e"``: ``#DIV/0!``, ``#REF!``…):
+    (row, column) 0-based and the error. calamine reads them as empty cells, silently."""
+    if b'"e"' not in data and b"'e'" not in data:
+        return []
+    found: list[tuple[int, int, str]] = []
+    for attrs, inner in _CELL.findall(data):
+        kind = _TYPE.search(attrs)
+        ref = _REF.search(attrs)
+        if not kind or kind.group(1) != b"e" or not ref:
+            continue
+        value = _ERROR_VALUE.search(inner or b"")
+        error = value.group(1).decode("utf-8", "replace").strip()[:20] if value else "#ERREUR"
+        found.append((_row_number(ref.group(2)) - 1, _column_index(ref.group(1).decode()), error))
+        if len(found) >= MAX_CELLS_KEPT:
+            break
+    return found
+
+
 _WIDE = re.compile(rb'r="[A-Z]{2}')  # a column past Z
 _WIDER = re.compile(rb'r="[A-Z]{3}')  # past ZZ
 _DEEP = {digits: re.compile(rb'r="[A-Z]{1,3}[0-9]{%d}"' % digits) for digits in (5, 6, 7)}
@@ -287,7 +311,7 @@ def declared_extent(data: bytes) -> tuple[int, int] | None:
     return _row_number(end.group(2)), _column_index(end.group(1).decode()) + 1
 
 
-def _too_far(name: str, sheet: str, rows: int, cols: int, declared: bool = False) -> ImportRejected:
+def too_far(name: str, sheet: str, rows: int, cols: int, declared: bool = False) -> ImportRejected:
     where = (f"{column_letter(cols - 1)}{rows}" if rows <= EXCEL_ROWS and cols <= EXCEL_COLUMNS
              else "au-delà de la dernière cellule d'un tableur (XFD1048576)")
     verb = "déclare s'étendre" if declared else "s'étend"
@@ -303,13 +327,13 @@ def check_extent(name: str, sheet: str, data: bytes) -> None:
     if declared is not None and (declared[0] > EXCEL_ROWS or declared[1] > EXCEL_COLUMNS):
         # No spreadsheet program writes that; calamine ignores the declaration (measured), but a
         # reader that trusted it would reserve the whole rectangle.
-        raise _too_far(name, sheet, *declared, declared=True)
+        raise too_far(name, sheet, *declared, declared=True)
     bound = extent_bound(data)
     if bound and bound <= MAX_SHEET_CELLS:
         return
     rows, cols = exact_extent(data)
     if rows * cols > MAX_SHEET_CELLS or rows > EXCEL_ROWS or cols > EXCEL_COLUMNS:
-        raise _too_far(name, sheet, rows, cols)
+        raise too_far(name, sheet, rows, cols)
 
 
 def _column_index(letters: str) -> int:
@@ -347,6 +371,8 @@ def inspect_package(name: str, archive: zipfile.ZipFile) -> PackageReport:
             if count:
                 report.uncalculated[sheet] = cells
                 report.uncalculated_counts[sheet] = count
+            if errors := error_results(data):
+                report.errors[sheet] = errors
     return report
 
 
@@ -406,8 +432,29 @@ def package_issues(report: PackageReport | None, rows_of: Callable[[str], list[l
                    "écrit par un programme sans que ses formules soient calculées : ouvrez-le dans Excel ou "
                    "LibreOffice, enregistrez-le, puis importez-le à nouveau")
         issues.append(Issue(ERROR if rejected else WARNING, message, sheet))
+    issues += error_issues(report, rows_of)
     if report.external_links:
         issues.append(Issue(WARNING, f"le classeur contient {report.external_links} liaison(s) vers d'autres classeurs : "
                                      "elles ne sont pas suivies, ce sont les valeurs enregistrées dans ce fichier qui "
                                      "sont importées"))
+    return issues
+
+
+def error_issues(report: PackageReport, rows_of: Callable[[str], list[list[object]]]) -> list[Issue]:
+    """A warning for each formula whose saved result is an error, outside totals and rates: the
+    readers give an empty cell, so the value is missing from the import and the user must know
+    where. Past :data:`MAX_CELLS_NAMED` cells of a sheet, one line names the others."""
+    issues: list[Issue] = []
+    for sheet, found in report.errors.items():
+        kept = set(_totals_only([(r, c) for r, c, _ in found], rows_of(sheet)))
+        cells = [(r, c, error) for r, c, error in found if (r, c) in kept]
+        for row, col, error in cells[:MAX_CELLS_NAMED]:
+            issues.append(Issue(WARNING, f"la formule donne l'erreur {error} : valeur lue comme manquante. Corrigez "
+                                         "la formule dans le classeur, enregistrez-le, puis importez-le à nouveau",
+                                sheet, row + 1, column_letter(col)))
+        if len(cells) > MAX_CELLS_NAMED:
+            named = ", ".join(cell_name(r, c) for r, c, _ in cells[MAX_CELLS_NAMED:2 * MAX_CELLS_NAMED])
+            more = "…" if len(cells) > 2 * MAX_CELLS_NAMED else ""
+            issues.append(Issue(WARNING, f"{len(cells) - MAX_CELLS_NAMED} autre(s) formule(s) en erreur, lue(s) comme "
+                                         f"manquante(s) : cellule(s) {named}{more}", sheet))
     return issues
