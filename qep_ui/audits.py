@@ -273,7 +273,7 @@ def import_section(view: View) -> None:
                 "« Date de l'audit », « Auditeur » au-dessus du tableau, ou se choisissent ici.")
     cols = st.columns(4)
     with cols[0]:
-        upload = st.file_uploader("Tableau du rapport d'audit", type=["xlsx", "xlsm", "csv"], key="audit-upload")
+        upload = st.file_uploader("Tableau du rapport d'audit", type=list(services.imports.UPLOAD_TYPES), key="audit-upload")
     kind = cols[1].selectbox("Type", [None, *AUDIT_KINDS], key="ai-kind",
                              format_func=lambda k: "lu dans le fichier" if k is None else AUDIT_KINDS[k])
     day = cols[2].date_input("Date", value=None, format="DD/MM/YYYY", key="ai-date", help="Sinon : lue dans le fichier.")

@@ -210,7 +210,7 @@ def import_export_section(view: View, as_of: dt.date) -> None:
                 "déjà connus (même nom) sont mis à jour ; rien n'est supprimé.")
     cols = st.columns([2, 1])
     with cols[0]:
-        upload = st.file_uploader("Tableau de suivi des formations", type=["xlsx", "xlsm", "csv"], key="tr-upload")
+        upload = st.file_uploader("Tableau de suivi des formations", type=list(services.imports.UPLOAD_TYPES), key="tr-upload")
     with cols[1]:
         user_name()
     if upload is None:

@@ -39,6 +39,9 @@ HEAD_ROWS = 20
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+#: What every import accepts (file pickers, command line): Excel and LibreOffice Calc workbooks, CSV.
+UPLOAD_TYPES = ("xlsx", "xlsm", "xls", "ods", "csv")
+FORMATS_TEXT = ".xlsx, .xlsm, .xls (Excel 97-2003), .ods (LibreOffice Calc) ou .csv"
 
 
 def is_reader_failure(exc: BaseException) -> bool:
