@@ -33,7 +33,12 @@ from qep_core.db import session_scope
 from qep_core.importing import ImportRejected, import_file
 from qep_core.importing.workbook import open_source
 from qep_core.models import Indicator, Observation, Perimetre
-from qep_core.periods import month_period, range_period
+from qep_core.periods import month_period, range_period, year_period
+from qep_core.pilotage.action_files import import_actions_file
+from qep_core.surveys.service import import_survey
+from tests import survey_files
+from tests.conftest import make_workbook
+from tests.seed_pilotage import ACTION_PLAN_COMPLETION_2022
 from tests.seed_tables import EMAIL_MAILBOXES, PHONE_BY_ROW, PHONE_LOST, PHONE_NOV_SEP, PHONE_RECEIVED, titled
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -130,7 +135,8 @@ def _sources() -> dict[str, bytes]:
     _dated_months(mac)
     return {"standard": _saved(_book(_phone_months())), "turned": _saved(_book(_phone_turned())),
             "boites": _saved(_book(_mailboxes())), "errors": _saved(_book(_phone_errors())),
-            "dated": _saved(dated), "dated1904": _saved(mac)}
+            "dated": _saved(dated), "dated1904": _saved(mac), "accueil": survey_files.accueil_xlsx_title_row(),
+            "bilan": make_workbook({"Plan d'amélioration": ACTION_PLAN_COMPLETION_2022})}
 
 
 # --- LibreOffice --------------------------------------------------------------------------------------
@@ -267,6 +273,29 @@ def test_the_1904_xls_really_is_in_the_1904_date_system(calc):
     assert struct.pack("<HHH", 0x0022, 2, 0) in calc[("dated", "xls")]
 
 
+# --- the other importers read the same formats ----------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", CALC_FORMATS)
+def test_a_survey_export_from_every_format(engine, prefecture, calc, fmt):
+    """30 respondents with their dates (datetime cells): 22 satisfied of 28 expressed, March 2023."""
+    outcome = import_survey(engine, prefecture.id, f"accueil-2023.{fmt}", calc[("accueil", fmt)], channel="accueil")
+    assert outcome.plan.year == 2023 and outcome.plan.period_source == "dates"
+    with session_scope(engine) as session:
+        whole = compute_indicator(session, prefecture.id, "ACCUEIL_SATISFACTION", year_period(2023))
+    assert (whole.numerator, whole.denominator) == (22, 28)
+
+
+@pytest.mark.parametrize("fmt", CALC_FORMATS)
+def test_an_action_plan_completion_table_from_every_format(engine, prefecture, calc, fmt):
+    """The seed's completion table: 95 actions done of 135, 70 % (see test_pilotage_actions)."""
+    plan = import_actions_file(engine, prefecture.id, f"bilan-2022.{fmt}", calc[("bilan", fmt)],
+                               today=dt.date(2024, 10, 15))
+    assert plan.bilan is not None
+    rates = {row.key: (row.fait, row.counted) for row in plan.bilan.modules}
+    assert rates == {"M1": (65, 93), "M2": (4, 4), "M4": (1, 4), "PIL": (25, 34)}
+    assert (plan.bilan.total.fait, plan.bilan.total.total) == (95, 135)
+
+
 # --- hostile files, refused in French -------------------------------------------------------------------------
 
 def _refusal(name: str, data: bytes) -> str:
@@ -326,7 +355,7 @@ def _fat_entry(data: bytes, sector: int) -> int:
 
 
 HOSTILE_XLS: dict[str, Callable[[bytes], bytes]] = {
-    # the directory's chain points back to itself: a reader that follows it never ends
+    # the directory's chain points back to itself: calamine asked for 4 GB and aborted the process
     "looping-chain": lambda d: _patched(d, _fat_entry(d, struct.unpack_from("<I", d, 48)[0]),
                                         struct.pack("<I", struct.unpack_from("<I", d, 48)[0])),
     # the directory's chain leaves the file
@@ -346,9 +375,9 @@ def test_a_damaged_xls_container_is_refused_in_french(calc, damage):
 
 
 @pytest.mark.parametrize(("record", "expected"), [
-    # a DIMENSIONS record declaring 4 billion rows
+    # a DIMENSIONS record declaring 4 billion rows: calamine asked for 2 TB and aborted the process
     ("dimensions", "déclare s'étendre"),
-    # a text cell placed at column 65 535, past IV where Excel 97-2003 stops
+    # a text cell at row 65 536, column 65 536 (4 billion cells) where Excel 97-2003 stops at IV65536
     ("cell", "s'étend jusqu'à"),
 ])
 def test_an_xls_sheet_declaring_cells_past_the_grid_is_refused(calc, record, expected):
@@ -358,6 +387,6 @@ def test_an_xls_sheet_declaring_cells_past_the_grid_is_refused(calc, record, exp
         data = _patched(data, at + 8, struct.pack("<I", 2**32 - 1))
     else:
         at = data.index(struct.pack("<HH", 0x00FD, 10))  # the first LABELSST record: row, column
-        data = _patched(data, at + 6, struct.pack("<H", 0xFFFF))
+        data = _patched(data, at + 4, struct.pack("<HH", 0xFFFF, 0xFFFF))
     message = _refusal("standard.xls", data)
     assert "la feuille « Standard »" in message and expected in message and "millions" in message
