@@ -19,7 +19,6 @@ import os
 import shutil
 import struct
 import subprocess
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from qep_core.pilotage.action_files import import_actions_file
 from qep_core.surveys.service import import_survey
 from tests import survey_files
 from tests.conftest import make_workbook
+from tests.hostile_corpus import ODS_REPEAT_BOMB_CELL, ods
 from tests.seed_pilotage import ACTION_PLAN_COMPLETION_2022
 from tests.seed_tables import EMAIL_MAILBOXES, PHONE_BY_ROW, PHONE_LOST, PHONE_NOV_SEP, PHONE_RECEIVED, titled
 
@@ -304,31 +304,9 @@ def _refusal(name: str, data: bytes) -> str:
     return " ".join(str(e) for e in caught.value.errors)
 
 
-MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
-            'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-            '</manifest:manifest>')
-
-
-def _ods(table: str) -> bytes:
-    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
-               f'<table:table table:name="Données">{table}</table:table></office:spreadsheet></office:body>'
-               '</office:document-content>')
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
-        archive.writestr("content.xml", content)
-        archive.writestr("META-INF/manifest.xml", MANIFEST)
-    return buffer.getvalue()
-
-
 def test_an_ods_repeating_a_cell_over_millions_is_refused_before_it_is_read():
-    """861 bytes that made calamine build 90 million cells (2.8 GB): measured from the repeat counts."""
-    cell = '<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="10000"/>'
-    data = _ods(f'<table:table-row table:number-rows-repeated="9000">{cell}</table:table-row>')
+    """Under 1 KB that made calamine build 90 million cells (2.8 GB): measured from the repeat counts."""
+    data = ods(f'<table:table-row table:number-rows-repeated="9000">{ODS_REPEAT_BOMB_CELL}</table:table-row>')
     assert len(data) < 1000
     message = _refusal("piege.ods", data)
     assert "la feuille « Données » s'étend jusqu'à la cellule NTP9000" in message and "limite de 30 millions" in message
@@ -340,7 +318,7 @@ def test_an_ods_ending_with_a_million_empty_rows_is_read():
             '<table:table-cell table:number-columns-repeated="16383"/></table:table-row>'
             '<table:table-row table:number-rows-repeated="1048575"><table:table-cell '
             'table:number-columns-repeated="16384"/></table:table-row>')
-    source = open_source("fin.ods", _ods(rows))
+    source = open_source("fin.ods", ods(rows))
     assert source.format == "ods" and source.rows("Données") == [[7.0]]
 
 
@@ -371,7 +349,7 @@ HOSTILE_XLS: dict[str, Callable[[bytes], bytes]] = {
 def test_a_damaged_xls_container_is_refused_in_french(calc, damage):
     data = calc[("standard", "xls")]
     assert struct.unpack_from("<H", data, 30)[0] == 9  # 512-byte sectors, as Calc writes
-    assert "abîmé ou piégé" in _refusal("standard.xls", HOSTILE_XLS[damage](data))
+    assert "abîmé ou tronqué (structure interne incohérente)" in _refusal("standard.xls", HOSTILE_XLS[damage](data))
 
 
 @pytest.mark.parametrize(("record", "expected"), [

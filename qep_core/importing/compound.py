@@ -17,7 +17,7 @@ from qep_core.importing.safety import reject
 FREE, END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
 MAX_REGULAR = 0xFFFFFFFA  # sector numbers above this are markers, never sectors
 HEADER_DIFAT = 109
-DAMAGED = "le classeur Excel 97-2003 (.xls) est abîmé ou piégé : sa structure interne est incohérente"
+DAMAGED = "le classeur Excel 97-2003 (.xls) est abîmé ou tronqué (structure interne incohérente) : il ne peut pas être lu"
 
 
 class CompoundFile:

@@ -2,7 +2,7 @@
 before it reads it.
 
 * **Bounds.** A cell of ``content.xml`` may say it repeats 16 384 times across and its row a
-  million times down: calamine then builds the whole rectangle (an 861-byte file asked for 90
+  million times down: calamine then builds the whole rectangle (an ODS of under 1 KB asked for 90
   million cells and 2.8 GB). The extent each table would take is measured from the repeat counts,
   as calamine counts it (trailing empty cells and rows are not kept: LibreOffice ends every sheet
   with a million empty rows), and bounded like an ``.xlsx`` sheet (:mod:`qep_core.importing.safety`).
