@@ -19,6 +19,7 @@ import os
 import shutil
 import struct
 import subprocess
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from sqlmodel import select
 from qep_core.compute import compute_indicator
 from qep_core.db import session_scope
 from qep_core.importing import ImportRejected, import_file
+from qep_core.importing.ods_scan import scan_tables
 from qep_core.importing.workbook import open_source
 from qep_core.models import Indicator, Observation, Perimetre
 from qep_core.periods import month_period, range_period, year_period
@@ -40,6 +42,7 @@ from tests.conftest import make_workbook
 from tests.hostile_corpus import ODS_REPEAT_BOMB_CELL, ods
 from tests.seed_pilotage import ACTION_PLAN_COMPLETION_2022
 from tests.seed_tables import EMAIL_MAILBOXES, PHONE_BY_ROW, PHONE_LOST, PHONE_NOV_SEP, PHONE_RECEIVED, titled
+from tests.test_itemlog_files import AS_OF, RECLA_ROWS, figures, recla_file
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 IN_CI = bool(os.environ.get("CI")) or os.environ.get("QEP_REQUIRE_PG") == "1"
@@ -136,7 +139,8 @@ def _sources() -> dict[str, bytes]:
     return {"standard": _saved(_book(_phone_months())), "turned": _saved(_book(_phone_turned())),
             "boites": _saved(_book(_mailboxes())), "errors": _saved(_book(_phone_errors())),
             "dated": _saved(dated), "dated1904": _saved(mac), "accueil": survey_files.accueil_xlsx_title_row(),
-            "bilan": make_workbook({"Plan d'amélioration": ACTION_PLAN_COMPLETION_2022})}
+            "bilan": make_workbook({"Plan d'amélioration": ACTION_PLAN_COMPLETION_2022}),
+            "registre": recla_file(RECLA_ROWS)}
 
 
 # --- LibreOffice --------------------------------------------------------------------------------------
@@ -273,6 +277,16 @@ def test_the_1904_xls_really_is_in_the_1904_date_system(calc):
     assert struct.pack("<HHH", 0x0022, 2, 0) in calc[("dated", "xls")]
 
 
+@pytest.mark.parametrize("fmt", CALC_FORMATS)
+def test_an_item_log_with_dates_and_times_of_day_from_every_format(engine, prefecture, calc, fmt):
+    """The complaints register of test_itemlog_files (datetime and date cells): 3 answered in time
+    of 5 counted, 6 items, 2 late — whatever text the reader makes of a date cell."""
+    outcome = import_file(engine, prefecture.id, f"registre-sr.{fmt}", calc[("registre", fmt)], as_of=AS_OF)
+    assert outcome.plan.layout == "journal:reclamations"
+    num, den, _value, items, late = figures(engine, prefecture, "RECLA_DELAI")
+    assert (num, den, items, late) == (3, 5, 6, 2)
+
+
 # --- the other importers read the same formats ----------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", CALC_FORMATS)
@@ -320,6 +334,50 @@ def test_an_ods_ending_with_a_million_empty_rows_is_read():
             'table:number-columns-repeated="16384"/></table:table-row>')
     source = open_source("fin.ods", ods(rows))
     assert source.format == "ods" and source.rows("Données") == [[7.0]]
+
+
+ROWS_BY_HAND = {
+    "gaps": ('<table:table-row><table:table-cell office:value-type="float" office:value="1"/>'
+             '<table:table-cell table:number-columns-repeated="3"/><table:table-cell office:value-type="string">'
+             '<text:p>x</text:p></table:table-cell><table:table-cell table:number-columns-repeated="99"/>'
+             '</table:table-row>'),
+    "repeated-values": ('<table:table-row table:number-rows-repeated="3"><table:table-cell table:number-columns-'
+                        'repeated="2" office:value-type="float" office:value="2"/></table:table-row>'
+                        '<table:table-row table:number-rows-repeated="4"><table:table-cell/></table:table-row>'
+                        '<table:table-row><table:table-cell/><table:table-cell office:value-type="float" '
+                        'office:value="3"/></table:table-row>'),
+    "merged": ('<table:table-row><table:table-cell table:number-columns-spanned="3" office:value-type="string">'
+               '<text:p>Titre</text:p></table:table-cell><table:covered-table-cell table:number-columns-repeated="2"/>'
+               '</table:table-row><table:table-row><table:table-cell/><table:table-cell/><table:table-cell/>'
+               '<table:table-cell office:value-type="float" office:value="4"/></table:table-row>'),
+}
+
+
+@pytest.mark.parametrize("layout", ROWS_BY_HAND)
+def test_the_measured_extent_of_an_ods_is_what_calamine_builds(layout):
+    """Never less than calamine's rectangle (or the bound would let a bomb through)."""
+    data = ods(ROWS_BY_HAND[layout])
+    [table] = scan_tables(zipfile.ZipFile(io.BytesIO(data)).read("content.xml"))
+    rows = open_source("main.ods", data).rows("Données")
+    assert (table.rows, table.columns) == (len(rows), max(len(r) for r in rows))
+
+
+def test_the_extent_of_every_ods_calc_wrote_is_what_calamine_builds(calc):
+    for (name, fmt), data in calc.items():
+        if fmt != "ods":
+            continue
+        source = open_source(f"{name}.ods", data)
+        tables = scan_tables(zipfile.ZipFile(io.BytesIO(data)).read("content.xml"))
+        for table in tables:
+            rows = source.rows(table.name)
+            assert (table.rows, table.columns) == (len(rows), max(len(r) for r in rows)), (name, table.name)
+
+
+def test_an_ods_formula_saved_without_a_result_is_located():
+    """A program's .ods never opened in Calc: the formula's cell reads as empty, and the import says so."""
+    data = ods('<table:table-row><table:table-cell office:value-type="float" office:value="1"/>'
+               '<table:table-cell table:formula="of:=[.A1]*2"/></table:table-row>')
+    assert open_source("calcul.ods", data).package.uncalculated == {"Données": [(0, 1)]}
 
 
 def _patched(data: bytes, at: int, value: bytes) -> bytes:

@@ -70,7 +70,7 @@ def _plain_width(inner: bytes, prefix: bytes) -> int | None:
     (LibreOffice ends every row with one) is set aside. 0 when no cell holds anything."""
     last = inner.rfind(b"<")
     tail = inner[last:]
-    if tail.endswith(b"/>") and b"table-cell" in tail and not _VALUE_TYPE.search(tail):
+    if tail.endswith(b"/>") and b"table-cell" in tail and not _VALUE_TYPE.search(tail) and b"formula" not in tail:
         inner = inner[:last]
     if b"repeated" in inner or b"error" in inner or b"formula" in inner:
         return None
