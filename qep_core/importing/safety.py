@@ -21,6 +21,13 @@
   read as empty. They are located (sheet and cells) so the import can say so.
 * **Links to other workbooks** are never followed: the values saved in the file are used, and the
   import says so.
+* **Formulas whose saved result is an error** (``t="e"``: ``#DIV/0!``, ``#REF!``…): calamine reads
+  an empty cell, so the value is missing; they are located so that the import says where.
+
+The same checks for the other workbook formats live beside this module: ``.ods`` in
+:mod:`qep_core.importing.ods_scan` (extent from repeat counts, error results), ``.xls`` in
+:mod:`qep_core.importing.xls_scan` and :mod:`qep_core.importing.compound` (container, extent, error
+results). All fill one :class:`PackageReport`.
 """
 
 from __future__ import annotations
@@ -412,10 +419,12 @@ def _totals_only(cells: list[tuple[int, int]], rows: list[list[object]]) -> list
 
 def package_issues(report: PackageReport | None, rows_of: Callable[[str], list[list[object]]],
                    rejected: bool) -> list[Issue]:
-    """What the import says about formulas without results and links to other workbooks.
+    """What the import says about formulas without results, formulas whose result is an error and
+    links to other workbooks.
 
-    Formulas are an error when the file is refused anyway (they are the likely cause: their cells
-    read as empty), a warning otherwise (the values they stand for are missing from the import).
+    Formulas without results are an error when the file is refused anyway (they are the likely
+    cause: their cells read as empty), a warning otherwise (the values they stand for are missing
+    from the import); error results are always a warning (:func:`error_issues`).
     """
     if report is None:
         return []
