@@ -403,6 +403,13 @@ HOSTILE_XLS: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
+def test_an_xls_encrypted_with_a_password_is_refused_as_such(calc):
+    """A FILEPASS record among the globals (here in place of the INTERFACEHDR Calc writes)."""
+    data = calc[("standard", "xls")]
+    at = data.index(struct.pack("<HH", 0x00E1, 2))
+    assert "protégé par un mot de passe" in _refusal("standard.xls", _patched(data, at, struct.pack("<H", 0x002F)))
+
+
 @pytest.mark.parametrize("damage", HOSTILE_XLS)
 def test_a_damaged_xls_container_is_refused_in_french(calc, damage):
     data = calc[("standard", "xls")]

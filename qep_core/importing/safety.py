@@ -52,6 +52,8 @@ MAX_SHEET_CELLS = 30_000_000  # ~1 GB in calamine; a 200 000 × 8 log is 1.6 M
 MAX_CELLS_KEPT = 10_000  # positions kept per sheet to tell totals from values; the rest only counted
 HEADER_ROWS = 20
 
+PROTECTED = ("le classeur est protégé par un mot de passe : enregistrez-le sans mot de passe "
+             "(Fichier › Informations › Protéger le classeur) puis importez-le à nouveau")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
@@ -88,8 +90,7 @@ def check_encrypted(name: str, data: bytes) -> None:
     # The whole file is searched: the container's directory may lie anywhere (a file whose
     # directory lies past the first megabyte made calamine panic).
     if data.startswith(OLE_MAGIC) and ENCRYPTED_PACKAGE in data:
-        raise reject(name, "le classeur est protégé par un mot de passe : enregistrez-le sans mot de passe "
-                           "(Fichier › Informations › Protéger le classeur) puis importez-le à nouveau")
+        raise reject(name, PROTECTED)
 
 
 @dataclass
@@ -101,6 +102,13 @@ class PackageReport:
     uncalculated_counts: dict[str, int] = field(default_factory=dict)
     external_links: int = 0
     errors: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)  # sheet → (row, col, "#DIV/0!")
+
+    def keep_sheets(self, names: list[str]) -> None:
+        """Forget what was found outside the worksheets the reader lists (a table nested in an
+        ``.ods`` cell, a chart sheet): the import reads those sheets' rows to place the notes."""
+        for notes in (self.uncalculated, self.uncalculated_counts, self.errors):
+            for sheet in [s for s in notes if s not in names]:
+                del notes[sheet]
 
 
 def check_members(name: str, archive: zipfile.ZipFile) -> None:

@@ -265,6 +265,7 @@ def open_source(name: str, data: bytes) -> SourceFile:
             names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
         if not names:
             raise _reject(display, "le classeur ne contient aucune feuille de calcul")
+        package.keep_sheets(names)
         return SourceFile(display, data, digest, package.format, names, _book=book, package=package)
     if suffix in WORKBOOK_SUFFIXES:
         raise _reject(display, f"ce fichier « {suffix} » n'est pas un classeur Excel valide (contenu d'un autre format ou fichier tronqué)")

@@ -5,6 +5,7 @@
   ``DIMENSIONS`` record any size. Both are checked against the sheet limit of
   :mod:`qep_core.importing.safety`; the container itself is checked by
   :mod:`qep_core.importing.compound`.
+* **Passwords.** An encrypted ``.xls`` holds a ``FILEPASS`` record: said as such, not "damaged".
 * **Formulas whose saved result is an error** (``#DIV/0!``, ``#REF!``…): calamine reads them as
   empty cells, silently. They are located here so that the import can say so.
 
@@ -18,9 +19,9 @@ import struct
 from collections.abc import Iterator
 
 from qep_core.importing.compound import CompoundFile
-from qep_core.importing.safety import MAX_SHEET_CELLS, PackageReport, too_far
+from qep_core.importing.safety import MAX_SHEET_CELLS, PROTECTED, PackageReport, reject, too_far
 
-BOF, EOF, BOUNDSHEET, DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x0200
+BOF, EOF, BOUNDSHEET, DIMENSIONS, FILEPASS = 0x0809, 0x000A, 0x0085, 0x0200, 0x002F
 FORMULA, BOOLERR = 0x0006, 0x0205
 MULRK, MULBLANK = 0x00BD, 0x00BE
 # records of one cell: row, then column, first in their body
@@ -39,16 +40,30 @@ def _records(stream: bytes, start: int = 0) -> Iterator[tuple[int, int, bytes]]:
         at += 4 + length
 
 
-def _sheets(stream: bytes) -> list[tuple[str, int]]:
-    """Worksheets (name, offset of their BOF) listed by the workbook globals."""
+def _sheet_name(body: bytes, biff8: bool) -> str:
+    """A BOUNDSHEET's name: in Excel 97 a length then a flag (bit 0: UTF-16), in Excel 5 a length
+    then bytes in the Windows code page."""
+    count = body[6]
+    if not biff8:
+        return body[7:7 + count].decode("cp1252", "replace")
+    wide = body[7] & 1
+    return body[8:8 + count * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1", "replace")
+
+
+def _sheets(name: str, stream: bytes) -> list[tuple[str, int]]:
+    """Worksheets (name, offset of their BOF) listed by the workbook globals; a workbook encrypted
+    with a password (``FILEPASS``) is refused as such rather than as "damaged"."""
     found = []
+    biff8 = True
     for _, kind, body in _records(stream):
-        if kind == EOF:
+        if kind == FILEPASS:
+            raise reject(name, PROTECTED)
+        if kind == BOF and len(body) >= 2:
+            biff8 = struct.unpack_from("<H", body)[0] == 0x0600
+        elif kind == EOF:
             break
-        if kind == BOUNDSHEET and len(body) >= 8 and body[5] == 0:  # type 0: a worksheet
-            count, flags = body[6], body[7]
-            raw = body[8:8 + count * (2 if flags & 1 else 1)]
-            found.append((raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace"), struct.unpack_from("<I", body)[0]))
+        elif kind == BOUNDSHEET and len(body) >= 8 and body[5] == 0:  # type 0: a worksheet
+            found.append((_sheet_name(body, biff8), struct.unpack_from("<I", body)[0]))
     return found
 
 
@@ -92,7 +107,7 @@ def inspect_xls(name: str, data: bytes) -> PackageReport:
     report = PackageReport(format="xls")
     if stream is None:
         return report  # no workbook inside: calamine says so
-    for sheet, start in _sheets(stream):
+    for sheet, start in _sheets(name, stream):
         if start < len(stream):
             _scan_sheet(name, sheet, stream, start, report)
     return report
