@@ -279,7 +279,7 @@ CORPUS: list[Hostile] = [
     Hostile("photo.xlsm", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "n'est pas un classeur Excel valide", "a PNG renamed"),
     Hostile("tronque.xlsx", truncated, "tronqué ou abîmé", "download cut short"),
     Hostile("crc-faux.xlsx", bad_crc, "tronqué ou abîmé|illisible", "corrupted compressed data"),
-    Hostile("archive.xlsx", text_zip, r"n'est pas un classeur \(\.xlsx, \.xlsm ou \.ods\)", "a zip of something else"),
+    Hostile("archive.xlsx", text_zip, r"n'est pas un classeur Excel \(\.xlsx, \.xlsm\) ou LibreOffice \(\.ods\)", "a zip of something else"),
     Hostile("ancien.xls", ole(b"garbage" * 100), "abîmé ou tronqué", "broken OLE workbook"),
     Hostile("chaine-en-boucle.xls", ole_looping_directory, r"\.xls\) est abîmé ou tronqué", "a looping sector chain"),
     Hostile("repetitions.ods", ods_repeat_bomb, "s'étend jusqu'à la cellule NTP9000", "repeat counts over 90 M cells"),

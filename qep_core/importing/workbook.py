@@ -167,7 +167,7 @@ def _check_zip(name: str, data: bytes) -> PackageReport:
         raise _reject(name, f"le classeur se décompresse en {total // 2**20} Mo : trop volumineux pour être importé")
     opendocument = not any(n.startswith("xl/") for n in names)
     if opendocument and CONTENT not in names:
-        raise _reject(name, "ce fichier compressé n'est pas un classeur (.xlsx, .xlsm ou .ods)")
+        raise _reject(name, "ce fichier compressé n'est pas un classeur Excel (.xlsx, .xlsm) ou LibreOffice (.ods)")
     try:  # only now that the total is known to be bounded: this inflates XML parts
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             report = inspect_package(name, archive)
