@@ -3,8 +3,11 @@
 Workbooks are read with calamine (Rust): it is an order of magnitude faster than openpyxl, never
 runs macros, and does not stall on the crafted XML that keeps openpyxl busy for minutes (see
 FIELD-NOTES). Before parsing, the zip directory is checked so that a small file cannot expand
-into gigabytes. CSV files are decoded as UTF-8 (with or without BOM) or else cp1252, and their
-separator (``;`` or ``,``) is detected from the first lines.
+into gigabytes, and each format's own structure is bounded (:mod:`qep_core.importing.safety` for
+``.xlsx``, :mod:`~qep_core.importing.ods_scan` for ``.ods``, :mod:`~qep_core.importing.xls_scan`
+for ``.xls``). Formulas are read through the results saved in the file; calamine gives an empty
+cell for an error result, which those checks locate. CSV files are decoded as UTF-8 (with or
+without BOM) or else cp1252, and their separator (``;`` or ``,``) is detected from the first lines.
 """
 
 from __future__ import annotations
