@@ -32,6 +32,7 @@ from qep_core.compute import compute_indicator
 from qep_core.db import session_scope
 from qep_core.importing import ImportRejected, import_file
 from qep_core.importing.ods_scan import scan_tables
+from qep_core.importing.safety import PackageReport, error_issues
 from qep_core.importing.workbook import open_source
 from qep_core.models import Indicator, Observation, Perimetre
 from qep_core.periods import month_period, range_period, year_period
@@ -250,6 +251,16 @@ def test_an_error_result_in_a_count_cell_is_a_missing_value_with_a_warning(engin
     assert not any("M" == w.column for w in outcome.plan.warnings if w.column)  # the Total column is not imported
     months = {start for code, start, *_ in observations(engine) if code == "TEL_ABOUTIS"}
     assert dt.date(2021, 11, 1) in months and dt.date(2021, 12, 1) not in months and dt.date(2022, 3, 1) not in months
+
+
+def test_past_eight_error_cells_one_line_names_the_others():
+    """Twelve #REF! in a count row after a sheet's rows were deleted: eight located warnings, then one line."""
+    rows: Rows = [["", *(f"m{i}" for i in range(12))], ["Appels reçus", *([""] * 12)]]
+    report = PackageReport(errors={"Standard": [(1, col, "#REF!") for col in range(1, 13)]})
+    issues = error_issues(report, lambda sheet: rows)
+    assert [(i.row, i.column) for i in issues[:8]] == [(2, c) for c in "BCDEFGHI"]
+    assert len(issues) == 9 and issues[8].row is None and issues[8].message == (
+        "4 autre(s) formule(s) en erreur, lue(s) comme manquante(s) : cellule(s) J2, K2, L2, M2")
 
 
 # --- sheets, merged cells, dates ----------------------------------------------------------------------------
