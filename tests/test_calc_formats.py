@@ -41,6 +41,7 @@ from qep_core.surveys.service import import_survey
 from tests import survey_files
 from tests.conftest import make_workbook
 from tests.hostile_corpus import ODS_REPEAT_BOMB_CELL, ods
+from tests.hostile_corpus import patched as hostile_zip
 from tests.seed_pilotage import ACTION_PLAN_COMPLETION_2022
 from tests.seed_tables import EMAIL_MAILBOXES, PHONE_BY_ROW, PHONE_LOST, PHONE_NOV_SEP, PHONE_RECEIVED, titled
 from tests.test_itemlog_files import AS_OF, RECLA_ROWS, figures, recla_file
@@ -389,6 +390,20 @@ def test_an_ods_formula_saved_without_a_result_is_located():
     data = ods('<table:table-row><table:table-cell office:value-type="float" office:value="1"/>'
                '<table:table-cell table:formula="of:=[.A1]*2"/></table:table-row>')
     assert open_source("calcul.ods", data).package.uncalculated == {"Données": [(0, 1)]}
+
+
+SVG = b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg/>'
+
+
+def test_an_ods_with_an_svg_picture_is_read_but_a_doctype_in_its_content_is_refused(calc):
+    """Pictures/ holds what Calc inserted (an SVG may declare its DTD; no reader parses it);
+    content.xml is what calamine parses."""
+    data = calc[("standard", "ods")]
+    pictured = hostile_zip(data, add={"Pictures/logo.svg": SVG})
+    assert open_source("standard.ods", pictured).rows("Standard")[3][1] == 48_100
+    content = zipfile.ZipFile(io.BytesIO(data)).read("content.xml")
+    trapped = hostile_zip(data, replace={"content.xml": content.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "b">]>', 1)})
+    assert "entités XML" in _refusal("standard.ods", trapped)
 
 
 def _patched(data: bytes, at: int, value: bytes) -> bytes:

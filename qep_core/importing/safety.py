@@ -51,6 +51,7 @@ MAX_CELLS_NAMED = 8
 MAX_SHEET_CELLS = 30_000_000  # ~1 GB in calamine; a 200 000 × 8 log is 1.6 M
 MAX_CELLS_KEPT = 10_000  # positions kept per sheet to tell totals from values; the rest only counted
 HEADER_ROWS = 20
+MEDIA_FOLDERS = ("xl/media/", "pictures/", "thumbnails/")  # lower case: pictures of an .xlsx, of an .ods
 
 PROTECTED = ("le classeur est protégé par un mot de passe : enregistrez-le sans mot de passe "
              "(Fichier › Informations › Protéger le classeur) puis importez-le à nouveau")
@@ -134,11 +135,12 @@ def parsed_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     """The members a reader may parse as XML, whatever their names: every member but pictures and
     other media, plus any member the workbook's relationships point to (a sheet part may be named
     ``sheet1.bin`` or ``xl/media/x.png`` and calamine still reads it as the sheet its relationship
-    says). Only the names of unreferenced ``xl/media/`` members are trusted: an SVG picture may
-    carry a DOCTYPE, and no reader parses it."""
+    says). Only the names of unreferenced media members are trusted (``xl/media/`` of an ``.xlsx``,
+    ``Pictures/`` and ``Thumbnails/`` of an ``.ods``): an SVG picture may carry a DOCTYPE, and no
+    reader parses it."""
     targets = set(workbook_targets(archive).values())
     return [info for info in archive.infolist()
-            if not info.is_dir() and (info.filename in targets or not info.filename.lower().startswith("xl/media/"))]
+            if not info.is_dir() and (info.filename in targets or not info.filename.lower().startswith(MEDIA_FOLDERS))]
 
 
 def check_xml_declarations(name: str, archive: zipfile.ZipFile) -> None:
