@@ -16,13 +16,11 @@ with name_column:
     importing.user_name()
 with kind_column:
     importing.log_kind_picker()
-uploaded = st.file_uploader("Fichiers à importer", type=list(services.imports.UPLOAD_TYPES), accept_multiple_files=True,
-                            key="import-files",
-                            help="Tableaux de suivi mensuels (mois en colonnes), format long (indicateur, période, "
-                                 "périmètre, numérateur, dénominateur) ou journaux (une ligne par élément, avec ses "
-                                 f"dates : les délais sont calculés en jours ouvrés). Formats : {services.imports.FORMATS_TEXT} ; "
-                                 "les formules sont lues par les valeurs enregistrées dans le fichier. "
-                                 f"{services.imports.MAX_UPLOAD_MB} Mo au plus par fichier.")
+uploaded = importing.spreadsheet_upload(
+    "Fichiers à importer", "import-files", accept_multiple_files=True,
+    help="Tableaux de suivi mensuels (mois en colonnes), format long (indicateur, période, périmètre, numérateur, "
+         "dénominateur) ou journaux (une ligne par élément, avec ses dates : les délais sont calculés en jours "
+         f"ouvrés). {services.imports.MAX_UPLOAD_MB} Mo au plus par fichier.")
 importing.uploads_section(view, uploaded)
 
 st.header("Historique des imports", divider="blue")
