@@ -226,6 +226,22 @@ def test_mailboxes_with_a_rate_row_of_formulas(engine, prefecture, calc, fmt):
     assert (every.numerator, every.denominator) == (189 + 69 + 13 + 307 + 112 + 27 + 15, 213 + 69 + 13 + 307 + 112 + 27 + 18)
 
 
+def test_the_command_line_imports_an_ods_and_an_xls_and_prints_the_error_warnings(engine, prefecture, calc, tmp_path,
+                                                                                     monkeypatch, capsys):
+    from qep_core.cli import main
+
+    monkeypatch.setenv("QEP_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("QEP_AUTH", raising=False)
+    paths = []
+    for name, fmt in (("standard", "ods"), ("errors", "xls")):
+        paths.append(tmp_path / f"{name}.{fmt}")
+        paths[-1].write_bytes(calc[(name, fmt)])
+    assert main(["import", *map(str, paths), "--prefecture", "44", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "standard.ods" in out and "errors.xls" in out
+    assert "ligne 5, colonne C" in out and "la formule donne l'erreur #DIV/0! : valeur lue comme manquante" in out
+
+
 def test_the_formulas_openpyxl_wrote_have_no_result_until_calc_saves_them(engine, prefecture, calc):
     """The contrast: the same table straight from openpyxl reads November's lost calls as empty
     and says so; from Calc's .xlsx they are there."""
