@@ -17,11 +17,11 @@ with name_column:
     importing.user_name()
 with kind_column:
     importing.log_kind_picker()
-uploaded = st.file_uploader("Fichiers à importer", type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
-                            key="import-files",
-                            help="Tableaux de suivi mensuels (mois en colonnes), format long (indicateur, période, "
-                                 "périmètre, numérateur, dénominateur) ou journaux (une ligne par élément, avec ses "
-                                 f"dates : les délais sont calculés en jours ouvrés). {services.imports.MAX_UPLOAD_MB} Mo au plus par fichier.")
+uploaded = importing.spreadsheet_upload(
+    "Fichiers à importer", "import-files", accept_multiple_files=True,
+    help="Tableaux de suivi mensuels (mois en colonnes), format long (indicateur, période, périmètre, numérateur, "
+         "dénominateur) ou journaux (une ligne par élément, avec ses dates : les délais sont calculés en jours "
+         f"ouvrés). {services.imports.MAX_UPLOAD_MB} Mo au plus par fichier.")
 importing.uploads_section(view, uploaded)
 
 st.header("Historique des imports", divider="blue")

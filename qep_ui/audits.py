@@ -12,7 +12,7 @@ import streamlit as st
 from qep_core import services
 from qep_core.access import AccessDenied
 from qep_ui.auth import actor
-from qep_ui.importing import user_name
+from qep_ui.importing import spreadsheet_upload, user_name
 from qep_ui.pilotage_common import ImportRejected, PilotageError, can_edit, grid_height, preview, saved, show_errors
 from qep_ui.state import View
 from qep_ui.widgets import plain
@@ -275,7 +275,7 @@ def import_section(view: View) -> None:
                 "« Date de l'audit », « Auditeur » au-dessus du tableau, ou se choisissent ici.")
     cols = st.columns(4)
     with cols[0]:
-        upload = st.file_uploader("Tableau du rapport d'audit", type=["xlsx", "xlsm", "csv"], key="audit-upload")
+        upload = spreadsheet_upload("Tableau du rapport d'audit", "audit-upload")
     kind = cols[1].selectbox("Type", [None, *AUDIT_KINDS], key="ai-kind",
                              format_func=lambda k: "lu dans le fichier" if k is None else AUDIT_KINDS[k])
     day = cols[2].date_input("Date", value=None, format="DD/MM/YYYY", key="ai-date", help="Sinon : lue dans le fichier.")

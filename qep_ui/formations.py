@@ -12,7 +12,7 @@ import streamlit as st
 from qep_core import services
 from qep_core.access import AccessDenied
 from qep_ui.auth import actor, allowed
-from qep_ui.importing import user_name
+from qep_ui.importing import spreadsheet_upload, user_name
 from qep_ui.pilotage_common import (
     ImportRejected,
     PilotageError,
@@ -210,7 +210,7 @@ def import_export_section(view: View, as_of: dt.date) -> None:
                 "déjà connus (même nom) sont mis à jour ; rien n'est supprimé.")
     cols = st.columns([2, 1])
     with cols[0]:
-        upload = st.file_uploader("Tableau de suivi des formations", type=["xlsx", "xlsm", "csv"], key="tr-upload")
+        upload = spreadsheet_upload("Tableau de suivi des formations", "tr-upload")
     with cols[1]:
         user_name()
     if upload is None:

@@ -80,6 +80,13 @@ def show_flash() -> None:
         show_issues(message["issues"], key=f"flash-issues-{i}")
 
 
+def spreadsheet_upload(label: str, key: str, **options: Any) -> Any:
+    """A file picker for what every import reads (Excel, LibreOffice Calc, CSV), saying so."""
+    formats = f"Formats : {services.imports.FORMATS_TEXT} ; les formules sont lues par les valeurs enregistrées."
+    help_text = f"{options.pop('help')} {formats}" if "help" in options else formats
+    return st.file_uploader(label, type=list(services.imports.UPLOAD_TYPES), key=key, help=help_text, **options)
+
+
 def user_name() -> str:
     """The name written in the history: the signed-in account, or on a single-user laptop the
     name typed once ("Votre nom"), kept for the whole session."""

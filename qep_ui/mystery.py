@@ -179,7 +179,7 @@ def import_section(view: View) -> None:
     st.caption("Une ligne par contrôle, une colonne par critère (oui / non / sans objet, X, 1 / 0, conforme / non "
                "conforme), une colonne « Date » ; le canal vient d'une colonne « Canal », du nom de la feuille "
                "(« Appels mystères ») ou du choix ci-dessous. Les colonnes nommant des personnes ne sont pas conservées.")
-    uploaded = st.file_uploader("Grille de contrôles mystères", type=["xlsx", "xlsm", "csv"], key="mystery-upload")
+    uploaded = importing.spreadsheet_upload("Grille de contrôles mystères", "mystery-upload")
     if uploaded is None:
         return
     channels = [None, *MYSTERY_CHANNELS]

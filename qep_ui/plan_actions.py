@@ -16,7 +16,7 @@ import streamlit as st
 from qep_core import services
 from qep_core.access import AccessDenied
 from qep_ui.auth import actor, allowed
-from qep_ui.importing import user_name
+from qep_ui.importing import spreadsheet_upload, user_name
 from qep_ui.pilotage_common import (
     ImportRejected,
     PilotageError,
@@ -203,7 +203,7 @@ def import_export_section(view: View, as_of: dt.date) -> None:
                 "annuel. Tout le fichier est enregistré, ou rien ; le même fichier une seconde fois ne change rien.")
     cols = st.columns([2, 1, 1])
     with cols[0]:
-        upload = st.file_uploader("Fichier du plan d'actions", type=["xlsx", "xlsm", "csv"], key="pa-upload")
+        upload = spreadsheet_upload("Fichier du plan d'actions", "pa-upload")
     with cols[1]:
         dated = st.date_input("Date d'un tableau par module", value=None, format="DD/MM/YYYY", key="pa-upload-date",
                               help="Seulement pour un tableau de réalisation par module dont le titre ne donne pas "

@@ -540,7 +540,7 @@ def import_section(view: View) -> None:
                 "une colonne par question**, en `.xlsx` ou `.csv` (`;` ou `,`, UTF-8 ou Windows-1252). Une ligne de "
                 "titre au-dessus de l'en-tête est acceptée. Les colonnes de date, d'identifiant et de mode de recueil "
                 "sont reconnues ; les colonnes d'adresse électronique, de nom ou de téléphone ne sont pas conservées.")
-    uploaded = st.file_uploader("Export d'enquête", type=["xlsx", "xlsm", "csv"], key="survey-upload")
+    uploaded = importing.spreadsheet_upload("Export d'enquête", "survey-upload")
     if uploaded is None:
         return
     name, content = uploaded.name, uploaded.getvalue()

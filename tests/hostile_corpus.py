@@ -192,6 +192,46 @@ def ole(payload: bytes) -> Callable[[], bytes]:
     return lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + payload + b"\x00" * 2048
 
 
+def ole_looping_directory() -> bytes:
+    """A compound file whose directory chain points back to itself (FAT entry 1 → 1): a reader
+    that follows it never ends, or gathers sectors until memory runs out."""
+    header = bytearray(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16))
+    header += struct.pack("<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+    header += struct.pack("<I", 0) + b"\xff" * 4 * 108  # DIFAT: the FAT is sector 0
+    fat = struct.pack("<II", 0xFFFFFFFD, 1) + b"\xff" * 504
+    root = "Root Entry".encode("utf-16-le").ljust(64, b"\x00") + struct.pack("<HB", 22, 5)
+    return bytes(header) + fat + root.ljust(512, b"\x00")
+
+
+ODS_MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+                'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '</manifest:manifest>')
+ODS_REPEAT_BOMB_CELL = ('<table:table-cell office:value-type="float" office:value="1" '
+                        'table:number-columns-repeated="10000"/>')
+
+
+def ods(table: str, name: str = "Données") -> bytes:
+    """An OpenDocument spreadsheet of one table, from the XML of its rows."""
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+               f'<table:table table:name="{name}">{table}</table:table></office:spreadsheet></office:body>'
+               '</office:document-content>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+    return buffer.getvalue()
+
+
+def ods_repeat_bomb() -> bytes:
+    """Under 1 KB: one cell repeated 10 000 times across, its row 9 000 times down (90 million cells)."""
+    return ods(f'<table:table-row table:number-rows-repeated="9000">{ODS_REPEAT_BOMB_CELL}</table:table-row>')
+
+
 def no_sheet() -> bytes:
     workbook = f'<?xml version="1.0"?><workbook xmlns="{MAIN_NS}"><sheets></sheets></workbook>'.encode()
     return patched(base_workbook(), {"xl/workbook.xml": workbook})
@@ -239,8 +279,10 @@ CORPUS: list[Hostile] = [
     Hostile("photo.xlsm", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "n'est pas un classeur Excel valide", "a PNG renamed"),
     Hostile("tronque.xlsx", truncated, "tronqué ou abîmé", "download cut short"),
     Hostile("crc-faux.xlsx", bad_crc, "tronqué ou abîmé|illisible", "corrupted compressed data"),
-    Hostile("archive.xlsx", text_zip, r"n'est pas un classeur Excel \(\.xlsx/\.xlsm\)", "a zip of something else"),
+    Hostile("archive.xlsx", text_zip, r"n'est pas un classeur Excel \(\.xlsx, \.xlsm\) ou LibreOffice \(\.ods\)", "a zip of something else"),
     Hostile("ancien.xls", ole(b"garbage" * 100), "abîmé ou tronqué", "broken OLE workbook"),
+    Hostile("chaine-en-boucle.xls", ole_looping_directory, r"\.xls\) est abîmé ou tronqué", "a looping sector chain"),
+    Hostile("repetitions.ods", ods_repeat_bomb, "s'étend jusqu'à la cellule NTP9000", "repeat counts over 90 M cells"),
     Hostile("protege.xlsx", ole("EncryptedPackage".encode("utf-16-le")), "protégé par un mot de passe",
             "password-protected workbook"),
     Hostile("sans-feuille.xlsx", no_sheet, "aucune feuille|abîmé", "a workbook without sheets"),

@@ -96,7 +96,8 @@ def test_import_page_renders_for_an_empty_prefecture(empty_db):
     at = open_page(IMPORT_PAGE)
     assert at.title[0].value == "Import des tableaux de suivi"
     assert at.file_uploader[0].accept_multiple_files
-    assert set(at.file_uploader[0].allowed_type) >= {".xlsx", ".xlsm", ".csv"}
+    assert set(at.file_uploader[0].allowed_type) >= {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
+    assert ".ods (LibreOffice Calc)" in at.file_uploader[0].help and "valeurs enregistrées" in at.file_uploader[0].help
     assert any("Aucun import pour cette préfecture" in c.value for c in at.caption)
     assert at.text_input(key=importing.USER_KEY).value == importing.DEFAULT_USER
     assert [s.label for s in at.selectbox if s.key == "template-year"] == ["Année du modèle"]

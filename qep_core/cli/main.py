@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modules", help="modules labellisés en plus du module 1, p. ex. 2,4")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", help="importer des tableaux de suivi (.xlsx, .xlsm, .csv)")
+    p = sub.add_parser("import", help=f"importer des tableaux de suivi ({services.imports.FORMATS_TEXT})")
     p.add_argument("files", nargs="+", metavar="FICHIER")
     p.add_argument("--prefecture", metavar="CODE")
     p.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")

@@ -249,7 +249,7 @@ def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:
 
     actions = sub.add_parser("actions", help="plan d'actions : import, export, avancement")
     asub = actions.add_subparsers(dest="action_command", required=True)
-    p = asub.add_parser("import", help="importer un plan d'actions (.xlsx, .csv) ou un tableau de réalisation par module")
+    p = asub.add_parser("import", help=f"importer un plan d'actions ou un tableau de réalisation par module ({services.imports.FORMATS_TEXT})")
     p.add_argument("file", metavar="FICHIER")
     p.add_argument("--as-of", type=date_argument, metavar="DATE",
                    help="date d'un tableau de réalisation par module (sinon le 31/12 de l'année de son titre)")
@@ -291,7 +291,7 @@ def add_pilotage_commands(sub: argparse._SubParsersAction) -> None:
 
     training = sub.add_parser("training", help="formations des agents : import, export, conformité")
     tsub = training.add_subparsers(dest="training_command", required=True)
-    p = tsub.add_parser("import", help="importer agents, formations et tutorats (.xlsx)")
+    p = tsub.add_parser("import", help=f"importer agents, formations et tutorats ({services.imports.FORMATS_TEXT})")
     p.add_argument("file", metavar="FICHIER")
     p.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")
     p.add_argument("--user", help="auteur de l'import sur un poste local (avec des comptes : --as IDENTIFIANT)")

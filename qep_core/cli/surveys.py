@@ -151,7 +151,7 @@ def _import(args: argparse.Namespace, name: str, data: bytes, channel: str, peri
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("survey", help="analyser (et importer) un export d'enquête de satisfaction")
-    p.add_argument("file", metavar="FICHIER", help="export de l'outil d'enquête (.xlsx, .csv)")
+    p.add_argument("file", metavar="FICHIER", help=f"export de l'outil d'enquête ({services.imports.FORMATS_TEXT})")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--sheet", metavar="FEUILLE", help="feuille à lire (par défaut la première qui contient l'enquête)")
     p.add_argument("-o", "--output", metavar="FICHIER", help="écrire l'analyse dans ce fichier")

@@ -21,6 +21,13 @@
   read as empty. They are located (sheet and cells) so the import can say so.
 * **Links to other workbooks** are never followed: the values saved in the file are used, and the
   import says so.
+* **Formulas whose saved result is an error** (``t="e"``: ``#DIV/0!``, ``#REF!``…): calamine reads
+  an empty cell, so the value is missing; they are located so that the import says where.
+
+The same checks for the other workbook formats live beside this module: ``.ods`` in
+:mod:`qep_core.importing.ods_scan` (extent from repeat counts, error results), ``.xls`` in
+:mod:`qep_core.importing.xls_scan` and :mod:`qep_core.importing.compound` (container, extent, error
+results). All fill one :class:`PackageReport`.
 """
 
 from __future__ import annotations
@@ -44,7 +51,10 @@ MAX_CELLS_NAMED = 8
 MAX_SHEET_CELLS = 30_000_000  # ~1 GB in calamine; a 200 000 × 8 log is 1.6 M
 MAX_CELLS_KEPT = 10_000  # positions kept per sheet to tell totals from values; the rest only counted
 HEADER_ROWS = 20
+MEDIA_FOLDERS = ("xl/media/", "pictures/", "thumbnails/")  # lower case: pictures of an .xlsx, of an .ods
 
+PROTECTED = ("le classeur est protégé par un mot de passe : enregistrez-le sans mot de passe "
+             "(Fichier › Informations › Protéger le classeur) puis importez-le à nouveau")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
@@ -81,17 +91,25 @@ def check_encrypted(name: str, data: bytes) -> None:
     # The whole file is searched: the container's directory may lie anywhere (a file whose
     # directory lies past the first megabyte made calamine panic).
     if data.startswith(OLE_MAGIC) and ENCRYPTED_PACKAGE in data:
-        raise reject(name, "le classeur est protégé par un mot de passe : enregistrez-le sans mot de passe "
-                           "(Fichier › Informations › Protéger le classeur) puis importez-le à nouveau")
+        raise reject(name, PROTECTED)
 
 
 @dataclass
 class PackageReport:
-    """What the zip of a workbook holds besides cell values."""
+    """What a workbook holds besides cell values (its zip, or the records of an ``.xls``)."""
 
+    format: str = "xlsx"  # xlsx | ods | xls
     uncalculated: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # sheet → (row, col), 0-based
     uncalculated_counts: dict[str, int] = field(default_factory=dict)
     external_links: int = 0
+    errors: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)  # sheet → (row, col, "#DIV/0!")
+
+    def keep_sheets(self, names: list[str]) -> None:
+        """Forget what was found outside the worksheets the reader lists (a table nested in an
+        ``.ods`` cell, a chart sheet): the import reads those sheets' rows to place the notes."""
+        for notes in (self.uncalculated, self.uncalculated_counts, self.errors):
+            for sheet in [s for s in notes if s not in names]:
+                del notes[sheet]
 
 
 def check_members(name: str, archive: zipfile.ZipFile) -> None:
@@ -117,11 +135,12 @@ def parsed_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     """The members a reader may parse as XML, whatever their names: every member but pictures and
     other media, plus any member the workbook's relationships point to (a sheet part may be named
     ``sheet1.bin`` or ``xl/media/x.png`` and calamine still reads it as the sheet its relationship
-    says). Only the names of unreferenced ``xl/media/`` members are trusted: an SVG picture may
-    carry a DOCTYPE, and no reader parses it."""
+    says). Only the names of unreferenced media members are trusted (``xl/media/`` of an ``.xlsx``,
+    ``Pictures/`` and ``Thumbnails/`` of an ``.ods``): an SVG picture may carry a DOCTYPE, and no
+    reader parses it."""
     targets = set(workbook_targets(archive).values())
     return [info for info in archive.infolist()
-            if not info.is_dir() and (info.filename in targets or not info.filename.lower().startswith("xl/media/"))]
+            if not info.is_dir() and (info.filename in targets or not info.filename.lower().startswith(MEDIA_FOLDERS))]
 
 
 def check_xml_declarations(name: str, archive: zipfile.ZipFile) -> None:
@@ -203,6 +222,28 @@ def uncalculated_formulas(data: bytes) -> tuple[list[tuple[int, int]], int]:
         if ref and len(found) < MAX_CELLS_KEPT:
             found.append((_row_number(ref.group(2)) - 1, _column_index(ref.group(1).decode())))
     return found, count
+
+
+_ERROR_VALUE = re.compile(rb"<" + _PREFIX + rb"v\b[^>]*>([^<]*)</")
+
+
+def error_results(data: bytes) -> list[tuple[int, int, str]]:
+    """Cells of a sheet's XML whose saved value is an error (``t="e"``: ``#DIV/0!``, ``#REF!``…):
+    (row, column) 0-based and the error. calamine reads them as empty cells, silently."""
+    if b'"e"' not in data and b"'e'" not in data:
+        return []
+    found: list[tuple[int, int, str]] = []
+    for attrs, inner in _CELL.findall(data):
+        kind = _TYPE.search(attrs)
+        ref = _REF.search(attrs)
+        if not kind or kind.group(1) != b"e" or not ref:
+            continue
+        value = _ERROR_VALUE.search(inner or b"")
+        error = value.group(1).decode("utf-8", "replace").strip()[:20] if value else "#ERREUR"
+        found.append((_row_number(ref.group(2)) - 1, _column_index(ref.group(1).decode()), error))
+        if len(found) >= MAX_CELLS_KEPT:
+            break
+    return found
 
 
 _WIDE = re.compile(rb'r="[A-Z]{2}')  # a column past Z
@@ -287,7 +328,7 @@ def declared_extent(data: bytes) -> tuple[int, int] | None:
     return _row_number(end.group(2)), _column_index(end.group(1).decode()) + 1
 
 
-def _too_far(name: str, sheet: str, rows: int, cols: int, declared: bool = False) -> ImportRejected:
+def too_far(name: str, sheet: str, rows: int, cols: int, declared: bool = False) -> ImportRejected:
     where = (f"{column_letter(cols - 1)}{rows}" if rows <= EXCEL_ROWS and cols <= EXCEL_COLUMNS
              else "au-delà de la dernière cellule d'un tableur (XFD1048576)")
     verb = "déclare s'étendre" if declared else "s'étend"
@@ -303,13 +344,13 @@ def check_extent(name: str, sheet: str, data: bytes) -> None:
     if declared is not None and (declared[0] > EXCEL_ROWS or declared[1] > EXCEL_COLUMNS):
         # No spreadsheet program writes that; calamine ignores the declaration (measured), but a
         # reader that trusted it would reserve the whole rectangle.
-        raise _too_far(name, sheet, *declared, declared=True)
+        raise too_far(name, sheet, *declared, declared=True)
     bound = extent_bound(data)
     if bound and bound <= MAX_SHEET_CELLS:
         return
     rows, cols = exact_extent(data)
     if rows * cols > MAX_SHEET_CELLS or rows > EXCEL_ROWS or cols > EXCEL_COLUMNS:
-        raise _too_far(name, sheet, rows, cols)
+        raise too_far(name, sheet, rows, cols)
 
 
 def _column_index(letters: str) -> int:
@@ -347,6 +388,8 @@ def inspect_package(name: str, archive: zipfile.ZipFile) -> PackageReport:
             if count:
                 report.uncalculated[sheet] = cells
                 report.uncalculated_counts[sheet] = count
+            if errors := error_results(data):
+                report.errors[sheet] = errors
     return report
 
 
@@ -386,10 +429,12 @@ def _totals_only(cells: list[tuple[int, int]], rows: list[list[object]]) -> list
 
 def package_issues(report: PackageReport | None, rows_of: Callable[[str], list[list[object]]],
                    rejected: bool) -> list[Issue]:
-    """What the import says about formulas without results and links to other workbooks.
+    """What the import says about formulas without results, formulas whose result is an error and
+    links to other workbooks.
 
-    Formulas are an error when the file is refused anyway (they are the likely cause: their cells
-    read as empty), a warning otherwise (the values they stand for are missing from the import).
+    Formulas without results are an error when the file is refused anyway (they are the likely
+    cause: their cells read as empty), a warning otherwise (the values they stand for are missing
+    from the import); error results are always a warning (:func:`error_issues`).
     """
     if report is None:
         return []
@@ -406,8 +451,29 @@ def package_issues(report: PackageReport | None, rows_of: Callable[[str], list[l
                    "écrit par un programme sans que ses formules soient calculées : ouvrez-le dans Excel ou "
                    "LibreOffice, enregistrez-le, puis importez-le à nouveau")
         issues.append(Issue(ERROR if rejected else WARNING, message, sheet))
+    issues += error_issues(report, rows_of)
     if report.external_links:
         issues.append(Issue(WARNING, f"le classeur contient {report.external_links} liaison(s) vers d'autres classeurs : "
                                      "elles ne sont pas suivies, ce sont les valeurs enregistrées dans ce fichier qui "
                                      "sont importées"))
+    return issues
+
+
+def error_issues(report: PackageReport, rows_of: Callable[[str], list[list[object]]]) -> list[Issue]:
+    """A warning for each formula whose saved result is an error, outside totals and rates: the
+    readers give an empty cell, so the value is missing from the import and the user must know
+    where. Past :data:`MAX_CELLS_NAMED` cells of a sheet, one line names the others."""
+    issues: list[Issue] = []
+    for sheet, found in report.errors.items():
+        kept = set(_totals_only([(r, c) for r, c, _ in found], rows_of(sheet)))
+        cells = [(r, c, error) for r, c, error in found if (r, c) in kept]
+        for row, col, error in cells[:MAX_CELLS_NAMED]:
+            issues.append(Issue(WARNING, f"la formule donne l'erreur {error} : valeur lue comme manquante. Corrigez "
+                                         "la formule dans le classeur, enregistrez-le, puis importez-le à nouveau",
+                                sheet, row + 1, column_letter(col)))
+        if len(cells) > MAX_CELLS_NAMED:
+            named = ", ".join(cell_name(r, c) for r, c, _ in cells[MAX_CELLS_NAMED:2 * MAX_CELLS_NAMED])
+            more = "…" if len(cells) > 2 * MAX_CELLS_NAMED else ""
+            issues.append(Issue(WARNING, f"{len(cells) - MAX_CELLS_NAMED} autre(s) formule(s) en erreur, lue(s) comme "
+                                         f"manquante(s) : cellule(s) {named}{more}", sheet))
     return issues

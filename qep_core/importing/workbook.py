@@ -3,8 +3,11 @@
 Workbooks are read with calamine (Rust): it is an order of magnitude faster than openpyxl, never
 runs macros, and does not stall on the crafted XML that keeps openpyxl busy for minutes (see
 FIELD-NOTES). Before parsing, the zip directory is checked so that a small file cannot expand
-into gigabytes. CSV files are decoded as UTF-8 (with or without BOM) or else cp1252, and their
-separator (``;`` or ``,``) is detected from the first lines.
+into gigabytes, and each format's own structure is bounded (:mod:`qep_core.importing.safety` for
+``.xlsx``, :mod:`~qep_core.importing.ods_scan` for ``.ods``, :mod:`~qep_core.importing.xls_scan`
+for ``.xls``). Formulas are read through the results saved in the file; calamine gives an empty
+cell for an error result, which those checks locate. CSV files are decoded as UTF-8 (with or
+without BOM) or else cp1252, and their separator (``;`` or ``,``) is detected from the first lines.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import pandas as pd
 import python_calamine
 
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, display_name
+from qep_core.importing.ods_scan import CONTENT, inspect_ods
 from qep_core.importing.safety import PackageReport, check_encrypted, check_upload_size, inspect_package
+from qep_core.importing.xls_scan import inspect_xls
 
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 # CSV bounds: a one-line 10 MB CSV (5 million cells) took over 300 s and 12 GB to analyse, a
@@ -37,6 +42,9 @@ HEAD_ROWS = 20
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+#: What every import accepts (file pickers, command line): Excel and LibreOffice Calc workbooks, CSV.
+UPLOAD_TYPES = ("xlsx", "xlsm", "xls", "ods", "csv")
+FORMATS_TEXT = ".xlsx, .xlsm, .xls (Excel 97-2003), .ods (LibreOffice Calc) ou .csv"
 
 
 def is_reader_failure(exc: BaseException) -> bool:
@@ -78,7 +86,7 @@ class SourceFile:
     name: str
     data: bytes
     sha256: str
-    format: str  # xlsx | xls | csv
+    format: str  # xlsx | xls | ods | csv
     sheet_names: list[str] = field(default_factory=list)
     _book: python_calamine.CalamineWorkbook | None = None
     _csv_rows: list[list[object]] | None = None
@@ -160,11 +168,13 @@ def _check_zip(name: str, data: bytes) -> PackageReport:
         raise _reject(name, "le fichier est tronqué ou abîmé : ce n'est pas un classeur Excel lisible") from exc
     if total > MAX_UNCOMPRESSED_BYTES:
         raise _reject(name, f"le classeur se décompresse en {total // 2**20} Mo : trop volumineux pour être importé")
-    if not any(n.startswith("xl/") for n in names) and "content.xml" not in names:
-        raise _reject(name, "ce fichier compressé n'est pas un classeur Excel (.xlsx/.xlsm)")
+    opendocument = not any(n.startswith("xl/") for n in names)
+    if opendocument and CONTENT not in names:
+        raise _reject(name, "ce fichier compressé n'est pas un classeur Excel (.xlsx, .xlsm) ou LibreOffice (.ods)")
     try:  # only now that the total is known to be bounded: this inflates XML parts
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return inspect_package(name, archive)
+            report = inspect_package(name, archive)
+            return inspect_ods(name, archive, report) if opendocument else report
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise _reject(name, "le fichier est tronqué ou abîmé : ce n'est pas un classeur Excel lisible") from exc
 
@@ -251,15 +261,15 @@ def open_source(name: str, data: bytes) -> SourceFile:
     suffix = PurePath(name).suffix.lower()
     digest = sha256_of(data)
     if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC):
-        package = _check_zip(display, data) if data.startswith(ZIP_MAGIC) else None
         check_encrypted(display, data)
+        package = _check_zip(display, data) if data.startswith(ZIP_MAGIC) else inspect_xls(display, data)
         with reading(display, "le classeur est abîmé ou tronqué : il ne peut pas être lu"):
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
         if not names:
             raise _reject(display, "le classeur ne contient aucune feuille de calcul")
-        fmt = "xls" if data.startswith(OLE_MAGIC) else "xlsx"
-        return SourceFile(display, data, digest, fmt, names, _book=book, package=package)
+        package.keep_sheets(names)
+        return SourceFile(display, data, digest, package.format, names, _book=book, package=package)
     if suffix in WORKBOOK_SUFFIXES:
         raise _reject(display, f"ce fichier « {suffix} » n'est pas un classeur Excel valide (contenu d'un autre format ou fichier tronqué)")
     rows = read_csv_rows(display, data)

@@ -39,6 +39,7 @@ from qep_core.importing.service import (
     settle_plan,
     undo_batch,
 )
+from qep_core.importing.workbook import FORMATS_TEXT, UPLOAD_TYPES
 from qep_core.models import ImportBatch, Observation, ObservationHistory, Perimetre, Prefecture, local_time
 from qep_core.prefectures import WHOLE_PREFECTURE, perimetre_key
 from qep_core.referentiel import ROLE_LABELS, IndicatorDef, engagements_for, indicators_for
@@ -49,8 +50,10 @@ from qep_core.template import build_template
 
 __all__ = [
     "ERROR",
+    "FORMATS_TEXT",
     "MAX_UPLOAD_MB",
     "ROLE_LABELS",
+    "UPLOAD_TYPES",
     "WHOLE_PREFECTURE",
     "AccessDenied",
     "BatchSummary",
