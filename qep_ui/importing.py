@@ -524,7 +524,8 @@ def entry_labels(ind: IndicatorDef) -> list[tuple[str, str]]:
     if ind.kind == "count":
         return [(_spec_label(ind, "value"), "Le nombre du mois.")]
     if ind.kind == "mean_delay":
-        return [(f"{_spec_label(ind, 'value')} (jours)", "Le délai moyen du mois, en jours ouvrés."),
+        mean = _spec_label(ind, "value")
+        return [(mean if "jour" in mean.lower() else f"{mean} (jours)", "Le délai moyen du mois, en jours ouvrés."),
                 (_spec_label(ind, "count"), "Le nombre de réponses sur lequel porte ce délai moyen.")]
     return [(_spec_label(ind, "numerator"), "Le numérateur du taux (ce qui est compté dans le délai, abouti…)."),
             (_spec_label(ind, "denominator"), "Le dénominateur du taux (tout ce qui a été reçu, traité…).")]

@@ -199,5 +199,6 @@ def test_the_bilan_and_the_minutes_stay_within_their_margins(demo_engine, tmp_pa
         pdf = tmp_path / f"{kind}.pdf"
         pdf.write_bytes(build_export(demo_engine, 1, ExportRequest(kind, 2024, quarter)).data)
         assert outside_margins(pdf) == [], kind
+        assert to_png(pdf, f"{kind}-marges", dpi=50)  # looked at: test-artifacts/exports/
     text = "".join(w[4] for page in words_by_page(pdf) for w in page)
     assert "https://intranet.example/" + "x" * 200 in text  # the long word is printed whole, broken across lines
