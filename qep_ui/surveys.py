@@ -174,12 +174,8 @@ def _scale_rows(res: SurveyResults, stats: QuestionStats, previous: QuestionStat
 
 def scale_figure(title: str, rows: list[tuple[str, ScaleStats]]) -> go.Figure:
     yes_no = _is_yes_no(rows[0][1])
-    fig = scale_chart(title, rows, rate_label="oui" if yes_no else "satisfaits")
-    if yes_no:
-        for trace, colour in zip(fig.data, YES_NO_COLOURS, strict=False):
-            trace.marker.color = colour
-            trace.textfont.color = "white" if colour == YES_NO_COLOURS[0] else "#161616"
-    return fig
+    return scale_chart(title, rows, rate_label="oui" if yes_no else "satisfaits",
+                       colours=YES_NO_COLOURS if yes_no else None)
 
 
 def _is_yes_no(stats: ScaleStats) -> bool:
