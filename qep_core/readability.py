@@ -48,12 +48,16 @@ def contrast_ratio(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-def text_colour_on(fill: str, candidates: Iterable[str] = (DARK_TEXT, LIGHT_TEXT, BLACK_TEXT),
-                   minimum: float = WCAG_AA) -> str | None:
-    """The candidate text colour with the highest contrast on *fill*, or None when none reaches
-    *minimum* (the label then belongs outside the bar)."""
+def text_colour_on(fill: str, candidates: Iterable[str] = (DARK_TEXT, LIGHT_TEXT),
+                   minimum: float = WCAG_AA, fallback: str | None = BLACK_TEXT) -> str | None:
+    """The candidate text colour with the highest contrast on *fill*; *fallback* (pure black) when
+    none reaches *minimum*, if it does; else None (the label then belongs outside the bar)."""
     best = max(candidates, key=lambda c: contrast_ratio(c, fill))
-    return best if contrast_ratio(best, fill) >= minimum else None
+    if contrast_ratio(best, fill) >= minimum:
+        return best
+    if fallback is not None and contrast_ratio(fallback, fill) >= minimum:
+        return fallback
+    return None
 
 
 def rate_axis_max(values: Iterable[float | None], headroom: float = 0.05) -> float:

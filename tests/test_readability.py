@@ -46,8 +46,11 @@ def test_text_colour_on_reaches_aa(fill: str, text: str) -> None:
     assert contrast_ratio(text, fill) >= 4.5
 
 
-def test_text_colour_on_says_none_when_nothing_reaches_the_minimum() -> None:
-    assert text_colour_on("#777777", candidates=("#888888", "#666666")) is None
+def test_text_colour_on_falls_back_to_black_then_says_none() -> None:
+    # mid grey: white 4.48:1, the house ink #161616 4.04:1, pure black 4.69:1
+    assert contrast_ratio(LIGHT_TEXT, "#777777") < 4.5 and contrast_ratio(DARK_TEXT, "#777777") < 4.5
+    assert text_colour_on("#777777") == "#000000"
+    assert text_colour_on("#777777", fallback=None) is None
     assert text_colour_on("#5C68E5", minimum=7.0) is None
 
 

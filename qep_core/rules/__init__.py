@@ -27,11 +27,14 @@ from qep_core.rules.channels import (
 from qep_core.rules.formatting import (
     DISPLAY_DECIMALS,
     NO_VALUE,
+    STABLE,
     change_unit,
+    delta_colour,
     format_amount,
     format_change,
     format_target,
     format_value,
+    is_stable,
     round_value,
 )
 from qep_core.rules.headings import (
@@ -85,6 +88,7 @@ __all__ = [
     "PAS_DE_DONNEE",
     "RATED_STATUSES",
     "SANS_OBJECTIF",
+    "STABLE",
     "STATUSES",
     "STATUS_RANK",
     "STATUS_SYMBOL",
@@ -97,6 +101,7 @@ __all__ = [
     "change_unit",
     "channel_mapping",
     "chart_legend",
+    "delta_colour",
     "direction_of",
     "direction_sign",
     "fallback_channel",
@@ -105,6 +110,7 @@ __all__ = [
     "format_target",
     "format_value",
     "indicator_channel",
+    "is_stable",
     "kind_of",
     "module_heading",
     "module_number",
