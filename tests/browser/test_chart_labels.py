@@ -4,7 +4,8 @@ chart, across a line (target, trace) or over a hatched bar.
 The app runs on the demo (conftest.py); each page, each of its tabs and the expanders that hold a
 chart are opened in a 1440 px wide window, and the SVG Plotly drew is measured in the browser
 (chart_geometry.js): boxes of the texts as displayed, points along the lines. A screenshot of each
-page and tab goes to test-artifacts/charts-*.png: look at them, a test only measures.
+page and tab, and of each chart, goes to test-artifacts/charts-*.png: look at them, a test only
+measures.
 """
 
 from __future__ import annotations
@@ -118,6 +119,9 @@ def measure(page, where: str) -> tuple[int, list[str]]:  # type: ignore[no-untyp
         problems += [f"{where} — {name} : {p}" for p in chart_problems(chart)]
     slug = re.sub(r"[^a-z0-9]+", "-", where.lower()).strip("-")
     page.screenshot(path=str(ARTIFACTS / f"charts-{slug}.png"), full_page=True)
+    shown = page.locator(f'{MAIN} [data-testid="stPlotlyChart"]:visible')
+    for k in range(shown.count()):  # each chart on its own too: the page scrolls inside, out of the shot
+        shown.nth(k).screenshot(path=str(ARTIFACTS / f"charts-{slug}-{k + 1}.png"))
     return len(charts), problems
 
 
