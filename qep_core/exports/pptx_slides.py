@@ -70,8 +70,9 @@ BAR_CURRENT = RGBColor(0x5C, 0x68, 0xE5)
 BAR_PREVIOUS = RGBColor(0xB1, 0xB1, 0xB1)
 STATUS_RGB = {s: RGBColor.from_string(style.colour) for s, style in STATUS_TABLE.items()}
 STATUS_TEXT_RGB = {s: RGBColor.from_string(style.text_colour) for s, style in STATUS_TABLE.items()}
-PUBLIC_STATUS = {ATTEINT: "oui", A_SURVEILLER: "presque", NON_ATTEINT: "pas encore", SANS_OBJECTIF: "–",
-                 PAS_DE_DONNEE: "–"}
+PUBLIC_NO_VERDICT = "–"  # written alone: "? –" would read as a question
+PUBLIC_STATUS = {ATTEINT: "oui", A_SURVEILLER: "presque", NON_ATTEINT: "pas encore", SANS_OBJECTIF: PUBLIC_NO_VERDICT,
+                 PAS_DE_DONNEE: PUBLIC_NO_VERDICT}
 TEXT_PAD = 0.06  # inches of inner margin on every text box and table cell (left/right)
 TEXT_PAD_V = 0.04
 AUDIENCE_NAMES = {COPIL: "Comité de pilotage", CLU: "Comité local des usagers"}
@@ -483,7 +484,7 @@ def _module_rows(figures: Sequence[IndicatorFigure], public: bool) -> list[list[
         word = PUBLIC_STATUS[f.status] if public else f.status
         symbol = STATUS_TABLE[f.status].symbol
         status = (Cell("non publié", GREY_TEXT) if f.suppressed else
-                  Cell(word if symbol == word else f"{symbol} {word}", STATUS_TEXT_RGB[f.status]))
+                  Cell(word if word in (symbol, PUBLIC_NO_VERDICT) else f"{symbol} {word}", STATUS_TEXT_RGB[f.status]))
         if public:
             rows.append([Cell(f.plain_label), Cell(f.value_text, bold=True), Cell(keep_together(f.target_text)), status,
                          Cell(f.previous_text)])
