@@ -5,6 +5,8 @@ a bar reads on it (4.5:1), and the target column holds each text on one line."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pptx import Presentation
@@ -22,11 +24,11 @@ TARGET_HEADERS = ("Cible", "Objectif")
 
 
 @pytest.fixture(scope="module")
-def decks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def decks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     engine = get_engine(f"sqlite:///{tmp_path_factory.mktemp('decks') / 'demo.db'}")
     create_schema(engine)
     load_demo(engine)
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     for kind in ("copil", "clu"):
         for quarter in (None, 3):
             data = build_export(engine, 1, ExportRequest(kind, 2024, quarter)).data
@@ -34,18 +36,18 @@ def decks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return out
 
 
-def charts(prs):  # type: ignore[no-untyped-def]
+def charts(prs: Any) -> Iterator[tuple[int, str, Any]]:
     for number, slide in enumerate(prs.slides, start=1):
         for shape in slide.shapes:
             if shape.has_chart:
                 yield number, shape.name, shape.chart
 
 
-def _values(chart) -> list[float]:  # type: ignore[no-untyped-def]
+def _values(chart: Any) -> list[float]:
     return [v for s in chart.plots[0].series for v in s.values if v is not None]
 
 
-def test_rate_axes_end_at_100(decks) -> None:  # type: ignore[no-untyped-def]
+def test_rate_axes_end_at_100(decks: dict[str, Any]) -> None:
     seen = 0
     for name, prs in decks.items():
         for number, shape_name, chart in charts(prs):
@@ -62,7 +64,7 @@ def test_rate_axes_end_at_100(decks) -> None:  # type: ignore[no-untyped-def]
     assert seen >= 4
 
 
-def test_no_tick_label_is_turned(decks) -> None:  # type: ignore[no-untyped-def]
+def test_no_tick_label_is_turned(decks: dict[str, Any]) -> None:
     for name, prs in decks.items():
         for number, shape_name, chart in charts(prs):
             horizontal = chart.plots[0]._element.find(qn("c:barDir")).get("val") == "bar"
@@ -72,7 +74,7 @@ def test_no_tick_label_is_turned(decks) -> None:  # type: ignore[no-untyped-def]
             assert horizontal, f"{name} slide {number} {shape_name}: categories under columns get turned; use bars"
 
 
-def test_labels_inside_bars_read_on_them(decks) -> None:  # type: ignore[no-untyped-def]
+def test_labels_inside_bars_read_on_them(decks: dict[str, Any]) -> None:
     checked = 0
     for name, prs in decks.items():
         for number, shape_name, chart in charts(prs):
@@ -91,7 +93,7 @@ def test_labels_inside_bars_read_on_them(decks) -> None:  # type: ignore[no-unty
     assert checked > 10
 
 
-def test_target_column_holds_each_text_on_one_line(decks) -> None:  # type: ignore[no-untyped-def]
+def test_target_column_holds_each_text_on_one_line(decks: dict[str, Any]) -> None:
     checked = 0
     for name, prs in decks.items():
         for number, slide in enumerate(prs.slides, start=1):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,7 +68,7 @@ class Box:
         return self.x0 + TOLERANCE < x < self.x1 - TOLERANCE and self.y0 + TOLERANCE < y < self.y1 - TOLERANCE
 
 
-def chart_problems(chart: dict) -> list[str]:  # type: ignore[type-arg]
+def chart_problems(chart: dict[str, Any]) -> list[str]:
     """What does not read in one chart (as measured by chart_geometry.js), one line each."""
     problems = []
     texts = [(t["kind"], t["text"], Box.of(t["box"])) for t in chart["texts"]]
@@ -89,7 +90,7 @@ def chart_problems(chart: dict) -> list[str]:  # type: ignore[type-arg]
     return problems
 
 
-def open_expanders_with_charts(page) -> None:  # type: ignore[no-untyped-def]
+def open_expanders_with_charts(page: Any) -> None:
     """Expanders render their content closed: open those that hold a chart."""
     summaries = page.locator(f'{MAIN} details:not([open]):has(.js-plotly-plot) > summary')
     for k in range(summaries.count()):
@@ -106,7 +107,7 @@ CHARTS_DRAWN_JS = """() => {
 }"""
 
 
-def measure(page, where: str) -> tuple[int, list[str]]:  # type: ignore[no-untyped-def]
+def measure(page: Any, where: str) -> tuple[int, list[str]]:
     """The charts on screen and what does not read in them; a screenshot of the page."""
     open_expanders_with_charts(page)
     page.wait_for_function(CHARTS_DRAWN_JS)  # plotly is loaded and draws after the script run
@@ -126,9 +127,10 @@ def measure(page, where: str) -> tuple[int, list[str]]:  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize(("name", "path", "least"), PAGES, ids=[n for n, *_ in PAGES])
-def test_chart_labels_read(browser, app_url: str, request: pytest.FixtureRequest, name: str, path: str,  # type: ignore[no-untyped-def]
+def test_chart_labels_read(browser: Any, app_url: str, request: pytest.FixtureRequest, name: str, path: str,
                            least: int) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    page: Any
     with new_tab(browser, app_url, request) as page:
         page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
         open_page(page, path)
