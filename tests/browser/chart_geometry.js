@@ -3,11 +3,14 @@
 // (shape lines such as targets, and the lines of scatter traces) and the boxes of hatched bars.
 () => {
   const box = (el) => { const r = el.getBoundingClientRect(); return {x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; };
-  const visible = (el) => {
-    const r = el.getBoundingClientRect();
+  const shown = (el) => {
     const style = getComputedStyle(el);
-    return r.width > 0 && r.height > 0 && style.visibility !== "hidden" && style.display !== "none"
+    return style.visibility !== "hidden" && style.display !== "none"
       && Number(style.opacity || 1) > 0 && Number(el.getAttribute("opacity") ?? 1) > 0;
+  };
+  const visible = (el) => {  // a box with an area; a straight line has none: see shown()
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && shown(el);
   };
   const kindOf = (t) => {
     if (t.closest(".hoverlayer")) return null;
@@ -49,8 +52,8 @@
       texts.push({kind, text: content, box: box(t)});
     });
     const lines = [];
-    plot.querySelectorAll(".shapelayer path").forEach((p) => { if (visible(p)) lines.push({kind: "shape", points: points(p)}); });
-    plot.querySelectorAll(".scatterlayer path.js-line").forEach((p) => { if (visible(p)) lines.push({kind: "trace line", points: points(p)}); });
+    plot.querySelectorAll(".shapelayer path").forEach((p) => { if (shown(p)) lines.push({kind: "shape", points: points(p)}); });
+    plot.querySelectorAll(".scatterlayer path.js-line").forEach((p) => { if (shown(p)) lines.push({kind: "trace line", points: points(p)}); });
     const hatched = [];
     plot.querySelectorAll(".barlayer .point path").forEach((p) => {
       if (visible(p) && (p.style.fill || p.getAttribute("fill") || "").includes("url(")) hatched.push(box(p));
