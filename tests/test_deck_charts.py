@@ -113,3 +113,25 @@ def test_target_column_holds_each_text_on_one_line(decks: dict[str, Any]) -> Non
                         assert len(lines) == 1, f"{name} slide {number}: « {row.cells[j].text} » on {lines}"
                         checked += 1
     assert checked > 10
+
+
+def test_per_perimetre_charts_show_their_target(decks: dict[str, Any]) -> None:
+    seen = 0
+    for name, prs in decks.items():
+        for number, slide in enumerate(prs.slides, start=1):
+            frames = [s for s in slide.shapes if s.has_chart and s.name == "perimetre_chart"]
+            if not frames:
+                continue
+            notes = next(s for s in slide.shapes if s.name == "perimetre_notes").text_frame.text
+            lines = [s for s in slide.shapes if s.name == "target_line"]
+            labels = [s.text_frame.text for s in slide.shapes if s.name == "target_label"]
+            if "Cible : pas d'objectif" in notes:
+                assert not lines, f"{name} slide {number}: a target line without a target"
+                continue
+            frame = frames[0]
+            assert len(lines) == 1 and labels and labels[0].startswith("cible "), f"{name} slide {number}"
+            line = lines[0]
+            assert frame.left < line.left < frame.left + frame.width, f"{name} slide {number}: line off the chart"
+            assert line.top >= frame.top and line.top + line.height <= frame.top + frame.height
+            seen += 1
+    assert seen >= 2
