@@ -13,10 +13,20 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from qep_core.frenchforms import MONTH_ABBR_FR
+from qep_core.label_placement import PlotFrame, place_labels, polyline
+from qep_core.readability import rate_axis_max
 from qep_core.referentiel import IndicatorDef
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import Direction, IndicatorKind
-from qep_core.rules.status import A_SURVEILLER, ATTEINT, NON_ATTEINT, RATED_STATUSES, STATUS_TABLE, chart_legend
+from qep_core.rules.status import (
+    A_SURVEILLER,
+    ATTEINT,
+    NON_ATTEINT,
+    RATED_STATUSES,
+    STATUS_TABLE,
+    chart_legend,
+    status_text,
+)
 
 CATEGORICAL = ["#5C68E5", "#82B5F2", "#29598F", "#31A7AE", "#81EEF5", "#B478F1", "#CFB1F5", "#CECECE"]
 SEQUENTIAL = ("#DBDAFF", "#00005F")
@@ -26,6 +36,7 @@ BLUE, DARK_BLUE = "#5C68E5", "#29598F"
 STATUS_COLOURS = {s: f"#{STATUS_TABLE[s].colour}" for s in RATED_STATUSES}
 STATUS_PATTERNS = {ATTEINT: "", A_SURVEILLER: ".", NON_ATTEINT: "/"}
 FONT = "Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+PLOT_WIDTH = 820  # px: the plot area of a full-width chart on a 1440 px screen, to place labels
 
 
 def chart_text(text: object) -> str:
@@ -74,8 +85,22 @@ def _value_range(ind: IndicatorDef, *series: pd.Series) -> list[float]:
     bottom = max(0.0, low - span * 0.35)
     top = high + span * 0.35
     if ind.unit == "%":
-        top = min(top, 105.0) if high <= 100 else top
+        top = min(top, rate_axis_max([high]))
     return [bottom, top]
+
+
+def _series(values: pd.Series | None) -> list[float | None]:
+    return [] if values is None else [float(v) if pd.notna(v) else None for v in values]
+
+
+def _label_positions(current: pd.DataFrame, previous: pd.DataFrame | None, texts: list[str], y_range: list[float],
+                     height: int) -> list[str]:
+    """Each month's label on the side of its marker that its line and the target leave free."""
+    values = _series(current["value"])
+    frame = PlotFrame(PLOT_WIDTH, height - 140, len(values), (y_range[0], y_range[1]))
+    heavy = polyline(frame, values) + polyline(frame, _series(current["target"]), steps=True)
+    light = polyline(frame, _series(previous["value"] if previous is not None else None))
+    return place_labels(frame, values, texts, heavy, light)
 
 
 def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFrame | None = None,
@@ -104,20 +129,21 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
             hovertemplate="%{x} (année précédente) : <b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
         )
     texts = [format_value(v, ind.unit) if pd.notna(v) else "" for v in current["value"]]
+    y_range = _value_range(ind, current["value"], current["target"], previous["value"] if previous is not None else None)
     fig.add_scatter(
         x=x, y=current["value"], mode="lines+markers+text", name=_year_span(current),
         line={"color": BLUE, "width": 3},
         marker={"size": 12, "color": [STATUS_COLOURS.get(s, BLUE) for s in current["status"]],
                 "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in current["status"]],
                 "line": {"color": "#161616", "width": 1}},
-        text=texts, textposition="top center", textfont={"size": 13, "color": "#161616"}, cliponaxis=False,
+        text=texts, textposition=_label_positions(current, previous, texts, y_range, height),
+        textfont={"size": 13, "color": "#161616"}, cliponaxis=False,
         customdata=list(zip(current["status"], _counts_text(ind, current), strict=True)),
         hovertemplate="%{x} : <b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
     )
     fig = _base_layout(fig, chart_text(title or ind.label), axis_title(ind), height)
     fig.update_xaxes(type="category", tickfont={"size": 13})
-    fig.update_yaxes(range=_value_range(ind, current["value"], current["target"],
-                                        previous["value"] if previous is not None else None))
+    fig.update_yaxes(range=y_range)
     fig.add_annotation(text=chart_legend(), xref="paper", yref="paper", x=0, y=-0.16,
                        showarrow=False, font={"size": 12, "color": "#3A3A3A"}, xanchor="left")
     fig.update_layout(margin={"l": 60, "r": 20, "t": 70, "b": 70})
@@ -146,30 +172,42 @@ def _counts_text(ind: IndicatorDef, frame: pd.DataFrame) -> list[str]:
     return [chart_text(t) for t in out]  # hover text: the counts' labels are the préfecture's own
 
 
+LABEL_COLUMN = 210  # px right of the plot area where the bars' figures stand
+
+
 def breakdown_chart(ind: IndicatorDef, frame: pd.DataFrame, target: float | None, title: str | None = None) -> go.Figure:
-    """One horizontal bar per périmètre, worst at the top, the target as a vertical line."""
+    """One horizontal bar per périmètre, worst at the top, the target as a vertical line.
+
+    Each bar's value and status stand in a column right of the plot area, not at the bar's end:
+    the target line and the hatching then never run through a figure. A rate axis ends at 100 %."""
     data = frame.dropna(subset=["value"]).iloc[::-1]
+    if target is None and "target" in data:  # préfectures compared, each to its own target: shown when shared
+        shared = data["target"].dropna().unique()
+        target = float(shared[0]) if len(shared) == 1 else None
     colours = [STATUS_COLOURS.get(s, BLUE) for s in data["status"]]
     patterns = [STATUS_PATTERNS.get(s, "") for s in data["status"]]
     fig = go.Figure(go.Bar(
         x=data["value"], y=[chart_text(p) for p in data["perimetre"]], orientation="h",
         marker={"color": colours, "pattern": {"shape": patterns, "fgcolor": "#161616", "size": 6, "solidity": 0.25}},
-        text=[f"{format_value(v, ind.unit)} · {s}" for v, s in zip(data["value"], data["status"], strict=True)],
-        textposition="outside", cliponaxis=False, textfont={"size": 13, "color": "#161616"},
         customdata=_counts_text(ind, data.rename(columns={"perimetre": "month"}).assign(month=data["perimetre"])),
         hovertemplate="%{y} : <b>%{x}</b><br>%{customdata}<extra></extra>",
     ))
+    for name, value, status in zip(data["perimetre"], data["value"], data["status"], strict=True):
+        fig.add_annotation(x=1, xref="paper", y=chart_text(name), yref="y", xanchor="left", xshift=10, showarrow=False,
+                           text=f"<b>{format_value(value, ind.unit)}</b> · {status_text(status)}",
+                           font={"size": 13, "color": "#161616"})
     if target is not None:
-        fig.add_vline(x=target, line={"color": "#161616", "width": 2, "dash": "dash"}, layer="below",
+        fig.add_vline(x=target, line={"color": "#161616", "width": 2, "dash": "dash"}, layer="above",
                       annotation_text=f"cible {format_value(target, ind.unit)}", annotation_position="top",
                       annotation_font={"size": 13})
-    fig = _base_layout(fig, chart_text(title or f"{ind.label} — par périmètre"), "", max(260, 48 * len(data) + 110))
-    top = max(float(data["value"].max()) if len(data) else 1, target or 0)
+    fig = _base_layout(fig, chart_text(title or f"{ind.label} — par périmètre"), "", max(280, 48 * len(data) + 130))
+    values = [float(v) for v in data["value"]] + ([target] if target is not None else [])
+    top = rate_axis_max(values) if ind.unit == "%" else max(values, default=1) * 1.1 or 1
     fig.update_xaxes(title_text=axis_title(ind), gridcolor="#E5E5E5", rangemode="tozero",
-                     range=[0, top * 1.35], tickfont={"size": 12})
+                     range=[0, top], tickfont={"size": 12})
     if ind.unit == "%":
-        fig.update_xaxes(ticksuffix=" %", tickvals=[0, 20, 40, 60, 80, 100])
-    fig.update_layout(showlegend=False, margin={"l": 10, "r": 30, "t": 60, "b": 50})
+        fig.update_xaxes(ticksuffix=" %", tickvals=[v for v in range(0, int(top) + 1, 20)])
+    fig.update_layout(showlegend=False, margin={"l": 10, "r": LABEL_COLUMN, "t": 80, "b": 50})
     fig.update_yaxes(automargin=True, tickfont={"size": 14, "color": "#161616"})
     return fig
 

@@ -22,7 +22,7 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.frenchforms import format_number_fr, normalize
-from qep_core.rules import window_years
+from qep_core.rules import format_change, is_stable, window_years
 from qep_ui import importing
 from qep_ui.auth import actor
 from qep_ui.state import View, publish, remember_choice
@@ -176,12 +176,8 @@ def _scale_rows(res: SurveyResults, stats: QuestionStats, previous: QuestionStat
 
 def scale_figure(title: str, rows: list[tuple[str, ScaleStats]]) -> go.Figure:
     yes_no = _is_yes_no(rows[0][1])
-    fig = scale_chart(title, rows, rate_label="oui" if yes_no else "satisfaits")
-    if yes_no:
-        for trace, colour in zip(fig.data, YES_NO_COLOURS, strict=False):
-            trace.marker.color = colour
-            trace.textfont.color = "white" if colour == YES_NO_COLOURS[0] else "#161616"
-    return fig
+    return scale_chart(title, rows, rate_label="oui" if yes_no else "satisfaits",
+                       colours=YES_NO_COLOURS if yes_no else None)
 
 
 def _is_yes_no(stats: ScaleStats) -> bool:
@@ -263,11 +259,14 @@ def overview(view: View, res: SurveyResults) -> None:
     cols[0].metric("Répondants", format_number_fr(info.respondents, 0))
     if overall is not None and overall.stats.scale is not None:
         s = overall.stats.scale
-        delta = None
+        delta, change = None, None
         if overall.comparison is not None:
-            delta = f"{overall.comparison.difference:+.1f} pt vs {res.previous.year}".replace(".", ",")  # type: ignore[union-attr]
-        cols[1].metric("Satisfaction générale", pct(s.rate_pct), delta=delta,
-                       delta_color="normal" if overall.comparison is None or overall.comparison.significant else "off",
+            change = overall.comparison.difference
+            delta = f"{format_change(change, '%')} vs {res.previous.year}"  # type: ignore[union-attr]
+        stable = change is None or is_stable(change, "%")
+        cols[1].metric("Satisfaction générale", pct(s.rate_pct), delta=delta, delta_arrow="off" if stable else "auto",
+                       delta_color="normal" if overall.comparison is not None and overall.comparison.significant
+                       and not stable else "off",
                        help=f"{rate_text(s)} — n = {s.expressed} réponses exprimées"
                             + (f" ; {overall.comparison.text()}" if overall.comparison else ""))
         ci = s.ci_pct

@@ -14,8 +14,8 @@ from qep_core.rules import (
     ATTEINT,
     NON_ATTEINT,
     RATED_STATUSES,
-    Direction,
     IndicatorKind,
+    delta_colour,
     format_change,
     format_value,
     status_text,
@@ -78,14 +78,19 @@ def change_text(result: IndicatorResult) -> str | None:
     return format_change(result.change, result.indicator.unit)
 
 
+def delta_style(result: IndicatorResult) -> dict[str, str]:
+    """``delta_color`` and ``delta_arrow`` of a change: no colour nor arrow when it is stable."""
+    colour = delta_colour(result.change, result.indicator.unit, result.indicator.direction)
+    return {"delta_color": colour, "delta_arrow": "off" if colour == "off" else "auto"}
+
+
 def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_page: str | None = None) -> None:
     """One indicator: value, status (word + icon), target, change vs last year, 12-month sparkline."""
     ind = result.indicator
     with st.container(border=True):
         chart = [v for v in (spark or []) if v is not None]
         st.metric(
-            plain(ind.label), format_value(result.value, ind.unit), delta=change_text(result),
-            delta_color="normal" if ind.direction == Direction.HIGHER_IS_BETTER else "inverse",
+            plain(ind.label), format_value(result.value, ind.unit), delta=change_text(result), **delta_style(result),  # type: ignore[arg-type]  # Streamlit types both as Literals; ours are among them
             delta_description="vs N-1" if result.change is not None else None,
             chart_data=chart if len(chart) >= 2 else None, chart_type="line", border=False,
             help=f"{plain(ind.code)} — cible {format_target(result)}" + (

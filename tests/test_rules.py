@@ -8,7 +8,7 @@ import pytest
 from qep_core.periods import Period, month_period, quarter_of, quarter_period, year_period
 from qep_core.privacy import mask_personal_data
 from qep_core.rules.channels import channel_mapping, indicator_channel
-from qep_core.rules.formatting import format_change, format_target, format_value
+from qep_core.rules.formatting import delta_colour, format_change, format_target, format_value
 from qep_core.rules.headings import module_heading, module_number
 from qep_core.rules.items import LATE_STATUSES, LOG_KINDS, ItemStatus, LogKind
 from qep_core.rules.kinds import Direction, IndicatorKind
@@ -46,11 +46,19 @@ def test_a_surveiller_reads_the_same_in_tables_charts_and_tiles():
 
 
 @pytest.mark.parametrize(("change", "unit", "text"), [
-    (2.34, "%", "+2,3 pt"), (-1.25, "%", "-1,2 pt"), (2.0, "%", "+2,0 pt"), (0.0, "%", "+0,0 pt"),
+    (2.34, "%", "+2,3 pt"), (-1.25, "%", "-1,2 pt"), (2.0, "%", "+2,0 pt"), (0.0, "%", "stable"), (-0.04, "%", "stable"), (0.3, "", "+0,3"),
     (-0.5, "j", "-0,5 j"), (12.0, "", "+12"), (-3.5, "", "-3,5"), (0.01, "‰", "+0,010 ‰"), (None, "%", "–"),
 ])
 def test_format_change(change, unit, text):
     assert format_change(change, unit) == text
+
+
+@pytest.mark.parametrize(("change", "unit", "direction", "colour"), [
+    (2.0, "%", ">=", "normal"), (-1.0, "j", "<=", "inverse"), (0.0, "%", ">=", "off"), (0.04, "%", "<=", "off"),
+    (None, "%", ">=", "off"), (0.001, "‰", ">=", "normal"),
+])
+def test_delta_colour_is_off_when_stable(change, unit, direction, colour):
+    assert delta_colour(change, unit, direction) == colour
 
 
 @pytest.mark.parametrize(("value", "unit", "text"), [

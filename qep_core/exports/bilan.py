@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from qep_core.exports.content import OPTIONAL_PROVIDERS, DocumentContent, IndicatorFigure
 from qep_core.exports.pdf import TEMPLATES, html_to_pdf
 from qep_core.frenchforms import MONTH_NAMES_FR, format_number_fr
+from qep_core.readability import rate_axis_max
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import IndicatorKind
 from qep_core.rules.status import RATED_STATUSES, STATUS_SYMBOL, style_of
@@ -58,9 +59,7 @@ def svg_bars(f: IndicatorFigure, this_year: str, last_year: str) -> Markup:
     if f.suppressed or f.kind == IndicatorKind.COUNT or (f.value is None and f.previous_value is None):
         return Markup("")
     values = [v for v in (f.value, f.previous_value, f.target) if v is not None]
-    top = max(values) * 1.15 if values else 1.0
-    if f.unit == "%":
-        top = max(top, 100.0)
+    top = rate_axis_max(values) if f.unit == "%" else (max(values) * 1.15 if values else 1.0)
     width, label_w, bar_h, gap = 430, 60, 16, 6
     scale = (width - label_w - 75) / (top or 1)  # values are written in the right margin
     rows = [(last_year, f.previous_value, GREY), (this_year, f.value, BLUE)]

@@ -47,7 +47,7 @@ from qep_core.privacy import mask_personal_data
 from qep_core.referentiel import IndicatorDef, TargetBook, engagements_for, indicators_for
 from qep_core.review.minutes import DecidedAction, ReviewMeeting
 from qep_core.review.workflow import decided_actions_of_year
-from qep_core.rules.formatting import format_change, format_target, format_value
+from qep_core.rules.formatting import format_change, format_target, format_value, is_stable
 from qep_core.rules.headings import module_heading
 from qep_core.rules.items import ANSWERED_STATUSES, LATE_STATUSES, ItemStatus
 from qep_core.rules.kinds import Direction, IndicatorKind
@@ -171,7 +171,7 @@ class IndicatorFigure:
     def improved(self) -> bool | None:
         """Did the figure move the right way since last year (None without both values)?"""
         change = self.change
-        if change is None or self.suppressed or self.kind == IndicatorKind.COUNT:
+        if change is None or self.suppressed or self.kind == IndicatorKind.COUNT or is_stable(change, self.unit):
             return None
         return Direction(self.direction).improved(change)
 

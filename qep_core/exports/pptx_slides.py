@@ -26,9 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
+from pptx.enum.chart import XL_LABEL_POSITION
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
@@ -39,8 +38,10 @@ from qep_core.exports.content import (
     IndicatorFigure,
     ModuleSection,
 )
-from qep_core.exports.textfit import LINE_SPACING, fit_size, shorten, text_height
+from qep_core.exports.pptx_charts import FONT, INK, add_bar_chart, add_target_line, plot_inside
+from qep_core.exports.textfit import LINE_SPACING, fit_size, shorten, text_height, text_width
 from qep_core.frenchforms import MONTH_NAMES_FR
+from qep_core.readability import rate_axis_max
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import Direction, IndicatorKind
 from qep_core.rules.status import (
@@ -54,11 +55,9 @@ from qep_core.rules.status import (
     STATUSES,
 )
 
-FONT = "Arial"  # rendered with Liberation Sans (same metrics) where Arial is absent
 SLIDE_W, SLIDE_H = 13.333, 7.5  # inches, 16:9
 MARGIN = 0.5
 BLUE = RGBColor(0x00, 0x00, 0x91)  # DSFR "bleu France"
-INK = RGBColor(0x16, 0x16, 0x16)
 GREY_TEXT = RGBColor(0x3A, 0x3A, 0x3A)
 LIGHT = RGBColor(0xF6, 0xF6, 0xF6)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
@@ -66,8 +65,9 @@ BAR_CURRENT = RGBColor(0x5C, 0x68, 0xE5)
 BAR_PREVIOUS = RGBColor(0xB1, 0xB1, 0xB1)
 STATUS_RGB = {s: RGBColor.from_string(style.colour) for s, style in STATUS_TABLE.items()}
 STATUS_TEXT_RGB = {s: RGBColor.from_string(style.text_colour) for s, style in STATUS_TABLE.items()}
-PUBLIC_STATUS = {ATTEINT: "oui", A_SURVEILLER: "presque", NON_ATTEINT: "pas encore", SANS_OBJECTIF: "–",
-                 PAS_DE_DONNEE: "–"}
+PUBLIC_NO_VERDICT = "–"  # written alone: "? –" would read as a question
+PUBLIC_STATUS = {ATTEINT: "oui", A_SURVEILLER: "presque", NON_ATTEINT: "pas encore", SANS_OBJECTIF: PUBLIC_NO_VERDICT,
+                 PAS_DE_DONNEE: PUBLIC_NO_VERDICT}
 TEXT_PAD = 0.06  # inches of inner margin on every text box and table cell (left/right)
 TEXT_PAD_V = 0.04
 AUDIENCE_NAMES = {COPIL: "Comité de pilotage", CLU: "Comité local des usagers"}
@@ -202,74 +202,17 @@ def add_table(slide, x: float, y: float, columns: Sequence[Column], rows: Sequen
 
 
 # ------------------------------------------------------------------------------------------------
-# Native charts
+# Cells kept on one line, and the number formats of the charts (the charts: pptx_charts)
 
 
-def _style_chart(chart, size: float = 12) -> None:
-    chart.font.size = Pt(size)
-    chart.font.name = FONT
-    chart.font.color.rgb = INK
+def one_line_width(texts: Sequence[str], size_pt: float, least: float) -> float:
+    """Inches a table column needs to hold each of *texts* on one line at *size_pt* (at least *least*)."""
+    return max([least] + [text_width(t, size_pt) / 72 + 2 * TEXT_PAD + 0.02 for t in texts])
 
 
-def add_bar_chart(slide, x: float, y: float, w: float, h: float, categories: Sequence[str],
-                  series: Sequence[tuple[str, Sequence[float | None], RGBColor]], *, number_format: str,
-                  point_colors: Sequence[RGBColor | None] | None = None, max_value: float | None = None,
-                  horizontal: bool = True, legend: bool = True, name: str = "chart"):
-    """A clustered bar chart, values printed on the bars; the last series may be coloured per point
-    (status), the others keep one colour."""
-    data = CategoryChartData(number_format=number_format)
-    data.categories = list(categories)
-    for title, values, _ in series:
-        data.add_series(title, list(values))
-    kind = XL_CHART_TYPE.BAR_CLUSTERED if horizontal else XL_CHART_TYPE.COLUMN_CLUSTERED
-    frame = slide.shapes.add_chart(kind, Inches(x), Inches(y), Inches(w), Inches(h), data)
-    frame.name = name
-    chart = frame.chart
-    _style_chart(chart, 12)
-    chart.has_title = False  # the slide's title says it; a lone series would otherwise be titled by its name
-    chart.has_legend = legend and len(series) > 1
-    if chart.has_legend:
-        chart.legend.position = XL_LEGEND_POSITION.TOP
-        chart.legend.include_in_layout = False
-        chart.legend.font.size = Pt(12)
-    plot = chart.plots[0]
-    plot.gap_width = 50
-    plot.overlap = -5 if len(series) > 1 else 0
-    plot.has_data_labels = True
-    labels = plot.data_labels
-    labels.number_format = number_format
-    labels.number_format_is_linked = False
-    labels.position = XL_LABEL_POSITION.OUTSIDE_END
-    labels.font.size = Pt(11)
-    for k, (_, _, colour) in enumerate(series):
-        s = plot.series[k]
-        s.format.fill.solid()
-        s.format.fill.fore_color.rgb = colour
-        s.invert_if_negative = False
-    if point_colors:
-        last = plot.series[len(series) - 1]
-        for i, point_colour in enumerate(point_colors):
-            if point_colour is not None:
-                point = last.points[i]
-                point.format.fill.solid()
-                point.format.fill.fore_color.rgb = point_colour
-                point.format.line.color.rgb = INK
-                point.format.line.width = Pt(0.75)
-    value_axis = chart.value_axis
-    value_axis.minimum_scale = 0
-    if max_value is not None:
-        value_axis.maximum_scale = max_value
-    value_axis.has_major_gridlines = True
-    value_axis.major_gridlines.format.line.color.rgb = RGBColor(0xDD, 0xDD, 0xDD)
-    value_axis.tick_labels.font.size = Pt(11)
-    value_axis.tick_labels.number_format = number_format.replace("0.0", "0").replace("0.000", "0.0")
-    value_axis.tick_labels.number_format_is_linked = False
-    category_axis = chart.category_axis
-    category_axis.tick_labels.font.size = Pt(12)
-    category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
-    if horizontal:
-        category_axis.reverse_order = True  # first category at the top, as in the table beside it
-    return frame
+def keep_together(text: str) -> str:
+    """``≥ 90,0 %`` with no-break spaces: a cell never breaks it over two lines."""
+    return text.replace(" ", "\u00a0")
 
 
 def _number_format(unit: str) -> str:
@@ -356,7 +299,7 @@ def summary_slide(deck: Deck) -> None:
     names = {s: s for s in STATUSES} | ({PAS_DE_DONNEE: "non publié ou sans donnée"} if public else {})
     add_bar_chart(slide, MARGIN, CONTENT_TOP + 1.0, 6.3, CONTENT_BOTTOM - CONTENT_TOP - 1.1, [names[s] for s in order],
                   [("Nombre d'indicateurs", [counts[s] for s in order], BAR_CURRENT)], number_format="0",
-                  point_colors=[STATUS_RGB[s] for s in order], horizontal=False, legend=False, name="status_chart")
+                  point_colors=[STATUS_RGB[s] for s in order], legend=False, name="status_chart")
     figures = [f for f in c.indicators if f.improved is not None and f.change]
     label = (lambda f: f.plain_label) if public else (lambda f: f.label)
 
@@ -387,22 +330,30 @@ def _module_rows(figures: Sequence[IndicatorFigure], public: bool) -> list[list[
         word = PUBLIC_STATUS[f.status] if public else f.status
         symbol = STATUS_TABLE[f.status].symbol
         status = (Cell("non publié", GREY_TEXT) if f.suppressed else
-                  Cell(word if symbol == word else f"{symbol} {word}", STATUS_TEXT_RGB[f.status]))
+                  Cell(word if word in (symbol, PUBLIC_NO_VERDICT) else f"{symbol} {word}", STATUS_TEXT_RGB[f.status]))
         if public:
-            rows.append([Cell(f.plain_label), Cell(f.value_text, bold=True), Cell(f.target_text), status,
+            rows.append([Cell(f.plain_label), Cell(f.value_text, bold=True), Cell(keep_together(f.target_text)), status,
                          Cell(f.previous_text)])
         else:
-            rows.append([Cell(f"{f.label} ({f.engagement})"), Cell(f.value_text, bold=True), Cell(f.target_text),
+            rows.append([Cell(f"{f.label} ({f.engagement})"), Cell(f.value_text, bold=True),
+                         Cell(keep_together(f.target_text)),
                          status, Cell(f.previous_text), Cell(f.change_text)])
     return rows
 
 
-def _module_columns(public: bool, width: float, previous_label: str) -> list[Column]:
+TABLE_MAX_PT = 16
+
+
+def _module_columns(public: bool, width: float, previous_label: str, targets: Sequence[str] = ()) -> list[Column]:
+    """The module table's columns; the target's is as wide as its longest text on one line at the
+    table's largest size (« ≥ 100,0 % », « pas d'objectif »)."""
     if public:
-        fixed = [Column("Résultat", 1.15, PP_ALIGN.RIGHT), Column("Objectif", 1.2, PP_ALIGN.RIGHT),
+        fixed = [Column("Résultat", 1.15, PP_ALIGN.RIGHT),
+                 Column("Objectif", one_line_width(targets, TABLE_MAX_PT, 1.2), PP_ALIGN.RIGHT),
                  Column("Atteint ?", 1.3), Column(previous_label, 1.0, PP_ALIGN.RIGHT)]
         return [Column("Ce que nous mesurons", width - sum(c.width for c in fixed)), *fixed]
-    fixed = [Column("Résultat", 1.0, PP_ALIGN.RIGHT), Column("Cible", 1.05, PP_ALIGN.RIGHT),
+    fixed = [Column("Résultat", 1.0, PP_ALIGN.RIGHT), Column("Cible", one_line_width(targets, TABLE_MAX_PT, 1.05),
+                                                              PP_ALIGN.RIGHT),
              Column("Statut", 1.4), Column(previous_label, 0.95, PP_ALIGN.RIGHT), Column("Évol.", 0.9, PP_ALIGN.RIGHT)]
     return [Column("Indicateur (engagement)", width - sum(c.width for c in fixed)), *fixed]
 
@@ -428,6 +379,7 @@ def module_slides(deck: Deck, section: ModuleSection) -> None:
     public = c.audience != COPIL
     prev_label = _previous_label(c)
     figures = list(section.indicators)
+    targets = [keep_together(f.target_text) for f in figures]
     per_slide = MAX_ROWS[COPIL if not public else CLU]
     while True:
         chunks = _chunks(figures, per_slide)
@@ -435,8 +387,9 @@ def module_slides(deck: Deck, section: ModuleSection) -> None:
         for chunk in chunks:
             rates = [f for f in chunk if f.is_rate and not f.suppressed and f.value is not None]
             table_w = 8.5 if rates else SLIDE_W - 2 * MARGIN
-            columns = _module_columns(public, table_w, prev_label)
-            layout = table_layout(columns, _module_rows(chunk, public), CONTENT_BOTTOM - CONTENT_TOP - 0.1, 16, 11)
+            columns = _module_columns(public, table_w, prev_label, targets)
+            layout = table_layout(columns, _module_rows(chunk, public), CONTENT_BOTTOM - CONTENT_TOP - 0.1,
+                                  TABLE_MAX_PT, 11)
             plans.append((chunk, rates, columns, layout))
         if all(p[3] is not None for p in plans) or per_slide == 1:
             break
@@ -457,10 +410,10 @@ def module_slides(deck: Deck, section: ModuleSection) -> None:
             year, prev = _year_labels(c)
             series = [(prev, [f.previous_value for f in rates], BAR_PREVIOUS),
                       (year, [f.value for f in rates], BAR_CURRENT)]
-            top = max([100.0] + [v for _, vals, _ in series for v in vals if v is not None])
+            top = rate_axis_max(v for _, vals, _ in series for v in vals)
             add_bar_chart(slide, x, CONTENT_TOP, SLIDE_W - MARGIN - x, CONTENT_BOTTOM - CONTENT_TOP - 0.05, categories,
-                          series, number_format='0.0" %"', max_value=top * 1.18 if top > 100 else 118,
-                          name="rates_chart")
+                          series, number_format='0.0" %"', max_value=top, name="rates_chart",
+                          inside=XL_LABEL_POSITION.INSIDE_END)
 
 
 def _year_labels(c: DocumentContent) -> tuple[str, str]:
@@ -477,6 +430,9 @@ def _previous_label(c: DocumentContent) -> str:
     return _year_labels(c)[1]
 
 
+PERIMETRE_PLOT = (0.34, 0.09, 0.62, 0.82)  # plot area of a per-périmètre chart: left, top, width, height
+
+
 def perimetre_slides(deck: Deck) -> None:
     """The indicators computed per périmètre (mailboxes, services): one native chart each."""
     c = deck.content
@@ -488,13 +444,18 @@ def perimetre_slides(deck: Deck) -> None:
         title = (f"{f.plain_label} — par service" if public else f"{f.label} — par périmètre")
         slide = deck.slide(title, notes=f"Calcul : {f.method}. Volume de chaque périmètre entre parenthèses.")
         categories = [f"{p.name} ({format_value(p.volume, '')})" for p in shown]
-        top = max(v for v in [p.value for p in shown] + [f.target or 0] if v is not None)
+        values = [v for v in [p.value for p in shown] + [f.target] if v is not None]
+        top = rate_axis_max(values) if f.unit == "%" else (max(values) * 1.1 or 1.0)
         colours = [STATUS_RGB.get(p.status, BAR_CURRENT) if p.status in RATED_STATUSES
                    else BAR_CURRENT for p in shown]
         height = CONTENT_BOTTOM - CONTENT_TOP - 0.05
-        add_bar_chart(slide, MARGIN, CONTENT_TOP, 8.6, height, categories,
-                      [(_year_labels(c)[0], [p.value for p in shown], BAR_CURRENT)], number_format=_number_format(f.unit),
-                      point_colors=colours, max_value=(top * 1.2 if top else 1), legend=False, name="perimetre_chart")
+        frame = add_bar_chart(slide, MARGIN, CONTENT_TOP, 8.6, height, categories,
+                              [(_year_labels(c)[0], [p.value for p in shown], BAR_CURRENT)],
+                              number_format=_number_format(f.unit), point_colors=colours, max_value=top, legend=False,
+                              name="perimetre_chart", inside=XL_LABEL_POSITION.INSIDE_BASE)
+        plot_inside(frame.chart, *PERIMETRE_PLOT)
+        if f.target is not None:  # the labels stand at the bars' base: the line never crosses one
+            add_target_line(slide, frame, *PERIMETRE_PLOT, f.target, top, f"cible {f.target_text}")
         side = [f"Ensemble : {f.value_text}", f"Cible : {f.target_text}", ""]
         worst = shown[0]
         side.append(f"Le plus en retrait : {worst.name} ({format_value(worst.value, f.unit)})")
@@ -564,7 +525,8 @@ def surveys_slide(deck: Deck) -> None:
             add_bar_chart(slide, MARGIN, top, SLIDE_W - 2 * MARGIN, CONTENT_BOTTOM - top,
                           [f"{s.channel} (n = {s.expressed})" for s in rated],
                           [("Satisfaits", [s.satisfaction_rate for s in rated], BAR_CURRENT)],
-                          number_format='0.0" %"', max_value=110, legend=False, name="surveys_chart")
+                          number_format='0.0" %"', max_value=rate_axis_max(s.satisfaction_rate for s in rated),
+                          legend=False, name="surveys_chart", inside=XL_LABEL_POSITION.INSIDE_END)
 
 
 def action_plan_slide(deck: Deck) -> None:

@@ -8,12 +8,14 @@ of Arial (the font the slides ask for): what fits here fits on the projector.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/liberation"), Path("/usr/share/fonts/truetype/liberation2"),
              Path("/usr/share/fonts/truetype/dejavu"))
 FONT_FILES = {False: ("LiberationSans-Regular.ttf", "DejaVuSans.ttf"), True: ("LiberationSans-Bold.ttf", "DejaVuSans-Bold.ttf")}
+BREAKS = re.compile(r"[^\S\u00a0]+")  # where a line may break: any white space but the no-break space
 LINE_SPACING = 1.2  # line height as a multiple of the font size (PowerPoint's single spacing)
 _MEASURE_PX = 100  # glyph widths read at 100 px, scaled to the size asked
 # Renderers place glyphs on their own grid (hinting, kerning, rounding): LibreOffice wraps a line that
@@ -42,11 +44,12 @@ def text_width(text: str, size_pt: float, bold: bool = False) -> float:
 
 
 def wrap(text: str, width_pt: float, size_pt: float, bold: bool = False) -> list[str]:
-    """Lines as a word-wrapping text box breaks them (a word longer than the line is cut)."""
+    """Lines as a word-wrapping text box breaks them (a word longer than the line is cut; a
+    no-break space joins, as in PowerPoint)."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
-        for word in paragraph.split():
+        for word in BREAKS.split(paragraph.strip()):
             candidate = f"{current} {word}" if current else word
             if text_width(candidate, size_pt, bold) <= width_pt:
                 current = candidate

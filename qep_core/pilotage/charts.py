@@ -1,6 +1,10 @@
 """Charts of the pilotage, with the DSFR palette and the house rules of :mod:`qep_core.charts`:
-French labels, every bar carries its figure, and a state is told by a pattern as well as a colour
-(the faint greys and yellow of the palette do not reach 3:1 on white, and slides get printed)."""
+French labels, every bar carries its figure, and a state is never told by colour alone.
+
+In the stacked bars each segment carries its count, in the colour that reads on it (4.5:1,
+:func:`~qep_core.readability.text_colour_on`), and segments come in the legend's order with a dark
+outline; there is no hatching, because a count printed over a pattern does not read. The end-of-bar
+figure stands a few pixels beyond the bar, clear of the last segment's count."""
 
 from __future__ import annotations
 
@@ -13,18 +17,20 @@ import plotly.graph_objects as go
 from qep_core.charts import BLUE, DARK_BLUE, FONT, GREEN, NEUTRAL, RED, YELLOW, chart_text
 from qep_core.pilotage.actions import Completion, format_rate
 from qep_core.pilotage.trainings import RoleCounts
+from qep_core.readability import rate_axis_max, text_colour_on
 
-STATUS_BARS = [  # (attribute, legend, colour, pattern)
-    ("fait", "Fait", DARK_BLUE, ""),
-    ("en_cours", "En cours", "#82B5F2", "."),
-    ("a_faire", "À faire", "#CECECE", "/"),
-    ("abandonne", "Abandonné", "#FFFFFF", "x"),
+STATUS_BARS = [  # (attribute, legend, colour), left to right
+    ("fait", "Fait", DARK_BLUE),
+    ("en_cours", "En cours", "#82B5F2"),
+    ("a_faire", "À faire", "#CECECE"),
+    ("abandonne", "Abandonné", "#FFFFFF"),
 ]
 COMPLIANCE_BARS = [
-    ("a_jour", "À jour", GREEN, ""),
-    ("a_former", "À former (1re année)", YELLOW, "."),
-    ("en_retard", "En retard", RED, "/"),
+    ("a_jour", "À jour", GREEN),
+    ("a_former", "À former (1re année)", YELLOW),
+    ("en_retard", "En retard", RED),
 ]
+END_GAP = 8  # px between a bar's end and its figure
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
@@ -42,24 +48,24 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     return fig
 
 
-def _stacked_bars(labels: list[str], rows: Sequence[object], bars: list[tuple[str, str, str, str]],
+def _stacked_bars(labels: list[str], rows: Sequence[object], bars: list[tuple[str, str, str]],
                   end_texts: list[str], title: str, x_title: str) -> go.Figure:
     fig = go.Figure()
     labels = [chart_text(label) for label in labels[::-1]]  # first row at the top
     rows = list(rows)[::-1]
     totals = [sum(getattr(r, a) for a, *_ in bars) for r in rows]
-    for attr, name, colour, pattern in bars:
+    for attr, name, colour in bars:
         values = [getattr(r, attr) for r in rows]
         if not any(values):
             continue
         fig.add_bar(y=labels, x=values, orientation="h", name=name,
-                    marker={"color": colour, "line": {"color": "#3A3A3A", "width": 1},
-                            "pattern": {"shape": pattern, "fgcolor": "#3A3A3A", "size": 6, "solidity": 0.3}},
+                    marker={"color": colour, "line": {"color": "#3A3A3A", "width": 1}},
                     text=[str(v) if v else "" for v in values], textposition="inside", insidetextanchor="middle",
-                    textfont={"color": "#FFFFFF" if colour in (DARK_BLUE, RED, GREEN) else "#161616", "size": 13},
+                    textangle=0, textfont={"color": text_colour_on(colour), "size": 13},
                     hovertemplate="%{y} — " + name + " : %{x}<extra></extra>")
-    fig.add_scatter(y=labels, x=totals, mode="text", text=end_texts[::-1], textposition="middle right",
-                    cliponaxis=False, showlegend=False, hoverinfo="skip", textfont={"size": 14, "color": "#161616"})
+    for label, total, text in zip(labels, totals, end_texts[::-1], strict=True):
+        fig.add_annotation(x=total, y=label, xanchor="left", xshift=END_GAP, showarrow=False, text=text,
+                           font={"size": 14, "color": "#161616"})
     fig = _layout(fig, title, max(260, 46 * len(rows) + 170))
     top = max(totals, default=1) or 1
     fig.update_xaxes(title_text=x_title, range=[0, top * 1.45], rangemode="tozero")
@@ -103,7 +109,7 @@ def completion_over_time_chart(frame: pd.DataFrame, snapshots: Sequence[tuple[dt
     most = int(frame["total"].max()) if len(frame) else 1
     fig.update_layout(barmode=None, margin={"l": 60, "r": 60, "t": 50, "b": 90},
                       legend={"y": -0.15},
-                      yaxis={"range": [0, 105], "ticksuffix": " %", "title": {"text": "taux de réalisation"},
+                      yaxis={"range": [0, rate_axis_max(rates)], "ticksuffix": " %", "title": {"text": "taux de réalisation"},
                              "gridcolor": "#E5E5E5"},
                       yaxis2={"overlaying": "y", "side": "right", "range": [0, most * 1.05], "showgrid": False,
                               "tickformat": "d", "title": {"text": "actions au plan"},

@@ -41,11 +41,14 @@ from qep_core.rules.channels import (
 from qep_core.rules.formatting import (
     DISPLAY_DECIMALS,
     NO_VALUE,
+    STABLE,
     change_unit,
+    delta_colour,
     format_amount,
     format_change,
     format_target,
     format_value,
+    is_stable,
     round_value,
 )
 from qep_core.rules.headings import (
@@ -109,6 +112,7 @@ __all__ = [
     "PAS_DE_DONNEE",
     "RATED_STATUSES",
     "SANS_OBJECTIF",
+    "STABLE",
     "STATUSES",
     "STATUS_RANK",
     "STATUS_SYMBOL",
@@ -127,6 +131,7 @@ __all__ = [
     "check_year",
     "clamp_month",
     "clean_public_name",
+    "delta_colour",
     "direction_of",
     "direction_sign",
     "fallback_channel",
@@ -135,6 +140,7 @@ __all__ = [
     "format_target",
     "format_value",
     "indicator_channel",
+    "is_stable",
     "kind_of",
     "looks_like_full_name",
     "module_heading",

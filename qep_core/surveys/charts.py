@@ -16,22 +16,25 @@ import plotly.graph_objects as go
 
 from qep_core.charts import BLUE, FONT, GREEN, RED, YELLOW, chart_text
 from qep_core.frenchforms import format_number_fr
+from qep_core.readability import DARK_TEXT, rgb, text_colour_on
 from qep_core.surveys.channels import MYSTERY_CHANNELS
 from qep_core.surveys.mystery import ChannelResult, CriterionResult
 from qep_core.surveys.stats import ScaleStats
 
-DARK_TEXT = "#161616"
 MIN_SEGMENT_TEXT = 6.0  # % of the bar under which a segment's share is left to the hover
+RATE_TICKS = {"tickvals": [0, 25, 50, 75, 100], "ticktext": ["0 %", "25 %", "50 %", "75 %", "100 %"]}
+LABEL_COLUMN = 190  # px right of the plot where a bar's figures stand: no gridline, bar or error bar crosses them
 
 
-def _rgb(colour: str) -> tuple[int, int, int]:
-    colour = colour.lstrip("#")
-    return int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)
+def _margin_label(fig: go.Figure, y: str, text: str, size: int) -> None:
+    """*text* in the column right of the plot area, level with the bar *y* (the axis stays 0-100 %)."""
+    fig.add_annotation(x=1, xref="paper", y=y, yref="y", xanchor="left", xshift=8, showarrow=False, align="left",
+                       text=text, font={"size": size, "color": DARK_TEXT})
 
 
 def _mix(a: str, b: str, t: float) -> str:
-    ra, ga, ba = _rgb(a)
-    rb, gb, bb = _rgb(b)
+    ra, ga, ba = rgb(a)
+    rb, gb, bb = rgb(b)
     return f"#{round(ra + (rb - ra) * t):02X}{round(ga + (gb - ga) * t):02X}{round(ba + (bb - ba) * t):02X}"
 
 
@@ -44,17 +47,6 @@ def scale_colours(levels: int) -> list[str]:
         t = i / (levels - 1)
         out.append(_mix(GREEN, YELLOW, t * 2) if t <= 0.5 else _mix(YELLOW, RED, (t - 0.5) * 2))
     return out
-
-
-def text_colour(background: str) -> str:
-    """White on dark segments, near-black on light ones (WCAG relative luminance)."""
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in _rgb(background))
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "white" if luminance < 0.2 else DARK_TEXT
 
 
 def pct(value: float | None, decimals: int = 1) -> str:
@@ -108,13 +100,16 @@ def wrap(text: str, width: int = 90) -> str:
     return "\n".join(lines[:3]) + ("…" if len(lines) > 3 else "")
 
 
-def scale_chart(title: str, rows: Sequence[tuple[str, ScaleStats]], rate_label: str = "satisfaits") -> go.Figure:
+def scale_chart(title: str, rows: Sequence[tuple[str, ScaleStats]], rate_label: str = "satisfaits",
+                colours: Sequence[str] | None = None) -> go.Figure:
     """Stacked 100 % bars, one per row (« 2024 », « 2023 », or each answer of a profile question),
-    levels best → worst from left to right; the rate and its interval at the end of each bar."""
+    levels best → worst from left to right (*colours*, else green → red); the rate at the bar's end.
+    Each share is written in the colour that reads on its segment (:func:`text_colour_on`)."""
     if not rows:
         raise ValueError("aucune ligne à tracer")
     scale = rows[0][1].scale
-    colours = scale_colours(len(scale.levels))
+    colours = list(colours or scale_colours(len(scale.levels)))
+    colours += scale_colours(len(scale.levels))[len(colours):]  # a palette shorter than the scale
     labels = [chart_text(f"{name} · n = {stats.expressed}{left_out_text(stats)}") for name, stats in rows]
     fig = go.Figure()
     for i, level in enumerate(scale.levels):
@@ -125,21 +120,21 @@ def scale_chart(title: str, rows: Sequence[tuple[str, ScaleStats]], rate_label: 
                                                                     "line": {"color": "white", "width": 1}},
             text=[f"{format_number_fr(v, 0)} %" if v >= MIN_SEGMENT_TEXT else "" for v in shares],
             textposition="inside", insidetextanchor="middle", textangle=0,
-            textfont={"color": text_colour(colours[i]), "size": 13},
+            textfont={"color": text_colour_on(colours[i]), "size": 13},
             customdata=list(zip(counts, [pct(v) for v in shares], strict=True)),
             hovertemplate=f"{_template_text(level)} : %{{customdata[0]}} réponse(s) (%{{customdata[1]}})<extra>%{{y}}</extra>",
         )
     for label, (_, stats) in zip(labels, rows, strict=True):
-        fig.add_annotation(x=101, y=label, xref="x", yref="y", xanchor="left", showarrow=False,
-                           text=f"<b>{rate_text(stats, short=True)}</b> {rate_label}", font={"size": 13})
+        _margin_label(fig, label, f"<b>{rate_text(stats, short=True)}</b> {rate_label}", 13)
     fig.update_layout(barmode="stack", bargap=0.35,
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0,
                               "traceorder": "normal", "font": {"size": 12}})
-    fig.update_xaxes(range=[0, 128], tickvals=[0, 25, 50, 75, 100], ticktext=["0 %", "25 %", "50 %", "75 %", "100 %"],
-                     showgrid=True, gridcolor="#E5E5E5", zeroline=False)
+    fig.update_xaxes(range=[0, 100], **RATE_TICKS, showgrid=True, gridcolor="#E5E5E5", zeroline=False)
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 13})
     height = (130 if title else 95) + 46 * len(rows) + (18 * title.count("\n"))
-    return _layout(fig, title, height)
+    fig = _layout(fig, title, height)
+    fig.update_layout(margin={"r": LABEL_COLUMN})
+    return fig
 
 
 def choice_chart(title: str, distribution: Sequence[tuple[str, int]], base: int, base_label: str,
@@ -159,11 +154,12 @@ def choice_chart(title: str, distribution: Sequence[tuple[str, int]], base: int,
         hovertemplate="%{y} : %{text}<extra></extra>",
     ))
     top = max(shares, default=0)
-    fig.update_xaxes(range=[0, max(10.0, top * 1.3)], ticksuffix=" %", gridcolor="#E5E5E5",
+    fig.update_xaxes(range=[0, min(100.0, max(10.0, top * 1.3))], ticksuffix=" %", gridcolor="#E5E5E5",
                      title_text=f"part des {base} {base_label}")
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 13})
     fig.update_layout(showlegend=False, bargap=0.3)
     fig = _layout(fig, title, (90 if title else 50) + 36 * len(shown) + 18 * title.count("\n"))
+    fig.update_layout(margin={"r": 110})  # room for "12 (95 %)" beyond a bar that nearly reaches 100 %
     if not title:
         fig.update_layout(margin={"t": 15})
     return fig
@@ -194,15 +190,15 @@ def mystery_criteria_chart(title: str, results: Sequence[CriterionResult]) -> go
         hovertemplate="%{y} : %{customdata[0]} (sans objet : %{customdata[1]})<extra></extra>",
     ))
     # the figures stand in a column of their own, right of 100 %: error bars never cross them
-    fig.add_scatter(x=[103] * len(data), y=labels, mode="text", textposition="middle right", hoverinfo="skip",
-                    text=[f"{format_number_fr(v, 0)} % · {r.met}/{r.scored}" for v, r in zip(rates, data, strict=True)],
-                    textfont={"size": 12, "color": DARK_TEXT}, cliponaxis=False)
-    fig.update_xaxes(range=[0, 135], tickvals=[0, 25, 50, 75, 100], ticktext=["0 %", "25 %", "50 %", "75 %", "100 %"],
-                     gridcolor="#E5E5E5",
+    for label, v, r in zip(labels, rates, data, strict=True):
+        _margin_label(fig, label, f"{format_number_fr(v, 0)} % · {r.met}/{r.scored}", 12)
+    fig.update_xaxes(range=[0, 100], **RATE_TICKS, gridcolor="#E5E5E5",
                      title_text="contrôles où le critère est respecté (sans objet exclus), intervalle à 95 %")
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 12})
     fig.update_layout(showlegend=False, bargap=0.3)
-    return _layout(fig, title, 140 + 32 * len(data))
+    fig = _layout(fig, title, 140 + 32 * len(data))
+    fig.update_layout(margin={"r": 120})
+    return fig
 
 
 def mystery_trend_chart(title: str, results: Sequence[ChannelResult]) -> go.Figure:
@@ -225,7 +221,9 @@ def mystery_trend_chart(title: str, results: Sequence[ChannelResult]) -> go.Figu
                            "%{customdata[1]} sans aucun manquement<extra></extra>"),
         )
     fig.update_xaxes(type="category", title_text="période")
-    fig.update_yaxes(range=[0, 108], ticksuffix=" %", gridcolor="#E5E5E5", title_text="critères respectés")
-    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0})
-    return _layout(fig, title, 360)
+    fig.update_yaxes(range=[0, 100], ticksuffix=" %", gridcolor="#E5E5E5", title_text="critères respectés")
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0})
+    fig = _layout(fig, title, 380)
+    fig.update_layout(margin={"t": 110 if title else 70})  # a label above a 100 % point stays clear of the legend
+    return fig
 
