@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from qep_core.access import AccessDenied
+from qep_core.access import WRITE_OWN_ONLY, outside_perimetres
 from qep_core.importing.bounds import perimetre_name_fault
 from qep_core.importing.issues import ERROR, ImportRejected, Issue
 from qep_core.models import Observation, Perimetre, Prefecture, local_time
@@ -136,8 +136,7 @@ def _choice_in_scope(work: Unit, prefecture_id: int, name: str | None) -> Perime
     choice = resolve_perimetre(name, _perimetres(work.session, prefecture_id))
     if choice.id is None:
         if work.principal.perimetre_ids is not None:
-            raise AccessDenied(f"Accès refusé : votre compte ne couvre pas le(s) périmètre(s) « {choice.name} » ; "
-                               "seuls vos périmètres peuvent être importés, saisis ou annulés.")
+            raise outside_perimetres([f"« {choice.name} »"], WRITE_OWN_ONLY)
     else:
         work.check_perimetres([choice.id], {choice.id: choice.name})
     return choice
