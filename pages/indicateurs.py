@@ -14,7 +14,7 @@ from qep_ui.indicator_view import (
     result_summary,
 )
 from qep_ui.state import publish, remember_choice, require_view
-from qep_ui.widgets import download_table, plain, status_badge
+from qep_ui.widgets import delta_look, download_table, plain, status_badge
 
 view = require_view()
 indicators, engagements, modules = data.referentiel(view)
@@ -39,8 +39,8 @@ perimetre_ids = tuple(sorted(names[n] for n in chosen)) or None
 
 result = next(r for r in data.results(view, perimetre_ids=perimetre_ids) if r.indicator.code == code)
 cols = st.columns([1, 1, 1, 1.3])
-cols[0].metric(f"Valeur — {view.period.label}", *result_summary(result)[:2],
-               delta_color="normal" if ind.direction == ">=" else "inverse")
+value, change = result_summary(result)[:2]
+cols[0].metric(f"Valeur — {view.period.label}", value, change, **delta_look(change, ind.direction == ">="))
 cols[1].metric("Cible", result_summary(result)[2])
 with cols[2]:
     st.markdown("**Statut**")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 import streamlit as st
 
 from qep_core import services
+from qep_core.frenchforms import count_text, plural
 from qep_core.rules import (
     A_SURVEILLER,
     ATTEINT,
@@ -71,11 +72,25 @@ def status_badge(status: str) -> None:
     st.badge(status, icon=style.icon, color=style.badge)  # type: ignore[arg-type]  # Streamlit types color as a Literal of its colour names; ours are among them
 
 
+#: A change that reads as zero: « +0 pt » under a green arrow claimed a progress that is not there.
+STABLE = "stable"
+
+
 def change_text(result: IndicatorResult) -> str | None:
-    """``+2,3 pt`` against the same period a year earlier; None without both values."""
+    """``+2,3 pt`` against the same period a year earlier, « stable » when it rounds to zero; None
+    without both values."""
     if result.change is None:
         return None
-    return format_change(result.change, result.indicator.unit)
+    text = format_change(result.change, result.indicator.unit)
+    return STABLE if not any(c in "123456789" for c in text) else text
+
+
+def delta_look(delta: str | None, higher_is_better: bool) -> dict[str, Any]:
+    """How st.metric shows a change: green when it improves, red when it worsens; grey and without
+    an arrow when it is « stable »."""
+    if delta == STABLE:
+        return {"delta_color": "off", "delta_arrow": "off"}
+    return {"delta_color": "normal" if higher_is_better else "inverse"}
 
 
 def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_page: str | None = None) -> None:
@@ -83,9 +98,10 @@ def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_pag
     ind = result.indicator
     with st.container(border=True):
         chart = [v for v in (spark or []) if v is not None]
+        change = change_text(result)
         st.metric(
-            plain(ind.label), format_value(result.value, ind.unit), delta=change_text(result),
-            delta_color="normal" if ind.direction == Direction.HIGHER_IS_BETTER else "inverse",
+            plain(ind.label), format_value(result.value, ind.unit), delta=change,
+            **delta_look(change, ind.direction == Direction.HIGHER_IS_BETTER),
             delta_description="vs N-1" if result.change is not None else None,
             chart_data=chart if len(chart) >= 2 else None, chart_type="line", border=False,
             help=f"{plain(ind.code)} — cible {format_target(result)}" + (
@@ -100,12 +116,18 @@ def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_pag
 
 
 def summary_line(results: list[IndicatorResult]) -> str:
+    """« **3 indicateurs sur 5** atteignent leur cible · 2 non atteints · 1 sans objectif ou sans
+    donnée »: the words agree with the counts and a count of zero is left out, not shown as « 0 ».
+    """
     met = sum(r.status == ATTEINT for r in results)
     watch = sum(r.status == A_SURVEILLER for r in results)
     missed = sum(r.status == NON_ATTEINT for r in results)
     rated = sum(r.status in RATED_STATUSES for r in results)
-    return (f"**{met} indicateur(s) sur {rated}** atteignent leur cible · {watch} à surveiller · "
-            f"{missed} non atteint(s) · {len(results) - rated} sans objectif ou sans donnée")
+    head = (f"**{count_text(met, 'indicateur')} sur {rated}** {plural(met, 'atteint sa cible', 'atteignent leur cible')}"
+            if rated else "**Aucun indicateur** n'a à la fois un objectif et des données")
+    rest = [f"{watch} à surveiller" if watch else "", count_text(missed, "non atteint", "non atteints") if missed else "",
+            f"{len(results) - rated} sans objectif ou sans donnée" if len(results) > rated else ""]
+    return " · ".join([head, *(part for part in rest if part)])
 
 
 def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:

@@ -87,6 +87,8 @@ from qep_core.rules.status import (
     STATUSES,
     StatusStyle,
     chart_legend,
+    status_count,
+    status_counts_text,
     status_text,
     style_of,
 )
@@ -143,6 +145,8 @@ __all__ = [
     "public_name",
     "public_name_problem",
     "round_value",
+    "status_count",
+    "status_counts_text",
     "status_text",
     "style_of",
     "window_years",
