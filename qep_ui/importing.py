@@ -26,7 +26,7 @@ from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.frenchforms import count_text, format_number_fr, month_label_fr, plural
 from qep_core.periods import add_months
-from qep_core.rules import LATE_STATUSES, ItemStatus, format_value, period_window, window_years
+from qep_core.rules import LATE_STATUSES, ItemStatus, format_label, format_value, period_window, window_years
 from qep_ui import data
 from qep_ui import mappings as mapping_ui
 from qep_ui.auth import DEFAULT_USER, USER_KEY, actor, principal
@@ -51,15 +51,6 @@ PLANS_KEY = mapping_ui.ANALYSES_KEY  # dropped when a mapping changes: the files
 GENERATION_KEY = "qep_saisie_generation"
 PREVIEW_LIMIT = 5000
 
-LAYOUT_LABELS = {
-    "long": "format long",
-    "wide": "tableau de suivi (mois en colonnes)",
-    "long/wide": "format long et tableau de suivi",
-    "saisie": "saisie dans l'application",
-    "enquete": "enquête de satisfaction",
-    "mystere": "contrôles mystères",
-    "inconnu": "forme non reconnue",
-}
 STATUS_LABELS = {"imported": "importé", "undone": "annulé"}
 MODULE_LABELS = {"PIL": "Pilotage", "LAB": "Labellisation"}
 
@@ -305,7 +296,7 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
                 st.markdown("**Avertissements**")
                 show_issues(plan.warnings, key=f"warnings-{key}")
             return
-        layout = LAYOUT_LABELS.get(plan.layout, plan.layout)
+        layout = format_label(plan.layout)
         if plan.layout.startswith("journal:"):
             kind = plan.layout.removeprefix("journal:")
             layout = plain(f"journal « {kind} » ({LOG_KIND_LABELS.get(kind, kind)}, délais en jours ouvrés)")
@@ -385,7 +376,7 @@ def uploads_section(view: View, uploaded: Sequence[Any] | None) -> None:
 def batches_table(batches: Sequence[BatchSummary]) -> pd.DataFrame:
     columns = ["N°", "Date", "Fichier", "Type", "Auteur", "Valeurs", "Remplacées", "Avertissements", "Statut"]
     return pd.DataFrame.from_records(
-        [(b.id, paris_time(b.imported_at), b.file_name, LAYOUT_LABELS.get(b.kind, b.kind), b.imported_by, b.rows,
+        [(b.id, paris_time(b.imported_at), b.file_name, format_label(b.kind), b.imported_by, b.rows,
           b.replaced, len(b.warnings), STATUS_LABELS.get(b.status, b.status)) for b in batches],
         columns=columns,
     )

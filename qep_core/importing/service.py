@@ -61,6 +61,7 @@ from qep_core.models import (
 )
 from qep_core.prefectures import guess_perimetre_kind, perimetre_key, whole_prefecture
 from qep_core.referentiel import SCALE_OF_KIND, Referentiel, TargetBook, indicators_for
+from qep_core.rules.file_formats import format_label
 from qep_core.workdays import working_calendar
 
 CHUNK = 500
@@ -114,10 +115,7 @@ class ImportPlan:
     def summary(self) -> str:
         if (settled := settled_summary(self)) is not None:
             return settled
-        layout = {"long": "format long", "wide": "tableau de suivi mensuel (format large)"}.get(
-            self.layout, f"journal « {self.layout.removeprefix('journal:')} »" if self.layout.startswith("journal:")
-            else self.layout)
-        parts = [f"{self.file_name} : {layout}, {count_text(self.rows, 'valeur')}, "
+        parts = [f"{self.file_name} : {format_label(self.layout)}, {count_text(self.rows, 'valeur')}, "
                  f"{count_text(len(self.indicators), 'indicateur')}, {self.period_text()}"]
         if len(self.replacements):
             parts.append(count_text(len(self.replacements), "valeur remplacée", "valeurs remplacées"))

@@ -8,6 +8,7 @@ drifted apart. Each module below holds one rule; everything else imports it.
 * :mod:`.kinds` — indicator kinds (unit, scale) and directions (higher or lower is better);
 * :mod:`.formatting` — how a value, a change and a target read in French;
 * :mod:`.items` — the statuses and kinds of log items (e-mails, letters, complaints…);
+* :mod:`.file_formats` — the French name of each form of imported file;
 * :mod:`.headings` — "Module N — titre";
 * :mod:`.channels` — the channel an indicator is shown under;
 * :mod:`.bounds` — the period window, the largest counts and the longest texts a value may have
@@ -38,6 +39,7 @@ from qep_core.rules.channels import (
     fallback_channel,
     indicator_channel,
 )
+from qep_core.rules.file_formats import FORMAT_LABELS, format_label
 from qep_core.rules.formatting import (
     DISPLAY_DECIMALS,
     NO_VALUE,
@@ -98,6 +100,7 @@ __all__ = [
     "ATTEINT",
     "A_SURVEILLER",
     "DISPLAY_DECIMALS",
+    "FORMAT_LABELS",
     "GENERAL",
     "LATE_STATUSES",
     "LOG_KINDS",
@@ -134,6 +137,7 @@ __all__ = [
     "fallback_channel",
     "format_amount",
     "format_change",
+    "format_label",
     "format_target",
     "format_value",
     "indicator_channel",
