@@ -26,7 +26,7 @@ from qep_core.rules import window_years
 from qep_ui import importing
 from qep_ui.auth import actor
 from qep_ui.state import View, publish, remember_choice
-from qep_ui.widgets import download_table, plain, show_issues
+from qep_ui.widgets import STABLE, download_table, plain, show_issues
 
 # What this module speaks, from the service layer (the UI imports nothing else of the core's).
 CATEGORICAL_TYPES = services.surveys.CATEGORICAL_TYPES
@@ -265,8 +265,10 @@ def overview(view: View, res: SurveyResults) -> None:
         s = overall.stats.scale
         delta = None
         if overall.comparison is not None:
-            delta = f"{overall.comparison.difference:+.1f} pt vs {res.previous.year}".replace(".", ",")  # type: ignore[union-attr]
+            diff = round(overall.comparison.difference, 1)  # « +0,0 pt » under an arrow claimed a change: « stable »
+            delta = (f"{diff:+.1f} pt".replace(".", ",") if diff else STABLE) + f" vs {res.previous.year}"  # type: ignore[union-attr]
         cols[1].metric("Satisfaction générale", pct(s.rate_pct), delta=delta,
+                       delta_arrow="off" if delta is not None and delta.startswith(STABLE) else "auto",
                        delta_color="normal" if overall.comparison is None or overall.comparison.significant else "off",
                        help=f"{rate_text(s)} — n = {s.expressed} réponses exprimées"
                             + (f" ; {overall.comparison.text()}" if overall.comparison else ""))
