@@ -62,6 +62,15 @@ def test_uploader_reads_in_french(page) -> None:  # type: ignore[no-untyped-def]
         assert french in text, text
     screenshot(page, "import-televersement-fr.png")
 
+    zone = f'{MAIN} [data-testid="stFileUploaderDropzone"]'
+    dragged = page.evaluate_handle("() => { const d = new DataTransfer(); "
+                                   "d.items.add(new File(['x'], 'suivi.csv', {type: 'text/csv'})); return d; }")
+    page.dispatch_event(zone, "dragenter", {"dataTransfer": dragged})
+    expect(page.locator(zone).get_by_text("Drag and drop files here")).to_be_attached()  # Streamlit's overlay is up
+    text = shown(page)
+    assert "Déposez les fichiers ici" in text and not ENGLISH.search(text), text
+    page.dispatch_event(zone, "dragleave", {"dataTransfer": dragged})
+
     page.locator(f"{MAIN} {UPLOADER} input[type=\"file\"]").first.set_input_files(files=[{
         "name": "suivi.csv", "buffer": b"code;mois;valeur\n", "mimeType": "text/csv"}])
     expect(page.locator(f"{MAIN} [data-testid=\"stFileChipName\"]").first).to_have_text("suivi.csv")
