@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from qep_core.access import ROLES
 from qep_core.models import local_time, utcnow
 from qep_core.rules.file_formats import format_label
 
@@ -62,12 +63,12 @@ def record_change(session: Session, *, user: str, action: str, entity: str, summ
 
 
 #: Keys of the recorded values that hold a code, and how each code reads in French.
-_CODED_KEYS = {"format": format_label}
+_CODED_KEYS = {"format": format_label, "rôle": lambda role: ROLES.get(role, role)}
 
 
 def readable_json(raw: str | None) -> str:
     """The before / after values as the Historique page shows them: codes put into French
-    (``"format": "enquete"`` → « enquête de satisfaction »), for the events already recorded too."""
+    (``"format": "enquete"`` → « enquête de satisfaction », ``"rôle": "copil"`` → « Comité de pilotage… »), for the events already recorded too."""
     if not raw:
         return ""
     values = json.loads(raw)

@@ -27,6 +27,8 @@ def test_each_form_of_file_has_its_french_name(code: str, label: str) -> None:
 def test_readable_json_translates_codes_and_keeps_the_rest() -> None:
     assert json.loads(readable_json('{"format": "enquete", "lot": 34, "fichier": "enquete.csv"}')) == {
         "format": "enquête de satisfaction", "lot": 34, "fichier": "enquete.csv"}
+    assert json.loads(readable_json('{"login": "copil1", "rôle": "copil"}')) == {
+        "login": "copil1", "rôle": "Comité de pilotage (lecture, commentaires)"}
     assert readable_json(None) == "" and readable_json("") == ""
     assert json.loads(readable_json('[{"format": "enquete"}]')) == [{"format": "enquete"}]  # only a record's own keys
 
