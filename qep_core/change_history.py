@@ -19,7 +19,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from qep_core.access import ROLES
 from qep_core.models import local_time, utcnow
-from qep_core.rules.file_formats import format_label
+from qep_core.rules.file_formats import BATCH_STATUS_LABELS, format_label
 
 ACTION_LABELS: dict[str, str] = {
     "import": "Import", "undo": "Annulation d'import", "target": "Cible", "settings": "Paramètres",
@@ -63,7 +63,8 @@ def record_change(session: Session, *, user: str, action: str, entity: str, summ
 
 
 #: Keys of the recorded values that hold a code, and how each code reads in French.
-_CODED_KEYS = {"format": format_label, "rôle": lambda role: ROLES.get(role, role)}
+_CODED_KEYS = {"format": format_label, "rôle": lambda role: ROLES.get(role, role),
+               "statut": lambda status: BATCH_STATUS_LABELS.get(status, status)}
 
 
 def readable_json(raw: str | None) -> str:

@@ -26,7 +26,15 @@ from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.frenchforms import count_text, format_number_fr, month_label_fr, plural
 from qep_core.periods import add_months
-from qep_core.rules import LATE_STATUSES, ItemStatus, format_label, format_value, period_window, window_years
+from qep_core.rules import (
+    BATCH_STATUS_LABELS,
+    LATE_STATUSES,
+    ItemStatus,
+    format_label,
+    format_value,
+    period_window,
+    window_years,
+)
 from qep_ui import data
 from qep_ui import mappings as mapping_ui
 from qep_ui.auth import DEFAULT_USER, USER_KEY, actor, principal
@@ -51,7 +59,6 @@ PLANS_KEY = mapping_ui.ANALYSES_KEY  # dropped when a mapping changes: the files
 GENERATION_KEY = "qep_saisie_generation"
 PREVIEW_LIMIT = 5000
 
-STATUS_LABELS = {"imported": "importé", "undone": "annulé"}
 MODULE_LABELS = {"PIL": "Pilotage", "LAB": "Labellisation"}
 
 
@@ -377,7 +384,7 @@ def batches_table(batches: Sequence[BatchSummary]) -> pd.DataFrame:
     columns = ["N°", "Date", "Fichier", "Type", "Auteur", "Valeurs", "Remplacées", "Avertissements", "Statut"]
     return pd.DataFrame.from_records(
         [(b.id, paris_time(b.imported_at), b.file_name, format_label(b.kind), b.imported_by, b.rows,
-          b.replaced, len(b.warnings), STATUS_LABELS.get(b.status, b.status)) for b in batches],
+          b.replaced, len(b.warnings), BATCH_STATUS_LABELS.get(b.status, b.status)) for b in batches],
         columns=columns,
     )
 

@@ -29,6 +29,7 @@ def test_readable_json_translates_codes_and_keeps_the_rest() -> None:
         "format": "enquête de satisfaction", "lot": 34, "fichier": "enquete.csv"}
     assert json.loads(readable_json('{"login": "copil1", "rôle": "copil"}')) == {
         "login": "copil1", "rôle": "Comité de pilotage (lecture, commentaires)"}
+    assert json.loads(readable_json('{"lot": 3, "statut": "undone"}')) == {"lot": 3, "statut": "annulé"}
     assert readable_json(None) == "" and readable_json("") == ""
     assert json.loads(readable_json('[{"format": "enquete"}]')) == [{"format": "enquete"}]  # only a record's own keys
 

@@ -39,7 +39,7 @@ from qep_core.rules.channels import (
     fallback_channel,
     indicator_channel,
 )
-from qep_core.rules.file_formats import FORMAT_LABELS, format_label
+from qep_core.rules.file_formats import BATCH_STATUS_LABELS, FORMAT_LABELS, format_label
 from qep_core.rules.formatting import (
     DISPLAY_DECIMALS,
     NO_VALUE,
@@ -99,6 +99,7 @@ __all__ = [
     "ANSWERED_STATUSES",
     "ATTEINT",
     "A_SURVEILLER",
+    "BATCH_STATUS_LABELS",
     "DISPLAY_DECIMALS",
     "FORMAT_LABELS",
     "GENERAL",

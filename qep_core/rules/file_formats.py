@@ -1,4 +1,4 @@
-"""The name in French of each form an imported file can take (a batch's ``kind``).
+"""The name in French of each form an imported file can take (a batch's ``kind``), and of a batch's state.
 
 Why one home: the codes (``long``, ``wide``, ``enquete``, ``journal:courriels``…) are stored with
 each import batch and in the change history; the import summary, the Import page and the
@@ -18,6 +18,8 @@ FORMAT_LABELS: dict[str, str] = {
     "inconnu": "forme non reconnue",
 }
 JOURNAL_PREFIX = "journal:"
+#: The state of an import batch (``ImportBatch.status``).
+BATCH_STATUS_LABELS: dict[str, str] = {"imported": "importé", "undone": "annulé"}
 
 
 def format_label(kind: str) -> str:
