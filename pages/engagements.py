@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from qep_core.rules.status import STATUS_SYMBOL
+from qep_core.rules.status import status_counts_text
 from qep_ui import data
 from qep_ui.engagement_sections import SECTIONS, dossier_if_chosen, engagement_status_counts
 from qep_ui.state import require_view
@@ -24,7 +24,7 @@ for module in [m for m in titles if m in modules]:
         st.caption("Les engagements de ce module ne sont pas encore décrits : ajoutez-les dans **Paramètres**.")
     for engagement in in_module:
         counts = engagement_status_counts(engagement, results)
-        marks = " · ".join(f"{STATUS_SYMBOL[s]} {n} {s}" for s, n in counts.items())
+        marks = status_counts_text(counts)
         number = f"{engagement.number}. " if engagement.number else ""
         with st.expander(f"{number}{plain(engagement.title)}" + (f"  —  {marks}" if marks else ""),
                          expanded=any(s in counts for s in ("non atteint", "à surveiller"))):

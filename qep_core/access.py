@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from qep_core.config import auth_mode
+from qep_core.frenchforms import plural
 
 __all__ = ["ACTION_LABELS", "LOCAL_PRINCIPAL", "PERMISSIONS", "ROLES", "AccessDenied", "Principal", "auth_mode",
            "check", "check_perimetres"]
@@ -59,6 +60,17 @@ ACTION_LABELS: dict[str, str] = {
 
 class AccessDenied(PermissionError):
     """A refused operation, with the French sentence to show (the page, the CLI and tests alike)."""
+
+
+def outside_perimetres(shown: list[str], why: str) -> AccessDenied:
+    """The refusal of périmètres the account does not cover, *shown* already quoted, the article
+    and noun agreeing with how many (one sentence for the import, the entry and the dashboard)."""
+    return AccessDenied(f"Accès refusé : votre compte ne couvre pas {plural(len(shown), 'le périmètre', 'les périmètres')} "
+                        f"{', '.join(shown)} ; {why}")
+
+
+#: Why a contributor is refused a périmètre that is not theirs when writing.
+WRITE_OWN_ONLY = "seuls vos périmètres peuvent être importés, saisis ou annulés."
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,5 @@ def check_perimetres(principal: Principal, perimetre_ids: Iterable[int], names: 
         return
     outside = sorted({p for p in perimetre_ids if p not in principal.perimetre_ids})
     if outside:
-        shown = ", ".join(f"« {names[p]} »" if names and p in names else f"n° {p}" for p in outside)
-        raise AccessDenied(f"Accès refusé : votre compte ne couvre pas le(s) périmètre(s) {shown} ; "
-                           "seuls vos périmètres peuvent être importés, saisis ou annulés.")
+        raise outside_perimetres([f"« {names[p]} »" if names and p in names else f"n° {p}" for p in outside],
+                                 WRITE_OWN_ONLY)

@@ -46,6 +46,7 @@ from sqlmodel import SQLModel
 
 import qep_core
 from qep_core.db import create_schema
+from qep_core.frenchforms import count_text, plural
 from qep_core.importing.ledger import file_kind_of
 
 FORMAT = "qual-e-pref-sauvegarde"
@@ -275,12 +276,14 @@ def open_archive(source: Path | IO[bytes]) -> Archive:
             continue
         unknown = [c["name"] for c in entry["columns"] if c["name"] not in table.columns]
         if unknown:
-            problems.append(f"table « {name} » : colonne(s) inconnue(s) de cette version : {', '.join(unknown)}")
+            problems.append(f"table « {name} » : {plural(len(unknown), 'colonne inconnue', 'colonnes inconnues')} de cette version : "
+                            f"{', '.join(unknown)}")
         given = {c["name"] for c in entry["columns"]}
         needed = [c.name for c in table.columns if c.name not in given and not c.nullable
                   and c.default is None and c.server_default is None and name != LEGACY_LEDGER]
         if needed:
-            problems.append(f"table « {name} » : colonne(s) obligatoire(s) absente(s) de la sauvegarde : "
+            problems.append(f"table « {name} » : {plural(len(needed), 'colonne obligatoire absente', 'colonnes obligatoires absentes')} "
+                            "de la sauvegarde : "
                             f"{', '.join(needed)}")
         member = f"tables/{name}.jsonl"
         digest, count = hashlib.sha256(), 0
@@ -389,7 +392,7 @@ def restore(engine: Engine, source: Path | IO[bytes], force: bool = False,
         counts = data_counts(conn)
         busy = holds_data(counts)
         if busy and not force:
-            raise BackupError("la base n'est pas vide (" + ", ".join(f"{name} : {counts[name]} ligne(s)" for name in busy)
+            raise BackupError("la base n'est pas vide (" + ", ".join(f"{name} : {count_text(counts[name], 'ligne')}" for name in busy)
                               + ") : restaurez dans une base vide, ou ajoutez --force pour la remplacer entièrement")
         for table in reversed(tables()):
             if counts.get(table.name):

@@ -17,7 +17,9 @@ import pandas as pd
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from qep_core.access import ROLES
 from qep_core.models import local_time, utcnow
+from qep_core.rules.file_formats import BATCH_STATUS_LABELS, format_label
 
 ACTION_LABELS: dict[str, str] = {
     "import": "Import", "undo": "Annulation d'import", "target": "Cible", "settings": "Paramètres",
@@ -60,6 +62,22 @@ def record_change(session: Session, *, user: str, action: str, entity: str, summ
     return event
 
 
+#: Keys of the recorded values that hold a code, and how each code reads in French.
+_CODED_KEYS = {"format": format_label, "rôle": lambda role: ROLES.get(role, role),
+               "statut": lambda status: BATCH_STATUS_LABELS.get(status, status)}
+
+
+def readable_json(raw: str | None) -> str:
+    """The before / after values as the Historique page shows them: codes put into French
+    (``"format": "enquete"`` → « enquête de satisfaction », ``"rôle": "copil"`` → « Comité de pilotage… »), for the events already recorded too."""
+    if not raw:
+        return ""
+    values = json.loads(raw)
+    if isinstance(values, dict):
+        values = {k: _CODED_KEYS[k](v) if k in _CODED_KEYS and isinstance(v, str) else v for k, v in values.items()}
+    return json.dumps(values, ensure_ascii=False)
+
+
 def history(session: Session, prefecture_id: int | None, *, action: str | None = None, user: str | None = None,
             limit: int = 500) -> pd.DataFrame:
     """The latest events of a préfecture (and the instance-wide ones), newest first."""
@@ -73,5 +91,6 @@ def history(session: Session, prefecture_id: int | None, *, action: str | None =
     events = session.exec(stmt.order_by(col(ChangeEvent.at).desc(), col(ChangeEvent.id).desc()).limit(limit)).all()
     return pd.DataFrame([{
         "Quand": local_time(e.at).replace(tzinfo=None), "Qui": e.user, "Quoi": ACTION_LABELS.get(e.action, e.action), "Objet": e.entity,
-        "Résumé": e.summary, "Avant": e.before_json or "", "Après": e.after_json or "", "action": e.action,
+        "Résumé": e.summary, "Avant": readable_json(e.before_json), "Après": readable_json(e.after_json),
+        "action": e.action,
     } for e in events], columns=["Quand", "Qui", "Quoi", "Objet", "Résumé", "Avant", "Après", "action"])

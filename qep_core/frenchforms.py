@@ -304,3 +304,23 @@ def format_number_fr(value: float | None, decimals: int = 1) -> str:
 def month_label_fr(day: dt.date, short: bool = False) -> str:
     names = MONTH_ABBR_FR if short else MONTH_NAMES_FR
     return f"{names[day.month - 1]} {day.year}"
+
+
+def plural(n: int, singular: str, plural_form: str = "") -> str:
+    """The form of *singular* that agrees with *n*: singular for 0 and 1, as French wants.
+
+    Why: « 3 valeur(s) » reads like a form to fill in, not a sentence. *plural_form* defaults to
+    *singular* + ``s`` (unchanged when it already ends in s, x or z), which suits one regular word;
+    pass it for anything else — several words that agree (« valeur retirée » / « valeurs
+    retirées »), ``-al`` → ``-aux``, ``nouveau`` → ``nouveaux``.
+    """
+    if abs(n) < 2:
+        return singular
+    if plural_form:
+        return plural_form
+    return singular if singular.endswith(("s", "x", "z")) else singular + "s"
+
+
+def count_text(n: int, singular: str, plural_form: str = "") -> str:
+    """« 1 valeur », « 3 valeurs », « 0 valeur »: the count followed by the agreeing form (:func:`plural`)."""
+    return f"{n} {plural(n, singular, plural_form)}"

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from qep_core.compute import IndicatorResult
-from qep_core.frenchforms import format_number_fr
+from qep_core.frenchforms import count_text, format_number_fr, plural
 from qep_core.rules import formatting
 from qep_core.rules.formatting import format_change, format_value, round_value
 from qep_core.rules.kinds import IndicatorKind
@@ -100,5 +100,6 @@ def to_table(results: list[IndicatorResult], title: str = "") -> str:
     met = sum(1 for r in results if r.status == ATTEINT)
     with_target = sum(1 for r in results if r.status in RATED_STATUSES)
     lines.append("")
-    lines.append(f"{met} indicateur(s) sur {with_target} avec objectif et données atteignent leur cible.")
+    lines.append(f"{count_text(met, 'indicateur')} sur {with_target} avec objectif et données "
+                 f"{plural(met, 'atteint sa cible', 'atteignent leur cible')}.")
     return "\n".join(lines)

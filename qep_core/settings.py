@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from qep_core.change_history import record_change
+from qep_core.frenchforms import count_text, plural
 from qep_core.models import Module, Observation, ObservationHistory, Perimetre, Prefecture
 from qep_core.prefectures import (
     PrefectureError,
@@ -155,6 +156,12 @@ def update_modules(session: Session, prefecture_id: int, modules: Iterable[str])
 
 
 # ---------------------------------------------------------------- périmètres
+
+
+def _values_held(n: int) -> str:
+    """Why a périmètre holding values cannot be deleted (the one sentence for both deletions)."""
+    return (f"{count_text(n, 'valeur')} {plural(n, 'y est enregistrée', 'y sont enregistrées')} "
+            "(renommez-le plutôt, ou annulez d'abord les imports concernés)")
 
 
 def _rows_per_perimetre(session: Session, prefecture_id: int,
@@ -296,8 +303,7 @@ def delete_perimetre(session: Session, prefecture_id: int, perimetre_id: int) ->
         raise SettingsError(f"« {row.name} » ne peut pas être supprimé")
     values = _rows_per_perimetre(session, prefecture_id).get(perimetre_id, 0)
     if values:
-        raise SettingsError(f"« {row.name} » ne peut pas être supprimé : {values} valeur(s) y sont enregistrées "
-                            "(renommez-le plutôt, ou annulez d'abord les imports concernés)")
+        raise SettingsError(f"« {row.name} » ne peut pas être supprimé : {_values_held(values)}")
     if _rows_per_perimetre(session, prefecture_id, ObservationHistory).get(perimetre_id, 0):
         raise SettingsError(f"« {row.name} » ne peut pas être supprimé : l'historique des imports y fait référence")
     try:
@@ -356,8 +362,7 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
             if row.kind == WHOLE_KIND:
                 errors.append(f"« {row.name} » ne peut pas être supprimé")
             elif counts.get(pid, 0):
-                errors.append(f"« {row.name} » ne peut pas être supprimé : {counts[pid]} valeur(s) y sont "
-                              "enregistrées (renommez-le plutôt, ou annulez d'abord les imports concernés)")
+                errors.append(f"« {row.name} » ne peut pas être supprimé : {_values_held(counts[pid])}")
             elif history.get(pid, 0):
                 errors.append(f"« {row.name} » ne peut pas être supprimé : l'historique des imports y fait référence")
             else:
@@ -429,7 +434,7 @@ def save_perimetres(session: Session, prefecture_id: int, rows: Iterable[Mapping
         done.append(f"« {name} » ajouté ({PERIMETRE_KINDS[kind]})" + (f", nom public « {public} »" if public else ""))
     session.flush()
     if others:
-        done.append(f"{others} périmètre(s) modifié(s) (nature ou adresse)")
+        done.append(f"{count_text(others, 'périmètre modifié', 'périmètres modifiés')} (nature ou adresse)")
     return done
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.access import AccessDenied
+from qep_core.frenchforms import count_text
 from qep_ui.auth import actor
 from qep_ui.importing import spreadsheet_upload, user_name
 from qep_ui.pilotage_common import ImportRejected, PilotageError, can_edit, grid_height, preview, saved, show_errors
@@ -73,7 +74,7 @@ def _make_all(pid: int, audit_id: int) -> None:
     except (PilotageError, AccessDenied) as exc:
         st.session_state["_audit_msg"] = ("error", str(exc))
         return
-    st.session_state["_audit_msg"] = ("success", f"{made} action(s) ajoutée(s) au plan d'actions.")
+    st.session_state["_audit_msg"] = ("success", f"{count_text(made, 'action ajoutée', 'actions ajoutées')} au plan d'actions.")
 
 
 def findings_section(view: View) -> None:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.access import AccessDenied
+from qep_core.frenchforms import count_text
 from qep_ui.auth import actor, allowed
 from qep_ui.importing import spreadsheet_upload, user_name
 from qep_ui.pilotage_common import (
@@ -163,7 +164,7 @@ def _session_forms(pid: int, names: dict[int | None, str]) -> None:
             except (PilotageError, AccessDenied) as exc:
                 show_errors(exc)
             else:
-                saved(f"formation « {title.strip()} » du {day:%d/%m/%Y} enregistrée pour {added} agent(s)")
+                saved(f"formation « {title.strip()} » du {day:%d/%m/%Y} enregistrée pour {count_text(added, 'agent')}")
     with right, st.form(f"tutoring-{pid}"):
         st.markdown("**Une convention de tutorat**")
         agent = st.selectbox("Agent tutoré", list(names), format_func=lambda k: names.get(k, str(k)), key="tu-agent")

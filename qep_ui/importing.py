@@ -24,9 +24,17 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.access import AccessDenied
-from qep_core.frenchforms import format_number_fr, month_label_fr
+from qep_core.frenchforms import count_text, format_number_fr, month_label_fr, plural
 from qep_core.periods import add_months
-from qep_core.rules import LATE_STATUSES, ItemStatus, format_value, period_window, window_years
+from qep_core.rules import (
+    BATCH_STATUS_LABELS,
+    LATE_STATUSES,
+    ItemStatus,
+    format_label,
+    format_value,
+    period_window,
+    window_years,
+)
 from qep_ui import data
 from qep_ui import mappings as mapping_ui
 from qep_ui.auth import DEFAULT_USER, USER_KEY, actor, principal
@@ -51,16 +59,6 @@ PLANS_KEY = mapping_ui.ANALYSES_KEY  # dropped when a mapping changes: the files
 GENERATION_KEY = "qep_saisie_generation"
 PREVIEW_LIMIT = 5000
 
-LAYOUT_LABELS = {
-    "long": "format long",
-    "wide": "tableau de suivi (mois en colonnes)",
-    "long/wide": "format long et tableau de suivi",
-    "saisie": "saisie dans l'application",
-    "enquete": "enquête de satisfaction",
-    "mystere": "contrôles mystères",
-    "inconnu": "forme non reconnue",
-}
-STATUS_LABELS = {"imported": "importé", "undone": "annulé"}
 MODULE_LABELS = {"PIL": "Pilotage", "LAB": "Labellisation"}
 
 
@@ -174,14 +172,14 @@ def analyze_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> list[tupl
         wanted.append((name, content, (view.prefecture.id or 0, digest, f"{view.version}|{log_kind()}")))
     todo = [w for w in wanted if w[2] not in cache]
     if todo:
-        with st.status(f"Analyse de {len(todo)} fichier(s)…", expanded=len(todo) > 1) as status:
+        with st.status(f"Analyse de {count_text(len(todo), 'fichier')}…", expanded=len(todo) > 1) as status:
             bar = st.progress(0.0) if len(todo) > 1 else None
             for i, (name, content, key) in enumerate(todo):
                 status.update(label=f"Analyse de « {plain(name)} » ({i + 1}/{len(todo)})…")
                 cache[key] = analyze_upload(view, name, content)
                 if bar is not None:
-                    bar.progress((i + 1) / len(todo), text=f"{i + 1} fichier(s) analysé(s) sur {len(todo)}")
-            status.update(label=f"Analyse terminée : {len(todo)} fichier(s)", state="complete", expanded=False)
+                    bar.progress((i + 1) / len(todo), text=f"{count_text(i + 1, 'fichier analysé', 'fichiers analysés')} sur {len(todo)}")
+            status.update(label=f"Analyse terminée : {count_text(len(todo), 'fichier')}", state="complete", expanded=False)
     keep = {w[2] for w in wanted}
     for key in [k for k in cache if k not in keep]:  # files removed from the uploader, older versions
         del cache[key]
@@ -244,8 +242,8 @@ def plan_headline(plan: ImportPlan) -> tuple[str, str]:
     if plan.already_imported is not None:
         return ":material/done_all:", "déjà importé"
     if not plan.ok:
-        return ":material/block:", f"refusé, {len(plan.errors)} erreur(s)"
-    return ":material/fact_check:", f"prêt : {plan.rows} valeur(s), {plan.period_text()}"
+        return ":material/block:", f"refusé, {count_text(len(plan.errors), 'erreur')}"
+    return ":material/fact_check:", f"prêt : {count_text(plan.rows, 'valeur')}, {plan.period_text()}"
 
 
 def already_imported_text(batch: Any) -> str:
@@ -256,7 +254,7 @@ def already_imported_text(batch: Any) -> str:
 
 def rejected_text(plan: ImportPlan) -> str:
     first = plan.errors[0] if plan.errors else None
-    text = (f"Fichier refusé : {len(plan.errors)} erreur(s). Rien ne sera enregistré ; corrigez le fichier puis "
+    text = (f"Fichier refusé : {count_text(len(plan.errors), 'erreur')}. Rien ne sera enregistré ; corrigez le fichier puis "
             "déposez-le à nouveau.")
     return f"{text}\n\nPremière erreur — {plain(first)}" if first else text
 
@@ -305,27 +303,29 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
                 st.markdown("**Avertissements**")
                 show_issues(plan.warnings, key=f"warnings-{key}")
             return
-        layout = LAYOUT_LABELS.get(plan.layout, plan.layout)
+        layout = format_label(plan.layout)
         if plan.layout.startswith("journal:"):
             kind = plan.layout.removeprefix("journal:")
             layout = plain(f"journal « {kind} » ({LOG_KIND_LABELS.get(kind, kind)}, délais en jours ouvrés)")
         st.markdown(f"**Forme détectée :** {layout} · **Période :** {plan.period_text()} · "
-                    f"**{plan.rows} valeur(s)** pour {len(plan.indicators)} indicateur(s)")
+                    f"**{count_text(plan.rows, 'valeur')}** pour {count_text(len(plan.indicators), 'indicateur')}")
         if plan.coverage:
             st.caption(f"Lu dans le fichier : {plain(plan.coverage)}")
         if len(plan.items):
             pending = int((plan.items["status"] == ItemStatus.PENDING).sum())
             late = int(plan.items["status"].isin(LATE_STATUSES).sum())
-            st.caption(f"{len(plan.items)} élément(s) dans le journal : {late} en retard, {pending} en attente "
+            st.caption(f"{count_text(len(plan.items), 'élément')} dans le journal : {late} en retard, {pending} en attente "
                        "(délai encore en cours, non comptés) ; le détail des retards sera consultable depuis la page "
                        "Indicateurs.")
         if plan.new_perimetres:
             st.info("Nouveaux périmètres créés à l'enregistrement : " + ", ".join(f"« {plain(p)} »" for p in plan.new_perimetres))
         if len(plan.replacements):
-            st.warning(f"{len(plan.replacements)} valeur(s) déjà enregistrée(s) seront remplacées "
+            n = len(plan.replacements)
+            st.warning(f"{count_text(n, 'valeur déjà enregistrée', 'valeurs déjà enregistrées')} "
+                       f"{plural(n, 'sera remplacée', 'seront remplacées')} "
                        "(l'ancienne valeur reste dans l'historique et revient si le lot est annulé).")
         if plan.unchanged:
-            st.caption(f"{plan.unchanged} valeur(s) identique(s) à celles déjà enregistrées.")
+            st.caption(f"{count_text(plan.unchanged, 'valeur identique', 'valeurs identiques')} à celles déjà enregistrées.")
         mapping_ui.mapping_offer(view, plan.unknown, key)
         labels = ["Indicateurs", "Valeurs", f"Remplacements ({len(plan.replacements)})",
                   f"Avertissements ({len(plan.warnings)})"]
@@ -368,7 +368,8 @@ def uploads_section(view: View, uploaded: Sequence[Any] | None) -> None:
     ready = [(name, content) for name, content, plan in plans if plan.ok and plan.already_imported is None]
     if len(ready) > 1:
         refused = sum(not plan.ok for _, _, plan in plans)
-        note = f" ({refused} fichier(s) refusé(s) ne le seront pas)" if refused else ""
+        note = (f" ({count_text(refused, 'fichier refusé', 'fichiers refusés')} "
+                f"{plural(refused, 'ne le sera pas', 'ne le seront pas')})" if refused else "")
         if st.button(f"Tout enregistrer ({len(ready)} fichiers){note}", key="save-all", type="primary",
                      icon=":material/save:"):
             with st.spinner("Enregistrement des fichiers…"):
@@ -382,8 +383,8 @@ def uploads_section(view: View, uploaded: Sequence[Any] | None) -> None:
 def batches_table(batches: Sequence[BatchSummary]) -> pd.DataFrame:
     columns = ["N°", "Date", "Fichier", "Type", "Auteur", "Valeurs", "Remplacées", "Avertissements", "Statut"]
     return pd.DataFrame.from_records(
-        [(b.id, paris_time(b.imported_at), b.file_name, LAYOUT_LABELS.get(b.kind, b.kind), b.imported_by, b.rows,
-          b.replaced, len(b.warnings), STATUS_LABELS.get(b.status, b.status)) for b in batches],
+        [(b.id, paris_time(b.imported_at), b.file_name, format_label(b.kind), b.imported_by, b.rows,
+          b.replaced, len(b.warnings), BATCH_STATUS_LABELS.get(b.status, b.status)) for b in batches],
         columns=columns,
     )
 
@@ -426,8 +427,8 @@ def history_section(view: View) -> None:
     if batch.status != "imported":
         st.caption(f"Le lot n° {batch.id} a été annulé.")
         return
-    confirmed = st.checkbox(f"Je confirme l'annulation du lot n° {batch.id} : ses {batch.rows} valeur(s) seront "
-                            "retirées et les valeurs qu'il avait remplacées rétablies.", key=f"undo-confirm-{batch.id}")
+    confirmed = st.checkbox(f"Je confirme l'annulation du lot n° {batch.id} : "
+                            f"{plural(batch.rows, 'sa valeur sera retirée', f'ses {batch.rows} valeurs seront retirées')} et les valeurs qu'il avait remplacées rétablies.", key=f"undo-confirm-{batch.id}")
     if st.button("Annuler ce lot", key="undo-batch", disabled=not confirmed, icon=":material/undo:"):
         try:
             restored = undo(view, batch.id)
@@ -437,8 +438,8 @@ def history_section(view: View) -> None:
         except AccessDenied as exc:
             st.error(plain(exc))
             return
-        flash("success", f"Lot n° {batch.id} annulé : ses valeurs sont retirées, {restored} valeur(s) antérieure(s) "
-                         "rétablie(s).")
+        flash("success", f"Lot n° {batch.id} annulé : ses valeurs sont retirées, "
+                         f"{count_text(restored, 'valeur antérieure rétablie', 'valeurs antérieures rétablies')}.")
         after_write()
         st.rerun()
 
@@ -652,7 +653,8 @@ def saisie_outcome_text(outcome: ImportOutcome, month: dt.date, where: str) -> s
     unchanged = outcome.plan.unchanged
     added = outcome.inserted - outcome.replaced - unchanged
     return (f"Saisie enregistrée (lot n° {outcome.batch.id}) pour {month_label_fr(month)}, {where} : "
-            f"{added} nouvelle(s) valeur(s), {outcome.replaced} modifiée(s), {unchanged} inchangée(s).")
+            f"{count_text(added, 'nouvelle valeur', 'nouvelles valeurs')}, {count_text(outcome.replaced, 'modifiée')}, "
+            f"{count_text(unchanged, 'inchangée')}.")
 
 
 def grid_key(pref_code: str, month: dt.date, perimetre: PerimetreChoice) -> str:
@@ -707,7 +709,7 @@ def saisie_form(view: View, month: dt.date, perimetre_name: str | None) -> None:
         st.error(f"Saisie refusée : {plain(exc)}")
         return
     except ImportRejected as exc:
-        st.error(f"Saisie refusée : {len(exc.errors)} erreur(s), rien n'a été enregistré. Corrigez les valeurs "
+        st.error(f"Saisie refusée : {count_text(len(exc.errors), 'erreur')}, rien n'a été enregistré. Corrigez les valeurs "
                  "ci-dessous puis enregistrez à nouveau.\n\n" + "\n".join(f"- {plain(e.message)}" for e in exc.errors[:5]))
         st.dataframe(saisie_issues_table(exc.errors, rows, by_code), hide_index=True, width="stretch",
                      key="saisie-errors")

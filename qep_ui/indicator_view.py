@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
-from qep_core.frenchforms import month_label_fr
+from qep_core.frenchforms import count_text, month_label_fr
 from qep_core.periods import Period, quarter_period, year_period
 from qep_core.rules import format_value, status_text
 from qep_ui import data
@@ -80,10 +80,10 @@ def late_items_section(view: View, ind: IndicatorDef, period: Period, perimetre_
     if late.empty:
         everything = data.log_items(view, ind.code, period, perimetre_ids, only_late=False)
         if not everything.empty:
-            st.caption(f"{len(everything)} élément(s) du journal pour {period.label} : aucun en retard.")
+            st.caption(f"{count_text(len(everything), 'élément')} du journal pour {period.label} : aucun en retard.")
         return
     st.subheader(f"Éléments en retard — {period.label}")
-    st.caption(f"{len(late)} élément(s) hors délai ou sans réponse une fois le délai dépassé, d'après le journal importé.")
+    st.caption(f"{count_text(len(late), 'élément')} hors délai ou sans réponse une fois le délai dépassé, d'après le journal importé.")
     shown = late.drop(columns=["details"])
     if view.principal.can("read_personal") and st.toggle(
             "Afficher les autres colonnes du journal (expéditeur, objet… : données personnelles possibles)",

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
+from qep_core.frenchforms import count_text
 from qep_ui import data
 from qep_ui.auth import actor, principal
 from qep_ui.state import View
@@ -146,4 +147,4 @@ def mapping_offer(view: View, unknown: Sequence[Any], key: str) -> None:
             if st.button("Retenir ce sens", key=f"offer-save-{key}-{n}", disabled=target is None):
                 _add(pid, item.kind, item.label, target)
     if len(unknown) > MAX_OFFERS:
-        st.caption(f"… et {len(unknown) - MAX_OFFERS} autre(s) : donnez d'abord un sens aux premiers.")
+        st.caption(f"… et {count_text(len(unknown) - MAX_OFFERS, 'autre')} : donnez d'abord un sens aux premiers.")

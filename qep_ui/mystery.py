@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
-from qep_core.frenchforms import format_number_fr
+from qep_core.frenchforms import count_text, format_number_fr
 from qep_ui import importing
 from qep_ui.auth import actor
 from qep_ui.state import View
@@ -132,7 +132,7 @@ def entry_section(view: View) -> None:
                                    key="mystery-entry-channel", required=True) or "appel"
     criteria = services.mystery.criteria(actor(), view.prefecture.id or 0, channel)
     with st.container(border=True):
-        st.markdown(f"**Grille des {MYSTERY_CHANNELS[channel].lower()}** ({len(criteria)} critère(s))")
+        st.markdown(f"**Grille des {MYSTERY_CHANNELS[channel].lower()}** ({count_text(len(criteria), 'critère')})")
         for c in criteria:
             st.markdown(f"- {plain(c.label)}")
         new = st.text_input("Nouveau critère", key=f"mystery-new-criterion-{channel}",

@@ -16,6 +16,7 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.access import AccessDenied
+from qep_core.frenchforms import count_text
 from qep_core.periods import add_months
 from qep_ui.auth import allowed
 from qep_ui.state import View
@@ -114,6 +115,6 @@ def preview(summary: str, errors: Sequence[Issue], warnings: Sequence[Issue], al
         return False
     st.success(summary, icon=":material/fact_check:")
     if warnings:
-        st.warning(f"{len(warnings)} point(s) à vérifier (le fichier peut être enregistré) :", icon=":material/warning:")
+        st.warning(f"{count_text(len(warnings), 'point')} à vérifier (le fichier peut être enregistré) :", icon=":material/warning:")
         show_issues(list(warnings), key=f"{key}-warnings")
     return True

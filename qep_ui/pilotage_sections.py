@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
+from qep_core.frenchforms import count_text
 from qep_ui.audits import conformity_badge, remark_line
 from qep_ui.auth import actor
 from qep_ui.pilotage_common import as_of_default, french_date
@@ -52,7 +53,7 @@ def audit_section(view: View, engagement: Engagement, results: list[IndicatorRes
     with cols[1]:
         conformity_badge(audit.conformity)
     if dossier is not None and dossier.public_only:
-        counts = ", ".join(f"{n} {label.lower()}(s)" for kind, label in dossiers.REMARK_KINDS.items()
+        counts = ", ".join(count_text(n, *forms) for kind, forms in dossiers.REMARK_KINDS_COUNTED.items()
                            if (n := audit.remark_counts.get(kind, 0)))
         st.caption(f"Remarques de l'auditeur : {counts or 'aucune'} (le détail relève du suivi interne).")
         return True
@@ -71,9 +72,9 @@ def actions_section(view: View, engagement: Engagement, results: list[IndicatorR
     actions = dossier.actions if dossier else None
     if dossier is None or actions is None:
         return False
-    st.markdown(f"**Actions au {dossier.as_of:%d/%m/%Y}** : {actions.done} faite(s), {actions.open} en cours ou à faire"
+    st.markdown(f"**Actions au {dossier.as_of:%d/%m/%Y}** : {count_text(actions.done, 'faite')}, {actions.open} en cours ou à faire"
                 + (f", dont {actions.late} en retard" if actions.late else "")
-                + (f", {actions.abandoned} abandonnée(s)" if actions.abandoned else ""))
+                + (f", {count_text(actions.abandoned, 'abandonnée')}" if actions.abandoned else ""))
     if not actions.rows:
         return True
     frame = pd.DataFrame([{
@@ -92,7 +93,7 @@ def trainings_section(view: View, engagement: Engagement, results: list[Indicato
         return False
     total = trainings.total
     roles = "tous les rôles" if trainings.roles is None else ", ".join(plain(r.label.lower()) for r in trainings.by_role)
-    st.markdown(f"**Formations au {dossier.as_of:%d/%m/%Y}** ({roles}) : {total.a_jour} agent(s) à jour sur "
+    st.markdown(f"**Formations au {dossier.as_of:%d/%m/%Y}** ({roles}) : {count_text(total.a_jour, 'agent')} à jour sur "
                 f"{total.concerned}, {total.a_former} à former dans leur première année, {total.en_retard} en retard")
     frame = pd.DataFrame([{"Rôle": r.label, "Agents concernés": r.concerned, "À jour": r.a_jour,
                            "À former (1re année)": r.a_former, "En retard": r.en_retard,

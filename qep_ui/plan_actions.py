@@ -15,6 +15,7 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.access import AccessDenied
+from qep_core.frenchforms import count_text
 from qep_ui.auth import actor, allowed
 from qep_ui.importing import spreadsheet_upload, user_name
 from qep_ui.pilotage_common import (
@@ -149,7 +150,7 @@ def actions_editor(view: View, as_of: dt.date) -> None:
                                 statuses=chosen_status, only_late=only_late) if (
         chosen_modules or chosen_sources or chosen_status or only_late) else everything
     shown, filtered = listed.table, listed.filtered
-    st.caption(f"{len(shown)} action(s) affichée(s) sur {listed.total}. Modifiez les cellules, ajoutez une ligne en bas "
+    st.caption(f"{count_text(len(shown), 'action affichée', 'actions affichées')} sur {listed.total}. Modifiez les cellules, ajoutez une ligne en bas "
                "du tableau ou cochez « Supprimer », puis enregistrez : chaque changement de statut est daté et gardé "
                "dans l'historique. " + ("Les actions masquées par les filtres ne sont pas touchées." if filtered else ""))
     revision = st.session_state.get("_pa_rev", 0)

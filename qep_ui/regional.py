@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
+from qep_core.frenchforms import count_text, plural
 from qep_core.periods import Period
 from qep_ui import data
 from qep_ui.auth import actor
@@ -40,7 +41,8 @@ def comparison_section(view: View) -> None:
     frame, group = found.frame, found.group
     with_data = frame.dropna(subset=["value"])
     fmt = Dashboard.format_value
-    st.caption(f"{view.period.label} — {len(with_data)} préfecture(s) sur {len(frame)} ont des données ; chacune est "
+    st.caption(f"{view.period.label} — {count_text(len(with_data), 'préfecture')} sur {len(frame)} "
+               f"{plural(len(with_data), 'a', 'ont')} des données ; chacune est "
                f"comparée à sa propre cible. Ensemble (pondéré) : **{fmt(group, ind.unit)}**.")
     if with_data.empty:
         st.info("Aucune donnée pour cet indicateur sur cette période.")

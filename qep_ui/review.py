@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
+from qep_core.frenchforms import count_text
 from qep_core.periods import quarter_of, quarter_period
 from qep_core.rules import NON_ATTEINT, format_change, status_text
 from qep_ui.auth import actor
@@ -185,7 +186,7 @@ def comments_section(view: View, rv: ReviewView, user: str) -> None:
                 flash("info", "Aucun commentaire n'a changé.")
                 st.rerun()
             _write(lambda who: Review.save_comments(who, view.prefecture.id or 0, r.year, r.quarter, changed),
-                   f"{len(changed)} commentaire(s) enregistré(s).")
+                   f"{count_text(len(changed), 'commentaire enregistré', 'commentaires enregistrés')}.")
 
 
 def actions_section(view: View, rv: ReviewView) -> None:

@@ -21,6 +21,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from qep_core import services
+from qep_core.frenchforms import count_text
 from qep_core.rules import window_years
 from qep_ui import data
 from qep_ui.auth import actor
@@ -306,7 +307,7 @@ def targets_tab(view: View) -> None:
         if not written:
             st.info("Aucune cible modifiée : rien à enregistrer.")
             return
-        saved(f"cibles {year} enregistrées pour {len(written)} indicateur(s) : {', '.join(written)}", editor="cibles")
+        saved(f"cibles {year} enregistrées pour {count_text(len(written), 'indicateur')} : {', '.join(written)}", editor="cibles")
 
 
 # ---------------------------------------------------------------- own indicators and engagements

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from qep_core import services
-from qep_core.frenchforms import format_number_fr, normalize
+from qep_core.frenchforms import count_text, format_number_fr, normalize, plural
 from qep_core.rules import format_change, is_stable, window_years
 from qep_ui import importing
 from qep_ui.auth import actor
@@ -216,7 +216,7 @@ def question_block(res: SurveyResults, position: int) -> None:
         star = " · ★ question de satisfaction générale" if q.is_overall else ""
         st.markdown(f"**{plain(title)}**")
         st.caption(f"{q.info.type_label}{' (corrigé)' if q.info.corrected else ''} · colonne {plain(q.info.column)} · "
-                   f"{stats.answers} réponse(s) sur {stats.respondents}{star}")
+                   f"{count_text(stats.answers, 'réponse')} sur {stats.respondents}{star}")
         key = f"q{res.survey.id}-{position}"
         if stats.scale is not None:
             if stats.scale.expressed == 0:
@@ -240,7 +240,7 @@ def question_block(res: SurveyResults, position: int) -> None:
                 st.plotly_chart(number_chart("", stats.distribution), config={"displayModeBar": False},
                                 key=key)
         elif stats.type_key == "text":
-            st.markdown(f"{stats.answers} commentaire(s) : voir l'onglet **Commentaires**.")
+            st.markdown(f"{count_text(stats.answers, 'commentaire')} : voir l'onglet **Commentaires**.")
             return
         else:
             st.caption("Aucune réponse.")
@@ -372,7 +372,7 @@ def comments_section(view: View, info: SurveyInfo) -> None:
                                         format_func=lambda i: "toutes" if i is None else questions[i])
     shown = services.surveys.search_comments(frame, query, themes, question_id)
     counts = services.surveys.theme_counts(frame)
-    st.caption(f"{len(shown)} commentaire(s) sur {len(frame)}" + (
+    st.caption(f"{count_text(len(shown), 'commentaire')} sur {len(frame)}" + (
         " · thèmes : " + plain(", ".join(f"{t} ({n})" for t, n in counts.itertuples(index=False))) if len(counts) else ""))
     editor_frame = shown[["Ligne", "Date", "Commentaire", "Thèmes"]].copy()
     if len(questions) > 1:
@@ -396,7 +396,7 @@ def comments_section(view: View, info: SurveyInfo) -> None:
                          type="primary", icon=":material/sell:"):
         with refusal_shown():
             count = services.surveys.save_comment_themes(actor(), view.prefecture.id or 0, info.id, changes)
-        importing.flash("success", f"Thèmes enregistrés pour {count} commentaire(s).")
+        importing.flash("success", f"Thèmes enregistrés pour {count_text(count, 'commentaire')}.")
         after_write()
         st.rerun()
     if buttons is not None and buttons[1].button("Proposer des thèmes aux commentaires sans thème", key=f"c-suggest-{info.id}",
@@ -404,7 +404,7 @@ def comments_section(view: View, info: SurveyInfo) -> None:
                          help="D'après les mots des commentaires (attente, horaires, rendez-vous…) ; à corriger ensuite."):
         with refusal_shown():
             count = services.surveys.suggest_comment_themes(actor(), view.prefecture.id or 0, info.id)
-        importing.flash("success", f"{count} commentaire(s) ont reçu des thèmes proposés.")
+        importing.flash("success", f"{count_text(count, 'commentaire')} {plural(count, 'a', 'ont')} reçu des thèmes proposés.")
         after_write()
         st.rerun()
     export = services.surveys.export_frame(shown)
@@ -510,7 +510,8 @@ def undo_section(view: View, info: SurveyInfo) -> None:
             except (UndoError, SurveyError) as exc:
                 st.error(f"Retrait impossible : {plain(exc)}.")
                 return
-            importing.flash("success", f"Enquête retirée ; {restored} valeur(s) antérieure(s) rétablie(s).")
+            importing.flash("success", f"Enquête retirée ; "
+                            f"{count_text(restored, 'valeur antérieure rétablie', 'valeurs antérieures rétablies')}.")
             st.session_state[NEXT_SURVEY_KEY] = None
             after_write()
             st.rerun()
@@ -612,7 +613,8 @@ def show_survey_plan(view: View, name: str, content: bytes, plan: SurveyPlan, ch
         return
     table = plan.table
     assert table is not None
-    st.markdown(f"**{plain(table.title)}** · {plan.respondents} répondant(s) · {len(plan.questions)} question(s) · "
+    st.markdown(f"**{plain(table.title)}** · {count_text(plan.respondents, 'répondant')} · "
+                f"{count_text(len(plan.questions), 'question')} · "
                 f"{plan.period_text()} (année {plan.year}) · feuille « {plain(table.sheet)} », en-tête ligne {table.header_row}")
     meta = [c for c in table.columns if c.role != "question"]
     if meta:
@@ -621,7 +623,8 @@ def show_survey_plan(view: View, name: str, content: bytes, plan: SurveyPlan, ch
         st.markdown(f"Satisfaction générale : **{rate_text(plan.overall_stats)}** "
                     f"({plan.overall_stats.satisfied} / {plan.overall_stats.expressed} réponses exprimées)")
     if plan.feed is not None and len(plan.feed.drafts):
-        st.caption(f"{len(plan.feed.drafts)} valeur(s) de {plain(plan.indicator_code)} seront enregistrées"
+        n = len(plan.feed.drafts)
+        st.caption(f"{count_text(n, 'valeur')} de {plain(plan.indicator_code)} {plural(n, 'sera enregistrée', 'seront enregistrées')}"
                    + (f", dont {len(plan.feed.replacements)} en remplacement de valeurs existantes (gardées dans "
                       "l'historique)" if len(plan.feed.replacements) else "") + ".")
     if plan.replaces:
@@ -680,7 +683,7 @@ def engagement_surveys_section(view: View, engagement: Engagement, results_: lis
         st.page_link("pages/enquetes.py", label=f"Voir l'enquête {s.channel_label.lower()} {s.year}",
                      query_params={SURVEY_KEY: str(s.survey_id)}, icon=":material/forum:")
     for m in checks:
-        st.markdown(f"- {m.channel_label} — {m.checks} contrôle(s) : {pct(m.rate)} des critères respectés, "
-                    f"{m.fully_met} contrôle(s) sans aucun manquement")
+        st.markdown(f"- {m.channel_label} — {count_text(m.checks, 'contrôle')} : {pct(m.rate)} des critères respectés, "
+                    f"{count_text(m.fully_met, 'contrôle')} sans aucun manquement")
     return True
 

@@ -1,6 +1,36 @@
-"""A sober look that reads on a projector: free sans-serif fonts, DSFR blue, tighter tiles."""
+"""A sober look that reads on a projector: free sans-serif fonts, DSFR blue, tighter tiles.
+
+It also puts Streamlit's own English words into French where Streamlit offers no setting for them:
+the file uploader's button and limit line (its frontend writes « Upload », « 50MB per file • XLSX »
+and, while a file is dragged over, « Drag and drop files here »). The English text is shrunk to
+nothing and the French one drawn by ``::before`` / ``::after``, on the uploader's ``data-testid``
+attributes. The size of a chosen file (« 114.0B ») cannot be reworded by CSS and is hidden: the
+preview below says what the file holds. tests/browser/test_uploader_french.py reads the result.
+"""
 
 import streamlit as st
+
+from qep_core import services
+
+
+def _uploader_css() -> str:
+    """The uploader in French; the limit and the formats are the ones the import applies."""
+    formats = ", ".join(f".{t}" for t in services.imports.UPLOAD_TYPES)
+    limit = f"Limite : {services.imports.MAX_UPLOAD_MB} Mo par fichier · {formats}"
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    return f"""
+{zone} button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+{zone} button [data-testid="stMarkdownContainer"] p::after {{ content: "Parcourir"; font-size: 1rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::before {{
+  content: "Glissez-déposez vos fichiers ici"; display: block; font-size: 0.875rem;
+}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 0.875rem; }}
+{zone} > div > span:only-child {{ font-size: 0; }}
+{zone} > div > span:only-child::after {{ content: "Déposez les fichiers ici"; font-size: 1rem; }}
+[data-testid="stFileChipName"] + div {{ display: none; }}
+"""
+
 
 CSS = """
 <style>
@@ -32,6 +62,7 @@ h1, h2, h3 { color: #000091; }
   h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
+""" + _uploader_css() + """
 </style>
 """
 

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
+from qep_core.frenchforms import count_text, plural
 from qep_core.rules import (
     A_SURVEILLER,
     ATTEINT,
@@ -72,7 +73,8 @@ def status_badge(status: str) -> None:
 
 
 def change_text(result: IndicatorResult) -> str | None:
-    """``+2,3 pt`` against the same period a year earlier; None without both values."""
+    """``+2,3 pt`` against the same period a year earlier, « stable » when it shows as zero
+    (:func:`qep_core.rules.format_change`); None without both values."""
     if result.change is None:
         return None
     return format_change(result.change, result.indicator.unit)
@@ -105,12 +107,18 @@ def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_pag
 
 
 def summary_line(results: list[IndicatorResult]) -> str:
+    """« **3 indicateurs sur 5** atteignent leur cible · 2 non atteints · 1 sans objectif ou sans
+    donnée »: the words agree with the counts and a count of zero is left out, not shown as « 0 ».
+    """
     met = sum(r.status == ATTEINT for r in results)
     watch = sum(r.status == A_SURVEILLER for r in results)
     missed = sum(r.status == NON_ATTEINT for r in results)
     rated = sum(r.status in RATED_STATUSES for r in results)
-    return (f"**{met} indicateur(s) sur {rated}** atteignent leur cible · {watch} à surveiller · "
-            f"{missed} non atteint(s) · {len(results) - rated} sans objectif ou sans donnée")
+    head = (f"**{count_text(met, 'indicateur')} sur {rated}** {plural(met, 'atteint sa cible', 'atteignent leur cible')}"
+            if rated else "**Aucun indicateur** n'a à la fois un objectif et des données")
+    rest = [f"{watch} à surveiller" if watch else "", count_text(missed, "non atteint", "non atteints") if missed else "",
+            f"{len(results) - rated} sans objectif ou sans donnée" if len(results) > rated else ""]
+    return " · ".join([head, *(part for part in rest if part)])
 
 
 def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:

@@ -287,7 +287,7 @@ CORPUS: list[Hostile] = [
             "password-protected workbook"),
     Hostile("sans-feuille.xlsx", no_sheet, "aucune feuille|abîmé", "a workbook without sheets"),
     Hostile("xml-casse.xlsx", malformed_xml, "illisible|abîmé", "malformed sheet XML"),
-    Hostile("formules.xlsx", uncalculated_formulas, r"formule\(s\) jamais calculée\(s\).*D3, E3", "no cached values"),
+    Hostile("formules.xlsx", uncalculated_formulas, r"formules jamais calculées, lues comme vides : cellules D3, E3", "no cached values"),
     Hostile("binaire.csv", lambda: b"indicateur;periode\x00\x01\x02\n", "fichier binaire", "NUL bytes"),
     Hostile("encodage.csv", lambda: b"indicateur;p\x81riode\n\x8d\x8f;\x90\n", "encodage du fichier CSV non reconnu",
             "neither UTF-8 nor Windows-1252"),

@@ -208,7 +208,7 @@ def test_every_review_write_leaves_its_history_line(figures: World) -> None:
     r.reopen(admin, figures.pref, YEAR, 3)
     with session_scope(figures.database) as session:
         events = session.exec(select(ChangeEvent).where(ChangeEvent.action == "review").order_by(ChangeEvent.id)).all()
-    assert [e.summary for e in events] == ["1 commentaire(s) enregistré(s).", "Analyse générale enregistrée.",
+    assert [e.summary for e in events] == ["1 commentaire enregistré.", "Analyse générale enregistrée.",
                                            "Action ajoutée.", "Action retirée.",
                                            "Revue figée : le procès-verbal est enregistré.", "Revue rouverte."]
     assert '"Trimestre difficile"' in (events[1].after_json or "")

@@ -300,7 +300,7 @@ def test_cli_actions_import_writes_its_history_line_as_the_principal(accounts: W
     path = tmp_path / "plan.xlsx"
     path.write_bytes(plan_file(next(_counter)))
     assert main(["--as", "rq44", "actions", "import", str(path), "--prefecture", "44"]) == 0
-    assert "plan d'actions, 1 action(s) dont 1 nouvelle(s)" in capsys.readouterr().out
+    assert "plan d'actions, 1 action dont 1 nouvelle" in capsys.readouterr().out
     lines = services.history.change_history(accounts.actor("admin"), accounts.pref)
     assert list(lines[["Qui", "action"]].itertuples(index=False, name=None)) == [("rq44", "action")]
     assert "plan.xlsx" in lines["Résumé"].iloc[0]

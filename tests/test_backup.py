@@ -242,7 +242,7 @@ BROKEN = [
     (drop_member, "absent de l'archive"),
     (future_format, "format 99"),
     (unknown_table, "table « plus_tard » inconnue"),
-    (unknown_column, "colonne\\(s\\) inconnue\\(s\\) de cette version : commentaire"),
+    (unknown_column, "colonne inconnue de cette version : commentaire"),
     (extra_line, "empreinte SHA-256 différente"),
     (orphan_row_last, "restauration interrompue à la table « log_item_archive », rien n'a été modifié"),
 ]

@@ -277,7 +277,7 @@ def test_past_eight_error_cells_one_line_names_the_others():
     issues = error_issues(report, lambda sheet: rows)
     assert [(i.row, i.column) for i in issues[:8]] == [(2, c) for c in "BCDEFGHI"]
     assert len(issues) == 9 and issues[8].row is None and issues[8].message == (
-        "4 autre(s) formule(s) en erreur, lue(s) comme manquante(s) : cellule(s) J2, K2, L2, M2")
+        "4 autres formules en erreur, lues comme manquantes : cellules J2, K2, L2, M2")
 
 
 # --- sheets, merged cells, dates ----------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_every_demo_file_imports_with_only_intended_warnings(engine: Engine) -> 
     assert len(files) == 23
     assert sum(p.stat().st_size for p in files) < 2 * 1024 * 1024
     summary = load_demo(engine)
-    assert f"{len(files)} fichier(s) importé(s)" in summary
+    assert f"{len(files)} fichiers importés" in summary
     with session_scope(engine) as session:
         names = {p.name for p in files}  # the surveys and mystery checks are checked in test_survey_demo
         batches = [b for b in session.exec(select(ImportBatch)).all() if b.file_name in names]

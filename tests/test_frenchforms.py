@@ -11,11 +11,13 @@ from qep_core.frenchforms import (
     MISSING_SPELLINGS,
     PeriodFormatError,
     ValueFormatError,
+    count_text,
     is_missing,
     is_no_target,
     parse_month_cell,
     parse_month_header,
     parse_number,
+    plural,
 )
 from qep_core.importing.service import analyze_file
 from qep_core.models import Prefecture
@@ -105,3 +107,16 @@ def test_a_count_written_non_communique_leaves_the_month_empty_instead_of_refusi
     assert plan.ok, plan.errors
     assert plan.months == [dt.date(2024, 1, 1)]
     assert any("numérateur non communiqué" in w.message and w.column == "D (mars)" for w in plan.warnings)
+
+
+@pytest.mark.parametrize(("n", "singular", "plural_form", "expected"), [
+    (0, "valeur", "", "0 valeur"), (1, "valeur", "", "1 valeur"), (2, "valeur", "", "2 valeurs"),
+    (3, "erreur", "", "3 erreurs"), (2, "avis", "", "2 avis"), (5, "prix", "", "5 prix"),
+    (2, "total", "totaux", "2 totaux"), (1, "nouveau", "nouveaux", "1 nouveau"),
+    (3, "valeur retirée", "valeurs retirées", "3 valeurs retirées"),
+    (1, "valeur retirée", "valeurs retirées", "1 valeur retirée"), (-3, "point", "", "-3 points"),
+])
+def test_counts_agree_in_french(n, singular, plural_form, expected):
+    """French keeps 0 and 1 singular; no « (s) »."""
+    assert count_text(n, singular, plural_form) == expected
+    assert plural(n, singular, plural_form) == expected.split(" ", 1)[1]

@@ -169,8 +169,8 @@ def test_a_reader_panic_is_a_refusal_not_a_crash() -> None:
 def test_control_characters_never_reach_a_report(engine: Engine, prefecture: Prefecture, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    """A newline in a file name forged a "✓ … 999 valeur(s)" line in the CLI report."""
-    forged = "suivi.csv\n✓ faux.xlsx : format long, 999 valeur(s)\r\u202egpj.csv"
+    """A newline in a file name forged a "✓ … 999 valeurs" line in the CLI report."""
+    forged = "suivi.csv\n✓ faux.xlsx : format long, 999 valeurs\r\u202egpj.csv"
     path = tmp_path / forged
     path.write_bytes(GOOD_CSV.format(m=5).encode())
     monkeypatch.setenv("QEP_DATABASE_URL", url_of(engine))

@@ -172,7 +172,7 @@ def test_corrected_file_replaces_february(engine: Engine, pref_id: int, workbook
     assert replacement["old_value"] == pytest.approx(90.0) and replacement["new_value"] == pytest.approx(80.0)
     assert (replacement["old_numerator"], replacement["old_denominator"]) == (27.0, 30.0)
     assert (replacement["new_numerator"], replacement["new_denominator"]) == (24.0, 30.0)
-    assert "1 valeur(s) remplacée(s)" in plan.summary() and "2 déjà à jour" in plan.summary()
+    assert "1 valeur remplacée" in plan.summary() and "2 déjà à jour" in plan.summary()
 
     outcome = import_file(engine, pref_id, "courriels corrigé.xlsx", corrected)
 

@@ -477,7 +477,7 @@ def test_many_bad_rows_are_summed_up(ctx: ImportContext, calendar: WorkingCalend
     rows = [COURRIELS[1]] + [["10/05/2024", "pref", None, None, "07/05/2024"]] * 25
     log, _ = _error_for(rows, ctx, calendar)
     assert len(log.errors) == 11
-    assert "15 autre(s) ligne(s)" in log.errors[-1].message
+    assert "15 autres lignes" in log.errors[-1].message
 
 
 def test_indicator_not_followed(calendar: WorkingCalendar) -> None:
@@ -633,4 +633,4 @@ def test_missing_required_column(ctx: ImportContext, calendar: WorkingCalendar) 
     drafts, items = parse_item_log("Feuil1", "reclamations", ["Reçu le", "Répondu le"], {"recu": 0, "repondu": 1},
                                    pd.DataFrame([["06/05/2024", None]], dtype=object), 2, ctx, calendar, AS_OF, log)
     assert drafts.empty and items.empty
-    assert "colonne(s) « canal » introuvable(s)" in messages(log) and log.errors[0].row == 1
+    assert "colonne « canal » introuvable" in messages(log) and log.errors[0].row == 1

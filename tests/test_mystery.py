@@ -40,7 +40,7 @@ def test_import_and_results_by_hand(engine: Engine, prefecture: Prefecture) -> N
     pid = prefecture.id or 0
     plan, batch = mystery.import_mystery(engine, pid, "mysteres-2023.xlsx", grid(), user="rq")
     assert batch is not None and batch.kind == "mystere" and batch.rows == 6
-    assert plan.summary() == "mysteres-2023.xlsx : 6 contrôle(s) (4 appels mystères, 2 courriels mystères)"
+    assert plan.summary() == "mysteres-2023.xlsx : 6 contrôles (4 appels mystères, 2 courriels mystères)"
     assert any("« Enquêteur »" in w.message for w in plan.warnings)  # a person's name: not kept
     with session_scope(engine) as session:
         frame = mystery.checks_frame(session, pid)

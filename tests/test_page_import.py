@@ -120,10 +120,10 @@ def test_upload_preview_then_save(empty_db, engine):
     data = make_workbook({"Courriels 2022": titled("Courriels 2022", EMAIL_MONTHLY)})
     at.file_uploader[0].upload("courriels.xlsx", data).run()
     assert not at.exception
-    assert at.expander[0].label == "courriels.xlsx — prêt : 20 valeur(s), janvier 2022 – octobre 2022"
+    assert at.expander[0].label == "courriels.xlsx — prêt : 20 valeurs, janvier 2022 – octobre 2022"
     assert any("tableau de suivi (mois en colonnes)" in m.value and "janvier 2022 – octobre 2022" in m.value
                for m in at.markdown)
-    assert any(c.value.startswith("Lu dans le fichier : 30 valeur(s) lue(s)") and "Nombre de messages reçus" in c.value
+    assert any(c.value.startswith("Lu dans le fichier : 30 valeurs lues") and "Nombre de messages reçus" in c.value
                for c in at.caption)
     touched = table_with(at, "Valeurs")
     assert list(touched["Code"]) == ["COURRIEL_5J", "COURRIEL_DELAI_MOYEN"]
@@ -139,7 +139,7 @@ def test_upload_preview_then_save(empty_db, engine):
     [save] = save_buttons(at)
     save.click().run()
     assert not at.exception
-    assert any("Enregistré (lot n° 1)" in s.value and "20 valeur(s)" in s.value for s in at.success)
+    assert any("Enregistré (lot n° 1)" in s.value and "20 valeurs" in s.value for s in at.success)
     assert batches(engine) == [(1, "courriels.xlsx", "wide", "Marie Curie", 20, 0, "imported")]
     assert observation(engine, "COURRIEL_5J", "2022-05")[:2] == (156, 173)
     # after the rerun the same file says it is already there, with no save button
@@ -154,7 +154,7 @@ def test_rejected_upload_shows_french_errors_and_changes_nothing(app_db, engine,
     at = open_page(IMPORT_PAGE)
     at.file_uploader[0].upload("mauvais.csv", BAD).run()
     assert not at.exception
-    assert at.expander[0].label == "mauvais.csv — refusé, 1 erreur(s)"
+    assert at.expander[0].label == "mauvais.csv — refusé, 1 erreur"
     assert "Fichier refusé" in at.error[0].value and "dépasse le dénominateur" in at.error[0].value
     errors = table_with(at, "Gravité")
     assert errors.iloc[0]["Gravité"] == "erreur" and errors.iloc[0]["Ligne"] == "2"
@@ -170,17 +170,17 @@ def test_upload_shows_replacements_and_new_perimetres_then_saves_all(app_db, eng
                                    ("mauvais.csv", BAD, "text/csv")]).run()
     assert not at.exception
     labels = [e.label for e in at.expander]
-    assert labels[:3] == ["correction.csv — prêt : 2 valeur(s), mai 2022 – novembre 2022",
-                          "pan.csv — prêt : 1 valeur(s), novembre 2022", "mauvais.csv — refusé, 1 erreur(s)"]
+    assert labels[:3] == ["correction.csv — prêt : 2 valeurs, mai 2022 – novembre 2022",
+                          "pan.csv — prêt : 1 valeur, novembre 2022", "mauvais.csv — refusé, 1 erreur"]
     assert any("Nouveaux périmètres" in i.value and "« Boîte PC »" in i.value for i in at.info)
-    assert any("1 valeur(s) déjà enregistrée(s) seront remplacées" in w.value for w in at.warning)
+    assert any("1 valeur déjà enregistrée sera remplacée" in w.value for w in at.warning)
     replaced = table_with(at, "Avant")
     assert replaced.iloc[0].to_dict() | {"Indicateur": ""} == {
         "Code": "COURRIEL_5J", "Indicateur": "", "Période": "mai 2022", "Périmètre": WHOLE_PREFECTURE,
         "Avant": "90,2 % (156 / 173)", "Après": "92,5 % (160 / 173)"}
 
     [save_all] = [b for b in at.button if b.key == "save-all"]
-    assert "2 fichiers" in save_all.label and "1 fichier(s) refusé(s)" in save_all.label
+    assert "2 fichiers" in save_all.label and "1 fichier refusé ne le sera pas" in save_all.label
     save_all.click().run()
     assert not at.exception
     assert sum("Enregistré (lot n°" in s.value for s in at.success) == 2
@@ -217,7 +217,7 @@ def test_history_shows_replaced_values_and_undo_restores(app_db, engine):
     at.checkbox(key="undo-confirm-2").check().run()
     at.button(key="undo-batch").click().run()
     assert not at.exception
-    assert any("Lot n° 2 annulé" in s.value and "1 valeur(s) antérieure(s) rétablie(s)" in s.value for s in at.success)
+    assert any("Lot n° 2 annulé" in s.value and "1 valeur antérieure rétablie" in s.value for s in at.success)
     assert [b[6] for b in batches(engine)] == ["imported", "undone"]
     assert observation(engine, "COURRIEL_5J", "2022-05") == (156, 173, 1)
     assert observation(engine, "COURRIEL_5J", "2022-11", "Boîte PC") is None
@@ -294,8 +294,8 @@ def test_saisie_saves_a_batch_of_kind_saisie(app_db, engine):
     at.button(key="saisie-save").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == [
-        "Saisie enregistrée (lot n° 2) pour mai 2022, la préfecture dans son ensemble : 3 nouvelle(s) valeur(s), "
-        "0 modifiée(s), 2 inchangée(s)."], [e.value for e in at.error]
+        "Saisie enregistrée (lot n° 2) pour mai 2022, la préfecture dans son ensemble : 3 nouvelles valeurs, "
+        "0 modifiée, 2 inchangées."], [e.value for e in at.error]
     new = batches(engine)[-1]
     assert new[1:3] == ("saisie 44 2022-05 Préfecture (ensemble).csv", "saisie")
     assert new[3] == importing.DEFAULT_USER and new[4] == 5 and new[6] == "imported"
@@ -324,7 +324,7 @@ def test_saisie_replaces_a_stored_value_and_keeps_the_name_typed_on_the_import_p
     edit_grid(at, {"COURRIEL_5J": {1: 160}})
     at.button(key="saisie-save").click().run()
     assert not at.exception
-    assert "1 modifiée(s)" in at.success[0].value
+    assert "1 modifiée" in at.success[0].value
     assert batches(engine)[-1][3:6] == ("Marie Curie", 2, 1)
     assert observation(engine, "COURRIEL_5J", "2022-05") == (160, 173, 2)
 

@@ -76,7 +76,7 @@ def test_the_import_page_offers_to_map_an_unknown_row_and_reads_the_file_again(e
     assert stored(engine) == [("row_label", PAYLOAD, "COURRIEL_5J:denominator")]
     assert not [t for t in at.text if "libellé de ligne" in t.value]  # analysed again: understood
     assert any(b.label == "Enregistrer" for b in at.button)  # the file is now accepted
-    assert any("2 valeur(s)" in m.value for m in at.markdown)
+    assert any("2 valeurs" in m.value for m in at.markdown)
 
 
 def test_an_account_that_may_not_edit_settings_sees_the_labels_without_the_offer(engine, app_db, monkeypatch) -> None:

@@ -289,7 +289,7 @@ def test_the_grid_checks_every_row_and_writes_nothing_when_one_is_wrong(engine, 
     assert any("la date du statut (01/01/2030) est dans le futur" in e for e in errors)
     assert pilotage_rows(engine)["pilotage_action"] == 0
     with session_scope(engine, write=True) as session:
-        assert save_actions(session, prefecture.id, rows[:1], TODAY, "test") == ["1 action(s) ajoutée(s)"]
+        assert save_actions(session, prefecture.id, rows[:1], TODAY, "test") == ["1 action ajoutée"]
 
 
 def test_a_status_changed_in_the_grid_is_dated_today_or_on_the_date_typed(engine, prefecture):
@@ -301,7 +301,7 @@ def test_a_status_changed_in_the_grid_is_dated_today_or_on_the_date_typed(engine
         grid = actions_table(session, prefecture.id, TODAY).to_dict("records")
         grid[0]["status"] = "en_cours"
         assert save_actions(session, prefecture.id, grid, dt.date(2024, 9, 2), "test") == [
-            "1 changement(s) de statut enregistré(s) (avec leur date)"]
+            "1 changement de statut enregistré (avec leur date)"]
     with session_scope(engine, write=True) as session:
         grid = actions_table(session, prefecture.id, TODAY).to_dict("records")
         grid[0]["status"], grid[0]["status_date"] = "fait", dt.date(2024, 10, 1)  # « fait le 1er octobre »
@@ -326,7 +326,7 @@ def test_deleting_an_action_in_the_grid_removes_its_history(engine, prefecture):
     with session_scope(engine, write=True) as session:
         grid = actions_table(session, prefecture.id, TODAY).to_dict("records")
         grid[0]["delete"] = True
-        assert save_actions(session, prefecture.id, grid, TODAY) == ["1 action(s) supprimée(s)"]
+        assert save_actions(session, prefecture.id, grid, TODAY) == ["1 action supprimée"]
     with session_scope(engine) as session:
         assert len(list_actions(session, prefecture.id)) == 4
         orphans = session.exec(select(ActionStatusChange).where(
@@ -341,6 +341,6 @@ def test_the_grid_records_which_survey_result_an_action_answers(engine, prefectu
     with session_scope(engine, write=True) as session:
         grid = actions_table(session, prefecture.id, TODAY).to_dict("records")
         grid[0]["answers"] = "Enquête téléphone 2022 : 58 % jugent l'interlocuteur ni cordial ni courtois (n = 44)"
-        assert save_actions(session, prefecture.id, grid, TODAY) == ["1 action(s) modifiée(s)"]
+        assert save_actions(session, prefecture.id, grid, TODAY) == ["1 action modifiée"]
     with session_scope(engine) as session:
         assert list_actions(session, prefecture.id)[0].answers.startswith("Enquête téléphone 2022 : 58 %")

@@ -221,7 +221,7 @@ def test_a_non_conformity_entered_in_the_app_calls_for_a_corrective_action(engin
         rows[2].update(conformity="NC_MIN", comments="PP : Tenir un registre des courriels des élus.\nNote : Pas de "
                                                      "suivi des délais en 2024.")
         rows[3].update(conformity="C")
-        assert save_findings(session, audit, rows) == ["2 constat(s) ajouté(s)"]
+        assert save_findings(session, audit, rows) == ["2 constats ajoutés"]
         e36 = next(v for v in audit_findings(session, audit.id) if v.key == "E36")
         action = action_from_finding(session, tarn_et_garonne.id, e36.finding.id, TODAY)
         assert action.title == ("Lever la non-conformité mineure de l'engagement 36 : Pas de suivi des délais en "
@@ -246,7 +246,7 @@ def test_editing_findings_keeps_the_actions_of_unchanged_remarks(engine, tarn_et
         e3 = next(r for r in rows if r["engagement"] == "E3")
         lines = e3["comments"].split("\n")
         e3["comments"] = "\n".join([lines[0], lines[2], "PS : Nouveau point sensible.", lines[-1]])  # 2nd PP removed
-        assert save_findings(session, audit, rows) == ["1 constat(s) modifié(s)"]
+        assert save_findings(session, audit, rows) == ["1 constat modifié"]
         e3_view = next(v for v in audit_findings(session, audit.id) if v.key == "E3")
         assert [(r.remark.kind, r.action is not None) for r in e3_view.remarks] == [
             ("PP", True), ("PP", True), ("PS", False)]

@@ -75,7 +75,7 @@ def test_audit_import_and_list(cli_db, tmp_path, capsys):
     assert main(["audit", "import", report]) == 1
     assert "type d'audit inconnu" in capsys.readouterr().err
     assert main(["audit", "import", report, "--type", "suivi", "--date", "05/07/2022", "--auditor", "A. R."]) == 0
-    assert "audit de suivi du 05/07/2022, 20 constat(s), 0 non-conformité(s), 6 PF, 1 PS, 9 PP" in \
+    assert "audit de suivi du 05/07/2022, 20 constats, 0 non-conformité, 6 PF, 1 PS, 9 PP" in \
         capsys.readouterr().out
     assert main(["audit", "list", "--format", "json"]) == 0
     audits = json.loads(capsys.readouterr().out)["audits"]
@@ -104,7 +104,7 @@ def test_training_import_and_compliance(cli_db, tmp_path, capsys):
 
 def test_the_demo_has_an_action_plan_an_audit_and_trainings_loaded_once(engine):
     summary = load_demo(engine)
-    assert "Pilotage : 3 fichier(s) chargé(s)" in summary
+    assert "Pilotage : 3 fichiers chargés" in summary
     with session_scope(engine) as session:
         pid = session.exec(text("SELECT id FROM prefecture WHERE code = :c").bindparams(c=DEMO_CODE)).one()[0]
         plan = action_plan_summary(session, pid, DEMO_AS_OF)

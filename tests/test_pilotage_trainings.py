@@ -124,7 +124,7 @@ def counts(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 def test_an_imported_workbook_gives_the_counts_per_role(engine, prefecture):
     plan = import_trainings_file(engine, prefecture.id, "formations.xlsx", workbook(), today=AS_OF)
-    assert plan.summary() == "formations.xlsx : 6 agent(s) dont 6 nouveau(x), 3 formation(s), 1 tutorat(s)"
+    assert plan.summary() == "formations.xlsx : 6 agents dont 6 nouveaux, 3 formations, 1 tutorat"
     with session_scope(engine) as session:
         records = agent_records(session, prefecture.id)
     status = {r.agent.name: r.compliance(AS_OF).status for r in records}
@@ -186,7 +186,7 @@ def test_agents_grid_session_and_tutoring_forms(engine, prefecture):
     with pytest.raises(PilotageError, match="noms en double"), session_scope(engine, write=True) as session:
         save_agents(session, prefecture.id, rows)
     with session_scope(engine, write=True) as session:
-        assert save_agents(session, prefecture.id, rows[:1]) == ["1 agent(s) ajouté(s)"]
+        assert save_agents(session, prefecture.id, rows[:1]) == ["1 agent ajouté"]
         agent = agent_records(session, prefecture.id)[0].agent
         with pytest.raises(PilotageError, match="n'a pas encore eu lieu"):
             record_training(session, prefecture.id, [agent.id], dt.date(2030, 1, 1), "Accueil", AS_OF)

@@ -201,8 +201,8 @@ def test_the_coverage_line_counts_values_and_names_what_was_left(engine, prefect
     data = make_workbook({"Courriels 2022": titled("Courriels — boîte prefecture@ — 2022", EMAIL_MONTHLY)})
     outcome = import_file(engine, prefecture.id, "courriels.xlsx", data, dry_run=True)
     # 10 months × (réponses, dans les délais, délai moyen) read; the rate row and the Total column checked
-    assert outcome.plan.coverage.startswith("30 valeur(s) lue(s) (et 10 total(aux) ou taux vérifié(s))")
-    assert "1 ligne(s) non reconnue(s) : « Nombre de messages reçus » (ligne 8)" in outcome.plan.coverage
+    assert outcome.plan.coverage.startswith("30 valeurs lues (et 10 totaux ou taux vérifiés)")
+    assert "1 ligne non reconnue : « Nombre de messages reçus » (ligne 8)" in outcome.plan.coverage
 
 
 def test_the_cli_report_opens_with_the_coverage_line(engine, prefecture, tmp_path, monkeypatch, capsys):
@@ -214,7 +214,7 @@ def test_the_cli_report_opens_with_the_coverage_line(engine, prefecture, tmp_pat
     path.write_bytes(make_workbook({"Courriels 2022": titled("Courriels — 2022", EMAIL_MONTHLY)}))
     assert main(["import", str(path), "--prefecture", "44", "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].strip().startswith("30 valeur(s) lue(s)")
+    assert lines[1].strip().startswith("30 valeurs lues")
 
 
 def test_numbers_under_no_header_are_named_not_dropped_silently(engine, prefecture):
@@ -222,6 +222,6 @@ def test_numbers_under_no_header_are_named_not_dropped_silently(engine, prefectu
     table[1][-1], table[2][-1] = 5, 4  # a stray column after Total: M, no header
     data = make_workbook({"Courriels 2022": titled("Courriels — 2022", table)})
     outcome = import_file(engine, prefecture.id, "courriels.xlsx", data, dry_run=True)
-    assert "1 colonne(s) ignorée(s) : colonne M sans en-tête" in outcome.plan.coverage
+    assert "1 colonne ignorée : colonne M sans en-tête" in outcome.plan.coverage
     [warning] = [w for w in outcome.plan.warnings if "sans en-tête" in w.message]
-    assert (warning.row, warning.column) == (4, "M") and "2 valeur(s)" in warning.message
+    assert (warning.row, warning.column) == (4, "M") and "ses 2 valeurs ne sont pas importées" in warning.message

@@ -160,7 +160,7 @@ def test_a_perimetre_with_values_cannot_be_deleted(engine, with_values):
         obs = s.exec(select(Observation).where(Observation.prefecture_id == with_values.id)).first()
         obs.perimetre_id = other.id
         s.add(obs)
-    with pytest.raises(SettingsError, match=r"1 valeur\(s\) y sont enregistrées"), \
+    with pytest.raises(SettingsError, match="1 valeur y est enregistrée \\(renommez-le"), \
             session_scope(engine, write=True) as s:
         delete_perimetre(s, with_values.id, other.id)
 

@@ -39,7 +39,7 @@ def test_import_through_the_cli(tmp_path: Path) -> None:
     assert dry.returncode == 0 and "[essai, rien n'est enregistré]" in dry.stdout
     done = run("survey", str(path), "--import", "--channel", "accueil physique", "--user", "rq", env=env)
     assert done.returncode == 0, done.stderr
-    assert "✓ accueil-2023.xlsx : enquête « Accueil physique » 2023, 30 répondant(s)" in done.stdout
+    assert "✓ accueil-2023.xlsx : enquête « Accueil physique » 2023, 30 répondants" in done.stdout
     assert "question générale : Q3 « Globalement, êtes-vous satisfait(e) de l'accueil ? » : 22 / 28 (78,6 %)" \
         in done.stdout
     assert "indicateur alimenté : ACCUEIL_SATISFACTION" in done.stdout

@@ -33,7 +33,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = get_engine(f"sqlite:///{tmp_path_factory.mktemp('survey-demo') / 'demo.db'}")
     create_schema(engine)
     message = load_demo(engine)  # the surveys come with the rest of the demo
-    assert "enquêtes de démonstration : 8 fichier(s) importé(s)" in message or "8 fichier(s) importé(s)" in message
+    assert "enquêtes de démonstration : 8 fichiers importés" in message or "8 fichiers importés" in message
 
 
     return engine
@@ -110,4 +110,4 @@ def test_init_demo_loads_the_surveys(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "qep_core", "init", "--demo"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "enquêtes de démonstration : 8 fichier(s) importé(s)" in done.stdout
+    assert "enquêtes de démonstration : 8 fichiers importés" in done.stdout

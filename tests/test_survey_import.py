@@ -107,7 +107,7 @@ def test_year_or_dates_given_by_the_user(engine: Engine, prefecture: Prefecture)
     dated = files.phone_csv_cp1252()  # answers from 2 May to 13 June 2022
     with pytest.raises(ImportRejected) as refused:
         import_survey(engine, pid, "tel.csv", dated, channel="telephone", year=2023)
-    assert "22 réponse(s) datée(s) hors de la période indiquée" in refused.value.errors[0].message
+    assert "22 réponses datées hors de la période indiquée" in refused.value.errors[0].message
     with pytest.raises(ImportRejected):
         import_survey(engine, pid, "tel.csv", dated, channel="telephone", period=(dt.date(2022, 5, 10),
                                                                                   dt.date(2022, 12, 31)))

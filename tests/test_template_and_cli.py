@@ -84,7 +84,7 @@ def test_cli_import_then_report_json(cli_db, capsys):
     tmp_path, sheet = cli_db
     assert main(["import", str(sheet)]) == 0
     printed = capsys.readouterr().out
-    assert "20 valeur(s)" in printed and "COURRIEL_5J" in printed and "94,0 %" in printed
+    assert "20 valeurs" in printed and "COURRIEL_5J" in printed and "94,0 %" in printed
     assert main(["import", str(sheet)]) == 0
     assert "déjà importé" in capsys.readouterr().out
     out = tmp_path / "r.json"

@@ -29,6 +29,7 @@ from qep_core.cli.common import (
 )
 from qep_core.db import analyze, create_schema, database_url, get_engine, session_scope
 from qep_core.demo import DEMO_DIR, load_demo, write_all_demo_files
+from qep_core.frenchforms import count_text, plural
 from qep_core.periods import Period, parse_period, quarter_period, year_period
 from qep_core.prefectures import PrefectureError, list_prefectures, resolve_prefecture
 from qep_core.referentiel import seed_referentiel
@@ -101,7 +102,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             for issue in plan.warnings:
                 print(f"    ! {issue}")
             if len(plan.replacements) and args.dry_run:
-                print(f"    {len(plan.replacements)} valeur(s) seraient remplacées")
+                n = len(plan.replacements)
+                print(f"    {count_text(n, 'valeur')} {plural(n, 'serait remplacée', 'seraient remplacées')}")
     if not args.dry_run:
         analyze(engine)
     return status

@@ -22,6 +22,7 @@ from typing import Any
 from qep_core import services
 from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, actor_from_args, write_output
 from qep_core.db import get_engine, session_scope
+from qep_core.frenchforms import count_text
 from qep_core.importing import ImportRejected
 from qep_core.models import Prefecture
 from qep_core.pilotage.tables import DateFormatError, parse_date
@@ -178,7 +179,7 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     for r in records:
         lines.append(f"n° {r['id']:<3} {r['title']:<36} {r['auditor'][:24]:<25} constats {r['findings']:>3} : "
                      f"C {r['C']}, NA {r['NA']}, NC maj. {r['NC_majeure']}, NC min. {r['NC_mineure']} ; "
-                     f"PF {r['PF']}, PS {r['PS']}, PP {r['PP']} ; {r['actions']} action(s)")
+                     f"PF {r['PF']}, PS {r['PS']}, PP {r['PP']} ; {count_text(r['actions'], 'action')}")
     write_output("\n".join(lines), args.output)
     return EXIT_OK
 

@@ -25,6 +25,7 @@ from qep_core.demo.indicators import (
 )
 from qep_core.demo.pilotage import load_pilotage_demo, write_pilotage_demo_files
 from qep_core.demo.surveys import load_demo_surveys, write_survey_demo_files
+from qep_core.frenchforms import count_text, plural
 from qep_core.importing import ImportRejected, import_file
 from qep_core.models import Perimetre, Prefecture
 from qep_core.prefectures import create_prefecture
@@ -80,10 +81,11 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
     if not imported:
         return (f"{DEMO_NAME} ({DEMO_CODE}) : les {skipped} fichiers de démonstration sont déjà importés, "
                 f"rien n'a changé\n{pilotage}")
-    already = f", {skipped} déjà importé(s)" if skipped else ""
-    return (f"{DEMO_NAME} ({DEMO_CODE}) : {imported} fichier(s) importé(s){already}, "
-            f"{values} valeur(s) enregistrée(s), {replaced} remplacée(s), "
-            f"{warnings} avertissement(s) (voir l'historique des imports)\n{pilotage}")
+    already = f", {skipped} déjà {plural(skipped, 'importé', 'importés')}" if skipped else ""
+    return (f"{DEMO_NAME} ({DEMO_CODE}) : {count_text(imported, 'fichier importé', 'fichiers importés')}{already}, "
+            f"{count_text(values, 'valeur enregistrée', 'valeurs enregistrées')}, "
+            f"{count_text(replaced, 'remplacée')}, "
+            f"{count_text(warnings, 'avertissement')} (voir l'historique des imports)\n{pilotage}")
 
 
 def _set_public_names(session: Session, prefecture_id: int) -> None:

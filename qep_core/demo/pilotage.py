@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 
 from qep_core.db import DATA_DIR
 from qep_core.demo.indicators import reproducible_xlsx
+from qep_core.frenchforms import count_text
 from qep_core.importing import ImportRejected
 from qep_core.pilotage.action_files import HISTORY_HEADERS, PLAN_HEADERS, import_actions_file
 from qep_core.pilotage.audits import import_audit_file
@@ -384,4 +385,4 @@ def load_pilotage_demo(engine: Engine, prefecture_id: int, directory: Path = PIL
             skipped += 1
     if not loaded:
         return "Pilotage : plan d'actions, audit et formations déjà chargés, rien n'a changé"
-    return f"Pilotage : {len(loaded)} fichier(s) chargé(s) ({', '.join(loaded)})"
+    return f"Pilotage : {count_text(len(loaded), 'fichier chargé', 'fichiers chargés')} ({', '.join(loaded)})"

@@ -42,6 +42,7 @@ from sqlmodel import select
 
 from qep_core.db import DATA_DIR, session_scope
 from qep_core.demo.indicators import DEMO_CODE, DEMO_NAME, DEMO_USER, apportion, generate, reproducible_xlsx
+from qep_core.frenchforms import count_text, plural
 from qep_core.importing import ImportRejected
 from qep_core.models import Prefecture
 from qep_core.surveys.comments import suggest_for_untagged
@@ -390,5 +391,5 @@ def load_demo_surveys(engine: Engine, directory: Path = SURVEY_DIR) -> str:
         skipped += not changed
     if not imported:
         return f"enquêtes de démonstration : les {skipped} fichiers sont déjà importés, rien n'a changé"
-    return f"enquêtes de démonstration : {imported} fichier(s) importé(s)" + (f", {skipped} déjà importé(s)"
-                                                                              if skipped else "")
+    return (f"enquêtes de démonstration : {count_text(imported, 'fichier importé', 'fichiers importés')}"
+            + (f", {skipped} déjà {plural(skipped, 'importé', 'importés')}" if skipped else ""))

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from qep_core.frenchforms import normalize
+from qep_core.frenchforms import count_text, normalize
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,7 +25,7 @@ MAX_NAME_CHARS = 200
 def display_name(name: str) -> str:
     """A file name as every report shows it (import preview, ledger, history, command line): its
     last path part, without control or format characters (a newline in a name forged a
-    "✓ … 999 valeur(s)" line in the CLI report; a right-to-left override turns "xlsx.exe" round),
+    "✓ … 999 valeurs" line in the CLI report; a right-to-left override turns "xlsx.exe" round),
     spaces collapsed, at most :data:`MAX_NAME_CHARS` characters."""
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in str(name))
     text = PurePath(text.replace("\\", "/")).name
@@ -142,12 +142,14 @@ class IssueLog:
 
     def coverage(self) -> str:
         """« 312 valeurs lues ; 2 lignes non reconnues : … » — what the preview and the CLI open with."""
-        parts = [f"{self.values_read} valeur(s) lue(s)"
-                 + (f" (et {self.values_checked} total(aux) ou taux vérifié(s))" if self.values_checked else "")]
-        words = {"ligne": "ligne(s) non reconnue(s)", "colonne": "colonne(s) ignorée(s)", "feuille": "feuille(s) ignorée(s)"}
+        checked = self.values_checked
+        parts = [count_text(self.values_read, "valeur lue", "valeurs lues")
+                 + (f" (et {count_text(checked, 'total ou taux vérifié', 'totaux ou taux vérifiés')})" if checked else "")]
+        words = {"ligne": ("ligne non reconnue", "lignes non reconnues"), "colonne": ("colonne ignorée", "colonnes ignorées"),
+                 "feuille": ("feuille ignorée", "feuilles ignorées")}
         for kind, names in self.left_out.items():
             shown = ", ".join(names[:MAX_NAMED]) + (f"… ({len(names)} en tout)" if len(names) > MAX_NAMED else "")
-            parts.append(f"{len(names)} {words.get(kind, kind)} : {shown}")
+            parts.append(f"{count_text(len(names), *words.get(kind, (kind, kind)))} : {shown}")
         return " ; ".join(parts)
 
     def error(self, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> None:
@@ -188,5 +190,5 @@ class ImportRejected(Exception):
         self.file_name = display_name(file_name)
         self.errors = errors
         first = errors[0] if errors else "erreur inconnue"
-        more = f" (et {len(errors) - 1} autre(s))" if len(errors) > 1 else ""
+        more = f" (et {count_text(len(errors) - 1, 'autre')})" if len(errors) > 1 else ""
         super().__init__(f"« {self.file_name} » refusé : {first}{more}")

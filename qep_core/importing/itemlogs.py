@@ -46,7 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qep_core.frenchforms import EXCEL_EPOCH, MISSING_MARKERS, MONTHS, normalize, normalize_marker
+from qep_core.frenchforms import EXCEL_EPOCH, MISSING_MARKERS, MONTHS, count_text, normalize, normalize_marker, plural
 from qep_core.importing.context import ImportContext
 from qep_core.importing.issues import IssueLog, column_letter, other_rows, rows_phrase
 from qep_core.importing.long_layout import DRAFT_COLUMNS, parse_numeric_column
@@ -570,7 +570,7 @@ def _rows_error(log: IssueLog, sheet: str, rownums: np.ndarray, mask: np.ndarray
     if len(idx) > MAX_ROW_MESSAGES:
         rest = rownums[idx[MAX_ROW_MESSAGES:]]
         shown = ", ".join(str(int(r)) for r in rest[:5])
-        log.error(f"{summary} : {len(rest)} autre(s) ligne(s) ({shown}{'…' if len(rest) > 5 else ''})", sheet,
+        log.error(f"{summary} : {count_text(len(rest), 'autre ligne', 'autres lignes')} ({shown}{'…' if len(rest) > 5 else ''})", sheet,
                   None, column)
 
 
@@ -732,7 +732,8 @@ def parse_item_log(sheet: str, kind: str, header: list[object], fields: dict[str
         missing.append("appels_perdus")
     if missing:
         names = ", ".join(f"« {FIELD_LABELS[f]} »" for f in missing)
-        log.error(f"{KIND_LABELS[kind]} : colonne(s) {names} introuvable(s) dans l'en-tête", sheet, first_row - 1)
+        log.error(f"{KIND_LABELS[kind]} : {plural(len(missing), 'colonne', 'colonnes')} {names} "
+                  f"{plural(len(missing), 'introuvable', 'introuvables')} dans l'en-tête", sheet, first_row - 1)
         return _empty_drafts(), _empty_items()
     body = body.reset_index(drop=True)
     keep = np.zeros(len(body), dtype=bool)
@@ -821,7 +822,7 @@ def _parse_calls(state: _Sheet, ctx: ImportContext, as_of: np.datetime64) -> pd.
     if both.any():
         i = int(np.argmax(both))
         log.warn(f"appels reçus − perdus ({received[i] - lost[i]:g}) ≠ appels décrochés ({taken[i]:g}) sur "
-                 f"{int(both.sum())} ligne(s) ; « reçus − perdus » est retenu", sheet, int(rownums[i]),
+                 f"{count_text(int(both.sum()), 'ligne')} ; « reçus − perdus » est retenu", sheet, int(rownums[i]),
                  state.letter("appels_decroches"))
     ok = all_count & ~np.isnat(dates.days) & ~future & ~negative & ~too_many
     _check_indicators({"TEL_ABOUTIS"}, ctx, state)
@@ -885,7 +886,7 @@ def _parse_delays(state: _Sheet, kind: str, ctx: ImportContext, calendar: Workin
             typ, unknown_type = _canonical(raw_type, TYPE_RECLA)
             if unknown_type.any():
                 values = sorted({str(v) for v in raw_type[unknown_type]})
-                log.warn(f"type(s) inconnu(s) : {', '.join(values[:5])} ; comptés dans le taux, classés « autre » "
+                log.warn(f"{plural(len(values), 'type inconnu', 'types inconnus')} : {', '.join(values[:5])} ; comptés dans le taux, classés « autre » "
                          "(attendu suggestion, réclamation ou autre)", sheet, int(rownums[unknown_type][0]),
                          state.letter("type"))
                 typ = np.where(unknown_type, "autre", typ)
@@ -950,8 +951,9 @@ def _parse_delays(state: _Sheet, kind: str, ctx: ImportContext, calendar: Workin
     if state.has("perimetre"):
         blank = valid & pd.isna(perim)
         if blank.any():
-            log.warn(f"{int(blank.sum())} ligne(s) sans {'boîte' if kind == 'courriels' else 'service'} : "
-                     f"comptées pour la préfecture entière ({rows_phrase(rownums[blank])})", sheet,
+            n = int(blank.sum())
+            log.warn(f"{count_text(n, 'ligne')} sans {'boîte' if kind == 'courriels' else 'service'} : "
+                     f"{plural(n, 'comptée', 'comptées')} pour la préfecture entière ({rows_phrase(rownums[blank])})", sheet,
                      int(rownums[blank][0]), state.letter("perimetre"))
 
     # columns read into the item itself (its dates, its périmètre, canonical canal/type/domaine in

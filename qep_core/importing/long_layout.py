@@ -17,6 +17,7 @@ from qep_core.frenchforms import (
     MISSING_MARKERS,
     PeriodFormatError,
     ValueFormatError,
+    count_text,
     format_number_fr,
     is_no_target,
     normalize,
@@ -24,6 +25,7 @@ from qep_core.frenchforms import (
     parse_month_cell,
     parse_number,
     parse_quarter_header,
+    plural,
 )
 from qep_core.importing.context import ImportContext
 from qep_core.importing.issues import IssueLog, column_letter, other_rows, rows_phrase
@@ -270,10 +272,12 @@ def parse_long(sheet: str, header: list[object], fields: dict[str, int], body: p
     missing_all = np.isnan(numerator) & (np.isnan(denominator) | ~needs_den)
     partial = needs_den & (np.isnan(numerator) ^ np.isnan(denominator))
     if missing_all.any():
-        log.warn(f"{int(missing_all.sum())} ligne(s) sans valeur (« n.c » ou vide) : non importées "
+        n = int(missing_all.sum())
+        log.warn(f"{count_text(n, 'ligne')} sans valeur (« n.c » ou vide) : {plural(n, 'non importée', 'non importées')} "
                  f"({rows_phrase(rownums[missing_all])})", sheet)
     if partial.any():
-        log.warn(f"{int(partial.sum())} ligne(s) avec un seul des deux comptes : non importées "
+        n = int(partial.sum())
+        log.warn(f"{count_text(n, 'ligne')} avec un seul des deux comptes : {plural(n, 'non importée', 'non importées')} "
                  f"({rows_phrase(rownums[partial])})", sheet)
     keep = ~(missing_all | partial) & (codes != None) & (starts != None)  # noqa: E711
 

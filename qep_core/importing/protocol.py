@@ -33,6 +33,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlmodel import Session
 
+from qep_core.frenchforms import count_text
 from qep_core.importing.issues import ERROR, Issue, display_name
 from qep_core.models import ImportBatch, Prefecture, local_time
 
@@ -63,7 +64,7 @@ def already_imported_text(file_name: str, batch: ImportBatch) -> str:
 
 
 def rejected_text(file_name: str, errors: Sequence[Issue]) -> str:
-    return f"{display_name(file_name)} : refusé, {len(errors)} erreur(s) ; rien n'a été enregistré"
+    return f"{display_name(file_name)} : refusé, {count_text(len(errors), 'erreur')} ; rien n'a été enregistré"
 
 
 def settled_summary(plan: ImportPlanShape) -> str | None:

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from posixpath import join, normpath
 
-from qep_core.frenchforms import normalize
+from qep_core.frenchforms import count_text, normalize, plural
 from qep_core.importing.issues import ERROR, WARNING, ImportRejected, Issue, column_letter
 
 MAX_UPLOAD_MB = 50
@@ -447,13 +447,15 @@ def package_issues(report: PackageReport | None, rows_of: Callable[[str], list[l
             continue
         named = ", ".join(cell_name(r, c) for r, c in values[:MAX_CELLS_NAMED])
         more = f"… ({count} en tout)" if count > MAX_CELLS_NAMED else ""
-        message = (f"formule(s) jamais calculée(s), lue(s) comme vide(s) : cellule(s) {named}{more}. Le fichier a été "
+        what = plural(count, "formule jamais calculée, lue comme vide : cellule",
+                      "formules jamais calculées, lues comme vides : cellules")
+        message = (f"{what} {named}{more}. Le fichier a été "
                    "écrit par un programme sans que ses formules soient calculées : ouvrez-le dans Excel ou "
                    "LibreOffice, enregistrez-le, puis importez-le à nouveau")
         issues.append(Issue(ERROR if rejected else WARNING, message, sheet))
     issues += error_issues(report, rows_of)
     if report.external_links:
-        issues.append(Issue(WARNING, f"le classeur contient {report.external_links} liaison(s) vers d'autres classeurs : "
+        issues.append(Issue(WARNING, f"le classeur contient {count_text(report.external_links, 'liaison')} vers d'autres classeurs : "
                                      "elles ne sont pas suivies, ce sont les valeurs enregistrées dans ce fichier qui "
                                      "sont importées"))
     return issues
@@ -474,6 +476,8 @@ def error_issues(report: PackageReport, rows_of: Callable[[str], list[list[objec
         if len(cells) > MAX_CELLS_NAMED:
             named = ", ".join(cell_name(r, c) for r, c, _ in cells[MAX_CELLS_NAMED:2 * MAX_CELLS_NAMED])
             more = "…" if len(cells) > 2 * MAX_CELLS_NAMED else ""
-            issues.append(Issue(WARNING, f"{len(cells) - MAX_CELLS_NAMED} autre(s) formule(s) en erreur, lue(s) comme "
-                                         f"manquante(s) : cellule(s) {named}{more}", sheet))
+            others = len(cells) - MAX_CELLS_NAMED
+            what = count_text(others, "autre formule en erreur, lue comme manquante : cellule",
+                              "autres formules en erreur, lues comme manquantes : cellules")
+            issues.append(Issue(WARNING, f"{what} {named}{more}", sheet))
     return issues

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from qep_core.change_history import record_change
 from qep_core.compute import value_from_counts
 from qep_core.db import session_scope
-from qep_core.frenchforms import format_number_fr, month_label_fr, normalize
+from qep_core.frenchforms import count_text, format_number_fr, month_label_fr, normalize, plural
 from qep_core.importing import itemlogs
 from qep_core.importing.bounds import check_drafts
 from qep_core.importing.context import Draft, ImportContext
@@ -61,6 +61,7 @@ from qep_core.models import (
 )
 from qep_core.prefectures import guess_perimetre_kind, perimetre_key, whole_prefecture
 from qep_core.referentiel import SCALE_OF_KIND, Referentiel, TargetBook, indicators_for
+from qep_core.rules.file_formats import format_label
 from qep_core.workdays import working_calendar
 
 CHUNK = 500
@@ -114,18 +115,16 @@ class ImportPlan:
     def summary(self) -> str:
         if (settled := settled_summary(self)) is not None:
             return settled
-        layout = {"long": "format long", "wide": "tableau de suivi mensuel (format large)"}.get(
-            self.layout, f"journal « {self.layout.removeprefix('journal:')} »" if self.layout.startswith("journal:")
-            else self.layout)
-        parts = [f"{self.file_name} : {layout}, {self.rows} valeur(s), {len(self.indicators)} indicateur(s), {self.period_text()}"]
+        parts = [f"{self.file_name} : {format_label(self.layout)}, {count_text(self.rows, 'valeur')}, "
+                 f"{count_text(len(self.indicators), 'indicateur')}, {self.period_text()}"]
         if len(self.replacements):
-            parts.append(f"{len(self.replacements)} valeur(s) remplacée(s)")
+            parts.append(count_text(len(self.replacements), "valeur remplacée", "valeurs remplacées"))
         if self.unchanged:
             parts.append(f"{self.unchanged} déjà à jour")
         if self.new_perimetres:
             parts.append("nouveaux périmètres : " + ", ".join(self.new_perimetres))
         if self.warnings:
-            parts.append(f"{len(self.warnings)} avertissement(s)")
+            parts.append(count_text(len(self.warnings), "avertissement"))
         return " ; ".join(parts)
 
 
@@ -389,7 +388,8 @@ def settle_plan(session: Session, prefecture: Prefecture, plan: ImportPlan) -> I
     known = {d.code for d in indicators_for(session, prefecture.id or 0)}
     gone = [code for code in plan.indicators if code not in known]
     if gone:
-        plan.errors.append(Issue(ERROR, f"indicateur(s) supprimé(s) pendant l'analyse : {', '.join(gone)} ; "
+        plan.errors.append(Issue(ERROR, f"{plural(len(gone), 'indicateur supprimé', 'indicateurs supprimés')} pendant "
+                                        f"l'analyse : {', '.join(gone)} ; "
                                         "déposez le fichier à nouveau"))
         return plan
     _plan_replacements(session, prefecture, plan)
@@ -683,7 +683,8 @@ def undo_batch(session: Session, prefecture_id: int, batch_id: int, user: str = 
     session.add(batch)
     record_change(session, user=user, action="undo", prefecture_id=prefecture_id,
                   entity=f"lot n° {batch_id} — {batch.file_name}",
-                  summary=f"import annulé : {batch.rows} valeur(s) retirée(s), {len(restored)} valeur(s) antérieure(s) rétablie(s)",
+                  summary=f"import annulé : {count_text(batch.rows, 'valeur retirée', 'valeurs retirées')}, "
+                          f"{count_text(len(restored), 'valeur antérieure rétablie', 'valeurs antérieures rétablies')}",
                   before={"lot": batch_id, "statut": "imported", "valeurs": batch.rows},
                   after={"lot": batch_id, "statut": "undone", "valeurs rétablies": len(restored)})
     session.flush()

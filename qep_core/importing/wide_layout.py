@@ -24,6 +24,7 @@ from qep_core.frenchforms import (
     parse_number,
     parse_quarter_header,
     parse_year_header,
+    plural,
 )
 from qep_core.importing.context import Draft, ImportContext
 from qep_core.importing.issues import IssueLog, column_index, column_letter
@@ -340,8 +341,10 @@ def _list_headless_columns(name: str, rows: list[list[object]], columns: list[Co
         hits = [r for r, _ in mapped_rows if col.index < len(rows[r - 1]) and _is_numberish(rows[r - 1][col.index])]
         if hits:
             log.unused("colonne", f"colonne {column_letter(col.index)} sans en-tête",
-                       f"colonne sans en-tête ignorée : ses {len(hits)} valeur(s) ne sont pas importées (donnez-lui un "
-                       "mois pour en-tête si elles comptent)", name, hits[0], column_letter(col.index))
+                       "colonne sans en-tête ignorée : " + plural(
+                           len(hits), "sa valeur n'est pas importée (donnez-lui un mois pour en-tête si elle compte)",
+                           f"ses {len(hits)} valeurs ne sont pas importées (donnez-lui un mois pour en-tête si elles "
+                           "comptent)"), name, hits[0], column_letter(col.index))
 
 
 def _section_scopes(body: list[list[object]], labels: list[str], label_cols: list[int],

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
-from qep_core.frenchforms import ValueFormatError, find_year, normalize, parse_number
+from qep_core.frenchforms import ValueFormatError, count_text, find_year, normalize, parse_number, plural
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog, column_letter
 from qep_core.importing.protocol import settle_ledger, settled_summary
 from qep_core.importing.workbook import SourceFile, open_source
@@ -168,15 +168,16 @@ class ActionsFilePlan:
         if self.bilan is not None:
             total = self.bilan.total
             parts = [f"{self.file_name} : tableau de réalisation par module au {self.bilan.as_of:%d/%m/%Y}, "
-                     f"{len(self.bilan.modules)} module(s), {total.total} actions, taux de réalisation "
+                     f"{count_text(len(self.bilan.modules), 'module')}, {count_text(total.total, 'action')}, taux de réalisation "
                      f"{format_rate(total.rate)}"]
         else:
-            parts = [f"{self.file_name} : plan d'actions, {len(self.rows)} action(s) dont {self.new_count} "
-                     f"nouvelle(s) et {self.matched_count} déjà connue(s)"]
+            parts = [f"{self.file_name} : plan d'actions, {count_text(len(self.rows), 'action')} dont "
+                     f"{count_text(self.new_count, 'nouvelle')} et {self.matched_count} déjà "
+                     f"{plural(self.matched_count, 'connue', 'connues')}"]
             if self.history:
-                parts.append(f"{len(self.history)} changement(s) de statut datés")
+                parts.append(count_text(len(self.history), "changement de statut daté", "changements de statut datés"))
         if self.warnings:
-            parts.append(f"{len(self.warnings)} avertissement(s)")
+            parts.append(count_text(len(self.warnings), 'avertissement'))
         return " ; ".join(parts)
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from qep_core.frenchforms import count_text
 from qep_core.models import utcnow
 from qep_core.periods import add_months
 from qep_core.pilotage.errors import PilotageError
@@ -455,7 +456,7 @@ def _apply_grid(session: Session, prefecture_id: int, changes: GridChanges, toda
     done: list[str] = []
     if changes.deleted:
         delete_actions(session, changes.deleted)
-        done.append(f"{len(changes.deleted)} action(s) supprimée(s)")
+        done.append(count_text(len(changes.deleted), "action supprimée", "actions supprimées"))
     statuses = edits = 0
     for action, entry in changes.updated:
         fields = (entry.title, entry.module_code, entry.engagement_key, entry.source, entry.owner, entry.due_date,
@@ -484,11 +485,12 @@ def _apply_grid(session: Session, prefecture_id: int, changes: GridChanges, toda
         session.flush()
         record_status(session, action, action.status, day, user)
     if changes.created:
-        done.append(f"{len(changes.created)} action(s) ajoutée(s)")
+        done.append(count_text(len(changes.created), "action ajoutée", "actions ajoutées"))
     if edits:
-        done.append(f"{edits} action(s) modifiée(s)")
+        done.append(count_text(edits, "action modifiée", "actions modifiées"))
     if statuses:
-        done.append(f"{statuses} changement(s) de statut enregistré(s) (avec leur date)")
+        done.append(count_text(statuses, "changement de statut enregistré", "changements de statut enregistrés")
+                    + " (avec leur date)")
     session.flush()
     return done
 

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
-from qep_core.frenchforms import normalize
+from qep_core.frenchforms import count_text, normalize, plural
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog
 from qep_core.importing.matching import match_header_fields
 from qep_core.importing.protocol import settle_ledger, settled_summary
@@ -205,7 +205,7 @@ def create_audit(session: Session, prefecture_id: int, *, kind: str, audit_date:
             errors.append(f"{what} trop long (200 caractères au plus)")
     unknown = [m for m in modules if m not in refs.modules]
     if unknown:
-        errors.append(f"module(s) inconnu(s) : {', '.join(unknown)}")
+        errors.append(f"{plural(len(unknown), 'module inconnu', 'modules inconnus')} : {', '.join(unknown)}")
     if not modules:
         errors.append("choisissez au moins un module audité")
     existing = _same_audit(session, prefecture_id, kind, audit_date)
@@ -313,11 +313,11 @@ def _write_findings(session: Session, audit: Audit, drafts: list[FindingDraft], 
     session.flush()
     done = []
     if added:
-        done.append(f"{added} constat(s) ajouté(s)")
+        done.append(count_text(added, "constat ajouté", "constats ajoutés"))
     if changed:
-        done.append(f"{changed} constat(s) modifié(s)")
+        done.append(count_text(changed, "constat modifié", "constats modifiés"))
     if removed:
-        done.append(f"{removed} constat(s) retiré(s)")
+        done.append(count_text(removed, "constat retiré", "constats retirés"))
     return done
 
 
@@ -526,9 +526,10 @@ class AuditFilePlan:
         nc = sum(1 for f in self.findings if f.conformity in NON_CONFORMITIES)
         kind = KIND_PHRASES.get(self.meta.kind or "", "?")
         day = f"{self.meta.audit_date:%d/%m/%Y}" if self.meta.audit_date else "?"
-        text = (f"{self.file_name} : audit {kind} du {day}, {len(self.findings)} constat(s), {nc} non-conformité(s), "
+        text = (f"{self.file_name} : audit {kind} du {day}, {count_text(len(self.findings), 'constat')}, "
+                f"{count_text(nc, 'non-conformité')}, "
                 f"{counts['PF']} PF, {counts['PS']} PS, {counts['PP']} PP")
-        return text + (f" ; {len(self.warnings)} avertissement(s)" if self.warnings else "")
+        return text + (f" ; {count_text(len(self.warnings), 'avertissement')}" if self.warnings else "")
 
 
 def _read_meta(source: SourceFile, sheet: str, upto: int, refs: ReferentielIndex, log: IssueLog) -> AuditMeta:

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
-from qep_core.frenchforms import normalize
+from qep_core.frenchforms import count_text, normalize, plural
 from qep_core.importing.issues import ImportRejected, Issue, IssueLog, UnknownLabel
 from qep_core.importing.protocol import settle_ledger, settled_summary
 from qep_core.importing.workbook import SourceFile, open_source
@@ -247,7 +247,7 @@ def save_agents(session: Session, prefecture_id: int, rows: Iterable[Mapping[str
     for agent in deletions:
         _delete_agent(session, agent)
     if deletions:
-        done.append(f"{len(deletions)} agent(s) supprimé(s) avec leurs formations")
+        done.append(f"{count_text(len(deletions), 'agent supprimé', 'agents supprimés')} avec leurs formations")
     changed = 0
     for agent, (name, service, role, start, end) in updates:
         assert role is not None and start is not None  # else _check_agent reported it, raised above
@@ -261,9 +261,9 @@ def save_agents(session: Session, prefecture_id: int, rows: Iterable[Mapping[str
                           post_end=end))
     session.flush()
     if additions:
-        done.append(f"{len(additions)} agent(s) ajouté(s)")
+        done.append(count_text(len(additions), "agent ajouté", "agents ajoutés"))
     if changed:
-        done.append(f"{changed} agent(s) modifié(s)")
+        done.append(count_text(changed, "agent modifié", "agents modifiés"))
     return done
 
 
@@ -393,9 +393,9 @@ class TrainingsFilePlan:
         if (settled := settled_summary(self)) is not None:
             return settled
         new = sum(a.existing is None for a in self.agents)
-        return (f"{self.file_name} : {len(self.agents)} agent(s) dont {new} nouveau(x), {len(self.trainings)} "
-                f"formation(s), {len(self.tutorings)} tutorat(s)"
-                + (f" ; {len(self.warnings)} avertissement(s)" if self.warnings else ""))
+        return (f"{self.file_name} : {count_text(len(self.agents), 'agent')} dont {new} {plural(new, 'nouveau', 'nouveaux')}, "
+                f"{count_text(len(self.trainings), 'formation')}, {count_text(len(self.tutorings), 'tutorat')}"
+                + (f" ; {count_text(len(self.warnings), 'avertissement')}" if self.warnings else ""))
 
 
 def _date_cell(table: Table, cells: list[object], name: str, number: int, log: IssueLog) -> dt.date | None:

@@ -88,6 +88,9 @@ NON_CONFORMITIES = (NC_MAJEURE, NC_MINEURE)
 
 PF, PS, PP = "PF", "PS", "PP"
 REMARK_KINDS = {PF: "Point fort", PS: "Point sensible", PP: "Piste de progrès"}
+#: The same in lower case for « 2 points forts »: counts agree (qep_core.frenchforms.count_text).
+REMARK_KINDS_COUNTED = {PF: ("point fort", "points forts"), PS: ("point sensible", "points sensibles"),
+                        PP: ("piste de progrès", "pistes de progrès")}
 ACTIONABLE_REMARKS = (PS, PP)  # a strong point needs no action
 
 # ------------------------------------------------------------------ trainings

@@ -27,7 +27,7 @@ from qep_core.compute import (
     observation_sums,
     status_of,
 )
-from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR
+from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR, count_text
 from qep_core.models import Prefecture, utcnow
 from qep_core.periods import Period, add_months, quarter_period
 from qep_core.pilotage.actions import TITLE_MAX, create_action, delete_actions, plan_on
@@ -229,7 +229,7 @@ class ReviewView:
         if not self.changes:
             return None
         names = ", ".join(c.label for c in self.changes[:5]) + (" …" if len(self.changes) > 5 else "")
-        return (f"Les chiffres ont changé depuis la réunion du COPIL pour {len(self.changes)} indicateur(s) "
+        return (f"Les chiffres ont changé depuis la réunion du COPIL pour {count_text(len(self.changes), 'indicateur')} "
                 f"({names}) : la revue figée garde les valeurs présentées en séance.")
 
 

@@ -8,6 +8,7 @@ drifted apart. Each module below holds one rule; everything else imports it.
 * :mod:`.kinds` — indicator kinds (unit, scale) and directions (higher or lower is better);
 * :mod:`.formatting` — how a value, a change and a target read in French;
 * :mod:`.items` — the statuses and kinds of log items (e-mails, letters, complaints…);
+* :mod:`.file_formats` — the French name of each form of imported file;
 * :mod:`.headings` — "Module N — titre";
 * :mod:`.channels` — the channel an indicator is shown under;
 * :mod:`.bounds` — the period window, the largest counts and the longest texts a value may have
@@ -38,6 +39,7 @@ from qep_core.rules.channels import (
     fallback_channel,
     indicator_channel,
 )
+from qep_core.rules.file_formats import BATCH_STATUS_LABELS, FORMAT_LABELS, format_label
 from qep_core.rules.formatting import (
     DISPLAY_DECIMALS,
     NO_VALUE,
@@ -90,6 +92,8 @@ from qep_core.rules.status import (
     STATUSES,
     StatusStyle,
     chart_legend,
+    status_count,
+    status_counts_text,
     status_text,
     style_of,
 )
@@ -98,7 +102,9 @@ __all__ = [
     "ANSWERED_STATUSES",
     "ATTEINT",
     "A_SURVEILLER",
+    "BATCH_STATUS_LABELS",
     "DISPLAY_DECIMALS",
+    "FORMAT_LABELS",
     "GENERAL",
     "LATE_STATUSES",
     "LOG_KINDS",
@@ -137,6 +143,7 @@ __all__ = [
     "fallback_channel",
     "format_amount",
     "format_change",
+    "format_label",
     "format_target",
     "format_value",
     "indicator_channel",
@@ -149,6 +156,8 @@ __all__ = [
     "public_name",
     "public_name_problem",
     "round_value",
+    "status_count",
+    "status_counts_text",
     "status_text",
     "style_of",
     "window_years",

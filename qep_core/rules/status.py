@@ -11,7 +11,10 @@ in charts (``marker_glyph`` gives the legend its shape) while its text symbol st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from qep_core.frenchforms import count_text
 
 ATTEINT = "atteint"
 A_SURVEILLER = "à surveiller"
@@ -71,6 +74,27 @@ def style_of(status: str) -> StatusStyle:
 def status_text(status: str) -> str:
     """``✔ atteint`` — the symbol and the word."""
     return style_of(status).text if status in STATUS_TABLE else status
+
+
+#: The plural of the status words that vary (« 2 atteints »); the others read the same for any count.
+_PLURAL_WORDS = {ATTEINT: "atteints", NON_ATTEINT: "non atteints"}
+
+
+def status_count(status: str, n: int) -> str:
+    """``✔ 2 atteints``, ``▲ 1 à surveiller``, ``1 sans objectif``: how many indicators have *status*.
+
+    The word agrees with *n*. Statuses without a verdict go without their symbol: the « – » of
+    « sans objectif » beside a count read as a stray dash (« — – 1 sans objectif »).
+    """
+    text = count_text(n, status, _PLURAL_WORDS.get(status, status))
+    return f"{style_of(status).symbol} {text}" if style_of(status).rated else text
+
+
+def status_counts_text(counts: Mapping[str, int]) -> str:
+    """``✖ 1 non atteint · ✔ 2 atteints · 1 sans objectif``: worst first, zero counts left out;
+    "" when nothing is counted."""
+    shown = sorted((s for s, n in counts.items() if n), key=lambda s: style_of(s).rank)
+    return " · ".join(status_count(s, counts[s]) for s in shown)
 
 
 def chart_legend(statuses: tuple[str, ...] = RATED_STATUSES) -> str:

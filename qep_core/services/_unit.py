@@ -9,7 +9,7 @@ A service function reads like this (the worked example of the README's developer
             batch = work.session.get(ImportBatch, batch_id)
             work.check_perimetres(batch_perimetres(work.session, batch_id))
             removed = undo_batch(work.session, prefecture_id, batch_id)
-            work.record("undo", f"lot n° {batch_id}", f"{removed} valeur(s) retirée(s)")
+            work.record("undo", f"lot n° {batch_id}", count_text(removed, "valeur retirée", "valeurs retirées"))
             return removed
 
 :func:`unit` refuses before the database is touched when the role may not do the action or the

@@ -182,7 +182,7 @@ def add_account(actor: Actor, login: str, role: str, *, password: str | None = N
                 raise UserError(f"périmètre n° {pid} inconnu dans la préfecture du compte")
         account = add_user(work.session, login, role, password=password, display_name=display_name, email=email,
                            prefecture_id=prefecture_id, perimetre_ids=perims)
-        work.record("user", account.login, f"compte créé ({account.role})",
+        work.record("user", account.login, f"compte créé : {ROLES.get(account.role, account.role)}",
                     after={"login": account.login, "rôle": account.role, "préfecture": prefecture_id,
                            "périmètres": perims})
         return _row(account)

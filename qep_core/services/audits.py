@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from qep_core.access import check
+from qep_core.frenchforms import count_text
 from qep_core.importing.issues import ImportRejected
 from qep_core.pilotage import audits as core
 from qep_core.pilotage.actions import display_ref
@@ -167,7 +168,7 @@ def actions_for_all(actor: Actor, prefecture_id: int, audit_id: int) -> int:
         audit = _audit(edit.session, prefecture_id, audit_id)
         made = core.actions_for_all(edit.session, prefecture_id, audit_id, dt.date.today(), edit.author)
         edit.skip = not made
-        edit.summary = f"{made} action(s) créée(s) pour les PS, PP et NC de l'{audit_title(audit).lower()}"
+        edit.summary = f"{count_text(made, 'action créée', 'actions créées')} pour les PS, PP et NC de l'{audit_title(audit).lower()}"
         return made
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlmodel import Session, col, select
 
-from qep_core.access import AccessDenied, Principal
+from qep_core.access import AccessDenied, Principal, outside_perimetres
 from qep_core.charts import breakdown_chart, monthly_chart
 from qep_core.compute import (
     A_SURVEILLER,
@@ -99,9 +99,8 @@ def _cut(work_session: Session, principal: Principal, prefecture_id: int,
         outside = [p for p in perimetre_ids if p not in principal.perimetre_ids]
         if outside:
             names = _names(work_session, prefecture_id)
-            shown = ", ".join(f"« {names.get(p, f'n° {p}')} »" for p in sorted(set(outside)))
-            raise AccessDenied(f"Accès refusé : votre compte ne couvre pas le(s) périmètre(s) {shown} ; seuls les "
-                               "chiffres de vos périmètres vous sont montrés.")
+            raise outside_perimetres([f"« {names.get(p, f'n° {p}')} »" for p in sorted(set(outside))],
+                                     "seuls les chiffres de vos périmètres vous sont montrés.")
     return chosen
 
 

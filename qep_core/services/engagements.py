@@ -37,6 +37,7 @@ from qep_core.pilotage.vocabulary import (
     CONFORMITY_TITLES,
     FAIT,
     REMARK_KINDS,
+    REMARK_KINDS_COUNTED,
     ROLE_CHANNELS,
     SOURCES,
     STATUSES,
@@ -46,7 +47,7 @@ from qep_core.report import format_target
 from qep_core.rules.formatting import format_value
 from qep_core.services._unit import Actor, operation, unit
 
-__all__ = ["ACTIONABLE_REMARKS", "CONFORMITIES", "CONFORMITY_TITLES", "REMARK_KINDS", "DossierAction",
+__all__ = ["ACTIONABLE_REMARKS", "CONFORMITIES", "CONFORMITY_TITLES", "REMARK_KINDS", "REMARK_KINDS_COUNTED", "DossierAction",
            "DossierActions", "DossierAudit", "DossierRemark", "DossierTrainings", "Engagement", "EngagementDossier",
            "IndicatorResult", "engagement_dossiers", "engagement_number", "format_target", "format_value", "mini_chart", "roles_serving"]
 

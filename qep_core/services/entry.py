@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from qep_core.access import AccessDenied
+from qep_core.access import WRITE_OWN_ONLY, outside_perimetres
+from qep_core.frenchforms import plural
 from qep_core.importing.bounds import perimetre_name_fault
 from qep_core.importing.issues import ERROR, ImportRejected, Issue
 from qep_core.models import Observation, Perimetre, Prefecture, local_time
@@ -136,8 +137,7 @@ def _choice_in_scope(work: Unit, prefecture_id: int, name: str | None) -> Perime
     choice = resolve_perimetre(name, _perimetres(work.session, prefecture_id))
     if choice.id is None:
         if work.principal.perimetre_ids is not None:
-            raise AccessDenied(f"Accès refusé : votre compte ne couvre pas le(s) périmètre(s) « {choice.name} » ; "
-                               "seuls vos périmètres peuvent être importés, saisis ou annulés.")
+            raise outside_perimetres([f"« {choice.name} »"], WRITE_OWN_ONLY)
     else:
         work.check_perimetres([choice.id], {choice.id: choice.name})
     return choice
@@ -193,7 +193,7 @@ def save_entries(actor: Actor, prefecture_id: int, month: dt.date, perimetre: st
         code = prefecture.code if prefecture is not None else str(prefecture_id)
     unknown = [r.code for r in rows if r.code not in indicators]
     if unknown:
-        raise ValueError(f"indicateur(s) inconnu(s) : {', '.join(unknown)}")
+        raise ValueError(f"{plural(len(unknown), 'indicateur inconnu', 'indicateurs inconnus')} : {', '.join(unknown)}")
     # said before the name becomes a CSV cell: the CSV's own bound on cells would speak of a file
     if (too_long := perimetre_name_fault(choice.name)) is not None:
         raise ImportRejected(saisie_file_name(code, month, choice), [Issue(ERROR, too_long)])

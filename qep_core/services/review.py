@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from qep_core.frenchforms import count_text
 from qep_core.periods import quarter_period
 from qep_core.review.workflow import (
     A_ATTEINDRE,
@@ -63,7 +64,7 @@ def save_comments(actor: Actor, prefecture_id: int, year: int, quarter: int, tex
         for code, text in changed.items():
             _save_comment(work.session, prefecture_id, year, quarter, code, text, actor.principal.author)
         if changed:
-            work.record("review", _entity(year, quarter), f"{len(changed)} commentaire(s) enregistré(s).",
+            work.record("review", _entity(year, quarter), f"{count_text(len(changed), 'commentaire enregistré', 'commentaires enregistrés')}.",
                         before={code: before.get(code, "") for code in changed}, after=changed)
         return len(changed)
 

@@ -21,6 +21,7 @@ import datetime as dt
 import pandas as pd
 
 from qep_core.compute import IndicatorResult
+from qep_core.frenchforms import count_text
 from qep_core.importing import ImportRejected, UndoError
 from qep_core.models import Engagement, Prefecture
 from qep_core.prefectures import whole_prefecture
@@ -263,7 +264,7 @@ def save_comment_themes(actor: Actor, prefecture_id: int, survey_id: int,
         prefecture_wide(work, prefecture_id)
         kept = comments_core.save_themes(work.session, prefecture_id, survey_id, changes)
         if kept:
-            work.record("survey", f"enquête n° {survey_id} — thèmes", f"thèmes de {len(kept)} commentaire(s)",
+            work.record("survey", f"enquête n° {survey_id} — thèmes", f"thèmes de {count_text(len(kept), 'commentaire')}",
                         after={"commentaires": [{"réponse": r, "question": q, "thèmes": t} for r, q, t in kept]})
         return len(kept)
 
@@ -276,5 +277,5 @@ def suggest_comment_themes(actor: Actor, prefecture_id: int, survey_id: int) -> 
         tagged = comments_core.suggest_for_untagged(work.session, prefecture_id, survey_id)
         if tagged:
             work.record("survey", f"enquête n° {survey_id} — thèmes",
-                        f"thèmes proposés pour {tagged} commentaire(s) d'après leurs mots")
+                        f"thèmes proposés pour {count_text(tagged, 'commentaire')} d'après leurs mots")
         return tagged

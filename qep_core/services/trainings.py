@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from qep_core.access import check
+from qep_core.frenchforms import count_text
 from qep_core.importing.issues import ImportRejected
 from qep_core.pilotage import trainings as core
 from qep_core.pilotage.charts import trainings_by_role_chart
@@ -85,7 +86,7 @@ def record_training(actor: Actor, prefecture_id: int, agent_ids: Iterable[int], 
     with editing(actor, prefecture_id, "training", "formation enregistrée") as edit:
         added = core.record_training(edit.session, prefecture_id, list(agent_ids), day, title,
                                      today or dt.date.today())
-        edit.summary = f"formation « {title.strip()[:80]} » du {day:%d/%m/%Y} enregistrée pour {added} agent(s)"
+        edit.summary = f"formation « {title.strip()[:80]} » du {day:%d/%m/%Y} enregistrée pour {count_text(added, 'agent')}"
         return added
 
 

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from qep_core.change_history import record_change
 from qep_core.db import session_scope
-from qep_core.frenchforms import normalize
+from qep_core.frenchforms import count_text, normalize, plural
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog, column_letter, rows_phrase
 from qep_core.importing.ledger import find_imported, new_batch
 from qep_core.importing.protocol import settle_ledger, settled_summary
@@ -119,7 +119,7 @@ class MysteryPlan:
             return settled
         per = ", ".join(f"{sum(c.channel == ch for c in self.checks)} {MYSTERY_CHANNELS[ch].lower()}"
                         for ch in MYSTERY_CHANNELS if any(c.channel == ch for c in self.checks))
-        return f"{self.file_name} : {len(self.checks)} contrôle(s) ({per})"
+        return f"{self.file_name} : {count_text(len(self.checks), 'contrôle')} ({per})"
 
 
 def _column_role(header: str) -> str:
@@ -168,7 +168,7 @@ def _read_sheet(name: str, rows: list[list[object]], forced: str | None, file_na
         criteria_cols.append(j)
     personal = [header[j] for j, r in enumerate(roles) if r == "personal"]
     if personal:
-        log.warn("colonne(s) nommant des personnes non conservées : " + ", ".join(f"« {h} »" for h in personal), name)
+        log.warn(plural(len(personal), "colonne nommant des personnes non conservée", "colonnes nommant des personnes non conservées") + " : " + ", ".join(f"« {h} »" for h in personal), name)
     if not criteria_cols:
         log.error("aucun critère : après Date, Canal, Service et Commentaire, aucune colonne à noter (oui / non / "
                   "sans objet)", name, header_idx + 1)
@@ -362,7 +362,7 @@ def add_check(session: Session, prefecture_id: int, channel: str, checked_on: dt
         errors.append("note inconnue (attendu : respecté, non respecté, sans objet)")
     missing = [criteria[cid].label for cid in criteria if cid not in scores]
     if missing and criteria:
-        errors.append("critère(s) non noté(s) : " + ", ".join(f"« {m} »" for m in missing[:5]))
+        errors.append(plural(len(missing), "critère non noté", "critères non notés") + " : " + ", ".join(f"« {m} »" for m in missing[:5]))
     if errors:
         raise MysteryError("; ".join(errors))
     check = MysteryCheck(prefecture_id=prefecture_id, channel=channel, checked_on=checked_on,

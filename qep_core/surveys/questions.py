@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qep_core.frenchforms import ValueFormatError, normalize
+from qep_core.frenchforms import ValueFormatError, count_text, normalize
 from qep_core.frenchforms import parse_number as parse_fr
 
 SEPARATORS = (";", "|", ",")
@@ -348,7 +348,7 @@ def type_problem(type_key: str, answers: Sequence[str], header: str = "") -> str
         off = sorted({a for a in answers if excluded_label(a) is None and scale.level_of(a) is None})
         if off:
             shown = ", ".join(f"« {a} »" for a in off[:4]) + ("…" if len(off) > 4 else "")
-            return f"{len(off)} réponse(s) hors de l'{scale.label} : {shown}"
+            return f"{count_text(len(off), 'réponse')} hors de l'{scale.label} : {shown}"
         if not answers:
             return "aucune réponse"
         return None

@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from qep_core.frenchforms import normalize, parse_month_header
+from qep_core.frenchforms import count_text, normalize, parse_month_header, plural
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, IssueLog, column_letter, rows_phrase
 from qep_core.importing.workbook import HEAD_ROWS, SourceFile, open_source
 from qep_core.privacy import mask_personal_data
@@ -331,7 +331,8 @@ def _table_from_rows(source: SourceFile, sheet: str, rows: list[list[object]], l
             log.error(f"{len(bad)} dates illisibles dans la colonne {stamp.located} : {rows_phrase(bad)}", sheet)
         missing = [header_idx + 2 + i for i, d in zip(answered, submitted, strict=True) if d is None]
         if missing and not bad:
-            log.warn(f"{len(missing)} réponse(s) sans date ({rows_phrase(missing)}) : elles comptent dans l'enquête, "
+            log.warn(f"{count_text(len(missing), 'réponse')} sans date ({rows_phrase(missing)}) : "
+                     f"{plural(len(missing), 'elle compte', 'elles comptent')} dans l'enquête, "
                      "mais les taux ne peuvent pas être répartis par mois", sheet, None, stamp.located)
     else:
         submitted = [None] * len(answered)
@@ -345,7 +346,7 @@ def _table_from_rows(source: SourceFile, sheet: str, rows: list[list[object]], l
         doubles = {ref: where for ref, where in counts.items() if len(where) > 1}
         if doubles:
             ref, where = next(iter(doubles.items()))
-            log.warn(f"{len(doubles)} identifiant(s) en double, p. ex. « {ref} » ({rows_phrase(where)}) : le fichier "
+            log.warn(f"{count_text(len(doubles), 'identifiant')} en double, p. ex. « {ref} » ({rows_phrase(where)}) : le fichier "
                      "réunit peut-être deux exports ; chaque ligne compte comme un répondant", sheet, None,
                      id_col.located)
     channel_col = next((c for c in columns if c.role == "channel"), None)
@@ -354,10 +355,11 @@ def _table_from_rows(source: SourceFile, sheet: str, rows: list[list[object]], l
                  for pos, c in enumerate(questions_cols)]
     personal = [c.header for c in columns if c.role == "personal"]
     if personal:
-        log.warn("colonne(s) de données personnelles non conservées : " + ", ".join(f"« {h} »" for h in personal),
+        log.warn(plural(len(personal), "colonne de données personnelles non conservée",
+                        "colonnes de données personnelles non conservées") + " : " + ", ".join(f"« {h} »" for h in personal),
                  sheet)
     if skipped:
-        log.warn(f"{skipped} ligne(s) sans aucune réponse aux questions ignorée(s)", sheet)
+        log.warn(f"{count_text(skipped, 'ligne')} sans aucune réponse aux questions {plural(skipped, 'ignorée', 'ignorées')}", sheet)
     return SurveyTable(source.name, source.sha256, sheet, header_idx + 1, title, columns, questions,
                        [header_idx + 2 + i for i in answered], submitted, refs, collection, skipped)
 

@@ -17,7 +17,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from qep_core.frenchforms import format_number_fr
+from qep_core.frenchforms import count_text, format_number_fr
 from qep_core.privacy import mask_personal_data
 from qep_core.surveys.questions import type_label
 from qep_core.surveys.reading import ROLE_LABELS, SurveyTable
@@ -76,7 +76,7 @@ def to_table(table: SurveyTable, questions: Sequence[QuestionStats]) -> str:
     """Readable text for a terminal, in French."""
     span = table.date_span
     lines = [f"{table.file_name} — {table.title}",
-             f"{table.respondents} répondant(s)" + (f", du {span[0]:%d/%m/%Y} au {span[1]:%d/%m/%Y}" if span else
+             count_text(table.respondents, "répondant") + (f", du {span[0]:%d/%m/%Y} au {span[1]:%d/%m/%Y}" if span else
                                                     ", sans date de réponse"),
              f"feuille « {table.sheet} », en-tête ligne {table.header_row}"]
     meta = [c for c in table.columns if c.role != "question"]
@@ -85,7 +85,7 @@ def to_table(table: SurveyTable, questions: Sequence[QuestionStats]) -> str:
     for q in questions:
         lines.append("")
         lines.append(f"Q{q.position + 1} [{q.column}] {q.text}")
-        lines.append(f"    type : {type_label(q.type_key)} · {q.answers} réponse(s) sur {q.respondents}")
+        lines.append(f"    type : {type_label(q.type_key)} · {count_text(q.answers, 'réponse')} sur {q.respondents}")
         if q.scale is not None:
             s = q.scale
             ci = s.ci_pct
@@ -111,5 +111,5 @@ def to_table(table: SurveyTable, questions: Sequence[QuestionStats]) -> str:
             for comment in q.comments[:TABLE_COMMENTS]:
                 lines.append(f"      « {mask_personal_data(comment)[:110]} »")
             if len(q.comments) > TABLE_COMMENTS:
-                lines.append(f"      … et {len(q.comments) - TABLE_COMMENTS} autre(s) commentaire(s)")
+                lines.append(f"      … et {count_text(len(q.comments) - TABLE_COMMENTS, 'autre commentaire', 'autres commentaires')}")
     return "\n".join(lines)

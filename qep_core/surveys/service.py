@@ -35,7 +35,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from qep_core.db import session_scope
-from qep_core.frenchforms import month_label_fr, normalize
+from qep_core.frenchforms import count_text, month_label_fr, normalize, plural
 from qep_core.importing.issues import WARNING, ImportRejected, Issue, IssueLog
 from qep_core.importing.ledger import find_imported
 from qep_core.importing.long_layout import DRAFT_COLUMNS
@@ -151,13 +151,13 @@ class SurveyPlan:
         if (settled := settled_summary(self)) is not None:
             return settled
         parts = [f"{self.file_name} : enquête « {channel_label(self.channel or '')} » {self.year}, "
-                 f"{self.respondents} répondant(s), {len(self.questions)} question(s), {self.period_text()}"]
+                 f"{count_text(self.respondents, 'répondant')}, {count_text(len(self.questions), 'question')}, {self.period_text()}"]
         if self.indicator_code and self.feed is not None:
-            parts.append(f"alimente {self.indicator_code} ({len(self.feed.drafts)} valeur(s))")
+            parts.append(f"alimente {self.indicator_code} ({count_text(len(self.feed.drafts), 'valeur')})")
         if self.replaces:
             parts.append("remplace " + ", ".join(f"« {s.title} » ({s.year})" for s in self.replaces))
         if self.warnings:
-            parts.append(f"{len(self.warnings)} avertissement(s)")
+            parts.append(count_text(len(self.warnings), "avertissement"))
         return " ; ".join(parts)
 
 
@@ -372,7 +372,7 @@ def _resolve_period(plan: SurveyPlan, table: SurveyTable, year: int | None, peri
     if outside:
         first = outside[0]
         when = next(d for r, d in zip(table.rows, table.submitted, strict=True) if r == first)
-        log.error(f"{len(outside)} réponse(s) datée(s) hors de la période indiquée ({period_text(start, end)}), "
+        log.error(f"{count_text(len(outside), 'réponse datée', 'réponses datées')} hors de la période indiquée ({period_text(start, end)}), "
                   f"p. ex. ligne {first} : {when:%d/%m/%Y} ; vérifiez l'année ou les dates de l'enquête",
                   table.sheet, first)
 
@@ -733,9 +733,10 @@ def _feed_message(change: FeedChange, indicator_code: str | None) -> str:
         return "rien n'a changé"
     if indicator_code is None:
         return (f"lot n° {change.batch.id} : plus aucun indicateur alimenté par cette enquête "
-                f"({change.replaced} valeur(s) retirée(s), rétablies si le lot est annulé)")
-    return (f"lot n° {change.batch.id} : {change.values} valeur(s) de {indicator_code} enregistrée(s), "
-            f"{change.replaced} remplacée(s)")
+                f"({count_text(change.replaced, 'valeur retirée', 'valeurs retirées')}, "
+                f"{plural(change.replaced, 'rétablie', 'rétablies')} si le lot est annulé)")
+    return (f"lot n° {change.batch.id} : {count_text(change.values, 'valeur')} de {indicator_code} "
+            f"{plural(change.values, 'enregistrée', 'enregistrées')}, {count_text(change.replaced, 'remplacée')}")
 
 
 def set_question_type(session: Session, prefecture_id: int, survey_id: int, question_id: int, type_key: str,
