@@ -40,7 +40,7 @@ from qep_core.exports.content import (
 )
 from qep_core.exports.pptx_charts import FONT, INK, add_bar_chart, add_target_line, plot_inside
 from qep_core.exports.textfit import LINE_SPACING, fit_size, shorten, text_height, text_width
-from qep_core.frenchforms import MONTH_NAMES_FR
+from qep_core.frenchforms import MONTH_NAMES_FR, count_text, plural
 from qep_core.readability import rate_axis_max
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import Direction, IndicatorKind
@@ -292,8 +292,10 @@ def summary_slide(deck: Deck) -> None:
                        notes="Un indicateur est compté « atteint » quand son résultat de la période tient sa cible.")
     counts = c.status_counts()
     rated = sum(counts[s] for s in RATED_STATUSES)
-    headline = (f"{counts[ATTEINT]} objectif(s) atteint(s) sur {rated}" if public else
-                f"{counts[ATTEINT]} indicateur(s) sur {rated} avec objectif et données atteignent leur cible")
+    reached = counts[ATTEINT]
+    headline = (f"{count_text(reached, 'objectif atteint', 'objectifs atteints')} sur {rated}" if public else
+                f"{count_text(reached, 'indicateur')} sur {rated} avec objectif et données "
+                f"{plural(reached, 'atteint', 'atteignent')} leur cible")
     add_text(slide, MARGIN, CONTENT_TOP, 6.3, 0.9, headline, max_pt=24, min_pt=14, bold=True, color=INK, name="headline")
     order = list(STATUSES)
     names = {s: s for s in STATUSES} | ({PAS_DE_DONNEE: "non publié ou sans donnée"} if public else {})
@@ -477,7 +479,7 @@ def complaints_slide(deck: Deck) -> None:
                  min_pt=12, color=GREY_TEXT, name="empty")
         return
     rate = format_value(cs.rate_in_time, "%")
-    lines = [f"{cs.received} demande(s) reçue(s) — {cs.period_label}",
+    lines = [f"{count_text(cs.received, 'demande reçue', 'demandes reçues')} — {cs.period_label}",
              f"{rate} traitées dans les délais ({cs.in_time} sur {cs.in_time + cs.late})",
              f"Délai moyen de réponse : {format_value(cs.mean_delay, 'j')} ouvrés"]
     if cs.pending:

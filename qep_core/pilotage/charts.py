@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from qep_core.charts import BLUE, DARK_BLUE, FONT, GREEN, NEUTRAL, RED, YELLOW, chart_text
+from qep_core.frenchforms import count_text
 from qep_core.pilotage.actions import Completion, format_rate
 from qep_core.pilotage.trainings import RoleCounts
 from qep_core.readability import rate_axis_max, text_colour_on
@@ -120,5 +121,5 @@ def completion_over_time_chart(frame: pd.DataFrame, snapshots: Sequence[tuple[dt
 
 def trainings_by_role_chart(rows: Sequence[RoleCounts], title: str) -> go.Figure:
     """Per role: agents up to date, to be trained within their first year, late."""
-    ends = [f"{r.concerned} agent(s)" for r in rows]
+    ends = [count_text(r.concerned, "agent") for r in rows]
     return _stacked_bars([r.label for r in rows], rows, COMPLIANCE_BARS, ends, title, "agents concernés")

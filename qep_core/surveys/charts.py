@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from qep_core.charts import BLUE, FONT, GREEN, RED, YELLOW, chart_text
-from qep_core.frenchforms import format_number_fr
+from qep_core.frenchforms import count_text, format_number_fr
 from qep_core.readability import DARK_TEXT, rgb, text_colour_on
 from qep_core.surveys.channels import MYSTERY_CHANNELS
 from qep_core.surveys.mystery import ChannelResult, CriterionResult
@@ -66,7 +66,7 @@ def rate_text(stats: ScaleStats, short: bool = False) -> str:
 def left_out_text(stats: ScaleStats) -> str:
     if not stats.excluded:
         return ""
-    return f", {stats.excluded} exclue(s)"
+    return f", {count_text(stats.excluded, 'exclue')}"
 
 
 def _template_text(text: str) -> str:
@@ -121,8 +121,9 @@ def scale_chart(title: str, rows: Sequence[tuple[str, ScaleStats]], rate_label: 
             text=[f"{format_number_fr(v, 0)} %" if v >= MIN_SEGMENT_TEXT else "" for v in shares],
             textposition="inside", insidetextanchor="middle", textangle=0,
             textfont={"color": text_colour_on(colours[i]), "size": 13},
-            customdata=list(zip(counts, [pct(v) for v in shares], strict=True)),
-            hovertemplate=f"{_template_text(level)} : %{{customdata[0]}} réponse(s) (%{{customdata[1]}})<extra>%{{y}}</extra>",
+            customdata=list(zip(counts, [pct(v) for v in shares], [count_text(n, "réponse") for n in counts],
+                                strict=True)),
+            hovertemplate=f"{_template_text(level)} : %{{customdata[2]}} (%{{customdata[1]}})<extra>%{{y}}</extra>",
         )
     for label, (_, stats) in zip(labels, rows, strict=True):
         _margin_label(fig, label, f"<b>{rate_text(stats, short=True)}</b> {rate_label}", 13)
@@ -216,8 +217,8 @@ def mystery_trend_chart(title: str, results: Sequence[ChannelResult]) -> go.Figu
             marker={"symbol": symbols[channel], "size": 10, "color": colours[channel]},
             text=[pct(r.rate, 0) for r in mine], textposition="bottom center" if channel == "appel" else "top center",
             cliponaxis=False,
-            customdata=[[r.checks, r.fully_met] for r in mine],
-            hovertemplate=(f"{label} %{{x}} : %{{y:.1f}} %% des critères respectés<br>%{{customdata[0]}} contrôle(s), "
+            customdata=[[count_text(r.checks, "contrôle"), r.fully_met] for r in mine],
+            hovertemplate=(f"{label} %{{x}} : %{{y:.1f}} %% des critères respectés<br>%{{customdata[0]}}, "
                            "%{customdata[1]} sans aucun manquement<extra></extra>"),
         )
     fig.update_xaxes(type="category", title_text="période")
