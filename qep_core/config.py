@@ -60,6 +60,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Périodes acceptées : nombre d'années après l'année en cours qu'une période peut atteindre (1 : "
             "jusqu'à décembre de l'an prochain, pour les cibles et les périodes prévues) ; au-delà, elle est "
             "refusée."),
+    Setting("QEP_SPC_BASELINE_MONTHS", "12",
+            "Signaux des indicateurs : nombre de premiers mois affichés (au moins 2) sur lesquels la moyenne "
+            "habituelle et les limites sont calculées, puis de nouveau après chaque changement de "
+            "fonctionnement daté."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
