@@ -25,6 +25,7 @@ COVERED = {
     "dashboard.prefectures", "dashboard.prefecture", "dashboard.data_status", "dashboard.perimetres",
     "dashboard.referentiel", "dashboard.module_titles", "dashboard.channel_titles", "dashboard.indicator_results",
     "dashboard.sparklines", "dashboard.monthly", "dashboard.breakdown", "dashboard.late_items", "dashboard.compare",
+    "dashboard.spc",
     "review.quarter_review", "review.save_comments", "review.save_analysis", "review.add_action", "review.delete_action", "review.freeze",
     "review.reopen", "exports.build",
 }
@@ -68,6 +69,7 @@ def _calls(w: World) -> dict[str, Callable[[services.Actor], object]]:
         "breakdown": lambda a: d.breakdown(a, w.pref, CODE, period),
         "late_items": lambda a: d.late_items(a, w.pref, CODE, period),
         "compare": lambda a: d.compare(a, w.pref, CODE, period),
+        "spc": lambda a: d.spc(a, w.pref, CODE, period),
         "quarter_review": lambda a: r.quarter_review(a, w.pref, YEAR, 3),
         "save_comments": lambda a: r.save_comments(a, w.pref, YEAR, 3, {CODE: f"vu par {a.principal.login}"}),
         "save_analysis": lambda a: r.save_analysis(a, w.pref, YEAR, 3, f"analyse de {a.principal.login}"),
@@ -84,7 +86,7 @@ DETAIL = {"admin", "copil", "contributeur", "local"}
 COMMENTERS = {"admin", "copil", "local"}
 ALLOWED = {
     "prefecture": READERS, "data_status": READERS, "perimetres": READERS, "referentiel": READERS,
-    "indicator_results": READERS, "sparklines": READERS, "monthly": READERS, "quarter_review": READERS,
+    "indicator_results": READERS, "sparklines": READERS, "monthly": READERS, "spc": READERS, "quarter_review": READERS,
     "breakdown": DETAIL, "late_items": DETAIL, "compare": {"admin", "copil", "local"},
     "save_comments": COMMENTERS, "save_analysis": COMMENTERS, "add_action": COMMENTERS, "freeze": COMMENTERS, "reopen": COMMENTERS,
     "export_public": {"admin", "copil", "lecture-clu", "local"}, "export_internal": {"admin", "copil", "local"},
@@ -139,14 +141,17 @@ def test_a_contributor_sees_its_own_perimetres_only(figures: World) -> None:
     assert list(d.breakdown(contributor, figures.pref, CODE, period)["perimetre"]) == ["Coordination"]
     assert [p.name for p in d.perimetres(contributor, figures.pref)] == ["Coordination"]
     assert d.late_items(contributor, figures.pref, CODE, period).empty
+    assert [p.value for p in d.spc(contributor, figures.pref, CODE, period).points] == [pytest.approx(90.0)] * 12
+    assert d.spc(admin, figures.pref, CODE, period).points[0].centre == pytest.approx(50.0)
 
 
-@pytest.mark.parametrize("read", ["indicator_results", "monthly", "late_items"])
+@pytest.mark.parametrize("read", ["indicator_results", "monthly", "late_items", "spc"])
 def test_asking_for_another_service_is_refused(figures: World, read: str) -> None:
     d, period, other = services.dashboard, year_period(YEAR), (figures.other,)
     call = {"indicator_results": lambda a: d.indicator_results(a, figures.pref, period, other),
             "monthly": lambda a: d.monthly(a, figures.pref, CODE, period, other),
-            "late_items": lambda a: d.late_items(a, figures.pref, CODE, period, other)}[read]
+            "late_items": lambda a: d.late_items(a, figures.pref, CODE, period, other),
+            "spc": lambda a: d.spc(a, figures.pref, CODE, period, other)}[read]
     with pytest.raises(AccessDenied, match="« Étrangers »"):
         call(figures.actor("contributeur"))
     call(figures.actor("copil"))  # who reads every périmètre may choose one

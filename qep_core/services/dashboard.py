@@ -44,14 +44,15 @@ from qep_core.regional import compare_prefectures, group_value
 from qep_core.report import format_target, format_value, to_csv, to_json, to_table
 from qep_core.safe_cells import csv_bytes, xlsx_bytes
 from qep_core.services._unit import Actor, operation, unit
+from qep_core.spc import SpcChart, chart_for_kind
 
 __all__ = [
     "ATTEINT", "A_SURVEILLER", "FREQUENCY_LABELS", "KIND_LABELS", "NON_ATTEINT", "PAS_DE_DONNEE", "SANS_OBJECTIF",
     "Comparison", "DataStatus", "Engagement", "IndicatorDef", "IndicatorResult", "Perimetre", "Prefecture",
     "PrefectureError", "breakdown", "breakdown_chart", "channel_titles", "compare", "csv_bytes", "data_status",
     "format_target", "format_value", "indicator_results", "late_items", "module_titles", "monthly", "monthly_chart",
-    "perimetre_ids_by_name", "perimetres", "personal_columns", "prefecture", "prefectures", "referentiel", "scope", "sparklines", "to_csv",
-    "to_json", "to_table", "xlsx_bytes",
+    "perimetre_ids_by_name", "perimetres", "personal_columns", "prefecture", "prefectures", "referentiel", "scope",
+    "sparklines", "spc", "to_csv", "to_json", "to_table", "xlsx_bytes",
 ]
 
 NO_PERIMETRE = -1  # a contributor without any périmètre sees no figure
@@ -199,6 +200,23 @@ def monthly(actor: Actor, prefecture_id: int, code: str, period: Period,
         chosen = _cut(work.session, actor.principal, prefecture_id, perimetre_ids)
         return monthly_values(work.session, prefecture_id, _indicator(work.session, prefecture_id, code), period,
                               chosen)
+
+
+@operation("read", writes=False)
+def spc(actor: Actor, prefecture_id: int, code: str, period: Period, perimetre_ids: Iterable[int] | None = None,
+        process_changes: Iterable[dt.date] = ()) -> SpcChart:
+    """One indicator's control chart over the months of *period* with data (a month without data
+    is left out, not read as zero), over the principal's périmètres; the target is that of the
+    period's last year. Limits start again after each of *process_changes* (see qep_core.spc)."""
+    with unit(actor, "read", prefecture_id=prefecture_id) as work:
+        chosen = _cut(work.session, actor.principal, prefecture_id, perimetre_ids)
+        ind = _indicator(work.session, prefecture_id, code)
+        frame = monthly_values(work.session, prefecture_id, ind, period, chosen)
+    rows = frame.loc[frame["value"].notna()]
+    target = frame["target"].iloc[-1] if len(frame) else None
+    return chart_for_kind(ind.kind, list(rows["month"]), [float(x) for x in rows["numerator"]],
+                          [None if pd.isna(x) else float(x) for x in rows["denominator"]], ind.direction,
+                          None if target is None or pd.isna(target) else float(target), list(process_changes))
 
 
 @operation("read_detail", writes=False)
