@@ -184,7 +184,7 @@ def test_a_delay_going_down_is_an_improvement() -> None:
     assert [TREND in p.signals for p in chart.points] == [False] * 11 + [True] * 7
     assert chart.points[-1].variation == AMELIORATION
     assert variation_sentence(chart) == "Amélioration : 7 mois de suite en baisse."
-    low = xmr_chart(months(19), BASELINE + [9.5, 9.6, 9.4, 9.5, 9.6, 9.4, 9.5], DOWN, None)
+    low = xmr_chart(months(19), [*BASELINE, 9.5, 9.6, 9.4, 9.5, 9.6, 9.4, 9.5], DOWN, None)
     assert low.points[-1].variation == AMELIORATION and RUN in low.points[-1].signals
 
 
