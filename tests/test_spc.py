@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from qep_core.spc import (
     RUN,
     TREND,
     TWO_OF_THREE,
+    SpcChart,
     assurance,
     chart_for_kind,
     p_prime_chart,
@@ -45,7 +47,7 @@ def months(n: int, first: dt.date = dt.date(2023, 1, 1)) -> list[dt.date]:
 BASELINE = [11.0, 9.0] * 6
 
 
-def limits(chart, i: int = 0) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+def limits(chart: SpcChart, i: int = 0) -> tuple[float, float | None, float | None]:
     p = chart.points[i]
     return p.centre, p.lower, p.upper
 
@@ -243,22 +245,22 @@ def test_assurance_uses_the_latest_limits_and_says_so() -> None:
 
 
 @pytest.fixture
-def demo(demo_url, monkeypatch):  # type: ignore[no-untyped-def]  # noqa: F811
+def demo(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa: F811
     monkeypatch.setenv("QEP_DATABASE_URL", demo_url)
     return demo_url
 
 
-def _lines(points: list[dict]) -> list[float]:  # type: ignore[type-arg]
+def _lines(points: list[dict[str, Any]]) -> list[float]:
     """Every point's centre, lower and upper limit, one after the other."""
     return [p[key] for p in points for key in ("centre", "lower", "upper")]
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> dict:  # type: ignore[type-arg]
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     assert cli(["spc", *args, "--format", "json"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
-def test_the_command_gives_the_chart_of_the_core_function(demo, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_gives_the_chart_of_the_core_function(demo: str, capsys: pytest.CaptureFixture[str]) -> None:
     out = _run(capsys, "--indicator", "TEL_ABOUTIS", "--from", "2023-01", "--to", "2024-09")
     assert set(out) >= {"indicator", "method", "assurance", "points"} and out["method"] == "p'"
     assert out["indicator"] == "TEL_ABOUTIS" and out["assurance"] in (ATTEINTE, MANQUEE, ALEATOIRE)
@@ -273,7 +275,7 @@ def test_the_command_gives_the_chart_of_the_core_function(demo, capsys) -> None:
     assert [p["variation"] for p in pts] == [p.variation for p in core.points]
 
 
-def test_the_command_draws_a_delay_with_a_process_change(demo, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_draws_a_delay_with_a_process_change(demo: str, capsys: pytest.CaptureFixture[str]) -> None:
     out = _run(capsys, "--indicator", "COURRIEL_DELAI_MOYEN", "--from", "2023-01", "--to", "2024-09",
                "--change", "2024-01")
     pts = out["points"]
@@ -285,3 +287,11 @@ def test_the_command_draws_a_delay_with_a_process_change(demo, capsys) -> None: 
     assert pts[0]["centre"] != pts[-1]["centre"]  # limits computed again from January 2024
     assert cli(["spc", "--indicator", "COURRIEL_DELAI_MOYEN"]) == 0
     assert "Délai moyen de réponse aux courriels" in capsys.readouterr().out
+
+
+def test_the_command_refuses_a_bad_month_or_indicator(demo: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["spc", "--indicator", "TEL_ABOUTIS", "--from", "janvier"]) == 2
+    assert "--from : mois attendu au format AAAA-MM" in capsys.readouterr().err
+    assert cli(["spc", "--indicator", "NOPE"]) == 2
+    assert "indicateur inconnu : NOPE" in capsys.readouterr().err
+    assert cli(["spc", "--indicator", "TEL_ABOUTIS", "--from", "2024-06", "--to", "2024-01"]) == 2
