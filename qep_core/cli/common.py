@@ -20,6 +20,12 @@ class UsageError(Exception):
     pass
 
 
+def one_line(text: object) -> str:
+    """A text from a file or a form on one line whatever it holds (a newline would forge a second
+    line of the report)."""
+    return " ".join(str(text).split())
+
+
 def write_output(text: str, target: str | None) -> None:
     if target:
         Path(target).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")

@@ -18,7 +18,7 @@ import json
 import sys
 
 from qep_core import services
-from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, actor_from_args
+from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, actor_from_args, one_line
 from qep_core.db import get_engine
 from qep_core.mappings.models import KINDS
 
@@ -37,23 +37,23 @@ def cmd_mapping(args: argparse.Namespace) -> int:
                                   for r in rows], ensure_ascii=False, indent=2))
             else:
                 for r in rows:
-                    print(f"{r.id:>4}  {r.kind:<10} « {_one_line(r.label)} » → {_one_line(r.meaning)}")
+                    print(f"{r.id:>4}  {r.kind:<10} « {one_line(r.label)} » → {one_line(r.meaning)}")
                 if not rows:
                     print("aucune correspondance")
         elif args.action == "choices":
             kind = _kind(args.values, 1)
             for target, meaning in mappings.choices(actor, pref_id, kind).items():
-                print(f"{target:<34} {_one_line(meaning)}")
+                print(f"{target:<34} {one_line(meaning)}")
         elif args.action == "add":
             if len(args.values) != 3:
                 raise UsageError("mapping add NATURE LIBELLÉ SENS (p. ex. mapping add theme \"CERT 38\" fraude)")
             row = mappings.add(actor, pref_id, _kind(args.values, 3), args.values[1], args.values[2])
-            print(f"✓ correspondance n° {row.id} : {row.kind_label} « {_one_line(row.label)} » → {_one_line(row.meaning)}")
+            print(f"✓ correspondance n° {row.id} : {row.kind_label} « {one_line(row.label)} » → {one_line(row.meaning)}")
         else:
             if len(args.values) != 1 or not args.values[0].isdigit():
                 raise UsageError("mapping remove NUMÉRO (le numéro que donne mapping list)")
             row = mappings.remove(actor, pref_id, int(args.values[0]))
-            print(f"✓ correspondance retirée : {row.kind_label} « {_one_line(row.label)} »")
+            print(f"✓ correspondance retirée : {row.kind_label} « {one_line(row.label)} »")
     except mappings.MappingError as exc:
         print(f"✗ {exc} ; rien n'a été enregistré", file=sys.stderr)
         return EXIT_REJECTED
@@ -65,10 +65,6 @@ def _kind(values: list[str], expected: int) -> str:
         raise UsageError(f"nature attendue en premier : {', '.join(KINDS)}")
     return values[0]
 
-
-def _one_line(text: str) -> str:
-    """A label from a file, on one line whatever it holds (a newline would forge a second line)."""
-    return " ".join(str(text).split())
 
 
 def register(sub: argparse._SubParsersAction) -> None:

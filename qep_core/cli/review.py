@@ -22,7 +22,7 @@ import json
 import sys
 
 from qep_core import services
-from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, actor_from_args, write_output
+from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, actor_from_args, one_line, write_output
 from qep_core.db import get_engine
 
 ACTIONS = ("show", "comment", "decide", "freeze", "reopen")
@@ -41,9 +41,6 @@ def _date_fr(iso: str | None) -> str:
     return dt.date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else "–"
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
 
 def show_table(view: services.review.ReviewView) -> str:
     """The review as a terminal reads it: state, figures, analysis, comments, actions."""
@@ -59,13 +56,13 @@ def show_table(view: services.review.ReviewView) -> str:
     if r.attendees:
         out += ["", "Participants : " + " ; ".join(r.attendees.splitlines())]
     if r.analysis:
-        out += ["", "Analyse générale : " + _one_line(r.analysis)]
+        out += ["", "Analyse générale : " + one_line(r.analysis)]
     comments = [x for x in r.lines if x.comment]
     if comments:
-        out += ["", "Commentaires :"] + [f"  {x.code} : {_one_line(x.comment)}" for x in comments]
+        out += ["", "Commentaires :"] + [f"  {x.code} : {one_line(x.comment)}" for x in comments]
     if r.actions:
         out += ["", "Actions décidées :"]
-        out += [f"  {_one_line(a.text)} — {a.indicator_code or 'toute la démarche'}, pilote : {a.owner or '–'}, "
+        out += [f"  {one_line(a.text)} — {a.indicator_code or 'toute la démarche'}, pilote : {a.owner or '–'}, "
                 f"échéance : {_date_fr(a.due_date)}" for a in r.actions]
     if view.changed_note:
         out += ["", view.changed_note]

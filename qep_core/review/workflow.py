@@ -473,13 +473,17 @@ def save_comment(session: Session, prefecture_id: int, year: int, quarter: int, 
     session.add(existing)
 
 
-def save_analysis(session: Session, prefecture_id: int, year: int, quarter: int, analysis: str) -> str:
-    """Save (an empty text clears) the COPIL's general analysis of the quarter; returns the former one."""
+def saved_analysis(session: Session, prefecture_id: int, year: int, quarter: int) -> str:
+    """The COPIL's general analysis saved so far on a quarter ("" when none)."""
+    row = _row(session, prefecture_id, year, quarter)
+    return row.analysis if row is not None else ""
+
+
+def save_analysis(session: Session, prefecture_id: int, year: int, quarter: int, analysis: str) -> None:
+    """Save (an empty text clears) the COPIL's general analysis of the quarter."""
     row = _writable_row(session, prefecture_id, year, quarter)
-    before = row.analysis
     row.analysis = analysis.strip()
     session.add(row)
-    return before
 
 
 def attendee_lines(attendees: Iterable[str]) -> str:

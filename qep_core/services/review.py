@@ -25,6 +25,7 @@ from qep_core.review.workflow import (
     break_text,
     open_review,
     public_review,
+    saved_analysis,
     saved_comments,
     ytd_label,
 )
@@ -74,10 +75,10 @@ def save_analysis(actor: Actor, prefecture_id: int, year: int, quarter: int, tex
     """Save (an empty text clears) the COPIL's general analysis of the quarter; False when unchanged
     (nothing written, not even a history line)."""
     with unit(actor, "comment", prefecture_id=prefecture_id, write=True) as work:
-        before = _save_analysis(work.session, prefecture_id, year, quarter, text)
+        before = saved_analysis(work.session, prefecture_id, year, quarter)
         if before == text.strip():
-            work.session.rollback()
             return False
+        _save_analysis(work.session, prefecture_id, year, quarter, text)
         work.record("review", _entity(year, quarter), "Analyse générale enregistrée.",
                     before={"analyse": before}, after={"analyse": text.strip()})
         return True
