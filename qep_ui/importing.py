@@ -359,7 +359,7 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
 def uploads_section(view: View, uploaded: Sequence[Any] | None) -> None:
     """Analysis, preview and saving of the files in the uploader."""
     if not uploaded:
-        st.caption("Déposez un ou plusieurs tableaux de suivi (.xlsx, .xlsm) ou fichiers au format long (.csv). "
+        st.caption(f"Déposez un ou plusieurs tableaux de suivi ou fichiers au format long ({services.imports.FORMATS_TEXT}). "
                    "Chaque fichier est d'abord analysé : rien n'est enregistré avant de cliquer sur « Enregistrer ».")
         return
     files = [(f.name, f.getvalue()) for f in uploaded]
