@@ -64,6 +64,24 @@ SETTINGS: tuple[Setting, ...] = (
             "Signaux des indicateurs : nombre de premiers mois affichés (au moins 2) sur lesquels la moyenne "
             "habituelle et les limites sont calculées, puis de nouveau après chaque changement de "
             "fonctionnement daté."),
+    Setting("QEP_SMTP_HOST", "",
+            "Courriel : serveur SMTP par lequel partent les alertes, la synthèse mensuelle et les relances "
+            "(vide : aucun courriel ne part, les pages et la ligne de commande le disent)."),
+    Setting("QEP_SMTP_PORT", "587",
+            "Courriel : port du serveur SMTP (587 pour la soumission avec STARTTLS)."),
+    Setting("QEP_SMTP_FROM", "",
+            "Courriel : adresse d'expédition (par exemple qualite@loire-atlantique.gouv.fr) ; obligatoire dès "
+            "que QEP_SMTP_HOST est donné."),
+    Setting("QEP_SMTP_USER", "",
+            "Courriel : identifiant de connexion au serveur SMTP (vide : envoi sans authentification)."),
+    Setting("QEP_SMTP_PASSWORD", "",
+            "Courriel : mot de passe de connexion au serveur SMTP, avec QEP_SMTP_USER."),
+    Setting("QEP_SMTP_STARTTLS", "1",
+            "Courriel : « 1 » (par défaut) chiffre la connexion par STARTTLS et refuse d'envoyer si le serveur "
+            "ne le propose pas ; « 0 » envoie en clair (serveur local de la préfecture uniquement)."),
+    Setting("QEP_SMTP_SECONDS", "30",
+            "Courriel : délai maximal, en secondes, d'une connexion ou d'une réponse du serveur SMTP ; au-delà, "
+            "l'envoi est abandonné avec un message et rien n'est noté comme envoyé."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -26,6 +26,7 @@ from tests.databases import (
     on_postgresql,
 )
 
+pytest_plugins = ["tests.smtp"]  # smtp_server, smtp_tls_server: a real SMTP server on loopback
 
 def pytest_report_header(config: pytest.Config) -> str:
     where = make_url(TEST_DATABASE_URL).render_as_string(hide_password=True) if on_postgresql() else "a file per test"
