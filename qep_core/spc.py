@@ -24,9 +24,11 @@ from dataclasses import dataclass
 
 from qep_core.config import int_setting
 from qep_core.rules.kinds import Direction, IndicatorKind
+from qep_core.rules.signals import ALEATOIRE, AMELIORATION, ATTEINTE, COMMUNE, MANQUEE, PREOCCUPATION
 
-AMELIORATION, PREOCCUPATION, COMMUNE = "amélioration", "préoccupation", "variation commune"
-ATTEINTE, MANQUEE, ALEATOIRE = "atteinte", "manquée", "aléatoire"
+__all__ = ["ALEATOIRE", "AMELIORATION", "ATTEINTE", "BEYOND_LIMIT", "COMMUNE", "MANQUEE", "PREOCCUPATION", "RUN",
+           "SIGNAL_ORDER", "TREND", "TWO_OF_THREE", "SpcChart", "SpcPoint", "assurance", "chart_for_kind",
+           "p_prime_chart", "signals_of", "xmr_chart"]
 
 #: The signals, in the order that decides a point's variation when several flag it.
 BEYOND_LIMIT = "point hors des limites"

@@ -14,6 +14,7 @@ drifted apart. Each module below holds one rule; everything else imports it.
 * :mod:`.bounds` — the period window, the largest counts and the longest texts a value may have
   (:mod:`.row_bounds` applies them to every row written through the ORM).
 * :mod:`.public_names` — the name a périmètre goes by in public documents.
+* :mod:`.signals` — how a month's variation and an indicator's assurance (control charts) are shown.
 
 Periods (:mod:`qep_core.periods`) and personal-data masking (:mod:`qep_core.privacy`) have their
 own modules.
@@ -79,6 +80,13 @@ from qep_core.rules.public_names import (
     public_name,
     public_name_problem,
 )
+from qep_core.rules.signals import (
+    ASSURANCE_STYLES,
+    VARIATION_STYLES,
+    SignalStyle,
+    assurance_style,
+    variation_style,
+)
 from qep_core.rules.status import (
     A_SURVEILLER,
     ATTEINT,
@@ -100,6 +108,7 @@ from qep_core.rules.status import (
 
 __all__ = [
     "ANSWERED_STATUSES",
+    "ASSURANCE_STYLES",
     "ATTEINT",
     "A_SURVEILLER",
     "BATCH_STATUS_LABELS",
@@ -123,12 +132,15 @@ __all__ = [
     "STATUS_RANK",
     "STATUS_SYMBOL",
     "STATUS_TABLE",
+    "VARIATION_STYLES",
     "Direction",
     "IndicatorKind",
     "ItemStatus",
     "LogKind",
+    "SignalStyle",
     "StatusStyle",
     "ValueOutOfBounds",
+    "assurance_style",
     "bounded_years",
     "change_unit",
     "channel_mapping",
@@ -160,5 +172,6 @@ __all__ = [
     "status_counts_text",
     "status_text",
     "style_of",
+    "variation_style",
     "window_years",
 ]
