@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -27,6 +28,7 @@ from qep_core.rules.status import (
     chart_legend,
     status_text,
 )
+from qep_core.signals.events import PROCESS_CHANGE, EventMark, marks_in
 
 CATEGORICAL = ["#5C68E5", "#82B5F2", "#29598F", "#31A7AE", "#81EEF5", "#B478F1", "#CFB1F5", "#CECECE"]
 SEQUENTIAL = ("#DBDAFF", "#00005F")
@@ -104,15 +106,21 @@ def _label_positions(current: pd.DataFrame, previous: pd.DataFrame | None, texts
 
 
 def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFrame | None = None,
-                  title: str | None = None, height: int = 440) -> go.Figure:
+                  title: str | None = None, height: int = 440, events: Sequence[EventMark] = ()) -> go.Figure:
     """The monthly value as a line whose markers carry the status (shape and colour), the target
-    as a step line, the previous year dotted; hover gives the counts behind each month.
+    as a step line, the previous year dotted; hover gives the counts behind each month. The
+    *events* whose month is shown stand as vertical lines, labelled above the data
+    (:func:`add_event_marks`).
 
     *current* and *previous* come from :func:`qep_core.compute.monthly_values`.
     """
     fig = go.Figure()
     multi_year = len({m.year for m in current["month"]}) > 1
     x = [month_tick(m, multi_year) for m in current["month"]]
+    events = sorted(marks_in(events, list(current["month"])), key=lambda m: m.day)
+    levels = _event_levels(list(current["month"]), events)
+    band = EVENT_ROW * (max(levels, default=-1) + 1)
+    label_height = height if not events else round(140 + (height - 140) * (1 - band))
     if current["target"].notna().any():
         sign = Direction(ind.direction).sign
         fig.add_scatter(
@@ -136,7 +144,7 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
         marker={"size": 12, "color": [STATUS_COLOURS.get(s, BLUE) for s in current["status"]],
                 "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in current["status"]],
                 "line": {"color": "#161616", "width": 1}},
-        text=texts, textposition=_label_positions(current, previous, texts, y_range, height),
+        text=texts, textposition=_label_positions(current, previous, texts, y_range, label_height),
         textfont={"size": 13, "color": "#161616"}, cliponaxis=False,
         customdata=list(zip(current["status"], _counts_text(ind, current), strict=True)),
         hovertemplate="%{x} : <b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
@@ -147,6 +155,77 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
     fig.add_annotation(text=chart_legend(), xref="paper", yref="paper", x=0, y=-0.16,
                        showarrow=False, font={"size": 12, "color": "#3A3A3A"}, xanchor="left")
     fig.update_layout(margin={"l": 60, "r": 20, "t": 70, "b": 70})
+    return add_event_marks(fig, list(current["month"]), x, events, levels)
+
+
+EVENT_ROW = 0.075  # share of the plot's height one row of event labels takes, above the data
+EVENT_FONT, EVENT_CHAR_W = 11, 6.2  # px: the events' labels, and the width of one of their characters
+EVENT_SHORT = 34  # characters of an event's label written on the chart; hover gives the whole
+MAX_EVENT_ROWS = 3
+EVENT_INK, CHANGE_INK = "#3A3A3A", "#29598F"
+
+
+def _event_text(mark: EventMark) -> str:
+    """The label written on the chart: short, a process change saying so."""
+    short = mark.label if len(mark.label) <= EVENT_SHORT else mark.label[:EVENT_SHORT - 1].rstrip() + "…"
+    return f"{short} ({PROCESS_CHANGE})" if mark.process_change else short
+
+
+def _event_span(index: int, months: int, text: str) -> tuple[float, float, bool]:
+    """Where a label stands in pixels (left, right) and whether it is written leftwards of its line
+    (near the right edge)."""
+    x = (index + 0.5) * PLOT_WIDTH / max(months, 1)
+    width = len(text) * EVENT_CHAR_W + 6
+    leftwards = x + width > PLOT_WIDTH and x - width >= 0
+    return (x - width, x, True) if leftwards else (x, x + width, False)
+
+
+def _event_levels(months: list[dt.date], marks: Sequence[EventMark]) -> list[int]:
+    """Each mark's row of labels (0 the top one): a label goes to the first row where it overlaps
+    no label placed before it, so that close events are staggered rather than written over each
+    other; past the last row it shares the least crowded one (hover still gives it whole)."""
+    index = {m: i for i, m in enumerate(months)}
+    ends: list[float] = []
+    levels = []
+    for mark in marks:
+        left, right, _ = _event_span(index[mark.month], len(months), _event_text(mark))
+        level = next((k for k, end in enumerate(ends) if end + 4 <= left), len(ends))
+        if level >= MAX_EVENT_ROWS:
+            level = min(range(len(ends)), key=lambda k: ends[k])
+        if level == len(ends):
+            ends.append(right)
+        else:
+            ends[level] = max(ends[level], right)
+        levels.append(level)
+    return levels
+
+
+def add_event_marks(fig: go.Figure, months: list[dt.date], ticks: list[str], marks: Sequence[EventMark],
+                    levels: Sequence[int]) -> go.Figure:
+    """Draw the *marks* on a monthly chart whose x categories are *ticks* (one per month of
+    *months*): a vertical line at the event's month — dotted for an event, solid and darker for a
+    « changement de fonctionnement », from which the control limits restart — and its short label
+    in a band above the data, in the row *levels* gives it: the data's own labels, placed by
+    :mod:`qep_core.label_placement` within the plot below, are never written over."""
+    if not marks:
+        return fig
+    band = EVENT_ROW * (max(levels) + 1)
+    fig.update_yaxes(domain=[0, 1 - band])
+    index = {m: i for i, m in enumerate(months)}
+    for mark, level in zip(marks, levels, strict=True):
+        i = index[mark.month]
+        text = _event_text(mark)
+        colour = CHANGE_INK if mark.process_change else EVENT_INK
+        top = 1 - EVENT_ROW * level
+        fig.add_shape(type="line", xref="x", yref="paper", x0=ticks[i], x1=ticks[i], y0=0, y1=top, layer="below",
+                      line={"color": colour, "width": 2 if mark.process_change else 1.5,
+                            "dash": "solid" if mark.process_change else "dot"})
+        leftwards = _event_span(i, len(months), text)[2]
+        fig.add_annotation(x=ticks[i], xref="x", y=top, yref="paper", yanchor="top",
+                           xanchor="right" if leftwards else "left", xshift=-3 if leftwards else 3,
+                           showarrow=False, text=chart_text(text), align="left",
+                           hovertext=chart_text(f"{mark.day:%d/%m/%Y} : {mark.label}"),
+                           font={"size": EVENT_FONT, "color": colour})
     return fig
 
 

@@ -1,5 +1,5 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | backup | restore |
-demo-data | user | history | db | survey | mapping | review | spc`` and the pilotage's ``actions | audit | training``
+demo-data | user | history | db | survey | mapping | review | spc | event`` and the pilotage's ``actions | audit | training``
 (:mod:`qep_core.cli.pilotage`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error, 3 access
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qep_core import services
 from qep_core.access import AccessDenied
-from qep_core.cli import admin, mappings, perimetres, pilotage, review, spc, surveys
+from qep_core.cli import admin, events, mappings, perimetres, pilotage, review, spc, surveys
 from qep_core.cli.common import (
     EXIT_DENIED,
     EXIT_OK,
@@ -351,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     perimetres.register(sub)  # perimetre
     review.register(sub)  # review
     spc.register(sub)  # spc
+    events.register(sub)  # event
     return parser
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from qep_core.db import create_schema, session_scope
+from qep_core.demo.events import seed_demo_events
 from qep_core.demo.indicators import (
     DEMO_CODE,
     DEMO_DIR,
@@ -77,6 +78,7 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
     pilotage = load_pilotage_demo(engine, prefecture_id)
     with session_scope(engine, write=True) as session:  # the COPIL's quarterly reviews of 2024
         seed_demo_reviews(session, prefecture_id)
+        seed_demo_events(session, prefecture_id)  # the voice server of October 2022, a staff change
     pilotage += "\n" + load_demo_surveys(engine)  # satisfaction surveys and mystery checks (data/demo/enquetes)
     if not imported:
         return (f"{DEMO_NAME} ({DEMO_CODE}) : les {skipped} fichiers de démonstration sont déjà importés, "
