@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -17,9 +18,11 @@ from qep_core.access import LOCAL_PRINCIPAL
 from qep_core.charts import PLOT_WIDTH, _event_levels, _event_span, _event_text, monthly_chart
 from qep_core.cli.main import main as cli
 from qep_core.db import get_engine, session_scope
+from qep_core.exports.bilan import render_bilan_html
+from qep_core.exports.content import CLU, build_content
 from qep_core.importing import import_file
 from qep_core.models import Prefecture
-from qep_core.periods import range_period
+from qep_core.periods import range_period, year_period
 from qep_core.signals.events import EventMark
 from qep_core.signals.models import Event
 from tests.test_compute import long_csv
@@ -211,3 +214,24 @@ def test_close_events_are_staggered_never_written_over_each_other() -> None:
     assert all(0 <= left and right <= PLOT_WIDTH for left, right in spans)
     far = [EventMark(D(2022, 1, 1), "court"), EventMark(D(2022, 12, 1), "court aussi")]
     assert _event_levels(months, far) == [0, 0]
+
+
+# ------------------------------------------------------------------------------------------- documents
+
+
+def test_the_bilan_names_the_year_s_events_under_their_indicators_never_the_public_documents(
+        demo_url: str) -> None:  # noqa: F811
+    engine = get_engine(demo_url)
+    with session_scope(engine) as session:
+        copil = build_content(session, 1, year_period(2022))
+        public = build_content(session, 1, year_period(2022), CLU)
+        later = build_content(session, 1, year_period(2024))
+    assert [m.label for m in copil.events_on("TEL_ABOUTIS")] == ["Mise en service du serveur vocal interactif"]
+    assert copil.events_on("COURRIEL_5J") == [] and public.events == ()
+    assert [m.label for m in later.events_on("COURRIEL_5J")] == ["Départ de deux agents du standard et de l'accueil"]
+    html = render_bilan_html(copil)
+    assert html.count("▏ Événement :") == 1
+    assert ("Événement : 03/10/2022 — Mise en service du serveur vocal interactif (changement de fonctionnement)"
+            in html)
+    hostile = replace(copil, events=(("TEL_ABOUTIS", EventMark(D(2022, 5, 1), "<script>x</script>")),))
+    assert "&lt;script&gt;x&lt;/script&gt;" in render_bilan_html(hostile)

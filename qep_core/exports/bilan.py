@@ -26,6 +26,7 @@ from qep_core.readability import rate_axis_max
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import IndicatorKind
 from qep_core.rules.status import RATED_STATUSES, STATUS_SYMBOL, style_of
+from qep_core.signals.events import PROCESS_CHANGE
 
 BLUE, GREY, INK = "#5C68E5", "#B1B1B1", "#161616"
 
@@ -87,6 +88,14 @@ def svg_bars(f: IndicatorFigure, this_year: str, last_year: str) -> Markup:
     return Markup("".join(parts))
 
 
+def event_lines(content: DocumentContent, f: IndicatorFigure) -> list[str]:
+    """The year's dated events under an indicator's bars (« 03/10/2022 — Mise en service du serveur
+    vocal interactif (changement de fonctionnement) »): what explains a move of the figure. Plain
+    text: the template escapes it."""
+    return [f"{m.day:%d/%m/%Y} — {m.label}" + (f" ({PROCESS_CHANGE})" if m.process_change else "")
+            for m in content.events_on(f.code)]
+
+
 def render_bilan_html(content: DocumentContent) -> str:
     """The bilan as one self-contained HTML page (styles and charts inline)."""
     year = content.period.end.year
@@ -105,7 +114,7 @@ def render_bilan_html(content: DocumentContent) -> str:
         improved=sum(1 for f in content.indicators if f.improved), optional=OPTIONAL_PROVIDERS,
         base_css=Markup((TEMPLATES / "base.css").read_text(encoding="utf-8")), symbol=STATUS_SYMBOL,
         status_class=status_class, counts_text=counts_text, share=share, fmt=format_value,
-        bars=lambda f: svg_bars(f, str(year), str(year - 1)),
+        bars=lambda f: svg_bars(f, str(year), str(year - 1)), events=lambda f: event_lines(content, f),
     )
 
 
