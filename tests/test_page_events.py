@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,25 +36,33 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(autouse=True)
-def demo(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Single-user mode unless open_page() signs someone in (it sets QEP_AUTH=accounts)."""
+def demo(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Single-user mode (every right) unless a test signs someone in."""
     monkeypatch.setenv("QEP_DATABASE_URL", demo_url)
     monkeypatch.delenv("QEP_AUTH", raising=False)
-    yield demo_url
-    os.environ.pop("QEP_AUTH", None)
+    return demo_url
 
 
-def open_page(page: str, principal: Principal | None = None, **query: str) -> AppTest:
+def open_page(page: str, *, ind: str = "TEL_ABOUTIS", annee: str = "2022") -> AppTest:
+    """*page* as the session already signed in (or the laptop's user) sees it, on TEL_ABOUTIS in 2022."""
     at = AppTest.from_file(str(APP), default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    if principal is not None:
-        os.environ["QEP_AUTH"] = "accounts"
-        at.session_state["_principal"] = principal
+    at.query_params.update({"ind": ind, "annee": annee})
+    return shown(at, page)
+
+
+def shown(at: AppTest, page: str) -> AppTest:
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
+
+
+def signed_in(page: str, who: Principal, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("QEP_AUTH", "accounts")
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params.update({"ind": "TEL_ABOUTIS", "annee": "2022"})
+    at.session_state["_principal"] = who
+    return shown(at, page)
 
 
 def click(at: AppTest, label: str) -> AppTest:
@@ -76,7 +82,7 @@ def events_of_demo(url: str) -> list[Event]:
 
 
 def test_the_indicator_page_draws_and_lists_the_period_s_events(demo: str) -> None:
-    at = open_page("pages/indicateurs.py", ind="TEL_ABOUTIS", annee="2022")
+    at = open_page("pages/indicateurs.py")
     figure = monthly_figure(at)
     shapes = figure["layout"]["shapes"]
     assert [(s["x0"], s["line"]["dash"]) for s in shapes] == [("oct.", "solid")]
@@ -90,7 +96,7 @@ def test_the_indicator_page_draws_and_lists_the_period_s_events(demo: str) -> No
 
 
 def test_the_referent_dates_and_removes_an_event_from_the_indicator_page(demo: str) -> None:
-    at = open_page("pages/indicateurs.py", ind="TEL_ABOUTIS", annee="2022")
+    at = open_page("pages/indicateurs.py")
     at.date_input[0].set_value(dt.date(2022, 6, 13))
     at.text_input[0].input("Panne de l'autocommutateur")
     click(at, "Ajouter l'événement")
@@ -105,8 +111,8 @@ def test_the_referent_dates_and_removes_an_event_from_the_indicator_page(demo: s
     assert "Panne de l'autocommutateur" not in {e.label for e in events_of_demo(demo)}
 
 
-def test_the_users_committee_sees_no_event(demo: str) -> None:
-    at = open_page("pages/indicateurs.py", CLU, ind="TEL_ABOUTIS", annee="2022")
+def test_the_users_committee_sees_no_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = signed_in("pages/indicateurs.py", CLU, monkeypatch)
     assert not monthly_figure(at)["layout"].get("shapes")
     assert not any(s.value.startswith("Événements") for s in at.subheader)
 
