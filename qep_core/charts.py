@@ -96,11 +96,14 @@ def _series(values: pd.Series | None) -> list[float | None]:
 
 
 def _label_positions(current: pd.DataFrame, previous: pd.DataFrame | None, texts: list[str], y_range: list[float],
-                     height: int) -> list[str]:
-    """Each month's label on the side of its marker that its line and the target leave free."""
+                     height: int, event_months: Sequence[int] = ()) -> list[str]:
+    """Each month's label on the side of its marker that its line, the target and the events'
+    vertical lines (at the months *event_months*) leave free."""
     values = _series(current["value"])
     frame = PlotFrame(PLOT_WIDTH, height - 140, len(values), (y_range[0], y_range[1]))
     heavy = polyline(frame, values) + polyline(frame, _series(current["target"]), steps=True)
+    for i in event_months:
+        heavy.append(((frame.xy(i, y_range[0])[0], 0.0), (frame.xy(i, y_range[0])[0], frame.height)))
     light = polyline(frame, _series(previous["value"] if previous is not None else None))
     return place_labels(frame, values, texts, heavy, light)
 
@@ -144,7 +147,8 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
         marker={"size": 12, "color": [STATUS_COLOURS.get(s, BLUE) for s in current["status"]],
                 "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in current["status"]],
                 "line": {"color": "#161616", "width": 1}},
-        text=texts, textposition=_label_positions(current, previous, texts, y_range, label_height),
+        text=texts, textposition=_label_positions(current, previous, texts, y_range, label_height,
+                                                  [list(current["month"]).index(m.month) for m in events]),
         textfont={"size": 13, "color": "#161616"}, cliponaxis=False,
         customdata=list(zip(current["status"], _counts_text(ind, current), strict=True)),
         hovertemplate="%{x} : <b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",

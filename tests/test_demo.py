@@ -181,5 +181,5 @@ def test_the_demo_dates_the_voice_server_and_a_staff_change(engine: Engine) -> N
                                    codes=["TEL_ABOUTIS"])[0].value
     assert [(e.day, e.label, e.indicator_code, e.process_change) for e in events] == [
         (dt.date(2022, 10, 3), "Mise en service du serveur vocal interactif", "TEL_ABOUTIS", True),
-        (dt.date(2024, 4, 15), "Départ de deux agents du standard et de l'accueil", None, False)]
+        (dt.date(2024, 4, 15), "Départ de deux agents d'accueil", None, False)]
     assert phone is not None and after is not None and after > phone + 20  # the level really changed

@@ -228,7 +228,7 @@ def test_the_bilan_names_the_year_s_events_under_their_indicators_never_the_publ
         later = build_content(session, 1, year_period(2024))
     assert [m.label for m in copil.events_on("TEL_ABOUTIS")] == ["Mise en service du serveur vocal interactif"]
     assert copil.events_on("COURRIEL_5J") == [] and public.events == ()
-    assert [m.label for m in later.events_on("COURRIEL_5J")] == ["Départ de deux agents du standard et de l'accueil"]
+    assert [m.label for m in later.events_on("COURRIEL_5J")] == ["Départ de deux agents d'accueil"]
     html = render_bilan_html(copil)
     assert html.count("▏ Événement :") == 1
     assert ("Événement : 03/10/2022 — Mise en service du serveur vocal interactif (changement de fonctionnement)"

@@ -120,7 +120,7 @@ def test_the_users_committee_sees_no_event(monkeypatch: pytest.MonkeyPatch) -> N
 def test_the_settings_tab_lists_adds_and_removes_the_prefecture_s_events(demo: str) -> None:
     at = open_page("pages/parametres.py")
     tables = [d.value for d in at.dataframe if "Événement" in d.value.columns]
-    assert list(tables[0]["Événement"]) == [VOICE_SERVER, "Départ de deux agents du standard et de l'accueil"]
+    assert list(tables[0]["Événement"]) == [VOICE_SERVER, "Départ de deux agents d'accueil"]
     form_date = next(d for d in at.date_input if d.label == "Date")
     form_date.set_value(dt.date(2023, 1, 9))
     next(t for t in at.text_input if t.label == "Événement").input("Nouvel outil de courrier")

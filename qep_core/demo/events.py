@@ -18,7 +18,7 @@ from qep_core.signals.models import Event
 #: (day, label, indicator code or None for every indicator, process change)
 DEMO_EVENTS: tuple[tuple[dt.date, str, str | None, bool], ...] = (
     (dt.date(2022, 10, 3), "Mise en service du serveur vocal interactif", "TEL_ABOUTIS", True),
-    (dt.date(2024, 4, 15), "Départ de deux agents du standard et de l'accueil", None, False),
+    (dt.date(2024, 4, 15), "Départ de deux agents d'accueil", None, False),
 )
 
 
