@@ -96,14 +96,16 @@ def _series(values: pd.Series | None) -> list[float | None]:
 
 
 def _label_positions(current: pd.DataFrame, previous: pd.DataFrame | None, texts: list[str], y_range: list[float],
-                     height: int, event_months: Sequence[int] = ()) -> list[str]:
-    """Each month's label on the side of its marker that its line, the target and the events'
-    vertical lines (at the months *event_months*) leave free."""
+                     height: int, event_months: Sequence[int] = (), band: float = 0.0) -> list[str]:
+    """Each month's label on the side of its marker that its line, the target and the events' lines
+    leave free (an event's line stands at the start of its month, index *event_months*), and
+    below the band of the events' labels (*band* pixels above the plot)."""
     values = _series(current["value"])
     frame = PlotFrame(PLOT_WIDTH, height - 140, len(values), (y_range[0], y_range[1]))
     heavy = polyline(frame, values) + polyline(frame, _series(current["target"]), steps=True)
-    for i in event_months:
-        heavy.append(((frame.xy(i, y_range[0])[0], 0.0), (frame.xy(i, y_range[0])[0], frame.height)))
+    step = PLOT_WIDTH / max(len(values), 1)
+    heavy += [((i * step, -band), (i * step, frame.height)) for i in event_months]
+    heavy += [((0.0, -y), (frame.width, -y)) for y in range(0, round(band) + 1, 8)] if band else []
     light = polyline(frame, _series(previous["value"] if previous is not None else None))
     return place_labels(frame, values, texts, heavy, light)
 
@@ -123,7 +125,7 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
     events = sorted(marks_in(events, list(current["month"])), key=lambda m: m.day)
     levels = _event_levels(list(current["month"]), events)
     band = EVENT_ROW * (max(levels, default=-1) + 1)
-    label_height = height if not events else round(140 + (height - 140) * (1 - band))
+    plot_height = (height - 140) * (1 - band)  # the data's part of the plot, under the events' labels
     if current["target"].notna().any():
         sign = Direction(ind.direction).sign
         fig.add_scatter(
@@ -147,8 +149,9 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
         marker={"size": 12, "color": [STATUS_COLOURS.get(s, BLUE) for s in current["status"]],
                 "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in current["status"]],
                 "line": {"color": "#161616", "width": 1}},
-        text=texts, textposition=_label_positions(current, previous, texts, y_range, label_height,
-                                                  [list(current["month"]).index(m.month) for m in events]),
+        text=texts, textposition=_label_positions(current, previous, texts, y_range, round(140 + plot_height),
+                                                  [list(current["month"]).index(m.month) for m in events],
+                                                  (height - 140) * band),
         textfont={"size": 13, "color": "#161616"}, cliponaxis=False,
         customdata=list(zip(current["status"], _counts_text(ind, current), strict=True)),
         hovertemplate="%{x} : <b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
@@ -159,7 +162,7 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
     fig.add_annotation(text=chart_legend(), xref="paper", yref="paper", x=0, y=-0.16,
                        showarrow=False, font={"size": 12, "color": "#3A3A3A"}, xanchor="left")
     fig.update_layout(margin={"l": 60, "r": 20, "t": 70, "b": 70})
-    return add_event_marks(fig, list(current["month"]), x, events, levels)
+    return add_event_marks(fig, list(current["month"]), events, levels)
 
 
 EVENT_ROW = 0.075  # share of the plot's height one row of event labels takes, above the data
@@ -178,39 +181,47 @@ def _event_text(mark: EventMark) -> str:
 def _event_span(index: int, months: int, text: str) -> tuple[float, float, bool]:
     """Where a label stands in pixels (left, right) and whether it is written leftwards of its line
     (near the right edge)."""
-    x = (index + 0.5) * PLOT_WIDTH / max(months, 1)
+    x = index * PLOT_WIDTH / max(months, 1)
     width = len(text) * EVENT_CHAR_W + 6
     leftwards = x + width > PLOT_WIDTH and x - width >= 0
     return (x - width, x, True) if leftwards else (x, x + width, False)
 
 
 def _event_levels(months: list[dt.date], marks: Sequence[EventMark]) -> list[int]:
-    """Each mark's row of labels (0 the top one): a label goes to the first row where it overlaps
-    no label placed before it, so that close events are staggered rather than written over each
-    other; past the last row it shares the least crowded one (hover still gives it whole)."""
+    """Each mark's row of labels (0 the top one). An event's line runs from the bottom of the plot
+    up to its own label's row, so a label goes to the first row where it overlaps no other label,
+    no line of an event labelled higher crosses it, and its own line crosses no label written
+    lower; close events are then staggered rather than written over each other. Past the last row
+    the label takes the row with the fewest clashes (hover still gives it whole)."""
     index = {m: i for i, m in enumerate(months)}
-    ends: list[float] = []
+    placed: list[tuple[int, float, float, float]] = []  # level, left, right, x of the line
     levels = []
     for mark in marks:
-        left, right, _ = _event_span(index[mark.month], len(months), _event_text(mark))
-        level = next((k for k, end in enumerate(ends) if end + 4 <= left), len(ends))
-        if level >= MAX_EVENT_ROWS:
-            level = min(range(len(ends)), key=lambda k: ends[k])
-        if level == len(ends):
-            ends.append(right)
-        else:
-            ends[level] = max(ends[level], right)
+        i = index[mark.month]
+        left, right, _ = _event_span(i, len(months), _event_text(mark))
+        x = i * PLOT_WIDTH / max(len(months), 1)
+
+        def clashes(level: int, left: float = left, right: float = right, x: float = x) -> int:
+            return sum(1 for k, a, b, line in placed
+                       if (k == level and a < right + 4 and left < b + 4) or (k < level and left <= line <= right)
+                       or (k > level and a <= x <= b))
+
+        level = next((k for k in range(MAX_EVENT_ROWS) if not clashes(k)), None)
+        if level is None:
+            level = min(range(MAX_EVENT_ROWS), key=clashes)
+        placed.append((level, left, right, x))
         levels.append(level)
     return levels
 
 
-def add_event_marks(fig: go.Figure, months: list[dt.date], ticks: list[str], marks: Sequence[EventMark],
+def add_event_marks(fig: go.Figure, months: list[dt.date], marks: Sequence[EventMark],
                     levels: Sequence[int]) -> go.Figure:
-    """Draw the *marks* on a monthly chart whose x categories are *ticks* (one per month of
-    *months*): a vertical line at the event's month — dotted for an event, solid and darker for a
+    """Draw the *marks* on a monthly chart with one x category per month of *months*: a vertical
+    line at the start of the event's month — dotted for an event, solid and darker for a
     « changement de fonctionnement », from which the control limits restart — and its short label
-    in a band above the data, in the row *levels* gives it: the data's own labels, placed by
-    :mod:`qep_core.label_placement` within the plot below, are never written over."""
+    in a band above the data, in the row *levels* gives it. The line stands between two months'
+    markers, and the data's own labels, placed by :mod:`qep_core.label_placement`, keep clear of
+    it and of the band: no event is written over a figure."""
     if not marks:
         return fig
     band = EVENT_ROW * (max(levels) + 1)
@@ -221,11 +232,11 @@ def add_event_marks(fig: go.Figure, months: list[dt.date], ticks: list[str], mar
         text = _event_text(mark)
         colour = CHANGE_INK if mark.process_change else EVENT_INK
         top = 1 - EVENT_ROW * level
-        fig.add_shape(type="line", xref="x", yref="paper", x0=ticks[i], x1=ticks[i], y0=0, y1=top, layer="below",
+        fig.add_shape(type="line", xref="x", yref="paper", x0=i - 0.5, x1=i - 0.5, y0=0, y1=top, layer="below",
                       line={"color": colour, "width": 2 if mark.process_change else 1.5,
                             "dash": "solid" if mark.process_change else "dot"})
         leftwards = _event_span(i, len(months), text)[2]
-        fig.add_annotation(x=ticks[i], xref="x", y=top, yref="paper", yanchor="top",
+        fig.add_annotation(x=i - 0.5, xref="x", y=top, yref="paper", yanchor="top",
                            xanchor="right" if leftwards else "left", xshift=-3 if leftwards else 3,
                            showarrow=False, text=chart_text(text), align="left",
                            hovertext=chart_text(f"{mark.day:%d/%m/%Y} : {mark.label}"),

@@ -196,7 +196,7 @@ def test_the_monthly_chart_draws_the_events_of_its_months(engine: Engine, prefec
              EventMark(D(2023, 4, 15), "Hors de la période")]
     fig = monthly_chart(_telephone(engine, prefecture), _frame(months), events=marks)  # type: ignore[arg-type]
     lines = [s for s in fig.layout.shapes if s.type == "line"]
-    assert [(s.x0, s.line.dash) for s in lines] == [("oct.", "solid"), ("nov.", "dot")]
+    assert [(s.x0, s.line.dash) for s in lines] == [(8.5, "solid"), (9.5, "dot")]  # at the start of their month
     texts = [a.text for a in fig.layout.annotations if a.yref == "paper" and a.xref == "x"]
     assert texts[0] == "Mise en service du serveur vocal… (changement de fonctionnement)"
     assert texts[1] == "Départ &lt;b&gt;de&lt;/b&gt; deux agents"  # a label typed in a form is drawn as text
@@ -206,12 +206,19 @@ def test_the_monthly_chart_draws_the_events_of_its_months(engine: Engine, prefec
 
 
 def test_close_events_are_staggered_never_written_over_each_other() -> None:
+    """No label over another, no event's line through a label written under its own row."""
     months = [D(2022, m, 1) for m in range(1, 13)]
-    marks = [EventMark(D(2022, m, 1), f"Événement numéro {m} assez long", m % 2 == 0) for m in (3, 4, 5)]
+    marks = [EventMark(D(2022, m, 1), f"Événement numéro {m} assez long", m % 2 == 0) for m in (3, 4, 5, 9)]
     levels = _event_levels(months, marks)
-    assert levels == [0, 1, 2]
-    spans = [_event_span(m.month.month - 1, 12, _event_text(m))[:2] for m in marks]
-    assert all(0 <= left and right <= PLOT_WIDTH for left, right in spans)
+    assert levels[:3] == [0, 1, 2] and len(set(levels)) == 3
+    spans = [(level, *_event_span(m.month.month - 1, 12, _event_text(m))[:2], (m.month.month - 1) * PLOT_WIDTH / 12)
+             for m, level in zip(marks, levels, strict=True)]
+    assert all(0 <= left and right <= PLOT_WIDTH for _, left, right, _ in spans)
+    for k, left, right, _ in spans:
+        for k2, left2, right2, x2 in spans:
+            if (left, right) != (left2, right2):
+                assert not (k == k2 and left < right2 and left2 < right)  # labels of one row apart
+                assert not (k2 < k and left <= x2 <= right)  # a line stops at its own row
     far = [EventMark(D(2022, 1, 1), "court"), EventMark(D(2022, 12, 1), "court aussi")]
     assert _event_levels(months, far) == [0, 0]
 

@@ -85,7 +85,7 @@ def test_the_indicator_page_draws_and_lists_the_period_s_events(demo: str) -> No
     at = open_page("pages/indicateurs.py")
     figure = monthly_figure(at)
     shapes = figure["layout"]["shapes"]
-    assert [(s["x0"], s["line"]["dash"]) for s in shapes] == [("oct.", "solid")]
+    assert [(s["x0"], s["line"]["dash"]) for s in shapes] == [(8.5, "solid")]  # at the start of October
     notes = [a["text"] for a in figure["layout"]["annotations"]]
     assert any(n.startswith("Mise en service du serveur vocal") and n.endswith("(changement de fonctionnement)")
                for n in notes)
@@ -103,7 +103,7 @@ def test_the_referent_dates_and_removes_an_event_from_the_indicator_page(demo: s
     assert "événement ajouté : 13/06/2022 « Panne de l'autocommutateur »" in at.success[0].value
     added = next(e for e in events_of_demo(demo) if e.label == "Panne de l'autocommutateur")
     assert added.indicator_code == "TEL_ABOUTIS" and not added.process_change
-    assert [s["x0"] for s in monthly_figure(at)["layout"]["shapes"]] == ["juin", "oct."]
+    assert [s["x0"] for s in monthly_figure(at)["layout"]["shapes"]] == [4.5, 8.5]  # June, October
     remove = next(s for s in at.selectbox if s.label == "Événement à retirer")
     remove.set_value(added.id)
     click(at, "Retirer l'événement")
