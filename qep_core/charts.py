@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from qep_core.frenchforms import MONTH_ABBR_FR
-from qep_core.label_placement import PlotFrame, place_labels, polyline
+from qep_core.label_placement import PlotFrame, Point, place_labels, polyline
 from qep_core.readability import rate_axis_max
 from qep_core.referentiel import IndicatorDef
 from qep_core.rules.formatting import format_value
@@ -96,16 +96,12 @@ def _series(values: pd.Series | None) -> list[float | None]:
 
 
 def _label_positions(current: pd.DataFrame, previous: pd.DataFrame | None, texts: list[str], y_range: list[float],
-                     height: int, event_months: Sequence[int] = (), band: float = 0.0) -> list[str]:
-    """Each month's label on the side of its marker that its line, the target and the events' lines
-    leave free (an event's line stands at the start of its month, index *event_months*), and
-    below the band of the events' labels (*band* pixels above the plot)."""
+                     height: int, obstacles: Sequence[tuple[Point, Point]] = ()) -> list[str]:
+    """Each month's label on the side of its marker that its line, the target and the events'
+    lines and labels (*obstacles*, :func:`_event_obstacles`) leave free."""
     values = _series(current["value"])
     frame = PlotFrame(PLOT_WIDTH, height - 140, len(values), (y_range[0], y_range[1]))
-    heavy = polyline(frame, values) + polyline(frame, _series(current["target"]), steps=True)
-    step = PLOT_WIDTH / max(len(values), 1)
-    heavy += [((i * step, -band), (i * step, frame.height)) for i in event_months]
-    heavy += [((0.0, -y), (frame.width, -y)) for y in range(0, round(band) + 1, 8)] if band else []
+    heavy = polyline(frame, values) + polyline(frame, _series(current["target"]), steps=True) + list(obstacles)
     light = polyline(frame, _series(previous["value"] if previous is not None else None))
     return place_labels(frame, values, texts, heavy, light)
 
@@ -125,7 +121,8 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
     events = sorted(marks_in(events, list(current["month"])), key=lambda m: m.day)
     levels = _event_levels(list(current["month"]), events)
     band = EVENT_ROW * (max(levels, default=-1) + 1)
-    plot_height = (height - 140) * (1 - band)  # the data's part of the plot, under the events' labels
+    # the data's part of the plot, under the events' labels and a gap where a top value's label stands
+    plot_height = (height - 140) * (1 - band) - (EVENT_GAP if events else 0)
     if current["target"].notna().any():
         sign = Direction(ind.direction).sign
         fig.add_scatter(
@@ -149,9 +146,9 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
         marker={"size": 12, "color": [STATUS_COLOURS.get(s, BLUE) for s in current["status"]],
                 "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in current["status"]],
                 "line": {"color": "#161616", "width": 1}},
-        text=texts, textposition=_label_positions(current, previous, texts, y_range, round(140 + plot_height),
-                                                  [list(current["month"]).index(m.month) for m in events],
-                                                  (height - 140) * band),
+        text=texts, textposition=_label_positions(
+            current, previous, texts, y_range, round(140 + plot_height),
+            _event_obstacles(list(current["month"]), events, levels, (height - 140) * EVENT_ROW, plot_height)),
         textfont={"size": 13, "color": "#161616"}, cliponaxis=False,
         customdata=list(zip(current["status"], _counts_text(ind, current), strict=True)),
         hovertemplate="%{x} : <b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
@@ -166,6 +163,7 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
 
 
 EVENT_ROW = 0.075  # share of the plot's height one row of event labels takes, above the data
+EVENT_GAP = 28  # px between the data and the events' labels: room for the label above a value at the top
 EVENT_FONT, EVENT_CHAR_W = 11, 6.2  # px: the events' labels, and the width of one of their characters
 EVENT_SHORT = 34  # characters of an event's label written on the chart; hover gives the whole
 MAX_EVENT_ROWS = 3
@@ -214,6 +212,23 @@ def _event_levels(months: list[dt.date], marks: Sequence[EventMark]) -> list[int
     return levels
 
 
+def _event_obstacles(months: list[dt.date], marks: Sequence[EventMark], levels: Sequence[int], row: float,
+                     plot_height: float) -> list[tuple[Point, Point]]:
+    """The events' lines and labels as the value labels' placement sees them (pixels, y downwards
+    from the top of the data's part of the plot, the events' rows above it): a value label
+    near the top of the axis may stand above its marker unless an event's label is there."""
+    rows = max(levels, default=-1) + 1
+    out: list[tuple[Point, Point]] = []
+    for mark, level in zip(marks, levels, strict=True):
+        i = months.index(mark.month)
+        left, right, _ = _event_span(i, len(months), _event_text(mark))
+        top = (level - rows) * row - EVENT_GAP
+        x = i * PLOT_WIDTH / max(len(months), 1)
+        out.append(((x, top), (x, plot_height)))
+        out += [((left, top + dy), (right, top + dy)) for dy in range(0, round(row) + 1, 6)]
+    return out
+
+
 def add_event_marks(fig: go.Figure, months: list[dt.date], marks: Sequence[EventMark],
                     levels: Sequence[int]) -> go.Figure:
     """Draw the *marks* on a monthly chart with one x category per month of *months*: a vertical
@@ -224,7 +239,7 @@ def add_event_marks(fig: go.Figure, months: list[dt.date], marks: Sequence[Event
     it and of the band: no event is written over a figure."""
     if not marks:
         return fig
-    band = EVENT_ROW * (max(levels) + 1)
+    band = EVENT_ROW * (max(levels) + 1) + EVENT_GAP / max((fig.layout.height or 440) - 140, 1)
     fig.update_yaxes(domain=[0, 1 - band])
     index = {m: i for i, m in enumerate(months)}
     for mark, level in zip(marks, levels, strict=True):
