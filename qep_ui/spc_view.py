@@ -57,7 +57,8 @@ def spc_section(view: View, ind: Dashboard.IndicatorDef, chart_period: Period,
         st.markdown("**Assurance de la cible**")
         signal_badge(assurance_style(chart.assurance), "pas de verdict")
         st.caption(texts.assurance)
-    title = f"{ind.label} — carte de contrôle, {month_label_fr(chart.points[0].month)} à {month_label_fr(last.month)}"
+    # short: the page's title already names the indicator, and a phone cuts a long chart title
+    title = f"Carte de contrôle, {month_label_fr(chart.points[0].month, True)} à {month_label_fr(last.month, True)}"
     st.plotly_chart(Dashboard.spc_figure(ind, chart, title), config={"displaylogo": False}, key="spc_chart")
     st.caption(texts.method)
     with st.expander("Tableau de la carte de contrôle (alternative au graphique)", expanded=False):

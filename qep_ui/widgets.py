@@ -78,7 +78,7 @@ def signal_badge(style: SignalStyle | None, empty: str = "—") -> None:
     if style is None:
         st.badge(empty, color="gray")
         return
-    st.badge(style.text, icon=style.icon, color=style.badge)  # type: ignore[arg-type]  # as in status_badge
+    st.badge(style.word, icon=style.icon, color=style.badge)  # type: ignore[arg-type]  # as in status_badge
 
 
 def change_text(result: IndicatorResult) -> str | None:

@@ -118,8 +118,8 @@ def test_indicator_page_tells_a_signal_from_noise(demo):
     assert not at.exception
     assert "Signal ou variation habituelle ?" in [h.value for h in at.subheader]
     texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    assert any("⊕ amélioration" in t for t in texts)
-    assert any("○ cible manquée" in t for t in texts)
+    assert any("blue-badge" in t and ":material/add_circle: amélioration" in t for t in texts)
+    assert any("orange-badge" in t and ":material/radio_button_unchecked: cible manquée" in t for t in texts)
     assert any(t.startswith("Amélioration : ") for t in texts)
     assert "La cible ne sera atteinte aucun mois si rien ne change : il faut changer la façon de faire." in texts
     assert any(t.startswith("Méthode : carte p′ de Laney") for t in texts)
