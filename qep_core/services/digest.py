@@ -35,7 +35,7 @@ from qep_core.periods import add_months, range_period
 from qep_core.services import dashboard
 from qep_core.services._unit import Actor, operation, unit
 
-__all__ = ["KIND", "Delivery", "DigestError", "DigestFile", "MailError", "build_digest", "mail_configured",
+__all__ = ["ALREADY", "FAILED", "KIND", "NOT_TRIED", "SENT", "Delivery", "DigestError", "DigestFile", "MailError", "build_digest", "mail_configured",
            "parse_digest_month", "send_digest"]
 
 KIND = "digest"  # SentMail.kind
@@ -112,13 +112,13 @@ def _served(actor: Actor, prefecture_id: int, month: dt.date, addresses: Iterabl
 def send_digest(actor: Actor, prefecture_id: int, month: dt.date, recipients: Iterable[str]) -> list[Delivery]:
     """E-mail the digest of *month* to each of *recipients* who has not had it yet (one message
     each, the PDF attached), in the order given; what became of each. :class:`MailError` before
-    anything is built when an address is invalid or no server is configured."""
+    anything is built when an address is invalid, or no server is configured while someone waits."""
     addresses = parse_addresses(recipients)
-    if not mail_configured():
-        raise MailError("Envoi impossible : aucun serveur de courriel n'est configuré (QEP_SMTP_HOST).")
     month = check_digest_month(month)
     done = _served(actor, prefecture_id, month, addresses)
     pending = [a for a in addresses if a not in done]
+    if pending and not mail_configured():
+        raise MailError("Envoi impossible : aucun serveur de courriel n'est configuré (QEP_SMTP_HOST).")
     if pending:
         built = build_digest(actor, prefecture_id, month)
         attachment = Attachment(built.file_name, built.pdf)
