@@ -37,7 +37,7 @@ from qep_core.signals.models import SentMail
 from qep_core.spc import xmr_chart
 from tests.smtp import Mailbox
 from tests.test_exports_render import needs_poppler, outside_margins, to_png
-from tests.test_pages import demo_url  # noqa: F401  (module-scoped demo database)
+from tests.test_pages import app, demo_url  # noqa: F401  (module-scoped demo database)
 
 ROOT = Path(__file__).resolve().parent.parent
 JUNE = dt.date(2024, 6, 1)
@@ -358,3 +358,28 @@ def test_the_systemd_units_run_the_command_monthly() -> None:
         out = subprocess.run([analyze, "calendar", timer["Timer"]["OnCalendar"]], capture_output=True, text=True,
                              timeout=30)
         assert out.returncode == 0 and "*-*-12 07:30:00" in out.stdout
+
+
+# ------------------------------------------------------------------------------------------ the Exports page
+
+
+def test_the_exports_page_prepares_and_sends_the_digest(demo_url: str, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+                                                        smtp_server: Mailbox) -> None:
+    monkeypatch.setenv("QEP_DATABASE_URL", demo_url)
+    at = app().run()
+    at.switch_page("pages/exports.py").run()
+    assert not at.exception
+    assert "Synthèse mensuelle par courriel" in [s.value for s in at.subheader]
+    at.selectbox(key="digest_month").set_value(JUNE).run()
+    next(b for b in at.button if b.key == "digest_prepare").click().run()
+    assert not at.exception, at.exception
+    assert any(t.value.startswith("Qual-e-Pref — Préfecture de démonstration — tableau de bord de juin 2024")
+               for t in at.text)
+    at.text_input(key="digest_to").input(f"{COPIL}, {DIRECTION}").run()
+    next(b for b in at.button if b.key == "digest_send").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"{COPIL} : envoyé", f"{DIRECTION} : envoyé"]
+    assert len(smtp_server.messages) == 2
+    next(b for b in at.button if b.key == "digest_send").click().run()
+    assert all(s.value.startswith(f"{a} : déjà envoyé le ") for s, a in zip(at.success, (COPIL, DIRECTION), strict=True))
+    assert len(smtp_server.messages) == 2
