@@ -26,7 +26,14 @@ from qep_core.cli.main import build_parser
 from qep_core.cli.main import main as cli
 from qep_core.db import get_engine, session_scope
 from qep_core.demo.surveys import PAN_COMMENTS
-from qep_core.exports.digest import DigestError, digest_figures, move_score, parse_digest_month, with_charts
+from qep_core.exports.digest import (
+    DigestError,
+    digest_figures,
+    move_score,
+    parse_digest_month,
+    render_digest_html,
+    with_charts,
+)
 from qep_core.models import Observation, Perimetre, Prefecture
 from qep_core.periods import add_months, range_period
 from qep_core.prefectures import whole_prefecture
@@ -383,3 +390,19 @@ def test_the_exports_page_prepares_and_sends_the_digest(demo_url: str, monkeypat
     next(b for b in at.button if b.key == "digest_send").click().run()
     assert all(s.value.startswith(f"{a} : déjà envoyé le ") for s, a in zip(at.success, (COPIL, DIRECTION), strict=True))
     assert len(smtp_server.messages) == 2
+
+
+def test_names_from_data_are_text_in_the_pdf(local: services.Actor, prefecture: Prefecture) -> None:
+    """A préfecture's name holding markup is printed as typed, never read as HTML (WeasyPrint
+    would fetch the image's address)."""
+    hostile = "Préfecture <img src='http://exemple.invalid/x.png'> & Co"
+    with session_scope(local.database, write=True) as session:
+        pref = session.get(Prefecture, prefecture.id)
+        assert pref is not None
+        pref.name = hostile
+    with session_scope(local.database) as session:
+        figures = digest_figures(session, prefecture.id or 0, JUNE)
+    html = render_digest_html(figures)
+    assert "<img" not in html and "&lt;img src=&#39;http://exemple.invalid/x.png&#39;&gt; &amp; Co" in html
+    built = services.digest.build_digest(local, prefecture.id or 0, JUNE)
+    assert hostile in " ".join(_pdf_text(built.pdf).split()) and hostile in built.summary
