@@ -14,6 +14,7 @@ from qep_ui.indicator_view import (
     period_for_chart,
     result_summary,
 )
+from qep_ui.spc_view import spc_section
 from qep_ui.state import publish, remember_choice, require_view
 from qep_ui.widgets import delta_style, download_table, plain, status_badge
 
@@ -62,6 +63,8 @@ with st.expander("Tableau des mois (alternative au graphique)", expanded=False):
     table = monthly_table(ind, current, previous)
     st.dataframe(table, hide_index=True, width="stretch")
     download_table(table, f"{code}-{chart_period.code}", key="monthly")
+
+spc_section(view, ind, chart_period, perimetre_ids)
 
 if who.can("read_detail"):
     st.subheader(f"Par périmètre — {view.period.label}")

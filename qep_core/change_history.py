@@ -27,6 +27,7 @@ ACTION_LABELS: dict[str, str] = {
     "user": "Compte", "action": "Plan d'actions", "audit": "Audit", "training": "Formation",
     "survey": "Enquête", "review": "Revue trimestrielle", "restore": "Restauration",
     "mapping": "Correspondance", "event": "Événement",
+    "digest": "Synthèse mensuelle",
 }
 
 

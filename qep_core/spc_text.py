@@ -82,3 +82,16 @@ def assurance_sentence(chart: SpcChart) -> str:
     if chart.assurance is None:
         return "Trop peu de mois pour dire si la cible sera atteinte."
     return ASSURANCE_SENTENCES[chart.assurance]
+
+
+def method_sentence(chart: SpcChart, baseline: int) -> str:
+    """How the chart was drawn, in words a COPIL member follows (the « comment lire » of the page)."""
+    what = ("carte p′ de Laney : pour un taux, la moyenne habituelle est Σ numérateurs / Σ dénominateurs et "
+            "les limites s'écartent davantage les mois de faible volume" if chart.method == "p'" else
+            "carte XmR : la moyenne habituelle est celle des valeurs et les limites viennent de l'écart moyen "
+            "d'un mois au suivant")
+    return (f"Méthode : {what}. Moyenne et limites sont calculées sur les {baseline} premiers mois montrés, puis "
+            "de nouveau après chaque changement de fonctionnement daté. Sont des signaux : un mois hors des "
+            "limites, 7 mois de suite d'un même côté de la moyenne, 7 mois de suite en hausse ou en baisse, "
+            "2 mois sur 3 près d'une même limite. Le reste est la variation commune : réagir à un seul mois "
+            "dans les limites, c'est réagir au hasard.")

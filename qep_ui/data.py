@@ -143,3 +143,14 @@ def perimetres(view: View) -> list[Dashboard.Perimetre]:
 def clear() -> None:
     """After a write the version changes anyway; clearing also frees memory at once."""
     st.cache_data.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _spc(_actor: services.Actor, url: str, scope: Scope, pref_id: int, code: str, period: Period, version: str,
+         perimetre_ids: tuple[int, ...] | None) -> Dashboard.SpcChart:
+    return Dashboard.spc(_actor, pref_id, code, period, perimetre_ids)
+
+
+def spc(view: View, code: str, period: Period, perimetre_ids: tuple[int, ...] | None = None) -> Dashboard.SpcChart:
+    """The control chart of *code* over *period*'s months with data (the user's périmètres)."""
+    return _spc(*_key(), view.prefecture.id or 0, code, period, view.version, perimetre_ids)

@@ -16,6 +16,7 @@ from qep_core.rules import (
     NON_ATTEINT,
     RATED_STATUSES,
     IndicatorKind,
+    SignalStyle,
     delta_colour,
     format_change,
     format_value,
@@ -70,6 +71,14 @@ def status_badge(status: str) -> None:
     """The status said by a word and an icon (qep_core.rules.status), never by colour alone."""
     style = style_of(status)
     st.badge(status, icon=style.icon, color=style.badge)  # type: ignore[arg-type]  # Streamlit types color as a Literal of its colour names; ours are among them
+
+
+def signal_badge(style: SignalStyle | None, empty: str = "—") -> None:
+    """A variation or an assurance (qep_core.rules.signals) as a badge: symbol, word and icon."""
+    if style is None:
+        st.badge(empty, color="gray")
+        return
+    st.badge(style.word, icon=style.icon, color=style.badge)  # type: ignore[arg-type]  # as in status_badge
 
 
 def change_text(result: IndicatorResult) -> str | None:

@@ -105,9 +105,28 @@ def test_indicator_page_shows_months_target_and_breakdown(demo):
     assert shown["Valeur — année 2022"] == expected_values(demo, year_period(2022))[at.title[0].value]
     assert shown["Cible"] == "≥ 90,0 %"
     charts = at.get("plotly_chart")
-    assert len(charts) == 2  # the months, and the breakdown by mailbox
+    assert len(charts) == 3  # the months, the control chart, and the breakdown by mailbox
     quarters = at.dataframe[0].value
     assert list(quarters["Période"]) == ["T1", "T2", "T3", "T4", "Année"]
+
+
+def test_indicator_page_tells_a_signal_from_noise(demo):
+    """The control chart's verdicts, in words and icons, equal the service's (checked by hand in
+    tests/test_spc.py): the voice server lifted the answer rate far above its 2022 limits."""
+    at = app(ind="TEL_ABOUTIS", annee="2024").run()
+    at.switch_page("pages/indicateurs.py").run()
+    assert not at.exception
+    assert "Signal ou variation habituelle ?" in [h.value for h in at.subheader]
+    texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert any("blue-badge" in t and ":material/add_circle: amélioration" in t for t in texts)
+    assert any("orange-badge" in t and ":material/radio_button_unchecked: cible manquée" in t for t in texts)
+    assert any(t.startswith("Amélioration : ") for t in texts)
+    assert "La cible ne sera atteinte aucun mois si rien ne change : il faut changer la façon de faire." in texts
+    assert any(t.startswith("Méthode : carte p′ de Laney") for t in texts)
+    table = next(d.value for d in at.dataframe if "Limite haute" in d.value.columns)
+    # January 2022 to September 2024, the demo's months with data (August 2023 has none)
+    assert len(table) == 33 - 1 and "août 2023" not in set(table["Mois"])
+    assert (table["Mois"].iloc[0], table["Mois"].iloc[-1]) == ("janvier 2022", "septembre 2024")
 
 
 def test_indicator_selection_changes_the_chart(demo):

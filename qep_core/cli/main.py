@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qep_core import services
 from qep_core.access import AccessDenied
-from qep_core.cli import admin, events, mappings, perimetres, pilotage, review, spc, surveys
+from qep_core.cli import admin, digest, events, mappings, perimetres, pilotage, review, spc, surveys
 from qep_core.cli.common import (
     EXIT_DENIED,
     EXIT_OK,
@@ -351,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     perimetres.register(sub)  # perimetre
     review.register(sub)  # review
     spc.register(sub)  # spc
+    digest.register(sub)  # digest
     events.register(sub)  # event
     return parser
 

@@ -14,6 +14,7 @@ from qep_core.services import (
     audits,
     backups,
     dashboard,
+    digest,
     engagements,
     entry,
     events,
@@ -32,6 +33,7 @@ from qep_core.services._unit import OPERATIONS, Actor, Database, Operation, Stor
 
 __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "StorageError", "ValueOutOfBounds",
            "accounts",
-           "action_plan", "audits", "backups", "dashboard", "engagements", "entry", "events", "exports", "history", "imports",
+           "action_plan", "audits", "backups", "dashboard", "digest", "engagements", "entry", "events", "exports", "history",
+           "imports",
            "mappings", "mystery",
            "review", "settings", "surveys", "system", "trainings"]

@@ -45,15 +45,17 @@ from qep_core.report import format_target, format_value, to_csv, to_json, to_tab
 from qep_core.safe_cells import csv_bytes, xlsx_bytes
 from qep_core.services._unit import Actor, operation, unit
 from qep_core.signals.events import process_change_days
-from qep_core.spc import SpcChart, chart_for_kind
+from qep_core.spc import SpcChart, SpcPoint, baseline_months, chart_for_kind
+from qep_core.spc_chart import spc_figure
+from qep_core.spc_text import assurance_sentence, method_sentence, variation_sentence
 
 __all__ = [
     "ATTEINT", "A_SURVEILLER", "FREQUENCY_LABELS", "KIND_LABELS", "NON_ATTEINT", "PAS_DE_DONNEE", "SANS_OBJECTIF",
     "Comparison", "DataStatus", "Engagement", "IndicatorDef", "IndicatorResult", "Perimetre", "Prefecture",
-    "PrefectureError", "breakdown", "breakdown_chart", "channel_titles", "compare", "csv_bytes", "data_status",
+    "PrefectureError", "SpcChart", "SpcPoint", "SpcTexts", "breakdown", "breakdown_chart", "channel_titles", "compare", "csv_bytes", "data_status",
     "format_target", "format_value", "indicator_results", "late_items", "module_titles", "monthly", "monthly_chart",
     "perimetre_ids_by_name", "perimetres", "personal_columns", "prefecture", "prefectures", "referentiel", "scope",
-    "sparklines", "spc", "to_csv", "to_json", "to_table", "xlsx_bytes",
+    "sparklines", "spc", "spc_figure", "spc_texts", "to_csv", "to_json", "to_table", "xlsx_bytes",
 ]
 
 NO_PERIMETRE = -1  # a contributor without any périmètre sees no figure
@@ -222,6 +224,19 @@ def spc(actor: Actor, prefecture_id: int, code: str, period: Period, perimetre_i
     return chart_for_kind(ind.kind, list(rows["month"]), [float(x) for x in rows["numerator"]],
                           [None if pd.isna(x) else float(x) for x in rows["denominator"]], ind.direction,
                           None if target is None or pd.isna(target) else float(target), changes)
+
+
+@dataclass(frozen=True)
+class SpcTexts:
+    """The sentences beside a control chart: the latest month's variation, the assurance, the method."""
+
+    variation: str
+    assurance: str
+    method: str
+
+
+def spc_texts(chart: SpcChart) -> SpcTexts:
+    return SpcTexts(variation_sentence(chart), assurance_sentence(chart), method_sentence(chart, baseline_months()))
 
 
 @operation("read_detail", writes=False)
