@@ -230,15 +230,18 @@ def _event_obstacles(months: list[dt.date], marks: Sequence[EventMark], levels: 
 
 
 def add_event_marks(fig: go.Figure, months: list[dt.date], marks: Sequence[EventMark],
-                    levels: Sequence[int]) -> go.Figure:
+                    levels: Sequence[int] | None = None) -> go.Figure:
     """Draw the *marks* on a monthly chart with one x category per month of *months*: a vertical
     line at the start of the event's month — dotted for an event, solid and darker for a
     « changement de fonctionnement », from which the control limits restart — and its short label
-    in a band above the data, in the row *levels* gives it. The line stands between two months'
-    markers, and the data's own labels, placed by :mod:`qep_core.label_placement`, keep clear of
-    it and of the band: no event is written over a figure."""
+    in a band above the data, in the row *levels* gives it (by default, :func:`_event_levels`'s). The
+    line stands between two months' markers, and the data's own labels, placed by
+    :mod:`qep_core.label_placement`, keep clear of it and of the band: no event is written over a
+    figure. Any chart with one x category per month may take them (the control chart too)."""
+    marks = sorted(marks_in(marks, months), key=lambda m: m.day)
     if not marks:
         return fig
+    levels = list(levels) if levels is not None else _event_levels(months, marks)
     band = EVENT_ROW * (max(levels) + 1) + EVENT_GAP / max((fig.layout.height or 440) - 140, 1)
     fig.update_yaxes(domain=[0, 1 - band])
     index = {m: i for i, m in enumerate(months)}
