@@ -16,11 +16,13 @@ from qep_core.rules import (
     NON_ATTEINT,
     RATED_STATUSES,
     IndicatorKind,
+    assurance_style,
     delta_colour,
     format_change,
     format_value,
     status_text,
     style_of,
+    variation_style,
 )
 
 _dashboard = services.dashboard
@@ -70,6 +72,17 @@ def status_badge(status: str) -> None:
     """The status said by a word and an icon (qep_core.rules.status), never by colour alone."""
     style = style_of(status)
     st.badge(status, icon=style.icon, color=style.badge)  # type: ignore[arg-type]  # Streamlit types color as a Literal of its colour names; ours are among them
+
+
+def variation_text(variation: str | None) -> str:
+    """« ⊕ amélioration » (symbol and word, qep_core.rules.signals); « – » without a chart."""
+    return "–" if variation is None else variation_style(variation).text
+
+
+def assurance_text(assurance: str | None) -> str:
+    """« ● cible atteinte »; « – » without a target or limits."""
+    style = assurance_style(assurance)
+    return "–" if style is None else style.text
 
 
 def change_text(result: IndicatorResult) -> str | None:

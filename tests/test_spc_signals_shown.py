@@ -1,0 +1,90 @@
+"""The control charts' signals where the COPIL reads them: the quarterly review page, the
+dashboard's tiles and the COPIL deck — symbol and word together (never colour alone), and the
+sentences of qep_core.spc_text."""
+
+from __future__ import annotations
+
+import pytest
+
+from qep_core.db import get_engine, session_scope
+from qep_core.review.workflow import compute_review
+from qep_core.rules.signals import ASSURANCE_STYLES, VARIATION_STYLES
+from tests.test_pages import app, demo_url  # noqa: F401  (module-scoped demo database)
+
+SYMBOLS = {s.symbol for s in (*VARIATION_STYLES.values(), *ASSURANCE_STYLES.values())}
+
+
+@pytest.fixture
+def demo(demo_url, monkeypatch):  # type: ignore[no-untyped-def]  # noqa: F811
+    monkeypatch.setenv("QEP_DATABASE_URL", demo_url)
+    return demo_url
+
+
+def _review_page(quarter: int):  # type: ignore[no-untyped-def]
+    at = app().run()
+    at.switch_page("pages/revue.py").run()
+    at.selectbox(key="revue_trim").set_value(quarter).run()
+    assert not at.exception
+    return at
+
+
+def test_the_review_page_shows_the_signals(demo):
+    with session_scope(get_engine(demo)) as session:
+        review = compute_review(session, 1, 2024, 3)
+    flagged = [x for x in review.lines if x.signals]
+    assert flagged, "the demo's third quarter of 2024 has special-cause months"
+    at = _review_page(3)
+    metric = next(m for m in at.metric if m.label == "Signaux")
+    assert metric.value == str(sum(len(x.signals) for x in review.lines))
+    assert "Mois en rupture" not in [m.label for m in at.metric]
+    assert "Signaux" in [s.value for s in at.subheader]
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Ce trimestre :" in text and " mois en " in text
+    first = flagged[0]
+    assert first.signals[0].variation in text and VARIATION_STYLES[first.signals[0].variation].symbol in text
+    # the quarter's table: variation and assurance as symbol + word
+    table = at.table[0].value
+    assert list(table.columns)[-2:] == ["Variation", "Assurance"]
+    words = {f"{s.symbol} {s.word}" for s in (*VARIATION_STYLES.values(), *ASSURANCE_STYLES.values())}
+    assert set(table["Variation"]) - {"–"} <= words and set(table["Variation"]) & words
+    # each indicator's sentences
+    sentences = "\n".join(str(v) for t in at.table for v in t.value.to_numpy().ravel())
+    assert first.variation_text in sentences and first.assurance_text in sentences
+
+
+def test_a_frozen_review_renders(demo):
+    """The demo's second quarter of 2024 is frozen (with the signals, as of now)."""
+    at = _review_page(2)
+    assert any("Revue figée" in s.value for s in at.success)
+    assert "Signaux" in [m.label for m in at.metric]
+
+
+def test_a_review_frozen_before_the_control_charts_renders(demo):
+    """An old snapshot (« breaks », no variation nor assurance) still opens: its break is shown
+    as the signal the COPIL saw, and the page says why no variation is shown."""
+    from sqlmodel import select
+
+    from qep_core.review.models import QuarterReview
+    from tests.test_exports_review import old_snapshot
+
+    engine = get_engine(demo)
+    with session_scope(engine, write=True) as session:
+        row = session.exec(select(QuarterReview).where(QuarterReview.year == 2024, QuarterReview.quarter == 2)).one()
+        kept = row.snapshot_json
+        row.snapshot_json = old_snapshot(kept or "", {"TEL_ABOUTIS": [
+            {"month": "2024-05-01", "value": 70.0, "median": 85.0, "score": -4.2}]})
+        session.add(row)
+    try:
+        at = _review_page(2)
+        assert any("Revue figée" in s.value for s in at.success)
+        assert next(m for m in at.metric if m.label == "Signaux").value == "1"
+        text = "\n".join(m.value for m in at.markdown)
+        assert "mai 2024 : 70,0 % — ⊖ préoccupation (rupture avec la tendance" in text
+        assert any("Revue figée avant les cartes de contrôle" in c.value for c in at.caption)
+        assert set(at.table[0].value["Variation"]) == {"–"}
+    finally:
+        with session_scope(engine, write=True) as session:
+            row = session.exec(select(QuarterReview).where(QuarterReview.year == 2024,
+                                                           QuarterReview.quarter == 2)).one()
+            row.snapshot_json = kept
+            session.add(row)
