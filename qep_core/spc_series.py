@@ -38,6 +38,7 @@ class SpcSummary:
 
     code: str
     month: dt.date  # the latest month with data in the window
+    value: float  # its value, in the unit users read
     variation: str  # amélioration | préoccupation | variation commune
     assurance: str | None  # atteinte | aléatoire | manquée; None without target or limits
     variation_text: str
@@ -81,7 +82,7 @@ def charts_all(session: Session, prefecture_id: int, indicators: Iterable[Indica
 def summary_of(code: str, chart: SpcChart) -> SpcSummary:
     """The latest month of *chart* in words (the chart has at least one point)."""
     last = chart.points[-1]
-    return SpcSummary(code, last.month, last.variation, chart.assurance, variation_sentence(chart),
+    return SpcSummary(code, last.month, last.value, last.variation, chart.assurance, variation_sentence(chart),
                       assurance_sentence(chart))
 
 

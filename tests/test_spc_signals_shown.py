@@ -88,3 +88,22 @@ def test_a_review_frozen_before_the_control_charts_renders(demo):
                                                            QuarterReview.quarter == 2)).one()
             row.snapshot_json = kept
             session.add(row)
+
+
+def test_each_tile_shows_the_latest_variation_and_the_assurance(demo):
+    from qep_core import services
+    from qep_core.access import LOCAL_PRINCIPAL
+    from qep_core.periods import year_period
+
+    summaries = services.dashboard.spc_summaries(services.Actor(LOCAL_PRINCIPAL, get_engine(demo)), 1,
+                                                 year_period(2024))
+    at = app().run()
+    assert not at.exception
+    captions = [c for c in at.caption if c.value.split(" ")[0] in SYMBOLS]
+    assert len(captions) == len(summaries) > 10  # one per monthly indicator with data, on its tile
+    some = next(iter(summaries.values()))
+    expected = f"{VARIATION_STYLES[some.variation].symbol} {VARIATION_STYLES[some.variation].word}"
+    assert any(c.value.startswith(expected) for c in captions)
+    helps = "\n".join(c.proto.help for c in captions)
+    assert some.variation_text in helps and "Carte de contrôle, dernier mois (" in helps
+    assert len(at.metric) == 20  # the tiles' metrics are unchanged

@@ -45,14 +45,15 @@ from qep_core.report import format_target, format_value, to_csv, to_json, to_tab
 from qep_core.safe_cells import csv_bytes, xlsx_bytes
 from qep_core.services._unit import Actor, operation, unit
 from qep_core.spc import SpcChart, chart_for_kind
+from qep_core.spc_series import SpcSummary, summaries_all
 
 __all__ = [
     "ATTEINT", "A_SURVEILLER", "FREQUENCY_LABELS", "KIND_LABELS", "NON_ATTEINT", "PAS_DE_DONNEE", "SANS_OBJECTIF",
     "Comparison", "DataStatus", "Engagement", "IndicatorDef", "IndicatorResult", "Perimetre", "Prefecture",
-    "PrefectureError", "breakdown", "breakdown_chart", "channel_titles", "compare", "csv_bytes", "data_status",
+    "PrefectureError", "SpcSummary", "breakdown", "breakdown_chart", "channel_titles", "compare", "csv_bytes", "data_status",
     "format_target", "format_value", "indicator_results", "late_items", "module_titles", "monthly", "monthly_chart",
     "perimetre_ids_by_name", "perimetres", "personal_columns", "prefecture", "prefectures", "referentiel", "scope",
-    "sparklines", "spc", "to_csv", "to_json", "to_table", "xlsx_bytes",
+    "sparklines", "spc", "spc_summaries", "to_csv", "to_json", "to_table", "xlsx_bytes",
 ]
 
 NO_PERIMETRE = -1  # a contributor without any périmètre sees no figure
@@ -217,6 +218,16 @@ def spc(actor: Actor, prefecture_id: int, code: str, period: Period, perimetre_i
     return chart_for_kind(ind.kind, list(rows["month"]), [float(x) for x in rows["numerator"]],
                           [None if pd.isna(x) else float(x) for x in rows["denominator"]], ind.direction,
                           None if target is None or pd.isna(target) else float(target), list(process_changes))
+
+
+@operation("read", writes=False)
+def spc_summaries(actor: Actor, prefecture_id: int, end: Period) -> dict[str, SpcSummary]:
+    """Each monthly indicator's latest variation and assurance (the dashboard's tiles), from its
+    control chart over the 24 months up to the end of *end* (qep_core.spc_series), all in one
+    query, over the principal's périmètres."""
+    with unit(actor, "read", prefecture_id=prefecture_id) as work:
+        return summaries_all(work.session, prefecture_id, indicators_for(work.session, prefecture_id), end.end,
+                             scope(actor.principal))
 
 
 @operation("read_detail", writes=False)
