@@ -107,3 +107,22 @@ def test_each_tile_shows_the_latest_variation_and_the_assurance(demo):
     helps = "\n".join(c.proto.help for c in captions)
     assert some.variation_text in helps and "Carte de contrôle, dernier mois (" in helps
     assert len(at.metric) == 20  # the tiles' metrics are unchanged
+
+
+def test_the_copil_deck_shows_symbol_word_and_sentence(demo):
+    """After each module's slide, its indicators' variation and assurance: symbol + word and the
+    sentences; the users' committee's deck has none of it."""
+    from tests.test_review_documents import _build, _deck_text
+
+    with session_scope(get_engine(demo)) as session:
+        review = compute_review(session, 1, 2024, 3)
+    shown, notes = _deck_text(_build(demo, "copil", 2024, 3))
+    assert "variation et assurance" in shown
+    charted = [x for x in review.lines if x.variation is not None]
+    for x in charted:  # the deck of a quarter reads the same window as its review
+        assert f"{VARIATION_STYLES[x.variation].symbol} {VARIATION_STYLES[x.variation].word}" in shown  # type: ignore[index]
+        assert x.variation_text in shown and x.assurance_text in shown
+        assert x.variation_text in notes
+    assert any(f"{s.symbol} {s.word}" in shown for s in ASSURANCE_STYLES.values())
+    public, _ = _deck_text(_build(demo, "clu", 2024, 3))
+    assert "variation et assurance" not in public and not any(s.word in public for s in VARIATION_STYLES.values())
