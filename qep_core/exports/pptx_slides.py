@@ -645,17 +645,32 @@ def signal_slides(deck: Deck, section: ModuleSection) -> None:
                Column("Variation", one_line_width(words_v, SIGNALS_MAX_PT, 1.2) + GLYPH_ROOM),
                Column("Assurance", one_line_width(words_a, SIGNALS_MAX_PT, 1.2) + GLYPH_ROOM)]
     columns.append(Column("Ce que cela veut dire", SLIDE_W - 2 * MARGIN - sum(col.width for col in columns)))
-    rows, notes = [], []
+    rows: dict[str, list[Cell]] = {}
+    notes: dict[str, str] = {}
     for f, spc in charted:
         style = assurance_style(spc.assurance)
         month = f"{MONTH_NAMES_FR[spc.month.month - 1]} {spc.month.year}"
-        rows.append([Cell(f"{f.label} ({month})", bold=True),
-                     Cell(variation_style(spc.variation).text, VARIATION_RGB.get(spc.variation, INK), bold=True),
-                     Cell(style.text if style else "–", ASSURANCE_RGB.get(spc.assurance or "", INK), bold=style is not None),
-                     Cell(f"{spc.variation_text} {spc.assurance_text}")])
-        notes.append(f"{f.label}, {month} : {spc.variation_text} {spc.assurance_text}")
-    paged_table_slides(deck, f"{section.heading} — variation et assurance", columns, rows, notes, "signals_table",
-                       long_column=3, max_pt=SIGNALS_MAX_PT)
+        rows[f.code] = [Cell(f"{f.label} ({month})", bold=True),
+                        Cell(variation_style(spc.variation).text, VARIATION_RGB.get(spc.variation, INK), bold=True),
+                        Cell(style.text if style else "–", ASSURANCE_RGB.get(spc.assurance or "", INK),
+                             bold=style is not None),
+                        Cell(f"{spc.variation_text} {spc.assurance_text}")]
+        notes[f.code] = f"{f.label}, {month} : {spc.variation_text} {spc.assurance_text}"
+    room = CONTENT_BOTTOM - CONTENT_TOP - 0.1
+    per_slide = MAX_ROWS[COPIL]
+    while True:  # as many slides as keep every row at 12 pt or more, the rows spread evenly
+        chunks = _chunks([f for f, _ in charted], per_slide)
+        layouts = [table_layout(columns, [rows[f.code] for f in chunk], room, SIGNALS_MAX_PT, 12) for chunk in chunks]
+        if all(layouts) or per_slide == 1:
+            break
+        per_slide -= 1
+    for k, (chunk, layout) in enumerate(zip(chunks, layouts, strict=True)):
+        title = f"{section.heading} — variation et assurance" + (f" (suite {k + 1}/{len(chunks)})" if k else "")
+        slide = deck.slide(title, notes="\n".join(notes[f.code] for f in chunk))
+        cells = [rows[f.code] for f in chunk]
+        add_table(slide, MARGIN, CONTENT_TOP, columns, cells,
+                  layout or table_layout(columns, cells, room, 12, 9) or (9, [0.5] * (len(cells) + 1)),
+                  name="signals_table")
 
 
 def comment_slides(deck: Deck, section: ModuleSection) -> None:
