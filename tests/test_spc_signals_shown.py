@@ -126,3 +126,22 @@ def test_the_copil_deck_shows_symbol_word_and_sentence(demo):
     assert any(f"{s.symbol} {s.word}" in shown for s in ASSURANCE_STYLES.values())
     public, _ = _deck_text(_build(demo, "clu", 2024, 3))
     assert "variation et assurance" not in public and not any(s.word in public for s in VARIATION_STYLES.values())
+
+
+def test_the_bilan_says_each_indicators_assurance(demo):
+    from markupsafe import escape
+
+    from qep_core.exports.bilan import render_bilan_html
+    from qep_core.exports.content import build_content
+    from qep_core.periods import year_period
+
+    with session_scope(get_engine(demo)) as session:
+        content = build_content(session, 1, year_period(2024))
+    html = render_bilan_html(content)
+    charted = [f for f in content.indicators if f.spc is not None]
+    assert len(charted) > 10
+    assert html.count("Carte de contrôle, dernier mois (") == len(charted)
+    for f in charted:
+        assert f.spc is not None and str(escape(f"{f.spc.variation_text} {f.spc.assurance_text}")) in html
+        style = ASSURANCE_STYLES.get(f.spc.assurance or "")
+        assert style is None or f"{style.symbol} {style.word}" in html
