@@ -145,3 +145,19 @@ def test_the_bilan_says_each_indicators_assurance(demo):
         assert f.spc is not None and str(escape(f"{f.spc.variation_text} {f.spc.assurance_text}")) in html
         style = ASSURANCE_STYLES.get(f.spc.assurance or "")
         assert style is None or f"{style.symbol} {style.word}" in html
+
+
+def test_the_minutes_list_the_quarters_signals(demo):
+    """The demo's frozen second quarter of 2024: its PV lists the signals as frozen."""
+    from markupsafe import escape
+
+    from qep_core.exports.review_minutes import render_minutes_html
+    from qep_core.review.workflow import minutes_of, signal_text, signals_summary
+
+    with session_scope(get_engine(demo)) as session:
+        minutes = minutes_of(session, 1, 2024, 2)
+    html = render_minutes_html(minutes)
+    assert "Signaux du trimestre" in html and str(escape(signals_summary(minutes.review.lines))) in html
+    for x in minutes.review.lines:
+        for s in x.signals:
+            assert str(escape(signal_text(s, x.unit))) in html
