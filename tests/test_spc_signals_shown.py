@@ -161,3 +161,22 @@ def test_the_minutes_list_the_quarters_signals(demo):
     for x in minutes.review.lines:
         for s in x.signals:
             assert str(escape(signal_text(s, x.unit))) in html
+
+
+def test_the_command_line_shows_the_signals(demo, capsys):
+    import json
+
+    from qep_core.cli.main import main as cli
+
+    with session_scope(get_engine(demo)) as session:
+        review = compute_review(session, 1, 2024, 3)
+    first = next(x for x in review.lines if x.signals)
+    assert cli(["review", "show", "--year", "2024", "--quarter", "3"]) == 0
+    table = capsys.readouterr().out
+    assert "Signaux : ⊖ " in table and " mois en préoccupation" in table
+    assert f"  {first.code} : " in table
+    assert cli(["review", "show", "--year", "2024", "--quarter", "3", "--format", "json"]) == 0
+    line = next(x for x in json.loads(capsys.readouterr().out)["lines"] if x["code"] == first.code)
+    assert line["variation"] == first.variation and line["assurance"] == first.assurance
+    assert [s["month"] for s in line["signals"]] == [s.month for s in first.signals]
+    assert line["variation_text"] == first.variation_text
