@@ -46,7 +46,7 @@ from qep_core.safe_cells import csv_bytes, xlsx_bytes
 from qep_core.services._unit import Actor, operation, unit
 from qep_core.spc import SpcChart, SpcPoint, baseline_months, chart_for_kind
 from qep_core.spc_chart import spc_figure
-from qep_core.spc_series import SpcSummary, summaries_all
+from qep_core.spc_series import SpcSummary, spc_window, summaries_all
 from qep_core.spc_text import assurance_sentence, method_sentence, variation_sentence
 
 __all__ = [
@@ -56,7 +56,7 @@ __all__ = [
     "channel_titles", "compare", "csv_bytes", "data_status",
     "format_target", "format_value", "indicator_results", "late_items", "module_titles", "monthly", "monthly_chart",
     "perimetre_ids_by_name", "perimetres", "personal_columns", "prefecture", "prefectures", "referentiel", "scope",
-    "sparklines", "spc", "spc_figure", "spc_summaries", "spc_texts", "to_csv", "to_json", "to_table", "xlsx_bytes",
+    "sparklines", "spc", "spc_figure", "spc_summaries", "spc_texts", "spc_window", "to_csv", "to_json", "to_table", "xlsx_bytes",
 ]
 
 NO_PERIMETRE = -1  # a contributor without any périmètre sees no figure
