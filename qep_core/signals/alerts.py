@@ -47,7 +47,7 @@ from sqlmodel import Session, col, select
 from qep_core.compute import latest_month_with_data, monthly_values
 from qep_core.frenchforms import MONTH_NAMES_FR, count_text, month_label_fr
 from qep_core.mail import Mail, MailError, mail_configured, send_once, sent_before
-from qep_core.models import Module, Observation, ObservationHistory, Prefecture, local_time
+from qep_core.models import PARIS, Module, Observation, ObservationHistory, Prefecture, local_time
 from qep_core.periods import Period, add_months
 from qep_core.referentiel import IndicatorDef, TargetBook, TargetRule, indicators_for
 from qep_core.rules.formatting import format_value
@@ -269,7 +269,7 @@ def list_alerts(session: Session, prefecture_id: int, since: dt.date | None = No
     """The préfecture's alerts, newest first (raised, then month)."""
     stmt = select(Alert).where(Alert.prefecture_id == prefecture_id)
     if since is not None:
-        stmt = stmt.where(Alert.created_at >= dt.datetime.combine(since, dt.time()))
+        stmt = stmt.where(Alert.created_at >= dt.datetime.combine(since, dt.time(), tzinfo=PARIS))
     if kinds is not None:
         stmt = stmt.where(col(Alert.kind).in_(list(kinds)))
     return list(session.exec(stmt.order_by(col(Alert.created_at).desc(), col(Alert.month).desc(), col(Alert.id).desc())
@@ -298,7 +298,7 @@ class MailReport:
         if self.unsent:
             parts.append(f"{count_text(len(self.unsent), 'courriel non envoyé', 'courriels non envoyés')} : "
                          f"{self.error} Ils pourront être renvoyés (page Signaux ou « alerts send »).")
-        return " ; ".join(parts) if parts else "Aucun abonné à prévenir."
+        return " ; ".join(parts) if parts else "Aucun courriel d'alerte à envoyer."
 
 
 @dataclass(frozen=True)
@@ -434,7 +434,7 @@ def module_codes(session: Session) -> list[str]:
 
 def recent_alerts(session: Session, prefecture_id: int, days: int = 31) -> list[Alert]:
     """The alerts of the last *days* days: what ``alerts send`` looks through."""
-    since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=days)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     return list(session.exec(select(Alert).where(Alert.prefecture_id == prefecture_id, Alert.created_at >= since,
                                                  col(Alert.batch_id).is_not(None))))
 
