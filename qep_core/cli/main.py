@@ -1,5 +1,5 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | backup | restore |
-demo-data | user | history | db | survey | mapping | review | spc`` and the pilotage's ``actions | audit | training``
+demo-data | user | history | db | survey | mapping | review | spc | alerts`` and the pilotage's ``actions | audit | training``
 (:mod:`qep_core.cli.pilotage`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error, 3 access
