@@ -4,7 +4,6 @@ is told; and the Import page saying what a save raised."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,41 +12,22 @@ from streamlit.testing.v1 import AppTest
 
 from qep_core import services
 from qep_core.access import LOCAL_PRINCIPAL, Principal
-from qep_core.db import create_schema, get_engine
-from qep_core.demo import load_demo
+from qep_core.db import get_engine
 from qep_core.models import Prefecture
 from tests.conftest import make_workbook
-from tests.databases import database
 from tests.signed_in import give_accounts
+from tests.test_pages import demo_url  # noqa: F401  (the module's demo database, loaded once)
+from tests.test_pilotage_pages import open_page
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE = "pages/signaux.py"
 
 
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with database(tmp_path_factory.mktemp("demo"), "demo") as url:
-        engine = get_engine(url)
-        create_schema(engine)
-        load_demo(engine)
-        yield url
-
-
 @pytest.fixture
-def demo(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def demo(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa: F811
     monkeypatch.setenv("QEP_DATABASE_URL", demo_url)
     monkeypatch.delenv("QEP_SMTP_HOST", raising=False)
     return demo_url
-
-
-def open_page(page: str = PAGE, **query: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def demo_alerts(url: str) -> list[services.alerts.AlertLine]:
@@ -59,7 +39,7 @@ def cards(at: AppTest) -> list[str]:
 
 
 def test_the_page_lists_the_demo_s_alerts_newest_first_each_linking_to_its_indicator(demo: str) -> None:
-    at = open_page()
+    at = open_page(PAGE)
     assert at.title[0].value == "Signaux"
     expected = demo_alerts(demo)
     assert 5 <= len(expected) <= 60  # the demo's last twelve months: a list to read, not hundreds of lines
@@ -76,7 +56,7 @@ def test_the_page_lists_the_demo_s_alerts_newest_first_each_linking_to_its_indic
 
 
 def test_the_filter_by_kind(demo: str) -> None:
-    at = open_page()
+    at = open_page(PAGE)
     at.get("button_group")[0].set_value(["cible"]).run()
     assert not at.exception, at.exception
     expected = [a for a in demo_alerts(demo) if a.kind == "cible"]
@@ -95,7 +75,7 @@ def test_the_link_opens_the_indicator_on_its_month(demo: str) -> None:
 
 
 def test_the_referent_adds_and_removes_a_subscription(demo: str) -> None:
-    at = open_page()
+    at = open_page(PAGE)
     at.text_input[0].input("suivi@demo.gouv.fr")  # a form: typed and submitted in the same run
     next(b for b in at.button if b.label == "Abonner").click().run()
     assert not at.exception, at.exception

@@ -83,16 +83,15 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         return EXIT_REJECTED if report.unsent else EXIT_OK
     if not args.email:
         raise UsageError(f"alerts {args.action} --email ADRESSE [--indicator CODE | --module CODE]")
+    change = alerts.subscribe if args.action == "subscribe" else alerts.unsubscribe
     try:
-        if args.action == "subscribe":
-            row = alerts.subscribe(actor, pid, args.email, args.indicator, args.module)
-            print(f"✓ {row.email} est abonnée aux alertes : {row.scope}")
-        else:
-            row = alerts.unsubscribe(actor, pid, args.email, args.indicator, args.module)
-            print(f"✓ abonnement retiré : {row.email} ({row.scope})")
+        row = change(actor, pid, args.email, args.indicator, args.module)
     except alerts.AlertError as exc:
         print(f"✗ {exc} Rien n'a été enregistré.", file=sys.stderr)
         return EXIT_REJECTED
+    done = f"{row.email} est abonnée aux alertes : {row.scope}" if args.action == "subscribe" else \
+        f"abonnement retiré : {row.email} ({row.scope})"
+    print(f"✓ {done}")
     return EXIT_OK
 
 

@@ -50,21 +50,14 @@ class SubscriptionRow:
     created_at: dt.datetime  # Paris time
 
 
-def _scope_text(indicator_code: str, module_code: str) -> str:
+def _scope_text(indicator_code: str, module_code: str, of: bool = False) -> str:
+    """« indicateur X », « module M2 », « tous les indicateurs »; with *of*: « de l'indicateur X »,
+    « du module M2 », « de tous les indicateurs »."""
     if indicator_code:
-        return f"indicateur {indicator_code}"
+        return ("de l'" if of else "") + f"indicateur {indicator_code}"
     if module_code:
-        return f"module {module_code}"
-    return "tous les indicateurs"
-
-
-def _of(indicator_code: str, module_code: str) -> str:
-    """« de l'indicateur X », « du module M2 », « de tous les indicateurs »."""
-    if indicator_code:
-        return f"de l'indicateur {indicator_code}"
-    if module_code:
-        return f"du module {module_code}"
-    return "de tous les indicateurs"
+        return ("du " if of else "") + f"module {module_code}"
+    return ("de " if of else "") + "tous les indicateurs"
 
 
 def _row(s: AlertSubscription) -> SubscriptionRow:
@@ -104,12 +97,12 @@ def subscribe(actor: Actor, prefecture_id: int, email: str, indicator_code: str 
     with unit(actor, "edit_settings", prefecture_id=prefecture_id, write=True) as work:
         address, code, module = _checked(work, prefecture_id, email, indicator_code, module_code)
         if _find(work, prefecture_id, address, code, module) is not None:
-            raise AlertError(f"{address} est déjà abonnée aux alertes {_of(code, module)}.")
+            raise AlertError(f"{address} est déjà abonnée aux alertes {_scope_text(code, module, of=True)}.")
         row = AlertSubscription(prefecture_id=prefecture_id, email=address, indicator_code=code, module_code=module,
                                 created_by=work.principal.author[:120])
         work.session.add(row)
         work.session.flush()
-        work.record("alerts", f"abonnement de {address}", f"alertes {_of(code, module)}",
+        work.record("alerts", f"abonnement de {address}", f"alertes {_scope_text(code, module, of=True)}",
                     after={"adresse": address, "portée": _scope_text(code, module)})
         return _row(row)
 
@@ -126,7 +119,7 @@ def unsubscribe(actor: Actor, prefecture_id: int, email: str, indicator_code: st
         code, module = (indicator_code or "").strip().upper(), (module_code or "").strip().upper()
         found = _find(work, prefecture_id, address, code, module)
         if found is None:
-            raise AlertError(f"Aucun abonnement de {address} aux alertes {_of(code, module)}.")
+            raise AlertError(f"Aucun abonnement de {address} aux alertes {_scope_text(code, module, of=True)}.")
         row = _row(found)
         work.session.delete(found)
         work.record("alerts", f"abonnement de {row.email}", f"abonnement retiré ({row.scope})",
