@@ -21,6 +21,7 @@ from qep_core.access import AccessDenied
 from qep_core.db import session_scope
 from qep_core.signals.models import Alert
 from tests.access_world import World
+from tests.conftest import make_workbook
 
 COVERED = {"alerts.subscribe", "alerts.unsubscribe", "alerts.subscriptions", "alerts.list_alerts",
            "alerts.send_pending"}
@@ -86,3 +87,15 @@ def test_another_prefecture_s_administrator_sees_none_of_44_s_alerts_in_its_own(
     _alert(world)
     assert services.alerts.list_alerts(world.actor("admin-38"), world.other_pref) == []
     assert services.alerts.subscriptions(world.actor("admin-38"), world.other_pref) == []
+
+
+def test_a_contributor_s_import_raises_alerts_it_is_told_of_without_their_figures(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QEP_SMTP_HOST", raising=False)
+    rows: list[list[object]] = [["Suivi"], ["indicateur", "période", "périmètre", "numérateur", "dénominateur"],
+                                ["COURRIEL_5J", "2024-06", "Coordination", 160, 200]]
+    outcome = services.imports.save_upload(world.actor("contributeur"), world.pref, "coordination.xlsx",
+                                           make_workbook({"Suivi": rows}))
+    assert outcome.alerts is not None
+    assert (outcome.alerts.alerts, outcome.alerts.hidden, outcome.alerts.count) == ((), 1, 1)
+    assert [a.kind for a in services.alerts.list_alerts(world.actor("copil"), world.pref)] == ["seuil"]
