@@ -277,3 +277,12 @@ def test_the_command_line_subscribes_lists_and_sends(engine: Engine, prefecture:
     assert main(["alerts", "unsubscribe", "--email", SUBSCRIBER, "--indicator", "COURRIEL_5J"]) == 0
     assert main(["alerts", "subscribe", "--email", "pas-une-adresse"]) == 1
     assert "Adresse de courriel invalide" in capsys.readouterr().err
+
+
+def test_alert_e_mails_go_through_a_prefecture_relay_with_starttls_and_login(
+        engine: Engine, prefecture: Prefecture, workbook: MakeWorkbook, smtp_tls_server: Mailbox) -> None:
+    pid = prefecture.id or 0
+    _subscribe(engine, pid)
+    outcome = services.imports.save_upload(_actor(engine), pid, "courriels.xlsx", _file(workbook, {6: (160, 200)}))
+    assert outcome.alerts is not None and outcome.alerts.mail.sent == [SUBSCRIBER]
+    assert [m.recipients for m in smtp_tls_server.messages] == [[SUBSCRIBER]]
