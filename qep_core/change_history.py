@@ -28,6 +28,7 @@ ACTION_LABELS: dict[str, str] = {
     "survey": "Enquête", "review": "Revue trimestrielle", "restore": "Restauration",
     "mapping": "Correspondance", "event": "Événement",
     "digest": "Synthèse mensuelle",
+    "alerts": "Alertes",
 }
 
 

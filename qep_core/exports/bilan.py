@@ -19,12 +19,13 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from qep_core.exports.content import OPTIONAL_PROVIDERS, DocumentContent, IndicatorFigure
+from qep_core.exports.content import OPTIONAL_PROVIDERS, DocumentContent, IndicatorFigure, SpcSummary
 from qep_core.exports.pdf import TEMPLATES, html_to_pdf
 from qep_core.frenchforms import MONTH_NAMES_FR, format_number_fr
 from qep_core.readability import rate_axis_max
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import IndicatorKind
+from qep_core.rules.signals import assurance_style, variation_style
 from qep_core.rules.status import RATED_STATUSES, STATUS_SYMBOL, style_of
 from qep_core.signals.events import PROCESS_CHANGE
 
@@ -88,6 +89,13 @@ def svg_bars(f: IndicatorFigure, this_year: str, last_year: str) -> Markup:
     return Markup("".join(parts))
 
 
+def spc_line(spc: SpcSummary) -> str:
+    """« décembre 2024 : ⊕ amélioration · ● cible atteinte » — symbol and word, never colour alone."""
+    style = assurance_style(spc.assurance)
+    return (f"{MONTH_NAMES_FR[spc.month.month - 1]} {spc.month.year} : {variation_style(spc.variation).text}"
+            + (f" · {style.text}" if style else ""))
+
+
 def event_lines(content: DocumentContent, f: IndicatorFigure) -> list[str]:
     """The year's dated events under an indicator's bars (« 03/10/2022 — Mise en service du serveur
     vocal interactif (changement de fonctionnement) »): what explains a move of the figure. Plain
@@ -114,7 +122,8 @@ def render_bilan_html(content: DocumentContent) -> str:
         improved=sum(1 for f in content.indicators if f.improved), optional=OPTIONAL_PROVIDERS,
         base_css=Markup((TEMPLATES / "base.css").read_text(encoding="utf-8")), symbol=STATUS_SYMBOL,
         status_class=status_class, counts_text=counts_text, share=share, fmt=format_value,
-        bars=lambda f: svg_bars(f, str(year), str(year - 1)), events=lambda f: event_lines(content, f),
+        bars=lambda f: svg_bars(f, str(year), str(year - 1)), spc_line=spc_line,
+        events=lambda f: event_lines(content, f),
     )
 
 

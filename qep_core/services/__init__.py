@@ -11,6 +11,7 @@ from qep_core.rules.bounds import ValueOutOfBounds
 from qep_core.services import (
     accounts,
     action_plan,
+    alerts,
     audits,
     backups,
     dashboard,
@@ -33,7 +34,8 @@ from qep_core.services._unit import OPERATIONS, Actor, Database, Operation, Stor
 
 __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "StorageError", "ValueOutOfBounds",
            "accounts",
-           "action_plan", "audits", "backups", "dashboard", "digest", "engagements", "entry", "events", "exports", "history",
+           "action_plan", "alerts", "audits", "backups", "dashboard", "digest", "engagements", "entry", "events", "exports",
+           "history",
            "imports",
            "mappings", "mystery",
            "review", "settings", "surveys", "system", "trainings"]
