@@ -23,8 +23,11 @@ from qep_core.exports.content import CLU, build_content
 from qep_core.importing import import_file
 from qep_core.models import Prefecture
 from qep_core.periods import range_period, year_period
+from qep_core.referentiel import indicators_for
+from qep_core.settings import add_perimetre
 from qep_core.signals.events import EventMark
 from qep_core.signals.models import Event
+from qep_core.spc_series import charts_all
 from tests.test_compute import long_csv
 from tests.test_pages import demo_url  # noqa: F401  (module-scoped demo database)
 
@@ -87,13 +90,13 @@ def test_events_are_listed_by_period_and_indicator(engine: Engine, prefecture: P
 # ------------------------------------------------------------------------------------------- control limits
 
 
-def _steps(engine: Engine, pid: int) -> None:
-    """TEL_ABOUTIS at about 50 % through 2023, at about 80 % from January 2024."""
+def _steps(engine: Engine, pid: int, perimetre: str = "") -> None:
+    """TEL_ABOUTIS at about 50 % through 2023, at about 80 % from January 2024 (of *perimetre*)."""
     rows: list[list[object]] = []
     for k in range(24):
         year, month = 2023 + k // 12, k % 12 + 1
         rate = (500 if year == 2023 else 800) + (k % 3) * 10
-        rows.append(["TEL_ABOUTIS", f"{year}-{month:02d}", "", rate, 1000, None, None])
+        rows.append(["TEL_ABOUTIS", f"{year}-{month:02d}", perimetre, rate, 1000, None, None])
     import_file(engine, pid, "tel.csv", long_csv(rows))
 
 
@@ -119,6 +122,25 @@ def test_a_process_change_restarts_the_control_limits(engine: Engine, prefecture
     assert centres == _centres(engine, pid, process_changes=[D(2024, 1, 1)])  # the same as --change 2024-01
     services.events.remove_event(actor, pid, change.id)
     assert len(_centres(engine, pid)) == 1
+
+
+def test_a_service_s_process_change_restarts_its_limits_not_the_whole_prefecture_s(
+        engine: Engine, prefecture: Prefecture) -> None:
+    """A change of the switchboard alone restarts the switchboard's chart (and the tiles', the
+    review's and the decks' summaries read as such), not the chart of the préfecture as a whole."""
+    actor, pid = _actor(engine), prefecture.id or 0
+    with session_scope(engine, write=True) as session:
+        standard = add_perimetre(session, pid, "Standard").id or 0
+    _steps(engine, pid, "Standard")
+    services.events.add_event(actor, pid, D(2024, 1, 8), "Serveur vocal du standard", perimetre_id=standard,
+                              process_change=True)
+    assert len(_centres(engine, pid)) == 1
+    assert len(_centres(engine, pid, perimetre_ids=[standard])) == 2
+    with session_scope(engine) as session:
+        ind = [d for d in indicators_for(session, pid) if d.code == "TEL_ABOUTIS"]
+        whole = charts_all(session, pid, ind, D(2024, 12, 1))["TEL_ABOUTIS"]
+        service = charts_all(session, pid, ind, D(2024, 12, 1), (standard,))["TEL_ABOUTIS"]
+    assert len({p.centre for p in whole.points}) == 1 and len({p.centre for p in service.points}) == 2
 
 
 def test_the_demo_s_voice_server_restarts_the_switchboard_s_limits(demo_url: str) -> None:  # noqa: F811

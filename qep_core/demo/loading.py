@@ -75,13 +75,13 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
             skipped += 1
     with session_scope(engine, write=True) as session:
         _set_public_names(session, prefecture_id)
+        seed_demo_events(session, prefecture_id)  # the voice server of October 2022 (read by the alerts), a staff change
         # the Signaux list of the demo: the crossings of its last 12 months, e-mailed to nobody
         raise_alerts(session, prefecture_id, recent_months(session, prefecture_id))
     # action plan, audit, trainings (data/demo/pilotage), before the reviews whose decisions join the plan
     pilotage = load_pilotage_demo(engine, prefecture_id)
     with session_scope(engine, write=True) as session:  # the COPIL's quarterly reviews of 2024
         seed_demo_reviews(session, prefecture_id)
-        seed_demo_events(session, prefecture_id)  # the voice server of October 2022, a staff change
     pilotage += "\n" + load_demo_surveys(engine)  # satisfaction surveys and mystery checks (data/demo/enquetes)
     if not imported:
         return (f"{DEMO_NAME} ({DEMO_CODE}) : les {skipped} fichiers de démonstration sont déjà importés, "

@@ -10,6 +10,7 @@ the old limits say nothing about the new process.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -103,9 +104,23 @@ def events_of(session: Session, prefecture_id: int, *, first: dt.date | None = N
 
 def process_change_days(session: Session, prefecture_id: int, code: str,
                         perimetre_ids: Sequence[int] | None) -> list[dt.date]:
-    """The days the control limits of *code* restart, over those périmètres (None: all)."""
-    return [e.day for e in events_of(session, prefecture_id, indicator_code=code, perimetre_ids=perimetre_ids,
-                                     process_change_only=True)]
+    """The days the control limits of *code* restart: the process changes of every indicator or of
+    *code*, of the whole préfecture or of one of the périmètres read (*perimetre_ids*; None: the
+    whole préfecture is read, and a change of one service alone does not restart its limits)."""
+    return process_changes(session, prefecture_id, perimetre_ids)[code]
+
+
+def process_changes(session: Session, prefecture_id: int,
+                    perimetre_ids: Sequence[int] | None) -> defaultdict[str, list[dt.date]]:
+    """:func:`process_change_days` of every indicator at once (one query): code → days."""
+    found = events_of(session, prefecture_id, perimetre_ids=perimetre_ids if perimetre_ids is not None else (),
+                      process_change_only=True)
+    common = [e.day for e in found if e.indicator_code is None]
+    out: defaultdict[str, list[dt.date]] = defaultdict(lambda: list(common))
+    for e in found:
+        if e.indicator_code is not None:
+            out[e.indicator_code] = sorted({*out[e.indicator_code], e.day})
+    return out
 
 
 def marks_in(marks: Iterable[EventMark], months: Sequence[dt.date]) -> list[EventMark]:
