@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from qep_core import services
@@ -49,6 +50,16 @@ def chart_marks(view: View, code: str, period: Period,
     rows = events.list_events(actor(), view.prefecture.id or 0, first=period.start, last=period.end,
                               indicator_code=code, perimetre_ids=perimetre_ids)
     return events.marks(rows)
+
+
+def marked(figure: go.Figure, view: View, code: str, months: Sequence[dt.date],
+           perimetre_ids: Iterable[int] | None = None) -> go.Figure:
+    """*figure*, a chart with one x category per month of *months* (the control chart), with the
+    events of those months drawn on it (:func:`qep_core.charts.add_event_marks`)."""
+    if not months:
+        return figure
+    period = Period(months[0], months[-1], "range")
+    return events.add_event_marks(figure, list(months), chart_marks(view, code, period, perimetre_ids))
 
 
 def events_table(rows: Sequence[events.EventRow]) -> pd.DataFrame:

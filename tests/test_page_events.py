@@ -71,8 +71,8 @@ def click(at: AppTest, label: str) -> AppTest:
     return at
 
 
-def monthly_figure(at: AppTest) -> dict[str, Any]:
-    chart = next(c for c in at.get("plotly_chart") if "monthly_chart" in c.proto.id)
+def monthly_figure(at: AppTest, key: str = "monthly_chart") -> dict[str, Any]:
+    chart = next(c for c in at.get("plotly_chart") if key in c.proto.id)
     return json.loads(chart.proto.spec)
 
 
@@ -89,6 +89,9 @@ def test_the_indicator_page_draws_and_lists_the_period_s_events(demo: str) -> No
     notes = [a["text"] for a in figure["layout"]["annotations"]]
     assert any(n.startswith("Mise en service du serveur vocal") and n.endswith("(changement de fonctionnement)")
                for n in notes)
+    spc = monthly_figure(at, "spc_chart")  # the control chart's limits restart there: it says why
+    assert [s["line"]["dash"] for s in spc["layout"]["shapes"]] == ["solid"]
+    assert any(a["text"].startswith("Mise en service") for a in spc["layout"]["annotations"])
     assert any(s.value == "Événements — année 2022" for s in at.subheader)
     table = at.dataframe[-1].value
     assert list(table["Événement"]) == [VOICE_SERVER] and list(table["Concerne"]) == ["TEL_ABOUTIS — toute la "
@@ -114,6 +117,7 @@ def test_the_referent_dates_and_removes_an_event_from_the_indicator_page(demo: s
 def test_the_users_committee_sees_no_event(monkeypatch: pytest.MonkeyPatch) -> None:
     at = signed_in("pages/indicateurs.py", CLU, monkeypatch)
     assert not monthly_figure(at)["layout"].get("shapes")
+    assert not monthly_figure(at, "spc_chart")["layout"].get("shapes")
     assert not any(s.value.startswith("Événements") for s in at.subheader)
 
 

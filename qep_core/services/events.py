@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qep_core.access import outside_perimetres
+from qep_core.charts import add_event_marks
 from qep_core.models import local_time
 from qep_core.prefectures import perimetres_of
 from qep_core.services._unit import Actor, Unit, operation, unit
@@ -25,8 +26,8 @@ from qep_core.signals import events as rules
 from qep_core.signals.events import PROCESS_CHANGE, EventError, EventMark
 from qep_core.signals.models import MAX_EVENT_LABEL, Event
 
-__all__ = ["MAX_EVENT_LABEL", "PROCESS_CHANGE", "EventError", "EventMark", "EventRow", "add_event", "list_events",
-           "marks", "remove_event"]
+__all__ = ["MAX_EVENT_LABEL", "PROCESS_CHANGE", "EventError", "EventMark", "EventRow", "add_event",
+           "add_event_marks", "list_events", "marks", "remove_event"]
 
 
 @dataclass(frozen=True)
