@@ -27,7 +27,6 @@ from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import IndicatorKind
 from qep_core.rules.signals import assurance_style, variation_style
 from qep_core.rules.status import RATED_STATUSES, STATUS_SYMBOL, style_of
-from qep_core.signals.events import PROCESS_CHANGE
 
 BLUE, GREY, INK = "#5C68E5", "#B1B1B1", "#161616"
 
@@ -100,8 +99,7 @@ def event_lines(content: DocumentContent, f: IndicatorFigure) -> list[str]:
     """The year's dated events under an indicator's bars (« 03/10/2022 — Mise en service du serveur
     vocal interactif (changement de fonctionnement) »): what explains a move of the figure. Plain
     text: the template escapes it."""
-    return [f"{m.day:%d/%m/%Y} — {m.label}" + (f" ({PROCESS_CHANGE})" if m.process_change else "")
-            for m in content.events_on(f.code)]
+    return [m.text for m in content.events_on(f.code)]
 
 
 def render_bilan_html(content: DocumentContent) -> str:

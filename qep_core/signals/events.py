@@ -44,6 +44,12 @@ class EventMark:
     def month(self) -> dt.date:
         return self.day.replace(day=1)
 
+    @property
+    def text(self) -> str:
+        """« 03/10/2022 — Mise en service du serveur vocal interactif (changement de fonctionnement) »:
+        the event as the documents list it under a figure it explains."""
+        return f"{self.day:%d/%m/%Y} — {self.label}" + (f" ({PROCESS_CHANGE})" if self.process_change else "")
+
 
 def clean_label(label: str) -> str:
     """The label on one line (a newline would break a chart's label and a CLI line), checked."""
