@@ -84,15 +84,19 @@ def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
     """A plain SMTP server on loopback; the ``QEP_SMTP_*`` settings point at it (no STARTTLS)."""
     box = Mailbox()
     controller = _start(box)
-    monkeypatch.setenv("QEP_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("QEP_SMTP_PORT", str(_port(controller)))
-    monkeypatch.setenv("QEP_SMTP_FROM", "qualite@loire-atlantique.gouv.fr")
-    monkeypatch.setenv("QEP_SMTP_STARTTLS", "0")
-    monkeypatch.setenv("QEP_SMTP_SECONDS", "5")
+    _point_at(monkeypatch, controller, QEP_SMTP_STARTTLS="0")
     try:
         yield box
     finally:
         controller.stop()
+
+
+def _point_at(monkeypatch: pytest.MonkeyPatch, controller: Controller, **settings: str) -> None:
+    """The ``QEP_SMTP_*`` settings (and any other variable given) pointing at *controller*."""
+    base = {"QEP_SMTP_HOST": "127.0.0.1", "QEP_SMTP_PORT": str(_port(controller)),
+            "QEP_SMTP_FROM": "qualite@loire-atlantique.gouv.fr", "QEP_SMTP_SECONDS": "5"}
+    for name, value in {**base, **settings}.items():
+        monkeypatch.setenv(name, value)
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
@@ -122,14 +126,8 @@ def smtp_tls_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
     box = Mailbox()
     controller = _start(box, tls_context=context, require_starttls=True, auth_required=True,
                         authenticator=_authenticate)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
-    monkeypatch.setenv("QEP_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("QEP_SMTP_PORT", str(_port(controller)))
-    monkeypatch.setenv("QEP_SMTP_FROM", "qualite@loire-atlantique.gouv.fr")
-    monkeypatch.setenv("QEP_SMTP_USER", USER)
-    monkeypatch.setenv("QEP_SMTP_PASSWORD", PASSWORD)
-    monkeypatch.setenv("QEP_SMTP_STARTTLS", "1")
-    monkeypatch.setenv("QEP_SMTP_SECONDS", "5")
+    _point_at(monkeypatch, controller, SSL_CERT_FILE=str(cert), QEP_SMTP_USER=USER, QEP_SMTP_PASSWORD=PASSWORD,
+              QEP_SMTP_STARTTLS="1")
     try:
         yield box
     finally:
