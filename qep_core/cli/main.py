@@ -17,6 +17,7 @@ from pathlib import Path
 from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.cli import admin, mappings, perimetres, pilotage, review, spc, surveys
+from qep_core.cli import collection as collection_cli
 from qep_core.cli.common import (
     EXIT_DENIED,
     EXIT_OK,
@@ -351,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     perimetres.register(sub)  # perimetre
     review.register(sub)  # review
     spc.register(sub)  # spc
+    collection_cli.register(sub)  # source, collecte
     return parser
 
 

@@ -417,7 +417,7 @@ def generate(seed: int = SEED) -> DemoData:
 def _late_sheets(data: DemoData) -> None:
     """What the collection board shows late (after the draws, which keep their order): the
     :data:`LATE_BOX` mailbox never sent its August and September 2024 figures."""
-    counts, delays, received_msgs = data.mailboxes[(LATE_BOX, 2024)]
+    counts, delays, _ = data.mailboxes[(LATE_BOX, 2024)]
     for m in LATE_MONTHS:
         counts.received[m] = counts.in_time[m] = delays[m] = None
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from qep_core.db import create_schema, session_scope
+from qep_core.demo.collection import declare_demo_sources
 from qep_core.demo.indicators import (
     DEMO_CODE,
     DEMO_DIR,
@@ -73,6 +74,7 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
             skipped += 1
     with session_scope(engine, write=True) as session:
         _set_public_names(session, prefecture_id)
+        declare_demo_sources(session, prefecture_id)  # who supplies what: the collection board
     # action plan, audit, trainings (data/demo/pilotage), before the reviews whose decisions join the plan
     pilotage = load_pilotage_demo(engine, prefecture_id)
     with session_scope(engine, write=True) as session:  # the COPIL's quarterly reviews of 2024

@@ -13,6 +13,7 @@ from qep_core.services import (
     action_plan,
     audits,
     backups,
+    collection,
     dashboard,
     engagements,
     entry,
@@ -31,6 +32,7 @@ from qep_core.services._unit import OPERATIONS, Actor, Database, Operation, Stor
 
 __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "StorageError", "ValueOutOfBounds",
            "accounts",
-           "action_plan", "audits", "backups", "dashboard", "engagements", "entry", "exports", "history", "imports",
+           "action_plan", "audits", "backups",
+           "collection", "dashboard", "engagements", "entry", "exports", "history", "imports",
            "mappings", "mystery",
            "review", "settings", "surveys", "system", "trainings"]
