@@ -6,7 +6,7 @@ created), so it reads the sidebar's view with ``current_view()`` instead of ``re
 
 import streamlit as st
 
-from qep_ui import mappings
+from qep_ui import collection, mappings
 from qep_ui import settings as ui
 from qep_ui.auth import require
 from qep_ui.state import current_view
@@ -24,8 +24,8 @@ if view is None:
     st.stop()
 
 st.caption(f"{plain(view.prefecture.name)} ({view.prefecture.code}) — changez de préfecture dans le menu latéral.")
-tab_pref, tab_perim, tab_targets, tab_own, tab_map = st.tabs(["Préfecture", "Périmètres", "Cibles",
-                                                               "Indicateurs propres", "Correspondances"])
+tab_pref, tab_perim, tab_targets, tab_own, tab_map, tab_collect = st.tabs([
+    "Préfecture", "Périmètres", "Cibles", "Indicateurs propres", "Correspondances", "Collecte mensuelle"])
 with tab_pref:
     ui.prefecture_tab(view)
 with tab_perim:
@@ -36,3 +36,5 @@ with tab_own:
     ui.own_indicators_tab(view)
 with tab_map:
     mappings.mappings_tab(view)
+with tab_collect:
+    collection.settings_tab(view)

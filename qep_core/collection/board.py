@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from qep_core.collection.sources import Contact, list_sources
 from qep_core.frenchforms import count_text, plural
 from qep_core.models import ImportBatch, Indicator, Observation, local_time
+from qep_core.periods import quarter_of
 from qep_core.referentiel import indicators_for
 
 RECU, PARTIEL, EN_RETARD, ATTENDU = "reçu", "partiel", "en retard", "attendu"
@@ -224,17 +225,17 @@ def completeness(records: Iterable[SupplyRecord]) -> list[Completeness]:
 
 
 def incomplete_quarters(records: Iterable[SupplyRecord], as_of: dt.date) -> list[str]:
-    """« T3 2024 : 1 mois sur 3 reçu pour CM » for every quarter where a périmètre has a month
-    past due not wholly received: figures of that quarter are computed on fewer months."""
+    """« T3 2024 : 1 mois sur 3 reçu pour CM » for every quarter where a périmètre has an ended
+    month not wholly received (due or not yet): figures of that quarter are computed on fewer months."""
     by_quarter: dict[tuple[int, int], dict[str, list[SupplyRecord]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
-        by_quarter[(record.month.year, (record.month.month - 1) // 3 + 1)][record.perimetre].append(record)
+        by_quarter[(record.month.year, quarter_of(record.month.month))][record.perimetre].append(record)
     lines = []
     for (year, quarter), perimetres in sorted(by_quarter.items()):
         parts = []
         for name, months in perimetres.items():
             complete = sum(r.status == RECU for r in months)
-            if complete < 3 and any(r.status != RECU and r.due_date < as_of for r in months):
+            if complete < 3 and any(r.status != RECU and next_month(r.month) <= as_of for r in months):
                 parts.append(f"{complete} {plural(complete, 'mois')} sur 3 {plural(complete, 'reçu', 'reçus')} "
                              f"pour {name}")
         if parts:

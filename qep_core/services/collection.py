@@ -30,6 +30,7 @@ from qep_core.collection.board import (
     incomplete_quarters,
     summary,
 )
+from qep_core.collection.chart import year_heatmap
 from qep_core.collection.models import DEFAULT_DUE_DAY
 from qep_core.collection.sources import CollectionError, Contact, Source, parse_contact, parse_contacts
 from qep_core.prefectures import perimetres_of
@@ -39,7 +40,7 @@ from qep_core.services._unit import Actor, operation, unit
 __all__ = ["ATTENDU", "DEFAULT_DUE_DAY", "EN_RETARD", "PARTIEL", "RECU", "STATUSES", "STATUS_LOOK", "CollectionError",
            "Completeness", "Contact", "Options", "Source", "StatusLook", "SupplyRecord", "board", "completeness",
            "incomplete_quarters", "list_sources", "options", "parse_contact", "parse_contacts", "remove_source",
-           "set_source", "summary"]
+           "set_source", "summary", "year_heatmap"]
 
 
 @dataclass(frozen=True)
