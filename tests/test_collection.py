@@ -141,7 +141,7 @@ def test_declarations_are_checked_before_anything_is_written(engine: Engine, pre
 
 def test_cli_source_and_collecte_json(scene: tuple[Engine, int, dict[str, int]], monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    engine, pid, _ = scene
+    engine = scene[0]
     monkeypatch.setenv("QEP_DATABASE_URL", str(engine.url))
     monkeypatch.setenv("QEP_AUTH", "local")
     assert main(["source", "set", "--perimetre", "cm", "--indicators", "COURRIEL_5J",

@@ -25,7 +25,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from qep_core.collection.sources import Contact, list_sources
 from qep_core.frenchforms import count_text, plural
@@ -156,12 +157,12 @@ def monthly_codes(session: Session, prefecture_id: int) -> set[str]:
 def _receipts(session: Session, prefecture_id: int, perimetre_ids: Iterable[int], first: dt.date,
               last: dt.date) -> dict[tuple[int, dt.date], dict[str, Receipt]]:
     """(périmètre, month) → code → the latest import that brought a monthly figure of it."""
-    rows = session.exec(
-        select(Observation.perimetre_id, Observation.period_start, Indicator.code, Observation.batch_id,
-               ImportBatch.imported_by, ImportBatch.imported_at)
+    rows = session.execute(  # six columns: beyond sqlmodel's typed select
+        select(col(Observation.perimetre_id), col(Observation.period_start), col(Indicator.code),
+               col(Observation.batch_id), col(ImportBatch.imported_by), col(ImportBatch.imported_at))
         .join(Indicator, col(Indicator.id) == Observation.indicator_id)
         .outerjoin(ImportBatch, col(ImportBatch.id) == Observation.batch_id)
-        .where(Observation.prefecture_id == prefecture_id, col(Observation.perimetre_id).in_(list(perimetre_ids)),
+        .where(col(Observation.prefecture_id) == prefecture_id, col(Observation.perimetre_id).in_(list(perimetre_ids)),
                col(Observation.period_start) == col(Observation.period_end),
                col(Observation.period_start) >= first, col(Observation.period_start) <= last)).all()
     found: dict[tuple[int, dt.date], dict[str, Receipt]] = defaultdict(dict)
