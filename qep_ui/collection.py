@@ -57,12 +57,15 @@ def settings_tab(view: View) -> None:
     with st.form(f"source-set-{pid}-{chosen}", border=True):
         codes = st.multiselect("Indicateurs fournis", list(options.indicators),
                                default=[c for c in (current.indicators if current else ()) if c in options.indicators],
-                               format_func=lambda c: options.indicators.get(c, c))
+                               format_func=lambda c: options.indicators.get(c, c), key=f"source-codes-{pid}-{chosen}")
         contacts = st.text_area("Contacts, un par ligne (« Nom <adresse> » ou l'adresse seule)",
-                                value="\n".join(c.label for c in current.contacts) if current else "", max_chars=3000)
+                                value="\n".join(c.label for c in current.contacts) if current else "", max_chars=3000,
+                                key=f"source-contacts-{pid}-{chosen}")
         due_day = st.number_input("Jour du mois suivant où les chiffres sont attendus", min_value=1, max_value=28,
-                                  value=current.due_day if current else collection.DEFAULT_DUE_DAY, step=1)
-        saved = st.form_submit_button("Enregistrer", type="primary", icon=":material/save:")
+                                  value=current.due_day if current else collection.DEFAULT_DUE_DAY, step=1,
+                                  key=f"source-due-{pid}-{chosen}")
+        saved = st.form_submit_button("Enregistrer", type="primary", icon=":material/save:",
+                                      key=f"source-save-{pid}-{chosen}")
     if saved:
         try:
             source = collection.set_source(actor(), pid, chosen, codes, collection.parse_contacts([contacts]),

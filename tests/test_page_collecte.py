@@ -12,7 +12,8 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from qep_core.access import Principal
+from qep_core import services
+from qep_core.access import LOCAL_PRINCIPAL, Principal
 from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
 from qep_core.models import Perimetre
@@ -96,3 +97,35 @@ def test_the_users_committee_does_not_see_the_page(demo_url, monkeypatch):
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in its menu
         at.switch_page(PAGE)
+
+
+def test_declaring_and_removing_a_perimetre_in_parametres(engine, prefecture, monkeypatch):
+    """The « Collecte mensuelle » tab: an invalid address is refused in French and nothing is written;
+    then the declaration is saved (the table shows it) and removed."""
+    monkeypatch.setenv("QEP_DATABASE_URL", str(engine.url))
+    pid = prefecture.id
+    with session_scope(engine) as session:
+        whole = session.exec(select(Perimetre).where(Perimetre.prefecture_id == pid)).one().id
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page("pages/parametres.py").run()
+    assert not at.exception, at.exception
+    at.selectbox(key=f"source-perim-{pid}").select(whole).run()
+    at.multiselect(key=f"source-codes-{pid}-{whole}").select("TEL_ABOUTIS").select("SITE_CONNEXION")
+    at.text_area(key=f"source-contacts-{pid}-{whole}").input("Standard <standard@demo.gouv.fr>\npas une adresse")
+    at.number_input(key=f"source-due-{pid}-{whole}").set_value(12)
+    at.button(key=f"source-save-{pid}-{whole}").click().run()
+    assert not at.exception, at.exception
+    assert any("Adresse de courriel invalide : « pas une adresse »" in e.value for e in at.error)
+    assert services.collection.list_sources(services.Actor(LOCAL_PRINCIPAL, engine), pid) == []
+    at.text_area(key=f"source-contacts-{pid}-{whole}").input("Standard <standard@demo.gouv.fr>")
+    at.button(key=f"source-save-{pid}-{whole}").click().run()
+    assert not at.exception, at.exception
+    assert any("collecte enregistrée pour « Préfecture (ensemble) » : 2 indicateurs, attendus le 12" in s.value
+               for s in at.success)
+    table = next(d.value for d in at.dataframe if "Contacts" in d.value.columns)
+    assert list(table["Contacts"]) == ["Standard <standard@demo.gouv.fr>"]
+    assert list(table["Indicateurs"]) == ["TEL_ABOUTIS, SITE_CONNEXION"]
+    at.button(key=f"source-remove-{pid}-{whole}").click().run()
+    assert any("collecte retirée" in s.value for s in at.success)
+    assert services.collection.list_sources(services.Actor(LOCAL_PRINCIPAL, engine), pid) == []
