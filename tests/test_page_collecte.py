@@ -116,16 +116,17 @@ def test_declaring_and_removing_a_perimetre_in_parametres(engine, prefecture, mo
     at.number_input(key=f"source-due-{pid}-{whole}").set_value(12)
     at.button(key=f"source-save-{pid}-{whole}").click().run()
     assert not at.exception, at.exception
-    assert any("Adresse de courriel invalide : « pas une adresse »" in e.value for e in at.error)
+    errors = [e.value for e in at.error]
+    assert any("Adresse de courriel invalide" in e and "pas une adresse" in e for e in errors), errors
     assert services.collection.list_sources(services.Actor(LOCAL_PRINCIPAL, engine), pid) == []
     at.text_area(key=f"source-contacts-{pid}-{whole}").input("Standard <standard@demo.gouv.fr>")
     at.button(key=f"source-save-{pid}-{whole}").click().run()
     assert not at.exception, at.exception
-    assert any("collecte enregistrée pour « Préfecture (ensemble) » : 2 indicateurs, attendus le 12" in s.value
-               for s in at.success)
+    assert any("ollecte enregistrée pour « Préfecture (ensemble) » : 2 indicateurs, attendus le 12" in s.value
+               for s in at.success), [s.value for s in at.success]
     table = next(d.value for d in at.dataframe if "Contacts" in d.value.columns)
     assert list(table["Contacts"]) == ["Standard <standard@demo.gouv.fr>"]
     assert list(table["Indicateurs"]) == ["TEL_ABOUTIS, SITE_CONNEXION"]
     at.button(key=f"source-remove-{pid}-{whole}").click().run()
-    assert any("collecte retirée" in s.value for s in at.success)
+    assert any("ollecte retirée" in s.value for s in at.success), [s.value for s in at.success]
     assert services.collection.list_sources(services.Actor(LOCAL_PRINCIPAL, engine), pid) == []
