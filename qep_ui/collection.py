@@ -9,7 +9,7 @@ text) or through :func:`qep_ui.widgets.plain`, the chart escapes its own texts. 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -67,22 +67,24 @@ def settings_tab(view: View) -> None:
         saved = st.form_submit_button("Enregistrer", type="primary", icon=":material/save:",
                                       key=f"source-save-{pid}-{chosen}")
     if saved:
-        try:
-            source = collection.set_source(actor(), pid, chosen, codes, collection.parse_contacts([contacts]),
-                                           int(due_day))
-        except KNOWN_ERRORS as exc:
-            st.error(plain(exc), icon=":material/error:")
-        else:
-            _saved(f"collecte enregistrée pour « {source.perimetre} » : "
-                   f"{count_text(len(source.indicators), 'indicateur')}, attendus le {source.due_day} du mois suivant")
+        _write(lambda: collection.set_source(actor(), pid, chosen, codes, collection.parse_contacts([contacts]),
+                                             int(due_day)),
+               lambda s: f"collecte enregistrée pour « {s.perimetre} » : {count_text(len(s.indicators), 'indicateur')}, "
+                         f"attendus le {s.due_day} du mois suivant")
     if current is not None and st.button("Ne plus attendre de chiffres de ce périmètre", icon=":material/delete:",
                                          key=f"source-remove-{pid}-{chosen}"):
-        try:
-            removed = collection.remove_source(actor(), pid, chosen)
-        except KNOWN_ERRORS as exc:
-            st.error(plain(exc), icon=":material/error:")
-        else:
-            _saved(f"collecte retirée pour « {removed.perimetre} » (ses chiffres restent)")
+        _write(lambda: collection.remove_source(actor(), pid, chosen),
+               lambda s: f"collecte retirée pour « {s.perimetre} » (ses chiffres restent)")
+
+
+def _write(change: Callable[[], collection.Source], message: Callable[[collection.Source], str]) -> None:
+    """Make the change and keep its message for the rerun, or show its French refusal (nothing written)."""
+    try:
+        source = change()
+    except KNOWN_ERRORS as exc:
+        st.error(plain(exc), icon=":material/error:")
+    else:
+        _saved(message(source))
 
 
 def _saved(message: str) -> None:
