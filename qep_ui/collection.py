@@ -17,7 +17,7 @@ import streamlit as st
 from qep_core import services
 from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR, count_text
 from qep_ui import data
-from qep_ui.auth import actor
+from qep_ui.auth import actor, allowed
 from qep_ui.settings import flash
 from qep_ui.state import View
 from qep_ui.widgets import plain
@@ -166,3 +166,15 @@ def board_page(view: View) -> None:
     st.dataframe(completeness_table(records), hide_index=True, width="stretch", key=f"collecte-completeness-{pid}",
                  column_config={"Complétude": st.column_config.ProgressColumn(format="%.0f %%", min_value=0,
                                                                               max_value=100)})
+
+
+def incomplete_caption(view: View) -> None:
+    """Under the dashboard's summary: the quarters of the period whose figures rest on months not
+    all received (for readers of the detail only: it names services; a service sees its own)."""
+    if not allowed("read_detail"):
+        return
+    today = dt.date.today()
+    first, last = collection.quarters_around(view.period.start, view.period.end)
+    lines = collection.incomplete_quarters(collection.board(actor(), view.prefecture.id or 0, first, last, today), today)
+    if lines:
+        st.caption(plain("Chiffres calculés sur des mois incomplets (voir la page Collecte) — " + " · ".join(lines)))

@@ -14,7 +14,7 @@ from sqlmodel import select
 from qep_core import services
 from qep_core.access import LOCAL_PRINCIPAL
 from qep_core.cli.main import main
-from qep_core.collection.board import board, completeness, due_date, incomplete_quarters
+from qep_core.collection.board import board, completeness, due_date, incomplete_quarters, quarters_around
 from qep_core.collection.sources import CollectionError, Contact, parse_contacts, set_source
 from qep_core.db import session_scope
 from qep_core.models import ImportBatch, Indicator, Observation, Perimetre, Prefecture, utcnow
@@ -114,8 +114,8 @@ def test_completeness_and_incomplete_quarters(scene: tuple[Engine, int, dict[str
     # 4 périmètres × July–September (due) = 12 each; October, not due and empty, is not counted
     assert shares == {"COURRIEL_5J": (12, 2), "COURRIEL_DELAI_MOYEN": (12, 1)}
     lines = incomplete_quarters(records, dt.date(2024, 10, 15))
-    assert lines == ["T3 2024 : 0 mois sur 3 reçu pour CM ; 0 mois sur 3 reçu pour Étrangers ; "
-                     "0 mois sur 3 reçu pour Natu. ; 1 mois sur 3 reçu pour PC"]  # accents aside, by name
+    assert lines == ["T3 2024 : 0 mois sur 3 reçu pour CM, Étrangers, Natu. ; 1 mois sur 3 reçu pour PC"]
+    assert quarters_around(dt.date(2024, 8, 1), dt.date(2024, 11, 1)) == (dt.date(2024, 7, 1), dt.date(2024, 12, 1))
 
 
 def test_declarations_are_checked_before_anything_is_written(engine: Engine, prefecture: Prefecture) -> None:

@@ -130,3 +130,23 @@ def test_declaring_and_removing_a_perimetre_in_parametres(engine, prefecture, mo
     at.button(key=f"source-remove-{pid}-{whole}").click().run()
     assert any("ollecte retirée" in s.value for s in at.success), [s.value for s in at.success]
     assert services.collection.list_sources(services.Actor(LOCAL_PRINCIPAL, engine), pid) == []
+
+
+def test_the_dashboard_says_which_quarters_rest_on_incomplete_months(demo_url, monkeypatch):
+    monkeypatch.setenv("QEP_DATABASE_URL", demo_url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["annee"] = "2024"
+    at.run()
+    assert not at.exception, at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "T3 2024 : 1 mois sur 3 reçu pour CM ; 2 mois sur 3 reçus pour Sous-préfecture de Saint-Nazaire" in captions
+    monkeypatch.setenv("QEP_AUTH", "accounts")  # the users' committee: no service named
+    clu = Principal("clu44", "lecture-clu", prefecture_ids=frozenset({1}))
+    give_accounts(get_engine(demo_url), clu)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["_principal"] = clu
+    at.query_params["annee"] = "2024"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Tableau de bord Qual-e-Pref"
+    assert "mois incomplets" not in " ".join(c.value for c in at.caption)

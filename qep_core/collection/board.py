@@ -36,6 +36,7 @@ from qep_core.referentiel import indicators_for
 
 RECU, PARTIEL, EN_RETARD, ATTENDU = "reçu", "partiel", "en retard", "attendu"
 STATUSES = (RECU, PARTIEL, EN_RETARD, ATTENDU)
+MAX_NAMED = 3  # beyond, « pour 10 périmètres »
 
 
 @dataclass(frozen=True)
@@ -227,21 +228,31 @@ def completeness(records: Iterable[SupplyRecord]) -> list[Completeness]:
 
 def incomplete_quarters(records: Iterable[SupplyRecord], as_of: dt.date) -> list[str]:
     """« T3 2024 : 1 mois sur 3 reçu pour CM » for every quarter where a périmètre has an ended
-    month not wholly received (due or not yet): figures of that quarter are computed on fewer months."""
+    month not wholly received (due or not yet): figures of that quarter are computed on fewer
+    months. Périmètres with the same count are named together, or counted beyond three."""
     by_quarter: dict[tuple[int, int], dict[str, list[SupplyRecord]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
         by_quarter[(record.month.year, quarter_of(record.month.month))][record.perimetre].append(record)
     lines = []
     for (year, quarter), perimetres in sorted(by_quarter.items()):
-        parts = []
+        groups: dict[int, list[str]] = defaultdict(list)
         for name, months in perimetres.items():
             complete = sum(r.status == RECU for r in months)
             if complete < 3 and any(r.status != RECU and next_month(r.month) <= as_of for r in months):
-                parts.append(f"{complete} {plural(complete, 'mois')} sur 3 {plural(complete, 'reçu', 'reçus')} "
-                             f"pour {name}")
+                groups[complete].append(name)
+        parts = [f"{complete} {plural(complete, 'mois')} sur 3 {plural(complete, 'reçu', 'reçus')} pour "
+                 + (", ".join(names) if len(names) <= MAX_NAMED else count_text(len(names), "périmètre"))
+                 for complete, names in sorted(groups.items())]
         if parts:
             lines.append(f"T{quarter} {year} : " + " ; ".join(parts))
     return lines
+
+
+def quarters_around(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+    """The first month of *first*'s quarter and the last month of *last*'s: a period's figures
+    are incomplete when a month of its quarters is missing."""
+    start = dt.date(first.year, 3 * quarter_of(first.month) - 2, 1)
+    return start, dt.date(last.year, 3 * quarter_of(last.month), 1)
 
 
 def summary(records: Sequence[SupplyRecord]) -> str:

@@ -28,6 +28,7 @@ from qep_core.collection.board import (
     SupplyRecord,
     completeness,
     incomplete_quarters,
+    quarters_around,
     summary,
 )
 from qep_core.collection.chart import year_heatmap
@@ -39,7 +40,7 @@ from qep_core.services._unit import Actor, operation, unit
 
 __all__ = ["ATTENDU", "DEFAULT_DUE_DAY", "EN_RETARD", "PARTIEL", "RECU", "STATUSES", "STATUS_LOOK", "CollectionError",
            "Completeness", "Contact", "Options", "Source", "StatusLook", "SupplyRecord", "board", "completeness",
-           "incomplete_quarters", "list_sources", "options", "parse_contact", "parse_contacts", "remove_source",
+           "incomplete_quarters", "list_sources", "options", "parse_contact", "parse_contacts", "quarters_around", "remove_source",
            "set_source", "summary", "year_heatmap"]
 
 
