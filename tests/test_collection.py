@@ -135,8 +135,14 @@ def test_declarations_are_checked_before_anything_is_written(engine: Engine, pre
         with pytest.raises(CollectionError, match=message):
             services.collection.set_source(actor, pid, pc, codes, contacts, day)
     assert services.collection.list_sources(actor, pid) == []
-    source = services.collection.set_source(actor, pid, pc, ["courriel_5j", "COURRIEL_5J"], ["a@demo.gouv.fr"], 5)
-    assert (source.indicators, source.due_day) == (("COURRIEL_5J",), 5)
+    with pytest.raises(CollectionError, match="Trop de contacts : 11"):
+        services.collection.set_source(actor, pid, pc, list(MAIL), [f"s{i}@demo.gouv.fr" for i in range(11)])
+    with pytest.raises(CollectionError, match="Adresse de courriel invalide"):  # built, not typed: checked too
+        services.collection.set_source(actor, pid, pc, list(MAIL), [Contact("nobody")])
+    assert services.collection.list_sources(actor, pid) == []
+    source = services.collection.set_source(actor, pid, pc, ["courriel_5j", "COURRIEL_5J"],
+                                            ["a@demo.gouv.fr", "Anne <A@demo.gouv.fr>"], 5)
+    assert (source.indicators, source.due_day, source.contacts) == (("COURRIEL_5J",), 5, (Contact("a@demo.gouv.fr"),))
 
 
 def test_cli_source_and_collecte_json(scene: tuple[Engine, int, dict[str, int]], monkeypatch: pytest.MonkeyPatch,

@@ -81,12 +81,16 @@ def parse_contact(text: str) -> Contact:
 def parse_contacts(texts: Iterable[str]) -> tuple[Contact, ...]:
     """Contacts one per text (or per line of a text), each checked; an address given twice (case
     forgiven) is kept once. At least one: a périmètre nobody answers for cannot be reminded."""
+    return check_contacts(parse_contact(line) for text in texts for line in text.splitlines() if line.strip())
+
+
+def check_contacts(contacts: Iterable[Contact]) -> tuple[Contact, ...]:
+    """Contacts however made (typed, or built by the demo) checked again: the address as the sender
+    checks it, the name's length, duplicates dropped, between one and :data:`MAX_CONTACTS`."""
     seen: dict[str, Contact] = {}
-    for text in texts:
-        for line in text.splitlines():
-            if line.strip():
-                contact = parse_contact(line)
-                seen.setdefault(contact.email.lower(), contact)
+    for contact in contacts:
+        checked = parse_contact(f"{contact.name} <{contact.email}>" if contact.name else contact.email)
+        seen.setdefault(checked.email.lower(), checked)
     if not seen:
         raise CollectionError("Indiquez au moins un contact (une adresse de courriel).")
     if len(seen) > MAX_CONTACTS:
@@ -151,8 +155,7 @@ def set_source(session: Session, prefecture_id: int, perimetre_id: int, indicato
     """Declare (or replace) what *perimetre_id* supplies; everything is checked first."""
     perimetre = perimetre_of(session, prefecture_id, perimetre_id)
     codes = check_indicators(session, prefecture_id, indicators)
-    if not contacts:
-        raise CollectionError("Indiquez au moins un contact (une adresse de courriel).")
+    contacts = check_contacts(contacts)
     row = _row(session, prefecture_id, perimetre_id) or CollectionSource(prefecture_id=prefecture_id,
                                                                          perimetre_id=perimetre_id, indicator_codes="")
     row.indicator_codes = ",".join(codes)

@@ -81,7 +81,7 @@ def set_source(actor: Actor, prefecture_id: int, perimetre_id: int, indicators: 
     indicator is unknown, an address invalid, the due day outside 1–28: nothing is written."""
     with unit(actor, "edit_settings", prefecture_id=prefecture_id, write=True) as work:
         work.check_perimetres([perimetre_id])
-        checked = tuple(c if isinstance(c, Contact) else parse_contact(c) for c in contacts)
+        checked = [c if isinstance(c, Contact) else parse_contact(c) for c in contacts]
         before = sources.source_of(work.session, prefecture_id, perimetre_id)
         source = sources.set_source(work.session, prefecture_id, perimetre_id, indicators, checked, due_day,
                                     author=work.principal.author)
