@@ -9,6 +9,6 @@ from qep_ui.widgets import plain
 
 view = require_view("read_detail")
 st.title("Collecte")
-st.caption(f"{plain(view.prefecture.name)} — qui a envoyé quoi, mois par mois, selon les déclarations de "
-           "Paramètres › Collecte mensuelle.")
+st.caption(f"{plain(view.prefecture.name)} — qui a envoyé quoi, mois par mois, pour l'année choisie dans le menu "
+           "latéral, selon les déclarations de Paramètres › Collecte mensuelle.")
 board_page(view)

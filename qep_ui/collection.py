@@ -24,6 +24,7 @@ from qep_ui.widgets import plain
 
 collection = services.collection
 KNOWN_ERRORS = (collection.CollectionError, services.AccessDenied)
+AS_OF_PARAM = "au"  # ?au=2024-10-15: the board as it stood that day
 
 
 # --- Paramètres: who supplies what ---------------------------------------------------------------
@@ -104,6 +105,12 @@ def grid(records: Sequence[collection.SupplyRecord]) -> pd.DataFrame:
     return frame.reset_index()
 
 
+def _cell_style(label: object) -> str:
+    """A grid cell's colours, after its word and symbol (which say the status on their own)."""
+    look = next((look for look in collection.STATUS_LOOK.values() if look.label == label), None)
+    return "" if look is None else f"background-color: {look.colour}; color: {look.ink}"
+
+
 def month_table(records: Sequence[collection.SupplyRecord]) -> pd.DataFrame:
     """One month, one row per périmètre: what came, when, from whom, what is missing."""
     return pd.DataFrame([{
@@ -122,16 +129,31 @@ def completeness_table(records: Sequence[collection.SupplyRecord]) -> pd.DataFra
                         columns=["Indicateur", "Périmètres-mois attendus", "Reçus", "Complétude"])
 
 
+def _as_of(today: dt.date) -> dt.date:
+    """The board's date: the one in the link (``?au=2024-10-15``), else today; written back so that
+    a copied link reopens the same board."""
+    raw = st.query_params.get(AS_OF_PARAM)
+    try:
+        default = dt.date.fromisoformat(raw) if raw else today
+    except ValueError:
+        default = today
+    first, last = dt.date(2000, 1, 1), today + dt.timedelta(days=366)
+    chosen = st.date_input("À la date du", value=min(max(default, first), last), min_value=first, max_value=last,
+                           format="DD/MM/YYYY", key="collecte-as-of")
+    as_of = chosen if isinstance(chosen, dt.date) else today
+    if as_of == today:
+        st.query_params.pop(AS_OF_PARAM, None)
+    else:
+        st.query_params[AS_OF_PARAM] = as_of.isoformat()
+    return as_of
+
+
 def board_page(view: View) -> None:
+    """The year chosen in the sidebar, as of a date (today unless the link or the user says otherwise)."""
     pid = view.prefecture.id or 0
     today = dt.date.today()
-    latest = view.last_month.year if view.last_month else today.year
-    first = view.first_month.year if view.first_month else latest
-    years = list(range(max(first, latest - 5), max(latest, today.year) + 1))
-    left, right = st.columns(2)
-    year = left.selectbox("Année", years, index=years.index(latest), key="collecte-year")
-    as_of = right.date_input("À la date du", value=today, format="DD/MM/YYYY", key="collecte-as-of")
-    as_of = as_of if isinstance(as_of, dt.date) else today
+    year = view.period.end.year
+    as_of = _as_of(today)
     if year > as_of.year:
         st.info("Aucun mois de cette année n'a commencé à cette date.")
         return
@@ -148,7 +170,8 @@ def board_page(view: View) -> None:
         st.warning(plain(f"{line} : les chiffres de ce trimestre sont calculés sur les mois reçus seulement."),
                    icon=":material/warning:")
     st.subheader(f"Mois par mois, {year}")
-    st.dataframe(grid(records), hide_index=True, width="stretch", key=f"collecte-grid-{pid}-{year}")
+    st.dataframe(grid(records).style.map(_cell_style), hide_index=True, width="stretch",
+                 key=f"collecte-grid-{pid}-{year}")
     st.plotly_chart(collection.year_heatmap(records, f"Collecte {year} au {as_of:%d/%m/%Y}"),
                     config={"displaylogo": False}, key=f"collecte-heatmap-{pid}-{year}")
     months = sorted({r.month for r in records})

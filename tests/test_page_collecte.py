@@ -34,9 +34,11 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def open_page(url: str, monkeypatch: pytest.MonkeyPatch, principal: Principal | None = None) -> AppTest:
+def open_page(url: str, monkeypatch: pytest.MonkeyPatch, principal: Principal | None = None, **query: str) -> AppTest:
     monkeypatch.setenv("QEP_DATABASE_URL", url)
     at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
     if principal is not None:
         monkeypatch.setenv("QEP_AUTH", "accounts")
         give_accounts(get_engine(url), principal)
@@ -44,15 +46,16 @@ def open_page(url: str, monkeypatch: pytest.MonkeyPatch, principal: Principal | 
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
-    at.date_input(key="collecte-as-of").set_value(DEMO_AS_OF).run()
-    assert not at.exception, at.exception
+    if "au" not in query:
+        at.date_input(key="collecte-as-of").set_value(DEMO_AS_OF).run()
+        assert not at.exception, at.exception
     return at
 
 
 def test_the_demo_board_shows_one_late_and_one_partial_service_in_2024(demo_url, monkeypatch):
-    at = open_page(demo_url, monkeypatch)
+    at = open_page(demo_url, monkeypatch, annee="2024", au=DEMO_AS_OF.isoformat())  # a link to that board
     assert at.title[0].value == "Collecte"
-    assert at.selectbox(key="collecte-year").value == 2024
+    assert at.date_input(key="collecte-as-of").value == DEMO_AS_OF and at.query_params["au"] == "2024-10-15"
     grid, month, completeness = (d.value for d in at.dataframe)
     grid = grid.set_index("Périmètre")
     assert list(grid.columns) == ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct."]
