@@ -23,6 +23,8 @@ PAGES = {
         (st.Page("pages/revue.py", title="Revue trimestrielle", icon=":material/fact_check:", url_path="revue"), "read"),
         (st.Page("pages/exports.py", title="Exports", icon=":material/download:", url_path="exports"), "export"),
         (st.Page("pages/enquetes.py", title="Enquêtes", icon=":material/forum:", url_path="enquetes"), "read"),
+        (st.Page("pages/signaux.py", title="Signaux", icon=":material/notifications:", url_path="signaux"),
+         "read_detail"),
     ],
     "Qualité": [
         (st.Page("pages/plan_actions.py", title="Plan d'actions", icon=":material/checklist:", url_path="plan-actions"),

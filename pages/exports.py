@@ -19,3 +19,4 @@ if not view.has_data:
 request = exports.request_form(view)
 exports.prepare(view, request)
 exports.download(request)
+exports.digest_section(view)

@@ -26,7 +26,7 @@ st.markdown("Les indicateurs en recul viennent en premier, puis les non atteints
 review.quarter_table(rv)
 review.slips_section(rv)
 review.requirements_section(rv)
-review.breaks_section(rv)
+review.signals_section(rv)
 review.analysis_section(view, rv)
 review.comments_section(view, rv, user)
 review.actions_section(view, rv)

@@ -18,6 +18,7 @@ if not view.has_data:
 
 results = data.results(view)
 sparks = data.sparklines(view)
+signals = data.spc_summaries(view)
 _, engagements, modules = data.referentiel(view)
 channel_of = channel_mapping([r.indicator for r in results], engagements)
 module_titles = data.module_titles()
@@ -44,7 +45,8 @@ for module in [m for m in module_titles if m in modules and m.startswith("M")]:
             cols = st.columns(3)
             for col, result in zip(cols, items[start:start + 3], strict=False):
                 with col:
-                    tile(result, sparks.get(result.indicator.code), link_page="pages/indicateurs.py")
+                    tile(result, sparks.get(result.indicator.code), link_page="pages/indicateurs.py",
+                         spc=signals.get(result.indicator.code))
 
 with st.expander("Tableau des indicateurs (alternative aux vignettes, téléchargeable)"):
     table = results_table(shown)

@@ -85,8 +85,9 @@ def spc_figure(ind: IndicatorDef, chart: SpcChart, title: str, height: int = 460
         title={"text": chart_text(title), "x": 0, "xanchor": "left", "font": {"size": 17}},
         separators=", ", font={"family": FONT, "size": 14, "color": "#161616"},
         plot_bgcolor="white", paper_bgcolor="white", height=height,
-        margin={"l": 60, "r": 20, "t": 100, "b": 60},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        # below the month ticks, where a phone's width can wrap it into rows without covering the title
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0,
                 "font": {"size": 13}},
         hoverlabel={"font": {"family": FONT}},
     )

@@ -64,6 +64,18 @@ def sparklines(view: View) -> dict[str, list[float | None]]:
     return _sparklines(*_key(), view.prefecture.id or 0, view.period, view.version)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _spc_summaries(_actor: services.Actor, url: str, scope: Scope, pref_id: int, end: Period,
+                   version: str) -> dict[str, Dashboard.SpcSummary]:
+    return Dashboard.spc_summaries(_actor, pref_id, end)
+
+
+def spc_summaries(view: View) -> dict[str, Dashboard.SpcSummary]:
+    """Each monthly indicator's latest variation and assurance up to the end of the chosen period
+    (the user's périmètres), for the tiles."""
+    return _spc_summaries(*_key(), view.prefecture.id or 0, view.period, view.version)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _monthly(_actor: services.Actor, url: str, scope: Scope, pref_id: int, code: str, period: Period, version: str,
              perimetre_ids: tuple[int, ...] | None) -> pd.DataFrame:

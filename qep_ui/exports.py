@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from qep_core import services
-from qep_core.periods import quarter_of, quarter_period
+from qep_core.frenchforms import month_label_fr
+from qep_core.periods import add_months, quarter_of, quarter_period
 from qep_ui.auth import actor
 from qep_ui.state import View
 from qep_ui.widgets import plain
@@ -109,3 +110,48 @@ def download(req: ExportRequest) -> None:
     file: ExportFile = result
     st.download_button(f"Télécharger {plain(file.name)} ({len(file.data) // 1024 + 1} Ko)", file.data, file.name, file.mime,
                        icon=":material/download:", type="primary", on_click="ignore", key="export_download")
+
+
+# ------------------------------------------------------------------------------------------------ monthly digest
+
+Digest = services.digest
+DIGEST_KEY = "qep_digest_file"
+
+
+def digest_section(view: View) -> None:
+    """The monthly digest (PDF + French summary): prepare it to download, or e-mail it once to each
+    address — what ``python -m qep_core digest`` and its timer do. COPIL documents only."""
+    who = actor()
+    if not who.principal.can("export_internal") or who.principal.perimetre_ids is not None or not view.last_month:
+        return
+    st.subheader("Synthèse mensuelle par courriel")
+    st.caption("Le tableau de bord d'un mois en PDF, précédé de son résumé « En bref » (ce qui a bougé, les signaux, "
+               "les cibles en danger) : chiffres de toute la préfecture, sans donnée personnelle. Chaque adresse ne "
+               "reçoit la synthèse d'un mois qu'une fois.")
+    months = [add_months(view.last_month, -i) for i in range(12)]
+    cols = st.columns([1, 2])
+    month = cols[0].selectbox("Mois", months, format_func=month_label_fr, key="digest_month")
+    recipients = cols[1].text_input("Destinataires", key="digest_to", placeholder="copil@prefecture.gouv.fr, …",
+                                    help="Une ou plusieurs adresses, séparées par des virgules.")
+    pid = view.prefecture.id or 0
+    left, right = st.columns(2)
+    try:
+        if left.button("Préparer le PDF", icon=":material/picture_as_pdf:", key="digest_prepare"):
+            with st.spinner("Préparation de la synthèse…"):
+                st.session_state[DIGEST_KEY] = Digest.build_digest(who, pid, month)
+        if right.button("Envoyer la synthèse", icon=":material/send:", key="digest_send",
+                        disabled=not Digest.mail_configured(),
+                        help=None if Digest.mail_configured() else "Aucun serveur de courriel n'est configuré "
+                                                                    "(réglage QEP_SMTP_HOST)."):
+            with st.spinner("Envoi…"):
+                deliveries = Digest.send_digest(who, pid, month, [recipients])
+            for d in deliveries:
+                shown = st.error if d.state in (Digest.FAILED, Digest.NOT_TRIED) else st.success
+                shown(f"{plain(d.address)} : {plain(d.text)}")
+    except (Digest.DigestError, Digest.MailError, services.AccessDenied) as exc:
+        st.error(plain(exc))
+    built = st.session_state.get(DIGEST_KEY)
+    if built is not None and built.month == month:
+        st.download_button(f"Télécharger {plain(built.file_name)}", built.pdf, built.file_name, "application/pdf",
+                           icon=":material/download:", on_click="ignore", key="digest_download")
+        st.text(built.summary)

@@ -64,10 +64,27 @@ MODULE_LABELS = {"PIL": "Pilotage", "LAB": "Labellisation"}
 
 # --- shared bits ---------------------------------------------------------------------------------
 
-def flash(kind: str, text: str, issues: Sequence[Issue] = ()) -> None:
+def flash(kind: str, text: str, issues: Sequence[Issue] = (), link: tuple[str, str] | None = None) -> None:
     """A message to show after the rerun that follows a write: raw text (it quotes file names, cells
-    and user names); :func:`show_flash` shows it as text."""
-    st.session_state.setdefault(FLASH_KEY, []).append({"kind": kind, "text": text, "issues": list(issues)})
+    and user names); :func:`show_flash` shows it as text, then *link* (page, label) if any."""
+    st.session_state.setdefault(FLASH_KEY, []).append({"kind": kind, "text": text, "issues": list(issues),
+                                                      "link": link})
+
+
+def flash_alerts(outcome: ImportOutcome) -> None:
+    """« 2 alertes : … » after a save that raised some, with the link to Signaux and what became
+    of their e-mails (sent, e-mail off, or left for later after a refusal)."""
+    report = outcome.alerts
+    if report is None or not report.count:
+        return
+    head = count_text(report.count, "alerte")
+    if report.alerts:
+        names = list(dict.fromkeys(a.label for a in report.alerts))
+        head += " : " + ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+    else:
+        head += " pour la préfecture entière (visibles par le référent qualité et le comité de pilotage)"
+    kind = "warning" if report.mail.unsent or report.mail.error else "info"
+    flash(kind, f"{head}. {report.mail.text()}", link=("pages/signaux.py", "Voir les signaux") if report.alerts else None)
 
 
 def show_flash() -> None:
@@ -76,6 +93,8 @@ def show_flash() -> None:
         show = {"success": st.success, "error": st.error, "warning": st.warning}.get(message["kind"], st.info)
         show(plain(message["text"]))
         show_issues(message["issues"], key=f"flash-issues-{i}")
+        if message.get("link"):
+            st.page_link(message["link"][0], label=message["link"][1], icon=":material/notifications:")
 
 
 def spreadsheet_upload(label: str, key: str, **options: Any) -> Any:
@@ -280,6 +299,7 @@ def save_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> None:
             flash("info", f"{name} : " + already_imported_text(already) if already else outcome.plan.summary())
         else:
             flash("success", f"Enregistré (lot n° {outcome.batch.id}) — {outcome.plan.summary()}")
+            flash_alerts(outcome)
     after_write()
     st.rerun()
 
@@ -715,6 +735,7 @@ def saisie_form(view: View, month: dt.date, perimetre_name: str | None) -> None:
                      key="saisie-errors")
         return
     flash("success", saisie_outcome_text(outcome, month, where), outcome.plan.warnings)
+    flash_alerts(outcome)
     st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
     after_write()
     st.rerun()

@@ -1,5 +1,5 @@
 """Widgets of the "Revue trimestrielle" page: the quarter's table, slips, what the rest of the year
-must achieve, breaks, the COPIL's comments and actions, freezing (kept out of the page script)."""
+must achieve, control-chart signals, the COPIL's comments and actions, freezing (kept out of the page script)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from qep_core.rules import NON_ATTEINT, format_change, status_text
 from qep_ui.auth import actor
 from qep_ui.importing import flash
 from qep_ui.state import View
-from qep_ui.widgets import markdown_cells, plain
+from qep_ui.widgets import assurance_text, markdown_cells, plain, variation_text
 
 Review = services.review
 ReviewLine = Review.ReviewLine
 ReviewView = Review.ReviewView
 A_ATTEINDRE, ACQUIS, HORS_ATTEINTE = Review.A_ATTEINDRE, Review.ACQUIS, Review.HORS_ATTEINTE
-break_text, ytd_label = Review.break_text, Review.ytd_label
+signal_text, ytd_label = Review.signal_text, Review.ytd_label
 
 QUARTER_KEY = "revue_trim"
 
@@ -66,7 +66,8 @@ def review_table(rv: ReviewView) -> pd.DataFrame:
         "Statut du cumul": status_text(x.ytd_status),
         "Cible": x.target_text,
         "Reste de l'année": x.requirement.state if x.requirement else "–",
-        "Ruptures": str(len(x.breaks)) if x.breaks else "",
+        "Variation": variation_text(x.variation),
+        "Assurance": assurance_text(x.assurance) if x.variation is not None else "–",
     } for x in r.lines])
 
 
@@ -85,8 +86,9 @@ def headline(rv: ReviewView) -> None:
     cols[1].metric("Non atteints ce trimestre", sum(x.quarter_status == NON_ATTEINT for x in lines), border=True)
     cols[2].metric("Cibles annuelles hors d'atteinte",
                    sum(1 for x in lines if x.requirement and x.requirement.state == HORS_ATTEINTE), border=True)
-    cols[3].metric("Mois en rupture", sum(len(x.breaks) for x in lines), border=True,
-                   help="Écart à la médiane des 12 mois précédents d'au moins 3,5 fois l'écart absolu médian.")
+    cols[3].metric("Signaux", sum(len(x.signals) for x in lines), border=True,
+                   help=f"Mois du trimestre que la carte de contrôle signale : {Review.signals_summary(lines)}. "
+                        "Un signal est un mois hors de la variation habituelle de l'indicateur (voir « Signaux »).")
 
 
 def status_banner(rv: ReviewView) -> None:
@@ -131,13 +133,36 @@ def requirements_section(rv: ReviewView) -> None:
                "est hors d'atteinte ; si même un résultat nul suffit, elle est acquise.")
 
 
-def breaks_section(rv: ReviewView) -> None:
-    st.subheader("Mois en rupture avec la tendance")
-    items = [(x, b) for x in rv.review.lines for b in x.breaks]
-    if not items:
-        st.caption("Aucun mois du trimestre ne s'écarte nettement des 12 mois précédents.")
-    for x, b in items:
-        st.markdown(f"- **{plain(x.label)}** — {plain(break_text(b, x.unit))}")
+SIGNALS_METHOD = ("Comment c'est calculé : pour chaque indicateur mensuel, une carte de contrôle sur les 24 mois "
+                  "qui finissent avec le trimestre ; ses limites (la variation habituelle) viennent des 12 premiers. "
+                  "Un mois est un signal s'il sort des limites, s'il fait partie de 7 mois de suite du même côté de "
+                  "la moyenne ou en hausse (ou en baisse) continue, ou si 2 mois sur 3 sont près d'une limite. "
+                  "L'assurance dit si la cible sera tenue si rien ne change.")
+
+
+def signals_section(rv: ReviewView) -> None:
+    """The quarter's special-cause months (improvement, concern), each indicator's latest
+    variation and assurance in sentences; symbol and word together, never colour alone."""
+    lines = rv.review.lines
+    st.subheader("Signaux")
+    st.markdown(f"**Ce trimestre : {plain(Review.signals_summary(lines))}.**")
+    flagged = [x for x in lines if x.signals]
+    if not flagged:
+        st.caption("Aucun mois du trimestre ne sort de la variation habituelle de son indicateur.")
+    for x in flagged:
+        months = "".join(f"\n  - {plain(signal_text(s, x.unit))}" for s in x.signals)
+        sentences = f"\n  - *{plain(x.variation_text)} {plain(x.assurance_text)}*" if x.variation_text else ""
+        st.markdown(f"- **{plain(x.label)}**{months}{sentences}")
+    charted = [x for x in lines if x.variation is not None]
+    if charted:
+        with st.expander("Variation et assurance de chaque indicateur, en une phrase"):
+            st.table(markdown_cells(pd.DataFrame([{
+                "Indicateur": x.label, "Variation": variation_text(x.variation), "Assurance": assurance_text(x.assurance),
+                "Ce que cela veut dire": f"{x.variation_text} {x.assurance_text}",
+            } for x in charted])), hide_index=True, border="horizontal")
+    elif rv.review.frozen:
+        st.caption("Revue figée avant les cartes de contrôle : ni variation ni assurance n'ont été présentées en séance.")
+    st.caption(SIGNALS_METHOD)
 
 
 def analysis_section(view: View, rv: ReviewView) -> None:

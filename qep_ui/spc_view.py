@@ -8,19 +8,19 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.frenchforms import month_label_fr
-from qep_core.periods import Period, add_months, range_period
+from qep_core.periods import Period
 from qep_core.rules import assurance_style, format_value, variation_style
 from qep_ui import data
 from qep_ui.state import View
 from qep_ui.widgets import download_table, signal_badge
 
 Dashboard = services.dashboard
-WINDOW_MONTHS = 36  # three years: a baseline of twelve months, then two years read against it
 
 
 def spc_period(chart_period: Period) -> Period:
-    """The months of the control chart: the three years that end with the chart's last month."""
-    return range_period(add_months(chart_period.end, -(WINDOW_MONTHS - 1)), chart_period.end)
+    """The months of the control chart: the window the tiles, the review and the decks read too
+    (two years ending with the chart's last month), so that all say the same of that month."""
+    return Dashboard.spc_window(chart_period.end)
 
 
 def spc_table(ind: Dashboard.IndicatorDef, chart: Dashboard.SpcChart) -> pd.DataFrame:
@@ -57,7 +57,8 @@ def spc_section(view: View, ind: Dashboard.IndicatorDef, chart_period: Period,
         st.markdown("**Assurance de la cible**")
         signal_badge(assurance_style(chart.assurance), "pas de verdict")
         st.caption(texts.assurance)
-    title = f"{ind.label} — carte de contrôle, {month_label_fr(chart.points[0].month)} à {month_label_fr(last.month)}"
+    # short: the page's title already names the indicator, and a phone cuts a long chart title
+    title = f"Carte de contrôle, {month_label_fr(chart.points[0].month, True)} à {month_label_fr(last.month, True)}"
     st.plotly_chart(Dashboard.spc_figure(ind, chart, title), config={"displaylogo": False}, key="spc_chart")
     st.caption(texts.method)
     with st.expander("Tableau de la carte de contrôle (alternative au graphique)", expanded=False):

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
-from qep_core.frenchforms import count_text, plural
+from qep_core.frenchforms import count_text, month_label_fr, plural
 from qep_core.rules import (
     A_SURVEILLER,
     ATTEINT,
@@ -17,15 +17,18 @@ from qep_core.rules import (
     RATED_STATUSES,
     IndicatorKind,
     SignalStyle,
+    assurance_style,
     delta_colour,
     format_change,
     format_value,
     status_text,
     style_of,
+    variation_style,
 )
 
 _dashboard = services.dashboard
 IndicatorResult = _dashboard.IndicatorResult
+SpcSummary = _dashboard.SpcSummary
 format_target = _dashboard.format_target  # a result's target as it reads (qep_core.report)
 _csv_bytes, _xlsx_bytes = _dashboard.csv_bytes, _dashboard.xlsx_bytes
 
@@ -78,7 +81,18 @@ def signal_badge(style: SignalStyle | None, empty: str = "—") -> None:
     if style is None:
         st.badge(empty, color="gray")
         return
-    st.badge(style.text, icon=style.icon, color=style.badge)  # type: ignore[arg-type]  # as in status_badge
+    st.badge(style.word, icon=style.icon, color=style.badge)  # type: ignore[arg-type]  # as in status_badge
+
+
+def variation_text(variation: str | None) -> str:
+    """« ⊕ amélioration » (symbol and word, qep_core.rules.signals); « – » without a chart."""
+    return "–" if variation is None else variation_style(variation).text
+
+
+def assurance_text(assurance: str | None) -> str:
+    """« ● cible atteinte »; « – » without a target or limits."""
+    style = assurance_style(assurance)
+    return "–" if style is None else style.text
 
 
 def change_text(result: IndicatorResult) -> str | None:
@@ -95,8 +109,19 @@ def delta_style(result: IndicatorResult) -> dict[str, str]:
     return {"delta_color": colour, "delta_arrow": "off" if colour == "off" else "auto"}
 
 
-def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_page: str | None = None) -> None:
-    """One indicator: value, status (word + icon), target, change vs last year, 12-month sparkline."""
+def spc_caption(spc: SpcSummary) -> None:
+    """The latest month's variation and the assurance, small, symbol and word (never colour
+    alone); the sentences a COPIL member reads in the tooltip."""
+    parts = [variation_text(spc.variation)] + ([assurance_text(spc.assurance)] if spc.assurance else [])
+    st.caption(" · ".join(parts),
+               help=plain(f"Carte de contrôle, dernier mois ({month_label_fr(spc.month)}) : {spc.variation_text} "
+                          f"{spc.assurance_text}"))
+
+
+def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_page: str | None = None,
+         spc: SpcSummary | None = None) -> None:
+    """One indicator: value, status (word + icon), target, change vs last year, 12-month sparkline,
+    and the control chart's latest variation and assurance when it has one (*spc*)."""
     ind = result.indicator
     with st.container(border=True):
         chart = [v for v in (spark or []) if v is not None]
@@ -110,6 +135,8 @@ def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_pag
         )
         status_badge(result.status)
         st.caption("pas d'objectif" if result.target.value is None else f"cible {format_target(result)}")
+        if spc is not None:
+            spc_caption(spc)
         if link_page:
             st.page_link(link_page, label="Voir le détail", icon=":material/monitoring:",
                          query_params={"ind": ind.code})

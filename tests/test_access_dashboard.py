@@ -25,7 +25,7 @@ COVERED = {
     "dashboard.prefectures", "dashboard.prefecture", "dashboard.data_status", "dashboard.perimetres",
     "dashboard.referentiel", "dashboard.module_titles", "dashboard.channel_titles", "dashboard.indicator_results",
     "dashboard.sparklines", "dashboard.monthly", "dashboard.breakdown", "dashboard.late_items", "dashboard.compare",
-    "dashboard.spc",
+    "dashboard.spc", "dashboard.spc_summaries",
     "review.quarter_review", "review.save_comments", "review.save_analysis", "review.add_action", "review.delete_action", "review.freeze",
     "review.reopen", "exports.build",
 }
@@ -70,6 +70,7 @@ def _calls(w: World) -> dict[str, Callable[[services.Actor], object]]:
         "late_items": lambda a: d.late_items(a, w.pref, CODE, period),
         "compare": lambda a: d.compare(a, w.pref, CODE, period),
         "spc": lambda a: d.spc(a, w.pref, CODE, period),
+        "spc_summaries": lambda a: d.spc_summaries(a, w.pref, period),
         "quarter_review": lambda a: r.quarter_review(a, w.pref, YEAR, 3),
         "save_comments": lambda a: r.save_comments(a, w.pref, YEAR, 3, {CODE: f"vu par {a.principal.login}"}),
         "save_analysis": lambda a: r.save_analysis(a, w.pref, YEAR, 3, f"analyse de {a.principal.login}"),
@@ -86,7 +87,8 @@ DETAIL = {"admin", "copil", "contributeur", "local"}
 COMMENTERS = {"admin", "copil", "local"}
 ALLOWED = {
     "prefecture": READERS, "data_status": READERS, "perimetres": READERS, "referentiel": READERS,
-    "indicator_results": READERS, "sparklines": READERS, "monthly": READERS, "spc": READERS, "quarter_review": READERS,
+    "indicator_results": READERS, "sparklines": READERS, "monthly": READERS, "spc": READERS, "spc_summaries": READERS,
+    "quarter_review": READERS,
     "breakdown": DETAIL, "late_items": DETAIL, "compare": {"admin", "copil", "local"},
     "save_comments": COMMENTERS, "save_analysis": COMMENTERS, "add_action": COMMENTERS, "freeze": COMMENTERS, "reopen": COMMENTERS,
     "export_public": {"admin", "copil", "lecture-clu", "local"}, "export_internal": {"admin", "copil", "local"},
@@ -143,6 +145,8 @@ def test_a_contributor_sees_its_own_perimetres_only(figures: World) -> None:
     assert d.late_items(contributor, figures.pref, CODE, period).empty
     assert [p.value for p in d.spc(contributor, figures.pref, CODE, period).points] == [pytest.approx(90.0)] * 12
     assert d.spc(admin, figures.pref, CODE, period).points[0].centre == pytest.approx(50.0)
+    assert d.spc_summaries(contributor, figures.pref, period)[CODE].value == pytest.approx(90.0)
+    assert d.spc_summaries(admin, figures.pref, period)[CODE].value == pytest.approx(50.0)
 
 
 @pytest.mark.parametrize("read", ["indicator_results", "monthly", "late_items", "spc"])

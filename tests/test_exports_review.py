@@ -1,4 +1,4 @@
-"""The quarterly review: hand-computed figures, what the rest of the year must do, breaks, freezing."""
+"""The quarterly review: hand-computed figures, what the rest of the year must do, control-chart signals, freezing."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from qep_core.review.workflow import (
     decided_actions_of_year,
     delete_action,
     freeze_review,
-    month_breaks,
     open_review,
     reopen_review,
     requirement,
@@ -88,38 +87,35 @@ def test_what_the_rest_of_the_year_needs_reads_with_its_sign(engine, prefecture)
                    ).need_text == "–"  # acquired: nothing to hold
 
 
-# --- breaks from the trend --------------------------------------------------------------------------------------
+# --- control-chart signals -----------------------------------------------------------------------------------
+# (the rule itself: tests/test_spc.py; here, what the review reports of it)
 
 
-def _months(n: int) -> list[dt.date]:
-    return [dt.date(2023 + (k // 12), k % 12 + 1, 1) for k in range(n)]
+def _line(engine, prefecture, **spc):  # type: ignore[no-untyped-def]
+    from qep_core.review.workflow import ReviewLine
+
+    ind = _ind(engine, prefecture, "TEL_ABOUTIS")
+    return ReviewLine(ind.code, ind.label, ind.module_code, ind.unit, ind.kind, ">=", "monthly", 90.0, None,
+                      None, None, None, "", None, "", None, None, None, "", False, "", None, **spc)
 
 
-def test_month_breaks_robust_rule():
-    months = _months(15)
-    noisy = [92.0, 95.0, 93.0, 96.0, 94.0, 95.0, 93.0, 97.0, 94.0, 95.0, 96.0, 94.0]
-    values: list[float | None] = [*noisy, 70.0, 93.0, 77.0]
-    found = month_breaks("%", months, values, months[12:])
-    # January: median of the 12 months before 94.5, MAD 1.0 → spread 1.4826 → z = (70 − 94.5) / 1.4826 = −16.5
-    # February (93): its window holds January's 70, median 94.5, MAD 1.0 → z = −1.0, no break
-    # March (77): median 94, MAD 1.0 → z = −11.5
-    assert [b.month for b in found] == ["2024-01-01", "2024-03-01"]
-    assert found[0].median == pytest.approx(94.5) and found[0].score == pytest.approx((70 - 94.5) / 1.4826, abs=0.01)
-    assert found[1].median == pytest.approx(94.0) and found[0].direction == "baisse"
-    # a delay: the spread is at least 5 % of the median (a 4-day median moving to 4.6 days is no break)
-    days: list[float | None] = [4.0] * 12 + [4.6, 9.0, None]
-    assert [b.month for b in month_breaks("j", months, days, months[12:])] == ["2024-02-01"]
-    # a flat history (MAD = 0) flags no half-point wobble, but a real jump
-    flat: list[float | None] = [100.0] * 12 + [99.5, 80.0, None]
-    assert [b.month for b in month_breaks("%", months, flat, months[12:])] == ["2024-02-01"]
-    # fewer than 6 months of history: no judgement
-    short: list[float | None] = [None] * 7 + [95.0] * 5 + [50.0, None, None]
-    assert month_breaks("%", months, short, months[12:]) == ()
+def test_signals_read_in_words(engine, prefecture):
+    from qep_core.review.workflow import MonthSignal, signal_counts, signal_text, signals_summary
+
+    july = MonthSignal("2024-07-01", 60.0, "préoccupation", ("point hors des limites",))
+    august = MonthSignal("2024-08-01", 91.0, "amélioration", ("point hors des limites", "2 points sur 3 près d'une limite"))
+    assert signal_text(july, "%") == "juillet 2024 : 60,0 % — ⊖ préoccupation (point hors des limites)"
+    assert signal_text(august, "%").endswith("⊕ amélioration (point hors des limites, 2 points sur 3 près d'une limite)")
+    lines = [_line(engine, prefecture, signals=(july, august)), _line(engine, prefecture, signals=(july,))]
+    assert signal_counts(lines) == {"amélioration": 1, "préoccupation": 2}
+    assert signals_summary(lines) == "⊖ 2 mois en préoccupation, ⊕ 1 mois en amélioration"
+    assert signals_summary([_line(engine, prefecture)]) == "aucun signal"
 
 
 # --- the review on imported data ---------------------------------------------------------------------------------
 
-ROWS_2023 = [["TEL_ABOUTIS", f"2023-{m:02d}", "", 800, 1000, None, None] for m in range(1, 13)]
+# 2023 wobbles 79, 81, 80 % each quarter (Q3 2023 = 2 400 / 3 000 = 80 %): the baseline of the chart.
+ROWS_2023 = [["TEL_ABOUTIS", f"2023-{m:02d}", "", (790, 810, 800)[(m - 1) % 3], 1000, None, None] for m in range(1, 13)]
 ROWS_2024 = [["TEL_ABOUTIS", f"2024-{m:02d}", "", n, 1000, None, None]
              for m, n in zip(range(1, 10), [850, 860, 870, 880, 890, 900, 600, 910, 920], strict=True)]
 
@@ -141,7 +137,23 @@ def test_review_figures_are_hand_computed(engine, reviewed):
     # remaining months: Oct–Dec 2023 had 3 000 calls; (0.9 × 12 000 − 7 680) / 3 000 = 104 % → out of reach
     assert line.requirement is not None and line.requirement.state == HORS_ATTEINTE
     assert line.requirement.required_value == pytest.approx((0.9 * 12000 - 7680) / 3000 * 100)
-    assert [b.month for b in line.breaks] == ["2024-07-01"]  # July's 60 % against a median of 80 %
+    # Control chart (Laney p′) over the 24 months to September 2024, limits from the 12 of 2023:
+    # p̄ = 9 600 / 12 000 = 0.8; σ = √(0.8 × 0.2 / 1 000) = 0.012649; z = −0.791, +0.791, 0 … whose 11
+    # moving ranges are 4 × 1.5811 and 7 × 0.7906: mean 1.07805, σ_z = 1.07805 / 1.128 = 0.95572;
+    # limits 80 ± 3 × 1.2649 × 0.95572 = 80 ± 3.627, i.e. 76.37 % to 83.63 %.
+    # July's 60 % is below the lower limit (a concern); August's 91 % and September's 92 % above the
+    # upper one (improvements). The 90 % target lies above the whole band: never met if nothing changes.
+    assert [(s.month, s.variation) for s in line.signals] == [
+        ("2024-07-01", "préoccupation"), ("2024-08-01", "amélioration"), ("2024-09-01", "amélioration")]
+    assert line.signals[0].value == pytest.approx(60.0) and line.signals[0].signals == ("point hors des limites",)
+    assert "point hors des limites" in line.signals[1].signals
+    assert line.variation == "amélioration" and line.assurance == "manquée"
+    assert line.variation_text == ("Amélioration : le dernier mois est au-dessus de la limite haute de la "
+                                   "variation habituelle.")
+    assert line.assurance_text.startswith("La cible ne sera atteinte aucun mois si rien ne change")
+    # no data at all: no chart, no signal, no word
+    empty = review.line("COURRIEL_5J")
+    assert empty is not None and empty.signals == () and empty.variation is None and empty.variation_text == ""
     assert not line.slipped  # 81 % against 80 % a year earlier, both "non atteint"
     # every catalogue indicator is listed, the ones that slipped first
     assert len(review.lines) == 20
@@ -208,3 +220,46 @@ def test_bad_input_is_refused_in_french(engine, reviewed):
         save_comment(session, reviewed.id, 2024, 3, "NOPE", "x")
     with pytest.raises(ReviewError, match="Décrivez"), session_scope(engine, write=True) as session:
         add_action(session, reviewed.id, 2024, 3, "   ")
+
+
+def old_snapshot(snapshot: str, breaks: dict[str, list[dict]]) -> str:
+    """*snapshot* as a review frozen before the control charts stored it: no signal, variation or
+    assurance; « breaks » (median ± MAD rule) instead."""
+    import json
+
+    raw = json.loads(snapshot)
+    for line in raw["lines"]:
+        for key in ("signals", "variation", "assurance", "variation_text", "assurance_text"):
+            line.pop(key)
+        line["breaks"] = breaks.get(line["code"], [])
+    return json.dumps(raw, ensure_ascii=False)
+
+
+def test_a_review_frozen_before_the_control_charts_still_opens(engine, reviewed):
+    from sqlmodel import select
+
+    from qep_core.review.models import QuarterReview
+    from qep_core.review.workflow import OLD_BREAK, minutes_of, signal_text
+
+    pid = reviewed.id
+    with session_scope(engine, write=True) as session:
+        freeze_review(session, pid, 2024, 3, dt.date(2024, 10, 17), "rq")
+    with session_scope(engine, write=True) as session:
+        row = session.exec(select(QuarterReview).where(QuarterReview.prefecture_id == pid)).one()
+        row.snapshot_json = old_snapshot(row.snapshot_json or "", {"TEL_ABOUTIS": [
+            {"month": "2024-07-01", "value": 60.0, "median": 80.0, "score": -13.49}]})
+        session.add(row)
+    with session_scope(engine) as session:
+        view = open_review(session, pid, 2024, 3)
+        minutes = minutes_of(session, pid, 2024, 3)
+    line = view.review.line("TEL_ABOUTIS")
+    assert line is not None and view.review.frozen
+    # the month the COPIL was shown as a break, read back as a concern (60 % is below the median, ≥ indicator)
+    assert [(s.month, s.variation, s.signals) for s in line.signals] == [("2024-07-01", "préoccupation", (OLD_BREAK,))]
+    assert signal_text(line.signals[0], "%").startswith("juillet 2024 : 60,0 % — ⊖ préoccupation (rupture")
+    assert line.variation is None and line.assurance is None and line.variation_text == ""
+    assert minutes.review.line("TEL_ABOUTIS") == line
+    # and what is frozen now round-trips unchanged
+    from qep_core.review.workflow import Review
+
+    assert Review.from_json(view.review.to_json()) == view.review

@@ -118,15 +118,15 @@ def test_indicator_page_tells_a_signal_from_noise(demo):
     assert not at.exception
     assert "Signal ou variation habituelle ?" in [h.value for h in at.subheader]
     texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    assert any("⊕ amélioration" in t for t in texts)
-    assert any("○ cible manquée" in t for t in texts)
+    assert any("blue-badge" in t and ":material/add_circle: amélioration" in t for t in texts)
+    assert any("orange-badge" in t and ":material/radio_button_unchecked: cible manquée" in t for t in texts)
     assert any(t.startswith("Amélioration : ") for t in texts)
     assert "La cible ne sera atteinte aucun mois si rien ne change : il faut changer la façon de faire." in texts
     assert any(t.startswith("Méthode : carte p′ de Laney") for t in texts)
     table = next(d.value for d in at.dataframe if "Limite haute" in d.value.columns)
-    # January 2022 to September 2024, the demo's months with data (August 2023 has none)
-    assert len(table) == 33 - 1 and "août 2023" not in set(table["Mois"])
-    assert (table["Mois"].iloc[0], table["Mois"].iloc[-1]) == ("janvier 2022", "septembre 2024")
+    # January 2023 to September 2024, the demo's months with data in the two years shown (August 2023 has none)
+    assert len(table) == 21 - 1 and "août 2023" not in set(table["Mois"])
+    assert (table["Mois"].iloc[0], table["Mois"].iloc[-1]) == ("janvier 2023", "septembre 2024")
 
 
 def test_indicator_selection_changes_the_chart(demo):

@@ -63,6 +63,7 @@ PAGES = [
     ("pages/parametres.py", {}),
     ("pages/saisie.py", {}),
     ("pages/import_fichiers.py", {}),
+    ("pages/signaux.py", {}),
     ("pages/collecte.py", {}),
 ]
 NOT_IN_MARKDOWN = {"pages/comparaison.py",  # one préfecture only: no comparison (its chart: test_chart_texts)

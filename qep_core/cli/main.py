@@ -1,5 +1,5 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | backup | restore |
-demo-data | user | history | db | survey | mapping | review | spc`` and the pilotage's ``actions | audit | training``
+demo-data | user | history | db | survey | mapping | review | spc | alerts`` and the pilotage's ``actions | audit | training``
 (:mod:`qep_core.cli.pilotage`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error, 3 access
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qep_core import services
 from qep_core.access import AccessDenied
-from qep_core.cli import admin, mappings, perimetres, pilotage, review, spc, surveys
+from qep_core.cli import admin, alerts, digest, mappings, perimetres, pilotage, review, spc, surveys
 from qep_core.cli import collection as collection_cli
 from qep_core.cli.common import (
     EXIT_DENIED,
@@ -102,6 +102,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(f"    indicateurs : {', '.join(plan.indicators)}")
             for issue in plan.warnings:
                 print(f"    ! {issue}")
+            if outcome.alerts is not None and outcome.alerts.count:
+                alerts.print_report(outcome.alerts)
             if len(plan.replacements) and args.dry_run:
                 n = len(plan.replacements)
                 print(f"    {count_text(n, 'valeur')} {plural(n, 'serait remplacée', 'seraient remplacées')}")
@@ -352,6 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     perimetres.register(sub)  # perimetre
     review.register(sub)  # review
     spc.register(sub)  # spc
+    digest.register(sub)  # digest
+    alerts.register(sub)  # alerts
     collection_cli.register(sub)  # source, collecte
     return parser
 

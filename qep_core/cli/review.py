@@ -43,7 +43,7 @@ def _date_fr(iso: str | None) -> str:
 
 
 def show_table(view: services.review.ReviewView) -> str:
-    """The review as a terminal reads it: state, figures, analysis, comments, actions."""
+    """The review as a terminal reads it: state, figures, signals, analysis, comments, actions."""
     r = view.review
     meeting = dt.date.fromisoformat(r.meeting_date) if r.meeting_date else None
     state = f"figée (COPIL du {meeting:%d/%m/%Y})" if meeting and r.frozen else "en préparation"
@@ -53,6 +53,8 @@ def show_table(view: services.review.ReviewView) -> str:
         label = x.label if len(x.label) <= 46 else x.label[:45] + "…"
         out.append(f"{label:<46} {x.text(x.quarter_value):>10} {x.target_text:>14}  {x.quarter_status:<14} "
                    f"{x.text(x.ytd_value):>10}")
+    out += ["", f"Signaux : {services.review.signals_summary(r.lines)}"]
+    out += [f"  {x.code} : {services.review.signal_text(s, x.unit)}" for x in r.lines for s in x.signals]
     if r.attendees:
         out += ["", "Participants : " + " ; ".join(r.attendees.splitlines())]
     if r.analysis:

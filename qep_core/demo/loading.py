@@ -33,6 +33,7 @@ from qep_core.prefectures import create_prefecture
 from qep_core.referentiel import seed_referentiel
 from qep_core.review.workflow import seed_demo_reviews
 from qep_core.settings import set_public_name
+from qep_core.signals.alerts import raise_alerts, recent_months
 
 
 def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
@@ -74,6 +75,8 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
             skipped += 1
     with session_scope(engine, write=True) as session:
         _set_public_names(session, prefecture_id)
+        # the Signaux list of the demo: the crossings of its last 12 months, e-mailed to nobody
+        raise_alerts(session, prefecture_id, recent_months(session, prefecture_id))
         declare_demo_sources(session, prefecture_id)  # who supplies what: the collection board
     # action plan, audit, trainings (data/demo/pilotage), before the reviews whose decisions join the plan
     pilotage = load_pilotage_demo(engine, prefecture_id)

@@ -19,12 +19,13 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from qep_core.exports.content import OPTIONAL_PROVIDERS, DocumentContent, IndicatorFigure
+from qep_core.exports.content import OPTIONAL_PROVIDERS, DocumentContent, IndicatorFigure, SpcSummary
 from qep_core.exports.pdf import TEMPLATES, html_to_pdf
 from qep_core.frenchforms import MONTH_NAMES_FR, format_number_fr
 from qep_core.readability import rate_axis_max
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import IndicatorKind
+from qep_core.rules.signals import assurance_style, variation_style
 from qep_core.rules.status import RATED_STATUSES, STATUS_SYMBOL, style_of
 
 BLUE, GREY, INK = "#5C68E5", "#B1B1B1", "#161616"
@@ -87,6 +88,13 @@ def svg_bars(f: IndicatorFigure, this_year: str, last_year: str) -> Markup:
     return Markup("".join(parts))
 
 
+def spc_line(spc: SpcSummary) -> str:
+    """« décembre 2024 : ⊕ amélioration · ● cible atteinte » — symbol and word, never colour alone."""
+    style = assurance_style(spc.assurance)
+    return (f"{MONTH_NAMES_FR[spc.month.month - 1]} {spc.month.year} : {variation_style(spc.variation).text}"
+            + (f" · {style.text}" if style else ""))
+
+
 def render_bilan_html(content: DocumentContent) -> str:
     """The bilan as one self-contained HTML page (styles and charts inline)."""
     year = content.period.end.year
@@ -105,7 +113,7 @@ def render_bilan_html(content: DocumentContent) -> str:
         improved=sum(1 for f in content.indicators if f.improved), optional=OPTIONAL_PROVIDERS,
         base_css=Markup((TEMPLATES / "base.css").read_text(encoding="utf-8")), symbol=STATUS_SYMBOL,
         status_class=status_class, counts_text=counts_text, share=share, fmt=format_value,
-        bars=lambda f: svg_bars(f, str(year), str(year - 1)),
+        bars=lambda f: svg_bars(f, str(year), str(year - 1)), spc_line=spc_line,
     )
 
 

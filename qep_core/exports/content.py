@@ -53,6 +53,7 @@ from qep_core.rules.items import ANSWERED_STATUSES, LATE_STATUSES, ItemStatus
 from qep_core.rules.kinds import Direction, IndicatorKind
 from qep_core.rules.public_names import public_name
 from qep_core.rules.status import PAS_DE_DONNEE, STATUS_RANK
+from qep_core.spc_series import SpcSummary, summaries_all
 from qep_core.surveys.summary import survey_summaries
 
 # ------------------------------------------------------------------------------------------------
@@ -140,6 +141,7 @@ class IndicatorFigure:
     method: str
     perimetres: tuple[PerimetreFigure, ...] = ()
     suppressed: bool = False  # public outputs: the volume is under the threshold, the value is not shown
+    spc: SpcSummary | None = None  # the control chart's latest variation and assurance (monthly indicators)
 
     @property
     def change(self) -> float | None:
@@ -443,6 +445,7 @@ def indicators_provider(ctx: ProviderContext, results: list[IndicatorResult] | N
     by_code = {r.indicator.code: r for r in results}
     book = TargetBook(session, pid, indicators)
     perimetres = _perimetre_figures(session, pid, indicators, period, book)
+    signals = summaries_all(session, pid, indicators, period.end)
     channel_titles = {c.code: c.title for c in session.exec(select(Channel))}
     channel_pos = {c.code: c.position for c in session.exec(select(Channel))}
     engagement_channel = {e.key: e.channel_code for e in engagements_for(session, pid)}
@@ -463,7 +466,7 @@ def indicators_provider(ctx: ProviderContext, results: list[IndicatorResult] | N
                 kind=ind.kind, unit=ind.unit, direction=ind.direction, frequency=ind.frequency, value=r.value,
                 numerator=r.numerator, denominator=r.denominator, target=r.target.value, alert=r.target.alert,
                 status=r.status, previous_value=r.previous_value, volume=_volume(ind, r.numerator, r.denominator),
-                method=method_text(ind), perimetres=perimetres.get(ind.code, ()),
+                method=method_text(ind), perimetres=perimetres.get(ind.code, ()), spc=signals.get(ind.code),
             )))
         if figures:
             figures.sort(key=lambda t: (t[0], t[1]))
@@ -682,7 +685,7 @@ def public_safe(content: DocumentContent, min_volume: int) -> DocumentContent:
     """What the users' committee and the public may see.
 
     * a figure whose base (answers, calls, respondents) is under *min_volume* is not published
-      (``suppressed``: shown as "non publié", never as a number);
+      (``suppressed``: shown as "non publié", never as a number), nor its control chart's words;
     * périmètres only under their public names (:mod:`qep_core.rules.public_names`), never the
       names files gave them; none under *min_volume*: small ones and those without a public name
       are pooled as "Autres périmètres" when the pool reaches the threshold, dropped otherwise;
@@ -696,6 +699,7 @@ def public_safe(content: DocumentContent, min_volume: int) -> DocumentContent:
         for fig in section.indicators:
             small = fig.kind != IndicatorKind.COUNT and fig.volume is not None and fig.volume < min_volume
             figures.append(replace(fig, suppressed=small, perimetres=() if small else _safe_perimetres(fig, min_volume),
+                                   spc=None if small else fig.spc,
                                    label=mask_personal_data(fig.label), plain_label=mask_personal_data(fig.plain_label)))
         modules.append(replace(section, indicators=tuple(figures)))
     surveys = content.surveys

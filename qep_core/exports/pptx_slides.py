@@ -8,8 +8,10 @@ a table cell or a footer never runs out of its box, whatever the viewer does wit
 Two decks from the same :class:`~qep_core.exports.content.DocumentContent`:
 
 * **COPIL**: the COPIL's general analysis of the period's reviews, every indicator with its code,
-  target, status and last year, one slide per module (continued when long) followed by what the
-  COPIL said of its indicators (also in the slides' notes), the per-périmètre detail of the
+  target, status and last year, one slide per module (continued when long) followed by its
+  indicators' latest variation and assurance on their control charts (symbol, word and the
+  sentences a COPIL member reads, :mod:`qep_core.spc_text`) and by what the COPIL said of its
+  indicators (also in the slides' notes), the per-périmètre detail of the
   indicators that have one, the complaints, the decided actions with their owner, due date and
   progress in the action plan, and the sections of other modules when they have data;
 * **CLU**: the public-safe model (:func:`~qep_core.exports.content.public_safe`): plain titles,
@@ -44,6 +46,7 @@ from qep_core.frenchforms import MONTH_NAMES_FR, count_text, plural
 from qep_core.readability import rate_axis_max
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import Direction, IndicatorKind
+from qep_core.rules.signals import ASSURANCE_STYLES, VARIATION_STYLES, assurance_style, variation_style
 from qep_core.rules.status import (
     A_SURVEILLER,
     ATTEINT,
@@ -620,6 +623,56 @@ def analysis_slides(deck: Deck) -> None:
                        [f"{m.heading} : {m.analysis}" for m in meetings], "analysis_table", long_column=1, max_pt=20)
 
 
+SIGNALS_MAX_PT = 16
+VARIATION_RGB = {v: RGBColor.from_string(style.text_colour) for v, style in VARIATION_STYLES.items()}
+ASSURANCE_RGB = {a: RGBColor.from_string(style.text_colour) for a, style in ASSURANCE_STYLES.items()}
+GLYPH_ROOM = 0.2  # inches: the symbols come from a fallback font, wider than Liberation Sans measures them
+
+
+def signal_slides(deck: Deck, section: ModuleSection) -> None:
+    """COPIL only: after a module's figures, each monthly indicator's latest variation and its
+    assurance on its control chart, as symbol + word (coloured, never by colour alone), with the
+    two sentences that say what they mean."""
+    c = deck.content
+    if c.audience != COPIL:
+        return
+    charted = [(f, f.spc) for f in section.indicators if f.spc is not None]
+    if not charted:
+        return
+    words_v = [s.text for s in VARIATION_STYLES.values()]
+    words_a = [s.text for s in ASSURANCE_STYLES.values()]
+    columns = [Column("Indicateur", 3.4),
+               Column("Variation", one_line_width(words_v, SIGNALS_MAX_PT, 1.2) + GLYPH_ROOM),
+               Column("Assurance", one_line_width(words_a, SIGNALS_MAX_PT, 1.2) + GLYPH_ROOM)]
+    columns.append(Column("Ce que cela veut dire", SLIDE_W - 2 * MARGIN - sum(col.width for col in columns)))
+    rows: dict[str, list[Cell]] = {}
+    notes: dict[str, str] = {}
+    for f, spc in charted:
+        style = assurance_style(spc.assurance)
+        month = f"{MONTH_NAMES_FR[spc.month.month - 1]} {spc.month.year}"
+        rows[f.code] = [Cell(f"{f.label} ({month})", bold=True),
+                        Cell(variation_style(spc.variation).text, VARIATION_RGB.get(spc.variation, INK), bold=True),
+                        Cell(style.text if style else "–", ASSURANCE_RGB.get(spc.assurance or "", INK),
+                             bold=style is not None),
+                        Cell(f"{spc.variation_text} {spc.assurance_text}")]
+        notes[f.code] = f"{f.label}, {month} : {spc.variation_text} {spc.assurance_text}"
+    room = CONTENT_BOTTOM - CONTENT_TOP - 0.1
+    per_slide = MAX_ROWS[COPIL]
+    while True:  # as many slides as keep every row at 12 pt or more, the rows spread evenly
+        chunks = _chunks([f for f, _ in charted], per_slide)
+        layouts = [table_layout(columns, [rows[f.code] for f in chunk], room, SIGNALS_MAX_PT, 12) for chunk in chunks]
+        if all(layouts) or per_slide == 1:
+            break
+        per_slide -= 1
+    for k, (chunk, layout) in enumerate(zip(chunks, layouts, strict=True)):
+        title = f"{section.heading} — variation et assurance" + (f" (suite {k + 1}/{len(chunks)})" if k else "")
+        slide = deck.slide(title, notes="\n".join(notes[f.code] for f in chunk))
+        cells = [rows[f.code] for f in chunk]
+        add_table(slide, MARGIN, CONTENT_TOP, columns, cells,
+                  layout or table_layout(columns, cells, room, 12, 9) or (9, [0.5] * (len(cells) + 1)),
+                  name="signals_table")
+
+
 def comment_slides(deck: Deck, section: ModuleSection) -> None:
     """COPIL only: after a module's figures, what the COPIL said of its indicators over the period."""
     c = deck.content
@@ -670,6 +723,7 @@ def build_deck(content: DocumentContent) -> bytes:
     analysis_slides(deck)
     for section in content.modules:
         module_slides(deck, section)
+        signal_slides(deck, section)
         comment_slides(deck, section)
     perimetre_slides(deck)
     complaints_slide(deck)

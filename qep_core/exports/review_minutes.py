@@ -3,8 +3,9 @@
 Why a document of its own: the COPIL's decisions are only worth what their trace is. Once a review
 is frozen (:func:`qep_core.review.workflow.freeze_review`), its minutes print the meeting's date
 and attendees, the figures exactly as they were presented (later imports never change them), the
-general analysis, each indicator's comment, and every action decided with its owner, due date and
-where the action plan says it stands on the day the PV is printed — late ones marked. Laid out by
+general analysis, the quarter's control-chart signals, each indicator's comment, and every action
+decided with its owner, due date and where the action plan says it stands on the day the PV is
+printed — late ones marked. Laid out by
 the bilan's engine and styles (:mod:`qep_core.exports.bilan`), internal by nature.
 """
 
@@ -17,7 +18,7 @@ from markupsafe import Markup
 from qep_core.exports.bilan import environment, status_class
 from qep_core.exports.pdf import TEMPLATES, html_to_pdf
 from qep_core.models import local_time
-from qep_core.review.workflow import Minutes, ytd_label
+from qep_core.review.workflow import Minutes, signal_text, signals_summary, ytd_label
 from qep_core.rules.status import STATUS_SYMBOL
 
 __all__ = ["render_minutes_html", "render_minutes_pdf"]
@@ -40,6 +41,8 @@ def render_minutes_html(minutes: Minutes, printed_on: dt.date | None = None) -> 
         m=minutes, r=review, meeting=minutes.meeting, frozen_on=_frozen_on(minutes),
         attendees=[line for line in review.attendees.splitlines() if line.strip()],
         commented=[x for x in review.lines if x.comment], ytd=ytd_label(review.year, review.quarter),
+        flagged=[x for x in review.lines if x.signals], signal_text=signal_text,
+        signals_summary=signals_summary(review.lines),
         printed_on=printed_on or dt.date.today(), symbol=STATUS_SYMBOL, status_class=status_class,
         base_css=Markup((TEMPLATES / "base.css").read_text(encoding="utf-8")),
     )

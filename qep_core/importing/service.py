@@ -62,6 +62,7 @@ from qep_core.models import (
 from qep_core.prefectures import guess_perimetre_kind, perimetre_key, whole_prefecture
 from qep_core.referentiel import SCALE_OF_KIND, Referentiel, TargetBook, indicators_for
 from qep_core.rules.file_formats import format_label
+from qep_core.signals.alerts import AlertReport
 from qep_core.workdays import working_calendar
 
 CHUNK = 500
@@ -134,6 +135,7 @@ class ImportOutcome:
     batch: ImportBatch | None
     inserted: int = 0
     replaced: int = 0
+    alerts: AlertReport | None = None  # what the save raised (qep_core.signals.alerts), set by the service
 
     @property
     def changed(self) -> bool:

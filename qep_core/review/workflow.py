@@ -1,6 +1,8 @@
 """The quarterly COPIL review: every indicator of a quarter against its target, last year and the
-year to date; the ones that slipped first; what the rest of the year must achieve; months that
-break from the trend; the COPIL's comments and decided actions; and the frozen minutes.
+year to date; the ones that slipped first; what the rest of the year must achieve; the quarter's
+months that are signals on the indicator's control chart (:mod:`qep_core.spc`), with the latest
+month's variation and the assurance, in sentences; the COPIL's comments and decided actions; and
+the frozen minutes.
 
 Freezing: once the COPIL has met, :func:`freeze_review` stores the whole review (figures,
 comments, actions) as JSON in ``quarter_review.snapshot_json``. :func:`open_review` then shows the
@@ -14,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,7 +24,6 @@ from sqlmodel import Session, col, select
 from qep_core.compute import (
     IndicatorResult,
     compute_indicators,
-    monthly_values_all,
     observation_sums,
     status_of,
 )
@@ -40,30 +40,28 @@ from qep_core.review.minutes import DecidedAction, ReviewMeeting, ReviewNote
 from qep_core.review.models import REVIEW_FROZEN, REVIEW_OPEN, QuarterReview, ReviewAction, ReviewComment
 from qep_core.rules.formatting import DISPLAY_DECIMALS, format_amount, format_value
 from qep_core.rules.kinds import Direction, IndicatorKind
+from qep_core.rules.signals import AMELIORATION, COMMUNE, PREOCCUPATION, variation_style
 from qep_core.rules.status import (
     PAS_DE_DONNEE,
     RATED_STATUSES,
     SANS_OBJECTIF,
     STATUS_RANK,
 )
+from qep_core.spc import SpcChart
+from qep_core.spc_series import charts_all
+from qep_core.spc_text import assurance_sentence, variation_sentence
 
 # Slips: a status worse than the same quarter a year earlier (judged against this year's target),
 # or a move the wrong way of at least 2 points for a rate, or 10 % of last year's value otherwise.
 SLIP_POINTS = 2.0
 SLIP_RELATIVE = 0.10
 
-# Breaks from the trend: robust z-score of a month against the 12 months before it (at least 6 of
-# them with data): z = (x − median) / (1.4826 × MAD), MAD = median |xᵢ − median|. 1.4826 × MAD
-# estimates the standard deviation of normal data without letting one odd month inflate it;
-# |z| ≥ 3.5 is Iglewicz and Hoaglin's usual cut-off for outliers. A flat history has MAD = 0, so
-# the spread is floored (1 point for a rate; for a delay 0.5 day or 5 % of the median, for a count or
-# a per mille 5 % of the median): a change the reader would not call a break is never flagged.
-BREAK_WINDOW = 12
-BREAK_MIN_HISTORY = 6
-BREAK_Z = 3.5
-MAD_TO_SIGMA = 1.4826
-MIN_SPREAD = {"%": 1.0, "j": 0.5, "‰": 0.0, "": 0.0}
-MIN_SPREAD_RELATIVE = 0.05
+# Signals: each monthly indicator's control chart over the SPC_WINDOW_MONTHS months ending at the
+# quarter's end (qep_core.spc_series), its limits from the first ones; a month of the quarter is
+# reported when the chart flags it (amélioration or préoccupation). A review frozen before the
+# control charts holds « breaks » instead (a median ± MAD rule): they are read back as signals
+# named OLD_BREAK, so that its minutes still show what the COPIL saw.
+OLD_BREAK = "rupture avec la tendance (règle d'avant les cartes de contrôle)"
 
 # What the rest of the year must achieve.
 ACQUIS = "acquis"
@@ -92,15 +90,14 @@ class Requirement:
 
 
 @dataclass(frozen=True)
-class MonthBreak:
+class MonthSignal:
+    """A month of the quarter the control chart flags: its value, its variation (amélioration or
+    préoccupation) and the signals that flag it (:data:`qep_core.spc.SIGNAL_ORDER` names)."""
+
     month: str  # ISO date of the month's first day
     value: float
-    median: float
-    score: float
-
-    @property
-    def direction(self) -> str:
-        return "hausse" if self.value > self.median else "baisse"
+    variation: str
+    signals: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -127,7 +124,11 @@ class ReviewLine:
     slipped: bool
     slip_reason: str
     requirement: Requirement | None
-    breaks: tuple[MonthBreak, ...] = ()
+    signals: tuple[MonthSignal, ...] = ()  # the quarter's special-cause months
+    variation: str | None = None  # the latest month's (None: no chart: not monthly, no data, or frozen before)
+    assurance: str | None = None  # None: no target, or no chart
+    variation_text: str = ""  # the sentences of qep_core.spc_text
+    assurance_text: str = ""
     comment: str = ""
 
     @property
@@ -202,8 +203,9 @@ class Review:
         lines = []
         for x in raw["lines"]:
             req = x.pop("requirement")
-            breaks = tuple(MonthBreak(**b) for b in x.pop("breaks"))
-            lines.append(ReviewLine(**x, requirement=Requirement(**req) if req else None, breaks=breaks))
+            signals = tuple(MonthSignal(**{**s, "signals": tuple(s["signals"])}) for s in x.pop("signals", ()))
+            signals += tuple(_old_break(b, x["direction"]) for b in x.pop("breaks", ()))
+            lines.append(ReviewLine(**x, requirement=Requirement(**req) if req else None, signals=signals))
         actions = tuple(ActionItem(**a) for a in raw.pop("actions"))
         raw.pop("lines")
         return cls(**raw, lines=tuple(lines), actions=actions)
@@ -327,31 +329,49 @@ def requirement(ind: IndicatorDef, target: float | None, ytd_num: float | None, 
                        f"sur {months} ({basis}).")
 
 
-def month_breaks(unit: str, months: list[dt.date], values: list[float | None], check: list[dt.date]) -> tuple[MonthBreak, ...]:
-    """Months of *check* whose value breaks from the 12 months before them (rule at the top of the module)."""
-    out = []
-    index = {m: i for i, m in enumerate(months)}
-    for month in check:
-        i = index.get(month)
-        if i is None or values[i] is None:
-            continue
-        history = [v for v in values[max(0, i - BREAK_WINDOW):i] if v is not None]
-        if len(history) < BREAK_MIN_HISTORY:
-            continue
-        med = statistics.median(history)
-        mad = statistics.median([abs(v - med) for v in history])
-        relative = 0.0 if unit == "%" else MIN_SPREAD_RELATIVE * abs(med)
-        spread = max(MAD_TO_SIGMA * mad, MIN_SPREAD.get(unit, 0.0), relative, 1e-9)
-        score = (values[i] - med) / spread  # type: ignore[operator]  # values[i] is not None (checked above; mypy does not narrow an indexed item)
-        if abs(score) >= BREAK_Z:
-            out.append(MonthBreak(month.isoformat(), float(values[i]), float(med), round(float(score), 2)))  # type: ignore[arg-type]  # values[i] is not None (checked above)
-    return tuple(out)
+def _old_break(raw: dict, direction: str) -> MonthSignal:
+    """A « break » of a review frozen before the control charts (month, value, median, score), as
+    the signal the COPIL was shown: better or worse than the median, the indicator's way."""
+    improved = Direction(direction).improved(raw["value"] - raw["median"])
+    return MonthSignal(raw["month"], raw["value"], AMELIORATION if improved else PREOCCUPATION, (OLD_BREAK,))
 
 
-def break_text(b: MonthBreak, unit: str) -> str:
-    month = dt.date.fromisoformat(b.month)
-    return (f"{MONTH_NAMES_FR[month.month - 1]} {month.year} : {format_value(b.value, unit)} "
-            f"({b.direction} nette ; médiane des 12 mois précédents {format_value(b.median, unit)})")
+def quarter_signals(chart: SpcChart, quarter_months: Iterable[dt.date]) -> tuple[MonthSignal, ...]:
+    """The months of the quarter that *chart* flags (special causes), in month order."""
+    months = set(quarter_months)
+    return tuple(MonthSignal(p.month.isoformat(), float(p.value), p.variation, p.signals)
+                 for p in chart.points if p.month in months and p.variation != COMMUNE)
+
+
+def signal_text(s: MonthSignal, unit: str) -> str:
+    """« juillet 2024 : 60,0 % — ⊖ préoccupation (point hors des limites) »."""
+    month = dt.date.fromisoformat(s.month)
+    return (f"{MONTH_NAMES_FR[month.month - 1]} {month.year} : {format_value(s.value, unit)} — "
+            f"{variation_style(s.variation).text} ({', '.join(s.signals)})")
+
+
+def signal_counts(lines: Iterable[ReviewLine]) -> dict[str, int]:
+    """Special-cause months of the quarter, by variation: {amélioration: n, préoccupation: m}."""
+    counts = {AMELIORATION: 0, PREOCCUPATION: 0}
+    for line in lines:
+        for s in line.signals:
+            counts[s.variation] = counts.get(s.variation, 0) + 1
+    return counts
+
+
+def signals_summary(lines: Iterable[ReviewLine]) -> str:
+    """« 2 mois en préoccupation, 1 mois en amélioration » (zero counts left out); « aucun signal »."""
+    counts = signal_counts(lines)
+    parts = [f"{variation_style(v).symbol} {count_text(n, 'mois')} en {v}"
+             for v in (PREOCCUPATION, AMELIORATION) if (n := counts.get(v, 0))]
+    return ", ".join(parts) or "aucun signal"
+
+
+def _spc_fields(chart: SpcChart, quarter_months: list[dt.date]) -> dict:
+    """A review line's control-chart fields: the quarter's signals, the latest variation, the assurance."""
+    return {"signals": quarter_signals(chart, quarter_months), "variation": chart.points[-1].variation,
+            "assurance": chart.assurance, "variation_text": variation_sentence(chart),
+            "assurance_text": assurance_sentence(chart)}
 
 
 def compute_review(session: Session, prefecture_id: int, year: int, quarter: int,
@@ -377,9 +397,7 @@ def compute_review(session: Session, prefecture_id: int, year: int, quarter: int
         sums = observation_sums(session, prefecture_id, rest, (), perims, [d.id for d in indicators])
         last_year_rest = {int(r.indicator_id): float(r.denominator) for r in sums.itertuples(index=False)
                           if r.denominator is not None and r.denominator == r.denominator}
-    history = Period(add_months(q_period.start, -BREAK_WINDOW), q_period.end, "range")
-    monthly = monthly_values_all(session, prefecture_id, [d for d in indicators if d.frequency == "monthly"], history,
-                                 perims)
+    charts = charts_all(session, prefecture_id, indicators, q_period.end, perims)
     book = TargetBook(session, prefecture_id, indicators)
     lines = []
     for ind in indicators:
@@ -389,14 +407,15 @@ def compute_review(session: Session, prefecture_id: int, year: int, quarter: int
         previous_status = status_of(q.previous_value, rule)
         slipped, reason = _slip(ind, q, previous_status)
         req = requirement(ind, rule.value, y.numerator, y.denominator, remaining, last_year_rest.get(ind.id))
-        breaks = month_breaks(ind.unit, history.months, monthly[ind.code], q_period.months) if ind.code in monthly else ()
+        chart = charts.get(ind.code)
         lines.append(ReviewLine(
             code=ind.code, label=ind.label, module_code=ind.module_code, unit=ind.unit, kind=ind.kind,
             direction=ind.direction, frequency=ind.frequency, target=rule.value, alert=rule.alert,
             quarter_value=q.value, quarter_numerator=q.numerator, quarter_denominator=q.denominator,
             quarter_status=q.status, previous_value=q.previous_value, previous_status=previous_status,
             ytd_value=y.value, ytd_numerator=y.numerator, ytd_denominator=y.denominator, ytd_status=y.status,
-            slipped=slipped, slip_reason=reason, requirement=req, breaks=breaks,
+            slipped=slipped, slip_reason=reason, requirement=req,
+            **(_spc_fields(chart, q_period.months) if chart is not None else {}),
         ))
     order = {d.code: i for i, d in enumerate(indicators)}
     lines.sort(key=lambda x: (not x.slipped, STATUS_RANK.get(x.quarter_status, 9), order[x.code]))
@@ -752,12 +771,13 @@ __all__ = [
     "A_ATTEINDRE",
     "HORS_ATTEINTE",
     "NON_APPLICABLE",
+    "OLD_BREAK",
     "PAS_DE_DONNEE",
     "SANS_OBJECTIF",
     "ActionItem",
     "FigureChange",
     "Minutes",
-    "MonthBreak",
+    "MonthSignal",
     "Requirement",
     "Review",
     "ReviewError",
@@ -765,21 +785,23 @@ __all__ = [
     "ReviewView",
     "add_action",
     "attendee_lines",
-    "break_text",
     "compute_review",
     "decided_actions_of_year",
     "delete_action",
     "freeze_review",
     "minutes_of",
-    "month_breaks",
     "open_review",
     "public_review",
+    "quarter_signals",
     "reopen_review",
     "requirement",
     "save_analysis",
     "save_comment",
     "saved_comments",
     "seed_demo_reviews",
+    "signal_counts",
+    "signal_text",
+    "signals_summary",
     "ytd_label",
     "ytd_period",
 ]

@@ -11,10 +11,12 @@ from qep_core.rules.bounds import ValueOutOfBounds
 from qep_core.services import (
     accounts,
     action_plan,
+    alerts,
     audits,
     backups,
     collection,
     dashboard,
+    digest,
     engagements,
     entry,
     exports,
@@ -32,7 +34,9 @@ from qep_core.services._unit import OPERATIONS, Actor, Database, Operation, Stor
 
 __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "StorageError", "ValueOutOfBounds",
            "accounts",
-           "action_plan", "audits", "backups",
-           "collection", "dashboard", "engagements", "entry", "exports", "history", "imports",
+           "action_plan", "alerts", "audits", "backups",
+           "collection",
+           "dashboard", "digest", "engagements", "entry", "exports", "history",
+           "imports",
            "mappings", "mystery",
            "review", "settings", "surveys", "system", "trainings"]

@@ -46,15 +46,17 @@ from qep_core.safe_cells import csv_bytes, xlsx_bytes
 from qep_core.services._unit import Actor, operation, unit
 from qep_core.spc import SpcChart, SpcPoint, baseline_months, chart_for_kind
 from qep_core.spc_chart import spc_figure
+from qep_core.spc_series import SpcSummary, spc_window, summaries_all
 from qep_core.spc_text import assurance_sentence, method_sentence, variation_sentence
 
 __all__ = [
     "ATTEINT", "A_SURVEILLER", "FREQUENCY_LABELS", "KIND_LABELS", "NON_ATTEINT", "PAS_DE_DONNEE", "SANS_OBJECTIF",
     "Comparison", "DataStatus", "Engagement", "IndicatorDef", "IndicatorResult", "Perimetre", "Prefecture",
-    "PrefectureError", "SpcChart", "SpcPoint", "SpcTexts", "breakdown", "breakdown_chart", "channel_titles", "compare", "csv_bytes", "data_status",
+    "PrefectureError", "SpcChart", "SpcPoint", "SpcSummary", "SpcTexts", "breakdown", "breakdown_chart",
+    "channel_titles", "compare", "csv_bytes", "data_status",
     "format_target", "format_value", "indicator_results", "late_items", "module_titles", "monthly", "monthly_chart",
     "perimetre_ids_by_name", "perimetres", "personal_columns", "prefecture", "prefectures", "referentiel", "scope",
-    "sparklines", "spc", "spc_figure", "spc_texts", "to_csv", "to_json", "to_table", "xlsx_bytes",
+    "sparklines", "spc", "spc_figure", "spc_summaries", "spc_texts", "spc_window", "to_csv", "to_json", "to_table", "xlsx_bytes",
 ]
 
 NO_PERIMETRE = -1  # a contributor without any périmètre sees no figure
@@ -232,6 +234,16 @@ class SpcTexts:
 
 def spc_texts(chart: SpcChart) -> SpcTexts:
     return SpcTexts(variation_sentence(chart), assurance_sentence(chart), method_sentence(chart, baseline_months()))
+
+
+@operation("read", writes=False)
+def spc_summaries(actor: Actor, prefecture_id: int, end: Period) -> dict[str, SpcSummary]:
+    """Each monthly indicator's latest variation and assurance (the dashboard's tiles), from its
+    control chart over the 24 months up to the end of *end* (qep_core.spc_series), all in one
+    query, over the principal's périmètres."""
+    with unit(actor, "read", prefecture_id=prefecture_id) as work:
+        return summaries_all(work.session, prefecture_id, indicators_for(work.session, prefecture_id), end.end,
+                             scope(actor.principal))
 
 
 @operation("read_detail", writes=False)

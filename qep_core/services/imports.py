@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from sqlalchemy import or_
@@ -46,6 +46,8 @@ from qep_core.referentiel import ROLE_LABELS, IndicatorDef, engagements_for, ind
 from qep_core.rules import channel_mapping, format_value
 from qep_core.services._bounded import analysed
 from qep_core.services._unit import Actor, StorageError, operation, unit
+from qep_core.services.alerts import tell_subscribers
+from qep_core.signals.alerts import changed_months, raise_alerts
 from qep_core.template import build_template
 
 __all__ = [
@@ -263,9 +265,14 @@ def _save(actor: Actor, action: str, prefecture_id: int, file_name: str, content
                 return ImportOutcome(_cut(work.session, prefecture_id, work.principal, plan), None)
             outcome = save_plan(work.session, prefecture, plan, work.principal.author, reuse_analysis=True, kind=kind)
             _cut(work.session, prefecture_id, work.principal, outcome.plan)
-            return outcome
+            if outcome.batch is not None:  # the crossings of the months it changed, stored with its values
+                raise_alerts(work.session, prefecture_id, changed_months(work.session, outcome.batch.id or 0),
+                             outcome.batch.id)
     except StorageError as exc:
         raise ImportRejected(display_name(file_name), [Issue(ERROR, str(exc))]) from exc
+    if outcome.batch is None:
+        return outcome
+    return replace(outcome, alerts=tell_subscribers(actor, action, prefecture_id, outcome.batch.id or 0))
 
 
 @operation("import", writes=True)

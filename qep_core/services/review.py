@@ -22,11 +22,13 @@ from qep_core.review.workflow import (
     ReviewError,
     ReviewLine,
     ReviewView,
-    break_text,
     open_review,
     public_review,
     saved_analysis,
     saved_comments,
+    signal_counts,
+    signal_text,
+    signals_summary,
     ytd_label,
 )
 from qep_core.review.workflow import add_action as _add_action
@@ -39,8 +41,8 @@ from qep_core.services._unit import Actor, operation, unit
 from qep_core.services.dashboard import scope
 
 __all__ = ["ACQUIS", "A_ATTEINDRE", "HORS_ATTEINTE", "ReviewError", "ReviewLine", "ReviewView", "add_action",
-           "break_text", "delete_action", "freeze", "quarter_review", "reopen", "save_analysis", "save_comments",
-           "ytd_label"]
+           "delete_action", "freeze", "quarter_review", "reopen", "save_analysis", "save_comments", "signal_counts",
+           "signal_text", "signals_summary", "ytd_label"]
 
 
 def _entity(year: int, quarter: int) -> str:
