@@ -4,6 +4,7 @@ import streamlit as st
 
 from qep_core import services
 from qep_ui import data
+from qep_ui.events import chart_marks, indicator_events_section
 from qep_ui.indicator_view import (
     aggregates_table,
     breakdown_table,
@@ -50,7 +51,9 @@ cols[3].metric("Même période un an plus tôt", result_summary(result)[3])
 chart_period = period_for_chart(view.period)
 current = data.monthly(view, code, chart_period, perimetre_ids)
 previous = data.monthly(view, code, chart_period.shifted_years(-1), perimetre_ids)
-figure = services.dashboard.monthly_chart(ind, current, previous, title=f"{ind.label} — {chart_period.label}")
+marks = chart_marks(view, code, chart_period, perimetre_ids)  # internal notes: none for the users' committee
+figure = services.dashboard.monthly_chart(ind, current, previous, title=f"{ind.label} — {chart_period.label}",
+                                          events=marks)
 st.plotly_chart(figure, config={"displaylogo": False}, key="monthly_chart")
 st.markdown(f"**Cumuls {chart_period.end.year}** — pondérés (Σ numérateurs / Σ dénominateurs), jamais une moyenne "
             "des taux mensuels")
@@ -78,3 +81,5 @@ if who.can("read_detail"):
 
 if who.can("read_items"):
     late_items_section(view, ind, view.period, perimetre_ids)
+
+indicator_events_section(view, code, ind.label, chart_period, perimetre_ids)

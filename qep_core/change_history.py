@@ -26,7 +26,7 @@ ACTION_LABELS: dict[str, str] = {
     "perimetre": "Périmètre", "indicator": "Indicateur propre", "engagement": "Engagement",
     "user": "Compte", "action": "Plan d'actions", "audit": "Audit", "training": "Formation",
     "survey": "Enquête", "review": "Revue trimestrielle", "restore": "Restauration",
-    "mapping": "Correspondance",
+    "mapping": "Correspondance", "event": "Événement",
     "digest": "Synthèse mensuelle",
     "alerts": "Alertes",
     "collecte": "Collecte",

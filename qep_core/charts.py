@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from qep_core.frenchforms import MONTH_ABBR_FR
-from qep_core.label_placement import PlotFrame, place_labels, polyline
+from qep_core.label_placement import PlotFrame, Point, place_labels, polyline
 from qep_core.readability import rate_axis_max
 from qep_core.referentiel import IndicatorDef
 from qep_core.rules.formatting import format_value
@@ -27,6 +28,7 @@ from qep_core.rules.status import (
     chart_legend,
     status_text,
 )
+from qep_core.signals.events import PROCESS_CHANGE, EventMark, marks_in
 
 CATEGORICAL = ["#5C68E5", "#82B5F2", "#29598F", "#31A7AE", "#81EEF5", "#B478F1", "#CFB1F5", "#CECECE"]
 SEQUENTIAL = ("#DBDAFF", "#00005F")
@@ -94,25 +96,33 @@ def _series(values: pd.Series | None) -> list[float | None]:
 
 
 def _label_positions(current: pd.DataFrame, previous: pd.DataFrame | None, texts: list[str], y_range: list[float],
-                     height: int) -> list[str]:
-    """Each month's label on the side of its marker that its line and the target leave free."""
+                     height: int, obstacles: Sequence[tuple[Point, Point]] = ()) -> list[str]:
+    """Each month's label on the side of its marker that its line, the target and the events'
+    lines and labels (*obstacles*, :func:`_event_obstacles`) leave free."""
     values = _series(current["value"])
     frame = PlotFrame(PLOT_WIDTH, height - 140, len(values), (y_range[0], y_range[1]))
-    heavy = polyline(frame, values) + polyline(frame, _series(current["target"]), steps=True)
+    heavy = polyline(frame, values) + polyline(frame, _series(current["target"]), steps=True) + list(obstacles)
     light = polyline(frame, _series(previous["value"] if previous is not None else None))
     return place_labels(frame, values, texts, heavy, light)
 
 
 def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFrame | None = None,
-                  title: str | None = None, height: int = 440) -> go.Figure:
+                  title: str | None = None, height: int = 440, events: Sequence[EventMark] = ()) -> go.Figure:
     """The monthly value as a line whose markers carry the status (shape and colour), the target
-    as a step line, the previous year dotted; hover gives the counts behind each month.
+    as a step line, the previous year dotted; hover gives the counts behind each month. The
+    *events* whose month is shown stand as vertical lines, labelled above the data
+    (:func:`add_event_marks`).
 
     *current* and *previous* come from :func:`qep_core.compute.monthly_values`.
     """
     fig = go.Figure()
     multi_year = len({m.year for m in current["month"]}) > 1
     x = [month_tick(m, multi_year) for m in current["month"]]
+    events = sorted(marks_in(events, list(current["month"])), key=lambda m: m.day)
+    levels = _event_levels(list(current["month"]), events)
+    band = EVENT_ROW * (max(levels, default=-1) + 1)
+    # the data's part of the plot, under the events' labels and a gap where a top value's label stands
+    plot_height = (height - 140) * (1 - band) - (EVENT_GAP if events else 0)
     if current["target"].notna().any():
         sign = Direction(ind.direction).sign
         fig.add_scatter(
@@ -136,7 +146,9 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
         marker={"size": 12, "color": [STATUS_COLOURS.get(s, BLUE) for s in current["status"]],
                 "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in current["status"]],
                 "line": {"color": "#161616", "width": 1}},
-        text=texts, textposition=_label_positions(current, previous, texts, y_range, height),
+        text=texts, textposition=_label_positions(
+            current, previous, texts, y_range, round(140 + plot_height),
+            _event_obstacles(list(current["month"]), events, levels, (height - 140) * EVENT_ROW, plot_height)),
         textfont={"size": 13, "color": "#161616"}, cliponaxis=False,
         customdata=list(zip(current["status"], _counts_text(ind, current), strict=True)),
         hovertemplate="%{x} : <b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
@@ -147,6 +159,106 @@ def monthly_chart(ind: IndicatorDef, current: pd.DataFrame, previous: pd.DataFra
     fig.add_annotation(text=chart_legend(), xref="paper", yref="paper", x=0, y=-0.16,
                        showarrow=False, font={"size": 12, "color": "#3A3A3A"}, xanchor="left")
     fig.update_layout(margin={"l": 60, "r": 20, "t": 70, "b": 70})
+    return add_event_marks(fig, list(current["month"]), events, levels)
+
+
+EVENT_ROW = 0.075  # share of the plot's height one row of event labels takes, above the data
+EVENT_GAP = 28  # px between the data and the events' labels: room for the label above a value at the top
+EVENT_FONT, EVENT_CHAR_W = 11, 6.2  # px: the events' labels, and the width of one of their characters
+EVENT_SHORT = 34  # characters of an event's label written on the chart; hover gives the whole
+MAX_EVENT_ROWS = 3
+EVENT_INK, CHANGE_INK = "#3A3A3A", "#29598F"
+
+
+def _event_text(mark: EventMark) -> str:
+    """The label written on the chart: short, a process change saying so."""
+    short = mark.label if len(mark.label) <= EVENT_SHORT else mark.label[:EVENT_SHORT - 1].rstrip() + "…"
+    return f"{short} ({PROCESS_CHANGE})" if mark.process_change else short
+
+
+def _event_span(index: int, months: int, text: str) -> tuple[float, float, bool]:
+    """Where a label stands in pixels (left, right) and whether it is written leftwards of its line
+    (near the right edge)."""
+    x = index * PLOT_WIDTH / max(months, 1)
+    width = len(text) * EVENT_CHAR_W + 6
+    leftwards = x + width > PLOT_WIDTH and x - width >= 0
+    return (x - width, x, True) if leftwards else (x, x + width, False)
+
+
+def _event_levels(months: list[dt.date], marks: Sequence[EventMark]) -> list[int]:
+    """Each mark's row of labels (0 the top one). An event's line runs from the bottom of the plot
+    up to its own label's row, so a label goes to the first row where it overlaps no other label,
+    no line of an event labelled higher crosses it, and its own line crosses no label written
+    lower; close events are then staggered rather than written over each other. Past the last row
+    the label takes the row with the fewest clashes (hover still gives it whole)."""
+    index = {m: i for i, m in enumerate(months)}
+    placed: list[tuple[int, float, float, float]] = []  # level, left, right, x of the line
+    levels = []
+    for mark in marks:
+        i = index[mark.month]
+        left, right, _ = _event_span(i, len(months), _event_text(mark))
+        x = i * PLOT_WIDTH / max(len(months), 1)
+
+        def clashes(level: int, left: float = left, right: float = right, x: float = x) -> int:
+            return sum(1 for k, a, b, line in placed
+                       if (k == level and a < right + 4 and left < b + 4) or (k < level and left <= line <= right)
+                       or (k > level and a <= x <= b))
+
+        level = next((k for k in range(MAX_EVENT_ROWS) if not clashes(k)), None)
+        if level is None:
+            level = min(range(MAX_EVENT_ROWS), key=clashes)
+        placed.append((level, left, right, x))
+        levels.append(level)
+    return levels
+
+
+def _event_obstacles(months: list[dt.date], marks: Sequence[EventMark], levels: Sequence[int], row: float,
+                     plot_height: float) -> list[tuple[Point, Point]]:
+    """The events' lines and labels as the value labels' placement sees them (pixels, y downwards
+    from the top of the data's part of the plot, the events' rows above it): a value label
+    near the top of the axis may stand above its marker unless an event's label is there."""
+    rows = max(levels, default=-1) + 1
+    out: list[tuple[Point, Point]] = []
+    for mark, level in zip(marks, levels, strict=True):
+        i = months.index(mark.month)
+        left, right, _ = _event_span(i, len(months), _event_text(mark))
+        top = (level - rows) * row - EVENT_GAP
+        x = i * PLOT_WIDTH / max(len(months), 1)
+        out.append(((x, top), (x, plot_height)))
+        out += [((left, top + dy), (right, top + dy)) for dy in range(0, round(row) + 1, 6)]
+    return out
+
+
+def add_event_marks(fig: go.Figure, months: list[dt.date], marks: Sequence[EventMark],
+                    levels: Sequence[int] | None = None) -> go.Figure:
+    """Draw the *marks* on a monthly chart with one x category per month of *months*: a vertical
+    line at the start of the event's month — dotted for an event, solid and darker for a
+    « changement de fonctionnement », from which the control limits restart — and its short label
+    in a band above the data, in the row *levels* gives it (by default, :func:`_event_levels`'s). The
+    line stands between two months' markers, and the data's own labels, placed by
+    :mod:`qep_core.label_placement`, keep clear of it and of the band: no event is written over a
+    figure. Any chart with one x category per month may take them (the control chart too)."""
+    marks = sorted(marks_in(marks, months), key=lambda m: m.day)
+    if not marks:
+        return fig
+    levels = list(levels) if levels is not None else _event_levels(months, marks)
+    band = EVENT_ROW * (max(levels) + 1) + EVENT_GAP / max((fig.layout.height or 440) - 140, 1)
+    fig.update_yaxes(domain=[0, 1 - band])
+    index = {m: i for i, m in enumerate(months)}
+    for mark, level in zip(marks, levels, strict=True):
+        i = index[mark.month]
+        text = _event_text(mark)
+        colour = CHANGE_INK if mark.process_change else EVENT_INK
+        top = 1 - EVENT_ROW * level
+        fig.add_shape(type="line", xref="x", yref="paper", x0=i - 0.5, x1=i - 0.5, y0=0, y1=top, layer="below",
+                      line={"color": colour, "width": 2 if mark.process_change else 1.5,
+                            "dash": "solid" if mark.process_change else "dot"})
+        leftwards = _event_span(i, len(months), text)[2]
+        fig.add_annotation(x=i - 0.5, xref="x", y=top, yref="paper", yanchor="top",
+                           xanchor="right" if leftwards else "left", xshift=-3 if leftwards else 3,
+                           showarrow=False, text=chart_text(text), align="left",
+                           hovertext=chart_text(f"{mark.day:%d/%m/%Y} : {mark.label}"),
+                           font={"size": EVENT_FONT, "color": colour})
     return fig
 
 

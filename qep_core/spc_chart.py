@@ -92,5 +92,9 @@ def spc_figure(ind: IndicatorDef, chart: SpcChart, title: str, height: int = 460
         hoverlabel={"font": {"family": FONT}},
     )
     fig.update_yaxes(title_text=axis_title(ind), gridcolor="#E5E5E5", range=_y_range(ind, chart))
-    fig.update_xaxes(type="category", showgrid=False, tickfont={"size": 12}, tickangle=-45 if len(points) > 18 else 0)
+    # Two years of months do not fit side by side: label the first month of each quarter (every
+    # month keeps its marker and its hover), upright, and let Plotly turn them on a narrow screen.
+    quarter_starts = [tick for tick, p in zip(x, points, strict=True) if p.month.month % 3 == 1]
+    fig.update_xaxes(type="category", showgrid=False, tickfont={"size": 12},
+                     tickvals=quarter_starts if len(points) > 12 else x, ticktext=None)
     return fig

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from qep_core.compute import observation_sums, value_from_counts
 from qep_core.periods import Period, add_months
 from qep_core.referentiel import IndicatorDef, TargetBook
+from qep_core.signals.events import process_changes
 from qep_core.spc import SpcChart, chart_for_kind
 from qep_core.spc_text import assurance_sentence, variation_sentence
 
@@ -63,11 +64,13 @@ def charts_all(session: Session, prefecture_id: int, indicators: Iterable[Indica
     if not monthly:
         return {}
     window = spc_window(end, months)
-    sums = observation_sums(session, prefecture_id, window, ("month",), perimetre_ids, [d.id for d in monthly])
+    scope = None if perimetre_ids is None else list(perimetre_ids)
+    sums = observation_sums(session, prefecture_id, window, ("month",), scope, [d.id for d in monthly])
     counts: dict[tuple[int, dt.date], tuple[float | None, float | None]] = {
         (int(r.indicator_id), r.month): (_number(r.numerator), _number(r.denominator))
         for r in sums.itertuples(index=False)}
     book = TargetBook(session, prefecture_id, monthly)
+    changes = process_changes(session, prefecture_id, scope)
     charts = {}
     for ind in monthly:
         rows = [(month, *counts[(ind.id, month)]) for month in window.months
@@ -75,7 +78,8 @@ def charts_all(session: Session, prefecture_id: int, indicators: Iterable[Indica
         if not rows:
             continue
         charts[ind.code] = chart_for_kind(ind.kind, [m for m, _, _ in rows], [float(n or 0) for _, n, _ in rows],
-                                          [d for _, _, d in rows], ind.direction, book.rule(ind.code, end.year).value)
+                                          [d for _, _, d in rows], ind.direction, book.rule(ind.code, end.year).value,
+                                          changes[ind.code])  # limits restart at a dated process change
     return charts
 
 

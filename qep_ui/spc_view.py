@@ -11,6 +11,7 @@ from qep_core.frenchforms import month_label_fr
 from qep_core.periods import Period
 from qep_core.rules import assurance_style, format_value, variation_style
 from qep_ui import data
+from qep_ui.events import marked
 from qep_ui.state import View
 from qep_ui.widgets import download_table, signal_badge
 
@@ -59,7 +60,9 @@ def spc_section(view: View, ind: Dashboard.IndicatorDef, chart_period: Period,
         st.caption(texts.assurance)
     # short: the page's title already names the indicator, and a phone cuts a long chart title
     title = f"Carte de contrôle, {month_label_fr(chart.points[0].month, True)} à {month_label_fr(last.month, True)}"
-    st.plotly_chart(Dashboard.spc_figure(ind, chart, title), config={"displaylogo": False}, key="spc_chart")
+    figure = marked(Dashboard.spc_figure(ind, chart, title), view, ind.code, [p.month for p in chart.points],
+                    perimetre_ids)  # the dated events, a process change where the limits restart
+    st.plotly_chart(figure, config={"displaylogo": False}, key="spc_chart")
     st.caption(texts.method)
     with st.expander("Tableau de la carte de contrôle (alternative au graphique)", expanded=False):
         table = spc_table(ind, chart)

@@ -46,3 +46,13 @@ def test_history_shows_labels_for_an_event_stored_with_codes(engine: Engine, pre
     after = json.loads(frame.loc[frame["Quoi"] == "Import", "Après"].iloc[0])
     assert after == {"lot": 7, "format": "enquête de satisfaction"}
     assert "enquete" not in " ".join(frame.drop(columns=["action"]).astype(str).agg(" ".join, axis=1))
+
+
+def test_an_event_dated_on_the_curves_reads_as_such(engine: Engine, prefecture: Prefecture) -> None:
+    with session_scope(engine, write=True) as session:
+        record_change(session, user="rq", action="event", prefecture_id=prefecture.id,
+                      entity="03/10/2022 « Serveur vocal »", summary="événement retiré",
+                      before={"date": "2022-10-03", "changement de fonctionnement": "oui"})
+    with session_scope(engine) as session:
+        frame = history(session, prefecture.id)
+    assert list(frame["Quoi"]) == ["Événement"] and list(frame["Objet"]) == ["03/10/2022 « Serveur vocal »"]

@@ -30,6 +30,7 @@ from qep_core.models import (
     Prefecture,
 )
 from qep_core.periods import range_period, year_period
+from qep_core.signals.models import Event
 
 # Warnings the demo shows on purpose (see data/demo/README.md); anything else is a surprise.
 INTENDED_WARNINGS = (
@@ -165,3 +166,21 @@ def test_committed_demo_files_are_what_the_generator_writes(tmp_path: Path) -> N
     assert [p.name for p in written] == [p.name for p in demo_files(DEMO_DIR)]
     for path in written:
         assert _cells(path) == _cells(DEMO_DIR / path.name), path.name
+
+
+def test_the_demo_dates_the_voice_server_and_a_staff_change(engine: Engine) -> None:
+    """Its charts show them: the interactive voice server of October 2022 (a process change of the
+    switchboard, whose answered rate climbs from then on) and a staff change in spring 2024."""
+    load_demo(engine)
+    load_demo(engine)  # loading twice adds no event
+    pid = _prefecture_id(engine)
+    with session_scope(engine) as session:
+        events = session.exec(select(Event).where(Event.prefecture_id == pid).order_by(Event.day)).all()  # type: ignore[arg-type]
+        phone = compute_indicators(session, pid, range_period(dt.date(2022, 1, 1), dt.date(2022, 9, 1)),
+                                   codes=["TEL_ABOUTIS"])[0].value
+        after = compute_indicators(session, pid, range_period(dt.date(2023, 1, 1), dt.date(2023, 6, 1)),
+                                   codes=["TEL_ABOUTIS"])[0].value
+    assert [(e.day, e.label, e.indicator_code, e.process_change) for e in events] == [
+        (dt.date(2022, 10, 3), "Mise en service du serveur vocal interactif", "TEL_ABOUTIS", True),
+        (dt.date(2024, 4, 15), "Départ de deux agents d'accueil", None, False)]
+    assert phone is not None and after is not None and after > phone + 20  # the level really changed

@@ -128,6 +128,19 @@ def test_the_copil_deck_shows_symbol_word_and_sentence(demo):
     assert "variation et assurance" not in public and not any(s.word in public for s in VARIATION_STYLES.values())
 
 
+def test_the_copil_deck_names_the_events_beside_the_signals(demo):
+    """The quarter's dated events sit beside the indicator's variation, on the slide and in its
+    notes; the users' committee's deck names none (internal notes)."""
+    from tests.test_review_documents import _build, _deck_text
+
+    shown, notes = _deck_text(_build(demo, "copil", 2022, 4))
+    event = "Événement : 03/10/2022 — Mise en service du serveur vocal interactif (changement de fonctionnement)."
+    assert event in shown and event in notes
+    assert shown.count("Événement :") == 1  # only the telephone's row: the event is tied to it
+    public, public_notes = _deck_text(_build(demo, "clu", 2022, 4))
+    assert "serveur vocal" not in public + public_notes
+
+
 def test_the_bilan_says_each_indicators_assurance(demo):
     from markupsafe import escape
 

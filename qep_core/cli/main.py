@@ -1,5 +1,5 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | backup | restore |
-demo-data | user | history | db | survey | mapping | review | spc | alerts`` and the pilotage's ``actions | audit | training``
+demo-data | user | history | db | survey | mapping | review | spc | alerts | event`` and the pilotage's ``actions | audit | training``
 (:mod:`qep_core.cli.pilotage`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error, 3 access
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qep_core import services
 from qep_core.access import AccessDenied
-from qep_core.cli import admin, alerts, digest, mappings, perimetres, pilotage, review, spc, surveys
+from qep_core.cli import admin, alerts, digest, events, mappings, perimetres, pilotage, review, spc, surveys
 from qep_core.cli import collection as collection_cli
 from qep_core.cli.common import (
     EXIT_DENIED,
@@ -356,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     spc.register(sub)  # spc
     digest.register(sub)  # digest
     alerts.register(sub)  # alerts
+    events.register(sub)  # event
     collection_cli.register(sub)  # source, collecte
     return parser
 

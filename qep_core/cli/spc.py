@@ -16,16 +16,17 @@ import json
 from typing import Any
 
 from qep_core import services
-from qep_core.cli.common import EXIT_OK, UsageError, actor_from_args, write_output
+from qep_core.cli.common import EXIT_OK, UsageError, actor_from_args, one_line, write_output
 from qep_core.db import get_engine
 from qep_core.periods import range_period
 from qep_core.rules.bounds import check_month
 from qep_core.rules.formatting import format_value
+from qep_core.services.events import PROCESS_CHANGE
 from qep_core.spc import SpcChart
 from qep_core.spc_text import assurance_sentence, variation_sentence
 
 
-def _month(text: str, option: str) -> dt.date:
+def month_option(text: str, option: str) -> dt.date:
     try:
         return check_month(dt.datetime.strptime(text.strip(), "%Y-%m").date(), option)
     except ValueError as exc:
@@ -62,8 +63,8 @@ def cmd_spc(args: argparse.Namespace) -> int:
     pref = dashboard.prefecture(actor, args.prefecture)
     pid, code = pref.id or 0, args.indicator.upper()
     status = dashboard.data_status(actor, pid)
-    first = _month(args.from_month, "--from") if args.from_month else status.first_month
-    last = _month(args.to_month, "--to") if args.to_month else status.last_month
+    first = month_option(args.from_month, "--from") if args.from_month else status.first_month
+    last = month_option(args.to_month, "--to") if args.to_month else status.last_month
     if first is None or last is None:
         raise UsageError("aucune donnée : précisez --from et --to")
     if last < first:
@@ -77,14 +78,32 @@ def cmd_spc(args: argparse.Namespace) -> int:
     indicator = next((d for d in dashboard.referentiel(actor, pid)[0] if d.code == code), None)
     if indicator is None:
         raise UsageError(f"indicateur inconnu : {code}")
-    changes = [_month(text, "--change") for text in args.change or ()]
+    changes = [month_option(text, "--change") for text in args.change or ()]
     chart = dashboard.spc(actor, pid, code, range_period(first, last), perimetre_ids, changes)
+    recorded = _recorded_changes(actor, pid, code, first, last, perimetre_ids)
     if args.format == "json":
-        write_output(json.dumps(chart_payload(code, chart), ensure_ascii=False, indent=2), args.output)
+        payload = chart_payload(code, chart) | {"process_changes": [
+            *({"month": d.strftime("%Y-%m"), "label": None} for d in sorted(changes)),
+            *({"month": r.day.strftime("%Y-%m"), "label": r.label} for r in recorded)]}
+        write_output(json.dumps(payload, ensure_ascii=False, indent=2), args.output)
     else:
         title = f"{pref.name} — {indicator.label} ({code}) — carte de contrôle {chart.method}"
-        write_output(chart_table(title, indicator.unit, chart), args.output)
+        lines = [f"{PROCESS_CHANGE.capitalize()} ({r.day:%m/%Y}) : « {one_line(r.label)} » — limites recalculées"
+                 for r in recorded]
+        write_output("\n".join([chart_table(title, indicator.unit, chart), *lines]), args.output)
     return EXIT_OK
+
+
+def _recorded_changes(actor: services.Actor, pid: int, code: str, first: dt.date, last: dt.date,
+                      perimetre_ids: list[int] | None) -> list[services.events.EventRow]:
+    """The préfecture's process changes the chart's limits restarted at (``services.dashboard.spc``
+    reads them itself), named for who may read the events (not the users' committee: their labels
+    are internal notes)."""
+    if not actor.principal.can("read_detail"):
+        return []
+    rows = services.events.list_events(actor, pid, first=first, last=last, indicator_code=code,
+                                       perimetre_ids=perimetre_ids)
+    return [r for r in rows if r.process_change]
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -95,6 +95,13 @@ def spc_line(spc: SpcSummary) -> str:
             + (f" · {style.text}" if style else ""))
 
 
+def event_lines(content: DocumentContent, f: IndicatorFigure) -> list[str]:
+    """The year's dated events under an indicator's bars (« 03/10/2022 — Mise en service du serveur
+    vocal interactif (changement de fonctionnement) »): what explains a move of the figure. Plain
+    text: the template escapes it."""
+    return [m.text for m in content.events_on(f.code)]
+
+
 def render_bilan_html(content: DocumentContent) -> str:
     """The bilan as one self-contained HTML page (styles and charts inline)."""
     year = content.period.end.year
@@ -114,6 +121,7 @@ def render_bilan_html(content: DocumentContent) -> str:
         base_css=Markup((TEMPLATES / "base.css").read_text(encoding="utf-8")), symbol=STATUS_SYMBOL,
         status_class=status_class, counts_text=counts_text, share=share, fmt=format_value,
         bars=lambda f: svg_bars(f, str(year), str(year - 1)), spc_line=spc_line,
+        events=lambda f: event_lines(content, f),
     )
 
 

@@ -53,6 +53,7 @@ from qep_core.rules.items import ANSWERED_STATUSES, LATE_STATUSES, ItemStatus
 from qep_core.rules.kinds import Direction, IndicatorKind
 from qep_core.rules.public_names import public_name
 from qep_core.rules.status import PAS_DE_DONNEE, STATUS_RANK
+from qep_core.signals.events import EventMark, events_of
 from qep_core.spc_series import SpcSummary, summaries_all
 from qep_core.surveys.summary import survey_summaries
 
@@ -330,6 +331,7 @@ class DocumentContent:
     notes: dict[str, str] = field(default_factory=dict)  # section key → why it is left out
     data_until: dt.date | None = None
     generated_on: dt.date = field(default_factory=dt.date.today)
+    events: tuple[tuple[str | None, EventMark], ...] = ()  # (indicator code or None for all, mark): internal only
 
     @property
     def indicators(self) -> list[IndicatorFigure]:
@@ -344,6 +346,10 @@ class DocumentContent:
         for f in self.indicators:
             counts[PAS_DE_DONNEE if f.suppressed else f.status] += 1
         return counts
+
+    def events_on(self, code: str) -> list[EventMark]:
+        """The period's dated events that concern indicator *code* (or every indicator)."""
+        return [mark for on, mark in self.events if on is None or on == code]
 
     def indicator(self, code: str) -> IndicatorFigure | None:
         return next((f for f in self.indicators if f.code == code), None)
@@ -609,6 +615,12 @@ OPTIONAL_PROVIDERS: list[OptionalSection] = [
 COMPLAINTS_NOTE = "Aucune suggestion ni réclamation enregistrée pour cette période."
 
 
+def events_provider(ctx: ProviderContext) -> tuple[tuple[str | None, EventMark], ...]:
+    """The préfecture's dated events of the period (internal notes: COPIL documents only)."""
+    return tuple((e.indicator_code, EventMark(e.day, e.label, e.process_change))
+                 for e in events_of(ctx.session, ctx.prefecture_id, first=ctx.period.start, last=ctx.period.end))
+
+
 def build_content(session: Session, prefecture_id: int, period: Period, audience: str = COPIL,
                   min_volume: int = DEFAULT_MIN_VOLUME, results: list[IndicatorResult] | None = None) -> DocumentContent:
     """The whole document model; public audiences go through :func:`public_safe` before anyone sees it."""
@@ -637,6 +649,7 @@ def build_content(session: Session, prefecture_id: int, period: Period, audience
         previous_period=comparison_period(session, prefecture_id, period), audience=audience, min_volume=min_volume,
         modules=modules, complaints=complaints, decided_actions=decided, meetings=meetings, notes=notes,
         data_until=latest_month_with_data(session, prefecture_id), **optional,
+        events=events_provider(ctx) if audience == COPIL else (),
     )
     return content if audience == COPIL else public_safe(content, min_volume)
 
@@ -713,7 +726,7 @@ def public_safe(content: DocumentContent, min_volume: int) -> DocumentContent:
         plan = replace(plan, examples=tuple(mask_personal_data(x) for x in plan.examples))
     meetings = tuple(replace(m, analysis="", notes=()) for m in content.meetings)
     return replace(content, modules=tuple(modules), surveys=surveys, action_plan=plan, decided_actions=(),
-                   meetings=meetings, min_volume=min_volume)
+                   meetings=meetings, min_volume=min_volume, events=())
 
 
 def all_text(content: DocumentContent) -> str:

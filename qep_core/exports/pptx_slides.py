@@ -650,12 +650,14 @@ def signal_slides(deck: Deck, section: ModuleSection) -> None:
     for f, spc in charted:
         style = assurance_style(spc.assurance)
         month = f"{MONTH_NAMES_FR[spc.month.month - 1]} {spc.month.year}"
+        # the period's dated events that may explain the move (internal notes: this slide is COPIL only)
+        events = "".join(f" Événement : {m.text}." for m in c.events_on(f.code))
         rows[f.code] = [Cell(f"{f.label} ({month})", bold=True),
                         Cell(variation_style(spc.variation).text, VARIATION_RGB.get(spc.variation, INK), bold=True),
                         Cell(style.text if style else "–", ASSURANCE_RGB.get(spc.assurance or "", INK),
                              bold=style is not None),
-                        Cell(f"{spc.variation_text} {spc.assurance_text}")]
-        notes[f.code] = f"{f.label}, {month} : {spc.variation_text} {spc.assurance_text}"
+                        Cell(f"{spc.variation_text} {spc.assurance_text}{events}")]
+        notes[f.code] = f"{f.label}, {month} : {spc.variation_text} {spc.assurance_text}{events}"
     room = CONTENT_BOTTOM - CONTENT_TOP - 0.1
     per_slide = MAX_ROWS[COPIL]
     while True:  # as many slides as keep every row at 12 pt or more, the rows spread evenly

@@ -19,6 +19,7 @@ from qep_core.services import (
     digest,
     engagements,
     entry,
+    events,
     exports,
     history,
     imports,
@@ -36,7 +37,8 @@ __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Prin
            "accounts",
            "action_plan", "alerts", "audits", "backups",
            "collection",
-           "dashboard", "digest", "engagements", "entry", "exports", "history",
+           "dashboard", "digest", "engagements", "entry", "events", "exports",
+           "history",
            "imports",
            "mappings", "mystery",
            "review", "settings", "surveys", "system", "trainings"]

@@ -44,6 +44,7 @@ from qep_core.regional import compare_prefectures, group_value
 from qep_core.report import format_target, format_value, to_csv, to_json, to_table
 from qep_core.safe_cells import csv_bytes, xlsx_bytes
 from qep_core.services._unit import Actor, operation, unit
+from qep_core.signals.events import process_change_days
 from qep_core.spc import SpcChart, SpcPoint, baseline_months, chart_for_kind
 from qep_core.spc_chart import spc_figure
 from qep_core.spc_series import SpcSummary, spc_window, summaries_all
@@ -211,16 +212,20 @@ def spc(actor: Actor, prefecture_id: int, code: str, period: Period, perimetre_i
         process_changes: Iterable[dt.date] = ()) -> SpcChart:
     """One indicator's control chart over the months of *period* with data (a month without data
     is left out, not read as zero), over the principal's périmètres; the target is that of the
-    period's last year. Limits start again after each of *process_changes* (see qep_core.spc)."""
+    period's last year. Limits start again after each of *process_changes* and after each event of
+    the préfecture flagged « changement de fonctionnement » that applies to this indicator (or to
+    all) and to the périmètres read (or to the whole préfecture): see qep_core.spc and
+    services.events. Only the days of these events are read, never their labels."""
     with unit(actor, "read", prefecture_id=prefecture_id) as work:
         chosen = _cut(work.session, actor.principal, prefecture_id, perimetre_ids)
         ind = _indicator(work.session, prefecture_id, code)
         frame = monthly_values(work.session, prefecture_id, ind, period, chosen)
+        changes = sorted({*process_changes, *process_change_days(work.session, prefecture_id, code, chosen)})
     rows = frame.loc[frame["value"].notna()]
     target = frame["target"].iloc[-1] if len(frame) else None
     return chart_for_kind(ind.kind, list(rows["month"]), [float(x) for x in rows["numerator"]],
                           [None if pd.isna(x) else float(x) for x in rows["denominator"]], ind.direction,
-                          None if target is None or pd.isna(target) else float(target), list(process_changes))
+                          None if target is None or pd.isna(target) else float(target), changes)
 
 
 @dataclass(frozen=True)

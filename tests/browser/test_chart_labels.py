@@ -33,6 +33,7 @@ PAGES = [
     ("tableau-de-bord", "/?annee=2024", 0),
     ("indicateur-courriels", "/indicateurs?annee=2024&ind=COURRIEL_5J", 2),
     ("indicateur-appels", "/indicateurs?annee=2024&ind=TEL_ABOUTIS", 1),
+    ("indicateur-appels-2022", "/indicateurs?annee=2022&ind=TEL_ABOUTIS", 1),  # the voice server (process change)
     ("indicateur-reclamations", "/indicateurs?annee=2024&ind=RECLA_DELAI", 1),
     ("indicateur-accueil", "/indicateurs?annee=2024&ind=ACCUEIL_SATISFACTION", 1),
     ("engagements", "/engagements?annee=2024&dossier=E3", 1),
