@@ -36,6 +36,7 @@ PAGES = {
     "Alimenter": [
         (st.Page("pages/import_fichiers.py", title="Import", icon=":material/upload_file:", url_path="import"), "import"),
         (st.Page("pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"), "enter"),
+        (st.Page("pages/collecte.py", title="Collecte", icon=":material/inventory:", url_path="collecte"), "read_detail"),
     ],
     "Administrer": [
         (st.Page("pages/parametres.py", title="Paramètres", icon=":material/settings:", url_path="parametres"),

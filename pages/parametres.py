@@ -7,7 +7,7 @@ created), so it reads the sidebar's view with ``current_view()`` instead of ``re
 
 import streamlit as st
 
-from qep_ui import events, mappings
+from qep_ui import collection, events, mappings
 from qep_ui import settings as ui
 from qep_ui.auth import require
 from qep_ui.state import current_view
@@ -25,8 +25,8 @@ if view is None:
     st.stop()
 
 st.caption(f"{plain(view.prefecture.name)} ({view.prefecture.code}) — changez de préfecture dans le menu latéral.")
-tab_pref, tab_perim, tab_targets, tab_own, tab_map, tab_events = st.tabs([
-    "Préfecture", "Périmètres", "Cibles", "Indicateurs propres", "Correspondances", "Événements"])
+tab_pref, tab_perim, tab_targets, tab_own, tab_map, tab_events, tab_collect = st.tabs([
+    "Préfecture", "Périmètres", "Cibles", "Indicateurs propres", "Correspondances", "Événements", "Collecte mensuelle"])
 with tab_pref:
     ui.prefecture_tab(view)
 with tab_perim:
@@ -39,3 +39,5 @@ with tab_map:
     mappings.mappings_tab(view)
 with tab_events:
     events.events_tab(view)
+with tab_collect:
+    collection.settings_tab(view)

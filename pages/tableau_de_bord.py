@@ -5,6 +5,7 @@ import streamlit as st
 from qep_core.rules.channels import channel_mapping
 from qep_core.rules.status import A_SURVEILLER, NON_ATTEINT
 from qep_ui import data
+from qep_ui.collection import incomplete_caption
 from qep_ui.state import require_view
 from qep_ui.widgets import download_table, plain, results_table, summary_line, tile
 
@@ -25,6 +26,7 @@ channel_titles = data.channel_titles()
 
 shown = [r for r in results if r.indicator.module_code in modules]
 st.markdown(summary_line(shown))
+incomplete_caption(view)  # quarters computed on months not all received
 only_issues = st.toggle("N'afficher que les indicateurs à surveiller ou non atteints", key="only_issues")
 
 for module in [m for m in module_titles if m in modules and m.startswith("M")]:

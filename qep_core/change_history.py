@@ -29,6 +29,7 @@ ACTION_LABELS: dict[str, str] = {
     "mapping": "Correspondance", "event": "Événement",
     "digest": "Synthèse mensuelle",
     "alerts": "Alertes",
+    "collecte": "Collecte",
 }
 
 

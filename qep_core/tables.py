@@ -5,6 +5,7 @@ schema known; this is the one list of where tables live.
 """
 
 from qep_core import change_history, models, users
+from qep_core.collection import models as collection_models  # who supplies what, by when
 from qep_core.mappings import models as mapping_models  # local labels of each préfecture
 from qep_core.pilotage import models as pilotage_models  # action plan, audits, trainings
 from qep_core.review import models as review_models  # quarterly review tables
@@ -12,4 +13,4 @@ from qep_core.signals import models as signal_models  # events, alerts, e-mails 
 from qep_core.surveys import models as survey_models  # surveys and mystery checks
 
 TABLE_MODULES = (change_history, models, users, review_models, pilotage_models, survey_models, mapping_models,
-                 signal_models)
+                 signal_models, collection_models)

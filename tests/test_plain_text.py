@@ -64,6 +64,7 @@ PAGES = [
     ("pages/saisie.py", {}),
     ("pages/import_fichiers.py", {}),
     ("pages/signaux.py", {}),
+    ("pages/collecte.py", {}),
 ]
 NOT_IN_MARKDOWN = {"pages/comparaison.py",  # one préfecture only: no comparison (its chart: test_chart_texts)
                    "pages/saisie.py"}  # périmètre names in a select box's options only

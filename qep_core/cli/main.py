@@ -17,6 +17,7 @@ from pathlib import Path
 from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.cli import admin, alerts, digest, events, mappings, perimetres, pilotage, review, spc, surveys
+from qep_core.cli import collection as collection_cli
 from qep_core.cli.common import (
     EXIT_DENIED,
     EXIT_OK,
@@ -356,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.register(sub)  # digest
     alerts.register(sub)  # alerts
     events.register(sub)  # event
+    collection_cli.register(sub)  # source, collecte
     return parser
 
 

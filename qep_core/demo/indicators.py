@@ -63,6 +63,12 @@ LAST_MONTH = {2021: 12, 2022: 12, 2023: 12, 2024: 9}  # 2024 stops at the end of
 POPULATION_44 = 1_429_272  # population of Loire-Atlantique used for the connection rate
 FIXED_TIME = (2024, 10, 15, 9, 0, 0)  # written into every workbook so that files are reproducible
 SOUS_PREFECTURE = "Sous-préfecture de Saint-Nazaire"
+# The collection board's late and partial services of 2024 (qep_core.collection): the Commissions
+# médicales mailbox sent nothing for August and September; the sous-préfecture's September export
+# lacks its mean delay of letters.
+LATE_BOX = "CM"
+LATE_MONTHS = (7, 8)  # August, September (0-based)
+PARTIAL_MISSING = ("2024-09", "COURRIER_DELAI_MOYEN")
 
 MONTHS_SHORT = ["janvier", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 MONTHS_BILAN = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "sept.", "octobre",
@@ -404,7 +410,16 @@ def generate(seed: int = SEED) -> DemoData:
     # The 2024 item logs (drawn last: the figures above keep their draws).
     data.reclamations_log = _reclamations_log(rng)
     data.coordination_log = _coordination_log(rng, data.mailboxes[(COORD_BOX, LOG_YEAR)][0])
+    _late_sheets(data)
     return data
+
+
+def _late_sheets(data: DemoData) -> None:
+    """What the collection board shows late (after the draws, which keep their order): the
+    :data:`LATE_BOX` mailbox never sent its August and September 2024 figures."""
+    counts, delays, _ = data.mailboxes[(LATE_BOX, 2024)]
+    for m in LATE_MONTHS:
+        counts.received[m] = counts.in_time[m] = delays[m] = None
 
 
 def _working_days(year: int, month: int) -> list[dt.date]:
@@ -658,7 +673,8 @@ def sous_prefecture_csv(data: DemoData, year: int) -> bytes:
                                               ("COURRIEL", "COURRIEL_5J", "COURRIEL_DELAI_MOYEN")):
             counts, delays = sp[family]
             rows.append([rate_code, period, SOUS_PREFECTURE, counts.in_time[m], counts.received[m], None, None])
-            rows.append([delay_code, period, SOUS_PREFECTURE, None, None, delays[m], counts.received[m]])
+            if (period, delay_code) != PARTIAL_MISSING:
+                rows.append([delay_code, period, SOUS_PREFECTURE, None, None, delays[m], counts.received[m]])
     return _csv_bytes(rows)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from qep_core.db import create_schema, session_scope
+from qep_core.demo.collection import declare_demo_sources
 from qep_core.demo.events import seed_demo_events
 from qep_core.demo.indicators import (
     DEMO_CODE,
@@ -78,6 +79,7 @@ def load_demo(engine: Engine, directory: Path = DEMO_DIR) -> str:
         seed_demo_events(session, prefecture_id)  # the voice server of October 2022 (read by the alerts), a staff change
         # the Signaux list of the demo: the crossings of its last 12 months, e-mailed to nobody
         raise_alerts(session, prefecture_id, recent_months(session, prefecture_id))
+        declare_demo_sources(session, prefecture_id)  # who supplies what: the collection board
     # action plan, audit, trainings (data/demo/pilotage), before the reviews whose decisions join the plan
     pilotage = load_pilotage_demo(engine, prefecture_id)
     with session_scope(engine, write=True) as session:  # the COPIL's quarterly reviews of 2024

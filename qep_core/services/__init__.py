@@ -14,6 +14,7 @@ from qep_core.services import (
     alerts,
     audits,
     backups,
+    collection,
     dashboard,
     digest,
     engagements,
@@ -34,7 +35,9 @@ from qep_core.services._unit import OPERATIONS, Actor, Database, Operation, Stor
 
 __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Principal", "StorageError", "ValueOutOfBounds",
            "accounts",
-           "action_plan", "alerts", "audits", "backups", "dashboard", "digest", "engagements", "entry", "events", "exports",
+           "action_plan", "alerts", "audits", "backups",
+           "collection",
+           "dashboard", "digest", "engagements", "entry", "events", "exports",
            "history",
            "imports",
            "mappings", "mystery",

@@ -32,7 +32,7 @@ def _full_shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_the_app_has_the_pages_of_its_navigation() -> None:
-    assert len(PAGES) == 15 and "revue" in PAGES and "historique" in PAGES and "signaux" in PAGES
+    assert len(PAGES) == 16 and "revue" in PAGES and "historique" in PAGES and "signaux" in PAGES and "collecte" in PAGES
 
 
 @pytest.mark.parametrize("device", sorted(WIDTHS))

@@ -1,0 +1,35 @@
+"""The table of the monthly collection: what each périmètre supplies.
+
+Kept apart from the rules (like :mod:`qep_core.signals.models`) so that registering the schema
+(:mod:`qep_core.tables`) imports nothing but the models.
+
+:class:`CollectionSource` — one row per périmètre that sends figures: the indicator codes it
+supplies (comma-separated, in the order given), its contacts (JSON list of ``{"name", "email"}``:
+the addresses a reminder goes to, :func:`qep_core.mail.send_once` with kind ``relance`` and key
+``"<perimetre_id>:<YYYY-MM-DD>"``), and the day of the following month its figures are due.
+A périmètre has at most one row (the unique constraint), so « who supplies what » has one answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from qep_core.models import utcnow
+
+DEFAULT_DUE_DAY = 10  # figures of a month are due on the 10th of the next, as most préfectures ask
+
+
+class CollectionSource(SQLModel, table=True):
+    __tablename__ = "collection_source"
+    __table_args__ = (UniqueConstraint("prefecture_id", "perimetre_id", name="uq_collection_source"),)
+    id: int | None = Field(default=None, primary_key=True)
+    prefecture_id: int = Field(foreign_key="prefecture.id", index=True)
+    perimetre_id: int = Field(foreign_key="perimetre.id")
+    indicator_codes: str = Field(sa_column=Column(Text, nullable=False))  # "COURRIEL_5J,COURRIEL_DELAI_MOYEN"
+    contacts_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    due_day: int = DEFAULT_DUE_DAY  # 1–28: the day of the following month
+    updated_by: str = Field(default="", max_length=120)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
