@@ -113,13 +113,14 @@ def _cell_style(label: object) -> str:
 
 def month_table(records: Sequence[collection.SupplyRecord]) -> pd.DataFrame:
     """One month, one row per périmètre: what came, when, from whom, what is missing."""
-    return pd.DataFrame([{
-        "Périmètre": r.perimetre, "Statut": r.look.label, "Manquants": ", ".join(r.missing) if r.received else (
-            "tout" if r.expected else ""),
+    frame = pd.DataFrame([{
+        "Périmètre": r.perimetre, "Statut": r.look.label, "Manquants": ", ".join(r.missing),
         "Reçus": ", ".join(r.received), "Reçu le": r.received_at.replace(tzinfo=None) if r.received_at else None,
         "Par": ", ".join(r.received_by), "Lots": ", ".join(f"n° {b}" for b in r.batch_ids),
         "Échéance": r.due_date, "Contacts": ", ".join(c.email for c in r.contacts)} for r in records],
         columns=["Périmètre", "Statut", "Manquants", "Reçus", "Reçu le", "Par", "Lots", "Échéance", "Contacts"])
+    # a month nothing came for has no date: an empty cell (NaT), not the word « None »
+    return frame.assign(**{"Reçu le": pd.to_datetime(frame["Reçu le"])})
 
 
 def completeness_table(records: Sequence[collection.SupplyRecord]) -> pd.DataFrame:

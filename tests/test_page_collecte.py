@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
@@ -68,7 +69,8 @@ def test_the_demo_board_shows_one_late_and_one_partial_service_in_2024(demo_url,
     assert at.selectbox(key="collecte-month-2024").value == dt.date(2024, 9, 1)
     month = month.set_index("Périmètre")
     assert month.loc[SP, "Manquants"] == "COURRIER_DELAI_MOYEN" and month.loc[SP, "Statut"] == "◐ partiel"
-    assert month.loc["CM", "Manquants"] == "tout" and month.loc["CM", "Statut"] == "✗ en retard"
+    assert month.loc["CM", "Manquants"] == "COURRIEL_5J, COURRIEL_DELAI_MOYEN" and month.loc["CM", "Statut"] == "✗ en retard"
+    assert pd.isna(month.loc["CM", "Reçu le"])  # nothing came: no date, never the word « None »
     assert month.loc["PC", "Par"] == "démo" and month.loc["PC", "Lots"].startswith("n° ")
     shown = " ".join(m.value for m in at.markdown)
     assert "10 périmètres : 8 reçus, 1 partiel, 1 en retard" in shown
