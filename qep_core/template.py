@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from qep_core.frenchforms import MONTH_NAMES_FR
 from qep_core.referentiel import ROLE_LABELS, IndicatorDef
+from qep_core.safe_cells import neutralise
 
 HEADER_FILL = PatternFill("solid", fgColor="DBDAFF")
 TITLE_FONT = Font(bold=True, size=13, color="000091")
@@ -46,8 +47,13 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def build_template(indicators: list[IndicatorDef], year: int, channel_of: dict[str, str],
-                   prefecture_name: str = "") -> bytes:
-    """An .xlsx template for *year*; *channel_of* maps indicator code → channel code."""
+                   prefecture_name: str = "", *, perimetre_name: str = "", month: int | None = None) -> bytes:
+    """An .xlsx template for *year*; *channel_of* maps indicator code → channel code.
+
+    A service's own sheet (the reminders): *perimetre_name* is written in front of « Périmètre »
+    and *month* (1–12) leaves one column, « Septembre 2024 », so that the filled file is read for
+    that périmètre and that month, and nothing else.
+    """
     wb = Workbook()
     guide = wb.active
     guide.title = "Mode d'emploi"
@@ -62,15 +68,17 @@ def build_template(indicators: list[IndicatorDef], year: int, channel_of: dict[s
             groups[channel_of.get(ind.code, "general")].append(ind)
     used: set[str] = {guide.title}
     order = [c for c in SHEET_TITLES if c in groups] + [c for c in groups if c not in SHEET_TITLES and not c.startswith("__")]
+    months = [m.capitalize() for m in MONTH_NAMES_FR]
+    periods = months if month is None else [f"{months[month - 1]} {year}"]
     for channel in order:
         _write_sheet(wb, _sheet_name(SHEET_TITLES.get(channel, channel), used), SHEET_TITLES.get(channel, channel),
-                     groups[channel], year, prefecture_name, [m.capitalize() for m in MONTH_NAMES_FR])
+                     groups[channel], year, prefecture_name, periods, total=month is None, perimetre_name=perimetre_name)
     if groups.get("__quarterly"):
         _write_sheet(wb, _sheet_name("Trimestriel", used), "Indicateurs trimestriels", groups["__quarterly"], year,
-                     prefecture_name, ["T1", "T2", "T3", "T4"])
+                     prefecture_name, ["T1", "T2", "T3", "T4"], perimetre_name=perimetre_name)
     if groups.get("__yearly"):
         _write_sheet(wb, _sheet_name("Annuel", used), "Indicateurs annuels", groups["__yearly"], year,
-                     prefecture_name, [f"Année {year}"], total=False)
+                     prefecture_name, [f"Année {year}"], total=False, perimetre_name=perimetre_name)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -95,12 +103,14 @@ def _write_guide(ws, year: int) -> None:
 
 
 def _write_sheet(wb: Workbook, name: str, title: str, indicators: list[IndicatorDef], year: int,
-                 prefecture_name: str, periods: list[str], total: bool = True) -> None:
+                 prefecture_name: str, periods: list[str], total: bool = True, perimetre_name: str = "") -> None:
     ws = wb.create_sheet(name)
     ws.cell(row=1, column=1, value=f"Qual-e-Pref — tableau de suivi {year} — {title}").font = TITLE_FONT
     ws.cell(row=2, column=1, value="Préfecture :")
     ws.cell(row=2, column=2, value=prefecture_name)
     ws.cell(row=3, column=1, value="Périmètre :")
+    if perimetre_name:
+        ws.cell(row=3, column=2, value=neutralise(perimetre_name))  # a name is never a formula
     ws.cell(row=4, column=1, value="Année :")
     ws.cell(row=4, column=2, value=year)
     header_row = 6

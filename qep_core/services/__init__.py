@@ -25,6 +25,7 @@ from qep_core.services import (
     imports,
     mappings,
     mystery,
+    reminders,
     review,
     settings,
     surveys,
@@ -40,5 +41,5 @@ __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Prin
            "dashboard", "digest", "engagements", "entry", "events", "exports",
            "history",
            "imports",
-           "mappings", "mystery",
+           "mappings", "mystery", "reminders",
            "review", "settings", "surveys", "system", "trainings"]
