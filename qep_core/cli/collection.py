@@ -7,6 +7,12 @@ as ``--as LOGIN``.
     source list [--format json]
     source remove --perimetre PC
     collecte --month 2024-09 [--as-of 2024-10-15] [--format json]
+    collecte --month 2024-09 [--as-of 2024-10-15] --remind [--send]
+
+``--remind`` prints the reminders due (late or partial services: to whom, the subject, what is
+missing, the attached sheet) without sending anything; ``--send`` sends them, never twice the same
+day to the same service, and says per service « envoyé », « déjà relancé aujourd'hui » or
+« échec : … » (exit 1 when one failed).
 
 ``collecte --format json`` prints one record per declared périmètre: ``perimetre``, ``contacts``,
 ``expected``, ``received``, ``missing``, ``status`` (reçu | partiel | en retard | attendu),
@@ -25,10 +31,12 @@ from typing import Any
 from qep_core import services
 from qep_core.cli.common import EXIT_OK, EXIT_REJECTED, UsageError, actor_from_args, one_line, write_output
 from qep_core.db import get_engine
+from qep_core.frenchforms import count_text
 from qep_core.prefectures import perimetre_key
 from qep_core.rules.bounds import check_month
 
 collection = services.collection
+reminders = services.reminders
 
 
 def _perimetre_id(actor: services.Actor, pref_id: int, wanted: str | None) -> int:
@@ -107,6 +115,8 @@ def cmd_collecte(args: argparse.Namespace) -> int:
     pref_id = services.settings.prefecture_by_code(actor, args.prefecture)[0]
     month = check_month(_date(args.collect_month, "--month", "%Y-%m", "AAAA-MM"), "--month")
     as_of = _date(args.as_of, "--as-of", "%Y-%m-%d", "AAAA-MM-JJ") if args.as_of else dt.date.today()
+    if args.remind or args.send:
+        return _remind(actor, pref_id, month, as_of, args)
     records = collection.board(actor, pref_id, month, month, as_of)
     if args.format == "json":
         write_output(json.dumps([record_payload(r) for r in records], ensure_ascii=False, indent=2), args.output)
@@ -116,6 +126,42 @@ def cmd_collecte(args: argparse.Namespace) -> int:
         lines.append(f"{r.look.label:<12} {one_line(r.perimetre):<34} {one_line(r.detail())}")
     write_output("\n".join(lines), args.output)
     return EXIT_OK
+
+
+def _remind(actor: services.Actor, pref_id: int, month: dt.date, as_of: dt.date, args: argparse.Namespace) -> int:
+    """The reminders due, previewed (``--remind``) or sent (``--send``)."""
+    previews = reminders.reminders(actor, pref_id, month, as_of)
+    if not args.send:
+        if args.format == "json":
+            write_output(json.dumps([{
+                "perimetre": p.reminder.perimetre, "status": p.reminder.status, "to": list(p.reminder.to),
+                "subject": p.reminder.subject, "missing": list(p.reminder.missing),
+                "attachment": p.reminder.attachment.filename, "body": p.reminder.body,
+                "sent_today_at": p.sent_at.isoformat(timespec="seconds") if p.sent_at else None}
+                for p in previews], ensure_ascii=False, indent=2), args.output)
+            return EXIT_OK
+        lines = [f"Relances de {month:%m/%Y} au {as_of:%d/%m/%Y} — "
+                 + (count_text(len(previews), "service à relancer", "services à relancer") if previews
+                    else "aucun service à relancer") + (" (rien n'est envoyé sans --send)" if previews else "")]
+        for p in previews:
+            r = p.reminder
+            already = f" — déjà relancé aujourd'hui à {p.sent_at:%H:%M}" if p.sent_at else ""
+            lines += ["", f"{one_line(r.perimetre)} ({r.status}){already}", f"  à : {', '.join(r.to)}",
+                      f"  objet : {one_line(r.subject)}", f"  manque : {', '.join(r.missing)}",
+                      f"  pièce jointe : {r.attachment.filename}"]
+        write_output("\n".join(lines), args.output)
+        return EXIT_OK
+    try:
+        outcomes = reminders.send_reminders(actor, pref_id, month, as_of)
+    except reminders.MailError as exc:
+        print(f"✗ {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    if not outcomes:
+        print(f"Relances de {month:%m/%Y} au {as_of:%d/%m/%Y} : aucun service à relancer.")
+    for o in outcomes:
+        mark = {reminders.SENT: "✓", reminders.ALREADY: "="}.get(o.state, "✗")
+        print(f"{mark} {one_line(o.perimetre)} ({', '.join(o.to)}) : {one_line(o.text)}")
+    return EXIT_REJECTED if any(o.state == reminders.FAILED for o in outcomes) else EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -138,4 +184,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prefecture", metavar="CODE")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("-o", "--output", metavar="FICHIER")
+    p.add_argument("--remind", action="store_true",
+                   help="les relances dues (services en retard ou partiels) : destinataires, objet, manquants")
+    p.add_argument("--send", action="store_true",
+                   help="avec --remind : les envoyer (jamais deux fois le même jour au même service)")
     p.set_defaults(func=cmd_collecte)
