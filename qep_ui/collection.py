@@ -18,6 +18,7 @@ from qep_core import services
 from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR, count_text
 from qep_ui import data
 from qep_ui.auth import actor, allowed
+from qep_ui.reminders import reminders_section
 from qep_ui.settings import flash
 from qep_ui.state import View
 from qep_ui.widgets import plain
@@ -184,6 +185,7 @@ def board_page(view: View) -> None:
     st.dataframe(month_table(of_month), hide_index=True, width="stretch", key=f"collecte-month-table-{pid}",
                  column_config={"Reçu le": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
                                 "Échéance": st.column_config.DateColumn(format="DD/MM/YYYY")})
+    reminders_section(pid, month, as_of)
     st.subheader("Complétude par indicateur")
     st.caption("Part des périmètres-mois attendus qui sont reçus (un mois pas encore dû et encore vide n'est pas "
                "compté).")
