@@ -12,27 +12,17 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from qep_core.db import create_schema, get_engine, session_scope
-from qep_core.demo import load_demo
+from qep_core.db import get_engine, session_scope
 from qep_core.models import Perimetre
 from tests.smtp import Mailbox
 from tests.test_page_collecte import DEMO_AS_OF, SP, open_page
+from tests.test_reminders import demo_file  # noqa: F401  (the demo built once, copied per test)
 
 CM_MAIL = "pref-commissions-medicales@demo.gouv.fr"
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("relances-page") / "demo.db"
-    engine = get_engine(f"sqlite:///{path}")
-    create_schema(engine)
-    load_demo(engine)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
-def demo_url(demo_file: Path, tmp_path: Path) -> str:
+def demo_url(demo_file: Path, tmp_path: Path) -> str:  # noqa: F811
     copy = tmp_path / "demo.db"
     shutil.copy(demo_file, copy)
     return f"sqlite:///{copy}"
