@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -158,6 +159,11 @@ def test_the_command_previews_then_sends_once(demo: services.Actor, smtp_server:
     assert "2 services à relancer (rien n'est envoyé sans --send)" in shown
     assert "objet : Qual-e-Pref — chiffres de septembre 2024 attendus : CM" in shown
     assert "manque : COURRIER_DELAI_MOYEN" in shown and "pièce jointe : suivi-cm-2024-09.xlsx" in shown
+    assert main([*args, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [(p["perimetre"], p["status"], p["to"], p["missing"], p["attachment"], p["sent_today_at"]) for p in payload] == [
+        ("CM", "en retard", [CM_MAIL], ["COURRIEL_5J", "COURRIEL_DELAI_MOYEN"], "suivi-cm-2024-09.xlsx", None),
+        (SP, "partiel", [SP_MAIL], ["COURRIER_DELAI_MOYEN"], "suivi-sous-prefecture-de-saint-nazaire-2024-09.xlsx", None)]
     assert smtp_server.messages == []
     assert main([*args, "--send"]) == 0
     assert capsys.readouterr().out.splitlines() == [f"✓ CM ({CM_MAIL}) : envoyé", f"✓ {SP} ({SP_MAIL}) : envoyé"]
