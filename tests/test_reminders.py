@@ -88,8 +88,12 @@ def test_the_late_and_the_partial_service_are_reminded_once_a_day_each_with_its_
     again = reminders.send_reminders(demo, 1, SEPT, AS_OF)
     assert [o.text for o in again] == ["déjà relancé aujourd'hui"] * 2 and len(smtp_server.messages) == 2
     assert all(p.sent_at is not None for p in reminders.reminders(demo, 1, SEPT, AS_OF))
+    # the same day with another as-of date: still nothing (the day counted is the day it leaves)
+    later = reminders.send_reminders(demo, 1, SEPT, AS_OF + dt.timedelta(days=3))
+    assert [o.text for o in later] == ["déjà relancé aujourd'hui"] * 2 and len(smtp_server.messages) == 2
     # the next day, both still behind: reminded again
-    assert [o.state for o in reminders.send_reminders(demo, 1, SEPT, AS_OF + dt.timedelta(days=1))] == ["envoyé"] * 2
+    tomorrow = reminders.sending_day() + dt.timedelta(days=1)
+    assert [o.state for o in reminders.send_reminders(demo, 1, SEPT, AS_OF, sent_on=tomorrow)] == ["envoyé"] * 2
     assert len(smtp_server.messages) == 4
     log = reminders.reminder_log(demo, 1)
     assert len(log) == 4 and {line.perimetre for line in log} == {"CM", SP}

@@ -60,9 +60,10 @@ class Reminder:
                     body if body and body.strip() else self.body, (self.attachment,))
 
 
-def reminder_key(perimetre_id: int, as_of: dt.date) -> str:
-    """The « once a day per service » key of :func:`qep_core.mail.send_once`."""
-    return f"{perimetre_id}:{as_of:%Y-%m-%d}"
+def reminder_key(perimetre_id: int, day: dt.date) -> str:
+    """The « once a day per service » key of :func:`qep_core.mail.send_once`: the service and the
+    day the reminder leaves on."""
+    return f"{perimetre_id}:{day:%Y-%m-%d}"
 
 
 def month_words(month: dt.date) -> str:

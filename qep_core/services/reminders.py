@@ -23,13 +23,13 @@ from sqlmodel import col, select
 from qep_core.collection import board as rules
 from qep_core.collection.reminders import KIND, Reminder, reminder_key, reminders_due
 from qep_core.mail import MailError, mail_configured, send_once, sent_before
-from qep_core.models import local_time
+from qep_core.models import PARIS, local_time
 from qep_core.prefectures import perimetres_of
 from qep_core.services._unit import Actor, Unit, operation, unit
 from qep_core.signals.models import SentMail
 
 __all__ = ["ALREADY", "FAILED", "SENT", "LogLine", "MailError", "Outcome", "Preview", "Reminder", "mail_configured",
-           "reminder_log", "reminders", "send_reminders"]
+           "reminder_log", "reminders", "send_reminders", "sending_day"]
 
 SENT, ALREADY, FAILED = "envoyé", "déjà relancé aujourd'hui", "échec"
 
@@ -76,55 +76,67 @@ def _due(work: Unit, prefecture_id: int, month: dt.date, as_of: dt.date) -> list
     return reminders_due(work.session, prefecture_id, records)
 
 
-def _sent_at(work: Unit, prefecture_id: int, perimetre_id: int, as_of: dt.date) -> dt.datetime | None:
-    line = sent_before(work.session, prefecture_id, KIND, reminder_key(perimetre_id, as_of))
+def sending_day() -> dt.date:
+    """The day a reminder leaves on, in Paris: what « once a day per service » counts — not the
+    as-of date, which only says which months are late (two runs the same day with two as-of dates
+    must not remind a service twice)."""
+    return dt.datetime.now(PARIS).date()
+
+
+def _sent_at(work: Unit, prefecture_id: int, perimetre_id: int, day: dt.date) -> dt.datetime | None:
+    line = sent_before(work.session, prefecture_id, KIND, reminder_key(perimetre_id, day))
     return local_time(line.sent_at) if line is not None else None
 
 
 @operation("read_detail", writes=False)
-def reminders(actor: Actor, prefecture_id: int, month: dt.date, as_of: dt.date | None = None) -> list[Preview]:
+def reminders(actor: Actor, prefecture_id: int, month: dt.date, as_of: dt.date | None = None,
+              sent_on: dt.date | None = None) -> list[Preview]:
     """The reminders due for *month* at *as_of* (today by default): one per late or partial
-    service (a contributor: its own), by périmètre name, each with its own sheet attached."""
+    service (a contributor: its own), by périmètre name, each with its own sheet attached and
+    when it already left on *sent_on* (the sending day, :func:`sending_day`, by default)."""
     as_of = as_of or dt.date.today()
+    day = sent_on or sending_day()
     with unit(actor, "read_detail", prefecture_id=prefecture_id) as work:
-        return [Preview(r, _sent_at(work, prefecture_id, r.perimetre_id, as_of))
+        return [Preview(r, _sent_at(work, prefecture_id, r.perimetre_id, day))
                 for r in _due(work, prefecture_id, month, as_of)]
 
 
 @operation("edit_settings", writes=True)
 def send_reminders(actor: Actor, prefecture_id: int, month: dt.date, as_of: dt.date | None = None,
                    edits: Mapping[int, tuple[str, str]] | None = None,
-                   only: Iterable[int] | None = None) -> list[Outcome]:
+                   only: Iterable[int] | None = None, sent_on: dt.date | None = None) -> list[Outcome]:
     """Send the reminders of *month* at *as_of* (today by default) — those of the périmètres in
     *only* when given — each with its subject and body edited when *edits* (périmètre id →
-    (subject, body)) says so, never twice the same day to the same service. :class:`MailError`
-    before anything is sent when no server is configured while a service waits."""
+    (subject, body)) says so, never twice the same day to the same service (*sent_on*: the sending
+    day, :func:`sending_day`, by default). :class:`MailError` before anything is sent when no
+    server is configured while a service waits."""
     as_of = as_of or dt.date.today()
+    day = sent_on or sending_day()
     wanted = set(only) if only is not None else None
     with unit(actor, "edit_settings", prefecture_id=prefecture_id) as work:
         due = [r for r in _due(work, prefecture_id, month, as_of) if wanted is None or r.perimetre_id in wanted]
         done = {r.perimetre_id: Outcome(r.perimetre_id, r.perimetre, ALREADY, r.to) for r in due
-                if _sent_at(work, prefecture_id, r.perimetre_id, as_of) is not None}
+                if _sent_at(work, prefecture_id, r.perimetre_id, day) is not None}
     pending = [r for r in due if r.perimetre_id not in done]
     if pending and not mail_configured():
         raise MailError("Envoi impossible : aucun serveur de courriel n'est configuré (QEP_SMTP_HOST).")
     for reminder in pending:
         subject, body = (edits or {}).get(reminder.perimetre_id, ("", ""))
         try:
-            done[reminder.perimetre_id] = _send_one(actor, prefecture_id, reminder, as_of, subject, body)
+            done[reminder.perimetre_id] = _send_one(actor, prefecture_id, reminder, day, subject, body)
         except MailError as exc:
             done[reminder.perimetre_id] = Outcome(reminder.perimetre_id, reminder.perimetre, FAILED, reminder.to,
                                                   str(exc))
     return [done[r.perimetre_id] for r in due]
 
 
-def _send_one(actor: Actor, prefecture_id: int, reminder: Reminder, as_of: dt.date, subject: str,
+def _send_one(actor: Actor, prefecture_id: int, reminder: Reminder, day: dt.date, subject: str,
               body: str) -> Outcome:
     """One service's reminder, noted and recorded in its own transaction (module docstring)."""
     with unit(actor, "edit_settings", prefecture_id=prefecture_id, write=True) as work:
         work.check_perimetres([reminder.perimetre_id])
         mail = reminder.mail(subject, body)
-        line = send_once(work.session, prefecture_id, KIND, reminder_key(reminder.perimetre_id, as_of), mail,
+        line = send_once(work.session, prefecture_id, KIND, reminder_key(reminder.perimetre_id, day), mail,
                          work.principal.author)
         if line is None:  # another click or run served this service today meanwhile
             return Outcome(reminder.perimetre_id, reminder.perimetre, ALREADY, reminder.to)
