@@ -15,7 +15,9 @@ Run from the project root::
 Timed (median of several calls, each in its own read session as a page run would be):
 compute_indicators for a year (all indicators, without and with the previous year), for a quarter
 with the previous year, monthly_values (one indicator, 12 months), breakdown_by_perimetre, and one
-indicator across all préfectures (a loop of compute_indicators, and one GROUP BY query).
+indicator across all préfectures (a loop of compute_indicators, and one GROUP BY query), and the
+control charts of every monthly indicator over 24 months (what the dashboard's tiles and the
+quarterly review read, :func:`qep_core.spc_series.summaries_all`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from qep_core.models import Indicator, Observation, Perimetre
 from qep_core.periods import quarter_period, year_period
 from qep_core.prefectures import create_prefecture
 from qep_core.referentiel import indicators_for, seed_referentiel
+from qep_core.spc_series import summaries_all
 
 SEED = 20240601
 PERIMETRES_PER_PREFECTURE = 6  # the whole préfecture + 5 services
@@ -173,6 +176,8 @@ def run_queries(scale: str, engine, prefs: list[int], year: int, runs: int) -> N
     show(scale, f"monthly_values {ind.code}, 12 months ({len(res)} rows)", m, f)
     m, f, res = timed(in_session(lambda s: breakdown_by_perimetre(s, pid, ind, year_p)), runs)
     show(scale, f"breakdown_by_perimetre {ind.code}, one year ({len(res)} périmètres)", m, f)
+    m, f, res = timed(in_session(lambda s: summaries_all(s, pid, inds, dt.date(year, 12, 1))), runs)
+    show(scale, f"control charts of the tiles, 24 months ({len(res)} indicators)", m, f)
 
     def loop(session):  # type: ignore[no-untyped-def]
         return [compute_indicators(session, p, year_p, codes=[ind.code], with_previous=False)[0] for p in prefs]
