@@ -30,7 +30,10 @@ from qep_core.models import (
     Prefecture,
 )
 from qep_core.periods import range_period, year_period
-from qep_core.signals.models import Event
+from qep_core.referentiel import indicators_for
+from qep_core.rules.signals import PREOCCUPATION
+from qep_core.signals.models import Alert, Event
+from qep_core.spc_series import charts_all
 
 # Warnings the demo shows on purpose (see data/demo/README.md); anything else is a surprise.
 INTENDED_WARNINGS = (
@@ -184,3 +187,18 @@ def test_the_demo_dates_the_voice_server_and_a_staff_change(engine: Engine) -> N
         (dt.date(2022, 10, 3), "Mise en service du serveur vocal interactif", "TEL_ABOUTIS", True),
         (dt.date(2024, 4, 15), "Départ de deux agents d'accueil", None, False)]
     assert phone is not None and after is not None and after > phone + 20  # the level really changed
+
+
+def test_the_demo_s_chart_alerts_say_what_the_tiles_say_of_their_month(engine: Engine) -> None:
+    """An alert « préoccupation (carte de contrôle) » and the tile of the same month read the same
+    window and the same process changes (qep_core.spc_series): the tile of that month says
+    « préoccupation » too, never the opposite."""
+    load_demo(engine)
+    pid = _prefecture_id(engine)
+    with session_scope(engine) as session:
+        alerts = session.exec(select(Alert).where(Alert.prefecture_id == pid, Alert.kind == "spc")).all()
+        indicators = indicators_for(session, pid)
+        assert alerts  # the demo's last twelve months hold some
+        for alert in alerts:
+            chart = charts_all(session, pid, indicators, alert.month)[alert.indicator_code]
+            assert (chart.points[-1].month, chart.points[-1].variation) == (alert.month, PREOCCUPATION), alert.key

@@ -55,6 +55,7 @@ from qep_core.rules.kinds import Direction
 from qep_core.rules.signals import PREOCCUPATION
 from qep_core.signals.models import Alert, AlertSubscription, Event
 from qep_core.spc import SpcChart, chart_for_kind
+from qep_core.spc_series import SPC_WINDOW_MONTHS  # the tiles' and the review's window: they must agree
 
 __all__ = ["CIBLE", "KIND_LABELS", "SEUIL", "SPC", "SPC_WINDOW_MONTHS", "AlertLine", "AlertReport", "Crossing",
            "MailReport", "alert_key", "alert_lines", "alerts_for_batch", "changed_months", "detect", "is_bad",
@@ -64,7 +65,6 @@ __all__ = ["CIBLE", "KIND_LABELS", "SEUIL", "SPC", "SPC_WINDOW_MONTHS", "AlertLi
 SEUIL, CIBLE, SPC = "seuil", "cible", "spc"
 #: The kinds as the pages, the e-mails and the command line name them.
 KIND_LABELS = {SEUIL: "seuil d'alerte franchi", CIBLE: "cible manquée", SPC: "préoccupation (carte de contrôle)"}
-SPC_WINDOW_MONTHS = 24  # months before the month on its control chart
 MAIL_KIND = "alerte"
 MAX_SUBJECT_LABELS = 3
 _EPS = 1e-9
@@ -113,23 +113,27 @@ def spc_concern(ind: IndicatorDef, frame: pd.DataFrame, month: dt.date,
     """« spc » when the chart of the window ending at *month* calls it a « préoccupation » and the
     chart ending at the previous month with a value did not call that month so. *frame* is
     :func:`qep_core.compute.monthly_values`'s (month, numerator, denominator, value, target)."""
-    rows = frame.loc[frame["value"].notna() & (frame["month"] <= month)
-                     & (frame["month"] > add_months(month, -SPC_WINDOW_MONTHS - 1))]
+    known = frame.loc[frame["value"].notna()]
+    rows = _window(known.loc[known["month"] <= month], month)
     if not len(rows) or rows["month"].iloc[-1] != month:
         return None
     now = _chart(ind, rows, process_changes)
     last = now.points[-1]
     if last.variation != PREOCCUPATION:
         return None
-    before_rows = frame.loc[frame["value"].notna() & (frame["month"] < month)
-                            & (frame["month"] > add_months(month, -SPC_WINDOW_MONTHS - 2))]
-    if len(before_rows):
-        before = _chart(ind, before_rows.iloc[-(SPC_WINDOW_MONTHS + 1):], process_changes)
+    earlier = known.loc[known["month"] < month]
+    if len(earlier):
+        before = _chart(ind, _window(earlier, earlier["month"].iloc[-1]), process_changes)
         if before.points[-1].variation == PREOCCUPATION:
             return None
     limits = "" if last.lower is None or last.upper is None else \
         f" ; limites {format_value(last.lower, ind.unit)} – {format_value(last.upper, ind.unit)}"
     return Crossing(SPC, ind.code, month, last.value, detail=" ; ".join(last.signals) + limits)
+
+
+def _window(rows: pd.DataFrame, last: dt.date) -> pd.DataFrame:
+    """The months of *rows* in the control-chart window ending at *last* (:func:`qep_core.spc_series.spc_window`)."""
+    return rows.loc[(rows["month"] <= last) & (rows["month"] > add_months(last, -SPC_WINDOW_MONTHS))]
 
 
 def _chart(ind: IndicatorDef, rows: pd.DataFrame, process_changes: Sequence[dt.date]) -> SpcChart:
