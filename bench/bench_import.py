@@ -52,6 +52,7 @@ from qep_core.importing.service import analyze_file, import_file
 from qep_core.models import Prefecture
 from qep_core.prefectures import create_prefecture
 from qep_core.referentiel import Referentiel, add_indicator, indicators_for, seed_referentiel
+from qep_core.signals.alerts import changed_months, raise_alerts
 from qep_core.template import row_label
 
 SEED = 20240601
@@ -299,6 +300,14 @@ def bench_file(label: str, name: str, files: Files, dbs: Databases, big: bool) -
     print(f"{label} {fmt_int(n)} rows: read(fastexcel) {t_arrow:.2f} s, import {t_imp:.2f} s → "
           f"{fmt_int(n / t_imp)} rows/s, ratio {t_imp / t_arrow:.1f}×  (runs: {', '.join(f'{t:.2f}' for t in times)} s)")
 
+    batch_id = outcome.batch.id if outcome.batch is not None else 0
+    t0 = time.perf_counter()
+    with session_scope(engine, write=True) as session:  # what the import service adds in its transaction
+        raised = raise_alerts(session, pref_id, changed_months(session, batch_id), batch_id)
+    t_alerts = time.perf_counter() - t0
+    print(f"{label}: alerts of that import (months it changed, thresholds, targets, control charts) "
+          f"{t_alerts:.2f} s → {fmt_int(len(raised))} alerts")
+
     t_again, outcome = median_time(lambda: import_file(engine, pref_id, name, files.original), small_runs)
     assert not outcome.changed
     print(f"{label}: re-import same file (already imported) {t_again:.3f} s")
@@ -318,7 +327,7 @@ def bench_file(label: str, name: str, files: Files, dbs: Databases, big: bool) -
           f"{fmt_int(n / t_corr)} rows/s, ratio {t_corr / t_arrow:.1f}×")
     engine.dispose()
     return {"read_arrow": t_arrow, "read_pandas": t_pandas, "read_calamine": t_cal, "analyze": t_an,
-            "import": t_imp, "reimport": t_again, "resaved": t_same, "corrected": t_corr}
+            "import": t_imp, "alerts": t_alerts, "reimport": t_again, "resaved": t_same, "corrected": t_corr}
 
 
 def profile_import(label: str, step: str, name: str, files: Files, dbs: Databases, top: int = 25) -> None:

@@ -35,6 +35,7 @@ indicator labels and months only: no file name, no user, no item.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -113,34 +114,64 @@ def spc_concern(ind: IndicatorDef, frame: pd.DataFrame, month: dt.date,
     """« spc » when the chart of the window ending at *month* calls it a « préoccupation » and the
     chart ending at the previous month with a value did not call that month so. *frame* is
     :func:`qep_core.compute.monthly_values`'s (month, numerator, denominator, value, target)."""
-    known = frame.loc[frame["value"].notna()]
-    rows = _window(known.loc[known["month"] <= month], month)
-    if not len(rows) or rows["month"].iloc[-1] != month:
-        return None
-    now = _chart(ind, rows, process_changes)
-    last = now.points[-1]
-    if last.variation != PREOCCUPATION:
-        return None
-    earlier = known.loc[known["month"] < month]
-    if len(earlier):
-        before = _chart(ind, _window(earlier, earlier["month"].iloc[-1]), process_changes)
-        if before.points[-1].variation == PREOCCUPATION:
+    return _KnownMonths.of(frame).concern(ind, month, process_changes, {})
+
+
+@dataclass(frozen=True)
+class _KnownMonths:
+    """One indicator's months with a value, oldest first, as plain lists: detection reads a window
+    per month changed (a 72-month file: 72 windows), and slicing lists is what keeps that cheap
+    inside the import's transaction (pandas masks cost ten times the charts themselves)."""
+
+    months: list[dt.date]
+    numerators: list[float]
+    denominators: list[float | None]
+    values: list[float]
+    targets: list[float | None]
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _KnownMonths:
+        known = frame.loc[frame["value"].notna()]
+        return cls(list(known["month"]), [float(x) for x in known["numerator"]],
+                   [None if pd.isna(x) else float(x) for x in known["denominator"]],
+                   [float(x) for x in known["value"]],
+                   [None if x is None or pd.isna(x) else float(x) for x in known["target"]])
+
+    def index_of(self, month: dt.date) -> int | None:
+        i = bisect.bisect_left(self.months, month)
+        return i if i < len(self.months) and self.months[i] == month else None
+
+    def previous(self, month: dt.date) -> tuple[dt.date, float] | None:
+        """The latest month with a value before *month*, and that value."""
+        i = bisect.bisect_left(self.months, month)
+        return (self.months[i - 1], self.values[i - 1]) if i else None
+
+    def chart(self, ind: IndicatorDef, last: int, process_changes: Sequence[dt.date],
+              charts: dict[int, SpcChart]) -> SpcChart:
+        """The chart of the window (:func:`qep_core.spc_series.spc_window`) ending at month index
+        *last*, against that month's target; kept in *charts* (the next month's « before »)."""
+        if last not in charts:
+            first = bisect.bisect_right(self.months, add_months(self.months[last], -SPC_WINDOW_MONTHS))
+            window = slice(first, last + 1)
+            charts[last] = chart_for_kind(ind.kind, self.months[window], self.numerators[window],
+                                          self.denominators[window], ind.direction, self.targets[last],
+                                          list(process_changes))
+        return charts[last]
+
+    def concern(self, ind: IndicatorDef, month: dt.date, process_changes: Sequence[dt.date],
+                charts: dict[int, SpcChart]) -> Crossing | None:
+        """:func:`spc_concern` over these months, the charts shared through *charts*."""
+        i = self.index_of(month)
+        if i is None:
             return None
-    limits = "" if last.lower is None or last.upper is None else \
-        f" ; limites {format_value(last.lower, ind.unit)} – {format_value(last.upper, ind.unit)}"
-    return Crossing(SPC, ind.code, month, last.value, detail=" ; ".join(last.signals) + limits)
-
-
-def _window(rows: pd.DataFrame, last: dt.date) -> pd.DataFrame:
-    """The months of *rows* in the control-chart window ending at *last* (:func:`qep_core.spc_series.spc_window`)."""
-    return rows.loc[(rows["month"] <= last) & (rows["month"] > add_months(last, -SPC_WINDOW_MONTHS))]
-
-
-def _chart(ind: IndicatorDef, rows: pd.DataFrame, process_changes: Sequence[dt.date]) -> SpcChart:
-    target = rows["target"].iloc[-1]
-    return chart_for_kind(ind.kind, list(rows["month"]), [float(x) for x in rows["numerator"]],
-                          [None if pd.isna(x) else float(x) for x in rows["denominator"]], ind.direction,
-                          None if target is None or pd.isna(target) else float(target), list(process_changes))
+        last = self.chart(ind, i, process_changes, charts).points[-1]
+        if last.variation != PREOCCUPATION:
+            return None
+        if i and self.chart(ind, i - 1, process_changes, charts).points[-1].variation == PREOCCUPATION:
+            return None
+        limits = "" if last.lower is None or last.upper is None else \
+            f" ; limites {format_value(last.lower, ind.unit)} – {format_value(last.upper, ind.unit)}"
+        return Crossing(SPC, ind.code, month, last.value, detail=" ; ".join(last.signals) + limits)
 
 
 def sentence(ind: IndicatorDef, crossing: Crossing) -> str:
@@ -223,16 +254,14 @@ def detect(session: Session, prefecture_id: int, months: dict[int, set[dt.date]]
                                                                      "range"))
         book = TargetBook(session, prefecture_id, [ind])
         changes = _process_changes(session, prefecture_id, ind.code)
-        known = frame.loc[frame["value"].notna()]
+        known, charts = _KnownMonths.of(frame), dict[int, SpcChart]()
         for month in sorted(wanted):
-            here = known.loc[known["month"] == month]
-            if not len(here):
+            i = known.index_of(month)
+            if i is None:
                 continue
-            earlier = known.loc[known["month"] < month]
-            previous = (earlier["month"].iloc[-1], float(earlier["value"].iloc[-1])) if len(earlier) else None
-            line = threshold_crossing(ind.code, month, float(here["value"].iloc[0]), book.rule(ind.code, month.year),
-                                      previous)
-            found += [(ind, c) for c in (line, spc_concern(ind, frame, month, changes)) if c is not None]
+            line = threshold_crossing(ind.code, month, known.values[i], book.rule(ind.code, month.year),
+                                      known.previous(month))
+            found += [(ind, c) for c in (line, known.concern(ind, month, changes, charts)) if c is not None]
     return sorted(found, key=lambda pair: (pair[1].month, pair[0].position, pair[0].code, pair[1].kind))
 
 
