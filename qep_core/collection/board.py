@@ -31,7 +31,7 @@ from sqlmodel import Session, col
 from qep_core.collection.sources import Contact, list_sources
 from qep_core.frenchforms import count_text, plural
 from qep_core.models import ImportBatch, Indicator, Observation, local_time
-from qep_core.periods import quarter_of
+from qep_core.periods import add_months, quarter_of, range_period
 from qep_core.referentiel import indicators_for
 
 RECU, PARTIEL, EN_RETARD, ATTENDU = "reçu", "partiel", "en retard", "attendu"
@@ -122,25 +122,13 @@ class SupplyRecord:
         return " ; ".join(parts)
 
 
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
 def due_date(month: dt.date, due_day: int) -> dt.date:
     """The day the figures of *month* are due: *due_day* of the month after."""
-    return next_month(month).replace(day=due_day)
+    return add_months(month, 1).replace(day=due_day)
 
 
 def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    months, month = [], month_start(first)
-    while month <= last:
-        months.append(month)
-        month = next_month(month)
-    return months
+    return range_period(first, last).months
 
 
 def status_of(expected: Sequence[str], received: Sequence[str], due: dt.date, as_of: dt.date) -> str:
@@ -238,7 +226,7 @@ def incomplete_quarters(records: Iterable[SupplyRecord], as_of: dt.date) -> list
         groups: dict[int, list[str]] = defaultdict(list)
         for name, months in perimetres.items():
             complete = sum(r.status == RECU for r in months)
-            if complete < 3 and any(r.status != RECU and next_month(r.month) <= as_of for r in months):
+            if complete < 3 and any(r.status != RECU and add_months(r.month, 1) <= as_of for r in months):
                 groups[complete].append(name)
         parts = [f"{complete} {plural(complete, 'mois')} sur 3 {plural(complete, 'reçu', 'reçus')} pour "
                  + (", ".join(names) if len(names) <= MAX_NAMED else count_text(len(names), "périmètre"))

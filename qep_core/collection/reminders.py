@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from qep_core.collection.board import EN_RETARD, PARTIEL, SupplyRecord
-from qep_core.frenchforms import MONTH_NAMES_FR, plural
+from qep_core.frenchforms import month_label_fr, plural
 from qep_core.mail import Attachment, Mail
 from qep_core.models import Prefecture
 from qep_core.referentiel import engagements_for, indicators_for
@@ -66,11 +66,6 @@ def reminder_key(perimetre_id: int, day: dt.date) -> str:
     return f"{perimetre_id}:{day:%Y-%m-%d}"
 
 
-def month_words(month: dt.date) -> str:
-    """« septembre 2024 »."""
-    return f"{MONTH_NAMES_FR[month.month - 1]} {month.year}"
-
-
 def file_name(perimetre: str, month: dt.date) -> str:
     """« suivi-sous-prefecture-de-saint-nazaire-2024-09.xlsx »: ASCII, no spaces, says whose and when."""
     flat = unicodedata.normalize("NFKD", perimetre).encode("ascii", "ignore").decode().lower()
@@ -79,23 +74,23 @@ def file_name(perimetre: str, month: dt.date) -> str:
 
 
 def subject_of(perimetre: str, month: dt.date) -> str:
-    return f"Qual-e-Pref — chiffres de {month_words(month)} attendus : {perimetre}"
+    return f"Qual-e-Pref — chiffres de {month_label_fr(month)} attendus : {perimetre}"
 
 
 def body_of(record: SupplyRecord, labels: dict[str, str], prefecture: str, attachment_name: str) -> str:
     """The French message: the month, what is missing by label and code, the due date, how to answer."""
     missing = [f"  - {labels.get(code, code)} ({code})" for code in record.missing]
     late = record.status == EN_RETARD
-    opening = (f"Les chiffres de {month_words(record.month)} du périmètre « {record.perimetre} » étaient attendus "
+    opening = (f"Les chiffres de {month_label_fr(record.month)} du périmètre « {record.perimetre} » étaient attendus "
                f"le {record.due_date:%d/%m/%Y} et ne nous sont pas encore parvenus." if late else
-               f"Nous avons bien reçu une partie des chiffres de {month_words(record.month)} du périmètre "
+               f"Nous avons bien reçu une partie des chiffres de {month_label_fr(record.month)} du périmètre "
                f"« {record.perimetre} », attendus le {record.due_date:%d/%m/%Y} ; il manque encore :")
     lines = ["Bonjour,", "", opening]
     if late:
         lines.append(plural(len(record.missing), "Indicateur attendu :", "Indicateurs attendus :"))
     lines += [*missing, "",
               f"Vous trouverez en pièce jointe votre tableau de suivi ({attachment_name}), déjà au nom de votre "
-              f"périmètre et pour le mois de {month_words(record.month)}. Il suffit d'y saisir vos chiffres, puis "
+              f"périmètre et pour le mois de {month_label_fr(record.month)}. Il suffit d'y saisir vos chiffres, puis "
               "de nous le renvoyer en réponse à ce message ou de le déposer sur la page Import de Qual-e-Pref.",
               "", "Merci par avance,", f"La référente qualité — {prefecture}".rstrip(" —")]
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from qep_core.exports.content import OPTIONAL_PROVIDERS, DocumentContent, IndicatorFigure, SpcSummary
 from qep_core.exports.pdf import TEMPLATES, html_to_pdf
-from qep_core.frenchforms import MONTH_NAMES_FR, format_number_fr
+from qep_core.frenchforms import MONTH_NAMES_FR, format_number_fr, month_label_fr
 from qep_core.readability import rate_axis_max
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import IndicatorKind
@@ -91,7 +91,7 @@ def svg_bars(f: IndicatorFigure, this_year: str, last_year: str) -> Markup:
 def spc_line(spc: SpcSummary) -> str:
     """« décembre 2024 : ⊕ amélioration · ● cible atteinte » — symbol and word, never colour alone."""
     style = assurance_style(spc.assurance)
-    return (f"{MONTH_NAMES_FR[spc.month.month - 1]} {spc.month.year} : {variation_style(spc.variation).text}"
+    return (f"{month_label_fr(spc.month)} : {variation_style(spc.variation).text}"
             + (f" · {style.text}" if style else ""))
 
 

@@ -649,7 +649,7 @@ def build_content(session: Session, prefecture_id: int, period: Period, audience
         previous_period=comparison_period(session, prefecture_id, period), audience=audience, min_volume=min_volume,
         modules=modules, complaints=complaints, decided_actions=decided, meetings=meetings, notes=notes,
         data_until=latest_month_with_data(session, prefecture_id), **optional,
-        events=events_provider(ctx) if audience == COPIL else (),
+        events=events_provider(ctx),  # public_safe strips them from every other audience
     )
     return content if audience == COPIL else public_safe(content, min_volume)
 

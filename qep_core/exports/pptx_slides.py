@@ -42,7 +42,7 @@ from qep_core.exports.content import (
 )
 from qep_core.exports.pptx_charts import FONT, INK, add_bar_chart, add_target_line, plot_inside
 from qep_core.exports.textfit import LINE_SPACING, fit_size, shorten, text_height, text_width
-from qep_core.frenchforms import MONTH_NAMES_FR, count_text, plural
+from qep_core.frenchforms import MONTH_NAMES_FR, count_text, month_label_fr, plural
 from qep_core.readability import rate_axis_max
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import Direction, IndicatorKind
@@ -649,7 +649,7 @@ def signal_slides(deck: Deck, section: ModuleSection) -> None:
     notes: dict[str, str] = {}
     for f, spc in charted:
         style = assurance_style(spc.assurance)
-        month = f"{MONTH_NAMES_FR[spc.month.month - 1]} {spc.month.year}"
+        month = month_label_fr(spc.month)
         # the period's dated events that may explain the move (internal notes: this slide is COPIL only)
         events = "".join(f" Événement : {m.text}." for m in c.events_on(f.code))
         rows[f.code] = [Cell(f"{f.label} ({month})", bold=True),

@@ -34,6 +34,7 @@ from qep_core.collection.board import (
 from qep_core.collection.chart import year_heatmap
 from qep_core.collection.models import DEFAULT_DUE_DAY
 from qep_core.collection.sources import CollectionError, Contact, Source, parse_contact, parse_contacts
+from qep_core.periods import month_start
 from qep_core.prefectures import perimetres_of
 from qep_core.referentiel import indicators_for
 from qep_core.services._unit import Actor, operation, unit
@@ -109,5 +110,5 @@ def board(actor: Actor, prefecture_id: int, first: dt.date, last: dt.date,
     """The board from month *first* to month *last* as of *as_of* (today by default): one record
     per declared périmètre (a contributor: its own) and month."""
     with unit(actor, "read_detail", prefecture_id=prefecture_id) as work:
-        return rules.board(work.session, prefecture_id, rules.month_start(first), rules.month_start(last),
+        return rules.board(work.session, prefecture_id, month_start(first), month_start(last),
                            as_of or dt.date.today(), work.principal.perimetre_ids)

@@ -24,6 +24,7 @@ from qep_core.collection import board as rules
 from qep_core.collection.reminders import KIND, Reminder, reminder_key, reminders_due
 from qep_core.mail import MailError, mail_configured, send_once, sent_before
 from qep_core.models import PARIS, local_time
+from qep_core.periods import month_start
 from qep_core.prefectures import perimetres_of
 from qep_core.services._unit import Actor, Unit, operation, unit
 from qep_core.signals.models import SentMail
@@ -71,7 +72,7 @@ class LogLine:
 
 
 def _due(work: Unit, prefecture_id: int, month: dt.date, as_of: dt.date) -> list[Reminder]:
-    month = rules.month_start(month)
+    month = month_start(month)
     records = rules.board(work.session, prefecture_id, month, month, as_of, work.principal.perimetre_ids)
     return reminders_due(work.session, prefecture_id, records)
 

@@ -41,7 +41,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -54,7 +53,8 @@ from qep_core.referentiel import IndicatorDef, TargetBook, TargetRule, indicator
 from qep_core.rules.formatting import format_value
 from qep_core.rules.kinds import Direction
 from qep_core.rules.signals import PREOCCUPATION
-from qep_core.signals.models import Alert, AlertSubscription, Event
+from qep_core.signals.events import process_changes
+from qep_core.signals.models import Alert, AlertSubscription
 from qep_core.spc import SpcChart, chart_for_kind
 from qep_core.spc_series import SPC_WINDOW_MONTHS  # the tiles' and the review's window: they must agree
 
@@ -233,17 +233,12 @@ def _date(value: object) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def _process_changes(session: Session, prefecture_id: int, code: str) -> list[dt.date]:
-    """Months of the préfecture-wide process changes that concern *code* (or every indicator)."""
-    rows = session.exec(select(col(Event.day)).where(
-        Event.prefecture_id == prefecture_id, col(Event.process_change).is_(True), col(Event.perimetre_id).is_(None),
-        or_(col(Event.indicator_code).is_(None), col(Event.indicator_code) == code)))
-    return sorted({_date(day).replace(day=1) for day in rows})
-
-
 def detect(session: Session, prefecture_id: int, months: dict[int, set[dt.date]]) -> list[tuple[IndicatorDef, Crossing]]:
     """Every crossing of the indicator × months given, at the préfecture level, oldest first."""
     indicators = {d.id: d for d in indicators_for(session, prefecture_id)}
+    changed = [indicators[i] for i in months if i in indicators]
+    book = TargetBook(session, prefecture_id, changed)
+    changes = process_changes(session, prefecture_id, None)  # préfecture-wide ones: figures read for all
     found: list[tuple[IndicatorDef, Crossing]] = []
     for indicator_id, wanted in months.items():
         ind = indicators.get(indicator_id)
@@ -252,8 +247,6 @@ def detect(session: Session, prefecture_id: int, months: dict[int, set[dt.date]]
         first, last = min(wanted), max(wanted)
         frame = monthly_values(session, prefecture_id, ind, Period(add_months(first, -SPC_WINDOW_MONTHS - 1), last,
                                                                      "range"))
-        book = TargetBook(session, prefecture_id, [ind])
-        changes = _process_changes(session, prefecture_id, ind.code)
         known, charts = _KnownMonths.of(frame), dict[int, SpcChart]()
         for month in sorted(wanted):
             i = known.index_of(month)
@@ -261,7 +254,7 @@ def detect(session: Session, prefecture_id: int, months: dict[int, set[dt.date]]
                 continue
             line = threshold_crossing(ind.code, month, known.values[i], book.rule(ind.code, month.year),
                                       known.previous(month))
-            found += [(ind, c) for c in (line, known.concern(ind, month, changes, charts)) if c is not None]
+            found += [(ind, c) for c in (line, known.concern(ind, month, changes[ind.code], charts)) if c is not None]
     return sorted(found, key=lambda pair: (pair[1].month, pair[0].position, pair[0].code, pair[1].kind))
 
 
