@@ -48,9 +48,11 @@ from qep_core.rules.signals import (
 )
 from qep_core.rules.status import A_SURVEILLER, NON_ATTEINT, STATUS_TABLE, status_counts_text, style_of
 from qep_core.spc import SpcChart, SpcPoint
+from qep_core.spc_series import SPC_WINDOW_MONTHS
 
-#: How many months the control charts of the digest span, the digest's month being the last.
-SPC_MONTHS = 24
+#: How many months the control charts of the digest span, the digest's month being the last: the
+#: window of the tiles, the review and the alerts, so that all say the same of that month.
+SPC_MONTHS = SPC_WINDOW_MONTHS
 #: A change since the month before is « significant » when it is at least this many standard
 #: deviations of the difference of two ordinary months (about 95 % of ordinary changes are smaller).
 SIGNIFICANT_MOVE = 2.0

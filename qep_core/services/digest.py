@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from qep_core.access import AccessDenied
 from qep_core.exports.digest import (
-    SPC_MONTHS,
     DigestError,
     check_digest_month,
     digest_figures,
@@ -31,7 +30,6 @@ from qep_core.exports.digest import (
 )
 from qep_core.mail import Attachment, Mail, MailError, mail_configured, parse_addresses, send_once, sent_before
 from qep_core.models import local_time
-from qep_core.periods import add_months, range_period
 from qep_core.services import dashboard
 from qep_core.services._unit import Actor, operation, unit
 
@@ -93,7 +91,7 @@ def build_digest(actor: Actor, prefecture_id: int, month: dt.date) -> DigestFile
     with unit(actor, "export_internal", prefecture_id=prefecture_id) as work:
         _whole_prefecture(actor)
         figures = digest_figures(work.session, prefecture_id, month)
-    span = range_period(add_months(month, 1 - SPC_MONTHS), month)
+    span = dashboard.spc_window(month)
     charts = {line.code: dashboard.spc(actor, prefecture_id, line.code, span)
               for line in figures.lines if line.value is not None}
     digest = with_charts(figures, charts)
