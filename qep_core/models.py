@@ -21,6 +21,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 
@@ -93,6 +94,9 @@ class Prefecture(SQLModel, table=True):
     code: str = Field(max_length=3, unique=True)  # département code: 44, 2A, 971 ...
     name: str
     whit_monday_worked: bool = True  # "journée de solidarité" worked on Whit Monday
+    # A contributor's file is then a deposit « à valider » (qep_core.collection.deposits) that counts
+    # nowhere until the référente validates it.
+    deposits_need_validation: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from qep_core.models import utcnow
@@ -33,3 +33,37 @@ class CollectionSource(SQLModel, table=True):
     due_day: int = DEFAULT_DUE_DAY  # 1–28: the day of the following month
     updated_by: str = Field(default="", max_length=120)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+#: A deposit's life: waiting for the référente, then validated (its batch holds the values),
+#: sent back with a comment, or withdrawn by its author. Only ``pending`` keeps the file's bytes.
+DEPOSIT_STATUSES = ("pending", "validated", "returned", "withdrawn")
+
+
+class Deposit(SQLModel, table=True):
+    """A contributor's file waiting for validation when its préfecture asks for it
+    (``Prefecture.deposits_need_validation``). Nothing of it is an observation until it is
+    validated: the file's bytes wait here and are imported then, in the référente's transaction,
+    so that no figure, alert or export can see them before. ``perimetres_json`` and ``months_json``
+    (the périmètre ids and ``YYYY-MM`` months its values cover, read when it was deposited) let the
+    collection board and the contributor's page say what is waiting without reading the file."""
+
+    __tablename__ = "deposit"
+    __table_args__ = (Index("ix_deposit_prefecture_status", "prefecture_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    prefecture_id: int = Field(foreign_key="prefecture.id")
+    file_name: str = Field(max_length=255)
+    sha256: str = Field(max_length=64)
+    log_kind: str | None = Field(default=None, max_length=40)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    perimetres_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    months_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    rows: int = 0
+    status: str = Field(default="pending", max_length=20)
+    deposited_by: str = Field(default="", max_length=120)
+    deposited_at: dt.datetime = Field(default_factory=utcnow)
+    reviewed_by: str = Field(default="", max_length=120)
+    reviewed_at: dt.datetime | None = None
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
