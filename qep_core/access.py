@@ -40,7 +40,7 @@ ROLES: dict[str, str] = {
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"read", "read_detail", "read_items", "read_personal", "import", "enter", "comment",
                         "edit_targets", "edit_settings", "edit_pilotage", "export", "export_internal",
-                        "manage_users", "history", "compare"}),
+                        "manage_users", "history", "compare", "validate_imports"}),
     "copil": frozenset({"read", "read_detail", "read_items", "comment", "export", "export_internal", "history",
                         "compare"}),
     "contributeur": frozenset({"read", "read_detail", "read_items", "import", "enter"}),
@@ -55,6 +55,7 @@ ACTION_LABELS: dict[str, str] = {
     "edit_pilotage": "modifier le plan d'actions, les audits et les formations", "export": "exporter",
     "export_internal": "exporter les documents internes (COPIL, détail)", "manage_users": "gérer les comptes",
     "history": "consulter l'historique des modifications", "compare": "comparer les préfectures",
+    "validate_imports": "valider les dépôts des services",
 }
 
 

@@ -30,6 +30,8 @@ ACTION_LABELS: dict[str, str] = {
     "digest": "Synthèse mensuelle",
     "alerts": "Alertes",
     "collecte": "Collecte",
+    "deposit": "Dépôt à valider", "validation": "Validation de dépôt", "return": "Dépôt renvoyé",
+    "withdraw": "Dépôt retiré",
 }
 
 

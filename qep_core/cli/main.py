@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qep_core import services
 from qep_core.access import AccessDenied
-from qep_core.cli import admin, alerts, digest, events, mappings, perimetres, pilotage, review, spc, surveys
+from qep_core.cli import admin, alerts, deposits, digest, events, mappings, perimetres, pilotage, review, spc, surveys
 from qep_core.cli import collection as collection_cli
 from qep_core.cli.common import (
     EXIT_DENIED,
@@ -92,6 +92,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"✗ {services.imports.display_name(path.name)} : {exc} Rien n'a été enregistré.", file=sys.stderr)
             continue
         plan = outcome.plan
+        if outcome.deposit_id is not None:
+            print(f"⏳ {plan.file_name} : déposé, à valider (dépôt n° {outcome.deposit_id}) — rien ne compte tant que le "
+                  f"référent qualité ne l'a pas validé ; {plan.summary()}")
+            continue
         mark = "·" if args.dry_run or not outcome.changed else "✓"
         prefix = "[essai, rien n'est enregistré] " if args.dry_run else ""
         print(f"{mark} {prefix}{plan.summary()}")
@@ -358,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.register(sub)  # alerts
     events.register(sub)  # event
     collection_cli.register(sub)  # source, collecte
+    deposits.register(sub)  # deposit
     return parser
 
 

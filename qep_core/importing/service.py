@@ -136,6 +136,7 @@ class ImportOutcome:
     inserted: int = 0
     replaced: int = 0
     alerts: AlertReport | None = None  # what the save raised (qep_core.signals.alerts), set by the service
+    deposit_id: int | None = None  # kept « à valider » instead of saved (qep_core.collection.deposits)
 
     @property
     def changed(self) -> bool:

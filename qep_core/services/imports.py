@@ -16,7 +16,7 @@ line in it, under the principal's name.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -24,6 +24,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from qep_core.access import AccessDenied, Principal, check, check_perimetres
+from qep_core.collection.deposits import DepositError, covered_months, new_deposit, validation_on
 from qep_core.compute import value_from_counts
 from qep_core.importing import importers
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, display_name
@@ -45,7 +46,7 @@ from qep_core.prefectures import WHOLE_PREFECTURE, perimetre_key
 from qep_core.referentiel import ROLE_LABELS, IndicatorDef, engagements_for, indicators_for
 from qep_core.rules import channel_mapping, format_value
 from qep_core.services._bounded import analysed
-from qep_core.services._unit import Actor, StorageError, operation, unit
+from qep_core.services._unit import Actor, StorageError, Unit, operation, unit
 from qep_core.services.alerts import tell_subscribers
 from qep_core.signals.alerts import changed_months, raise_alerts
 from qep_core.template import build_template
@@ -244,8 +245,14 @@ def save_upload(actor: Actor, prefecture_id: int, file_name: str, content: bytes
 
 def _save(actor: Actor, action: str, prefecture_id: int, file_name: str, content: bytes, *,
           log_kind: str | None = None, kind: str | None = None, dry_run: bool = False,
-          as_of: dt.date | None = None, names: Mapping[int, str] | None = None) -> ImportOutcome:
-    """The save of :func:`save_upload` (and of a typed entry, action ``enter``)."""
+          as_of: dt.date | None = None, names: Mapping[int, str] | None = None, author: str | None = None,
+          then: Callable[[Unit, ImportOutcome], None] | None = None) -> ImportOutcome:
+    """The save of :func:`save_upload` (and of a typed entry, action ``enter``, and of a validated
+    deposit, under its depositor's name *author*, *then* marking it in the same transaction).
+
+    Where the préfecture asks for validation and the principal may not validate, the file checked
+    whole becomes a deposit « à valider » instead (:mod:`qep_core.collection.deposits`): nothing of
+    it counts until the référente validates it."""
     check(actor.principal, action, prefecture_id=prefecture_id)  # before any reading
     check_upload_size(file_name, len(content))
     analysed = bounded_plan(actor, prefecture_id, file_name, content, log_kind=log_kind, as_of=as_of,
@@ -263,16 +270,34 @@ def _save(actor: Actor, action: str, prefecture_id: int, file_name: str, content
                 raise ImportRejected(plan.file_name, plan.errors)
             if dry_run or plan.already_imported is not None:
                 return ImportOutcome(_cut(work.session, prefecture_id, work.principal, plan), None)
-            outcome = save_plan(work.session, prefecture, plan, work.principal.author, reuse_analysis=True, kind=kind)
+            if prefecture.deposits_need_validation and not work.principal.can("validate_imports"):
+                return _deposit(work, prefecture_id, plan, content, log_kind, touched)
+            outcome = save_plan(work.session, prefecture, plan, author or work.principal.author, reuse_analysis=True,
+                                kind=kind)
             _cut(work.session, prefecture_id, work.principal, outcome.plan)
             if outcome.batch is not None:  # the crossings of the months it changed, stored with its values
                 raise_alerts(work.session, prefecture_id, changed_months(work.session, outcome.batch.id or 0),
                              outcome.batch.id)
+            if then is not None:
+                then(work, outcome)
+    except DepositError as exc:
+        raise ImportRejected(display_name(file_name), [Issue(ERROR, str(exc))]) from exc
     except StorageError as exc:
         raise ImportRejected(display_name(file_name), [Issue(ERROR, str(exc))]) from exc
     if outcome.batch is None:
         return outcome
     return replace(outcome, alerts=tell_subscribers(actor, action, prefecture_id, outcome.batch.id or 0))
+
+
+def _deposit(work: Unit, prefecture_id: int, plan: ImportPlan, content: bytes, log_kind: str | None,
+             touched: Mapping[int, str]) -> ImportOutcome:
+    """Keep the file checked whole as a deposit waiting for validation, with its history line."""
+    months = covered_months(zip(plan.drafts["start"], plan.drafts["end"], strict=True)) if len(plan.drafts) else []
+    deposit = new_deposit(work.session, prefecture_id, file_name=plan.file_name, sha256=plan.sha256, content=content,
+                          log_kind=log_kind, author=work.principal.author, perimetre_ids=touched, months=months,
+                          rows=plan.rows, summary=plan.summary())
+    work.record("deposit", plan.file_name, f"dépôt n° {deposit.id} à valider — {plan.summary()}")
+    return ImportOutcome(_cut(work.session, prefecture_id, work.principal, plan), None, deposit_id=deposit.id)
 
 
 @operation("import", writes=True)
@@ -284,6 +309,9 @@ def undo_import(actor: Actor, prefecture_id: int, batch_id: int) -> int:
         batch = work.session.get(ImportBatch, batch_id)
         if batch is None or batch.prefecture_id != prefecture_id:
             raise UndoError(f"lot d'import n° {batch_id} introuvable")
+        if validation_on(work.session, prefecture_id) and not work.principal.can("validate_imports"):
+            raise AccessDenied("Accès refusé : la préfecture valide les dépôts des services ; demandez au référent "
+                               f"qualité d'annuler le lot n° {batch_id}.")
         if work.principal.perimetre_ids is not None:
             ids = batch_perimetres(work.session, [batch_id])[batch_id]
             names = {p.id or 0: p.name for p in _perimetres(work.session, prefecture_id)}

@@ -1,0 +1,179 @@
+"""Deposits: a service's file that waits for the référente's validation.
+
+When a préfecture turns validation on (``Prefecture.deposits_need_validation``), a file or a typed
+entry saved by a principal who may not validate (a contributor) is checked whole exactly as an
+import is — refused whole with its French messages, refused outside its périmètres — and then kept
+here, bytes and all, instead of being written as observations. It counts nowhere: no figure,
+alert, export or board reads this table as data. The référente then either validates it (the
+file is imported at that moment, in her transaction, under the depositor's name, and the
+deposit points at the batch) or sends it back with a comment the contributor reads; the
+contributor may withdraw a deposit still waiting. Every step is a change-history line written
+by the service that does it (:mod:`qep_core.services.deposits`, :mod:`qep_core.services.imports`).
+
+Only a waiting deposit keeps its bytes: once decided, the file is either in the batch (as
+values) or back with its author, and the table stays small. At most
+:data:`MAX_PENDING_DEPOSITS` wait per préfecture, so a runaway script cannot fill the disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, func, select
+
+from qep_core.collection.models import Deposit
+from qep_core.frenchforms import count_text
+from qep_core.models import Perimetre, Prefecture, utcnow
+from qep_core.periods import add_months, month_start
+
+STATUS_LABELS = {"pending": "à valider", "validated": "validé", "returned": "renvoyé", "withdrawn": "retiré"}
+MAX_PENDING_DEPOSITS = 60
+MAX_COMMENT_CHARS = 2000
+
+
+class DepositError(ValueError):
+    """A deposit that cannot take this step (already decided, unknown, a comment missing); French."""
+
+
+@dataclass(frozen=True)
+class DepositView:
+    """One deposit as pages, the CLI and the board show it."""
+
+    id: int
+    file_name: str
+    status: str
+    deposited_by: str
+    deposited_at: dt.datetime
+    perimetres: tuple[str, ...]
+    perimetre_ids: tuple[int, ...]
+    months: tuple[dt.date, ...]
+    rows: int
+    summary: str
+    reviewed_by: str = ""
+    reviewed_at: dt.datetime | None = None
+    comment: str = ""
+    batch_id: int | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+
+def validation_on(session: Session, prefecture_id: int) -> bool:
+    prefecture = session.get(Prefecture, prefecture_id)
+    return bool(prefecture is not None and prefecture.deposits_need_validation)
+
+
+def covered_months(spans: Iterable[tuple[dt.date, dt.date]]) -> list[dt.date]:
+    """Every month the spans (first month, last month) cover, sorted: a quarter's value is in
+    each of its three months."""
+    months: set[dt.date] = set()
+    for start, end in spans:
+        month, last = month_start(start), month_start(end)
+        while month <= last and len(months) < 1200:  # a span is at most a year; never loop on nonsense
+            months.add(month)
+            month = add_months(month, 1)
+    return sorted(months)
+
+
+def new_deposit(session: Session, prefecture_id: int, *, file_name: str, sha256: str, content: bytes,
+                log_kind: str | None, author: str, perimetre_ids: Iterable[int], months: Sequence[dt.date],
+                rows: int, summary: str) -> Deposit:
+    """The deposit of a file already checked whole, added to the caller's transaction. Refused
+    when the same file already waits, or when too many wait."""
+    waiting = session.exec(select(Deposit.sha256).where(Deposit.prefecture_id == prefecture_id,
+                                                        Deposit.status == "pending")).all()
+    if sha256 in waiting:
+        raise DepositError(f"{file_name} attend déjà la validation du référent qualité : inutile de le déposer à "
+                           "nouveau.")
+    if len(waiting) >= MAX_PENDING_DEPOSITS:
+        raise DepositError(f"{count_text(len(waiting), 'dépôt attend', 'dépôts attendent')} déjà la validation du "
+                           "référent qualité : réessayez quand ils auront été validés ou renvoyés.")
+    deposit = Deposit(prefecture_id=prefecture_id, file_name=file_name, sha256=sha256, content=content,
+                      log_kind=log_kind, deposited_by=author, rows=rows, summary=summary,
+                      perimetres_json=json.dumps(sorted({int(p) for p in perimetre_ids if int(p) > 0})),
+                      months_json=json.dumps([m.strftime("%Y-%m") for m in months]))
+    session.add(deposit)
+    session.flush()
+    return deposit
+
+
+def get_deposit(session: Session, prefecture_id: int, deposit_id: int) -> Deposit:
+    deposit = session.get(Deposit, deposit_id)
+    if deposit is None or deposit.prefecture_id != prefecture_id:
+        raise DepositError(f"dépôt n° {deposit_id} introuvable")
+    return deposit
+
+
+def check_pending(deposit: Deposit) -> None:
+    """Refuse a step on a deposit already decided (validated, sent back, withdrawn)."""
+    if deposit.status != "pending":
+        raise DepositError(f"le dépôt n° {deposit.id} ({deposit.file_name}) est déjà "
+                           f"{STATUS_LABELS.get(deposit.status, deposit.status)} : rien n'a été changé.")
+
+
+def _decide(deposit: Deposit, status: str, by: str, comment: str = "", batch_id: int | None = None) -> None:
+    deposit.status = status
+    deposit.reviewed_by = by
+    deposit.reviewed_at = utcnow()
+    deposit.comment = comment
+    deposit.batch_id = batch_id
+    deposit.content = b""  # decided: the values are in the batch, or the file is back with its author
+
+
+def mark_validated(deposit: Deposit, by: str, batch_id: int | None) -> None:
+    check_pending(deposit)
+    _decide(deposit, "validated", by, batch_id=batch_id)
+
+
+def send_back(deposit: Deposit, by: str, comment: str) -> None:
+    """Back to its author with why: the comment is required, it is what the contributor reads."""
+    check_pending(deposit)
+    text = (comment or "").strip()
+    if not text:
+        raise DepositError("Dites au service pourquoi son fichier lui est renvoyé : le commentaire est obligatoire.")
+    if len(text) > MAX_COMMENT_CHARS:
+        raise DepositError(f"Le commentaire dépasse {MAX_COMMENT_CHARS} caractères : raccourcissez-le.")
+    _decide(deposit, "returned", by, comment=text)
+
+
+def withdraw(deposit: Deposit, by: str) -> None:
+    check_pending(deposit)
+    _decide(deposit, "withdrawn", by)
+
+
+def deposit_ids(deposit: Deposit) -> tuple[int, ...]:
+    return tuple(int(p) for p in json.loads(deposit.perimetres_json or "[]"))
+
+
+def list_deposits(session: Session, prefecture_id: int, *, statuses: Sequence[str] | None = None,
+                  limit: int = 200) -> list[Deposit]:
+    """The préfecture's deposits, newest first (waiting ones whatever their age)."""
+    query = select(Deposit).where(Deposit.prefecture_id == prefecture_id)
+    if statuses is not None:
+        query = query.where(col(Deposit.status).in_(list(statuses)))
+    return list(session.exec(query.order_by(col(Deposit.deposited_at).desc(), col(Deposit.id).desc()).limit(limit)))
+
+
+def pending_count(session: Session, prefecture_id: int) -> int:
+    return int(session.exec(select(func.count()).select_from(Deposit).where(
+        Deposit.prefecture_id == prefecture_id, Deposit.status == "pending")).one())
+
+
+def views(session: Session, prefecture_id: int, deposits: Sequence[Deposit]) -> list[DepositView]:
+    names = {p.id: p.name for p in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture_id))}
+    out = []
+    for d in deposits:
+        ids = deposit_ids(d)
+        months = tuple(dt.date(int(m[:4]), int(m[5:7]), 1) for m in json.loads(d.months_json or "[]"))
+        out.append(DepositView(d.id or 0, d.file_name, d.status, d.deposited_by, d.deposited_at,
+                               tuple(names.get(i, f"n° {i}") for i in ids), ids, months, d.rows, d.summary,
+                               d.reviewed_by, d.reviewed_at, d.comment, d.batch_id))
+    return out
