@@ -1,17 +1,29 @@
-"""Import: analyse tracking sheets before saving them, history of the imports (with undo), template."""
+"""Import: analyse tracking sheets before saving them, history of the imports (with undo), template.
+
+For a service (a contributor) it is its collection page: what it owes and its own sheet first,
+its deposits and their fate after the upload. For the référente, the deposits waiting for her
+validation come first when the préfecture validates its services' files."""
 
 import streamlit as st
 
 from qep_core import services
-from qep_ui import importing
+from qep_ui import deposits, importing
 from qep_ui.state import require_view
 from qep_ui.widgets import plain
 
 view = require_view("import")
-st.title("Import des tableaux de suivi")
+contributor = deposits.is_contributor()
+st.title("Vos envois" if contributor else "Import des tableaux de suivi")
 st.caption(f"{plain(view.prefecture.name)} — chaque fichier est analysé avant d'être enregistré ; un import "
            "se fait en entier ou pas du tout, et peut être annulé depuis l'historique.")
 importing.show_flash()
+if contributor:
+    st.header("Ce que vos périmètres envoient", divider="blue")
+    deposits.supplies_section(view)
+else:
+    deposits.validation_section(view)
+
+st.header("Déposer des fichiers" if importing.deposit_mode(view) else "Importer des fichiers", divider="blue")
 name_column, kind_column = st.columns(2)
 with name_column:
     importing.user_name()
@@ -23,6 +35,10 @@ uploaded = importing.spreadsheet_upload(
          "dénominateur) ou journaux (une ligne par élément, avec ses dates : les délais sont calculés en jours "
          f"ouvrés). {services.imports.MAX_UPLOAD_MB} Mo au plus par fichier.")
 importing.uploads_section(view, uploaded)
+
+if contributor:
+    st.header("Vos dépôts", divider="blue")
+    deposits.own_deposits_section(view)
 
 st.header("Historique des imports", divider="blue")
 importing.history_section(view)

@@ -18,6 +18,7 @@ from qep_core import services
 from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR, count_text
 from qep_ui import data
 from qep_ui.auth import actor, allowed
+from qep_ui.deposits import validation_setting
 from qep_ui.reminders import reminders_section
 from qep_ui.settings import flash
 from qep_ui.state import View
@@ -43,6 +44,7 @@ def settings_tab(view: View) -> None:
     st.caption("Pour chaque service, boîte ou sous-préfecture : les indicateurs qu'il envoie, ses contacts et le jour "
                "du mois suivant où ses chiffres sont attendus. La page **Collecte** en tire qui a envoyé quoi ; seuls "
                "les indicateurs mensuels y sont suivis mois par mois.")
+    validation_setting(view)
     rows = collection.list_sources(actor(), pid)
     if rows:
         st.dataframe(sources_table(rows), hide_index=True, width="stretch", key=f"sources-{pid}")

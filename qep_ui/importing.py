@@ -288,12 +288,26 @@ def save_upload(view: View, name: str, content: bytes) -> tuple[ImportOutcome | 
         return None, [Issue(services.imports.ERROR, str(exc))]
 
 
+def deposit_mode(view: View) -> bool:
+    """Whether this principal's saves become deposits « à valider » (the préfecture validates its
+    services' files and this principal may not validate): the buttons and messages say so."""
+    return services.deposits.validation(actor(), view.prefecture.id or 0) and not principal().can("validate_imports")
+
+
+def deposited_text(outcome: ImportOutcome) -> str:
+    return (f"{outcome.plan.file_name} : déposé pour validation (dépôt n° {outcome.deposit_id}) — "
+            f"{outcome.plan.summary()}. Ces chiffres ne comptent nulle part tant que le référent qualité ne les a "
+            "pas validés ; vous suivez le dépôt plus bas, dans « Vos dépôts ».")
+
+
 def save_uploads(view: View, files: Sequence[tuple[str, bytes]]) -> None:
     """Save each file (one transaction each), leave the outcome for the next run and rerun."""
     for name, content in files:
         outcome, errors = save_upload(view, name, content)
         if outcome is None:
             flash("error", f"{name} : refusé à l'enregistrement, rien n'a été enregistré.", errors)
+        elif outcome.deposit_id is not None:
+            flash("success", deposited_text(outcome))
         elif outcome.batch is None:
             already = outcome.plan.already_imported
             flash("info", f"{name} : " + already_imported_text(already) if already else outcome.plan.summary())
@@ -370,8 +384,12 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
                 show_issues(plan.warnings, key=f"warnings-{key}")
             else:
                 st.caption("Aucun avertissement.")
-        if st.button("Enregistrer", key=f"save-{key}", type="primary", icon=":material/save:",
-                     help="Relit le fichier et l'enregistre en une seule transaction."):
+        depositing = deposit_mode(view)
+        if st.button("Déposer pour validation" if depositing else "Enregistrer", key=f"save-{key}", type="primary",
+                     icon=":material/outbox:" if depositing else ":material/save:",
+                     help="Relit le fichier et le garde « à valider » : il ne comptera qu'une fois validé par le "
+                          "référent qualité." if depositing else
+                          "Relit le fichier et l'enregistre en une seule transaction."):
             with st.spinner(f"Enregistrement de « {name} »…"):
                 save_uploads(view, [(name, content)])
 
@@ -379,8 +397,9 @@ def show_plan(view: View, name: str, content: bytes, plan: ImportPlan, indicator
 def uploads_section(view: View, uploaded: Sequence[Any] | None) -> None:
     """Analysis, preview and saving of the files in the uploader."""
     if not uploaded:
+        button = "Déposer pour validation" if deposit_mode(view) else "Enregistrer"
         st.caption(f"Déposez un ou plusieurs tableaux de suivi ou fichiers au format long ({services.imports.FORMATS_TEXT}). "
-                   "Chaque fichier est d'abord analysé : rien n'est enregistré avant de cliquer sur « Enregistrer ».")
+                   f"Chaque fichier est d'abord analysé : rien n'est enregistré avant de cliquer sur « {button} ».")
         return
     files = [(f.name, f.getvalue()) for f in uploaded]
     plans = analyze_uploads(view, files)
@@ -390,7 +409,8 @@ def uploads_section(view: View, uploaded: Sequence[Any] | None) -> None:
         refused = sum(not plan.ok for _, _, plan in plans)
         note = (f" ({count_text(refused, 'fichier refusé', 'fichiers refusés')} "
                 f"{plural(refused, 'ne le sera pas', 'ne le seront pas')})" if refused else "")
-        if st.button(f"Tout enregistrer ({len(ready)} fichiers){note}", key="save-all", type="primary",
+        verb = "Tout déposer pour validation" if deposit_mode(view) else "Tout enregistrer"
+        if st.button(f"{verb} ({len(ready)} fichiers){note}", key="save-all", type="primary",
                      icon=":material/save:"):
             with st.spinner("Enregistrement des fichiers…"):
                 save_uploads(view, ready)
@@ -667,6 +687,9 @@ def saisie_issues_table(errors: Sequence[Issue], rows: Sequence[EntryRow], indic
 
 
 def saisie_outcome_text(outcome: ImportOutcome, month: dt.date, where: str) -> str:
+    if outcome.deposit_id is not None:
+        return (f"Saisie de {month_label_fr(month)}, {where}, déposée pour validation (dépôt n° {outcome.deposit_id}) : "
+                "elle ne comptera qu'une fois validée par le référent qualité (page Import, « Vos dépôts »).")
     if outcome.batch is None:
         already = outcome.plan.already_imported
         return already_imported_text(already) if already else outcome.plan.summary()

@@ -18,7 +18,7 @@ from qep_core.collection.sources import CollectionError
 from tests.access_world import World
 
 COVERED = {"collection.options", "collection.list_sources", "collection.board", "collection.set_source",
-           "collection.remove_source"}
+           "collection.remove_source", "collection.tracking_sheet"}
 
 READERS = {"admin": True, "copil": True, "contributeur": True, "lecture-clu": False, "admin-38": False,
            "local": True}
@@ -77,3 +77,31 @@ def test_an_administrator_cannot_declare_another_prefecture_s_perimetre_through_
         services.collection.set_source(world.actor("admin-38"), world.other_pref, world.own, MAIL, ["a@demo.gouv.fr"])
     with pytest.raises(AccessDenied, match="Accès refusé"):
         services.collection.set_source(world.actor("admin-38"), world.pref, world.own, MAIL, ["a@demo.gouv.fr"])
+
+
+#: role → may download the sheet of (its own périmètre, another service's): whoever imports, on its périmètres.
+SHEETS = {"admin": (True, True), "copil": (False, False), "contributeur": (True, False), "lecture-clu": (False, False),
+          "admin-38": (False, False), "local": (True, True)}
+
+
+@pytest.mark.parametrize("role", list(SHEETS))
+def test_a_service_downloads_its_own_sheet_for_the_month(world: World, role: str) -> None:
+    _seed(world)
+    actor = world.actor(role)
+    got = []
+    for perimetre in (world.own, world.other):
+        try:
+            sheet = services.collection.tracking_sheet(actor, world.pref, perimetre, SEPT)
+        except AccessDenied as exc:
+            assert str(exc).startswith("Accès refusé")
+            got.append(False)
+            continue
+        assert sheet.filename in ("suivi-coordination-2024-09.xlsx", "suivi-etrangers-2024-09.xlsx")
+        assert sheet.content[:2] == b"PK"
+        got.append(True)
+    assert tuple(got) == SHEETS[role]
+
+
+def test_a_perimetre_that_declares_nothing_has_no_sheet_of_its_own(world: World) -> None:
+    with pytest.raises(CollectionError, match="aucun indicateur"):
+        services.collection.tracking_sheet(world.actor("admin"), world.pref, world.own, SEPT)

@@ -96,25 +96,37 @@ def body_of(record: SupplyRecord, labels: dict[str, str], prefecture: str, attac
     return "\n".join(lines)
 
 
+class SheetMaker:
+    """The services' own tracking sheets of one préfecture (:func:`qep_core.template.build_template`
+    for a périmètre's expected indicators, its name and one month's column): the reminder's
+    attachment and the sheet a contributor downloads from its Import page are the same file."""
+
+    def __init__(self, session: Session, prefecture_id: int) -> None:
+        prefecture = session.get(Prefecture, prefecture_id)
+        self.prefecture = prefecture.name if prefecture is not None else ""
+        indicators = indicators_for(session, prefecture_id)
+        self.by_code = {d.code: d for d in indicators}
+        self.channels = channel_mapping(indicators, engagements_for(session, prefecture_id))
+        self.labels = {d.code: d.label for d in indicators}
+
+    def sheet(self, perimetre: str, codes: Iterable[str], month: dt.date) -> Attachment:
+        data = build_template([self.by_code[c] for c in codes if c in self.by_code], month.year, self.channels,
+                              self.prefecture, perimetre_name=perimetre, month=month.month)
+        return Attachment(file_name(perimetre, month), data, XLSX)
+
+
 def reminders_due(session: Session, prefecture_id: int, records: Iterable[SupplyRecord]) -> list[Reminder]:
     """The reminders of the board *records* (one month, one as-of date): late or partial
     services that have someone to write to, by périmètre name, each with its own sheet."""
     chased = [r for r in records if r.status in REMINDED and r.contacts]
     if not chased:
         return []
-    prefecture = session.get(Prefecture, prefecture_id)
-    name = prefecture.name if prefecture is not None else ""
-    indicators = indicators_for(session, prefecture_id)
-    by_code = {d.code: d for d in indicators}
-    channels = channel_mapping(indicators, engagements_for(session, prefecture_id))
-    labels = {d.code: d.label for d in indicators}
+    maker = SheetMaker(session, prefecture_id)
     due = []
     for record in sorted(chased, key=lambda r: r.perimetre.lower()):
-        sheet = build_template([by_code[c] for c in record.expected if c in by_code], record.month.year, channels,
-                               name, perimetre_name=record.perimetre, month=record.month.month)
-        attachment = Attachment(file_name(record.perimetre, record.month), sheet, XLSX)
+        attachment = maker.sheet(record.perimetre, record.expected, record.month)
         due.append(Reminder(record.perimetre_id, record.perimetre, record.status, record.month, record.due_date,
                             tuple(c.email for c in record.contacts), record.missing,
                             subject_of(record.perimetre, record.month),
-                            body_of(record, labels, name, attachment.filename), attachment))
+                            body_of(record, maker.labels, maker.prefecture, attachment.filename), attachment))
     return due

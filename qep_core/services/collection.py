@@ -33,7 +33,9 @@ from qep_core.collection.board import (
 )
 from qep_core.collection.chart import year_heatmap
 from qep_core.collection.models import DEFAULT_DUE_DAY
+from qep_core.collection.reminders import SheetMaker
 from qep_core.collection.sources import CollectionError, Contact, Source, parse_contact, parse_contacts
+from qep_core.mail import Attachment
 from qep_core.periods import month_start
 from qep_core.prefectures import perimetres_of
 from qep_core.referentiel import indicators_for
@@ -42,7 +44,7 @@ from qep_core.services._unit import Actor, operation, unit
 __all__ = ["ATTENDU", "DEFAULT_DUE_DAY", "EN_RETARD", "PARTIEL", "RECU", "STATUSES", "STATUS_LOOK", "CollectionError",
            "Completeness", "Contact", "Options", "Source", "StatusLook", "SupplyRecord", "board", "completeness",
            "incomplete_quarters", "list_sources", "options", "parse_contact", "parse_contacts", "quarters_around", "remove_source",
-           "set_source", "summary", "year_heatmap"]
+           "set_source", "summary", "tracking_sheet", "year_heatmap"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +114,17 @@ def board(actor: Actor, prefecture_id: int, first: dt.date, last: dt.date,
     with unit(actor, "read_detail", prefecture_id=prefecture_id) as work:
         return rules.board(work.session, prefecture_id, month_start(first), month_start(last),
                            as_of or dt.date.today(), work.principal.perimetre_ids)
+
+
+@operation("import", writes=False)
+def tracking_sheet(actor: Actor, prefecture_id: int, perimetre_id: int, month: dt.date) -> Attachment:
+    """A périmètre's own tracking sheet for *month*: its declared indicators, its name, the
+    month's column — the file its reminders carry, downloaded from the Import page by the service
+    itself. :class:`CollectionError` when the périmètre supplies nothing declared."""
+    with unit(actor, "import", prefecture_id=prefecture_id) as work:
+        work.check_perimetres([perimetre_id])
+        source = sources.source_of(work.session, prefecture_id, perimetre_id)
+        if source is None or not source.indicators:
+            raise CollectionError("aucun indicateur n'est déclaré pour ce périmètre (Paramètres › Collecte "
+                                  "mensuelle) : téléchargez le modèle complet plus bas")
+        return SheetMaker(work.session, prefecture_id).sheet(source.perimetre, source.indicators, month_start(month))

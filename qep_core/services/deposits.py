@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from qep_core.access import AccessDenied, Principal
 from qep_core.collection.deposits import (
+    MAX_COMMENT_CHARS,
     MAX_PENDING_DEPOSITS,
     STATUS_LABELS,
     Deposit,
@@ -37,7 +38,7 @@ from qep_core.models import Prefecture
 from qep_core.services._unit import Actor, Unit, operation, unit
 from qep_core.services.imports import _save, analyse_upload
 
-__all__ = ["MAX_PENDING_DEPOSITS", "STATUS_LABELS", "DepositError", "DepositView", "deposit_plan", "deposits",
+__all__ = ["MAX_COMMENT_CHARS", "MAX_PENDING_DEPOSITS", "STATUS_LABELS", "DepositError", "DepositView", "deposit_plan", "deposits",
            "pending_deposits", "return_deposit", "set_validation", "validate_deposit", "validation",
            "withdraw_deposit"]
 
