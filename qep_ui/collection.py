@@ -114,14 +114,32 @@ def _cell_style(label: object) -> str:
     return "" if look is None else f"background-color: {look.colour}; color: {look.ink}"
 
 
-def month_table(records: Sequence[collection.SupplyRecord]) -> pd.DataFrame:
-    """One month, one row per périmètre: what came, when, from whom, what is missing."""
+def waiting_deposits(pid: int) -> dict[tuple[int, dt.date], list[int]]:
+    """(périmètre id, month) → the deposits waiting for validation that hold its figures (they
+    count nowhere yet: the board does not take them as received)."""
+    if not allowed("import"):
+        return {}
+    out: dict[tuple[int, dt.date], list[int]] = {}
+    for deposit in services.deposits.deposits(actor(), pid, pending_only=True):
+        for perimetre in deposit.perimetre_ids:
+            for month in deposit.months:
+                out.setdefault((perimetre, month), []).append(deposit.id)
+    return out
+
+
+def month_table(records: Sequence[collection.SupplyRecord],
+                waiting: dict[tuple[int, dt.date], list[int]] | None = None) -> pd.DataFrame:
+    """One month, one row per périmètre: what came, when, from whom, what is missing, and the
+    deposits still waiting for validation, when there are some."""
     frame = pd.DataFrame([{
         "Périmètre": r.perimetre, "Statut": r.look.label, "Manquants": ", ".join(r.missing),
         "Reçus": ", ".join(r.received), "Reçu le": r.received_at.replace(tzinfo=None) if r.received_at else None,
         "Par": ", ".join(r.received_by), "Lots": ", ".join(f"n° {b}" for b in r.batch_ids),
         "Échéance": r.due_date, "Contacts": ", ".join(c.email for c in r.contacts)} for r in records],
         columns=["Périmètre", "Statut", "Manquants", "Reçus", "Reçu le", "Par", "Lots", "Échéance", "Contacts"])
+    if waiting:
+        frame.insert(2, "À valider", [", ".join(f"dépôt n° {i}" for i in waiting.get((r.perimetre_id, r.month), []))
+                                      for r in records])
     # a month nothing came for has no date: an empty cell (NaT), not the word « None »
     return frame.assign(**{"Reçu le": pd.to_datetime(frame["Reçu le"])})
 
@@ -170,6 +188,12 @@ def board_page(view: View) -> None:
     st.caption("Statuts : ✓ reçu (tous ses indicateurs mensuels) · ◐ partiel (il en manque) · ✗ en retard (rien, "
                "échéance passée) · … attendu (rien, pas encore dû). Seuls les indicateurs mensuels sont suivis "
                "mois par mois ; un chiffre arrivé après l'échéance compte comme reçu.")
+    waiting = waiting_deposits(pid)
+    if waiting and allowed("validate_imports"):
+        count = len({i for ids in waiting.values() for i in ids})
+        st.info(f"{count_text(count, 'dépôt attend', 'dépôts attendent')} votre validation : ils ne comptent pas encore "
+                "comme reçus.", icon=":material/pending_actions:")
+        st.page_link("pages/import_fichiers.py", label="Valider les dépôts (page Import)", icon=":material/upload_file:")
     for line in collection.incomplete_quarters(records, as_of):
         st.warning(plain(f"{line} : les chiffres de ce trimestre sont calculés sur les mois reçus seulement."),
                    icon=":material/warning:")
@@ -184,7 +208,7 @@ def board_page(view: View) -> None:
                          format_func=lambda m: f"{MONTH_NAMES_FR[m.month - 1]} {m.year}", key=f"collecte-month-{year}")
     of_month = [r for r in records if r.month == month]
     st.markdown(plain(f"{MONTH_NAMES_FR[month.month - 1].capitalize()} {month.year} — {collection.summary(of_month)}"))
-    st.dataframe(month_table(of_month), hide_index=True, width="stretch", key=f"collecte-month-table-{pid}",
+    st.dataframe(month_table(of_month, waiting), hide_index=True, width="stretch", key=f"collecte-month-table-{pid}",
                  column_config={"Reçu le": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
                                 "Échéance": st.column_config.DateColumn(format="DD/MM/YYYY")})
     reminders_section(pid, month, as_of)

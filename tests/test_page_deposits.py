@@ -24,6 +24,7 @@ from qep_core.db import get_engine, session_scope
 from qep_core.models import Perimetre
 from qep_core.periods import month_period
 from tests.signed_in import give_accounts
+from tests.test_page_collecte import open_page
 from tests.test_reminders import demo_file  # noqa: F401  (the demo built once, copied per test)
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -142,3 +143,17 @@ def test_the_referente_turns_validation_on_in_parametres(demo_url: str, monkeypa
     assert services.deposits.validation(referente, pid) is True
     history = services.history.change_history(referente, pid)
     assert "validation des dépôts" in set(history["Objet"])
+
+
+def test_the_collection_board_shows_what_waits_without_counting_it(demo_url: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    contributor, referente, pid = _people(demo_url)
+    services.deposits.set_validation(referente, pid, True)
+    outcome = services.imports.save_upload(contributor, pid, "cm-septembre-2024.csv", CM_FILE)
+    at = open_page(demo_url, monkeypatch, referente.principal, annee="2024", au="2024-10-15")
+    assert any(i.value.startswith("1 dépôt attend votre validation") for i in at.info)
+    at.selectbox(key="collecte-month-2024").set_value(SEPT).run()
+    table = next(d.value for d in at.dataframe if "Contacts" in d.value.columns).set_index("Périmètre")
+    assert table.loc["CM", "Statut"] == "✗ en retard"  # waiting is not received
+    assert table.loc["CM", "À valider"] == f"dépôt n° {outcome.deposit_id}"
+    assert table.loc["PC", "À valider"] == ""
