@@ -3,6 +3,7 @@
 import streamlit as st
 
 from qep_ui import review
+from qep_ui.collection import incomplete_caption
 from qep_ui.importing import show_flash, user_name
 from qep_ui.state import require_view
 from qep_ui.widgets import plain
@@ -21,6 +22,7 @@ with cols[1]:
 rv = review.load(view, quarter)
 st.subheader(f"{plain(view.prefecture.name)} — {rv.review.period.label}")
 review.status_banner(rv)
+incomplete_caption(view, rv.review.period)  # quarters computed on months not all received
 review.headline(rv)
 st.markdown("Les indicateurs en recul viennent en premier, puis les non atteints et ceux à surveiller.")
 review.quarter_table(rv)

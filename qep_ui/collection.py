@@ -16,6 +16,7 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR, count_text
+from qep_core.periods import Period
 from qep_ui import data
 from qep_ui.auth import actor, allowed
 from qep_ui.deposits import validation_setting
@@ -220,13 +221,15 @@ def board_page(view: View) -> None:
                                                                               max_value=100)})
 
 
-def incomplete_caption(view: View) -> None:
-    """Under the dashboard's summary: the quarters of the period whose figures rest on months not
-    all received (for readers of the detail only: it names services; a service sees its own)."""
+def incomplete_caption(view: View, period: Period | None = None) -> None:
+    """Under the dashboard's summary and the review's headline: the quarters of the period whose
+    figures rest on months not all received (for readers of the detail only: it names services; a
+    service sees its own)."""
     if not allowed("read_detail"):
         return
     today = dt.date.today()
-    first, last = collection.quarters_around(view.period.start, view.period.end)
+    shown = period or view.period
+    first, last = collection.quarters_around(shown.start, shown.end)
     lines = collection.incomplete_quarters(collection.board(actor(), view.prefecture.id or 0, first, last, today), today)
     if lines:
         st.caption(plain("Chiffres calculés sur des mois incomplets (voir la page Collecte) — " + " · ".join(lines)))

@@ -193,3 +193,26 @@ def test_the_command_line_shows_the_signals(demo, capsys):
     assert line["variation"] == first.variation and line["assurance"] == first.assurance
     assert [s["month"] for s in line["signals"]] == [s.month for s in first.signals]
     assert line["variation_text"] == first.variation_text
+
+
+GAPS = "T3 2024 : 1 mois sur 3 reçu pour CM ; 2 mois sur 3 reçus pour Sous-préfecture de Saint-Nazaire"
+
+
+def test_figures_on_incomplete_months_say_so_on_the_review_the_deck_and_the_bilan(demo):
+    """The demo's CM sent nothing for August and September 2024 and the sous-préfecture's September
+    lacks a code: the third quarter's review, COPIL deck and bilan say so; public documents do not
+    (the lines name services)."""
+    from qep_core.exports.bilan import render_bilan_html
+    from qep_core.exports.content import build_content
+    from qep_core.periods import year_period
+    from tests.test_review_documents import _build, _deck_text
+    at = _review_page(3)
+    assert any(GAPS in c.value for c in at.caption)
+    shown, _ = _deck_text(_build(demo, "copil", 2024, 3))
+    assert f"Mois incomplets — {GAPS}" in shown
+    public, _ = _deck_text(_build(demo, "clu", 2024, 3))
+    assert "Mois incomplets" not in public and "CM" not in public
+    with session_scope(get_engine(demo)) as session:
+        year = build_content(session, 1, year_period(2024))
+    assert GAPS in year.collection_gaps
+    assert f"Chiffres calculés sur des mois incomplets : {GAPS}" in render_bilan_html(year)

@@ -28,6 +28,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from qep_core.collection.board import board as supply_board
+from qep_core.collection.board import incomplete_quarters, quarters_around
 from qep_core.compute import (
     IndicatorResult,
     comparison_period,
@@ -40,7 +42,7 @@ from qep_core.compute import (
 from qep_core.drilldown import log_items
 from qep_core.importing.itemlogs import RECLA_CHANNELS, RECLA_TYPES
 from qep_core.models import Channel, Module, Perimetre, Prefecture
-from qep_core.periods import Period, quarter_period
+from qep_core.periods import Period, month_start, quarter_period
 from qep_core.pilotage.summary import action_plan_summary, last_audit_per_module, training_summary
 from qep_core.prefectures import labelled_modules
 from qep_core.privacy import mask_personal_data
@@ -332,6 +334,8 @@ class DocumentContent:
     data_until: dt.date | None = None
     generated_on: dt.date = field(default_factory=dt.date.today)
     events: tuple[tuple[str | None, EventMark], ...] = ()  # (indicator code or None for all, mark): internal only
+    # « T3 2024 : 1 mois sur 3 reçu pour CM »: quarters computed on months not all received (internal: names services)
+    collection_gaps: tuple[str, ...] = ()
 
     @property
     def indicators(self) -> list[IndicatorFigure]:
@@ -621,6 +625,18 @@ def events_provider(ctx: ProviderContext) -> tuple[tuple[str | None, EventMark],
                  for e in events_of(ctx.session, ctx.prefecture_id, first=ctx.period.start, last=ctx.period.end))
 
 
+def collection_provider(ctx: ProviderContext) -> tuple[str, ...]:
+    """The quarters of the period whose figures rest on months some service has not (wholly) sent,
+    as of today (:func:`qep_core.collection.board.incomplete_quarters`): said wherever the figures
+    are shown. Empty when nothing is declared in the collection."""
+    today = dt.date.today()
+    first, last = quarters_around(ctx.period.start, ctx.period.end)
+    last = min(last, month_start(today))
+    if last < first:
+        return ()
+    return tuple(incomplete_quarters(supply_board(ctx.session, ctx.prefecture_id, first, last, today), today))
+
+
 def build_content(session: Session, prefecture_id: int, period: Period, audience: str = COPIL,
                   min_volume: int = DEFAULT_MIN_VOLUME, results: list[IndicatorResult] | None = None) -> DocumentContent:
     """The whole document model; public audiences go through :func:`public_safe` before anyone sees it."""
@@ -650,6 +666,7 @@ def build_content(session: Session, prefecture_id: int, period: Period, audience
         modules=modules, complaints=complaints, decided_actions=decided, meetings=meetings, notes=notes,
         data_until=latest_month_with_data(session, prefecture_id), **optional,
         events=events_provider(ctx),  # public_safe strips them from every other audience
+        collection_gaps=collection_provider(ctx),  # so does it these (they name services)
     )
     return content if audience == COPIL else public_safe(content, min_volume)
 
@@ -726,7 +743,7 @@ def public_safe(content: DocumentContent, min_volume: int) -> DocumentContent:
         plan = replace(plan, examples=tuple(mask_personal_data(x) for x in plan.examples))
     meetings = tuple(replace(m, analysis="", notes=()) for m in content.meetings)
     return replace(content, modules=tuple(modules), surveys=surveys, action_plan=plan, decided_actions=(),
-                   meetings=meetings, min_volume=min_volume, events=())
+                   meetings=meetings, min_volume=min_volume, events=(), collection_gaps=())
 
 
 def all_text(content: DocumentContent) -> str:

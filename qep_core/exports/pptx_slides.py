@@ -322,6 +322,8 @@ def summary_slide(deck: Deck) -> None:
     add_text(slide, 7.1, CONTENT_TOP, SLIDE_W - 7.1 - MARGIN, 3.9, "\n".join(lines), max_pt=18, min_pt=11,
              name="highlights")
     notes = [c.notes[k] for k in ("complaints", "surveys", "trainings", "action_plan", "audits") if k in c.notes]
+    if c.collection_gaps:  # internal documents only (public_safe empties them)
+        notes.insert(0, "Mois incomplets — " + " · ".join(c.collection_gaps))
     if public:
         notes.append(f"Les résultats calculés sur moins de {c.min_volume} réponses ne sont pas publiés.")
     if notes:
