@@ -51,5 +51,4 @@ def downgrade() -> None:
     with op.batch_alter_table('deposit', schema=None) as batch_op:
         batch_op.drop_index('ix_deposit_prefecture_status')
     op.drop_table('deposit')
-    with op.batch_alter_table('prefecture', schema=None) as batch_op:
-        batch_op.drop_column('deposits_need_validation')
+    op.drop_column('prefecture', 'deposits_need_validation')  # native DROP COLUMN (SQLite ≥ 3.35), no table copy
