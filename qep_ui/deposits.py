@@ -15,7 +15,7 @@ Every read and write goes through :mod:`qep_core.services.deposits` and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -133,13 +133,19 @@ def own_deposits_section(view: View) -> None:
     chosen = st.selectbox("Retirer un dépôt qui attend encore", list(waiting), index=None, placeholder="Choisissez",
                           format_func=lambda i: f"n° {i} — {waiting[i].file_name}", key=f"withdraw-{pid}")
     if chosen is not None and st.button("Retirer ce dépôt", key=f"withdraw-go-{pid}", icon=":material/undo:"):
-        try:
-            deposits.withdraw_deposit(actor(), pid, chosen)
-        except KNOWN_ERRORS as exc:
-            st.error(plain(exc))
-            return
-        importing.flash("success", f"Dépôt n° {chosen} retiré : vous pouvez déposer un fichier corrigé.")
-        st.rerun()
+        _decide(lambda: deposits.withdraw_deposit(actor(), pid, chosen),
+                f"Dépôt n° {chosen} retiré : vous pouvez déposer un fichier corrigé.")
+
+
+def _decide(step: Callable[[], object], done: str) -> None:
+    """A step on a deposit (withdraw, send back): its French refusal here, or its message after the rerun."""
+    try:
+        step()
+    except KNOWN_ERRORS as exc:
+        st.error(plain(exc))
+        return
+    importing.flash("success", done)
+    st.rerun()
 
 
 # --- the référente: deposits to validate ---------------------------------------------------------
@@ -189,16 +195,6 @@ def _validate(view: View, deposit: DepositView) -> None:
     st.rerun()
 
 
-def _send_back(view: View, deposit: DepositView, comment: str) -> None:
-    try:
-        deposits.return_deposit(actor(), view.prefecture.id or 0, deposit.id, comment)
-    except KNOWN_ERRORS as exc:
-        st.error(plain(exc))
-        return
-    importing.flash("success", f"Dépôt n° {deposit.id} renvoyé à {deposit.deposited_by} avec votre commentaire.")
-    st.rerun()
-
-
 def pending_card(view: View, deposit: DepositView) -> None:
     with st.expander(f"n° {deposit.id} — {plain(deposit.file_name)} — {plain(deposit.deposited_by)}, "
                      f"{_when(deposit.deposited_at)}", icon=":material/pending_actions:"):
@@ -217,7 +213,8 @@ def pending_card(view: View, deposit: DepositView) -> None:
                                    max_chars=deposits.MAX_COMMENT_CHARS, height=80,
                                    placeholder="Ce qu'il faut corriger avant de déposer à nouveau")
             if st.form_submit_button("Renvoyer au service", icon=":material/reply:"):
-                _send_back(view, deposit, comment)
+                _decide(lambda: deposits.return_deposit(actor(), view.prefecture.id or 0, deposit.id, comment),
+                        f"Dépôt n° {deposit.id} renvoyé à {deposit.deposited_by} avec votre commentaire.")
 
 
 def validation_section(view: View) -> None:

@@ -56,13 +56,14 @@ def _people(url: str) -> tuple[services.Actor, services.Actor, int]:
     return services.Actor(contributor, engine), services.Actor(referente, engine), pid
 
 
-def open_import(url: str, monkeypatch: pytest.MonkeyPatch, who: services.Actor) -> AppTest:
+def open_import(url: str, monkeypatch: pytest.MonkeyPatch, who: services.Actor,
+                page: str = "pages/import_fichiers.py") -> AppTest:
     monkeypatch.setenv("QEP_DATABASE_URL", url)
     monkeypatch.setenv("QEP_AUTH", "accounts")
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.session_state["_principal"] = who.principal
     at.run()
-    at.switch_page("pages/import_fichiers.py").run()
+    at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
 
@@ -131,13 +132,7 @@ def test_sent_back_the_service_reads_why(demo_url: str, monkeypatch: pytest.Monk
 
 def test_the_referente_turns_validation_on_in_parametres(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _, referente, pid = _people(demo_url)
-    monkeypatch.setenv("QEP_DATABASE_URL", demo_url)
-    monkeypatch.setenv("QEP_AUTH", "accounts")
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["_principal"] = referente.principal
-    at.run()
-    at.switch_page("pages/parametres.py").run()
-    assert not at.exception, at.exception
+    at = open_import(demo_url, monkeypatch, referente, "pages/parametres.py")
     at.toggle(key=f"validation-{pid}").set_value(True).run()
     assert not at.exception, at.exception
     assert services.deposits.validation(referente, pid) is True
