@@ -26,7 +26,7 @@ channel_titles = data.channel_titles()
 
 shown = [r for r in results if r.indicator.module_code in modules]
 st.markdown(summary_line(shown))
-incomplete_caption(view)  # quarters computed on months not all received
+gaps = incomplete_caption(view)  # quarters computed on months not all received, and each indicator's gaps
 only_issues = st.toggle("N'afficher que les indicateurs à surveiller ou non atteints", key="only_issues")
 
 for module in [m for m in module_titles if m in modules and m.startswith("M")]:
@@ -46,7 +46,7 @@ for module in [m for m in module_titles if m in modules and m.startswith("M")]:
             for col, result in zip(cols, items[start:start + 3], strict=False):
                 with col:
                     tile(result, sparks.get(result.indicator.code), link_page="pages/indicateurs.py",
-                         spc=signals.get(result.indicator.code))
+                         spc=signals.get(result.indicator.code), gap=gaps.get(result.indicator.code))
 
 with st.expander("Tableau des indicateurs (alternative aux vignettes, téléchargeable)"):
     table = results_table(shown)

@@ -221,15 +221,22 @@ def board_page(view: View) -> None:
                                                                               max_value=100)})
 
 
-def incomplete_caption(view: View, period: Period | None = None) -> None:
+def incomplete_caption(view: View, period: Period | None = None) -> dict[str, str]:
     """Under the dashboard's summary and the review's headline: the quarters of the period whose
-    figures rest on months not all received (for readers of the detail only: it names services; a
-    service sees its own)."""
+    figures rest on months not all received; returned, indicator code → what its figure lacks
+    (« manque CM (août, sept.) »), for the tiles. For readers of the detail only (it names services;
+    a service sees its own)."""
     if not allowed("read_detail"):
-        return
+        return {}
     today = dt.date.today()
     shown = period or view.period
     first, last = collection.quarters_around(shown.start, shown.end)
-    lines = collection.incomplete_quarters(collection.board(actor(), view.prefecture.id or 0, first, last, today), today)
+    if view.last_month is not None:  # months after the latest with any figure: not collected yet at all, which
+        last = min(last, view.last_month)  # the period's « données disponibles jusqu'à … » already says
+    if last < first:
+        return {}
+    records = collection.board(actor(), view.prefecture.id or 0, first, last, today)
+    lines = collection.incomplete_quarters(records, today)
     if lines:
         st.caption(plain("Chiffres calculés sur des mois incomplets (voir la page Collecte) — " + " · ".join(lines)))
+    return collection.gaps_by_indicator([r for r in records if shown.start <= r.month <= shown.end], today)

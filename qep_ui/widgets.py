@@ -119,9 +119,10 @@ def spc_caption(spc: SpcSummary) -> None:
 
 
 def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_page: str | None = None,
-         spc: SpcSummary | None = None) -> None:
+         spc: SpcSummary | None = None, gap: str | None = None) -> None:
     """One indicator: value, status (word + icon), target, change vs last year, 12-month sparkline,
-    and the control chart's latest variation and assurance when it has one (*spc*)."""
+    the control chart's latest variation and assurance when it has one (*spc*), and the months its
+    figure lacks (*gap*, « manque CM (août, sept.) ») when some service has not sent them."""
     ind = result.indicator
     with st.container(border=True):
         chart = [v for v in (spark or []) if v is not None]
@@ -137,6 +138,9 @@ def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_pag
         st.caption("pas d'objectif" if result.target.value is None else f"cible {format_target(result)}")
         if spc is not None:
             spc_caption(spc)
+        if gap:
+            st.caption(f"◔ mois incomplets : {plain(gap)}",
+                       help="Calculé sans ces mois : le service ne les a pas (encore) envoyés — page Collecte.")
         if link_page:
             st.page_link(link_page, label="Voir le détail", icon=":material/monitoring:",
                          query_params={"ind": ind.code})

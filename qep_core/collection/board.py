@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from qep_core.collection.sources import Contact, list_sources
-from qep_core.frenchforms import count_text, plural
+from qep_core.frenchforms import MONTH_ABBR_FR, count_text, plural
 from qep_core.models import ImportBatch, Indicator, Observation, local_time
 from qep_core.periods import add_months, quarter_of, range_period
 from qep_core.referentiel import indicators_for
@@ -234,6 +234,22 @@ def incomplete_quarters(records: Iterable[SupplyRecord], as_of: dt.date) -> list
         if parts:
             lines.append(f"T{quarter} {year} : " + " ; ".join(parts))
     return lines
+
+
+def gaps_by_indicator(records: Iterable[SupplyRecord], as_of: dt.date) -> dict[str, str]:
+    """Indicator code → « manque CM (août, sept.) »: the périmètres whose ended month lacks that
+    code, so that a tile computed on fewer months says which (three named at most, then counted)."""
+    gaps: dict[str, dict[str, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
+    for record in records:
+        if add_months(record.month, 1) <= as_of:
+            for code in record.missing:
+                gaps[code][record.perimetre].append(record.month)
+    out = {}
+    for code, perimetres in gaps.items():
+        named = [f"{name} ({', '.join(MONTH_ABBR_FR[m.month - 1] for m in sorted(months))})"
+                 for name, months in sorted(perimetres.items(), key=lambda item: item[0].lower())]
+        out[code] = "manque " + ("; ".join(named) if len(named) <= MAX_NAMED else count_text(len(named), "périmètre"))
+    return out
 
 
 def quarters_around(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:

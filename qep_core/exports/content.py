@@ -631,7 +631,8 @@ def collection_provider(ctx: ProviderContext) -> tuple[str, ...]:
     are shown. Empty when nothing is declared in the collection."""
     today = dt.date.today()
     first, last = quarters_around(ctx.period.start, ctx.period.end)
-    last = min(last, month_start(today))
+    latest = latest_month_with_data(ctx.session, ctx.prefecture_id)  # after it, nothing is collected yet at all,
+    last = min(last, month_start(today), latest or last)  # which « données disponibles jusqu'à … » already says
     if last < first:
         return ()
     return tuple(incomplete_quarters(supply_board(ctx.session, ctx.prefecture_id, first, last, today), today))

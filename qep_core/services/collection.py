@@ -27,6 +27,7 @@ from qep_core.collection.board import (
     StatusLook,
     SupplyRecord,
     completeness,
+    gaps_by_indicator,
     incomplete_quarters,
     quarters_around,
     summary,
@@ -43,6 +44,7 @@ from qep_core.services._unit import Actor, operation, unit
 
 __all__ = ["ATTENDU", "DEFAULT_DUE_DAY", "EN_RETARD", "PARTIEL", "RECU", "STATUSES", "STATUS_LOOK", "CollectionError",
            "Completeness", "Contact", "Options", "Source", "StatusLook", "SupplyRecord", "board", "completeness",
+           "gaps_by_indicator",
            "incomplete_quarters", "list_sources", "options", "parse_contact", "parse_contacts", "quarters_around", "remove_source",
            "set_source", "summary", "tracking_sheet", "year_heatmap"]
 
