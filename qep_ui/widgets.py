@@ -139,7 +139,7 @@ def tile(result: IndicatorResult, spark: Sequence[float | None] | None, link_pag
         if spc is not None:
             spc_caption(spc)
         if gap:
-            st.caption(f"◔ mois incomplets : {plain(gap)}",
+            st.caption(f":material/hourglass_bottom: mois incomplets : {plain(gap)}",
                        help="Calculé sans ces mois : le service ne les a pas (encore) envoyés — page Collecte.")
         if link_page:
             st.page_link(link_page, label="Voir le détail", icon=":material/monitoring:",
