@@ -1,5 +1,5 @@
 """Command line: ``python -m qep_core init | import | report | template | target | export | backup | restore |
-demo-data | user | history | db | survey | mapping | review | spc | alerts | event`` and the pilotage's ``actions | audit | training``
+demo-data | user | history | db | survey | mapping | review | spc | alerts | event | sp-plus`` and the pilotage's ``actions | audit | training``
 (:mod:`qep_core.cli.pilotage`).
 
 Exit codes: 0 success, 1 rejected input (a file refused, nothing written), 2 usage error, 3 access
@@ -18,6 +18,7 @@ from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.cli import admin, alerts, deposits, digest, events, mappings, perimetres, pilotage, review, spc, surveys
 from qep_core.cli import collection as collection_cli
+from qep_core.cli import sp_plus as sp_plus_cli
 from qep_core.cli.common import (
     EXIT_DENIED,
     EXIT_OK,
@@ -230,6 +231,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     except exports.ExportError as exc:
         raise UsageError(str(exc)) from exc
     out.write_bytes(result.data)
+    for note in result.notes:  # what the file leaves out (Services Publics+)
+        print(f"! {note}", file=sys.stderr)
     print(f"écrit : {out} ({len(result.data) // 1024 + 1} Ko)")
     return EXIT_OK
 
@@ -325,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", required=True, choices=list(services.exports.KINDS))
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--quarter", type=int, choices=[1, 2, 3, 4],
-                   help="un trimestre (COPIL, affiche, classeur ; obligatoire pour le procès-verbal « pv ») ; "
+                   help="un trimestre (COPIL, affiche, classeur, Services Publics+ ; obligatoire pour le "
+                        "procès-verbal « pv ») ; "
                         "l'affiche prend le dernier trimestre sinon")
     p.add_argument("--prefecture", metavar="CODE")
     p.add_argument("--min-volume", type=int, default=10, metavar="N",
@@ -363,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     events.register(sub)  # event
     collection_cli.register(sub)  # source, collecte
     deposits.register(sub)  # deposit
+    sp_plus_cli.register(sub)  # sp-plus
     return parser
 
 

@@ -7,20 +7,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from qep_core.compute import data_range, monthly_values_all
 from qep_core.db import session_scope
 from qep_core.exports.affiche import affiche_content, render_affiche_pdf
 from qep_core.exports.bilan import render_bilan_html
-from qep_core.exports.content import CLU, COPIL, DEFAULT_MIN_VOLUME, PUBLIC, build_content
+from qep_core.exports.content import CLU, COPIL, DEFAULT_MIN_VOLUME, PUBLIC, DocumentContent, build_content
 from qep_core.exports.pdf import html_to_pdf
 from qep_core.exports.review_minutes import render_minutes_html
-from qep_core.exports.sp_plus import last_update, sp_plus_rows, to_csv, to_xlsx
+from qep_core.exports.sp_plus import SpPlusTable, build_table, require_structure, to_csv, to_xlsx
 from qep_core.exports.xlsx_export import build_workbook
 from qep_core.models import Prefecture
 from qep_core.periods import Period, quarter_of, quarter_period, year_period
 from qep_core.referentiel import indicators_for
 from qep_core.review.workflow import ReviewError, minutes_of
+from qep_core.sp_plus import SpPlusError
 
 KINDS = ("copil", "clu", "bilan", "pv", "affiche", "xlsx", "sp-plus")
 KIND_LABELS = {
@@ -56,11 +58,12 @@ class ExportFile:
     name: str
     mime: str
     data: bytes
+    notes: tuple[str, ...] = ()  # what the file leaves out and why (Services Publics+), in French
 
 
 def _period(req: ExportRequest, first: dt.date, last: dt.date) -> Period:
-    if req.kind in ("bilan", "sp-plus") and req.quarter:
-        raise ExportError("le bilan et l'export Services Publics+ sont annuels : retirez le trimestre")
+    if req.kind == "bilan" and req.quarter:
+        raise ExportError("les bilans sont annuels : retirez le trimestre")
     if req.kind == "affiche" and not req.quarter:
         if req.year == last.year:
             return quarter_period(req.year, quarter_of(last.month))
@@ -121,6 +124,8 @@ def build_export(engine: Engine, prefecture_id: int, req: ExportRequest,
             known = f" (données de {span[0].year} à {span[1].year})" if span else ""
             raise ExportError(f"aucune donnée pour {req.year}{known}")
         period = _period(req, *span)
+        if req.kind == "sp-plus":
+            _sp_plus_structure(session, prefecture_id)  # refused before anything is computed
         stem = f"{req.kind}-{pref.code}-{period.code}"
         if req.kind == "affiche":
             content, tiles = affiche_content(session, prefecture_id, period.start.year,
@@ -134,7 +139,7 @@ def build_export(engine: Engine, prefecture_id: int, req: ExportRequest,
                               {f.code for f in content.indicators}]
                 monthly = monthly_values_all(session, prefecture_id, indicators, period)
             if req.kind == "sp-plus":
-                updated = last_update(session, prefecture_id)
+                table = _sp_plus_table(session, prefecture_id, content)
     if req.kind in ("copil", "clu"):
         from qep_core.exports.pptx_slides import build_deck  # python-pptx: loaded on first use (heavy)
 
@@ -154,7 +159,21 @@ def build_export(engine: Engine, prefecture_id: int, req: ExportRequest,
     if req.kind == "xlsx":
         step("Écriture du classeur")
         return ExportFile(f"tableau-de-bord-{pref.code}-{period.code}.xlsx", XLSX, build_workbook(content, monthly))
-    rows = sp_plus_rows(content, updated)
+    stem = f"services-publics-plus-{pref.code}-{period.code}"
     if fmt == "xlsx":
-        return ExportFile(f"services-publics-plus-{pref.code}-{period.code}.xlsx", XLSX, to_xlsx(rows))
-    return ExportFile(f"services-publics-plus-{pref.code}-{period.code}.csv", "text/csv", to_csv(rows))
+        return ExportFile(f"{stem}.xlsx", XLSX, to_xlsx(table.rows), tuple(table.notes))
+    return ExportFile(f"{stem}.csv", "text/csv", to_csv(table.rows), tuple(table.notes))
+
+
+def _sp_plus_structure(session: Session, prefecture_id: int) -> None:
+    try:
+        require_structure(session, prefecture_id)
+    except SpPlusError as exc:
+        raise ExportError(str(exc)) from exc
+
+
+def _sp_plus_table(session: Session, prefecture_id: int, content: DocumentContent) -> SpPlusTable:
+    try:
+        return build_table(session, prefecture_id, content)
+    except SpPlusError as exc:
+        raise ExportError(str(exc)) from exc

@@ -29,6 +29,7 @@ from qep_core.services import (
     reminders,
     review,
     settings,
+    sp_plus,
     surveys,
     system,
     trainings,
@@ -43,4 +44,4 @@ __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Prin
            "history",
            "imports",
            "mappings", "mystery", "reminders",
-           "review", "settings", "surveys", "system", "trainings"]
+           "review", "settings", "sp_plus", "surveys", "system", "trainings"]
