@@ -1,5 +1,5 @@
 """Paramètres: the préfecture, its périmètres, its yearly targets, its own indicators, its own labels,
-its dated events.
+its dated events, its monthly collection, its Services Publics+ fields.
 
 Unlike the other pages it must work before any préfecture exists (it is where the first one is
 created), so it reads the sidebar's view with ``current_view()`` instead of ``require_view()``.
@@ -7,7 +7,7 @@ created), so it reads the sidebar's view with ``current_view()`` instead of ``re
 
 import streamlit as st
 
-from qep_ui import collection, events, mappings
+from qep_ui import collection, events, mappings, sp_plus
 from qep_ui import settings as ui
 from qep_ui.auth import require
 from qep_ui.state import current_view
@@ -25,8 +25,9 @@ if view is None:
     st.stop()
 
 st.caption(f"{plain(view.prefecture.name)} ({view.prefecture.code}) — changez de préfecture dans le menu latéral.")
-tab_pref, tab_perim, tab_targets, tab_own, tab_map, tab_events, tab_collect = st.tabs([
-    "Préfecture", "Périmètres", "Cibles", "Indicateurs propres", "Correspondances", "Événements", "Collecte mensuelle"])
+tab_pref, tab_perim, tab_targets, tab_own, tab_map, tab_events, tab_collect, tab_sp = st.tabs([
+    "Préfecture", "Périmètres", "Cibles", "Indicateurs propres", "Correspondances", "Événements", "Collecte mensuelle",
+    "Services Publics+"])
 with tab_pref:
     ui.prefecture_tab(view)
 with tab_perim:
@@ -41,3 +42,5 @@ with tab_events:
     events.events_tab(view)
 with tab_collect:
     collection.settings_tab(view)
+with tab_sp:
+    sp_plus.settings_tab(view)

@@ -30,10 +30,12 @@ DESCRIPTIONS = {
           "commentaires du COPIL, actions décidées avec leur pilote, leur échéance et leur avancement.",
     "affiche": "Une page à afficher dans le hall : délais de réponse, appels décrochés, satisfaction du trimestre.",
     "xlsx": "Une feuille par module : valeurs, cibles, statuts colorés, valeurs mensuelles ; détail par périmètre.",
-    "sp-plus": "Les résultats de l'année dans les colonnes du jeu national de résultats de qualité de service.",
+    "sp-plus": "Les résultats de l'année ou d'un trimestre dans les neuf champs obligatoires du jeu national « "
+               "Résultats de qualité des services publics » (DITP) : une ligne par indicateur doté d'un code SP+ "
+               "(Paramètres › Services Publics+), valeur en nombre, fréquence, date de mise à jour.",
 }
 PUBLIC_KINDS = Exports.PUBLIC_KINDS
-QUARTERLY_KINDS = {"copil", "clu", "pv", "affiche", "xlsx"}
+QUARTERLY_KINDS = {"copil", "clu", "pv", "affiche", "xlsx", "sp-plus"}
 QUARTER_ONLY_KINDS = {"pv", "affiche"}  # no whole-year version
 
 
@@ -108,6 +110,8 @@ def download(req: ExportRequest) -> None:
         st.caption("Les choix ont changé : préparez de nouveau le document.")
         return
     file: ExportFile = result
+    for note in file.notes:  # what the file leaves out (Services Publics+): said, never silent
+        st.info(plain(note), icon=":material/info:")
     st.download_button(f"Télécharger {plain(file.name)} ({len(file.data) // 1024 + 1} Ko)", file.data, file.name, file.mime,
                        icon=":material/download:", type="primary", on_click="ignore", key="export_download")
 
