@@ -19,6 +19,7 @@ from qep_core.change_history import ChangeEvent
 from qep_core.db import session_scope
 from qep_core.models import Indicator, Observation
 from qep_core.periods import quarter_period, year_period
+from qep_core.sp_plus_models import SpPlusStructure
 from tests.access_world import World
 
 COVERED = {
@@ -47,6 +48,9 @@ def figures(world: World) -> World:
                 for perimetre, answered in ((world.own, 90), (world.other, 10)):
                     session.add(Observation(prefecture_id=world.pref, indicator_id=ind.id or 0, perimetre_id=perimetre,
                                             period_start=day, period_end=day, numerator=answered, denominator=100))
+        # the Services Publics+ file needs the structure's settings (written here without a history line)
+        session.add(SpPlusStructure(prefecture_id=world.pref, code="SP-44", typology="Préfecture",
+                                    postal_code="44000", city="Nantes"))
     return world
 
 

@@ -92,10 +92,10 @@ def test_creation_errors_are_shown_in_french(empty_db):
         assert s.exec(select(Prefecture)).all() == []
 
 
-def test_renders_the_seven_tabs(app_db):
+def test_renders_the_eight_tabs(app_db):
     at = open_page()
     assert [t.label for t in at.tabs] == ["Préfecture", "Périmètres", "Cibles", "Indicateurs propres", "Correspondances",
-                                          "Événements", "Collecte mensuelle"]
+                                          "Événements", "Collecte mensuelle", "Services Publics+"]
     assert at.text_input(key=f"pp_name_{app_db.id}").value == "Préfecture de test"
     assert at.checkbox(key=f"pp_whit_{app_db.id}").value is True
     assert at.multiselect(key=f"pp_modules_{app_db.id}").value == ["M2", "M4"]

@@ -30,6 +30,7 @@ from qep_core.rules.public_names import MISSING_PUBLIC_NAME, public_name
 from qep_core.users import add_user
 from tests.test_compute import long_csv
 from tests.test_exports_files import deck_texts, pdf_text, squash
+from tests.test_sp_plus import sp_plus_ready
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 SHORTHANDS = ("PC", "CM", "RG", "Coord.", "Étrang.", "Natu.", "Élect.")
@@ -64,6 +65,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = get_engine(f"sqlite:///{tmp_path_factory.mktemp('public-names') / 'demo.db'}")
     create_schema(engine)
     load_demo(engine)
+    sp_plus_ready(engine, 1)
     return engine
 
 
@@ -125,6 +127,7 @@ def from_files(engine: Engine, prefecture: Prefecture) -> Prefecture:
         for name, answered in ((PERSON, 40), ("PC", 80), ("Service des cartes grises", 60), ("CG", 20)):
             rows.append(["COURRIEL_5J", f"2024-{m:02d}", name, answered, 100, None, None])
     import_file(engine, prefecture.id or 0, "services.csv", long_csv(rows))
+    sp_plus_ready(engine, prefecture.id or 0)
     return prefecture
 
 
