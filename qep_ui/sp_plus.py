@@ -35,7 +35,9 @@ CODE_READ_ONLY = ["code", "label", "module", "frequency", "source"]
 
 
 def _errors(exc: Exception) -> list[str]:
-    return list(exc.errors) if isinstance(exc, sp_plus.SpPlusError) else [str(exc)]
+    """Each reason on its own line, as a sentence."""
+    reasons = list(exc.errors) if isinstance(exc, sp_plus.SpPlusError) else [str(exc)]
+    return [r[:1].upper() + r[1:] for r in reasons]
 
 
 def structure_form(view: View) -> None:
