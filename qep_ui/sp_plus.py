@@ -58,10 +58,10 @@ def structure_form(view: View) -> None:
             "Intitulé de la typologie", typologies, accept_new_options=True, key=f"sp_typology_{pid}",
             index=typologies.index(current.typology) if current else 0,
             help="« Préfecture », « Sous-préfecture »… : choisissez ou tapez l'intitulé.")
-        cols = st.columns([1, 3])
-        postal = cols[0].text_input("Code postal", value=current.postal_code if current else "", max_chars=5,
+        left, right = st.columns([1, 3])
+        postal = left.text_input("Code postal", value=current.postal_code if current else "", max_chars=5,
                                     key=f"sp_postal_{pid}", help="Cinq chiffres : 44000, 20000 en Corse.")
-        city = cols[1].text_input("Ville", value=current.city if current else "", max_chars=120, key=f"sp_city_{pid}")
+        city = right.text_input("Ville", value=current.city if current else "", max_chars=120, key=f"sp_city_{pid}")
         submitted = st.form_submit_button("Enregistrer la structure", type="primary", icon=":material/save:")
     if current is not None and current.updated_at is not None:
         st.caption(f"Enregistrée par {plain(current.updated_by or '—')} le {current.updated_at:%d/%m/%Y à %H:%M}. "

@@ -63,7 +63,7 @@ def _dated(engine: Engine, file_name: str, when: dt.datetime) -> None:
 
 
 @pytest.fixture
-def world(engine: Engine, prefecture: Prefecture) -> int:
+def small_world(engine: Engine, prefecture: Prefecture) -> int:
     pid = prefecture.id or 0
     monthly = {7: (45, 50), 8: (30, 40), 9: (90, 100)}
     rows: list[list[object]] = []
@@ -97,12 +97,12 @@ def sp_plus_ready(engine: Engine, prefecture_id: int) -> dict[str, str]:
 
 
 @pytest.fixture
-def configured(engine: Engine, world: int) -> int:
+def configured(engine: Engine, small_world: int) -> int:
     a = actor(engine)
-    services.sp_plus.save_structure(a, world, code="SP-PREF-44", typology="Préfecture", postal_code="44000",
+    services.sp_plus.save_structure(a, small_world, code="SP-PREF-44", typology="Préfecture", postal_code="44000",
                                     city="Nantes")
-    services.sp_plus.save_codes(a, world, CODES)
-    return world
+    services.sp_plus.save_codes(a, small_world, CODES)
+    return small_world
 
 
 def export(engine: Engine, pid: int, quarter: int | None = None, fmt: str = "csv",
@@ -177,21 +177,21 @@ def test_unmapped_indicators_are_left_out_and_named(engine: Engine, configured: 
     assert by_code(csv_rows(export(engine, configured, min_volume=3)))["IND-30"][6] == "66.7"
 
 
-def test_no_code_at_all_gives_a_header_only_file_that_says_why(engine: Engine, world: int) -> None:
-    services.sp_plus.save_structure(actor(engine), world, code="SP-PREF-44", typology="Préfecture",
+def test_no_code_at_all_gives_a_header_only_file_that_says_why(engine: Engine, small_world: int) -> None:
+    services.sp_plus.save_structure(actor(engine), small_world, code="SP-PREF-44", typology="Préfecture",
                                     postal_code="44000", city="Nantes")
-    made = export(engine, world)
+    made = export(engine, small_world)
     assert csv_rows(made) == [OFFICIAL_FIELDS]
     assert made.notes[0].startswith("20 indicateurs sans code SP+, laissés hors du fichier : ")  # modules 1, 2, 4
     assert "TEL_ABOUTIS" in made.notes[0]
     assert rules.DEFAULT_SP_CODES == {}  # no national code is guessed for the référentiel
 
 
-def test_missing_structure_settings_are_refused_in_french(engine: Engine, world: int) -> None:
-    services.sp_plus.save_codes(actor(engine), world, CODES)
+def test_missing_structure_settings_are_refused_in_french(engine: Engine, small_world: int) -> None:
+    services.sp_plus.save_codes(actor(engine), small_world, CODES)
     with pytest.raises(Exports.ExportError, match="paramètres Services Publics\\+ de la structure ne sont pas "
                                                   "renseignés"):
-        export(engine, world)
+        export(engine, small_world)
 
 
 def test_a_structure_text_cannot_become_a_formula(engine: Engine, configured: int) -> None:
@@ -216,28 +216,28 @@ def test_a_wrong_postal_code_is_refused(postal: str) -> None:
         rules.check_structure("SP-1", "Préfecture", postal, "Ville")
 
 
-def test_every_missing_setting_is_named_at_once(engine: Engine, world: int) -> None:
+def test_every_missing_setting_is_named_at_once(engine: Engine, small_world: int) -> None:
     with pytest.raises(rules.SpPlusError) as refused:
-        services.sp_plus.save_structure(actor(engine), world, code="  ", typology="", postal_code="", city=" ")
+        services.sp_plus.save_structure(actor(engine), small_world, code="  ", typology="", postal_code="", city=" ")
     assert refused.value.errors == ["code SP+ de la structure manquant", "intitulé de la typologie manquant",
                                     "code postal manquant", "ville manquante"]
     with session_scope(engine) as session:
         assert session.exec(select(SpPlusStructure)).all() == []
-    saved = services.sp_plus.save_structure(actor(engine), world, code=" SP  44 ", typology="Sous-préfecture",
+    saved = services.sp_plus.save_structure(actor(engine), small_world, code=" SP  44 ", typology="Sous-préfecture",
                                             postal_code="44600", city="Saint-Nazaire")
     assert (saved.code, saved.typology, saved.updated_by) == ("SP 44", "Sous-préfecture", "Marie")
 
 
 @pytest.mark.parametrize("wrong", ["27", "IND27", "IND-", "IND-2a", "SP-27", "IND--27"])
-def test_a_national_code_has_the_ind_form(engine: Engine, world: int, wrong: str) -> None:
+def test_a_national_code_has_the_ind_form(engine: Engine, small_world: int, wrong: str) -> None:
     with pytest.raises(rules.SpPlusError, match=f"COURRIEL_5J : code SP\\+ « {wrong} » invalide \\(attendu IND-"):
-        services.sp_plus.save_codes(actor(engine), world, {"COURRIEL_5J": wrong})
+        services.sp_plus.save_codes(actor(engine), small_world, {"COURRIEL_5J": wrong})
 
 
-def test_codes_are_checked_together_and_nothing_is_written_on_a_refusal(engine: Engine, world: int) -> None:
+def test_codes_are_checked_together_and_nothing_is_written_on_a_refusal(engine: Engine, small_world: int) -> None:
     a = actor(engine)
     with pytest.raises(rules.SpPlusError) as refused:
-        services.sp_plus.save_codes(a, world, {"COURRIEL_5J": "IND-27", "TEL_ABOUTIS": "IND-27", "NOPE": "IND-1",
+        services.sp_plus.save_codes(a, small_world, {"COURRIEL_5J": "IND-27", "TEL_ABOUTIS": "IND-27", "NOPE": "IND-1",
                                                "COURRIER_10J": "x"})
     assert refused.value.errors == [
         "indicateur inconnu dans cette préfecture : NOPE",
@@ -247,10 +247,10 @@ def test_codes_are_checked_together_and_nothing_is_written_on_a_refusal(engine: 
     with session_scope(engine) as session:
         assert session.exec(select(SpPlusIndicator)).all() == []
         assert not [e for e in session.exec(select(ChangeEvent)) if e.entity.startswith("Services Publics+")]
-    assert services.sp_plus.save_codes(a, world, {"courriel_5j": " ind-27 ", "TEL_ABOUTIS": ""}) == [
+    assert services.sp_plus.save_codes(a, small_world, {"courriel_5j": " ind-27 ", "TEL_ABOUTIS": ""}) == [
         "COURRIEL_5J → IND-27"]  # normalised; an empty cell on an indicator without code changes nothing
-    assert services.sp_plus.save_codes(a, world, {"COURRIEL_5J": "IND-27"}) == []  # the same again: no change
-    assert services.sp_plus.save_codes(a, world, {"COURRIEL_5J": "IND-29"}) == ["COURRIEL_5J : IND-27 → IND-29"]
+    assert services.sp_plus.save_codes(a, small_world, {"COURRIEL_5J": "IND-27"}) == []  # the same again: no change
+    assert services.sp_plus.save_codes(a, small_world, {"COURRIEL_5J": "IND-29"}) == ["COURRIEL_5J : IND-27 → IND-29"]
     with session_scope(engine) as session:
         history = [(e.entity, e.summary) for e in session.exec(select(ChangeEvent))
                    if e.entity.startswith("Services Publics+")]
@@ -258,35 +258,35 @@ def test_codes_are_checked_together_and_nothing_is_written_on_a_refusal(engine: 
                        ("Services Publics+ : codes des indicateurs", "COURRIEL_5J : IND-27 → IND-29")]
 
 
-def test_a_default_code_can_be_hidden_and_given_back(engine: Engine, world: int,
+def test_a_default_code_can_be_hidden_and_given_back(engine: Engine, small_world: int,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Were a source to give a référentiel indicator its code, a préfecture could still take it away."""
     monkeypatch.setitem(rules.DEFAULT_SP_CODES, "TEL_ABOUTIS", "IND-1")
     a = actor(engine)
-    line = next(x for x in services.sp_plus.code_lines(a, world) if x.indicator_code == "TEL_ABOUTIS")
+    line = next(x for x in services.sp_plus.code_lines(a, small_world) if x.indicator_code == "TEL_ABOUTIS")
     assert (line.sp_code, line.source) == ("IND-1", "référentiel")
-    assert services.sp_plus.unmap_indicator(a, world, "TEL_ABOUTIS") == ["TEL_ABOUTIS : code SP+ IND-1 retiré"]
-    line = next(x for x in services.sp_plus.code_lines(a, world) if x.indicator_code == "TEL_ABOUTIS")
+    assert services.sp_plus.unmap_indicator(a, small_world, "TEL_ABOUTIS") == ["TEL_ABOUTIS : code SP+ IND-1 retiré"]
+    line = next(x for x in services.sp_plus.code_lines(a, small_world) if x.indicator_code == "TEL_ABOUTIS")
     assert (line.sp_code, line.source) == (None, "")
-    services.sp_plus.map_indicator(a, world, "TEL_ABOUTIS", "IND-1")
+    services.sp_plus.map_indicator(a, small_world, "TEL_ABOUTIS", "IND-1")
     with session_scope(engine) as session:
         assert session.exec(select(SpPlusIndicator)).all() == []  # back to the default: no row of its own
 
 
-def test_unmapping_an_indicator_without_code_is_refused(engine: Engine, world: int) -> None:
+def test_unmapping_an_indicator_without_code_is_refused(engine: Engine, small_world: int) -> None:
     with pytest.raises(rules.SpPlusError, match="TEL_ABOUTIS n'a pas de code SP\\+ : rien à retirer"):
-        services.sp_plus.unmap_indicator(actor(engine), world, "TEL_ABOUTIS")
+        services.sp_plus.unmap_indicator(actor(engine), small_world, "TEL_ABOUTIS")
     with pytest.raises(rules.SpPlusError, match="code SP\\+ manquant"):
-        services.sp_plus.map_indicator(actor(engine), world, "TEL_ABOUTIS", " ")
+        services.sp_plus.map_indicator(actor(engine), small_world, "TEL_ABOUTIS", " ")
 
 
 # ------------------------------------------------------------------------------------------------ command line
 
 
 @pytest.fixture
-def cli(engine: Engine, world: int, monkeypatch: pytest.MonkeyPatch) -> int:
+def cli(engine: Engine, small_world: int, monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setenv("QEP_DATABASE_URL", str(engine.url))
-    return world
+    return small_world
 
 
 def test_cli_sets_shows_maps_and_unmaps(cli: int, capsys: pytest.CaptureFixture[str]) -> None:

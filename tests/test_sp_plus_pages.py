@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -17,25 +16,14 @@ from qep_core import services
 from qep_core.db import session_scope
 from qep_core.sp_plus_models import SpPlusIndicator, SpPlusStructure
 from qep_ui.widgets import plain
-from tests.test_sp_plus import OFFICIAL_FIELDS, actor, world  # noqa: F401  (the small world's fixture)
-
-APP = Path(__file__).resolve().parent.parent / "app.py"
+from tests.test_pilotage_pages import open_page
+from tests.test_sp_plus import OFFICIAL_FIELDS, actor, small_world  # noqa: F401  (the small world's fixture)
 
 
 @pytest.fixture
-def app_world(engine: Engine, world: int, monkeypatch: pytest.MonkeyPatch) -> int:  # noqa: F811
+def app_world(engine: Engine, small_world: int, monkeypatch: pytest.MonkeyPatch) -> int:  # noqa: F811
     monkeypatch.setenv("QEP_DATABASE_URL", str(engine.url))
-    return world
-
-
-def open_page(page: str, **query: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return small_world
 
 
 def click(at: AppTest, label: str) -> AppTest:
