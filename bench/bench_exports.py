@@ -30,6 +30,7 @@ from qep_core.db import create_schema, get_engine, session_scope
 from qep_core.demo import load_demo
 from qep_core.exports.service import ExportRequest, build_export
 from qep_core.review.workflow import compute_review
+from qep_core.sp_plus import Structure, code_lines, save_structure, set_codes
 
 REQUESTS = [
     ("COPIL deck (quarter, PPTX)", ExportRequest("copil", 0, 2)),
@@ -47,6 +48,10 @@ def run(label: str, engine, prefecture_id: int, year: int, runs: int) -> None:  
         with session_scope(engine) as session:
             return compute_review(session, prefecture_id, year, 2)
 
+    with session_scope(engine, write=True) as session:  # the Services Publics+ file needs these (bench values)
+        save_structure(session, prefecture_id, Structure("BENCH", "Préfecture", "44000", "Nantes"), "bench")
+        set_codes(session, prefecture_id, {x.indicator_code: f"IND-{n}"
+                                           for n, x in enumerate(code_lines(session, prefecture_id), start=1)}, "bench")
     seconds, result = median_time(review, runs)
     print(f"{label}: {'quarterly review (compute_review)':<34} {seconds * 1000:8.0f} ms  ({len(result.lines)} indicators)")
     for name, req in REQUESTS:
