@@ -177,6 +177,14 @@ def test_unmapped_indicators_are_left_out_and_named(engine: Engine, configured: 
     assert by_code(csv_rows(export(engine, configured, min_volume=3)))["IND-30"][6] == "66.7"
 
 
+def test_a_coded_indicator_of_a_module_no_longer_labelled_is_named(engine: Engine, configured: int) -> None:
+    services.settings.save_prefecture(actor(engine), configured, name="Préfecture de test", code="44",
+                                      whit_monday_worked=True, modules=["M4"])  # module 2 (FRAUDE_PC) withdrawn
+    made = export(engine, configured)
+    assert "IND-40" not in by_code(csv_rows(made))
+    assert "Code SP+ donné, mais module non labellisé (Paramètres › Préfecture) : FRAUDE_PC." in made.notes
+
+
 def test_no_code_at_all_gives_a_header_only_file_that_says_why(engine: Engine, small_world: int) -> None:
     services.sp_plus.save_structure(actor(engine), small_world, code="SP-PREF-44", typology="Préfecture",
                                     postal_code="44000", city="Nantes")

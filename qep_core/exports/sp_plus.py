@@ -23,8 +23,8 @@ Public data: built from the public-safe model (:func:`qep_core.exports.content.p
 value whose base is under the publication threshold is not published; the fields hold no label,
 name or note at all. Left out, and listed in French in :attr:`SpPlusTable.notes` (shown by the
 page, written to stderr by the command line): indicators without a national code (never
-published under an invented one), without a value, under the threshold, or followed less often
-than the file's period. The CSV is UTF-8 with BOM and ``;``, like every CSV of the application.
+published under an invented one), without a value, under the threshold, followed less often than
+the file's period, or of a module the préfecture is not labelled on. The CSV is UTF-8 with BOM and ``;``, like every CSV of the application.
 """
 
 from __future__ import annotations
@@ -58,12 +58,13 @@ FREQUENCY_WORDS = {"month": "mensuelle", "quarter": "trimestrielle", "semester":
 FOLLOWED_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 
 NO_CODE, NO_VALUE, UNDER_THRESHOLD, COARSER = "no_code", "no_value", "under_threshold", "coarser"
+NOT_LABELLED = "not_labelled"  # a national code, but the indicator's module is not labelled
 
 
 @dataclass(frozen=True)
 class LeftOut:
     code: str
-    reason: str  # NO_CODE | NO_VALUE | UNDER_THRESHOLD | COARSER
+    reason: str  # NO_CODE | NO_VALUE | UNDER_THRESHOLD | COARSER | NOT_LABELLED
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class SpPlusTable:
         if codes := self.codes(COARSER):
             out.append(f"{plural(len(codes), 'Suivi', 'Suivis')} moins souvent que la période du fichier (à publier "
                        f"dans le fichier de l'année) : {', '.join(codes)}.")
+        if codes := self.codes(NOT_LABELLED):
+            out.append(f"Code SP+ donné, mais module non labellisé (Paramètres › Préfecture) : {', '.join(codes)}.")
         return out
 
 
@@ -164,6 +167,8 @@ def sp_plus_table(content: DocumentContent, structure: Structure, codes: Mapping
         rows.append(dict(zip(SP_PLUS_COLUMNS, [
             structure.code, structure.typology, content.prefecture_name, structure.postal_code, structure.city,
             sp_code, published_value(fig), frequency, updated.get(fig.code, fallback).isoformat()], strict=True)))
+    shown = {fig.code for fig in content.indicators}
+    left_out += [LeftOut(code, NOT_LABELLED) for code in codes if code not in shown]
     return SpPlusTable(rows, left_out, content.min_volume)
 
 
