@@ -13,9 +13,13 @@ from qep_ui.widgets import plain
 
 view = require_view("import")
 contributor = deposits.is_contributor()
+depositing = importing.deposit_mode(view)
 st.title("Vos envois" if contributor else "Import des tableaux de suivi")
-st.caption(f"{plain(view.prefecture.name)} — chaque fichier est analysé avant d'être enregistré ; un import "
-           "se fait en entier ou pas du tout, et peut être annulé depuis l'historique.")
+st.caption(f"{plain(view.prefecture.name)} — " + (
+    "chaque fichier est analysé avant d'être déposé, en entier ou pas du tout ; il ne compte qu'une fois validé par "
+    "le référent qualité." if depositing else
+    "chaque fichier est analysé avant d'être enregistré ; un import se fait en entier ou pas du tout, et peut être "
+    "annulé depuis l'historique."))
 importing.show_flash()
 if contributor:
     st.header("Ce que vos périmètres envoient", divider="blue")
@@ -23,7 +27,7 @@ if contributor:
 else:
     deposits.validation_section(view)
 
-st.header("Déposer des fichiers" if importing.deposit_mode(view) else "Importer des fichiers", divider="blue")
+st.header("Déposer des fichiers" if depositing else "Importer des fichiers", divider="blue")
 name_column, kind_column = st.columns(2)
 with name_column:
     importing.user_name()

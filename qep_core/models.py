@@ -32,6 +32,11 @@ def utcnow() -> dt.datetime:
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def paris_today() -> dt.date:
+    """Today on the préfecture's clocks (a server in UTC is still on yesterday until 1 or 2 a.m.)."""
+    return dt.datetime.now(PARIS).date()
+
+
 def local_time(moment: dt.datetime) -> dt.datetime:
     """A stored UTC time as the préfecture's clocks show it (SQLite returns it without zone)."""
     if moment.tzinfo is None:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from qep_core import services
-from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR, count_text
+from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR, count_text, plural
 from qep_core.periods import Period
 from qep_ui import data
 from qep_ui.auth import actor, allowed
@@ -122,9 +122,8 @@ def waiting_deposits(pid: int) -> dict[tuple[int, dt.date], list[int]]:
         return {}
     out: dict[tuple[int, dt.date], list[int]] = {}
     for deposit in services.deposits.deposits(actor(), pid, pending_only=True):
-        for perimetre in deposit.perimetre_ids:
-            for month in deposit.months:
-                out.setdefault((perimetre, month), []).append(deposit.id)
+        for cell in deposit.cells:
+            out.setdefault(cell, []).append(deposit.id)
     return out
 
 
@@ -190,10 +189,11 @@ def board_page(view: View) -> None:
                "échéance passée) · … attendu (rien, pas encore dû). Seuls les indicateurs mensuels sont suivis "
                "mois par mois ; un chiffre arrivé après l'échéance compte comme reçu.")
     waiting = waiting_deposits(pid)
-    if waiting and allowed("validate_imports"):
-        count = len({i for ids in waiting.values() for i in ids})
-        st.info(f"{count_text(count, 'dépôt attend', 'dépôts attendent')} votre validation : ils ne comptent pas encore "
-                "comme reçus.", icon=":material/pending_actions:")
+    count = services.deposits.pending_deposits(actor(), pid) if allowed("validate_imports") else 0
+    if count:
+        st.info(f"{count_text(count, 'dépôt attend', 'dépôts attendent')} votre validation : "
+                f"{plural(count, 'il ne compte', 'ils ne comptent')} pas encore comme "
+                f"{plural(count, 'reçu', 'reçus')}.", icon=":material/pending_actions:")
         st.page_link("pages/import_fichiers.py", label="Valider les dépôts (page Import)", icon=":material/upload_file:")
     for line in collection.incomplete_quarters(records, as_of):
         st.warning(plain(f"{line} : les chiffres de ce trimestre sont calculés sur les mois reçus seulement."),

@@ -25,6 +25,7 @@ from qep_core.frenchforms import count_text, month_label_fr
 from qep_core.periods import add_months, month_start
 from qep_ui import data, importing
 from qep_ui.auth import actor, principal
+from qep_ui.settings import flash as settings_flash
 from qep_ui.state import View
 from qep_ui.widgets import plain, show_issues
 
@@ -94,7 +95,7 @@ def supplies_section(view: View, today: dt.date | None = None) -> None:
     except KNOWN_ERRORS as exc:
         st.caption(plain(exc))
         return
-    st.download_button(f"Télécharger le tableau de {perimetres[chosen]} — {month_label_fr(month)} (Excel)",
+    st.download_button(f"Télécharger votre tableau — {plain(perimetres[chosen])} — {month_label_fr(month)} (Excel)",
                        sheet.content, sheet.filename, sheet.mime, key=f"sheet-download-{pid}",
                        icon=":material/download:", on_click="ignore",
                        help="Déjà au nom de votre périmètre, avec vos indicateurs et la colonne du mois : saisissez vos "
@@ -240,17 +241,24 @@ def validation_section(view: View) -> None:
 
 
 def validation_setting(view: View) -> None:
-    """The préfecture's switch, in Paramètres › Collecte mensuelle."""
+    """The préfecture's switch, in Paramètres › Collecte mensuelle. The widget shows what is stored
+    now (another référente, or the command line, may have changed it since this page was drawn);
+    only the user's own click saves, in its callback."""
     pid = view.prefecture.id or 0
-    on = deposits.validation(actor(), pid)
-    wanted = st.toggle("Valider les fichiers des services avant qu'ils comptent", value=on, key=f"validation-{pid}",
-                       help="Activé : le fichier ou la saisie d'un service contributeur est « à valider » et ne compte "
-                            "nulle part tant que le référent qualité ne l'a pas validé (page Import) ; il peut aussi "
-                            "le renvoyer avec un commentaire.")
-    if wanted != on:
-        try:
-            deposits.set_validation(actor(), pid, wanted)
-        except KNOWN_ERRORS as exc:
-            st.error(plain(exc))
-            return
-        st.rerun()
+    key = f"validation-{pid}"
+    st.session_state[key] = deposits.validation(actor(), pid)
+    st.toggle("Valider les fichiers des services avant qu'ils comptent", key=key, on_change=_switch, args=(pid, key),
+              help="Activé : le fichier ou la saisie d'un service contributeur est « à valider » et ne compte nulle "
+                   "part tant que le référent qualité ne l'a pas validé (page Import) ; il peut aussi le renvoyer "
+                   "avec un commentaire.")
+
+
+def _switch(pid: int, key: str) -> None:
+    wanted = bool(st.session_state[key])
+    try:
+        deposits.set_validation(actor(), pid, wanted)
+    except KNOWN_ERRORS as exc:
+        st.error(plain(exc))  # a callback's output shows above the page
+        return
+    settings_flash("Validation des dépôts activée : les fichiers des services attendront la vôtre" if wanted else
+                   "Validation des dépôts désactivée : les fichiers des services sont enregistrés dès leur import")

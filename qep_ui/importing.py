@@ -467,6 +467,9 @@ def history_section(view: View) -> None:
     if batch.status != "imported":
         st.caption(f"Le lot n° {batch.id} a été annulé.")
         return
+    if deposit_mode(view):
+        st.caption("La préfecture valide les fichiers des services : demandez au référent qualité d'annuler ce lot.")
+        return
     confirmed = st.checkbox(f"Je confirme l'annulation du lot n° {batch.id} : "
                             f"{plural(batch.rows, 'sa valeur sera retirée', f'ses {batch.rows} valeurs seront retirées')} et les valeurs qu'il avait remplacées rétablies.", key=f"undo-confirm-{batch.id}")
     if st.button("Annuler ce lot", key="undo-batch", disabled=not confirmed, icon=":material/undo:"):
@@ -730,7 +733,9 @@ def saisie_form(view: View, month: dt.date, perimetre_name: str | None) -> None:
             st.markdown(f"**{plain(module)}**")
             for ind in group:
                 entry_fields(ind, original.loc[original["Code"] == ind.code].iloc[0], key)
-        submitted = st.form_submit_button("Enregistrer", key="saisie-save", type="primary", icon=":material/save:")
+        depositing = deposit_mode(view)
+        submitted = st.form_submit_button("Déposer pour validation" if depositing else "Enregistrer", key="saisie-save",
+                                          type="primary", icon=":material/outbox:" if depositing else ":material/save:")
     edited = typed_grid(original, key)
     changes = changed_codes(original, edited, by_code)
     if not submitted:

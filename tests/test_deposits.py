@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import text
 
 from qep_core import services
-from qep_core.access import AccessDenied
+from qep_core.access import AccessDenied, Principal
 from qep_core.cli import main
-from qep_core.collection.deposits import MAX_PENDING_DEPOSITS
+from qep_core.collection.deposits import deposit_cells
 from qep_core.db import session_scope
 from qep_core.periods import month_period
+from qep_core.services import deposits as deposits_service
 from qep_core.users import add_user
 from tests.access_world import World
 from tests.test_access_imports import count, long_csv, stored
@@ -73,14 +74,14 @@ def test_a_deposit_counts_nowhere_until_the_referente_validates_it(world: World)
 
     validated = services.deposits.validate_deposit(admin, world.pref, waiting[0].id)
 
-    assert validated.batch is not None and validated.batch.imported_by == "coordination44"
+    assert validated.batch is not None and validated.batch.imported_by == "coordination44, validé par rq44"
     assert stored(world, "Coordination")[:2] == (90, 100)
     assert _figure(world) == 90.0
     shown = services.deposits.deposits(contributor, world.pref)[0]
     assert (shown.status_label, shown.reviewed_by, shown.batch_id) == ("validé", "rq44", validated.batch.id)
     lines = _history(world)
     assert ("coordination44", "deposit") == lines[-3][:2] and "à valider" in lines[-3][2]
-    assert lines[-2][:2] == ("coordination44", "import")  # the values are the service's
+    assert lines[-2][:2] == ("coordination44, validé par rq44", "import")  # the service's values, validated
     assert lines[-1][:2] == ("rq44", "validation") and "validé" in lines[-1][2]
     with pytest.raises(services.deposits.DepositError, match="déjà validé"):
         services.deposits.validate_deposit(admin, world.pref, waiting[0].id)
@@ -147,6 +148,9 @@ def test_the_referente_s_own_imports_and_typed_entries_of_a_contributor(world: W
     typed = services.entry.save_entries(world.actor("contributeur"), world.pref, JAN, "Coordination",
                                         [services.entry.EntryRow("COURRIEL_5J", 9, 10)])
     assert typed.batch is None and typed.deposit_id is not None and stored(world, "Coordination") is None
+    validated = services.deposits.validate_deposit(world.actor("admin"), world.pref, typed.deposit_id)
+    assert validated.batch is not None and validated.batch.kind == "saisie"  # still a typed entry in the history
+    assert stored(world, "Coordination")[:2] == (9, 10)
 
 
 def test_with_validation_on_a_contributor_cannot_undo_a_batch(world: World) -> None:
@@ -158,16 +162,107 @@ def test_with_validation_on_a_contributor_cannot_undo_a_batch(world: World) -> N
     assert stored(world, "Coordination")[:2] == (60, 100)
 
 
-def test_waiting_deposits_are_bounded(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("qep_core.collection.deposits.MAX_PENDING_DEPOSITS", 2)
+def test_waiting_deposits_are_bounded_per_account_and_in_bytes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("qep_core.collection.deposits.MAX_PENDING_PER_DEPOSITOR", 2)
     _turn_on(world)
     contributor = world.actor("contributeur")
     for n in (61, 62):
         services.imports.save_upload(contributor, world.pref, f"c{n}.csv", long_csv(("Coordination", n, 100)))
     with pytest.raises(services.imports.ImportRejected) as refused:
         services.imports.save_upload(contributor, world.pref, "c63.csv", long_csv(("Coordination", 63, 100)))
-    assert "2 dépôts attendent déjà" in str(refused.value.errors[0])
-    assert MAX_PENDING_DEPOSITS >= 20
+    assert str(refused.value.errors[0]).startswith("2 dépôts de votre compte attendent déjà la validation")
+    other = _another_contributor(world)  # another service still may deposit
+    assert services.imports.save_upload(other, world.pref, "e.csv", long_csv(("Étrangers", 5, 10))).deposit_id
+    monkeypatch.setattr("qep_core.collection.deposits.MAX_PENDING_MB", 0)
+    with pytest.raises(services.imports.ImportRejected, match="dépassent ensemble 0 Mo"):
+        services.imports.save_upload(other, world.pref, "e2.csv", long_csv(("Étrangers", 6, 10)))
+    assert count(world, "deposit") == 3
+
+
+def _another_contributor(world: World) -> services.Actor:
+    return services.Actor(Principal("etrangers44", "contributeur", "etrangers44", frozenset({world.pref}),
+                                    frozenset({world.other})), world.database)
+
+
+def test_a_deposit_records_the_perimetre_months_it_covers(world: World) -> None:
+    """A long file with Coordination in January and Étrangers in February, and a quarterly value:
+    the board marks exactly those périmètre-months, not their cross product."""
+    _turn_on(world)
+    both = services.Actor(Principal("deux44", "contributeur", "deux44", frozenset({world.pref}),
+                                    frozenset({world.own, world.other})), world.database)
+    content = (b"indicateur;periode;perimetre;numerateur;denominateur\n"
+               b"COURRIEL_5J;2024-01;Coordination;7;10\n"
+               b"COURRIEL_5J;2024-02;\xc3\x89trangers;8;10\n")
+    deposit_id = services.imports.save_upload(both, world.pref, "deux.csv", content).deposit_id
+    [shown] = services.deposits.deposits(world.actor("admin"), world.pref)
+    assert shown.id == deposit_id and shown.months == (JAN, dt.date(2024, 2, 1))
+    assert shown.cells == ((world.own, JAN), (world.other, dt.date(2024, 2, 1)))
+    assert deposit_cells([(world.own, dt.date(2024, 4, 1), dt.date(2024, 6, 1))]) == [
+        (world.own, dt.date(2024, 4, 1)), (world.own, dt.date(2024, 5, 1)), (world.own, dt.date(2024, 6, 1))]
+
+
+def test_a_deposit_raises_no_alert_and_a_contributor_sees_only_its_own(world: World) -> None:
+    _turn_on(world)
+    services.imports.save_upload(world.actor("contributeur"), world.pref, "c.csv", long_csv(("Coordination", 1, 100)))
+    services.imports.save_upload(_another_contributor(world), world.pref, "e.csv", long_csv(("Étrangers", 1, 100)))
+    assert count(world, "alert") == 0 and count(world, "import_batch") == 0
+    assert [d.file_name for d in services.deposits.deposits(world.actor("contributeur"), world.pref)] == ["c.csv"]
+    assert len(services.deposits.deposits(world.actor("admin"), world.pref)) == 2
+
+
+def test_a_deposit_withdrawn_while_being_validated_is_not_imported(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The référente clicks « Valider » while the service withdraws it: the file is read outside any
+    transaction, so the mark re-reads the deposit inside the import's transaction and refuses."""
+    _turn_on(world)
+    contributor = world.actor("contributeur")
+    deposit_id = services.imports.save_upload(contributor, world.pref, "c.csv",
+                                              long_csv(("Coordination", 70, 100))).deposit_id or 0
+    real_save = deposits_service._save
+
+    def withdrawn_meanwhile(*args: object, **kwargs: object) -> object:
+        services.deposits.withdraw_deposit(contributor, world.pref, deposit_id)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(deposits_service, "_save", withdrawn_meanwhile)
+    with pytest.raises(services.deposits.DepositError, match="déjà retiré"):
+        services.deposits.validate_deposit(world.actor("admin"), world.pref, deposit_id)
+    assert stored(world, "Coordination") is None and count(world, "import_batch") == 0
+
+
+def test_validation_reads_the_file_as_of_the_day_it_was_deposited(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An item log's open items are late or pending as of a date: the validated figures are those
+    the service deposited, not re-judged on the day of validation."""
+    _turn_on(world)
+    deposit_id = services.imports.save_upload(world.actor("contributeur"), world.pref, "c.csv",
+                                              long_csv(("Coordination", 70, 100))).deposit_id or 0
+    with world.database.begin() as conn:
+        conn.execute(text("UPDATE deposit SET as_of = '2024-02-05' WHERE id = :i"), {"i": deposit_id})
+    seen: list[object] = []
+    real_save = deposits_service._save
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs.get("as_of"))
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(deposits_service, "_save", spy)
+    services.deposits.validate_deposit(world.actor("admin"), world.pref, deposit_id)
+    assert seen == [dt.date(2024, 2, 5)]
+
+
+def test_a_deposit_of_another_prefecture_is_out_of_reach(world: World) -> None:
+    services.deposits.set_validation(world.actor("admin-38"), world.other_pref, True)
+    standard = services.Actor(Principal("standard38", "contributeur", "standard38", frozenset({world.other_pref}),
+                                        frozenset({world.other_pref_perimetre})), world.database)
+    theirs = services.imports.save_upload(standard, world.other_pref, "s.csv",
+                                          long_csv(("Standard", 5, 10))).deposit_id or 0
+    admin = world.actor("admin")
+    for step in (lambda: services.deposits.validate_deposit(admin, world.pref, theirs),
+                 lambda: services.deposits.return_deposit(admin, world.pref, theirs, "non"),
+                 lambda: services.deposits.deposit_plan(admin, world.pref, theirs),
+                 lambda: services.deposits.withdraw_deposit(world.actor("contributeur"), world.pref, theirs)):
+        with pytest.raises(services.deposits.DepositError, match="introuvable"):
+            step()
+    assert [d.status for d in services.deposits.deposits(world.actor("admin-38"), world.other_pref)] == ["pending"]
 
 
 def test_the_cli_deposits_and_the_referente_validates_from_the_cli(

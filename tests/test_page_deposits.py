@@ -93,7 +93,7 @@ def test_a_contributor_s_deposit_counts_only_once_the_referente_validates_it(
     supplies = next(d.value for d in at.dataframe if "Manquants" in d.value.columns)
     assert set(supplies["Périmètre"]) == {"CM"} and len(supplies) == 3
     assert set(supplies["Attendus"]) == {"COURRIEL_5J, COURRIEL_DELAI_MOYEN"}
-    sheets = [b for b in at.get("download_button") if "Télécharger le tableau de CM" in b.proto.label]
+    sheets = [b for b in at.get("download_button") if "Télécharger votre tableau — CM" in b.proto.label]
     assert sheets
     mine = next(d.value for d in at.dataframe if "Traité par" in d.value.columns)
     assert list(mine["Statut"]) == ["à valider"] and list(mine["Fichier"]) == ["cm-septembre-2024.csv"]
@@ -136,8 +136,17 @@ def test_the_referente_turns_validation_on_in_parametres(demo_url: str, monkeypa
     at.toggle(key=f"validation-{pid}").set_value(True).run()
     assert not at.exception, at.exception
     assert services.deposits.validation(referente, pid) is True
+    assert any("Validation des dépôts activée" in s.value for s in at.success)
     history = services.history.change_history(referente, pid)
     assert "validation des dépôts" in set(history["Objet"])
+    # turned off elsewhere (another référente, the command line): this open page shows it, and writes nothing back
+    services.deposits.set_validation(referente, pid, False)
+    lines = len(services.history.change_history(referente, pid))
+    at.run()
+    assert not at.exception, at.exception
+    assert at.toggle(key=f"validation-{pid}").value is False
+    assert services.deposits.validation(referente, pid) is False
+    assert len(services.history.change_history(referente, pid)) == lines
 
 
 def test_the_collection_board_shows_what_waits_without_counting_it(demo_url: str,
@@ -146,7 +155,7 @@ def test_the_collection_board_shows_what_waits_without_counting_it(demo_url: str
     services.deposits.set_validation(referente, pid, True)
     outcome = services.imports.save_upload(contributor, pid, "cm-septembre-2024.csv", CM_FILE)
     at = open_page(demo_url, monkeypatch, referente.principal, annee="2024", au="2024-10-15")
-    assert any(i.value.startswith("1 dépôt attend votre validation") for i in at.info)
+    assert "1 dépôt attend votre validation : il ne compte pas encore comme reçu." in [i.value for i in at.info]
     at.selectbox(key="collecte-month-2024").set_value(SEPT).run()
     table = next(d.value for d in at.dataframe if "Contacts" in d.value.columns).set_index("Périmètre")
     assert table.loc["CM", "Statut"] == "✗ en retard"  # waiting is not received

@@ -99,6 +99,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             continue
         mark = "·" if args.dry_run or not outcome.changed else "✓"
         prefix = "[essai, rien n'est enregistré] " if args.dry_run else ""
+        if args.dry_run and services.deposits.validation(actor, pref.id or 0) and not actor.principal.can("validate_imports"):
+            prefix += "[il serait déposé pour validation du référent qualité] "
         print(f"{mark} {prefix}{plan.summary()}")
         if plan.already_imported is None:
             if plan.coverage:

@@ -26,12 +26,15 @@ from sqlmodel import Session, col, func, select
 
 from qep_core.collection.models import Deposit
 from qep_core.frenchforms import count_text
-from qep_core.models import Perimetre, Prefecture, utcnow
+from qep_core.models import ImportBatch, Perimetre, Prefecture, utcnow
 from qep_core.periods import add_months, month_start
 
 STATUS_LABELS = {"pending": "à valider", "validated": "validé", "returned": "renvoyé", "withdrawn": "retiré"}
-MAX_PENDING_DEPOSITS = 60
+MAX_PENDING_DEPOSITS = 60  # waiting in a préfecture
+MAX_PENDING_PER_DEPOSITOR = 20  # waiting from one account: one service cannot take every place
+MAX_PENDING_MB = 250  # bytes waiting in a préfecture, all files together
 MAX_COMMENT_CHARS = 2000
+DECIDED_SHOWN = 100  # decided deposits listed after the waiting ones (all of which are listed)
 
 
 class DepositError(ValueError):
@@ -56,10 +59,13 @@ class DepositView:
     reviewed_at: dt.datetime | None = None
     comment: str = ""
     batch_id: int | None = None
+    cells: tuple[tuple[int, dt.date], ...] = ()  # (périmètre id, month) its values cover
+    batch_undone: bool = False  # validated, then its batch undone by the référente
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        label = STATUS_LABELS.get(self.status, self.status)
+        return f"{label} (lot annulé depuis)" if self.batch_undone else label
 
     @property
     def pending(self) -> bool:
@@ -83,23 +89,42 @@ def covered_months(spans: Iterable[tuple[dt.date, dt.date]]) -> list[dt.date]:
     return sorted(months)
 
 
+def deposit_cells(rows: Iterable[tuple[int, dt.date, dt.date]]) -> list[tuple[int, dt.date]]:
+    """(périmètre id, month) pairs of values spanning (périmètre id, first month, last month)."""
+    return sorted({(perimetre, month) for perimetre, start, end in set(rows)
+                   for month in covered_months([(start, end)])})
+
+
+def _month(text: str) -> dt.date:
+    return dt.date(int(text[:4]), int(text[5:7]), 1)
+
+
 def new_deposit(session: Session, prefecture_id: int, *, file_name: str, sha256: str, content: bytes,
-                log_kind: str | None, author: str, perimetre_ids: Iterable[int], months: Sequence[dt.date],
-                rows: int, summary: str) -> Deposit:
+                log_kind: str | None, kind: str | None, as_of: dt.date, author: str,
+                cells: Sequence[tuple[int, dt.date]], rows: int, summary: str) -> Deposit:
     """The deposit of a file already checked whole, added to the caller's transaction. Refused
-    when the same file already waits, or when too many wait."""
-    waiting = session.exec(select(Deposit.sha256).where(Deposit.prefecture_id == prefecture_id,
-                                                        Deposit.status == "pending")).all()
-    if sha256 in waiting:
+    when the same file already waits, or when too many deposits (or bytes) wait, in the préfecture
+    or from this account."""
+    waiting = session.exec(select(Deposit.sha256, Deposit.deposited_by, func.length(Deposit.content))
+                           .where(Deposit.prefecture_id == prefecture_id, Deposit.status == "pending")).all()
+    if sha256 in {sha for sha, _, _ in waiting}:
         raise DepositError(f"{file_name} attend déjà la validation du référent qualité : inutile de le déposer à "
                            "nouveau.")
-    if len(waiting) >= MAX_PENDING_DEPOSITS:
-        raise DepositError(f"{count_text(len(waiting), 'dépôt attend', 'dépôts attendent')} déjà la validation du "
-                           "référent qualité : réessayez quand ils auront été validés ou renvoyés.")
+    mine = sum(by == author for _, by, _ in waiting)
+    if len(waiting) >= MAX_PENDING_DEPOSITS or mine >= MAX_PENDING_PER_DEPOSITOR:
+        n = mine if mine >= MAX_PENDING_PER_DEPOSITOR else len(waiting)
+        whose = " de votre compte" if mine >= MAX_PENDING_PER_DEPOSITOR else ""
+        raise DepositError(f"{count_text(n, 'dépôt' + whose + ' attend', 'dépôts' + whose + ' attendent')} déjà la "
+                           "validation du référent qualité : réessayez quand ils auront été validés ou renvoyés.")
+    if sum(int(size or 0) for _, _, size in waiting) + len(content) > MAX_PENDING_MB * 1024 * 1024:
+        raise DepositError(f"les dépôts qui attendent la validation dépassent ensemble {MAX_PENDING_MB} Mo : "
+                           "réessayez quand ils auront été validés ou renvoyés.")
+    pairs = sorted(set(cells))
     deposit = Deposit(prefecture_id=prefecture_id, file_name=file_name, sha256=sha256, content=content,
-                      log_kind=log_kind, deposited_by=author, rows=rows, summary=summary,
-                      perimetres_json=json.dumps(sorted({int(p) for p in perimetre_ids if int(p) > 0})),
-                      months_json=json.dumps([m.strftime("%Y-%m") for m in months]))
+                      log_kind=log_kind, kind=kind, as_of=as_of, deposited_by=author, rows=rows, summary=summary,
+                      perimetres_json=json.dumps(sorted({p for p, _ in pairs if p > 0})),
+                      months_json=json.dumps(sorted({m.strftime("%Y-%m") for _, m in pairs})),
+                      cells_json=json.dumps([[p, m.strftime("%Y-%m")] for p, m in pairs if p > 0]))
     session.add(deposit)
     session.flush()
     return deposit
@@ -153,13 +178,23 @@ def deposit_ids(deposit: Deposit) -> tuple[int, ...]:
     return tuple(int(p) for p in json.loads(deposit.perimetres_json or "[]"))
 
 
-def list_deposits(session: Session, prefecture_id: int, *, statuses: Sequence[str] | None = None,
-                  limit: int = 200) -> list[Deposit]:
-    """The préfecture's deposits, newest first (waiting ones whatever their age)."""
-    query = select(Deposit).where(Deposit.prefecture_id == prefecture_id)
-    if statuses is not None:
-        query = query.where(col(Deposit.status).in_(list(statuses)))
-    return list(session.exec(query.order_by(col(Deposit.deposited_at).desc(), col(Deposit.id).desc()).limit(limit)))
+#: Every column but the file's bytes: what listings read.
+LISTED = [c for c in Deposit.__table__.columns if c.name != "content"]  # type: ignore[attr-defined]
+
+
+def list_deposits(session: Session, prefecture_id: int, *, depositor: str | None = None,
+                  pending_only: bool = False) -> list[DepositView]:
+    """The préfecture's deposits (*depositor*'s only when given): every waiting one, then the
+    :data:`DECIDED_SHOWN` latest decided ones; never their bytes."""
+    query = select(*LISTED).where(Deposit.prefecture_id == prefecture_id)
+    if depositor is not None:
+        query = query.where(Deposit.deposited_by == depositor)
+    newest = (col(Deposit.deposited_at).desc(), col(Deposit.id).desc())
+    rows = list(session.exec(query.where(Deposit.status == "pending").order_by(*newest)))
+    if not pending_only:
+        rows += session.exec(query.where(Deposit.status != "pending").order_by(*newest).limit(DECIDED_SHOWN))
+    return _views(session, prefecture_id, [Deposit.model_validate(dict(r._mapping), update={"content": b""})
+                                           for r in rows])
 
 
 def pending_count(session: Session, prefecture_id: int) -> int:
@@ -167,13 +202,22 @@ def pending_count(session: Session, prefecture_id: int) -> int:
         Deposit.prefecture_id == prefecture_id, Deposit.status == "pending")).one())
 
 
-def views(session: Session, prefecture_id: int, deposits: Sequence[Deposit]) -> list[DepositView]:
+def view_of(session: Session, deposit: Deposit) -> DepositView:
+    return _views(session, deposit.prefecture_id, [deposit])[0]
+
+
+def _views(session: Session, prefecture_id: int, deposits: Sequence[Deposit]) -> list[DepositView]:
     names = {p.id: p.name for p in session.exec(select(Perimetre).where(Perimetre.prefecture_id == prefecture_id))}
+    batches = [d.batch_id for d in deposits if d.batch_id is not None]
+    undone = set(session.exec(select(ImportBatch.id).where(col(ImportBatch.id).in_(batches),
+                                                           ImportBatch.status == "undone"))) if batches else set()
     out = []
     for d in deposits:
         ids = deposit_ids(d)
-        months = tuple(dt.date(int(m[:4]), int(m[5:7]), 1) for m in json.loads(d.months_json or "[]"))
         out.append(DepositView(d.id or 0, d.file_name, d.status, d.deposited_by, d.deposited_at,
-                               tuple(names.get(i, f"n° {i}") for i in ids), ids, months, d.rows, d.summary,
-                               d.reviewed_by, d.reviewed_at, d.comment, d.batch_id))
+                               tuple(names.get(i, f"n° {i}") for i in ids), ids,
+                               tuple(_month(m) for m in json.loads(d.months_json or "[]")), d.rows, d.summary,
+                               d.reviewed_by, d.reviewed_at, d.comment, d.batch_id,
+                               tuple((int(p), _month(m)) for p, m in json.loads(d.cells_json or "[]")),
+                               d.batch_id in undone))
     return out

@@ -44,9 +44,10 @@ class Deposit(SQLModel, table=True):
     """A contributor's file waiting for validation when its préfecture asks for it
     (``Prefecture.deposits_need_validation``). Nothing of it is an observation until it is
     validated: the file's bytes wait here and are imported then, in the référente's transaction,
-    so that no figure, alert or export can see them before. ``perimetres_json`` and ``months_json``
-    (the périmètre ids and ``YYYY-MM`` months its values cover, read when it was deposited) let the
-    collection board and the contributor's page say what is waiting without reading the file."""
+    so that no figure, alert or export can see them before. ``perimetres_json``, ``months_json`` and
+    ``cells_json`` (the périmètre ids, ``YYYY-MM`` months and their pairs its values cover, read when
+    it was deposited) let the collection board and the contributor's page say what is waiting without
+    reading the file; listings never load ``content``."""
 
     __tablename__ = "deposit"
     __table_args__ = (Index("ix_deposit_prefecture_status", "prefecture_id", "status"),)
@@ -58,6 +59,11 @@ class Deposit(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     perimetres_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     months_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    # [[périmètre id, "YYYY-MM"], …]: the pairs its values cover (a file with A in January and B in
+    # February covers neither A in February nor B in January)
+    cells_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    kind: str | None = Field(default=None, max_length=30)  # the batch's kind once validated (« saisie »…)
+    as_of: dt.date | None = None  # the day it was deposited: an item log is read as of then, not of its validation
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     rows: int = 0
     status: str = Field(default="pending", max_length=20)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from qep_core.access import AccessDenied, Principal
+from qep_core.access import AccessDenied
 from qep_core.collection.deposits import (
     MAX_COMMENT_CHARS,
     MAX_PENDING_DEPOSITS,
@@ -30,7 +30,7 @@ from qep_core.collection.deposits import (
     pending_count,
     send_back,
     validation_on,
-    views,
+    view_of,
     withdraw,
 )
 from qep_core.importing.service import ImportOutcome, ImportPlan
@@ -41,13 +41,6 @@ from qep_core.services.imports import _save, analyse_upload
 __all__ = ["MAX_COMMENT_CHARS", "MAX_PENDING_DEPOSITS", "STATUS_LABELS", "DepositError", "DepositView", "deposit_plan", "deposits",
            "pending_deposits", "return_deposit", "set_validation", "validate_deposit", "validation",
            "withdraw_deposit"]
-
-
-def _visible(principal: Principal, deposit: DepositView) -> bool:
-    """A deposit a principal may read: all for a validator, else its own or one on its périmètres."""
-    if principal.can("validate_imports") or deposit.deposited_by == principal.author:
-        return True
-    return principal.perimetre_ids is None or any(principal.sees_perimetre(i) for i in deposit.perimetre_ids)
 
 
 @operation("import", writes=False)
@@ -78,12 +71,12 @@ def set_validation(actor: Actor, prefecture_id: int, on: bool) -> bool:
 
 @operation("import", writes=False)
 def deposits(actor: Actor, prefecture_id: int, *, pending_only: bool = False) -> list[DepositView]:
-    """The deposits the principal may read, newest first: every one for the référente, its own and
-    those of its périmètres for a contributor."""
+    """The deposits the principal may read, waiting ones first then the latest decided: every one
+    for the référente, its own only for a contributor (another service's deposit, its comment and
+    its périmètres are not its business)."""
     with unit(actor, "import", prefecture_id=prefecture_id) as work:
-        rows = list_deposits(work.session, prefecture_id, statuses=["pending"] if pending_only else None)
-        shown = views(work.session, prefecture_id, rows)
-    return [d for d in shown if _visible(actor.principal, d)]
+        mine = None if work.principal.can("validate_imports") else work.principal.author
+        return list_deposits(work.session, prefecture_id, depositor=mine, pending_only=pending_only)
 
 
 @operation("validate_imports", writes=False)
@@ -102,22 +95,27 @@ def _waiting(session: Session, prefecture_id: int, deposit_id: int) -> Deposit:
 @operation("validate_imports", writes=False)
 def deposit_plan(actor: Actor, prefecture_id: int, deposit_id: int) -> ImportPlan:
     """What validating the deposit would change now (its values and the stored ones they would
-    replace), read as an import's analysis is; nothing written."""
+    replace), read as an import's analysis is, as of the day it was deposited; nothing written."""
     with unit(actor, "validate_imports", prefecture_id=prefecture_id) as work:
         deposit = _waiting(work.session, prefecture_id, deposit_id)
-        name, content, log_kind = deposit.file_name, bytes(deposit.content), deposit.log_kind
-    plan: ImportPlan = analyse_upload(actor, prefecture_id, name, content, log_kind=log_kind)
+        name, content, log_kind, as_of = deposit.file_name, bytes(deposit.content), deposit.log_kind, deposit.as_of
+    plan: ImportPlan = analyse_upload(actor, prefecture_id, name, content, log_kind=log_kind, as_of=as_of)
     return plan
 
 
 @operation("validate_imports", writes=True)
 def validate_deposit(actor: Actor, prefecture_id: int, deposit_id: int) -> ImportOutcome:
-    """Import the deposit now, whole, under its depositor's name, and mark it validated in the same
-    transaction; raises :class:`ImportRejected` (the file no longer passes, e.g. a périmètre since
-    removed: nothing written, the deposit still waits, it may be sent back) or :class:`DepositError`."""
+    """Import the deposit now, whole, and mark it validated in the same transaction. It is read as
+    of the day it was deposited (an item log's pending items stay what the service saw), kept of
+    its kind (a typed entry stays « saisie »), the batch under « <depositor>, validé par
+    <référente> ». Raises :class:`ImportRejected` (the file no longer passes, e.g. a périmètre since
+    removed: nothing written, the deposit still waits, it may be sent back) or
+    :class:`DepositError` (decided meanwhile, in another session: nothing written)."""
     with unit(actor, "validate_imports", prefecture_id=prefecture_id) as work:
         deposit = _waiting(work.session, prefecture_id, deposit_id)
         name, content, log_kind, author = deposit.file_name, bytes(deposit.content), deposit.log_kind, deposit.deposited_by
+        kind, as_of = deposit.kind, deposit.as_of
+        batch_author = f"{author}, validé par {work.principal.author}"[:120]
 
     def mark(work: Unit, outcome: ImportOutcome) -> None:
         waiting = _waiting(work.session, prefecture_id, deposit_id)  # not decided meanwhile by another session
@@ -127,8 +125,8 @@ def validate_deposit(actor: Actor, prefecture_id: int, deposit_id: int) -> Impor
         work.record("validation", name, f"dépôt n° {deposit_id} de {author} validé"
                     + (f" : lot n° {batch_id}" if batch_id is not None else " : ses valeurs étaient déjà enregistrées"))
 
-    outcome = _save(actor, "validate_imports", prefecture_id, name, content, log_kind=log_kind, author=author,
-                    then=mark)
+    outcome = _save(actor, "validate_imports", prefecture_id, name, content, log_kind=log_kind, kind=kind, as_of=as_of,
+                    author=batch_author, then=mark)
     if outcome.batch is None:  # the same file was imported meanwhile: nothing to import, the deposit is settled
         with unit(actor, "validate_imports", prefecture_id=prefecture_id, write=True) as work:
             mark(work, outcome)
@@ -145,7 +143,7 @@ def return_deposit(actor: Actor, prefecture_id: int, deposit_id: int, comment: s
         work.session.add(deposit)
         work.record("return", deposit.file_name, f"dépôt n° {deposit_id} de {deposit.deposited_by} renvoyé : "
                     f"{deposit.comment}")
-        return views(work.session, prefecture_id, [deposit])[0]
+        return view_of(work.session, deposit)
 
 
 @operation("import", writes=True)
@@ -160,4 +158,4 @@ def withdraw_deposit(actor: Actor, prefecture_id: int, deposit_id: int) -> Depos
         withdraw(deposit, principal.author)
         work.session.add(deposit)
         work.record("withdraw", deposit.file_name, f"dépôt n° {deposit_id} retiré")
-        return views(work.session, prefecture_id, [deposit])[0]
+        return view_of(work.session, deposit)

@@ -24,7 +24,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from qep_core.access import AccessDenied, Principal, check, check_perimetres
-from qep_core.collection.deposits import DepositError, covered_months, new_deposit, validation_on
+from qep_core.collection.deposits import DepositError, deposit_cells, new_deposit, validation_on
 from qep_core.compute import value_from_counts
 from qep_core.importing import importers
 from qep_core.importing.issues import ERROR, ImportRejected, Issue, display_name
@@ -41,7 +41,15 @@ from qep_core.importing.service import (
     undo_batch,
 )
 from qep_core.importing.workbook import FORMATS_TEXT, UPLOAD_TYPES
-from qep_core.models import ImportBatch, Observation, ObservationHistory, Perimetre, Prefecture, local_time
+from qep_core.models import (
+    ImportBatch,
+    Observation,
+    ObservationHistory,
+    Perimetre,
+    Prefecture,
+    local_time,
+    paris_today,
+)
 from qep_core.prefectures import WHOLE_PREFECTURE, perimetre_key
 from qep_core.referentiel import ROLE_LABELS, IndicatorDef, engagements_for, indicators_for
 from qep_core.rules import channel_mapping, format_value
@@ -271,7 +279,7 @@ def _save(actor: Actor, action: str, prefecture_id: int, file_name: str, content
             if dry_run or plan.already_imported is not None:
                 return ImportOutcome(_cut(work.session, prefecture_id, work.principal, plan), None)
             if prefecture.deposits_need_validation and not work.principal.can("validate_imports"):
-                return _deposit(work, prefecture_id, plan, content, log_kind, touched)
+                return _deposit(work, prefecture_id, plan, content, log_kind=log_kind, kind=kind, as_of=as_of)
             outcome = save_plan(work.session, prefecture, plan, author or work.principal.author, reuse_analysis=True,
                                 kind=kind)
             _cut(work.session, prefecture_id, work.principal, outcome.plan)
@@ -280,8 +288,6 @@ def _save(actor: Actor, action: str, prefecture_id: int, file_name: str, content
                              outcome.batch.id)
             if then is not None:
                 then(work, outcome)
-    except DepositError as exc:
-        raise ImportRejected(display_name(file_name), [Issue(ERROR, str(exc))]) from exc
     except StorageError as exc:
         raise ImportRejected(display_name(file_name), [Issue(ERROR, str(exc))]) from exc
     if outcome.batch is None:
@@ -289,13 +295,24 @@ def _save(actor: Actor, action: str, prefecture_id: int, file_name: str, content
     return replace(outcome, alerts=tell_subscribers(actor, action, prefecture_id, outcome.batch.id or 0))
 
 
-def _deposit(work: Unit, prefecture_id: int, plan: ImportPlan, content: bytes, log_kind: str | None,
-             touched: Mapping[int, str]) -> ImportOutcome:
-    """Keep the file checked whole as a deposit waiting for validation, with its history line."""
-    months = covered_months(zip(plan.drafts["start"], plan.drafts["end"], strict=True)) if len(plan.drafts) else []
-    deposit = new_deposit(work.session, prefecture_id, file_name=plan.file_name, sha256=plan.sha256, content=content,
-                          log_kind=log_kind, author=work.principal.author, perimetre_ids=touched, months=months,
-                          rows=plan.rows, summary=plan.summary())
+def _deposit(work: Unit, prefecture_id: int, plan: ImportPlan, content: bytes, *, log_kind: str | None,
+             kind: str | None, as_of: dt.date | None) -> ImportOutcome:
+    """Keep the file checked whole as a deposit waiting for validation, with its history line; the
+    deposit's own refusals (the same file waiting, too many waiting) are the file's."""
+    perimetres = _perimetres(work.session, prefecture_id)
+    by_key = {perimetre_key(p.name): p.id or 0 for p in perimetres}
+    whole = next((p.id or 0 for p in perimetres if p.kind == "prefecture"), 0)
+    drafts = plan.drafts
+    names = drafts["perimetre"] if "perimetre" in drafts else [""] * len(drafts)
+    spans = [(whole if not (text := name.strip() if isinstance(name, str) else "") else by_key.get(perimetre_key(text), 0),
+              start, end) for name, start, end in zip(names, drafts["start"], drafts["end"], strict=True)] if len(drafts) else []
+    try:
+        deposit = new_deposit(work.session, prefecture_id, file_name=plan.file_name, sha256=plan.sha256,
+                              content=content, log_kind=log_kind, kind=kind, as_of=as_of or paris_today(),
+                              author=work.principal.author, cells=deposit_cells(spans), rows=plan.rows,
+                              summary=plan.summary())
+    except DepositError as exc:
+        raise ImportRejected(plan.file_name, [Issue(ERROR, str(exc))]) from exc
     work.record("deposit", plan.file_name, f"dépôt n° {deposit.id} à valider — {plan.summary()}")
     return ImportOutcome(_cut(work.session, prefecture_id, work.principal, plan), None, deposit_id=deposit.id)
 

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from qep_core.collection import board as rules
 from qep_core.collection.reminders import KIND, Reminder, reminder_key, reminders_due
 from qep_core.mail import MailError, mail_configured, send_once, sent_before
-from qep_core.models import PARIS, local_time
+from qep_core.models import local_time, paris_today
 from qep_core.periods import month_start
 from qep_core.prefectures import perimetres_of
 from qep_core.services._unit import Actor, Unit, operation, unit
@@ -81,7 +81,7 @@ def sending_day() -> dt.date:
     """The day a reminder leaves on, in Paris: what « once a day per service » counts — not the
     as-of date, which only says which months are late (two runs the same day with two as-of dates
     must not remind a service twice)."""
-    return dt.datetime.now(PARIS).date()
+    return paris_today()
 
 
 def _sent_at(work: Unit, prefecture_id: int, perimetre_id: int, day: dt.date) -> dt.datetime | None:
