@@ -208,6 +208,8 @@ def test_two_processes_behind_nginx_share_the_data(browser, tmp_path: Path, requ
                 break
         assert set(routes) == {a_addr, b_addr}, routes
         assert served_by(base, nginx_dir, routes[b_addr])[0] == b_addr  # sticky
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=10) as health:  # what monitoring polls
+            assert health.read().strip() == b"ok"
 
         with new_tab(browser, base, request) as reader, new_tab(browser, base, request) as admin:
             reader.context.add_cookies([{"name": "qep_route", "value": routes[b_addr], "url": base}])
