@@ -20,14 +20,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from qep_core.models import (
-    Engagement,
-    ImportBatch,
-    Indicator,
     Observation,
     Perimetre,
-    Prefecture,
-    PrefectureModule,
-    Target,
 )
 from qep_core.periods import Period
 from qep_core.referentiel import IndicatorDef, TargetBook, TargetRule, indicators_for
@@ -282,27 +276,6 @@ def data_range(session: Session, prefecture_id: int) -> tuple[dt.date, dt.date] 
     if row is None or row[0] is None:
         return None
     return row[0], row[1]
-
-
-def data_version(session: Session, prefecture_id: int) -> str:
-    """Changes whenever anything a figure depends on changes: the key of the app's caches."""
-    batches = session.exec(
-        select(func.count(), func.max(ImportBatch.id), func.sum(func.length(ImportBatch.status)))
-        .where(ImportBatch.prefecture_id == prefecture_id)
-    ).first()
-    targets = session.exec(
-        select(func.count(), func.max(Target.id), func.sum(Target.target), func.sum(Target.alert_threshold))
-        .where(Target.prefecture_id == prefecture_id)
-    ).first()
-    indicators = session.exec(select(func.count(), func.max(Indicator.id), func.sum(func.length(Indicator.label)))).first()
-    engagements = session.exec(select(func.count(), func.max(Engagement.id), func.sum(func.length(Engagement.title)))).first()
-    perimetres = session.exec(select(func.count(), func.max(Perimetre.id), func.sum(func.length(Perimetre.name)))
-                              .where(Perimetre.prefecture_id == prefecture_id)).first()
-    modules = session.exec(select(func.count()).where(PrefectureModule.prefecture_id == prefecture_id)).first()
-    pref = session.get(Prefecture, prefecture_id)
-    parts = (*(batches or ()), *(targets or ()), *(indicators or ()), *(engagements or ()), *(perimetres or ()),
-             modules, pref.name if pref else "", pref.code if pref else "", pref.whit_monday_worked if pref else "")
-    return "|".join(str(x) for x in parts)
 
 
 def latest_month_with_data(session: Session, prefecture_id: int) -> dt.date | None:

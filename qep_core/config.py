@@ -82,6 +82,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QEP_SMTP_SECONDS", "30",
             "Courriel : délai maximal, en secondes, d'une connexion ou d'une réponse du serveur SMTP ; au-delà, "
             "l'envoi est abandonné avec un message et rien n'est noté comme envoyé."),
+    Setting("QEP_LOG_FORMAT", "json",
+            "Journal des opérations des processus de l'application (une ligne par opération : qui, quoi, "
+            "préfecture, durée, issue), sur la sortie d'erreur (le journal systemd) : « json » (par défaut), "
+            "« text » (lisible à l'écran) ou « none » (aucun)."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -17,7 +17,6 @@ import streamlit as st
 from qep_core import services
 from qep_core.frenchforms import MONTH_ABBR_FR, MONTH_NAMES_FR, count_text, plural
 from qep_core.periods import Period
-from qep_ui import data
 from qep_ui.auth import actor, allowed
 from qep_ui.deposits import validation_setting
 from qep_ui.reminders import reminders_section
@@ -93,7 +92,6 @@ def _write(change: Callable[[], collection.Source], message: Callable[[collectio
 
 
 def _saved(message: str) -> None:
-    data.clear()
     flash(message)
     st.rerun()
 

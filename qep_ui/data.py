@@ -5,6 +5,13 @@ on the database URL, the préfecture, the data version AND the principal's scope
 périmètres, and what its role may read): a new import or target changes the version, so nobody
 sees stale figures, and a contributor is never served another user's cached figures. The
 service cuts the figures to the principal; the key only makes sure the cache does not undo it.
+
+The version (``View.version``, read once per script run with the sidebar's data status) comes from
+the préfecture's change history in the database (``services.system.history_version``): a write
+made by any process — another app process behind nginx, the command line, a timer — changes it,
+and the next run of every session computes afresh. Nothing is ever cleared after a write: other
+users' and other préfectures' cached figures stay valid, and the old entries age out
+(``max_entries``).
 """
 
 from __future__ import annotations
@@ -119,6 +126,12 @@ def log_items(view: View, code: str, period: Period, perimetre_ids: tuple[int, .
     return _log_items(*_key(), view.prefecture.id or 0, code, period, view.version, perimetre_ids, only_late)
 
 
+def instance_version() -> str:
+    """The version of every préfecture's data together, for the reads that cross préfectures
+    (the regional comparison)."""
+    return services.system.data_version(actor(), None)
+
+
 @st.cache_data(show_spinner=False)
 def _module_titles(_actor: services.Actor, url: str) -> dict[str, str]:
     return Dashboard.module_titles(_actor)
@@ -150,11 +163,6 @@ def module_heading(code: str, titles: dict[str, str]) -> str:
 def perimetres(view: View) -> list[Dashboard.Perimetre]:
     """The préfecture's périmètres this user may read."""
     return Dashboard.perimetres(actor(), view.prefecture.id or 0)
-
-
-def clear() -> None:
-    """After a write the version changes anyway; clearing also frees memory at once."""
-    st.cache_data.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

@@ -76,7 +76,6 @@ def _show_flash() -> None:
 
 
 def _saved(message: str) -> None:
-    data.clear()  # the control charts read the process changes
     st.session_state.setdefault(FLASH_KEY, []).append(message)
     st.rerun()
 

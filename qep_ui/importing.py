@@ -122,7 +122,6 @@ HISTORY_KEY = "history-batch"
 def after_write() -> None:
     """Figures, cached plans and previews all depend on the data that just changed; the history's
     selector goes back to the newest batch (the one just saved), not the one chosen before."""
-    data.clear()
     st.session_state.pop(PLANS_KEY, None)
     st.session_state.pop(HISTORY_KEY, None)
 

@@ -19,7 +19,6 @@ import streamlit as st
 
 from qep_core import services
 from qep_core.frenchforms import count_text
-from qep_ui import data
 from qep_ui.auth import actor, principal
 from qep_ui.state import View
 from qep_ui.widgets import plain
@@ -39,7 +38,6 @@ def may_edit() -> bool:
 
 
 def _saved(message: str) -> None:
-    data.clear()
     st.session_state.pop(ANALYSES_KEY, None)
     st.session_state.setdefault(FLASH_KEY, []).append(message)
     st.rerun()

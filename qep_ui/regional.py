@@ -35,7 +35,7 @@ def comparison_section(view: View) -> None:
     code = st.selectbox("Indicateur", list(by_code), format_func=lambda c: f"{by_code[c].label} ({c})", key="cmp-ind")
     ind = by_code[code]
     found = _comparison(who, data.database_url(), data.scope_key(who.principal), view.prefecture.id or 0, code,
-                        view.period, view.version)
+                        view.period, data.instance_version())
     if found is None:
         return
     frame, group = found.frame, found.group

@@ -10,6 +10,11 @@ Streamlit's page says ``<html lang="en">``: screen readers then read French with
 (RGAA, criterion 8.3). The server is given a copy of Streamlit's static folder whose
 ``index.html`` says ``lang="fr"`` (the other files are links to the originals), made once per
 Streamlit version in the temporary folder.
+
+Each process writes the operation log (one JSON line per user operation: who, what, préfecture,
+how long, done / refused / failed) to standard error, which systemd keeps in the journal;
+``QEP_LOG_FORMAT`` chooses the format or turns it off (``services.system.start_operation_log``).
+Several processes behind nginx: ``deploy/`` (README, « Déploiement »).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+
+from qep_core import services
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 LANG_EN, LANG_FR = '<html lang="en">', '<html lang="fr">'
@@ -50,6 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
+    services.system.start_operation_log()
     static = french_static_dir(Path(file_util.get_static_dir()), streamlit.__version__)
     file_util.get_static_dir = lambda: str(static)
     sys.argv = ["streamlit", "run", str(APP), *(argv if argv is not None else sys.argv[1:])]

@@ -23,7 +23,6 @@ from streamlit.delta_generator import DeltaGenerator
 from qep_core import services
 from qep_core.frenchforms import count_text
 from qep_core.rules import window_years
-from qep_ui import data
 from qep_ui.auth import actor
 from qep_ui.state import View
 from qep_ui.widgets import plain
@@ -89,7 +88,6 @@ def _bump(name: str) -> None:
 
 def saved(*messages: str, editor: str | None = None) -> None:
     """After a write done in the script body: fresh caches, message kept, rerun."""
-    data.clear()
     if editor:
         _bump(editor)
     flash(*messages)
@@ -113,7 +111,6 @@ def _save_prefecture(pref_id: int) -> None:
     except KNOWN_ERRORS as exc:
         _callback_errors("prefecture", exc)
         return
-    data.clear()
     state["pref"] = code  # the sidebar follows a corrected code
     state[f"pp_code_{pref_id}"] = code
     flash(f"préfecture « {name} » ({code}) enregistrée")
@@ -153,7 +150,6 @@ def _create_prefecture() -> None:
     except KNOWN_ERRORS as exc:
         _callback_errors("creation", exc)
         return
-    data.clear()
     state["pref"] = code  # open the new préfecture
     for key in ("new_pref_code", "new_pref_name", "new_pref_modules"):
         state.pop(key, None)

@@ -18,6 +18,7 @@ from qep_core import services
 from qep_core.access import AccessDenied
 from qep_core.cli import admin, alerts, deposits, digest, events, mappings, perimetres, pilotage, review, spc, surveys
 from qep_core.cli import collection as collection_cli
+from qep_core.cli import health as health_cli
 from qep_core.cli import sp_plus as sp_plus_cli
 from qep_core.cli.common import (
     EXIT_DENIED,
@@ -357,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=str(DEMO_DIR))
     p.set_defaults(func=cmd_demo_data)
 
+    health_cli.register(sub)  # health
     admin.register(sub)  # user, history, db
     pilotage.add_pilotage_commands(sub)  # actions, audit, training
     surveys.add_parser(sub)  # survey

@@ -16,20 +16,31 @@ A service function reads like this (the worked example of the README's developer
 préfecture is not the principal's; :meth:`Unit.check_perimetres` refuses when the data touched
 lies outside a contributor's périmètres. The change and its history line commit together, or
 neither does.
+
+Every operation called from outside another one writes one line to the ``qep.operations`` logger
+(:func:`operation`): which operation, who (the login, never a name or an address), the
+préfecture, how long, and whether it was done, refused or failed. The lines are written only
+where a handler listens (``services.system.start_operation_log``, which the app processes call);
+elsewhere — tests, the command line — the logger stays silent.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from qep_core.access import Principal, check, check_perimetres
+from qep_core.access import AccessDenied, Principal, check, check_perimetres
 from qep_core.change_history import record_change
 from qep_core.db import session_scope
 from qep_core.importing.issues import ERROR, ImportRejected, Issue
@@ -78,6 +89,7 @@ class Unit:
 def unit(actor: Actor, action: str, *, prefecture_id: int | None = None, write: bool = False,
          perimetre_ids: Iterable[int] = ()) -> Iterator[Unit]:
     """Check that the actor may do *action* here, then open the operation's one transaction."""
+    _note_prefecture(prefecture_id)
     check(actor.principal, action, prefecture_id=prefecture_id, perimetre_ids=perimetre_ids)
     try:
         with session_scope(actor.database, write=write) as session:
@@ -141,11 +153,94 @@ OPERATIONS: dict[str, Operation] = {}
 
 
 def operation(action: str, *, writes: bool) -> Callable[[F], F]:
-    """Register a service function (unchanged) under the action it needs."""
+    """Register a service function under the action it needs; each call from outside another
+    operation writes its line to the operation log (module docstring)."""
 
     def register(fn: F) -> F:
         name = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
         OPERATIONS[name] = Operation(name, action, writes)
-        return fn
+
+        @functools.wraps(fn)
+        def logged(*args: Any, **kwargs: Any) -> Any:
+            if _CURRENT.get() is not None or not OPERATION_LOG.isEnabledFor(logging.INFO):
+                return fn(*args, **kwargs)
+            call = _Call(name, action, writes, args[0] if args else kwargs.get("actor"))
+            token = _CURRENT.set(call)
+            try:
+                result = fn(*args, **kwargs)
+            except AccessDenied:
+                call.finish("refused")
+                raise
+            except BaseException as exc:
+                call.finish("error", type(exc).__name__)
+                raise
+            finally:
+                _CURRENT.reset(token)
+            call.finish("ok")
+            return result
+
+        return cast(F, logged)
 
     return register
+
+
+# --------------------------------------------------------------------------------- operation log
+
+#: One line per operation (see the module docstring); ``services.system.start_operation_log`` gives it a handler.
+OPERATION_LOG = logging.getLogger("qep.operations")
+
+
+@dataclass
+class _Call:
+    """The operation being logged: what the line will say once it ends."""
+
+    name: str
+    action: str
+    writes: bool
+    actor: object
+    prefecture_id: int | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+    def finish(self, outcome: str, error: str | None = None) -> None:
+        principal = getattr(self.actor, "principal", None)
+        fields: dict[str, Any] = {
+            "operation": self.name, "action": self.action, "writes": self.writes,
+            "login": getattr(principal, "login", None), "role": getattr(principal, "role", None),
+            "prefecture_id": self.prefecture_id, "ms": round((time.perf_counter() - self.started) * 1000, 1),
+            "outcome": outcome,
+        }
+        if error is not None:
+            fields["error"] = error  # the exception's class only: its message may quote a file's content
+        OPERATION_LOG.info("%s %s", self.name, outcome, extra={"operation_fields": fields})
+
+
+_CURRENT: ContextVar[_Call | None] = ContextVar("qep_operation", default=None)
+
+
+def _note_prefecture(prefecture_id: int | None) -> None:
+    """The préfecture of the logged operation: the first one a unit of it names."""
+    call = _CURRENT.get()
+    if call is not None and call.prefecture_id is None and prefecture_id is not None:
+        call.prefecture_id = prefecture_id
+
+
+class JsonLines(logging.Formatter):
+    """A log record as one JSON object on one line: time (UTC, ISO 8601), level, logger, then the
+    operation's fields — what log collectors (journald, Loki, ELK) index without a parser."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(), "logger": record.name,
+        }
+        line.update(getattr(record, "operation_fields", None) or {"message": record.getMessage()})
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class TextLines(logging.Formatter):
+    """The same fields as ``key=value`` words, for a person reading a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = getattr(record, "operation_fields", None) or {"message": record.getMessage()}
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.created))
+        return stamp + " " + " ".join(f"{key}={value}" for key, value in fields.items())

@@ -29,7 +29,6 @@ from qep_core.compute import (
     breakdown_by_perimetre,
     compute_indicators,
     data_range,
-    data_version,
     latest_month_with_data,
     monthly_values,
     monthly_values_all,
@@ -44,6 +43,7 @@ from qep_core.regional import compare_prefectures, group_value
 from qep_core.report import format_target, format_value, to_csv, to_json, to_table
 from qep_core.safe_cells import csv_bytes, xlsx_bytes
 from qep_core.services._unit import Actor, operation, unit
+from qep_core.services.system import history_version
 from qep_core.signals.events import process_change_days
 from qep_core.spc import SpcChart, SpcPoint, baseline_months, chart_for_kind
 from qep_core.spc_chart import spc_figure
@@ -143,7 +143,7 @@ def data_status(actor: Actor, prefecture_id: int) -> DataStatus:
     with unit(actor, "read", prefecture_id=prefecture_id) as work:
         span = data_range(work.session, prefecture_id)
         latest = latest_month_with_data(work.session, prefecture_id)
-        version = data_version(work.session, prefecture_id)
+        version = history_version(work.session, prefecture_id)
     return DataStatus(span[0] if span else None, latest if span else None, version)
 
 
