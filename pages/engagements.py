@@ -26,8 +26,13 @@ for module in [m for m in titles if m in modules]:
         counts = engagement_status_counts(engagement, results)
         marks = status_counts_text(counts)
         number = f"{engagement.number}. " if engagement.number else ""
-        with st.expander(f"{number}{plain(engagement.title)}" + (f"  —  {marks}" if marks else ""),
-                         expanded=any(s in counts for s in ("non atteint", "à surveiller"))):
+        # lazy: a closed engagement's sections (charts, surveys, actions) run only once it is opened
+        panel = st.expander(f"{number}{plain(engagement.title)}" + (f"  —  {marks}" if marks else ""),
+                            expanded=any(s in counts for s in ("non atteint", "à surveiller")),
+                            key=f"engagement-{engagement.key}", on_change="rerun")
+        if not panel.open:
+            continue
+        with panel:
             shown = False
             for _title, section in SECTIONS:
                 shown = section(view, engagement, results) or shown

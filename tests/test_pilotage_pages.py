@@ -248,8 +248,15 @@ def test_an_engagement_dossier_gathers_indicators_audit_actions_and_trainings(de
 def test_the_engagements_page_links_each_engagement_to_its_dossier(demo):
     at = open_page("pages/engagements.py", annee="2024")
     assert at.title[0].value == "Engagements de service"
+    closed = [e.proto.id.rsplit("-", 1)[-1] for e in at.expander if not e.proto.expanded]
+    assert len(at.expander) >= 20 and closed  # a closed engagement runs nothing until opened
     links = [p for p in at.get("page_link") if "dossier" in str(p.proto.label).lower()]
-    assert len(links) >= 20
+    assert len(links) == len(at.expander) - len(closed)
+    for key in closed:  # opened, each shows its content and its dossier's link
+        at.session_state[f"engagement-{key}"] = True
+    at.run()
+    links = [p for p in at.get("page_link") if "dossier" in str(p.proto.label).lower()]
+    assert len(links) == len(at.expander) >= 20
     at = open_page("pages/engagements.py", annee="2024", dossier="PIL3")
     text = " ".join(m.value for m in at.markdown)
     assert "Formations au 31/12/2024** (tous les rôles)" in text  # pilotage 3: every role's training

@@ -180,6 +180,13 @@ def test_engagements(page) -> None:  # type: ignore[no-untyped-def]
     expect(headings.filter(has_text="Module 1").first).to_be_visible()
     expect(headings.filter(has_text="Module 2").first).to_be_visible()
     expect(page.locator('[data-testid="stExpander"]').first).to_be_visible()
+    # a closed engagement runs its sections only once opened (a rerun): they appear then
+    panels = page.locator('[data-testid="stExpander"]')
+    opened = [panels.nth(i).locator("details").get_attribute("open") for i in range(panels.count())]
+    closed = panels.nth(opened.index(None))  # the first closed one, held by its place
+    expect(closed.get_by_text("dossier", exact=False)).to_have_count(0)
+    closed.locator("summary").click()
+    expect(closed.get_by_text("dossier", exact=False).first).to_be_visible(timeout=30_000)
     assert_no_exception(page)
     screenshot(page, "engagements.png")
 
