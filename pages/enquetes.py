@@ -22,21 +22,24 @@ if editor or services.mystery.can_enter(acting):
 survey = survey_picker(view)
 names = ["Résultats", *(["Commentaires"] if not acting.principal.public_only else []),
          *(["Questions"] if editor else []), "Contrôles mystères", *(["Importer une enquête"] if editor else [])]
-tabs = dict(zip(names, st.tabs(names), strict=True))
-with tabs["Résultats"]:
-    if survey is None:
-        st.info("Aucune enquête enregistrée pour cette préfecture" + (" : importez-en une dans l'onglet « Importer une "
-                                                                      "enquête »." if editor else "."))
-    else:
-        results_section(view, survey)
-if "Commentaires" in tabs and survey is not None:
+# lazy: only the chosen tab runs (the results' charts, or the comments, or the mystery checks…)
+tabs = dict(zip(names, st.tabs(names, key="enquetes-onglet", on_change="rerun"), strict=True))
+if tabs["Résultats"].open:
+    with tabs["Résultats"]:
+        if survey is None:
+            st.info("Aucune enquête enregistrée pour cette préfecture" + (
+                " : importez-en une dans l'onglet « Importer une enquête »." if editor else "."))
+        else:
+            results_section(view, survey)
+if "Commentaires" in tabs and survey is not None and tabs["Commentaires"].open:
     with tabs["Commentaires"]:
         comments_section(view, survey)
-if "Questions" in tabs and survey is not None:
+if "Questions" in tabs and survey is not None and tabs["Questions"].open:
     with tabs["Questions"]:
         questions_section(view, survey)
-with tabs["Contrôles mystères"]:
-    mystery_section(view)
-if "Importer une enquête" in tabs:
+if tabs["Contrôles mystères"].open:
+    with tabs["Contrôles mystères"]:
+        mystery_section(view)
+if "Importer une enquête" in tabs and tabs["Importer une enquête"].open:
     with tabs["Importer une enquête"]:
         import_section(view)

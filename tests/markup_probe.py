@@ -144,3 +144,28 @@ def assert_text_only(at: AppTest, *, shown: bool = True) -> None:
         assert any(SHOWN in text for _, _, text in texts), "the payload is not shown on this page"
     raw = [t[:160] for t in figure_texts(at) if "<img" in t or "<a " in t]
     assert not raw, raw
+
+
+#: Lazy parts of pages (only what is open runs): widget key → what opening each means.
+LAZY_TABS = {"enquetes-onglet"}  # pages/enquetes.py: one tab at a time
+LAZY_EXPANDER_PREFIX = "engagement-"  # pages/engagements.py: an engagement's sections once opened
+
+
+def opened_views(at: AppTest) -> Iterator[AppTest]:
+    """The page as shown, then with every lazy part opened: each tab of a lazy tab bar in turn,
+    every lazy expander at once — so that a probe reads what a user can open, not only the default."""
+    yield at
+    keys = [e.proto.id.rsplit("-", 2) for e in at.expander]
+    lazy = [f"{LAZY_EXPANDER_PREFIX}{parts[-1]}" for parts in keys if len(parts) == 3 and parts[1] + "-" ==
+            LAZY_EXPANDER_PREFIX]
+    if lazy:
+        for key in lazy:
+            at.session_state[key] = True
+        at.run()
+        yield at
+    for key in LAZY_TABS:
+        if key in at.session_state:
+            for tab in [t.label for t in at.tabs]:
+                at.session_state[key] = tab
+                at.run()
+                yield at

@@ -60,6 +60,9 @@ def demo(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield demo_url
 
 
+TAB_KEY = "enquetes-onglet"
+
+
 def open_page(principal: Principal | None = None, **query: str) -> AppTest:
     """The page in local mode (every right), or signed in as *principal* (QEP_AUTH=accounts)."""
     at = AppTest.from_file(str(APP), default_timeout=90)
@@ -70,6 +73,14 @@ def open_page(principal: Principal | None = None, **query: str) -> AppTest:
         at.session_state["_principal"] = principal
     at.run()
     at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def show_tab(at: AppTest, name: str) -> AppTest:
+    """The page's tabs run lazily (only the chosen one): choose *name*, as a click on it does."""
+    at.session_state[TAB_KEY] = name
+    at.run()
     assert not at.exception, at.exception
     return at
 
@@ -99,19 +110,20 @@ def test_results_against_last_year(demo: str) -> None:
     assert overall and "\n" not in overall[0] and "2023 : 93,1 %" in overall[0], [
         m.value for m in at.markdown if "satisfaits" in m.value]
     assert "Wilson" not in text and "Newcombe" not in text
-    assert "ACCUEIL_SATISFACTION" in text
     assert len(at.get("plotly_chart")) >= 14
+    assert "ACCUEIL_SATISFACTION" in shown_text(show_tab(at, "Questions"))
+    assert not at.get("plotly_chart")  # the results' charts run only on their tab
     assert int(at.query_params["enquete"]) == at.selectbox(key="enquete").value  # a link reopens this survey
 
 
 def test_comments_are_masked_for_everyone_but_an_admin(demo: str) -> None:
-    visitor = open_page(COPIL, annee="2024")  # reads everything but personal data
+    visitor = show_tab(open_page(COPIL, annee="2024"), "Commentaires")  # reads everything but personal data
     text = shown_text(visitor)
     for secret in DEMO_PERSONAL:
         assert secret not in text, secret
     assert "[nom masqué]" in text and "[téléphone masqué]" in text
     assert any("sont masqués" in i.value for i in visitor.info)
-    admin = open_page(ADMIN, annee="2024")
+    admin = show_tab(open_page(ADMIN, annee="2024"), "Commentaires")
     assert "Lefèvre" in shown_text(admin) and "06 39 98 41 27" in shown_text(admin)
     assert any("Vue administrateur" in w.value for w in admin.warning)
     clu = open_page(CLU, annee="2024")  # public views: rates, never free text, even masked
@@ -123,7 +135,7 @@ def test_comments_are_masked_for_everyone_but_an_admin(demo: str) -> None:
 
 
 def test_searching_comments_and_switching_survey(demo: str) -> None:
-    at = open_page(COPIL, annee="2024")
+    at = show_tab(open_page(COPIL, annee="2024"), "Commentaires")
     at.text_input(key=next(k for k in _keys(at, "text_input") if k.startswith("c-search-"))).set_value("sièges").run()
     editor = next(df for df in at.dataframe if "Commentaire" in df.value.columns)
     assert len(editor.value) >= 1 and all("sièges" in c for c in editor.value["Commentaire"])
@@ -131,7 +143,7 @@ def test_searching_comments_and_switching_survey(demo: str) -> None:
         pan = session.exec(select(Survey).where(Survey.channel == "pan", Survey.year == 2024)).one()
     at.selectbox(key="enquete").set_value(pan.id).run()
     assert not at.exception
-    assert {m.label: m.value for m in at.metric}["Satisfaction générale"] == "99,6 %"  # 229 / 230
+    assert {m.label: m.value for m in show_tab(at, "Résultats").metric}["Satisfaction générale"] == "99,6 %"  # 229 / 230
 
 
 def _keys(at: AppTest, kind: str) -> list[str]:
@@ -139,7 +151,7 @@ def _keys(at: AppTest, kind: str) -> list[str]:
 
 
 def test_choosing_the_overall_question_from_the_page(demo: str, demo_url: str) -> None:
-    at = open_page(annee="2023")
+    at = show_tab(open_page(annee="2023"), "Questions")
     survey_id = int(at.selectbox(key="enquete").value)
     with session_scope(get_engine(demo_url)) as session:
         from qep_core.surveys.models import SurveyQuestion
@@ -188,6 +200,7 @@ def empty_db(engine: Engine, prefecture: Prefecture, monkeypatch: pytest.MonkeyP
 def test_page_without_any_survey_then_import_one(empty_db: Engine) -> None:
     at = open_page()
     assert any("Aucune enquête" in i.value for i in at.info)
+    show_tab(at, "Importer une enquête")
     at.file_uploader(key="survey-upload").upload("enquete-telephone.csv", files.phone_csv_cp1252(), "text/csv").run()
     assert not at.exception
     assert at.selectbox(key="survey-channel").value == "telephone"  # from the file name
@@ -200,13 +213,13 @@ def test_page_without_any_survey_then_import_one(empty_db: Engine) -> None:
     with session_scope(empty_db) as session:
         survey = session.exec(select(Survey)).one()
     assert survey.channel == "telephone" and survey.respondents == 22
-    assert {m.label: m.value for m in at.metric}["Satisfaction générale"] == "66,7 %"
-    at.file_uploader(key="survey-upload").upload("copie.csv", files.phone_csv_cp1252(), "text/csv").run()
+    assert {m.label: m.value for m in show_tab(at, "Résultats").metric}["Satisfaction générale"] == "66,7 %"
+    show_tab(at, "Importer une enquête").file_uploader(key="survey-upload").upload("copie.csv", files.phone_csv_cp1252(), "text/csv").run()
     assert any("déjà été importé" in i.value for i in at.info)
 
 
 def test_refused_file_on_the_page(empty_db: Engine) -> None:
-    at = open_page()
+    at = show_tab(open_page(), "Importer une enquête")
     bad = b"Horodateur;Satisfaction\n12/05/2023;Satisfait\nhier;Satisfait\n"
     at.file_uploader(key="survey-upload").upload("accueil.csv", bad, "text/csv").run()
     assert not at.exception
@@ -222,7 +235,7 @@ def test_typing_a_mystery_check(empty_db: Engine) -> None:
     with session_scope(empty_db, write=True) as session:
         add_criterion(session, 1, "appel", "Décroché en moins de 5 sonneries")
         add_criterion(session, 1, "appel", "Formule de politesse")
-    at = open_page()
+    at = show_tab(open_page(), "Contrôles mystères")
     radios = [r for r in at.radio if r.key and r.key.startswith("mystery-score-appel-")]
     assert len(radios) == 2
     radios[1].set_value("not_met")

@@ -8,6 +8,7 @@ and every text of its figures, is probed.
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from qep_core.access import Principal
 from qep_core.db import get_engine
 from qep_ui.widgets import plain
-from tests.markup_probe import assert_text_only, figure_texts, markdown_texts, payload_database
+from tests.markup_probe import assert_text_only, figure_texts, markdown_texts, opened_views, payload_database
 from tests.signed_in import give_accounts
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -75,6 +76,8 @@ NOT_IN_MARKDOWN = {"pages/comparaison.py",  # one préfecture only: no compariso
 def test_every_page_shows_data_as_text(local: str, page: str, query: dict[str, str]) -> None:
     at = open_page(page, **query)
     assert_text_only(at, shown=page not in NOT_IN_MARKDOWN)
+    for view in islice(opened_views(at), 1, None):  # what a user opens: every tab, every engagement
+        assert_text_only(view, shown=False)
     if page == "pages/indicateurs.py":  # the périmètres' bars, the indicator's label in titles
         assert any("&lt;img" in t for t in figure_texts(at))
 
@@ -103,3 +106,5 @@ def test_other_roles_see_data_as_text(payload_url: str, monkeypatch: pytest.Monk
     give_accounts(get_engine(payload_url), who)
     at = open_page(page, who, **query)
     assert_text_only(at)
+    for view in islice(opened_views(at), 1, None):
+        assert_text_only(view, shown=False)
