@@ -19,6 +19,7 @@ Several processes behind nginx: ``deploy/`` (README, « Déploiement »).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
@@ -50,6 +51,21 @@ def french_static_dir(original: Path, version: str, parent: Path | None = None) 
     return target
 
 
+#: What the first pages import, loaded before the server listens: otherwise the first visitor after a
+#: start waits for pandas' and Plotly's imports and Plotly's default template (about a second here).
+WARM_MODULES = ("pyarrow", "plotly.graph_objects", "qep_ui.auth", "qep_ui.state", "qep_ui.widgets", "qep_ui.data",
+                "qep_ui.collection", "qep_ui.spc_view", "qep_ui.indicator_view", "qep_ui.importing")
+
+
+def warm_up() -> None:
+    """Import :data:`WARM_MODULES` and build one empty figure (Plotly reads its template once)."""
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+    import plotly.graph_objects as go
+
+    go.Figure().to_plotly_json()
+
+
 def main(argv: list[str] | None = None) -> None:
     import streamlit
     from streamlit import file_util
@@ -58,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
 
     PagesManager.uses_pages_directory = False
     services.system.start_operation_log()
+    warm_up()
     static = french_static_dir(Path(file_util.get_static_dir()), streamlit.__version__)
     file_util.get_static_dir = lambda: str(static)
     sys.argv = ["streamlit", "run", str(APP), *(argv if argv is not None else sys.argv[1:])]
