@@ -85,6 +85,17 @@ def _verified(token: str, metadata: Mapping[str, Any], settings: ProviderSetting
     return claims
 
 
+def check_audience(claims: Mapping[str, object], settings: ProviderSettings) -> None:
+    """Refuse an ID token that is not for this service. Streamlit has Authlib verify the ID token,
+    but Authlib 1.9 checks the audience only through ``azp``: a token whose ``aud`` names another
+    service and whose ``azp`` names ours passes it (OpenID Connect Core 3.1.3.7 wants ``aud`` to
+    contain our client_id). The app checks it again here, before believing any claim."""
+    audience = claims.get("aud")
+    audiences = [audience] if isinstance(audience, str) else list(audience) if isinstance(audience, list) else []
+    if settings.client_id not in audiences:
+        raise OidcError("le jeton d'identité est destiné à un autre service")
+
+
 def userinfo(settings: ProviderSettings, access_token: str, subject: str) -> dict[str, Any]:
     """The claims of the userinfo endpoint for *access_token*, checked (module docstring): they
     must describe *subject*, the ``sub`` of the ID token Streamlit already verified."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from qep_core.access import Principal
 from qep_core.db import session_scope
-from qep_core.oidc import OidcError, ProviderSettings, userinfo
+from qep_core.oidc import OidcError, ProviderSettings, check_audience, userinfo
 from qep_core.services._unit import Database
 from qep_core.users import FederatedIdentity, identity_from_claims, principal_for_identity
 
@@ -36,8 +36,11 @@ class FederatedSignIn:
 
 def federated_identity(claims: Mapping[str, object], *, settings: ProviderSettings | None = None,
                        access_token: str = "") -> FederatedIdentity:
-    """The identity the provider vouches for: from the ID token's claims, completed by the userinfo
-    endpoint when they carry no e-mail (ProConnect). Raises OidcError (French)."""
+    """The identity the provider vouches for: from the ID token's claims (once their audience is
+    checked again: :func:`qep_core.oidc.check_audience`), completed by the userinfo endpoint when
+    they carry no e-mail (ProConnect). Raises OidcError (French)."""
+    if settings is not None:
+        check_audience(claims, settings)
     identity = identity_from_claims(claims)
     if identity is None and settings is not None:
         merged = {**claims, **userinfo(settings, access_token, str(claims.get("sub") or ""))}
