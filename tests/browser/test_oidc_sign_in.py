@@ -224,7 +224,7 @@ def _refused_by_authlib(tab, world: World, claims: dict[str, str], check: str) -
 
 
 def test_token_from_another_issuer_is_refused(tab, world: World) -> None:  # type: ignore[no-untyped-def]
-    _refused_by_authlib(tab, world, {"iss": "https://autre-emetteur.example/api/v2"}, 'Invalid claim: "iss"')
+    _refused_by_authlib(tab, world, {"iss": "https://autre-emetteur.example/api/v2"}, "Invalid claim: 'iss'")
 
 
 def test_token_for_another_service_is_refused(tab, world: World) -> None:  # type: ignore[no-untyped-def]
