@@ -75,20 +75,18 @@ class World:
             assert response.status == 200
 
 
-def _wait_for(url: str, proc: subprocess.Popen, log: Path, ready) -> None:  # type: ignore[no-untyped-def, type-arg]
+def _wait_for(what, proc: subprocess.Popen, log: Path, ready) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """Until ready(what), or a failure that shows the end of the process's log."""
     deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while not ready(url):
+    while not ready(what):
         if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"{url} did not start (exit code {proc.poll()}):\n{log.read_text(errors='replace')[-3000:]}")
+            pytest.fail(f"{what} did not start (exit code {proc.poll()}):\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.2)
 
 
-def _discovery_ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
+def _provider_ready(log: Path) -> bool:
+    """provider.js says so once it listens (tests/oidc/provider.js, last line)."""
+    return "oidc test provider ready" in log.read_text(errors="replace")
 
 
 @contextlib.contextmanager
@@ -132,7 +130,7 @@ client_kwargs = {{ scope = "openid email given_name usual_name uid", prompt = "l
         here.cli("user", "add", "cmartin", "--role", "admin", "--email", ADMIN_EMAIL.upper(), "--oidc")
         with _process([str(NODE), "tests/oidc/provider.js", str(provider_port), str(folder / "provider.json")],
                       dict(os.environ), folder / "provider.log") as provider:
-            _wait_for(provider_url, provider, folder / "provider.log", _discovery_ready)
+            _wait_for(folder / "provider.log", provider, folder / "provider.log", _provider_ready)
             env = {**os.environ, "QEP_DATABASE_URL": url, "QEP_AUTH": "accounts", "PYTHONUNBUFFERED": "1"}
             cmd = [*launcher(), "--server.port", str(app_port), "--server.address", "127.0.0.1",
                    "--server.headless", "true", "--browser.gatherUsageStats", "false",
