@@ -191,6 +191,8 @@ def test_unknown_email_waits_for_an_administrator(tab, world: World) -> None:  #
     expect(refusal).to_contain_text(f"Votre identité ({NEWCOMER_EMAIL}) est reconnue")
     expect(tab.get_by_role("heading", name="Tableau de bord Qual-e-Pref")).to_have_count(0)
     expect(tab.locator('[data-testid="stSidebarNav"]')).to_have_count(0)
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "oidc-unknown-email.png"))
 
     world.cli("--as", "cmartin", "user", "add", "pdurand", "--role", "copil", "--email", NEWCOMER_EMAIL, "--oidc")
     _sign_out(tab)
