@@ -23,11 +23,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from qep_core.access import ROLES, Principal
@@ -154,6 +155,58 @@ def authenticate(session: Session, login: str, password: str) -> Principal | Non
         return None
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = _hasher.hash(password)
+    account.last_login = utcnow()
+    session.add(account)
+    return principal_for(account)
+
+
+@dataclass(frozen=True)
+class FederatedIdentity:
+    """Who the identity federation (ProConnect) vouches for, from its claims: the e-mail is what
+    an account is matched on; the names are ProConnect's ``given_name`` (first names) and
+    ``usual_name`` (the family name in use); ``uid`` is the person's identifier at their own
+    identity provider and ``subject`` the ``sub`` claim, kept for the record and the logs only:
+    an account holds no column for them, and the e-mail is what an administrator knows."""
+
+    email: str
+    given_name: str = ""
+    usual_name: str = ""
+    uid: str = ""
+    subject: str = ""
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.usual_name) if part)
+
+
+def _claim(claims: Mapping[str, object], name: str) -> str:
+    value = claims.get(name)
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def identity_from_claims(claims: Mapping[str, object]) -> FederatedIdentity | None:
+    """The identity in an OpenID Connect claim set (ID token and userinfo merged), or None when it
+    carries no usable e-mail. The e-mail is compared without regard to case (``Claire.Martin@…`` and
+    ``claire.martin@…`` are one mailbox for every State messaging service); a standard
+    ``family_name`` stands in for ``usual_name`` when a provider other than ProConnect is used."""
+    email = _claim(claims, "email").lower()
+    if "@" not in email or " " in email or len(email) > 200:
+        return None
+    return FederatedIdentity(email=email, given_name=_claim(claims, "given_name"),
+                             usual_name=_claim(claims, "usual_name") or _claim(claims, "family_name"),
+                             uid=_claim(claims, "uid"), subject=_claim(claims, "sub"))
+
+
+def principal_for_identity(session: Session, identity: FederatedIdentity) -> Principal | None:
+    """The principal of the active account holding the federation's e-mail (any case), or None.
+    An account created without a display name takes the one the federation gives (« Claire
+    Martin »), once: a name an administrator typed is never overwritten."""
+    account = session.exec(select(UserAccount).where(func.lower(UserAccount.email) == identity.email,
+                                                     UserAccount.active)).first()
+    if account is None:
+        return None
+    if not account.display_name and identity.display_name:
+        account.display_name = identity.display_name[:120]
     account.last_login = utcnow()
     session.add(account)
     return principal_for(account)

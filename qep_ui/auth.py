@@ -6,7 +6,8 @@ Three ways in, chosen by the deployment (``QEP_AUTH``, see README):
   the sidebar so that nobody mistakes it for a shared instance;
 * ``accounts``: built-in accounts (``python -m qep_core user add``) with Argon2 password hashes;
 * on top of ``accounts``, OpenID Connect through ``st.login`` when Streamlit's ``[auth]`` secrets
-  are set (the State's identity federation): the provider's e-mail is matched to an account.
+  are set (the State's identity federation, ProConnect): the provider's e-mail is matched to an
+  account (``services.identity``; the userinfo call ProConnect needs is in ``qep_core.oidc``).
 
 Every page calls :func:`require` with the action it needs, even though the navigation already
 hides what a role may not open: a hidden link is not a permission.
@@ -23,6 +24,7 @@ from qep_ui.widgets import plain
 
 SESSION_KEY = "_principal"
 ENDED_KEY = "_session_ended"  # the next sign-in form says why the session ended
+FEDERATED_KEY = "_federated"  # the identity the federation vouched for, or why it could not be read
 USER_KEY = "qep_user"  # the name typed once on a single-user laptop ("Votre nom")
 DEFAULT_USER = "référent qualité"
 
@@ -46,13 +48,40 @@ def client_address() -> str | None:
     return hops[-1] if hops else None
 
 
+def _provider_settings() -> services.identity.ProviderSettings | None:
+    """The provider st.login signed the user in with, as Streamlit's ``[auth]`` secrets give it
+    (the top-level keys, or the ``[auth.NAME]`` section of a named provider)."""
+    section = st.secrets.get("auth") or {}
+    provider = str(st.user.get("provider") or "default")
+    if provider != "default":
+        section = section.get(provider) or {}
+    url, client_id = str(section.get("server_metadata_url") or ""), str(section.get("client_id") or "")
+    return services.identity.ProviderSettings(url, client_id) if url and client_id else None
+
+
+def _federated() -> services.identity.FederatedSignIn:
+    """The federation's sign-in for this session, read once: ProConnect's access token, which the
+    userinfo call needs, lives a minute; the answer is kept in the session until sign-out."""
+    outcome = st.session_state.get(FEDERATED_KEY)
+    if outcome is None or (outcome.principal is None and outcome.identity is not None):
+        try:
+            identity = outcome.identity if outcome is not None else services.identity.federated_identity(
+                st.user.to_dict(), settings=_provider_settings(), access_token=st.user.tokens.get("access", ""))
+        except services.identity.OidcError as exc:
+            outcome = services.identity.FederatedSignIn(None, None, f"Connexion par l'identité de l'État impossible : {exc}.")
+        else:  # an unknown e-mail asks again at every run: an administrator may have created its account since
+            outcome = services.identity.sign_in_federated(engine(), identity)
+        st.session_state[FEDERATED_KEY] = outcome
+    return outcome
+
+
 def current_principal() -> Principal | None:
     """The signed-in principal, without drawing anything (None before sign-in)."""
     if auth_mode() == "local":
         return LOCAL_PRINCIPAL
     principal = st.session_state.get(SESSION_KEY)
     if principal is None and _oidc_configured() and getattr(st.user, "is_logged_in", False):
-        principal = services.accounts.sign_in_by_email(engine(), str(st.user.get("email") or ""))
+        principal = _federated().principal
         if principal is not None:
             st.session_state[SESSION_KEY] = principal
     return principal
@@ -83,9 +112,8 @@ def sign_in() -> Principal:
                    icon=":material/lock:")
     if _oidc_configured():
         if getattr(st.user, "is_logged_in", False):
-            st.error("Votre identité est reconnue, mais aucun compte actif ne lui correspond ici : demandez au "
-                     "référent qualité de vous créer un compte avec ce courriel.")
-            st.button("Se déconnecter", on_click=st.logout)
+            st.error(plain(_federated().message), icon=":material/no_accounts:")
+            st.button("Se déconnecter", on_click=sign_out)
         else:
             st.button("Se connecter avec l'identité de l'État", type="primary", on_click=st.login)
         st.divider()
@@ -106,6 +134,7 @@ def sign_in() -> Principal:
 
 def sign_out() -> None:
     st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(FEDERATED_KEY, None)
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
 

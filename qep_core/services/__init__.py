@@ -23,6 +23,7 @@ from qep_core.services import (
     events,
     exports,
     history,
+    identity,
     imports,
     mappings,
     mystery,
@@ -41,7 +42,7 @@ __all__ = ["OPERATIONS", "AccessDenied", "Actor", "Database", "Operation", "Prin
            "action_plan", "alerts", "audits", "backups",
            "collection",
            "dashboard", "deposits", "digest", "engagements", "entry", "events", "exports",
-           "history",
+           "history", "identity",
            "imports",
            "mappings", "mystery", "reminders",
            "review", "settings", "sp_plus", "surveys", "system", "trainings"]
