@@ -91,6 +91,8 @@ class Scenario:
     think: float = 0.0
     via_nginx: bool = False
     times: list[float] = field(default_factory=list)
+    #: page times per page ("tableau de bord", "indicateurs"): which one costs
+    by_page: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
     imports: list[float] = field(default_factory=list)
     import_errors: int = 0
@@ -201,7 +203,7 @@ async def user(port: int, seed: int, stop_at: float, scenario: Scenario) -> None
                                   additional_headers=headers, max_size=None, open_timeout=60,
                                   ping_interval=None) as ws:
         while time.monotonic() < stop_at:
-            payload, _ = rerun_message(rng)
+            payload, page = rerun_message(rng)
             started = time.perf_counter()
             found = True
             await ws.send(payload)
@@ -221,6 +223,7 @@ async def user(port: int, seed: int, stop_at: float, scenario: Scenario) -> None
                 return
             if ok:
                 scenario.times.append(time.perf_counter() - started)
+                scenario.by_page.setdefault(page, []).append(scenario.times[-1])
                 scenario.views[route] += 1
             else:
                 scenario.errors += 1
@@ -382,6 +385,14 @@ def report(scenarios: list[Scenario]) -> None:
         print(f"| {s.backend} | {'nginx' if s.via_nginx else 'direct'} | {s.processes} | {s.users} | {s.think:g} s | "
               f"{len(s.times)} | {len(s.times) / s.wall:.1f} | {statistics.median(times):.2f} s | {s.p(0.95):.2f} s | "
               f"{max(times):.2f} s | {s.errors} | {imports} | {split} | {s.load:.1f} |")
+    print()
+    print("| base | processus | utilisateurs | réflexion | page | vues | médiane | p95 |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|")
+    for s in scenarios:
+        for page, times in sorted(s.by_page.items()):
+            ordered = sorted(times)
+            print(f"| {s.backend} | {s.processes} | {s.users} | {s.think:g} s | {page} | {len(times)} | "
+                  f"{statistics.median(times):.2f} s | {ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]:.2f} s |")
 
 
 def main() -> int:
