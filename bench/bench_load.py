@@ -29,8 +29,9 @@ What it does, per back-end:
   not a realistic pace. 70 % of the views are the dashboard, 30 % the indicator page (chart,
   cumulative figures, périmètres), with the year changing from view to view;
 * meanwhile an "importer" imports a new monthly file every ``--import-every`` seconds through the
-  real entry point (``import_file``, its own write transaction): each changes the data version, so
-  the app's caches are invalidated and the next views recompute.
+  real entry point (``import_file``, its own write transaction and history line): each changes the
+  préfecture's data version (``services.system.history_version``) that the app's cache keys hold,
+  so the next views of every process miss their cache once and recompute (nothing is cleared).
 
 A page time is from the request to ``script_finished``, what a user waits for minus the browser's
 drawing. Printed: views, throughput (views/s), median, 95th percentile and maximum page time,
