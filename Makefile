@@ -59,9 +59,12 @@ bench: $(VENV)/.deps-dev
 	PYTHONPATH=. $(PY) bench/bench_exports.py
 	PYTHONPATH=. $(PY) bench/bench_surveys.py
 
-# N users reading pages while imports run, on SQLite and PostgreSQL (throw-away cluster): bench/README.md
+# N users reading pages while imports run, on SQLite and PostgreSQL (throw-away cluster), then issue 17's
+# measure: 2 processes behind the shipped nginx site, 50 users, 5 s think time and none (bench/README.md)
 bench-load: $(VENV)/.deps-dev
 	PYTHONPATH=. tests/with_postgres.sh $(PY) bench/bench_load.py --backend both
+	PYTHONPATH=. tests/with_postgres.sh $(PY) bench/bench_load.py --backend postgresql --processes 2 --via-nginx \
+		--think 5 0 --users 50 --seconds 60
 
 clean-db:
 	rm -f data/qep.db data/qep.db-wal data/qep.db-shm
