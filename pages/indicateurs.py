@@ -52,8 +52,7 @@ chart_period = period_for_chart(view.period)
 current = data.monthly(view, code, chart_period, perimetre_ids)
 previous = data.monthly(view, code, chart_period.shifted_years(-1), perimetre_ids)
 marks = chart_marks(view, code, chart_period, perimetre_ids)  # internal notes: none for the users' committee
-figure = services.dashboard.monthly_chart(ind, current, previous, title=f"{ind.label} — {chart_period.label}",
-                                          events=marks)
+figure = data.monthly_figure(view, code, chart_period, perimetre_ids, f"{ind.label} — {chart_period.label}", marks)
 st.plotly_chart(figure, config={"displaylogo": False}, key="monthly_chart")
 st.markdown(f"**Cumuls {chart_period.end.year}** — pondérés (Σ numérateurs / Σ dénominateurs), jamais une moyenne "
             "des taux mensuels")

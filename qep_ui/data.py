@@ -16,7 +16,10 @@ users' and other préfectures' cached figures stay valid, and the old entries ag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from qep_core import services
@@ -91,6 +94,25 @@ def _monthly(_actor: services.Actor, url: str, scope: Scope, pref_id: int, code:
 
 def monthly(view: View, code: str, period: Period, perimetre_ids: tuple[int, ...] | None = None) -> pd.DataFrame:
     return _monthly(*_key(), view.prefecture.id or 0, code, period, view.version, perimetre_ids)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _monthly_figure(_actor: services.Actor, url: str, scope: Scope, pref_id: int, code: str, period: Period,
+                    version: str, perimetre_ids: tuple[int, ...] | None, title: str,
+                    marks: tuple[services.events.EventMark, ...]) -> go.Figure:
+    ind = next(d for d in Dashboard.referentiel(_actor, pref_id)[0] if d.code == code)
+    current = _monthly(_actor, url, scope, pref_id, code, period, version, perimetre_ids)
+    previous = _monthly(_actor, url, scope, pref_id, code, period.shifted_years(-1), version, perimetre_ids)
+    return Dashboard.monthly_chart(ind, current, previous, title=title, events=marks)
+
+
+def monthly_figure(view: View, code: str, period: Period, perimetre_ids: tuple[int, ...] | None, title: str,
+                   marks: Sequence[services.events.EventMark]) -> go.Figure:
+    """The Indicateurs page's monthly chart, built once per data version and shared by every session
+    of the same scope (its labels' placement is the costliest part of that page). Shared, not
+    copied: ``st.plotly_chart`` reads a figure (``to_dict``) and never changes it."""
+    return _monthly_figure(*_key(), view.prefecture.id or 0, code, period, view.version, perimetre_ids, title,
+                           tuple(marks))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
