@@ -208,7 +208,33 @@ def rate_caption(res: SurveyResults, q_stats: QuestionStats, comparison: RateCom
     return line, "\n\n".join(details)
 
 
-def question_block(res: SurveyResults, position: int) -> None:
+def question_figure(res: SurveyResults, position: int) -> go.Figure | None:
+    """The question's chart: its scale against last year's, its choices, or its numbers' spread."""
+    q = res.questions[position]
+    stats = q.stats
+    if stats.scale is not None:
+        return scale_figure("", _scale_rows(res, stats, q.previous)) if stats.scale.expressed else None
+    if stats.type_key in ("single", "multiple") and stats.distribution:
+        return choice_chart("", [(mask_personal_data(lbl), n) for lbl, n in stats.distribution], stats.answers,
+                            "répondants à la question")
+    if stats.type_key == "number" and stats.distribution:
+        return number_chart("", stats.distribution)
+    return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _question_figure(key: str, pref_id: int, survey_id: int, position: int, version: str,
+                     _res: SurveyResults) -> go.Figure | None:
+    return question_figure(_res, position)
+
+
+def cached_figure(view: View, res: SurveyResults, position: int) -> go.Figure | None:
+    """:func:`question_figure`, built once per survey version and shared (a page of 18 charts spent
+    a third of a second building them on every rerun); ``st.plotly_chart`` never changes a figure."""
+    return _question_figure(who(actor()), view.prefecture.id or 0, res.survey.id, position, view.version, res)
+
+
+def question_block(view: View, res: SurveyResults, position: int) -> None:
     q = res.questions[position]
     stats = q.stats
     title = f"Q{position + 1} · {q.info.text}"
@@ -222,14 +248,11 @@ def question_block(res: SurveyResults, position: int) -> None:
             if stats.scale.expressed == 0:
                 st.caption("Aucune réponse exprimée.")
                 return
-            rows = _scale_rows(res, stats, q.previous)
-            st.plotly_chart(scale_figure("", rows), config={"displayModeBar": False}, key=key)
+            st.plotly_chart(cached_figure(view, res, position), config={"displayModeBar": False}, key=key)
             line, details = rate_caption(res, stats, q.comparison, q.previous)
             st.markdown(line, help=details)
         elif stats.type_key in ("single", "multiple") and stats.distribution:
-            base_label = "répondants à la question"
-            st.plotly_chart(choice_chart("", [(mask_personal_data(lbl), n) for lbl, n in stats.distribution],
-                                         stats.answers, base_label), config={"displayModeBar": False}, key=key)
+            st.plotly_chart(cached_figure(view, res, position), config={"displayModeBar": False}, key=key)
             if stats.type_key == "multiple":
                 st.caption("Plusieurs réponses possibles : le total dépasse 100 %.")
         elif stats.type_key == "number" and stats.numbers is not None:
@@ -237,8 +260,7 @@ def question_block(res: SurveyResults, position: int) -> None:
             st.markdown(f"Moyenne **{format_number_fr(n.mean, 1)}** · médiane {format_number_fr(n.median, 1)} · "
                         f"de {format_number_fr(n.minimum, 1)} à {format_number_fr(n.maximum, 1)}")
             if stats.distribution:
-                st.plotly_chart(number_chart("", stats.distribution), config={"displayModeBar": False},
-                                key=key)
+                st.plotly_chart(cached_figure(view, res, position), config={"displayModeBar": False}, key=key)
         elif stats.type_key == "text":
             st.markdown(f"{count_text(stats.answers, 'commentaire')} : voir l'onglet **Commentaires**.")
             return
@@ -298,7 +320,7 @@ def results_section(view: View, info: SurveyInfo) -> None:
     res = results(view, info.id)
     overview(view, res)
     for position in range(len(res.questions)):
-        question_block(res, position)
+        question_block(view, res, position)
     cross_tab_section(res)
     st.download_button("Télécharger tous les résultats (Excel)",
                        functools.partial(services.surveys.results_workbook, actor(), view.prefecture.id or 0, info.id),
