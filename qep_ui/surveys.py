@@ -316,11 +316,24 @@ def overview(view: View, res: SurveyResults) -> None:
                         "intervalles de Wilson) exclut zéro.")
 
 
+#: Questions drawn at once on the results tab; the others wait in a lazy expander (each chart costs the
+#: browser about 50 ms to draw: 18 of them made the page take over a second).
+FIRST_QUESTIONS = 8
+
+
 def results_section(view: View, info: SurveyInfo) -> None:
     res = results(view, info.id)
     overview(view, res)
-    for position in range(len(res.questions)):
+    first = min(len(res.questions), FIRST_QUESTIONS)
+    for position in range(first):
         question_block(view, res, position)
+    if first < len(res.questions):  # lazy: the later questions' charts run (and draw) once opened
+        more = st.expander(f"Questions {first + 1} à {len(res.questions)}", key=f"survey-more-{info.id}",
+                           on_change="rerun")
+        if more.open:
+            with more:
+                for position in range(first, len(res.questions)):
+                    question_block(view, res, position)
     cross_tab_section(res)
     st.download_button("Télécharger tous les résultats (Excel)",
                        functools.partial(services.surveys.results_workbook, actor(), view.prefecture.id or 0, info.id),

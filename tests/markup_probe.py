@@ -148,16 +148,21 @@ def assert_text_only(at: AppTest, *, shown: bool = True) -> None:
 
 #: Lazy parts of pages (only what is open runs): widget key → what opening each means.
 LAZY_TABS = {"enquetes-onglet"}  # pages/enquetes.py: one tab at a time
-LAZY_EXPANDER_PREFIX = "engagement-"  # pages/engagements.py: an engagement's sections once opened
+#: pages/engagements.py: an engagement's sections once opened; pages/enquetes.py: the later questions
+LAZY_EXPANDER_PREFIXES = ("engagement-", "survey-more-")
+
+
+def lazy_key(element_id: str) -> str | None:
+    """The widget key of a lazy expander, from its element id (``$$ID-<hash>-<key>``)."""
+    key = element_id.split("-", 2)[-1] if element_id.startswith("$$ID-") else ""
+    return key if key.startswith(LAZY_EXPANDER_PREFIXES) else None
 
 
 def opened_views(at: AppTest) -> Iterator[AppTest]:
     """The page as shown, then with every lazy part opened: each tab of a lazy tab bar in turn,
     every lazy expander at once — so that a probe reads what a user can open, not only the default."""
     yield at
-    keys = [e.proto.id.rsplit("-", 2) for e in at.expander]
-    lazy = [f"{LAZY_EXPANDER_PREFIX}{parts[-1]}" for parts in keys if len(parts) == 3 and parts[1] + "-" ==
-            LAZY_EXPANDER_PREFIX]
+    lazy = [key for key in (lazy_key(e.proto.id) for e in at.expander) if key is not None]
     if lazy:
         for key in lazy:
             at.session_state[key] = True

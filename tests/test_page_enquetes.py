@@ -5,6 +5,7 @@ imported through the page, a mystery check typed in."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,6 +104,12 @@ def test_results_against_last_year(demo: str) -> None:
     assert metrics["Satisfaction générale"] == "94,1 %"  # 287 / 305
     assert metrics["Année 2023"] == "93,1 %"  # 298 / 320
     assert metrics["Intervalle à 95 %"] == "90,9 – 96,2"
+    question_charts = [c for c in at.get("plotly_chart") if re.fullmatch(r"q\d+-\d+", c.key or "")]
+    assert len(question_charts) == 8  # the first questions; the others wait, closed
+    more = next(e for e in at.expander if e.label.startswith("Questions 9 à"))
+    at.session_state[more.proto.id.split("-", 2)[-1]] = True
+    at.run()
+    assert len(at.get("plotly_chart")) >= 14
     text = shown_text(at)
     assert "hausse significative" in text  # the waiting time, 2023 → 2024
     # each question's statistics in one short line, the method on demand (its help), never as prose on the page
@@ -110,7 +117,6 @@ def test_results_against_last_year(demo: str) -> None:
     assert overall and "\n" not in overall[0] and "2023 : 93,1 %" in overall[0], [
         m.value for m in at.markdown if "satisfaits" in m.value]
     assert "Wilson" not in text and "Newcombe" not in text
-    assert len(at.get("plotly_chart")) >= 14
     assert "ACCUEIL_SATISFACTION" in shown_text(show_tab(at, "Questions"))
     assert not at.get("plotly_chart")  # the results' charts run only on their tab
     assert int(at.query_params["enquete"]) == at.selectbox(key="enquete").value  # a link reopens this survey

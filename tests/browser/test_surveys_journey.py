@@ -37,6 +37,7 @@ def test_survey_results_comments_and_import(page) -> None:  # type: ignore[no-un
     charts = page.locator(f'{MAIN} [data-testid="stPlotlyChart"]')
     expect(charts.nth(5)).to_be_visible()
     expect(charts.first.locator(".main-svg").first).to_be_attached()
+    page.locator(MAIN).get_by_text(re.compile(r"^Questions 9 à")).click()  # the later questions, drawn once opened
     expect(page.locator(MAIN).get_by_text(re.compile("hausse significative")).first).to_be_attached()
     assert_no_exception(page)
     screenshot(page, "enquetes-resultats.png")
