@@ -42,7 +42,8 @@ def _figure(world: World) -> float | None:
 def _history(world: World) -> list[tuple[str, str, str]]:
     with world.database.connect() as conn:
         return [tuple(r) for r in conn.execute(text(
-            "SELECT user, action, summary FROM change_event WHERE prefecture_id = :p ORDER BY id"), {"p": world.pref})]
+            'SELECT "user", action, summary FROM change_event WHERE prefecture_id = :p ORDER BY id'),  # quoted: a keyword
+            {"p": world.pref})]
 
 
 def test_without_validation_a_contributor_s_file_is_saved_at_once(world: World) -> None:
