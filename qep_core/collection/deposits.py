@@ -22,6 +22,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
 from qep_core.collection.models import Deposit
@@ -178,23 +179,18 @@ def deposit_ids(deposit: Deposit) -> tuple[int, ...]:
     return tuple(int(p) for p in json.loads(deposit.perimetres_json or "[]"))
 
 
-#: Every column but the file's bytes: what listings read.
-LISTED = [c for c in Deposit.__table__.columns if c.name != "content"]  # type: ignore[attr-defined]
-
-
 def list_deposits(session: Session, prefecture_id: int, *, depositor: str | None = None,
                   pending_only: bool = False) -> list[DepositView]:
     """The préfecture's deposits (*depositor*'s only when given): every waiting one, then the
-    :data:`DECIDED_SHOWN` latest decided ones; never their bytes."""
-    query = select(*LISTED).where(Deposit.prefecture_id == prefecture_id)
+    :data:`DECIDED_SHOWN` latest decided ones; never their bytes (the column is not loaded)."""
+    query = select(Deposit).options(defer(Deposit.content)).where(Deposit.prefecture_id == prefecture_id)  # type: ignore[arg-type]
     if depositor is not None:
         query = query.where(Deposit.deposited_by == depositor)
     newest = (col(Deposit.deposited_at).desc(), col(Deposit.id).desc())
     rows = list(session.exec(query.where(Deposit.status == "pending").order_by(*newest)))
     if not pending_only:
         rows += session.exec(query.where(Deposit.status != "pending").order_by(*newest).limit(DECIDED_SHOWN))
-    return _views(session, prefecture_id, [Deposit.model_validate(dict(r._mapping), update={"content": b""})
-                                           for r in rows])
+    return _views(session, prefecture_id, rows)
 
 
 def pending_count(session: Session, prefecture_id: int) -> int:

@@ -625,14 +625,15 @@ def events_provider(ctx: ProviderContext) -> tuple[tuple[str | None, EventMark],
                  for e in events_of(ctx.session, ctx.prefecture_id, first=ctx.period.start, last=ctx.period.end))
 
 
-def collection_provider(ctx: ProviderContext) -> tuple[str, ...]:
+def collection_provider(ctx: ProviderContext, latest: dt.date | None) -> tuple[str, ...]:
     """The quarters of the period whose figures rest on months some service has not (wholly) sent,
     as of today (:func:`qep_core.collection.board.incomplete_quarters`): said wherever the figures
     are shown. Empty when nothing is declared in the collection."""
     today = dt.date.today()
     first, last = quarters_around(ctx.period.start, ctx.period.end)
-    latest = latest_month_with_data(ctx.session, ctx.prefecture_id)  # after it, nothing is collected yet at all,
-    last = min(last, month_start(today), latest or last)  # which « données disponibles jusqu'à … » already says
+    # after *latest* (the month of the newest figure) nothing is collected yet at all, which « données
+    # disponibles jusqu'à … » already says
+    last = min(last, month_start(today), latest or last)
     if last < first:
         return ()
     return tuple(incomplete_quarters(supply_board(ctx.session, ctx.prefecture_id, first, last, today), today))
@@ -648,6 +649,7 @@ def build_content(session: Session, prefecture_id: int, period: Period, audience
     if pref is None:
         raise ValueError(f"préfecture inconnue : {prefecture_id}")
     ctx = ProviderContext(session, prefecture_id, period)
+    data_until = latest_month_with_data(session, prefecture_id)
     modules = indicators_provider(ctx, results)
     complaints = complaints_provider(ctx)
     meetings, decided = review_provider(ctx)
@@ -665,9 +667,9 @@ def build_content(session: Session, prefecture_id: int, period: Period, audience
         prefecture_name=pref.name, prefecture_code=pref.code, period=period,
         previous_period=comparison_period(session, prefecture_id, period), audience=audience, min_volume=min_volume,
         modules=modules, complaints=complaints, decided_actions=decided, meetings=meetings, notes=notes,
-        data_until=latest_month_with_data(session, prefecture_id), **optional,
+        data_until=data_until, **optional,
         events=events_provider(ctx),  # public_safe strips them from every other audience
-        collection_gaps=collection_provider(ctx),  # so does it these (they name services)
+        collection_gaps=collection_provider(ctx, data_until),  # so does it these (they name services)
     )
     return content if audience == COPIL else public_safe(content, min_volume)
 
